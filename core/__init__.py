@@ -1,0 +1,1 @@
+"""Parrain's referral core: programs, contacts, invitations, referrals, orders, rewards."""

@@ -1,0 +1,67 @@
+"""Typed ``PARRAIN_*`` settings, read once and reloaded when a test overrides them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.conf import settings as django_settings
+from django.core.signals import setting_changed
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BackendSetting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    BACKEND: str
+    OPTIONS: dict[str, Any] = Field(default_factory=dict)
+
+
+class ParrainSettings(BaseModel):
+    """Every setting the core reads; each maps to ``PARRAIN_<NAME>`` in Django settings."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    BASE_URL: str = "http://127.0.0.1:8000"
+    FULFILMENT: BackendSetting = BackendSetting(
+        BACKEND="parrain.core.fulfilment.generated.GeneratedCodeBackend"
+    )
+    CODE_LENGTH: Annotated[int, Field(ge=6, le=32)] = 8
+    REWARD_CODE_LENGTH: Annotated[int, Field(ge=8, le=32)] = 10
+    DEFAULT_FROM_EMAIL: str | None = None
+    API_MAX_BODY_BYTES: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
+    BULK_MAX_ROWS: Annotated[int, Field(ge=1)] = 10_000
+    PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 50
+    VALIDATION_SWEEP_BATCH: Annotated[int, Field(ge=1)] = 500
+    DISPOSABLE_DOMAINS_EXTRA: list[str] = Field(default_factory=list)
+
+
+def _load() -> ParrainSettings:
+    values = {
+        name.removeprefix("PARRAIN_"): getattr(django_settings, name)
+        for name in dir(django_settings)
+        if name.startswith("PARRAIN_")
+    }
+    return ParrainSettings(**values)
+
+
+class _LazySettings:
+    _wrapped: ParrainSettings | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._wrapped is None:
+            self._wrapped = _load()
+        return getattr(self._wrapped, name)
+
+    def reload(self) -> None:
+        self._wrapped = None
+
+
+parrain_settings = _LazySettings()
+
+
+def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("PARRAIN_"):
+        parrain_settings.reload()
+
+
+setting_changed.connect(_reload_on_change)

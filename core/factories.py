@@ -1,0 +1,73 @@
+"""factory_boy factories for the core models, shipped so host projects can reuse them.
+
+Needs the ``factory-boy`` package (in the ``dev`` extra).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from .models import Contact, Order, Program, RewardRule
+from .models.choices import RewardKind, Side
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Programme {n}")
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    currency = "EUR"
+    landing_url = "https://shop.example/parrainage"
+    allowed_origins = ["https://shop.example"]
+
+    @factory.post_generation
+    def rules(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create or extracted is False:
+            return
+        RewardRule.objects.create(
+            program=self, side=Side.REFERRER, kind=RewardKind.FIXED_AMOUNT, value=Decimal("10")
+        )
+        RewardRule.objects.create(
+            program=self,
+            side=Side.REFEREE,
+            kind=RewardKind.PERCENTAGE,
+            value=Decimal("15"),
+            minimum_order_amount=Decimal("0"),
+        )
+
+
+class RewardRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RewardRule
+
+    program = factory.SubFactory(ProgramFactory, rules=False)
+    side = Side.REFERRER
+    kind = RewardKind.FIXED_AMOUNT
+    value = Decimal("10")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    program = factory.SubFactory(ProgramFactory)
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    language = "fr"
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    program = factory.SubFactory(ProgramFactory)
+    contact = factory.SubFactory(ContactFactory, program=factory.SelfAttribute("..program"))
+    external_id = factory.Sequence(lambda n: f"ORD-{n}")
+    amount = Decimal("50.00")
+    currency = "EUR"
+    placed_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,125 @@
+"""Fraud rules. Each returns the audit reason when it fires; the program says what to do.
+
+A rule's action is ``off``, ``review`` (the referral waits for the shop owner) or ``block``
+(refused, with the reason in the audit log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from .conf import parrain_settings
+from .emails import is_disposable
+from .models import Contact, Order, Program, Referral
+from .models.choices import FraudAction, ReferralStatus
+
+
+@dataclass
+class Check:
+    """What the rules look at: who refers whom, at which step, with which order."""
+
+    program: Program
+    referrer: Contact
+    referee: Contact
+    at: datetime = field(default_factory=timezone.now)
+    order: Order | None = None
+    existing: Referral | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: FraudAction
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return self.reasons[0] if self.reasons else ""
+
+
+def self_referral(check: Check) -> str | None:
+    same = check.referrer.pk == check.referee.pk
+    if same or check.referrer.email_canonical == check.referee.email_canonical:
+        return "self_referral"
+    return None
+
+
+def existing_customer(check: Check) -> str | None:
+    referee = check.referee
+    if check.order is not None:
+        earlier = Order.objects.filter(contact=referee, placed_at__lt=check.order.placed_at)
+        earlier = earlier.exclude(pk=check.order.pk)
+        before = referee.first_order_at is not None and referee.first_order_at < check.order.placed_at
+        flagged_only = referee.is_customer and referee.first_order_at is None
+        if before or flagged_only or earlier.exists():
+            return "existing_customer"
+        return None
+    return "existing_customer" if referee.is_customer else None
+
+
+def already_referred(check: Check) -> str | None:
+    existing = check.existing
+    if existing is not None and existing.referrer_id != check.referrer.pk:
+        if existing.status != ReferralStatus.CANCELLED:
+            return "already_referred"
+    return None
+
+
+def disposable_email(check: Check) -> str | None:
+    extra = parrain_settings.DISPOSABLE_DOMAINS_EXTRA
+    return "disposable_email" if is_disposable(check.referee.email, extra) else None
+
+
+def monthly_reward_cap(check: Check) -> str | None:
+    cap = check.program.monthly_reward_cap
+    if not cap or check.order is None:
+        return None
+    month_start = check.at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    counted = Referral.objects.filter(
+        referrer=check.referrer,
+        converted_at__gte=month_start,
+        status__in=[
+            ReferralStatus.CONVERTED,
+            ReferralStatus.VALIDATED,
+            ReferralStatus.REWARDED,
+        ],
+    ).count()
+    return "monthly_reward_cap" if counted >= cap else None
+
+
+Rule = Callable[[Check], str | None]
+
+# Each rule with the Program field holding its action (a fixed action when there is none).
+RULES: tuple[tuple[Rule, str | FraudAction], ...] = (
+    (self_referral, "fraud_self_referral"),
+    (existing_customer, "fraud_existing_customer"),
+    (already_referred, "fraud_already_referred"),
+    (disposable_email, "fraud_disposable_email"),
+    (monthly_reward_cap, FraudAction.REVIEW),
+)
+
+
+def _action(program: Program, setting: str | FraudAction) -> FraudAction:
+    if isinstance(setting, FraudAction):
+        return setting
+    return FraudAction(getattr(program, setting))
+
+
+def evaluate(check: Check, rules: tuple[tuple[Rule, str | FraudAction], ...] = RULES) -> Verdict:
+    blocked: list[str] = []
+    held: list[str] = []
+    for rule, setting in rules:
+        action = _action(check.program, setting)
+        if action == FraudAction.OFF:
+            continue
+        reason = rule(check)
+        if reason:
+            (blocked if action == FraudAction.BLOCK else held).append(reason)
+    if blocked:
+        return Verdict(FraudAction.BLOCK, tuple(blocked + held))
+    if held:
+        return Verdict(FraudAction.REVIEW, tuple(held))
+    return Verdict(FraudAction.OFF)

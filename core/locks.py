@@ -1,0 +1,25 @@
+"""Every row lock the core takes, in one place, always in primary-key order."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Contact, Order, Referral
+
+
+def referral_for_update(pk: int) -> Referral:
+    return Referral.objects.order_by("pk").select_for_update(of=("self",)).select_related(
+        "program", "referrer", "referee", "invitation"
+    ).get(pk=pk)
+
+
+def referrals_for_update(qs: QuerySet[Referral]) -> list[Referral]:
+    return list(qs.order_by("pk").select_for_update(of=("self",)))
+
+
+def contact_for_update(pk: int) -> Contact:
+    return Contact.objects.order_by("pk").select_for_update().get(pk=pk)
+
+
+def order_for_update(pk: int) -> Order:
+    return Order.objects.order_by("pk").select_for_update().get(pk=pk)

@@ -1,0 +1,86 @@
+"""Every message to a contact goes through ``queue_message``; the scenario editor will too.
+
+Messages are rendered from templates ``parrain/email/<kind>.<lang>.txt`` (first line is
+the subject) in the contact's language, and sent by a Celery task after commit through
+Django's email backend.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+from ..conf import parrain_settings
+from ..models import Contact
+
+UNSUBSCRIBE_SALT = "parrain.unsubscribe"
+
+
+class MessageKind(StrEnum):
+    INVITATION = "invitation"
+    WELCOME = "welcome"
+    REWARD = "reward"
+
+
+def unsubscribe_token(contact: Contact) -> str:
+    return signing.dumps(contact.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def contact_from_token(token: str) -> Contact | None:
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return Contact.objects.filter(pk=pk).first()
+
+
+def unsubscribe_url(contact: Contact) -> str:
+    try:
+        path = reverse("parrain:unsubscribe", args=[unsubscribe_token(contact)])
+    except NoReverseMatch:
+        path = f"/parrain/unsubscribe/{unsubscribe_token(contact)}/"
+    return parrain_settings.BASE_URL.rstrip("/") + path
+
+
+def queue_message(kind: MessageKind, contact: Contact, **context: Any) -> None:
+    """Send ``kind`` to ``contact`` once the current transaction commits."""
+    if contact.unsubscribed_at is not None:
+        return
+    from ..tasks import send_message
+
+    transaction.on_commit(lambda: send_message.delay(str(kind), contact.pk, context))
+
+
+def language_for(contact: Contact) -> str:
+    languages = contact.program.languages or ["en"]
+    lang = (contact.language or contact.program.default_language or "en")[:2]
+    return lang if lang in languages and lang in ("fr", "en") else "en"
+
+
+def render(kind: str, contact: Contact, context: dict[str, Any]) -> tuple[str, str]:
+    ctx = {
+        "contact": contact,
+        "program": contact.program,
+        "unsubscribe_url": unsubscribe_url(contact),
+        **context,
+    }
+    text = render_to_string(f"parrain/email/{kind}.{language_for(contact)}.txt", ctx)
+    subject, _, body = text.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+def deliver(kind: str, contact: Contact, context: dict[str, Any]) -> bool:
+    """Render and send now; returns False when the contact unsubscribed meanwhile."""
+    if contact.unsubscribed_at is not None:
+        return False
+    subject, body = render(kind, contact, context)
+    sender = parrain_settings.DEFAULT_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
+    send_mail(subject, body, sender, [contact.email])
+    return True

@@ -1,0 +1,20 @@
+from .audit import AuditEvent
+from .contact import Contact
+from .order import Order, Refund
+from .program import ApiKey, Program, RewardRule
+from .referral import Invitation, Referral
+from .reward import PoolCode, Reward
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "Contact",
+    "Invitation",
+    "Order",
+    "PoolCode",
+    "Program",
+    "Referral",
+    "Refund",
+    "Reward",
+    "RewardRule",
+]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .program import Program
+
+
+class Contact(models.Model):
+    """A person known to one program: customer, referrer, referee, or all three."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="contacts")
+    email = models.EmailField(_("email"), max_length=254)
+    email_normalized = models.CharField(max_length=254, editable=False)
+    email_canonical = models.CharField(
+        max_length=254, editable=False, help_text="Gmail dots and +tags removed, for fraud checks."
+    )
+    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
+    first_name = models.CharField(_("first name"), max_length=120, blank=True)
+    last_name = models.CharField(_("last name"), max_length=120, blank=True)
+    external_id = models.CharField(_("external id"), max_length=120, null=True, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    referrer_code = models.CharField(
+        _("referrer code"), max_length=32, unique=True, null=True, blank=True
+    )
+    is_customer = models.BooleanField(_("customer"), default=False)
+    first_order_at = models.DateTimeField(_("first order"), null=True, blank=True)
+    consent_recontact = models.BooleanField(_("agrees to be recontacted"), null=True, blank=True)
+    consent_at = models.DateTimeField(_("consent given or refused at"), null=True, blank=True)
+    consent_source = models.CharField(_("consent source"), max_length=40, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "email_normalized"], name="parrain_contact_unique_email"
+            ),
+            models.UniqueConstraint(
+                fields=["program", "external_id"], name="parrain_contact_unique_external_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "email_canonical"])]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.first_name or self.email.split("@")[0]
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from ..emails import canonical_email, normalize_email
+
+        self.email_normalized = normalize_email(self.email)
+        self.email_canonical = canonical_email(self.email)
+        super().save(*args, **kwargs)

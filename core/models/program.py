@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import FraudAction, RewardKind, Side
+
+
+def _public_key() -> str:
+    return "pk_" + secrets.token_urlsafe(18)
+
+
+def _webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def _default_languages() -> list[str]:
+    return ["fr", "en"]
+
+
+class Program(models.Model):
+    """One referral program: its offers, keys, delays and fraud settings."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    languages = models.JSONField(_("languages"), default=_default_languages)
+    default_language = models.CharField(_("default language"), max_length=8, default="fr")
+    is_active = models.BooleanField(_("active"), default=True)
+    public_key = models.CharField(_("public key"), max_length=64, unique=True, default=_public_key)
+    webhook_secret = models.CharField(
+        _("webhook signing secret"), max_length=80, default=_webhook_secret
+    )
+    landing_url = models.URLField(_("landing page URL"), blank=True)
+    allowed_origins = models.JSONField(_("allowed widget origins"), default=list, blank=True)
+    attribution_window_days = models.PositiveIntegerField(_("attribution window (days)"), default=30)
+    validation_delay_days = models.PositiveIntegerField(_("validation delay (days)"), default=14)
+
+    fraud_self_referral = models.CharField(
+        _("self-referral"), max_length=8, choices=FraudAction.choices, default=FraudAction.BLOCK
+    )
+    fraud_existing_customer = models.CharField(
+        _("referee already a customer"),
+        max_length=8,
+        choices=FraudAction.choices,
+        default=FraudAction.BLOCK,
+    )
+    fraud_already_referred = models.CharField(
+        _("referee already referred"),
+        max_length=8,
+        choices=FraudAction.choices,
+        default=FraudAction.BLOCK,
+    )
+    fraud_disposable_email = models.CharField(
+        _("disposable email domain"),
+        max_length=8,
+        choices=FraudAction.choices,
+        default=FraudAction.REVIEW,
+    )
+    daily_invitation_cap = models.PositiveIntegerField(
+        _("invitations per referrer per day"), default=50, help_text=_("0 means no cap.")
+    )
+    monthly_reward_cap = models.PositiveIntegerField(
+        _("rewards per referrer per month"),
+        default=10,
+        help_text=_("0 means no cap. Referrals past the cap wait for review."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def create_api_key(self, label: str = "") -> tuple[ApiKey, str]:
+        """Create a secret API key; the clear key is returned once and never stored."""
+        clear = "sk_" + secrets.token_urlsafe(32)
+        key = ApiKey.objects.create(
+            program=self, label=label, prefix=clear[:10], hashed=ApiKey.hash(clear)
+        )
+        return key, clear
+
+    def rule(self, side: str) -> RewardRule | None:
+        return self.reward_rules.filter(side=side, is_active=True).order_by("-pk").first()
+
+
+class ApiKey(models.Model):
+    """A server-to-server secret key, stored as a SHA-256 hash of a 256-bit random token."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="api_keys")
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    hashed = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("secret API key")
+        verbose_name_plural = _("secret API keys")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.label or self.program})"
+
+    @staticmethod
+    def hash(clear: str) -> str:
+        return hashlib.sha256(clear.encode()).hexdigest()
+
+
+class RewardRule(models.Model):
+    """What one side earns: the referrer reward or the referee welcome offer."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reward_rules")
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    kind = models.CharField(_("type"), max_length=20, choices=RewardKind.choices)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Amount in the program currency, percentage, or number of points."),
+    )
+    product_ref = models.CharField(_("free product reference"), max_length=120, blank=True)
+    minimum_order_amount = models.DecimalField(
+        _("minimum order amount"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    validity_days = models.PositiveIntegerField(_("validity (days)"), default=90)
+    labels = models.JSONField(
+        _("labels per language"), default=dict, blank=True, help_text=_('e.g. {"fr": "10 € offerts"}')
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reward rule")
+        verbose_name_plural = _("reward rules")
+
+    def __str__(self) -> str:
+        return f"{self.get_side_display()}: {self.get_kind_display()} {self.value}"

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Channel, ReferralStatus
+from .contact import Contact
+from .program import Program
+
+
+class Invitation(models.Model):
+    """One invitation sent (or link shared) by a referrer to a referee.
+
+    ``referrer_terms`` freezes the referrer reward in force when the invitation was issued:
+    a boosted offer running at that moment keeps applying even if the friend orders later.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
+    referrer = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    referee = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="invitations_received"
+    )
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    referrer_terms = models.JSONField(_("referrer reward terms at issue"))
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            models.Index(
+                fields=["program", "issued_at"],
+                include=["referrer", "referee"],
+                name="parrain_inv_program_issued",
+            ),
+            models.Index(fields=["referrer", "issued_at"], name="parrain_inv_referrer_issued"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer} → {self.referee} ({self.channel})"
+
+
+class Referral(models.Model):
+    """The referee's journey, one per referee per program.
+
+    ``invited → registered → converted → validated → rewarded``; ``review`` holds a flagged
+    referral for the shop owner; ``cancelled`` (with a reason) from any state before reward.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="referrals")
+    referrer = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="referrals_made"
+    )
+    referee = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="referrals")
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.PROTECT, related_name="referrals", null=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.INVITED
+    )
+    status_before_review = models.CharField(max_length=12, blank=True)
+    review_reason = models.CharField(_("review reason"), max_length=60, blank=True)
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=60, blank=True)
+    order = models.ForeignKey(
+        "parrain.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(_("invited"), default=timezone.now)
+    registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
+    converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
+    validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+    rewarded_at = models.DateTimeField(_("rewarded"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "referee"], name="parrain_referral_one_per_referee"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["program", "status", "converted_at"], name="parrain_ref_status"),
+            models.Index(fields=["program", "converted_at"], include=["referee"],
+                         name="parrain_ref_converted"),
+            models.Index(fields=["program", "validated_at"], include=["referrer"],
+                         name="parrain_ref_validated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer} → {self.referee}: {self.status}"
+
+    @property
+    def referrer_terms(self) -> dict:
+        return self.invitation.referrer_terms if self.invitation else {}

@@ -1,0 +1,1 @@
+"""One module per state change. Views, API, tasks, admin and plugins call these only."""

@@ -1,0 +1,70 @@
+"""Enrol a referrer: an email becomes a contact with a personal code and share URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db import IntegrityError, transaction
+
+from .. import audit, signals
+from ..codes import random_code
+from ..conf import parrain_settings
+from ..models import Contact, Program
+from .contacts import get_or_create_contact
+
+SHARE_QUERY_PARAM = "parrain"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    contact: Contact
+    code: str
+    share_url: str
+    created: bool
+
+
+def share_url(contact: Contact) -> str:
+    """Where a referrer's friends land: the program's landing page, carrying the code."""
+    base = contact.program.landing_url or f"{parrain_settings.BASE_URL.rstrip('/')}/"
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}{urlencode({SHARE_QUERY_PARAM: contact.referrer_code})}"
+
+
+def ensure_code(contact: Contact) -> str:
+    """Give ``contact`` a referrer code once; retries on the (rare) collision."""
+    while not contact.referrer_code:
+        candidate = random_code(parrain_settings.CODE_LENGTH)
+        try:
+            with transaction.atomic():
+                updated = Contact.objects.filter(pk=contact.pk, referrer_code=None).update(
+                    referrer_code=candidate
+                )
+        except IntegrityError:
+            continue
+        contact.refresh_from_db(fields=["referrer_code"])
+        if updated:
+            break
+    return contact.referrer_code
+
+
+@transaction.atomic
+def enrol_referrer(
+    program: Program, email: str, *, first_name: str = "", language: str = "", actor: str = "api"
+) -> Enrolment:
+    contact, created = get_or_create_contact(
+        program, email, first_name=first_name, language=language or program.default_language
+    )
+    had_code = bool(contact.referrer_code)
+    code = ensure_code(contact)
+    if not had_code:
+        audit.record(program, "referrer.enrolled", contact=contact, actor=actor)
+        signals.referrer_enrolled.send(Program, contact=contact, created=created)
+    return Enrolment(contact=contact, code=code, share_url=share_url(contact), created=not had_code)
+
+
+def referrer_by_code(program: Program | None, code: str) -> Contact | None:
+    qs = Contact.objects.select_related("program").filter(referrer_code=code.strip().upper())
+    if program is not None:
+        qs = qs.filter(program=program)
+    return qs.first()

@@ -1,0 +1,116 @@
+"""Invite friends by email; each invitation freezes the referrer reward then in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import audit, fraud, signals
+from ..exceptions import CapReached, InvalidInput
+from ..locks import contact_for_update
+from ..messaging import MessageKind, queue_message
+from ..models import Contact, Invitation, Referral
+from ..models.choices import Channel, FraudAction, ReferralStatus
+from .contacts import get_or_create_contact
+from .enrolment import ensure_code, share_url
+from .offers import describe, referrer_terms_at, welcome_terms_at
+
+INVITATION_RULES = tuple(
+    (rule, setting) for rule, setting in fraud.RULES if rule is not fraud.monthly_reward_cap
+)
+
+
+@dataclass(frozen=True)
+class InvitationOutcome:
+    email: str
+    invited: bool
+    reason: str = ""
+    invitation: Invitation | None = None
+
+
+def invitations_today(referrer: Contact, now: datetime) -> int:
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Invitation.objects.filter(
+        referrer=referrer, issued_at__gte=start, issued_at__lt=start + timedelta(days=1)
+    ).count()
+
+
+def issue_invitation(
+    referrer: Contact, referee: Contact, channel: str, at: datetime
+) -> tuple[Invitation, Referral | None]:
+    """Store one invitation and open the referee's referral if they have none yet."""
+    program = referrer.program
+    terms = referrer_terms_at(program, at)
+    invitation = Invitation.objects.create(
+        program=program,
+        referrer=referrer,
+        referee=referee,
+        channel=channel,
+        issued_at=at,
+        referrer_terms=terms.as_json() if terms else {},
+    )
+    referral, created = Referral.objects.get_or_create(
+        program=program,
+        referee=referee,
+        defaults={"referrer": referrer, "invitation": invitation, "invited_at": at},
+    )
+    if created:
+        audit.record(program, "referral.invited", referral=referral, contact=referee,
+                     channel=channel)
+    signals.invitation_issued.send(type(program), invitation=invitation,
+                                   referral=referral if created else None)
+    return invitation, referral if referral.referrer_id == referrer.pk else None
+
+
+@transaction.atomic
+def invite_by_email(
+    referrer: Contact,
+    emails: list[str],
+    *,
+    personal_message: str = "",
+    at: datetime | None = None,
+) -> list[InvitationOutcome]:
+    """Invite each address once; the daily cap counts every invitation the referrer sent."""
+    if not emails:
+        raise InvalidInput("Give at least one email address.", field="emails")
+    at = at or timezone.now()
+    referrer = contact_for_update(referrer.pk)  # serialises the cap check per referrer
+    program = referrer.program
+    cap = program.daily_invitation_cap
+    if cap and invitations_today(referrer, at) + len(set(emails)) > cap:
+        audit.record(program, "invitation.refused", reason="daily_invitation_cap",
+                     contact=referrer, requested=len(emails))
+        raise CapReached()
+    ensure_code(referrer)
+    return [_invite_one(referrer, email, personal_message, at) for email in dict.fromkeys(emails)]
+
+
+def _invite_one(referrer: Contact, email: str, message: str, at: datetime) -> InvitationOutcome:
+    program = referrer.program
+    referee, _ = get_or_create_contact(program, email, language=referrer.language)
+    existing = Referral.objects.filter(program=program, referee=referee).first()
+    check = fraud.Check(program=program, referrer=referrer, referee=referee, at=at,
+                        existing=existing)
+    verdict = fraud.evaluate(check, INVITATION_RULES)
+    if verdict.action == FraudAction.BLOCK:
+        audit.record(program, "invitation.refused", reason=verdict.reason, contact=referee,
+                     referrer=referrer.pk)
+        return InvitationOutcome(email=email, invited=False, reason=verdict.reason)
+    invitation, _referral = issue_invitation(referrer, referee, Channel.EMAIL, at)
+    language = referee.language or program.default_language
+    queue_message(
+        MessageKind.INVITATION,
+        referee,
+        referrer_name=referrer.display_name,
+        offer=describe(welcome_terms_at(program, at), language),
+        share_url=share_url(referrer),
+        personal_message=message,
+    )
+    return InvitationOutcome(email=email, invited=True, invitation=invitation)
+
+
+def open_referral_statuses() -> list[str]:
+    return [ReferralStatus.INVITED, ReferralStatus.REGISTERED, ReferralStatus.REVIEW]

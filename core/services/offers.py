@@ -1,0 +1,86 @@
+"""The reward terms in force for a program at a given moment.
+
+Terms are frozen into invitations and rewards as plain dicts, so a later change of the
+offer (or a boosted offer for a time window) never rewrites what was promised.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+from ..models import Program, RewardRule
+from ..models.choices import RewardKind, Side
+
+
+class RewardTerms(BaseModel):
+    rule_id: int | None = None
+    source: str = "rule"
+    kind: RewardKind
+    value: Decimal
+    currency: str
+    product_ref: str = ""
+    minimum_order_amount: Decimal = Decimal("0")
+    validity_days: int = 90
+    labels: dict[str, str] = {}
+
+    def as_json(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+def terms_from_rule(rule: RewardRule) -> RewardTerms:
+    return RewardTerms(
+        rule_id=rule.pk,
+        kind=RewardKind(rule.kind),
+        value=rule.value,
+        currency=rule.program.currency,
+        product_ref=rule.product_ref,
+        minimum_order_amount=rule.minimum_order_amount,
+        validity_days=rule.validity_days,
+        labels=rule.labels or {},
+    )
+
+
+def terms_at(program: Program, side: Side | str, when: datetime | None = None) -> RewardTerms | None:
+    """The terms for ``side`` at ``when``. Boosted offers will hook in here, by date."""
+    rule = program.rule(side)
+    return terms_from_rule(rule) if rule else None
+
+
+def referrer_terms_at(program: Program, when: datetime | None = None) -> RewardTerms | None:
+    return terms_at(program, Side.REFERRER, when)
+
+
+def welcome_terms_at(program: Program, when: datetime | None = None) -> RewardTerms | None:
+    return terms_at(program, Side.REFEREE, when)
+
+
+def describe(terms: RewardTerms | dict | None, language: str = "en") -> str:
+    """A short human label for the offer in ``language`` (the rule's own label wins)."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    if terms is None:
+        return ""
+    if isinstance(terms, dict):
+        terms = RewardTerms.model_validate(terms)
+    if terms.labels.get(language):
+        return terms.labels[language]
+    with translation.override(language):
+        value = f"{terms.value.normalize():f}"
+        match terms.kind:
+            case RewardKind.FIXED_AMOUNT:
+                return _("%(value)s %(currency)s off") % {"value": value, "currency": terms.currency}
+            case RewardKind.PERCENTAGE:
+                return _("%(value)s%% off") % {"value": value}
+            case RewardKind.FREE_SHIPPING:
+                return _("free shipping")
+            case RewardKind.FREE_PRODUCT:
+                return _("a free product")
+            case RewardKind.LOYALTY_POINTS:
+                return _("%(value)s loyalty points") % {"value": value}
+            case _kind:
+                return _("a gift worth %(value)s %(currency)s") % {
+                    "value": value, "currency": terms.currency}

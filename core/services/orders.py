@@ -1,0 +1,221 @@
+"""Record every order (idempotent on its external id) and attribute referred ones.
+
+Attribution order: the welcome code used at checkout, else the referral code carried from
+the share link, else the referee's email. Fraud rules run on the converting order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import audit, fraud, signals
+from ..exceptions import InvalidInput, NotFound
+from ..locks import referral_for_update
+from ..models import Contact, Order, Program, Referral, Refund, Reward
+from ..models.choices import Channel, FraudAction, ReferralStatus, Side
+from ..validation_types import Currency, Email, ExternalId, Name
+from .contacts import get_or_create_contact
+from .enrolment import referrer_by_code
+from .invitations import issue_invitation
+from .rewards import cancel_reward
+from .transitions import move
+
+Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+ATTRIBUTABLE = (ReferralStatus.INVITED, ReferralStatus.REGISTERED)
+
+
+class OrderData(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    external_id: ExternalId
+    email: Email | None = None
+    customer_external_id: ExternalId | None = None
+    first_name: Name = ""
+    amount: Amount
+    currency: Currency
+    placed_at: datetime | None = None
+    welcome_code: Annotated[str, Field(max_length=64)] = ""
+    referral_code: Annotated[str, Field(max_length=32)] = ""
+
+
+class RefundData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: ExternalId
+    amount: Amount | None = None
+    refunded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    order: Order
+    created: bool
+    referral: Referral | None
+
+
+def record_order(program: Program, data: OrderData) -> OrderOutcome:
+    if data.currency != program.currency:
+        raise InvalidInput(f"This program counts in {program.currency}.", field="currency")
+    try:
+        with transaction.atomic():
+            return _record_new(program, data)
+    except IntegrityError:
+        order = Order.objects.get(program=program, external_id=data.external_id)
+        return OrderOutcome(order=order, created=False, referral=order.referral)
+
+
+def _record_new(program: Program, data: OrderData) -> OrderOutcome:
+    existing = Order.objects.filter(program=program, external_id=data.external_id).first()
+    if existing is not None:
+        return OrderOutcome(order=existing, created=False, referral=existing.referral)
+    contact = _customer(program, data)
+    order = Order.objects.create(
+        program=program,
+        external_id=data.external_id,
+        contact=contact,
+        amount=data.amount,
+        currency=data.currency,
+        placed_at=data.placed_at or timezone.now(),
+        welcome_code=data.welcome_code,
+        referral_code=data.referral_code.upper(),
+    )
+    referral = attribute(order) if contact is not None else None
+    if contact is not None:
+        _mark_customer(contact, order.placed_at)
+    signals.order_recorded.send(Program, order=order, created=True)
+    return OrderOutcome(order=order, created=True, referral=referral)
+
+
+def _customer(program: Program, data: OrderData) -> Contact | None:
+    if data.customer_external_id:
+        found = Contact.objects.filter(program=program, external_id=data.customer_external_id)
+        if found.exists():
+            return found.get()
+    if not data.email:
+        return None
+    contact, _ = get_or_create_contact(
+        program, data.email, first_name=data.first_name, external_id=data.customer_external_id
+    )
+    return contact
+
+
+def _mark_customer(contact: Contact, placed_at: datetime) -> None:
+    if contact.first_order_at is None or placed_at < contact.first_order_at:
+        Contact.objects.filter(pk=contact.pk).update(is_customer=True, first_order_at=placed_at)
+
+
+def attribute(order: Order) -> Referral | None:
+    """Find the referral this order converts, apply the fraud rules, move it on."""
+    referral, via = _find_referral(order)
+    if referral is None:
+        return None
+    referral = referral_for_update(referral.pk)
+    if referral.status not in ATTRIBUTABLE:
+        audit.record(order.program, "order.not_attributed", reason="referral_" + referral.status,
+                     referral=referral, order=order, via=via)
+        return None
+    minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
+    if order.amount < minimum:
+        audit.record(order.program, "order.not_attributed", reason="below_minimum",
+                     referral=referral, order=order, minimum=minimum)
+        return None
+    check = fraud.Check(program=order.program, referrer=referral.referrer,
+                        referee=order.contact, at=order.placed_at, order=order)
+    verdict = fraud.evaluate(check)
+    if verdict.action == FraudAction.BLOCK:
+        move(referral, ReferralStatus.CANCELLED, action="referral.refused",
+             reason=verdict.reason, order=order, message=f"via {via}")
+        _cancel_welcome(referral, verdict.reason)
+        return referral
+    if verdict.action == FraudAction.REVIEW:
+        move(referral, ReferralStatus.REVIEW, action="referral.held", reason=verdict.reason,
+             order=order, at=order.placed_at, message=f"via {via}")
+    else:
+        move(referral, ReferralStatus.CONVERTED, action="referral.attributed", reason=via,
+             order=order, at=order.placed_at)
+    Order.objects.filter(pk=order.pk).update(referral=referral)
+    order.referral = referral
+    return referral
+
+
+def _find_referral(order: Order) -> tuple[Referral | None, str]:
+    program, contact = order.program, order.contact
+    if order.welcome_code:
+        reward = Reward.objects.filter(program=program, side=Side.REFEREE,
+                                       code=order.welcome_code).select_related("referral").first()
+        if reward is not None:
+            if reward.recipient_id != contact.pk:
+                audit.record(program, "order.not_attributed", reason="welcome_code_other_person",
+                             order=order, referral=reward.referral)
+                return None, ""
+            return reward.referral, "welcome_code"
+    existing = Referral.objects.filter(program=program, referee=contact).first()
+    if order.referral_code:
+        referrer = referrer_by_code(program, order.referral_code)
+        if referrer is not None and existing is None:
+            _, referral = issue_invitation(referrer, contact, Channel.LINK, order.placed_at)
+            return referral, "referral_code"
+        if referrer is not None and existing.referrer_id != referrer.pk:
+            audit.record(program, "order.not_attributed", reason="already_referred",
+                         order=order, referral=existing, claimed_by=referrer.pk)
+    if existing is not None:
+        return existing, "email" if not order.referral_code else "referral_code"
+    return None, ""
+
+
+def _cancel_welcome(referral: Referral, reason: str) -> None:
+    for reward in Reward.objects.filter(referral=referral, side=Side.REFEREE):
+        cancel_reward(reward, reason)
+
+
+@transaction.atomic
+def record_refund(program: Program, order_external_id: str, data: RefundData) -> Refund:
+    """Record a refund once (by its id); a refund before validation cancels the referral."""
+    order = (
+        Order.objects.select_for_update().filter(program=program, external_id=order_external_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound("No order with this external id.", field="order_external_id")
+    refund = Refund.objects.filter(order=order, external_id=data.external_id).first()
+    if refund is not None:
+        return refund
+    remaining = order.amount - order.refunded_amount
+    amount = remaining if data.amount is None else data.amount
+    if amount > remaining:
+        raise InvalidInput(f"At most {remaining} can still be refunded.", field="amount")
+    refund = Refund.objects.create(order=order, external_id=data.external_id, amount=amount,
+                                   refunded_at=data.refunded_at or timezone.now())
+    order.refunded_amount += amount
+    order.refunded_at = refund.refunded_at
+    order.save(update_fields=["refunded_amount", "refunded_at"])
+    audit.record(program, "order.refunded", order=order, amount=amount)
+    _cancel_if_unvalidated(order)
+    signals.order_refunded.send(Program, order=order, refund=refund)
+    return refund
+
+
+def _cancel_if_unvalidated(order: Order) -> None:
+    if order.referral_id is None:
+        return
+    referral = referral_for_update(order.referral_id)
+    if referral.order_id != order.pk:
+        return
+    minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
+    kept = order.amount - order.refunded_amount
+    if kept > 0 and kept >= minimum:
+        audit.record(order.program, "refund.partial_kept", referral=referral, order=order)
+        return
+    if referral.status in (ReferralStatus.CONVERTED, ReferralStatus.REVIEW):
+        move(referral, ReferralStatus.CANCELLED, action="referral.cancelled", reason="refunded",
+             order=order)
+    else:
+        audit.record(order.program, "refund.after_validation", reason="kept",
+                     referral=referral, order=order)

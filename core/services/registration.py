@@ -1,0 +1,91 @@
+"""A referee claims the welcome offer with the referrer's code: idempotent per email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import audit, fraud
+from ..exceptions import NotFound, Refused
+from ..messaging import MessageKind, queue_message
+from ..models import Program, Referral, Reward
+from ..models.choices import Channel, FraudAction, ReferralStatus, Side
+from .contacts import get_or_create_contact, record_consent
+from .enrolment import referrer_by_code
+from .invitations import INVITATION_RULES, issue_invitation
+from .offers import describe, welcome_terms_at
+from .rewards import issue_reward
+from .transitions import move
+
+
+@dataclass(frozen=True)
+class Registration:
+    referral: Referral
+    reward: Reward | None
+    created: bool
+
+
+REFUSAL_MESSAGES = {
+    "self_referral": "You cannot use your own referral link.",
+    "existing_customer": "The welcome offer is for new customers.",
+    "already_referred": "This email has already been invited by someone else.",
+    "disposable_email": "Please use a permanent email address.",
+}
+
+
+@transaction.atomic
+def register_referee(
+    program: Program,
+    code: str,
+    email: str,
+    *,
+    consent: bool | None = None,
+    first_name: str = "",
+    channel: str = Channel.LINK,
+    source: str = "widget",
+) -> Registration:
+    referrer = referrer_by_code(program, code)
+    if referrer is None:
+        raise NotFound("This referral code does not exist.", field="code")
+    referee, _ = get_or_create_contact(program, email, first_name=first_name,
+                                       language=referrer.language)
+    if consent is not None:
+        record_consent(referee, consent, source)
+    existing = (
+        Referral.objects.select_for_update().filter(program=program, referee=referee).first()
+    )
+    if existing is not None and existing.referrer_id == referrer.pk:
+        reward = Reward.objects.filter(referral=existing, side=Side.REFEREE).first()
+        if reward is not None or existing.status == ReferralStatus.CANCELLED:
+            return Registration(referral=existing, reward=reward, created=False)
+    check = fraud.Check(program=program, referrer=referrer, referee=referee, existing=existing)
+    verdict = fraud.evaluate(check, INVITATION_RULES)
+    if verdict.action == FraudAction.BLOCK:
+        audit.record(program, "registration.refused", reason=verdict.reason, contact=referee,
+                     referrer=referrer.pk)
+        raise Refused(verdict.reason, REFUSAL_MESSAGES.get(verdict.reason))
+    referral = existing
+    if referral is None:
+        _, referral = issue_invitation(referrer, referee, channel, timezone.now())
+    assert referral is not None
+    if referral.status == ReferralStatus.INVITED:
+        move(referral, ReferralStatus.REGISTERED, action="referral.registered", actor=source)
+    return Registration(referral=referral, reward=_welcome(referral, referee), created=True)
+
+
+def _welcome(referral: Referral, referee) -> Reward | None:  # type: ignore[no-untyped-def]
+    terms = welcome_terms_at(referral.program)
+    if terms is None:
+        return None
+    reward = issue_reward(referral, Side.REFEREE, terms)
+    language = referee.language or referral.program.default_language
+    queue_message(
+        MessageKind.WELCOME,
+        referee,
+        code=reward.code or "",
+        offer=describe(reward.terms, language),
+        expires_at=reward.expires_at.date().isoformat() if reward.expires_at else "",
+    )
+    return reward

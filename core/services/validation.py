@@ -1,0 +1,77 @@
+"""Validate converted referrals once the delay has passed, then reward the referrer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..conf import parrain_settings
+from ..locks import referral_for_update
+from ..messaging import MessageKind, queue_message
+from ..models import Program, Referral, Reward
+from ..models.choices import ReferralStatus, Side
+from .enrolment import share_url
+from .offers import RewardTerms, describe
+from .rewards import issue_reward
+from .transitions import move
+
+
+def due_referral_ids(program: Program, now: datetime) -> list[int]:
+    cutoff = now - timedelta(days=program.validation_delay_days)
+    qs = Referral.objects.filter(
+        program=program, status=ReferralStatus.CONVERTED, converted_at__lte=cutoff
+    ).order_by("pk")
+    return list(qs.values_list("pk", flat=True)[: parrain_settings.VALIDATION_SWEEP_BATCH])
+
+
+def validate_due(now: datetime | None = None) -> int:
+    """The periodic sweep: validate every referral whose delay has passed."""
+    now = now or timezone.now()
+    count = 0
+    for program in Program.objects.filter(is_active=True):
+        while ids := due_referral_ids(program, now):
+            count += sum(validate_referral(pk, now) for pk in ids)
+    return count
+
+
+@transaction.atomic
+def validate_referral(referral_id: int, now: datetime | None = None) -> bool:
+    from ..tasks import issue_referrer_reward
+
+    referral = referral_for_update(referral_id)
+    if referral.status != ReferralStatus.CONVERTED:
+        return False
+    order = referral.order
+    if order is not None and order.refunded_amount >= order.amount > 0:
+        move(referral, ReferralStatus.CANCELLED, action="referral.cancelled", reason="refunded")
+        return False
+    move(referral, ReferralStatus.VALIDATED, action="referral.validated",
+         reason="delay_passed", at=now)
+    transaction.on_commit(lambda: issue_referrer_reward.delay(referral_id))
+    return True
+
+
+@transaction.atomic
+def reward_referrer(referral_id: int) -> Reward | None:
+    """Issue the referrer reward of a validated referral, exactly once."""
+    referral = referral_for_update(referral_id)
+    if referral.status == ReferralStatus.REWARDED:
+        return Reward.objects.filter(referral=referral, side=Side.REFERRER).first()
+    if referral.status != ReferralStatus.VALIDATED or not referral.referrer_terms:
+        return None
+    terms = RewardTerms.model_validate(referral.referrer_terms)
+    reward = issue_reward(referral, Side.REFERRER, terms)
+    move(referral, ReferralStatus.REWARDED, action="referral.rewarded")
+    referrer = referral.referrer
+    queue_message(
+        MessageKind.REWARD,
+        referrer,
+        code=reward.code or "",
+        offer=describe(terms, referrer.language or referral.program.default_language),
+        referee_name=referral.referee.display_name,
+        share_url=share_url(referrer),
+        expires_at=reward.expires_at.date().isoformat() if reward.expires_at else "",
+    )
+    return reward

@@ -1,0 +1,25 @@
+"""Signals the core sends after each state change; receivers live in receivers.py.
+
+All are sent after the change is saved, inside the transaction: receivers that talk to the
+outside world should use ``transaction.on_commit``.
+"""
+
+from django.dispatch import Signal
+
+# sender=Program, contact=Contact, created=bool
+referrer_enrolled = Signal()
+
+# sender=Program, invitation=Invitation, referral=Referral | None
+invitation_issued = Signal()
+
+# sender=Program, referral=Referral, old_status=str, new_status=str, reason=str
+referral_status_changed = Signal()
+
+# sender=Program, order=Order, created=bool
+order_recorded = Signal()
+
+# sender=Program, order=Order, refund=Refund
+order_refunded = Signal()
+
+# sender=Program, reward=Reward
+reward_issued = Signal()

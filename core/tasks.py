@@ -1,0 +1,43 @@
+"""Thin Celery tasks: load ids, call a service, log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from celery.utils.log import get_task_logger
+
+from .models import Contact, Referral
+
+logger = get_task_logger(__name__)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_message(kind: str, contact_id: int, context: dict[str, Any]) -> bool:
+    from .messaging import deliver
+
+    contact = Contact.objects.select_related("program").filter(pk=contact_id).first()
+    if contact is None:
+        logger.warning("contact %s is gone; %s not sent", contact_id, kind)
+        return False
+    sent = deliver(kind, contact, context)
+    logger.info("%s to contact %s: %s", kind, contact_id, "sent" if sent else "skipped")
+    return sent
+
+
+@shared_task
+def issue_referrer_reward(referral_id: int) -> str:
+    from .services.validation import reward_referrer
+
+    reward = reward_referrer(referral_id)
+    logger.info("referral %s: referrer reward %s", referral_id, reward.pk if reward else "none")
+    return reward.code or "" if reward else ""
+
+
+@shared_task
+def validate_due_referrals() -> int:
+    from .services.validation import validate_due
+
+    count = validate_due()
+    logger.info("validated %s referrals", count)
+    return count

@@ -1,0 +1,1 @@
+"""Adapters that plug the referral core into Oscar, Wagtail and other stacks."""

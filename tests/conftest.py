@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.services import IN_CI, REDIS_ADDR, reachable
+
+
+def _missing(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} (required when CI=true)")
+    pytest.skip(what)
+
+
+@pytest.fixture(autouse=True)
+def _required_services(request: pytest.FixtureRequest) -> None:
+    """``@pytest.mark.postgres`` / ``redis``: skip visibly locally, fail under CI=true."""
+    if request.node.get_closest_marker("redis") and not reachable(REDIS_ADDR):
+        _missing(f"needs Redis on {REDIS_ADDR[0]}:{REDIS_ADDR[1]}")
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            _missing("needs PostgreSQL on 127.0.0.1:5432 (this run uses SQLite)")
