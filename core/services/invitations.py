@@ -65,7 +65,6 @@ def issue_invitation(
     return invitation, referral if referral.referrer_id == referrer.pk else None
 
 
-@transaction.atomic
 def invite_by_email(
     referrer: Contact,
     emails: list[str],
@@ -77,15 +76,16 @@ def invite_by_email(
     if not emails:
         raise InvalidInput("Give at least one email address.", field="emails")
     at = at or timezone.now()
-    referrer = contact_for_update(referrer.pk)  # serialises the cap check per referrer
-    program = referrer.program
-    cap = program.daily_invitation_cap
-    if cap and invitations_today(referrer, at) + len(set(emails)) > cap:
-        audit.record(program, "invitation.refused", reason="daily_invitation_cap",
-                     contact=referrer, requested=len(emails))
-        raise CapReached()
-    ensure_code(referrer)
-    return [_invite_one(referrer, email, personal_message, at) for email in dict.fromkeys(emails)]
+    unique = list(dict.fromkeys(emails))
+    with transaction.atomic():
+        referrer = contact_for_update(referrer.pk)  # serialises the cap check per referrer
+        cap = referrer.program.daily_invitation_cap
+        if not cap or invitations_today(referrer, at) + len(unique) <= cap:
+            ensure_code(referrer)
+            return [_invite_one(referrer, email, personal_message, at) for email in unique]
+    audit.record(referrer.program, "invitation.refused", reason="daily_invitation_cap",
+                 contact=referrer, requested=len(unique))
+    raise CapReached()
 
 
 def _invite_one(referrer: Contact, email: str, message: str, at: datetime) -> InvitationOutcome:

@@ -121,6 +121,10 @@ def attribute(order: Order) -> Referral | None:
         audit.record(order.program, "order.not_attributed", reason="referral_" + referral.status,
                      referral=referral, order=order, via=via)
         return None
+    if order.placed_at < referral.invited_at:
+        audit.record(order.program, "order.not_attributed", reason="order_before_invitation",
+                     referral=referral, order=order)
+        return None
     minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
     if order.amount < minimum:
         audit.record(order.program, "order.not_attributed", reason="below_minimum",

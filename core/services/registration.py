@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import audit, fraud
 from ..exceptions import NotFound, Refused
 from ..messaging import MessageKind, queue_message
-from ..models import Program, Referral, Reward
+from ..models import Contact, Program, Referral, Reward
 from ..models.choices import Channel, FraudAction, ReferralStatus, Side
 from .contacts import get_or_create_contact, record_consent
 from .enrolment import referrer_by_code
@@ -28,14 +29,13 @@ class Registration:
 
 
 REFUSAL_MESSAGES = {
-    "self_referral": "You cannot use your own referral link.",
-    "existing_customer": "The welcome offer is for new customers.",
-    "already_referred": "This email has already been invited by someone else.",
-    "disposable_email": "Please use a permanent email address.",
+    "self_referral": _("You cannot use your own referral link."),
+    "existing_customer": _("The welcome offer is for new customers."),
+    "already_referred": _("This email has already been invited by someone else."),
+    "disposable_email": _("Please use a permanent email address."),
 }
 
 
-@transaction.atomic
 def register_referee(
     program: Program,
     code: str,
@@ -46,6 +46,27 @@ def register_referee(
     channel: str = Channel.LINK,
     source: str = "widget",
 ) -> Registration:
+    """Claim the welcome offer; a refusal is audited (and kept) before it is raised."""
+    with transaction.atomic():
+        result = _register(program, code, email, consent, first_name, channel, source)
+    if isinstance(result, Registration):
+        return result
+    reason, referee_id, referrer_id = result
+    referee = Contact.objects.get(pk=referee_id)
+    audit.record(program, "registration.refused", reason=reason, contact=referee,
+                 referrer=referrer_id)
+    raise Refused(reason, str(REFUSAL_MESSAGES.get(reason, "")) or None)
+
+
+def _register(
+    program: Program,
+    code: str,
+    email: str,
+    consent: bool | None,
+    first_name: str,
+    channel: str,
+    source: str,
+) -> Registration | tuple[str, int, int]:
     referrer = referrer_by_code(program, code)
     if referrer is None:
         raise NotFound("This referral code does not exist.", field="code")
@@ -63,9 +84,7 @@ def register_referee(
     check = fraud.Check(program=program, referrer=referrer, referee=referee, existing=existing)
     verdict = fraud.evaluate(check, INVITATION_RULES)
     if verdict.action == FraudAction.BLOCK:
-        audit.record(program, "registration.refused", reason=verdict.reason, contact=referee,
-                     referrer=referrer.pk)
-        raise Refused(verdict.reason, REFUSAL_MESSAGES.get(verdict.reason))
+        return verdict.reason, referee.pk, referrer.pk
     referral = existing
     if referral is None:
         _, referral = issue_invitation(referrer, referee, channel, timezone.now())
