@@ -28,6 +28,8 @@ def record(
         referral=referral,
         contact=contact,
         order=order,
-        data={k: str(v) if not isinstance(v, (int, bool, type(None), str)) else v
-              for k, v in data.items()},
+        data={
+            k: str(v) if not isinstance(v, (int, bool, type(None), str)) else v
+            for k, v in data.items()
+        },
     )

@@ -52,7 +52,9 @@ def existing_customer(check: Check) -> str | None:
     if check.order is not None:
         earlier = Order.objects.filter(contact=referee, placed_at__lt=check.order.placed_at)
         earlier = earlier.exclude(pk=check.order.pk)
-        before = referee.first_order_at is not None and referee.first_order_at < check.order.placed_at
+        before = (
+            referee.first_order_at is not None and referee.first_order_at < check.order.placed_at
+        )
         flagged_only = referee.is_customer and referee.first_order_at is None
         if before or flagged_only or earlier.exists():
             return "existing_customer"

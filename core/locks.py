@@ -8,9 +8,12 @@ from .models import Contact, Order, Referral
 
 
 def referral_for_update(pk: int) -> Referral:
-    return Referral.objects.order_by("pk").select_for_update(of=("self",)).select_related(
-        "program", "referrer", "referee", "invitation"
-    ).get(pk=pk)
+    return (
+        Referral.objects.order_by("pk")
+        .select_for_update(of=("self",))
+        .select_related("program", "referrer", "referee", "invitation")
+        .get(pk=pk)
+    )
 
 
 def referrals_for_update(qs: QuerySet[Referral]) -> list[Referral]:

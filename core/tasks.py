@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
-from .models import Contact, Referral
+from .models import Contact
 
 logger = get_task_logger(__name__)
 

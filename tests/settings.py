@@ -3,7 +3,6 @@
 import os
 
 from sandbox.settings import *  # noqa: F403
-
 from tests.services import use_postgres
 
 if use_postgres():

@@ -48,13 +48,13 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.email
 
-    @property
-    def display_name(self) -> str:
-        return self.first_name or self.email.split("@")[0]
-
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         from ..emails import canonical_email, normalize_email
 
         self.email_normalized = normalize_email(self.email)
         self.email_canonical = canonical_email(self.email)
         super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return self.first_name or self.email.split("@")[0]

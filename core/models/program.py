@@ -39,7 +39,9 @@ class Program(models.Model):
     )
     landing_url = models.URLField(_("landing page URL"), blank=True)
     allowed_origins = models.JSONField(_("allowed widget origins"), default=list, blank=True)
-    attribution_window_days = models.PositiveIntegerField(_("attribution window (days)"), default=30)
+    attribution_window_days = models.PositiveIntegerField(
+        _("attribution window (days)"), default=30
+    )
     validation_delay_days = models.PositiveIntegerField(_("validation delay (days)"), default=14)
 
     fraud_self_referral = models.CharField(
@@ -136,7 +138,10 @@ class RewardRule(models.Model):
     )
     validity_days = models.PositiveIntegerField(_("validity (days)"), default=90)
     labels = models.JSONField(
-        _("labels per language"), default=dict, blank=True, help_text=_('e.g. {"fr": "10 € offerts"}')
+        _("labels per language"),
+        default=dict,
+        blank=True,
+        help_text=_('e.g. {"fr": "10 € offerts"}'),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

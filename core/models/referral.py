@@ -17,9 +17,7 @@ class Invitation(models.Model):
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
-    referrer = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, related_name="invitations_sent"
-    )
+    referrer = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations_sent")
     referee = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="invitations_received"
     )
@@ -51,9 +49,7 @@ class Referral(models.Model):
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="referrals")
-    referrer = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, related_name="referrals_made"
-    )
+    referrer = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="referrals_made")
     referee = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="referrals")
     invitation = models.ForeignKey(
         Invitation, on_delete=models.PROTECT, related_name="referrals", null=True
@@ -84,10 +80,16 @@ class Referral(models.Model):
         ]
         indexes = [
             models.Index(fields=["program", "status", "converted_at"], name="parrain_ref_status"),
-            models.Index(fields=["program", "converted_at"], include=["referee"],
-                         name="parrain_ref_converted"),
-            models.Index(fields=["program", "validated_at"], include=["referrer"],
-                         name="parrain_ref_validated"),
+            models.Index(
+                fields=["program", "converted_at"],
+                include=["referee"],
+                name="parrain_ref_converted",
+            ),
+            models.Index(
+                fields=["program", "validated_at"],
+                include=["referrer"],
+                name="parrain_ref_validated",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,9 +6,8 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from pydantic import BaseModel, ConfigDict
-
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict
 
 from ..emails import normalize_email
 from ..exceptions import InvalidInput
@@ -32,9 +31,7 @@ class ContactData(BaseModel):
 
 
 def find_contact(program: Program, email: str) -> Contact | None:
-    return Contact.objects.filter(
-        program=program, email_normalized=normalize_email(email)
-    ).first()
+    return Contact.objects.filter(program=program, email_normalized=normalize_email(email)).first()
 
 
 def get_or_create_contact(program: Program, email: str, **defaults: object) -> tuple[Contact, bool]:

@@ -58,10 +58,12 @@ def issue_invitation(
         defaults={"referrer": referrer, "invitation": invitation, "invited_at": at},
     )
     if created:
-        audit.record(program, "referral.invited", referral=referral, contact=referee,
-                     channel=channel)
-    signals.invitation_issued.send(type(program), invitation=invitation,
-                                   referral=referral if created else None)
+        audit.record(
+            program, "referral.invited", referral=referral, contact=referee, channel=channel
+        )
+    signals.invitation_issued.send(
+        type(program), invitation=invitation, referral=referral if created else None
+    )
     return invitation, referral if referral.referrer_id == referrer.pk else None
 
 
@@ -83,8 +85,13 @@ def invite_by_email(
         if not cap or invitations_today(referrer, at) + len(unique) <= cap:
             ensure_code(referrer)
             return [_invite_one(referrer, email, personal_message, at) for email in unique]
-    audit.record(referrer.program, "invitation.refused", reason="daily_invitation_cap",
-                 contact=referrer, requested=len(unique))
+    audit.record(
+        referrer.program,
+        "invitation.refused",
+        reason="daily_invitation_cap",
+        contact=referrer,
+        requested=len(unique),
+    )
     raise CapReached()
 
 
@@ -92,12 +99,18 @@ def _invite_one(referrer: Contact, email: str, message: str, at: datetime) -> In
     program = referrer.program
     referee, _ = get_or_create_contact(program, email, language=referrer.language)
     existing = Referral.objects.filter(program=program, referee=referee).first()
-    check = fraud.Check(program=program, referrer=referrer, referee=referee, at=at,
-                        existing=existing)
+    check = fraud.Check(
+        program=program, referrer=referrer, referee=referee, at=at, existing=existing
+    )
     verdict = fraud.evaluate(check, INVITATION_RULES)
     if verdict.action == FraudAction.BLOCK:
-        audit.record(program, "invitation.refused", reason=verdict.reason, contact=referee,
-                     referrer=referrer.pk)
+        audit.record(
+            program,
+            "invitation.refused",
+            reason=verdict.reason,
+            contact=referee,
+            referrer=referrer.pk,
+        )
         return InvitationOutcome(email=email, invited=False, reason=verdict.reason)
     invitation, _referral = issue_invitation(referrer, referee, Channel.EMAIL, at)
     language = referee.language or program.default_language

@@ -43,7 +43,9 @@ def terms_from_rule(rule: RewardRule) -> RewardTerms:
     )
 
 
-def terms_at(program: Program, side: Side | str, when: datetime | None = None) -> RewardTerms | None:
+def terms_at(
+    program: Program, side: Side | str, when: datetime | None = None
+) -> RewardTerms | None:
     """The terms for ``side`` at ``when``. Boosted offers will hook in here, by date."""
     rule = program.rule(side)
     return terms_from_rule(rule) if rule else None
@@ -72,7 +74,10 @@ def describe(terms: RewardTerms | dict | None, language: str = "en") -> str:
         value = f"{terms.value.normalize():f}"
         match terms.kind:
             case RewardKind.FIXED_AMOUNT:
-                return _("%(value)s %(currency)s off") % {"value": value, "currency": terms.currency}
+                return _("%(value)s %(currency)s off") % {
+                    "value": value,
+                    "currency": terms.currency,
+                }
             case RewardKind.PERCENTAGE:
                 return _("%(value)s%% off") % {"value": value}
             case RewardKind.FREE_SHIPPING:
@@ -83,4 +88,6 @@ def describe(terms: RewardTerms | dict | None, language: str = "en") -> str:
                 return _("%(value)s loyalty points") % {"value": value}
             case _kind:
                 return _("a gift worth %(value)s %(currency)s") % {
-                    "value": value, "currency": terms.currency}
+                    "value": value,
+                    "currency": terms.currency,
+                }

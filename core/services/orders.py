@@ -118,32 +118,73 @@ def attribute(order: Order) -> Referral | None:
         return None
     referral = referral_for_update(referral.pk)
     if referral.status not in ATTRIBUTABLE:
-        audit.record(order.program, "order.not_attributed", reason="referral_" + referral.status,
-                     referral=referral, order=order, via=via)
+        audit.record(
+            order.program,
+            "order.not_attributed",
+            reason="referral_" + referral.status,
+            referral=referral,
+            order=order,
+            via=via,
+        )
         return None
     if order.placed_at < referral.invited_at:
-        audit.record(order.program, "order.not_attributed", reason="order_before_invitation",
-                     referral=referral, order=order)
+        audit.record(
+            order.program,
+            "order.not_attributed",
+            reason="order_before_invitation",
+            referral=referral,
+            order=order,
+        )
         return None
     minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
     if order.amount < minimum:
-        audit.record(order.program, "order.not_attributed", reason="below_minimum",
-                     referral=referral, order=order, minimum=minimum)
+        audit.record(
+            order.program,
+            "order.not_attributed",
+            reason="below_minimum",
+            referral=referral,
+            order=order,
+            minimum=minimum,
+        )
         return None
-    check = fraud.Check(program=order.program, referrer=referral.referrer,
-                        referee=order.contact, at=order.placed_at, order=order)
+    check = fraud.Check(
+        program=order.program,
+        referrer=referral.referrer,
+        referee=order.contact,
+        at=order.placed_at,
+        order=order,
+    )
     verdict = fraud.evaluate(check)
     if verdict.action == FraudAction.BLOCK:
-        move(referral, ReferralStatus.CANCELLED, action="referral.refused",
-             reason=verdict.reason, order=order, message=f"via {via}")
+        move(
+            referral,
+            ReferralStatus.CANCELLED,
+            action="referral.refused",
+            reason=verdict.reason,
+            order=order,
+            message=f"via {via}",
+        )
         _cancel_welcome(referral, verdict.reason)
         return referral
     if verdict.action == FraudAction.REVIEW:
-        move(referral, ReferralStatus.REVIEW, action="referral.held", reason=verdict.reason,
-             order=order, at=order.placed_at, message=f"via {via}")
+        move(
+            referral,
+            ReferralStatus.REVIEW,
+            action="referral.held",
+            reason=verdict.reason,
+            order=order,
+            at=order.placed_at,
+            message=f"via {via}",
+        )
     else:
-        move(referral, ReferralStatus.CONVERTED, action="referral.attributed", reason=via,
-             order=order, at=order.placed_at)
+        move(
+            referral,
+            ReferralStatus.CONVERTED,
+            action="referral.attributed",
+            reason=via,
+            order=order,
+            at=order.placed_at,
+        )
     Order.objects.filter(pk=order.pk).update(referral=referral)
     order.referral = referral
     return referral
@@ -152,12 +193,20 @@ def attribute(order: Order) -> Referral | None:
 def _find_referral(order: Order) -> tuple[Referral | None, str]:
     program, contact = order.program, order.contact
     if order.welcome_code:
-        reward = Reward.objects.filter(program=program, side=Side.REFEREE,
-                                       code=order.welcome_code).select_related("referral").first()
+        reward = (
+            Reward.objects.filter(program=program, side=Side.REFEREE, code=order.welcome_code)
+            .select_related("referral")
+            .first()
+        )
         if reward is not None:
             if reward.recipient_id != contact.pk:
-                audit.record(program, "order.not_attributed", reason="welcome_code_other_person",
-                             order=order, referral=reward.referral)
+                audit.record(
+                    program,
+                    "order.not_attributed",
+                    reason="welcome_code_other_person",
+                    order=order,
+                    referral=reward.referral,
+                )
                 return None, ""
             return reward.referral, "welcome_code"
     existing = Referral.objects.filter(program=program, referee=contact).first()
@@ -167,8 +216,14 @@ def _find_referral(order: Order) -> tuple[Referral | None, str]:
             _, referral = issue_invitation(referrer, contact, Channel.LINK, order.placed_at)
             return referral, "referral_code"
         if referrer is not None and existing.referrer_id != referrer.pk:
-            audit.record(program, "order.not_attributed", reason="already_referred",
-                         order=order, referral=existing, claimed_by=referrer.pk)
+            audit.record(
+                program,
+                "order.not_attributed",
+                reason="already_referred",
+                order=order,
+                referral=existing,
+                claimed_by=referrer.pk,
+            )
     if existing is not None:
         return existing, "email" if not order.referral_code else "referral_code"
     return None, ""
@@ -183,7 +238,8 @@ def _cancel_welcome(referral: Referral, reason: str) -> None:
 def record_refund(program: Program, order_external_id: str, data: RefundData) -> Refund:
     """Record a refund once (by its id); a refund before validation cancels the referral."""
     order = (
-        Order.objects.select_for_update().filter(program=program, external_id=order_external_id)
+        Order.objects.select_for_update()
+        .filter(program=program, external_id=order_external_id)
         .first()
     )
     if order is None:
@@ -195,8 +251,12 @@ def record_refund(program: Program, order_external_id: str, data: RefundData) ->
     amount = remaining if data.amount is None else data.amount
     if amount > remaining:
         raise InvalidInput(f"At most {remaining} can still be refunded.", field="amount")
-    refund = Refund.objects.create(order=order, external_id=data.external_id, amount=amount,
-                                   refunded_at=data.refunded_at or timezone.now())
+    refund = Refund.objects.create(
+        order=order,
+        external_id=data.external_id,
+        amount=amount,
+        refunded_at=data.refunded_at or timezone.now(),
+    )
     order.refunded_amount += amount
     order.refunded_at = refund.refunded_at
     order.save(update_fields=["refunded_amount", "refunded_at"])
@@ -218,8 +278,14 @@ def _cancel_if_unvalidated(order: Order) -> None:
         audit.record(order.program, "refund.partial_kept", referral=referral, order=order)
         return
     if referral.status in (ReferralStatus.CONVERTED, ReferralStatus.REVIEW):
-        move(referral, ReferralStatus.CANCELLED, action="referral.cancelled", reason="refunded",
-             order=order)
+        move(
+            referral,
+            ReferralStatus.CANCELLED,
+            action="referral.cancelled",
+            reason="refunded",
+            order=order,
+        )
     else:
-        audit.record(order.program, "refund.after_validation", reason="kept",
-                     referral=referral, order=order)
+        audit.record(
+            order.program, "refund.after_validation", reason="kept", referral=referral, order=order
+        )

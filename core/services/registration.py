@@ -53,8 +53,9 @@ def register_referee(
         return result
     reason, referee_id, referrer_id = result
     referee = Contact.objects.get(pk=referee_id)
-    audit.record(program, "registration.refused", reason=reason, contact=referee,
-                 referrer=referrer_id)
+    audit.record(
+        program, "registration.refused", reason=reason, contact=referee, referrer=referrer_id
+    )
     raise Refused(reason, str(REFUSAL_MESSAGES.get(reason, "")) or None)
 
 
@@ -70,13 +71,12 @@ def _register(
     referrer = referrer_by_code(program, code)
     if referrer is None:
         raise NotFound("This referral code does not exist.", field="code")
-    referee, _ = get_or_create_contact(program, email, first_name=first_name,
-                                       language=referrer.language)
+    referee, _ = get_or_create_contact(
+        program, email, first_name=first_name, language=referrer.language
+    )
     if consent is not None:
         record_consent(referee, consent, source)
-    existing = (
-        Referral.objects.select_for_update().filter(program=program, referee=referee).first()
-    )
+    existing = Referral.objects.select_for_update().filter(program=program, referee=referee).first()
     if existing is not None and existing.referrer_id == referrer.pk:
         reward = Reward.objects.filter(referral=existing, side=Side.REFEREE).first()
         if reward is not None or existing.status == ReferralStatus.CANCELLED:

@@ -17,12 +17,23 @@ def approve_referral(referral_id: int, actor: str) -> Referral:
     if referral.status != ReferralStatus.REVIEW:
         return referral
     if referral.order_id is not None:
-        move(referral, ReferralStatus.CONVERTED, action="referral.approved", actor=actor,
-             reason=referral.review_reason, at=referral.order.placed_at)
+        move(
+            referral,
+            ReferralStatus.CONVERTED,
+            action="referral.approved",
+            actor=actor,
+            reason=referral.review_reason,
+            at=referral.order.placed_at,
+        )
     else:
         previous = ReferralStatus(referral.status_before_review or ReferralStatus.REGISTERED)
-        move(referral, previous, action="referral.approved", actor=actor,
-             reason=referral.review_reason)
+        move(
+            referral,
+            previous,
+            action="referral.approved",
+            actor=actor,
+            reason=referral.review_reason,
+        )
     return referral
 
 
@@ -31,8 +42,7 @@ def reject_referral(referral_id: int, actor: str, reason: str = "rejected_in_rev
     referral = referral_for_update(referral_id)
     if referral.status != ReferralStatus.REVIEW:
         return referral
-    move(referral, ReferralStatus.CANCELLED, action="referral.rejected", actor=actor,
-         reason=reason)
+    move(referral, ReferralStatus.CANCELLED, action="referral.rejected", actor=actor, reason=reason)
     for reward in Reward.objects.filter(referral=referral, side=Side.REFEREE):
         cancel_reward(reward, reason)
     return referral
@@ -42,6 +52,11 @@ def reject_referral(referral_id: int, actor: str, reason: str = "rejected_in_rev
 def cancel_referral(referral_id: int, reason: str, actor: str = "system") -> Referral:
     referral = referral_for_update(referral_id)
     if referral.status not in (ReferralStatus.REWARDED, ReferralStatus.CANCELLED):
-        move(referral, ReferralStatus.CANCELLED, action="referral.cancelled", reason=reason,
-             actor=actor)
+        move(
+            referral,
+            ReferralStatus.CANCELLED,
+            action="referral.cancelled",
+            reason=reason,
+            actor=actor,
+        )
     return referral

@@ -43,9 +43,15 @@ def issue_reward(referral: Referral, side: Side, terms: RewardTerms) -> Reward:
             reward.save()
     except IntegrityError:
         return Reward.objects.get(referral=referral, side=side)
-    audit.record(referral.program, f"reward.issued.{side}", referral=referral,
-                 contact=recipient, code=reward.code or "", kind=reward.kind,
-                 value=reward.value)
+    audit.record(
+        referral.program,
+        f"reward.issued.{side}",
+        referral=referral,
+        contact=recipient,
+        code=reward.code or "",
+        kind=reward.kind,
+        value=reward.value,
+    )
     signals.reward_issued.send(type(referral.program), reward=reward)
     return reward
 
@@ -57,8 +63,14 @@ def cancel_reward(reward: Reward, reason: str) -> None:
     reward.cancelled_at = timezone.now()
     reward.save(update_fields=["status", "cancelled_at"])
     get_backend().cancel_code(reward)
-    audit.record(reward.program, "reward.cancelled", reason=reason, referral=reward.referral,
-                 contact=reward.recipient, code=reward.code or "")
+    audit.record(
+        reward.program,
+        "reward.cancelled",
+        reason=reason,
+        referral=reward.referral,
+        contact=reward.recipient,
+        code=reward.code or "",
+    )
 
 
 def mark_sent(reward: Reward) -> None:

@@ -20,12 +20,23 @@ TIMESTAMP_FIELD = {
 
 # Where each status may go next; cancellation is possible until the reward is issued.
 ALLOWED = {
-    ReferralStatus.INVITED: {ReferralStatus.REGISTERED, ReferralStatus.CONVERTED,
-                             ReferralStatus.REVIEW, ReferralStatus.CANCELLED},
-    ReferralStatus.REGISTERED: {ReferralStatus.CONVERTED, ReferralStatus.REVIEW,
-                                ReferralStatus.CANCELLED},
-    ReferralStatus.REVIEW: {ReferralStatus.CONVERTED, ReferralStatus.REGISTERED,
-                            ReferralStatus.INVITED, ReferralStatus.CANCELLED},
+    ReferralStatus.INVITED: {
+        ReferralStatus.REGISTERED,
+        ReferralStatus.CONVERTED,
+        ReferralStatus.REVIEW,
+        ReferralStatus.CANCELLED,
+    },
+    ReferralStatus.REGISTERED: {
+        ReferralStatus.CONVERTED,
+        ReferralStatus.REVIEW,
+        ReferralStatus.CANCELLED,
+    },
+    ReferralStatus.REVIEW: {
+        ReferralStatus.CONVERTED,
+        ReferralStatus.REGISTERED,
+        ReferralStatus.INVITED,
+        ReferralStatus.CANCELLED,
+    },
     ReferralStatus.CONVERTED: {ReferralStatus.VALIDATED, ReferralStatus.CANCELLED},
     ReferralStatus.VALIDATED: {ReferralStatus.REWARDED, ReferralStatus.CANCELLED},
     ReferralStatus.REWARDED: set(),
@@ -68,8 +79,17 @@ def move(
         referral.order = order
         fields.append("order")
     referral.save(update_fields=fields)
-    audit.record(referral.program, action, reason=reason, referral=referral, order=order,
-                 actor=actor, message=message, old=str(old), new=str(new))
+    audit.record(
+        referral.program,
+        action,
+        reason=reason,
+        referral=referral,
+        order=order,
+        actor=actor,
+        message=message,
+        old=str(old),
+        new=str(new),
+    )
     signals.referral_status_changed.send(
         type(referral.program), referral=referral, old_status=old, new_status=new, reason=reason
     )

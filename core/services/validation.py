@@ -47,8 +47,13 @@ def validate_referral(referral_id: int, now: datetime | None = None) -> bool:
     if order is not None and order.refunded_amount >= order.amount > 0:
         move(referral, ReferralStatus.CANCELLED, action="referral.cancelled", reason="refunded")
         return False
-    move(referral, ReferralStatus.VALIDATED, action="referral.validated",
-         reason="delay_passed", at=now)
+    move(
+        referral,
+        ReferralStatus.VALIDATED,
+        action="referral.validated",
+        reason="delay_passed",
+        at=now,
+    )
     transaction.on_commit(lambda: issue_referrer_reward.delay(referral_id))
     return True
 

@@ -53,9 +53,16 @@ def test_validation_enqueues_reward_task_that_a_redis_worker_runs(redis_worker) 
     assert wait_for(lambda: any(welcome.code in m.body for m in mail.outbox)), (
         "the welcome email task did not run on the worker"
     )
-    record_order(program, OrderData(external_id="W-1", email="bob@example.org",
-                                    amount=Decimal("40"), currency="EUR",
-                                    welcome_code=welcome.code))
+    record_order(
+        program,
+        OrderData(
+            external_id="W-1",
+            email="bob@example.org",
+            amount=Decimal("40"),
+            currency="EUR",
+            welcome_code=welcome.code,
+        ),
+    )
 
     later = timezone.now() + timedelta(days=program.validation_delay_days + 1)
     assert validate_due(now=later) == 1

@@ -43,8 +43,13 @@ def test_same_order_posted_50_times_in_parallel_converts_and_rewards_once() -> N
     program = ProgramFactory()
     alice = enrol_referrer(program, "alice@example.com")
     welcome = register_referee(program, alice.code, "bob@example.org").reward
-    data = OrderData(external_id="A-1", email="bob@example.org", amount=Decimal("70"),
-                     currency="EUR", welcome_code=welcome.code)
+    data = OrderData(
+        external_id="A-1",
+        email="bob@example.org",
+        amount=Decimal("70"),
+        currency="EUR",
+        welcome_code=welcome.code,
+    )
 
     outcomes = in_parallel(lambda: record_order(program, data))
 
@@ -65,8 +70,9 @@ def test_same_order_posted_50_times_in_parallel_converts_and_rewards_once() -> N
 def test_same_referee_claiming_in_parallel_gets_one_welcome_code() -> None:
     program = ProgramFactory()
     alice = enrol_referrer(program, "alice@example.com")
-    registrations = in_parallel(lambda: register_referee(program, alice.code, "bob@example.org"),
-                                count=20)
+    registrations = in_parallel(
+        lambda: register_referee(program, alice.code, "bob@example.org"), count=20
+    )
     codes = {r.reward.code for r in registrations}
     assert len(codes) == 1
     assert Reward.objects.filter(side=Side.REFEREE).count() == 1

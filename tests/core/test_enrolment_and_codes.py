@@ -61,8 +61,9 @@ def test_claiming_twice_with_same_email_returns_the_same_welcome_code() -> None:
 
 def test_loyalty_points_and_manual_rewards_carry_no_code() -> None:
     program = ProgramFactory(rules=False)
-    RewardRule.objects.create(program=program, side=Side.REFEREE, kind=RewardKind.LOYALTY_POINTS,
-                              value=Decimal("500"))
+    RewardRule.objects.create(
+        program=program, side=Side.REFEREE, kind=RewardKind.LOYALTY_POINTS, value=Decimal("500")
+    )
     alice = enrol_referrer(program, "alice@example.com")
     reward = register_referee(program, alice.code, "bob@example.org").reward
     assert reward.code is None and reward.value == Decimal("500")
@@ -75,8 +76,9 @@ def test_pool_backend_hands_out_imported_codes_once_then_refuses() -> None:
     assert (added, known) == (2, 0)
     assert import_pool(program, Side.REFEREE, "WELC-2\nWELC-3\n") == (1, 1)
     alice = enrol_referrer(program, "alice@example.com")
-    codes = [register_referee(program, alice.code, f"f{n}@example.org").reward.code
-             for n in range(3)]
+    codes = [
+        register_referee(program, alice.code, f"f{n}@example.org").reward.code for n in range(3)
+    ]
     assert codes == ["WELC-1", "WELC-2", "WELC-3"]
     assert PoolCode.objects.filter(used_at=None).count() == 0
     with pytest.raises(FulfilmentError):

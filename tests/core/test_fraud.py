@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 def order(external_id: str, email: str, **extra: object) -> OrderData:
-    return OrderData(external_id=external_id, email=email, amount=Decimal("60"),
-                     currency="EUR", **extra)
+    return OrderData(
+        external_id=external_id, email=email, amount=Decimal("60"), currency="EUR", **extra
+    )
 
 
 @pytest.fixture
@@ -72,8 +73,10 @@ def test_self_referral_rule_off_lets_it_through(program, alice) -> None:
 
 
 def test_existing_customer_cannot_claim_welcome_offer(program, alice) -> None:
-    upsert_contact(program, ContactData(email="bob@example.org",
-                                        first_order_at=timezone.now() - timedelta(days=200)))
+    upsert_contact(
+        program,
+        ContactData(email="bob@example.org", first_order_at=timezone.now() - timedelta(days=200)),
+    )
     with pytest.raises(Refused) as refused:
         register_referee(program, alice.code, "bob@example.org")
     assert refused.value.reason == "existing_customer"
@@ -82,12 +85,12 @@ def test_existing_customer_cannot_claim_welcome_offer(program, alice) -> None:
 def test_existing_customer_order_does_not_convert(program, alice) -> None:
     registration = register_referee(program, alice.code, "bob@example.org")
     # Bob had ordered before: the shop sends that old order late; it converts nothing.
-    old = record_order(program, order("old-1", "bob@example.org",
-                                      placed_at=timezone.now() - timedelta(days=30)))
+    old = record_order(
+        program, order("old-1", "bob@example.org", placed_at=timezone.now() - timedelta(days=30))
+    )
     assert old.referral is None
     assert reasons("order.not_attributed") == ["order_before_invitation"]
-    record_order(program, order("new-1", "bob@example.org",
-                                welcome_code=registration.reward.code))
+    record_order(program, order("new-1", "bob@example.org", welcome_code=registration.reward.code))
     referral = Referral.objects.get(pk=registration.referral.pk)
     assert referral.status == ReferralStatus.CANCELLED
     assert referral.cancel_reason == "existing_customer"
@@ -106,8 +109,9 @@ def test_second_order_with_welcome_code_is_not_a_second_conversion(program, alic
 
 def test_welcome_code_of_someone_else_is_not_attributed(program, alice) -> None:
     registration = register_referee(program, alice.code, "bob@example.org")
-    outcome = record_order(program, order("o-3", "carol@example.org",
-                                          welcome_code=registration.reward.code))
+    outcome = record_order(
+        program, order("o-3", "carol@example.org", welcome_code=registration.reward.code)
+    )
     assert outcome.referral is None
     assert reasons("order.not_attributed") == ["welcome_code_other_person"]
 
@@ -133,8 +137,9 @@ def test_already_referred_order_with_other_code_stays_with_first_referrer(progra
 
 def test_disposable_email_waits_for_review_then_approval(program, alice) -> None:
     registration = register_referee(program, alice.code, "bob@yopmail.com")
-    outcome = record_order(program, order("o-5", "bob@yopmail.com",
-                                          welcome_code=registration.reward.code))
+    outcome = record_order(
+        program, order("o-5", "bob@yopmail.com", welcome_code=registration.reward.code)
+    )
     assert outcome.referral.status == ReferralStatus.REVIEW
     assert outcome.referral.review_reason == "disposable_email"
     approved = approve_referral(outcome.referral.pk, actor="owner")
@@ -144,8 +149,9 @@ def test_disposable_email_waits_for_review_then_approval(program, alice) -> None
 
 def test_disposable_email_rejected_in_review_cancels_welcome(program, alice) -> None:
     registration = register_referee(program, alice.code, "bob@mailinator.com")
-    outcome = record_order(program, order("o-6", "bob@mailinator.com",
-                                          welcome_code=registration.reward.code))
+    outcome = record_order(
+        program, order("o-6", "bob@mailinator.com", welcome_code=registration.reward.code)
+    )
     rejected = reject_referral(outcome.referral.pk, actor="owner")
     assert rejected.status == ReferralStatus.CANCELLED
     assert Reward.objects.get(side=Side.REFEREE).status == RewardStatus.CANCELLED
@@ -179,8 +185,9 @@ def test_monthly_reward_cap_holds_extra_conversions_for_review(program, alice) -
     for n in range(3):
         email = f"friend{n}@example.org"
         registration = register_referee(program, alice.code, email)
-        outcome = record_order(program, order(f"cap-{n}", email,
-                                              welcome_code=registration.reward.code))
+        outcome = record_order(
+            program, order(f"cap-{n}", email, welcome_code=registration.reward.code)
+        )
         statuses.append(outcome.referral.status)
     assert statuses == ["converted", "converted", "review"]
     assert Referral.objects.get(status="review").review_reason == "monthly_reward_cap"

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _order(external_id: str, email: str, **extra: object) -> OrderData:
-    return OrderData(external_id=external_id, email=email, amount=Decimal("80.00"),
-                     currency="EUR", **extra)
+    return OrderData(
+        external_id=external_id, email=email, amount=Decimal("80.00"), currency="EUR", **extra
+    )
 
 
 def test_referee_first_order_with_welcome_code_rewards_referrer_after_delay() -> None:
@@ -60,8 +61,7 @@ def test_refund_before_validation_cancels_referral() -> None:
     program = ProgramFactory()
     enrolment = enrol_referrer(program, "alice@example.com")
     registration = register_referee(program, enrolment.code, "bob@example.org")
-    record_order(program, _order("1002", "bob@example.org",
-                                 welcome_code=registration.reward.code))
+    record_order(program, _order("1002", "bob@example.org", welcome_code=registration.reward.code))
     record_refund(program, "1002", RefundData(external_id="r1"))
     referral = Referral.objects.get(pk=registration.referral.pk)
     assert referral.status == ReferralStatus.CANCELLED
