@@ -1,0 +1,439 @@
+"""The shop owner's back office: programs, the review queue, and read-only history.
+
+State changes go through the services (``services.review`` for the review queue); the admin
+never edits a status, an amount or the audit log directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .fulfilment.pool import import_pool
+from .models import (
+    ApiKey,
+    AuditEvent,
+    Contact,
+    Invitation,
+    Order,
+    PoolCode,
+    Program,
+    Referral,
+    Refund,
+    Reward,
+    RewardRule,
+)
+from .models.choices import ReferralStatus, Side
+from .services.review import approve_referral, reject_referral
+
+POOL_CSV_MAX_BYTES = 5 * 1024 * 1024
+
+
+class BigTableAdmin(admin.ModelAdmin):
+    """Lists that grow with the shop: short pages and no full-table count."""
+
+    list_per_page = 50
+    show_full_result_count = False
+
+
+class HistoryAdmin(BigTableAdmin):
+    """Records written by the services only: viewable, never added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+# Programs
+
+
+class RewardRuleInline(admin.TabularInline):
+    model = RewardRule
+    extra = 0
+    fields = (
+        "side",
+        "kind",
+        "value",
+        "product_ref",
+        "minimum_order_amount",
+        "validity_days",
+        "labels",
+        "is_active",
+    )
+
+
+class ApiKeyInline(ReadOnlyInline):
+    model = ApiKey
+    fields = ("prefix", "label", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    verbose_name_plural = _("secret API keys (create one with the action on the program list)")
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "currency", "is_active", "validation_delay_days", "created_at")
+    list_filter = ("is_active", "currency")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("public_key", "webhook_secret", "created_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = (RewardRuleInline, ApiKeyInline)
+    actions = ("create_secret_api_key",)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "is_active", "created_at")}),
+        (_("Currency and languages"), {"fields": ("currency", "languages", "default_language")}),
+        (
+            _("Keys"),
+            {
+                "fields": ("public_key", "webhook_secret"),
+                "description": _(
+                    "The public key goes in the widget; the webhook secret signs what the shop "
+                    "sends. Secret API keys are listed at the bottom of this page."
+                ),
+            },
+        ),
+        (_("Landing page and widget"), {"fields": ("landing_url", "allowed_origins")}),
+        (_("Delays"), {"fields": ("attribution_window_days", "validation_delay_days")}),
+        (
+            _("Fraud"),
+            {
+                "fields": (
+                    "fraud_self_referral",
+                    "fraud_existing_customer",
+                    "fraud_already_referred",
+                    "fraud_disposable_email",
+                    "daily_invitation_cap",
+                    "monthly_reward_cap",
+                )
+            },
+        ),
+    )
+
+    @admin.action(description=_("Create a secret API key"), permissions=["change"])
+    def create_secret_api_key(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        label = _("created in the admin by %(user)s") % {"user": request.user.get_username()}
+        for program in queryset:
+            key, clear = program.create_api_key(str(label))
+            messages.success(
+                request,
+                _(
+                    "Secret API key for %(program)s: %(key)s — copy it now, it will not be "
+                    "shown again."
+                )
+                % {"program": program, "key": clear},
+            )
+
+
+@admin.register(RewardRule)
+class RewardRuleAdmin(admin.ModelAdmin):
+    list_display = ("program", "side", "kind", "value", "minimum_order_amount", "is_active")
+    list_filter = ("side", "kind", "is_active", "program")
+    list_select_related = ("program",)
+    search_fields = ("program__name", "product_ref")
+    raw_id_fields = ("program",)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(BigTableAdmin):
+    list_display = ("prefix", "label", "program", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("program", ("revoked_at", admin.EmptyFieldListFilter))
+    list_select_related = ("program",)
+    search_fields = ("prefix", "label")
+    fields = ("program", "prefix", "label", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("program", "prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke selected keys"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+        messages.success(
+            request,
+            ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count) % {"count": count},
+        )
+
+
+# People and referrals
+
+
+@admin.register(Contact)
+class ContactAdmin(BigTableAdmin):
+    list_display = (
+        "email",
+        "first_name",
+        "last_name",
+        "referrer_code",
+        "is_customer",
+        "consent_recontact",
+        "unsubscribed_at",
+        "program",
+        "created_at",
+    )
+    list_filter = (
+        "is_customer",
+        "consent_recontact",
+        ("unsubscribed_at", admin.EmptyFieldListFilter),
+        "program",
+    )
+    list_select_related = ("program",)
+    search_fields = ("email", "first_name", "last_name", "external_id", "referrer_code")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "program",
+        "referrer_code",
+        "is_customer",
+        "first_order_at",
+        "consent_recontact",
+        "consent_at",
+        "consent_source",
+        "unsubscribed_at",
+        "created_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(HistoryAdmin):
+    list_display = ("issued_at", "referrer", "referee", "channel", "program")
+    list_filter = ("channel", "program")
+    list_select_related = ("program", "referrer", "referee")
+    search_fields = ("referrer__email", "referee__email")
+    date_hierarchy = "issued_at"
+
+
+class AuditInline(ReadOnlyInline):
+    model = AuditEvent
+    fk_name = "referral"
+    fields = ("at", "action", "reason", "actor", "message")
+    readonly_fields = fields
+    ordering = ("at", "pk")
+    show_change_link = True
+
+
+class RewardInline(ReadOnlyInline):
+    model = Reward
+    fields = ("side", "kind", "value", "currency", "code", "status", "issued_at")
+    readonly_fields = fields
+
+
+ReviewCall = Callable[..., Referral]
+
+
+@admin.register(Referral)
+class ReferralAdmin(BigTableAdmin):
+    list_display = (
+        "id",
+        "status",
+        "referrer",
+        "referee",
+        "invited_at",
+        "converted_at",
+        "validated_at",
+        "review_reason",
+        "cancel_reason",
+    )
+    list_filter = ("status", "program", "review_reason", "cancel_reason")
+    list_select_related = ("program", "referrer", "referee")
+    search_fields = ("referrer__email", "referrer__referrer_code", "referee__email")
+    date_hierarchy = "invited_at"
+    inlines = (RewardInline, AuditInline)
+    actions = ("approve", "reject")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        return [field.name for field in Referral._meta.fields if field.name != "id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Approve selected referrals"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Referral]) -> None:
+        done, skipped = self._review(request, queryset, approve_referral)
+        text = ngettext("%(count)d referral approved.", "%(count)d referrals approved.", done)
+        self._report(request, text % {"count": done}, skipped)
+
+    @admin.action(description=_("Reject selected referrals"), permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Referral]) -> None:
+        done, skipped = self._review(request, queryset, reject_referral)
+        text = ngettext("%(count)d referral rejected.", "%(count)d referrals rejected.", done)
+        self._report(request, text % {"count": done}, skipped)
+
+    @staticmethod
+    def _review(
+        request: HttpRequest, queryset: QuerySet[Referral], call: ReviewCall
+    ) -> tuple[int, int]:
+        held = list(queryset.filter(status=ReferralStatus.REVIEW).values_list("pk", flat=True))
+        for referral_id in held:
+            call(referral_id, actor=request.user.get_username())
+        return len(held), queryset.count() - len(held)
+
+    def _report(self, request: HttpRequest, text: str, skipped: int) -> None:
+        messages.success(request, text)
+        if skipped:
+            note = ngettext(
+                "%(count)d referral skipped: it was not waiting for review.",
+                "%(count)d referrals skipped: they were not waiting for review.",
+                skipped,
+            )
+            messages.warning(request, note % {"count": skipped})
+
+
+# Orders and rewards
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ("external_id", "amount", "refunded_at")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(HistoryAdmin):
+    list_display = (
+        "external_id",
+        "placed_at",
+        "amount",
+        "currency",
+        "contact",
+        "referral",
+        "refunded_amount",
+        "refunded_at",
+        "program",
+    )
+    list_filter = ("program", "currency", ("refunded_at", admin.EmptyFieldListFilter))
+    list_select_related = ("program", "contact", "referral__referrer", "referral__referee")
+    search_fields = ("external_id", "contact__email", "welcome_code", "referral_code")
+    date_hierarchy = "placed_at"
+    inlines = (RefundInline,)
+
+
+@admin.register(Refund)
+class RefundAdmin(HistoryAdmin):
+    list_display = ("order", "external_id", "amount", "refunded_at")
+    list_select_related = ("order",)
+    search_fields = ("external_id", "order__external_id")
+    date_hierarchy = "refunded_at"
+
+
+@admin.register(Reward)
+class RewardAdmin(HistoryAdmin):
+    list_display = (
+        "code",
+        "side",
+        "status",
+        "kind",
+        "value",
+        "currency",
+        "recipient",
+        "issued_at",
+        "expires_at",
+    )
+    list_filter = ("side", "status", "kind", "program")
+    list_select_related = ("recipient",)
+    search_fields = ("code", "recipient__email")
+    date_hierarchy = "issued_at"
+
+
+class PoolImportForm(forms.Form):
+    program = forms.ModelChoiceField(label=_("program"), queryset=Program.objects.all())
+    side = forms.ChoiceField(label=_("side"), choices=Side.choices)
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("One code per line, in the first column.")
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > POOL_CSV_MAX_BYTES:
+            raise forms.ValidationError(_("The file is too large (5 MB at most)."))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError(_("The file is not UTF-8 text.")) from error
+
+
+@admin.register(PoolCode)
+class PoolCodeAdmin(HistoryAdmin):
+    list_display = ("code", "side", "program", "imported_at", "used_at")
+    list_filter = ("program", "side", ("used_at", admin.EmptyFieldListFilter))
+    list_select_related = ("program",)
+    search_fields = ("code",)
+    date_hierarchy = "imported_at"
+    change_list_template = "admin/parrain/poolcode/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="parrain_poolcode_import"), *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("parrain.add_poolcode"):
+            raise PermissionDenied
+        form = PoolImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            added, existing = import_pool(data["program"], data["side"], data["file"])
+            messages.success(
+                request,
+                _("%(added)d codes imported, %(existing)d already there.")
+                % {"added": added, "existing": existing},
+            )
+            return HttpResponseRedirect(reverse("admin:parrain_poolcode_changelist"))
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import codes from a CSV file"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/parrain/poolcode/import.html", context)
+
+
+# The audit log
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(HistoryAdmin):
+    list_display = ("at", "action", "reason", "actor", "referral", "contact", "order")
+    list_filter = ("action", "reason", "program")
+    list_select_related = (
+        "program",
+        "contact",
+        "order",
+        "referral__referrer",
+        "referral__referee",
+    )
+    search_fields = ("message", "actor", "contact__email", "order__external_id")
+    date_hierarchy = "at"
