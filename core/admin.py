@@ -408,7 +408,11 @@ class PoolCodeAdmin(HistoryAdmin):
             added, existing = import_pool(data["program"], data["side"], data["file"])
             messages.success(
                 request,
-                _("%(added)d codes imported, %(existing)d already there.")
+                ngettext(
+                    "%(added)d code imported; already there: %(existing)d.",
+                    "%(added)d codes imported; already there: %(existing)d.",
+                    added,
+                )
                 % {"added": added, "existing": existing},
             )
             return HttpResponseRedirect(reverse("admin:parrain_poolcode_changelist"))
