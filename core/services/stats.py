@@ -1,0 +1,264 @@
+"""Dashboard figures over a date range, as docs/dashboard.md defines them.
+
+A range ``[start, end]`` holds whole days of the current Django time zone: it runs from local
+midnight of ``start`` to local midnight after ``end``. Every figure counts distinct people
+with one aggregate query per table (conditional aggregation), so the dashboard stays fast on
+millions of invitations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from pydantic import BaseModel
+
+from ..exceptions import InvalidInput
+from ..models import Contact, Invitation, Order, Program, Referral
+from ..models.choices import ReferralStatus
+
+RATE_PLACES = Decimal("0.0001")
+ZERO = Decimal("0.00")
+
+#: A referral counts as converted once it reached conversion and was neither cancelled
+#: nor put back on hold for review.
+CONVERTED_STATUSES = (ReferralStatus.CONVERTED, ReferralStatus.VALIDATED, ReferralStatus.REWARDED)
+VALIDATED_STATUSES = (ReferralStatus.VALIDATED, ReferralStatus.REWARDED)
+#: Orders attached to a referral count as referred unless the referral was cancelled.
+REFERRED_STATUSES = tuple(s for s in ReferralStatus if s != ReferralStatus.CANCELLED)
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+NET_AMOUNT = F("amount") - F("refunded_amount")
+
+
+class DashboardFigures(BaseModel):
+    start: date
+    end: date
+    currency: str
+    invitations: int
+    influencers: int
+    invited_referees: int
+    converted_referees: int
+    sponsors: int
+    conversion_rate: Decimal | None
+    revenue: Decimal
+    referred_revenue: Decimal
+    referral_rate: Decimal | None
+    opt_in_consented: int
+    opt_in_answered: int
+    opt_in_rate: Decimal | None
+
+
+class SeriesPoint(BaseModel):
+    day: date
+    invitations: int = 0
+    invited_referees: int = 0
+    converted_referees: int = 0
+    revenue: Decimal = ZERO
+    referred_revenue: Decimal = ZERO
+
+
+class TopReferrer(BaseModel):
+    contact_id: int
+    email: str
+    invitations: int
+    invited_referees: int
+    converted_referees: int
+
+
+class ChannelRevenue(BaseModel):
+    channel: str | None
+    orders: int
+    revenue: Decimal
+
+
+@dataclass(frozen=True)
+class Span:
+    """The aware datetimes ``[since, until)`` covering the days ``start`` to ``end``."""
+
+    since: datetime
+    until: datetime
+
+    @classmethod
+    def of(cls, start: date, end: date) -> Span:
+        if start > end:
+            raise InvalidInput(_("The start date must not be after the end date."), field="start")
+        zone = timezone.get_current_timezone()
+        since = timezone.make_aware(datetime.combine(start, time.min), zone)
+        until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), zone)
+        return cls(since, until)
+
+    def q(self, field: str) -> Q:
+        return Q(**{f"{field}__gte": self.since, f"{field}__lt": self.until})
+
+
+def rate(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    """``part / whole`` rounded to 4 places, ``None`` when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def dashboard(program: Program, start: date, end: date) -> DashboardFigures:
+    span = Span.of(start, end)
+    invitations = _invitations_in(program, span)
+    sent = invitations.aggregate(
+        invitations=Count("pk"),
+        influencers=Count("referrer", distinct=True),
+        invited=Count("referee", distinct=True),
+    )
+    opt_in = _opt_in(program, invitations)
+    referrals = _referral_figures(program, span)
+    orders = _order_figures(program, span)
+    return DashboardFigures(
+        start=start,
+        end=end,
+        currency=program.currency,
+        invitations=sent["invitations"],
+        influencers=sent["influencers"],
+        invited_referees=sent["invited"],
+        converted_referees=referrals["converted"],
+        sponsors=referrals["sponsors"],
+        conversion_rate=rate(referrals["converted"], sent["invited"]),
+        revenue=orders["revenue"],
+        referred_revenue=orders["referred"],
+        referral_rate=rate(orders["referred"], orders["revenue"]),
+        opt_in_consented=opt_in["consented"],
+        opt_in_answered=opt_in["answered"],
+        opt_in_rate=rate(opt_in["consented"], opt_in["answered"]),
+    )
+
+
+def _invitations_in(program: Program, span: Span) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(span.q("issued_at"), program=program)
+
+
+def _opt_in(program: Program, invitations: QuerySet[Invitation]) -> dict[str, int]:
+    """Among the referees invited in the range: who consented, who answered at all."""
+    return Contact.objects.filter(
+        program=program, consent_recontact__isnull=False, pk__in=invitations.values("referee")
+    ).aggregate(
+        consented=Count("pk", filter=Q(consent_recontact=True)),
+        answered=Count("pk"),
+    )
+
+
+def _converted(span: Span) -> Q:
+    return Q(status__in=CONVERTED_STATUSES) & span.q("converted_at")
+
+
+def _validated(span: Span) -> Q:
+    return Q(status__in=VALIDATED_STATUSES) & span.q("validated_at")
+
+
+def _referral_figures(program: Program, span: Span) -> dict[str, int]:
+    converted, validated = _converted(span), _validated(span)
+    return Referral.objects.filter(converted | validated, program=program).aggregate(
+        converted=Count("referee", distinct=True, filter=converted),
+        sponsors=Count("referrer", distinct=True, filter=validated),
+    )
+
+
+def _referred() -> Q:
+    return Q(referral__status__in=REFERRED_STATUSES)
+
+
+def _net_sum(**extra: Q) -> Coalesce:
+    return Coalesce(Sum(NET_AMOUNT, output_field=MONEY, **extra), ZERO, output_field=MONEY)
+
+
+def _order_figures(program: Program, span: Span) -> dict[str, Decimal]:
+    return Order.objects.filter(span.q("placed_at"), program=program).aggregate(
+        revenue=_net_sum(), referred=_net_sum(filter=_referred())
+    )
+
+
+def series(program: Program, start: date, end: date) -> list[SeriesPoint]:
+    """One point per day of the range, zeros included; distinct counts are per day."""
+    span = Span.of(start, end)
+    zone = timezone.get_current_timezone()
+    points = {
+        start + timedelta(days=n): SeriesPoint(day=start + timedelta(days=n))
+        for n in range((end - start).days + 1)
+    }
+    daily_invitations = (
+        _invitations_in(program, span)
+        .annotate(day=TruncDate("issued_at", tzinfo=zone))
+        .values("day")
+        .annotate(invitations=Count("pk"), invited_referees=Count("referee", distinct=True))
+    )
+    daily_conversions = (
+        Referral.objects.filter(_converted(span), program=program)
+        .annotate(day=TruncDate("converted_at", tzinfo=zone))
+        .values("day")
+        .annotate(converted_referees=Count("referee", distinct=True))
+    )
+    daily_orders = (
+        Order.objects.filter(span.q("placed_at"), program=program)
+        .annotate(day=TruncDate("placed_at", tzinfo=zone))
+        .values("day")
+        .annotate(revenue=_net_sum(), referred_revenue=_net_sum(filter=_referred()))
+    )
+    for rows in (daily_invitations, daily_conversions, daily_orders):
+        for row in rows:
+            day = row.pop("day")
+            points[day] = points[day].model_copy(update=row)
+    return list(points.values())
+
+
+def top_referrers(program: Program, start: date, end: date, limit: int = 10) -> list[TopReferrer]:
+    """Referrers ranked by converted referees, then invited referees, then oldest contact.
+
+    Only referrers active in the range (an invitation sent or a referee converted) appear.
+    """
+    span = Span.of(start, end)
+    converted = dict(
+        Referral.objects.filter(_converted(span), program=program)
+        .values("referrer")
+        .annotate(n=Count("referee", distinct=True))
+        .values_list("referrer", "n")
+    )
+    per_referrer = (
+        _invitations_in(program, span)
+        .values("referrer")
+        .annotate(invitations=Count("pk"), invited=Count("referee", distinct=True))
+    )
+    # The best referrers without conversions are among the top ``limit`` by invitations.
+    busiest = per_referrer.order_by("-invited", "referrer")[:limit]
+    sent = {row["referrer"]: row for row in busiest}
+    sent.update({row["referrer"]: row for row in per_referrer.filter(referrer__in=converted)})
+    ranked = sorted(
+        set(converted) | set(sent),
+        key=lambda pk: (-converted.get(pk, 0), -sent.get(pk, {}).get("invited", 0), pk),
+    )[:limit]
+    emails = dict(Contact.objects.filter(pk__in=ranked).values_list("pk", "email"))
+    return [
+        TopReferrer(
+            contact_id=pk,
+            email=emails[pk],
+            invitations=sent.get(pk, {}).get("invitations", 0),
+            invited_referees=sent.get(pk, {}).get("invited", 0),
+            converted_referees=converted.get(pk, 0),
+        )
+        for pk in ranked
+    ]
+
+
+def revenue_by_channel(program: Program, start: date, end: date) -> list[ChannelRevenue]:
+    """Referred revenue (net of refunds) grouped by the channel of the referral's invitation.
+
+    ``channel`` is ``None`` for referrals recorded without an invitation. Largest first.
+    """
+    span = Span.of(start, end)
+    rows = (
+        Order.objects.filter(span.q("placed_at"), _referred(), program=program)
+        .values(channel=F("referral__invitation__channel"))
+        .annotate(orders=Count("pk"), revenue=_net_sum())
+        .order_by("-revenue", "channel")
+    )
+    return [ChannelRevenue(**row) for row in rows]
