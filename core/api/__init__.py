@@ -1,11 +1,77 @@
-"""The HTTP API: ``/api/v1/`` for servers (secret key); widget endpoints come later."""
+"""The HTTP API: ``/api/v1/`` for servers (secret key); widget endpoints come later.
 
+Errors are RFC 9457 problem details (``application/problem+json``), see ``problems.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
-api = NinjaAPI(
+from . import problems
+from .security import guard_body
+from .server import router
+
+ERROR_MEDIA = problems.PROBLEM_CONTENT_TYPE
+
+
+class ParrainAPI(NinjaAPI):
+    """A NinjaAPI whose error responses, in the schema as on the wire, are problems."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        response["content"] = {ERROR_MEDIA: content["application/json"]}
+        return schema
+
+
+api = ParrainAPI(
     title="Parrain API",
     version="1",
-    urls_namespace="parrain-api",
+    description="Server-to-server API of Parrain referral programs. See docs/api.md.",
+    urls_namespace="parrain:parrain-api",
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+problems.install_handlers(api)
+api.add_decorator(guard_body, mode="view")
+api.add_router("", router)
+
+
+def _as_problem(view: Any) -> Any:
+    """Turn Ninja's plain 405 (a path that exists, a method that does not) into a problem."""
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type") == ERROR_MEDIA:
+            return response
+        allowed = response.get("Allow", "")
+        converted = problems.problem(405, "method-not-allowed", problems.method_detail(allowed))
+        converted["Allow"] = allowed
+        return converted
+
+    wrapped.csrf_exempt = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _unknown_path(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    return problems.not_found()
+
+
+_unknown_path.csrf_exempt = True  # type: ignore[attr-defined]
+
+
+def urls() -> tuple[list[URLPattern | URLResolver], str, str]:
+    """``api.urls`` with problem responses for unknown paths and methods."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _as_problem(pattern.callback)
+    return [*patterns, re_path(r"", _unknown_path)], app_name, namespace

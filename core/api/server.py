@@ -1,0 +1,390 @@
+"""``/api/v1/programs/{slug}/…``: the shop's server talks to Parrain with a secret key.
+
+Every endpoint is a thin adapter: validate the body, call one core service, shape the reply.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from ..conf import parrain_settings
+from ..emails import normalize_email
+from ..exceptions import InvalidInput, NotFound, ParrainError, Refused
+from ..models import Contact, Order, Referral, Refund
+from ..models.choices import ReferralStatus
+from ..services import review, stats
+from ..services.contacts import ContactData, find_contact, upsert_contact
+from ..services.enrolment import enrol_referrer, referrer_by_code
+from ..services.invitations import invite_by_email
+from ..services.orders import OrderData, RefundData, record_order, record_refund
+from ..services.registration import register_referee
+from . import schemas as s
+from .pagination import after_cursor, encode_cursor
+from .problems import Problem, pydantic_errors
+from .security import SecretKey, actor_of, program_of
+
+MAX_STATS_DAYS = 366
+EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+MAX_PAGE = 200
+
+router = Router(auth=SecretKey(), tags=["server"])
+PROGRAM = "/programs/{slug}"
+ERRORS: dict[int, type[Problem]] = {
+    code: Problem for code in (400, 401, 404, 409, 413, 415, 422, 429)
+}
+
+
+def _responses(*success: int, model: Any) -> dict[int, Any]:
+    return {**{status: model for status in success}, **ERRORS}
+
+
+# Contacts
+
+
+def _contact_out(contact: Contact) -> s.ContactOut:
+    return s.ContactOut.model_validate(contact, from_attributes=True)
+
+
+@router.put(f"{PROGRAM}/contacts", response=_responses(200, 201, model=s.ContactOut))
+def put_contact(request: HttpRequest, slug: str, payload: ContactData) -> Status[Any]:
+    """Create or update one contact, found by email."""
+    contact, created = upsert_contact(program_of(request), payload)
+    return Status(201 if created else 200, _contact_out(contact))
+
+
+@router.post(
+    f"{PROGRAM}/contacts/bulk",
+    response=_responses(200, model=s.BulkContactsOut),
+    exclude_none=True,
+)
+def bulk_contacts(request: HttpRequest, slug: str, payload: s.BulkContactsIn) -> Any:
+    """Upsert many contacts; each row is validated and stored on its own."""
+    limit = parrain_settings.BULK_MAX_ROWS
+    if len(payload.rows) > limit:
+        raise TooManyRows(
+            _("Send at most %(limit)s rows per request.") % {"limit": limit}, field="rows"
+        )
+    program = program_of(request)
+    results = [_bulk_row(program, index, row) for index, row in enumerate(payload.rows)]
+    counts = {kind: sum(r.status == kind for r in results) for kind in ("created", "updated")}
+    return s.BulkContactsOut(
+        created=counts["created"],
+        updated=counts["updated"],
+        failed=len(results) - counts["created"] - counts["updated"],
+        results=results,
+    )
+
+
+class TooManyRows(ParrainError):
+    status = 413
+    code = "too-many-rows"
+
+
+def _bulk_row(program: Any, index: int, row: Any) -> s.BulkRowResult:
+    try:
+        data = ContactData.model_validate(row)
+    except PydanticValidationError as exc:
+        errors = [{"field": f, "message": m} for f, m in pydantic_errors(exc.errors())]
+        return s.BulkRowResult(index=index, status="error", errors=errors)
+    try:
+        with transaction.atomic():
+            contact, created = upsert_contact(program, data)
+    except ParrainError as exc:
+        error = {"field": exc.field or "", "message": exc.message}
+        return s.BulkRowResult(index=index, status="error", errors=[error])
+    return s.BulkRowResult(index=index, status="created" if created else "updated", id=contact.pk)
+
+
+# Referrers, invitations, registrations
+
+
+@router.post(f"{PROGRAM}/referrers", response=_responses(200, 201, model=s.EnrolOut))
+def enrol(request: HttpRequest, slug: str, payload: s.EnrolIn) -> Status[Any]:
+    """Enrol a referrer: returns their personal code and share link."""
+    enrolment = enrol_referrer(
+        program_of(request),
+        payload.email,
+        first_name=payload.first_name,
+        language=payload.language or "",
+        actor=actor_of(request),
+    )
+    body = s.EnrolOut(
+        contact_id=enrolment.contact.pk,
+        email=enrolment.contact.email,
+        code=enrolment.code,
+        share_url=enrolment.share_url,
+        created=enrolment.created,
+    )
+    return Status(201 if enrolment.created else 200, body)
+
+
+@router.post(f"{PROGRAM}/invitations", response=_responses(200, model=s.InviteOut))
+def invite(request: HttpRequest, slug: str, payload: s.InviteIn) -> Any:
+    """Invite friends by email on behalf of a referrer (by email or code)."""
+    referrer = _referrer(request, payload)
+    outcomes = invite_by_email(referrer, payload.emails, personal_message=payload.message)
+    results = [
+        s.InvitationResult(
+            email=o.email,
+            invited=o.invited,
+            reason=o.reason,
+            invitation_id=o.invitation.pk if o.invitation else None,
+        )
+        for o in outcomes
+    ]
+    referrer.refresh_from_db(fields=["referrer_code"])
+    return s.InviteOut(referrer_code=referrer.referrer_code or "", results=results)
+
+
+def _referrer(request: HttpRequest, payload: s.InviteIn) -> Contact:
+    program = program_of(request)
+    if payload.referrer_code:
+        found = referrer_by_code(program, payload.referrer_code)
+        field = "referrer_code"
+    else:
+        found = find_contact(program, payload.referrer_email or "")
+        field = "referrer_email"
+    if found is None:
+        raise NotFound(_("No referrer matches; enrol them first."), field=field)
+    return found
+
+
+@router.post(f"{PROGRAM}/registrations", response=_responses(200, 201, model=s.RegisterOut))
+def register(request: HttpRequest, slug: str, payload: s.RegisterIn) -> Status[Any]:
+    """A friend claims the welcome offer with the referrer's code."""
+    registration = register_referee(
+        program_of(request),
+        payload.code,
+        payload.email,
+        consent=payload.consent,
+        first_name=payload.first_name,
+        source="api",
+    )
+    reward = registration.reward
+    welcome = None
+    if reward is not None:
+        welcome = s.WelcomeOut(
+            code=reward.code,
+            kind=reward.kind,
+            value=reward.value,
+            currency=reward.currency,
+            expires_at=reward.expires_at,
+        )
+    body = s.RegisterOut(
+        referral=_referral_ref(registration.referral),
+        welcome=welcome,
+        created=registration.created,
+    )
+    return Status(201 if registration.created else 200, body)
+
+
+# Orders and refunds
+
+
+def _referral_ref(referral: Referral | None) -> s.ReferralRef | None:
+    if referral is None:
+        return None
+    return s.ReferralRef(id=referral.pk, status=referral.status)
+
+
+def _attribution(order: Order) -> s.ReferralRef | None:
+    if order.referral_id is None:
+        return None
+    return _referral_ref(Referral.objects.only("pk", "status").get(pk=order.referral_id))
+
+
+def _order_out(order: Order) -> s.OrderOut:
+    return s.OrderOut(
+        id=order.pk,
+        external_id=order.external_id,
+        amount=order.amount,
+        currency=order.currency,
+        placed_at=order.placed_at,
+        refunded_amount=order.refunded_amount,
+        attribution=_attribution(order),
+    )
+
+
+@router.post(f"{PROGRAM}/orders", response=_responses(200, 201, model=s.OrderOut))
+def post_order(request: HttpRequest, slug: str, payload: OrderData) -> Status[Any]:
+    """Record an order (every order, referred or not); idempotent on ``external_id``."""
+    outcome = record_order(program_of(request), payload)
+    order = Order.objects.get(pk=outcome.order.pk)
+    return Status(201 if outcome.created else 200, _order_out(order))
+
+
+@router.post(
+    f"{PROGRAM}/orders/{{external_id}}/refunds", response=_responses(200, 201, model=s.RefundOut)
+)
+def post_refund(
+    request: HttpRequest, slug: str, external_id: str, payload: RefundData
+) -> Status[Any]:
+    """Record a refund of an order; idempotent on the refund's ``external_id``."""
+    program = program_of(request)
+    existed = Refund.objects.filter(
+        order__program=program, order__external_id=external_id, external_id=payload.external_id
+    ).exists()
+    refund = record_refund(program, external_id, payload)
+    order = Order.objects.get(pk=refund.order_id)
+    body = s.RefundOut(
+        id=refund.pk,
+        external_id=refund.external_id,
+        order_external_id=order.external_id,
+        amount=refund.amount,
+        refunded_at=refund.refunded_at,
+        attribution=_attribution(order),
+    )
+    return Status(200 if existed else 201, body)
+
+
+# Stats
+
+
+class StatsQuery(BaseModel):
+    start: date = Field(description="First day (YYYY-MM-DD), in the site's time zone.")
+    end: date = Field(description="Last day (YYYY-MM-DD), included.")
+
+
+class SeriesQuery(StatsQuery):
+    interval: Literal["day"] = "day"
+
+
+class SeriesOut(BaseModel):
+    interval: Literal["day"]
+    points: list[stats.SeriesPoint]
+
+
+def _check_range(start: date, end: date) -> None:
+    for field, day in (("start", start), ("end", end)):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise InvalidInput(_("Give a date between 1970 and 2999."), field=field)
+    if start > end:
+        raise InvalidInput(_("The start date must not be after the end date."), field="end")
+    if (end - start).days + 1 > MAX_STATS_DAYS:
+        raise InvalidInput(
+            _("Ask for at most %(days)s days at once.") % {"days": MAX_STATS_DAYS}, field="end"
+        )
+
+
+@router.get(f"{PROGRAM}/stats", response=_responses(200, model=stats.DashboardFigures))
+def get_stats(request: HttpRequest, slug: str, q: Query[StatsQuery]) -> Any:
+    """The dashboard figures over ``[start, end]`` (whole days, at most 366)."""
+    _check_range(q.start, q.end)
+    return stats.dashboard(program_of(request), q.start, q.end)
+
+
+@router.get(f"{PROGRAM}/stats/series", response=_responses(200, model=SeriesOut))
+def get_series(request: HttpRequest, slug: str, q: Query[SeriesQuery]) -> Any:
+    """One point per day of ``[start, end]``, zero days included."""
+    _check_range(q.start, q.end)
+    return SeriesOut(interval=q.interval, points=stats.series(program_of(request), q.start, q.end))
+
+
+# Referrals and the review queue
+
+
+class ReferralFilters(BaseModel):
+    status: ReferralStatus | None = None
+    referrer: str | None = Field(None, max_length=254, description="Referrer email or code.")
+    since: datetime | None = Field(None, description="Invited at or after this moment.")
+    until: datetime | None = Field(None, description="Invited before this moment.")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page.")
+    limit: int | None = Field(None, ge=1, le=MAX_PAGE)
+
+
+def _aware(moment: datetime) -> datetime:
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _filtered(request: HttpRequest, f: ReferralFilters) -> Any:
+    qs = Referral.objects.filter(program=program_of(request))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.referrer and "@" in f.referrer:
+        qs = qs.filter(referrer__email_normalized=normalize_email(f.referrer))
+    elif f.referrer:
+        qs = qs.filter(referrer__referrer_code=f.referrer.strip().upper())
+    if f.since:
+        qs = qs.filter(invited_at__gte=_aware(f.since))
+    if f.until:
+        qs = qs.filter(invited_at__lt=_aware(f.until))
+    return after_cursor(qs, f.cursor)
+
+
+def _referral_out(referral: Referral) -> s.ReferralOut:
+    return s.ReferralOut(
+        id=referral.pk,
+        status=referral.status,
+        referrer=s.ReferrerRef(
+            id=referral.referrer.pk,
+            email=referral.referrer.email,
+            code=referral.referrer.referrer_code,
+        ),
+        referee=s.PersonRef(id=referral.referee.pk, email=referral.referee.email),
+        order_external_id=referral.order.external_id if referral.order else None,
+        review_reason=referral.review_reason,
+        cancel_reason=referral.cancel_reason,
+        invited_at=referral.invited_at,
+        registered_at=referral.registered_at,
+        converted_at=referral.converted_at,
+        validated_at=referral.validated_at,
+        rewarded_at=referral.rewarded_at,
+        cancelled_at=referral.cancelled_at,
+    )
+
+
+@router.get(f"{PROGRAM}/referrals", response=_responses(200, model=s.ReferralPage))
+def list_referrals(request: HttpRequest, slug: str, f: Query[ReferralFilters]) -> Any:
+    """Referrals, newest invitation first, one page at a time."""
+    limit = f.limit or min(parrain_settings.PAGE_SIZE, MAX_PAGE)
+    qs = _filtered(request, f).select_related("referrer", "referee", "order")
+    page = list(qs.order_by("-invited_at", "-pk")[: limit + 1])
+    more, page = len(page) > limit, page[:limit]
+    cursor = encode_cursor(page[-1].invited_at, page[-1].pk) if more else None
+    return s.ReferralPage(items=[_referral_out(r) for r in page], next_cursor=cursor)
+
+
+def _reviewed(request: HttpRequest, referral_id: int) -> Referral:
+    referral = Referral.objects.filter(program=program_of(request), pk=referral_id).first()
+    if referral is None:
+        raise NotFound(_("No referral with this id in this program."), field="id")
+    if referral.status != ReferralStatus.REVIEW:
+        raise Refused("not_in_review", _("This referral is not waiting for review."))
+    return referral
+
+
+def _reloaded(referral_id: int) -> s.ReferralOut:
+    related = ("referrer", "referee", "order")
+    return _referral_out(Referral.objects.select_related(*related).get(pk=referral_id))
+
+
+@router.post(
+    f"{PROGRAM}/referrals/{{referral_id}}/approve", response=_responses(200, model=s.ReferralOut)
+)
+def approve(request: HttpRequest, slug: str, referral_id: int) -> Any:
+    """Approve a referral held for review: it goes on as if never held."""
+    referral = _reviewed(request, referral_id)
+    review.approve_referral(referral.pk, actor=actor_of(request))
+    return _reloaded(referral.pk)
+
+
+@router.post(
+    f"{PROGRAM}/referrals/{{referral_id}}/reject", response=_responses(200, model=s.ReferralOut)
+)
+def reject(
+    request: HttpRequest, slug: str, referral_id: int, payload: s.RejectIn | None = None
+) -> Any:
+    """Reject a referral held for review: it is cancelled and its welcome offer withdrawn."""
+    referral = _reviewed(request, referral_id)
+    reason = payload.reason if payload else s.RejectIn().reason
+    review.reject_referral(referral.pk, actor=actor_of(request), reason=reason)
+    return _reloaded(referral.pk)
