@@ -1,7 +1,4 @@
-"""The HTTP API: ``/api/v1/`` for servers (secret key); widget endpoints come later.
-
-Errors are RFC 9457 problem details (``application/problem+json``), see ``problems.py``.
-"""
+"""The NinjaAPI object, its error handlers, and its URL patterns."""
 
 from __future__ import annotations
 
