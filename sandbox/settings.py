@@ -73,6 +73,7 @@ else:
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the demo home page's own catalogue
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
