@@ -6,13 +6,13 @@ Every endpoint is a thin adapter: validate the body, call one core service, shap
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
@@ -35,6 +35,7 @@ from .security import SecretKey, actor_of, program_of
 MAX_STATS_DAYS = 366
 EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 MAX_PAGE = 200
+ReferralId = Annotated[int, Path(ge=1, lt=2**63)]
 
 router = Router(auth=SecretKey(), tags=["server"])
 PROGRAM = "/programs/{slug}"
@@ -370,7 +371,7 @@ def _reloaded(referral_id: int) -> s.ReferralOut:
 @router.post(
     f"{PROGRAM}/referrals/{{referral_id}}/approve", response=_responses(200, model=s.ReferralOut)
 )
-def approve(request: HttpRequest, slug: str, referral_id: int) -> Any:
+def approve(request: HttpRequest, slug: str, referral_id: ReferralId) -> Any:
     """Approve a referral held for review: it goes on as if never held."""
     referral = _reviewed(request, referral_id)
     review.approve_referral(referral.pk, actor=actor_of(request))
@@ -381,7 +382,7 @@ def approve(request: HttpRequest, slug: str, referral_id: int) -> Any:
     f"{PROGRAM}/referrals/{{referral_id}}/reject", response=_responses(200, model=s.ReferralOut)
 )
 def reject(
-    request: HttpRequest, slug: str, referral_id: int, payload: s.RejectIn | None = None
+    request: HttpRequest, slug: str, referral_id: ReferralId, payload: s.RejectIn | None = None
 ) -> Any:
     """Reject a referral held for review: it is cancelled and its welcome offer withdrawn."""
     referral = _reviewed(request, referral_id)
