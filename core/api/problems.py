@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
@@ -155,8 +156,6 @@ def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    from django.conf import settings
-
     return too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
 
 
