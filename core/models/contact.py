@@ -43,7 +43,16 @@ class Contact(models.Model):
                 fields=["program", "external_id"], name="parrain_contact_unique_external_id"
             ),
         ]
-        indexes = [models.Index(fields=["program", "email_canonical"])]
+        indexes = [
+            models.Index(fields=["program", "email_canonical"]),
+            # Opt-in rate: the referees who answered the consent question, index-only.
+            models.Index(
+                fields=["program", "id"],
+                include=["consent_recontact"],
+                condition=models.Q(consent_recontact__isnull=False),
+                name="parrain_contact_answered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.email

@@ -48,8 +48,8 @@ class Order(models.Model):
         indexes = [
             models.Index(
                 fields=["program", "placed_at"],
-                include=["amount", "referral"],
-                name="parrain_order_program_placed",
+                include=["amount", "refunded_amount", "referral"],
+                name="parrain_order_placed_net",
             )
         ]
 

@@ -85,6 +85,12 @@ class Referral(models.Model):
                 include=["referee"],
                 name="parrain_ref_converted",
             ),
+            # Referred revenue leaves out orders of cancelled referrals.
+            models.Index(
+                fields=["program", "id"],
+                condition=models.Q(status=ReferralStatus.CANCELLED),
+                name="parrain_ref_cancelled",
+            ),
             models.Index(
                 fields=["program", "validated_at"],
                 include=["referrer"],

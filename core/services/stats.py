@@ -29,8 +29,6 @@ ZERO = Decimal("0.00")
 #: nor put back on hold for review.
 CONVERTED_STATUSES = (ReferralStatus.CONVERTED, ReferralStatus.VALIDATED, ReferralStatus.REWARDED)
 VALIDATED_STATUSES = (ReferralStatus.VALIDATED, ReferralStatus.REWARDED)
-#: Orders attached to a referral count as referred unless the referral was cancelled.
-REFERRED_STATUSES = tuple(s for s in ReferralStatus if s != ReferralStatus.CANCELLED)
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 NET_AMOUNT = F("amount") - F("refunded_amount")
@@ -108,7 +106,7 @@ def dashboard(program: Program, start: date, end: date) -> DashboardFigures:
     span = Span.of(start, end)
     invitations = _invitations_in(program, span)
     sent = invitations.aggregate(
-        invitations=Count("pk"),
+        invitations=Count("*"),
         influencers=Count("referrer", distinct=True),
         invited=Count("referee", distinct=True),
     )
@@ -164,8 +162,14 @@ def _referral_figures(program: Program, span: Span) -> dict[str, int]:
     )
 
 
-def _referred() -> Q:
-    return Q(referral__status__in=REFERRED_STATUSES)
+def _referred(program: Program) -> Q:
+    """Orders attached to a referral count as referred unless the referral was cancelled.
+
+    Written as ``NOT IN (cancelled referrals)`` rather than a join so that PostgreSQL reads
+    two small index-only scans instead of hashing every referral of the program.
+    """
+    cancelled = Referral.objects.filter(program=program, status=ReferralStatus.CANCELLED)
+    return Q(referral__isnull=False) & ~Q(referral__in=cancelled.values("pk"))
 
 
 def _net_sum(**extra: Q) -> Coalesce:
@@ -174,7 +178,7 @@ def _net_sum(**extra: Q) -> Coalesce:
 
 def _order_figures(program: Program, span: Span) -> dict[str, Decimal]:
     return Order.objects.filter(span.q("placed_at"), program=program).aggregate(
-        revenue=_net_sum(), referred=_net_sum(filter=_referred())
+        revenue=_net_sum(), referred=_net_sum(filter=_referred(program))
     )
 
 
@@ -190,7 +194,7 @@ def series(program: Program, start: date, end: date) -> list[SeriesPoint]:
         _invitations_in(program, span)
         .annotate(day=TruncDate("issued_at", tzinfo=zone))
         .values("day")
-        .annotate(invitations=Count("pk"), invited_referees=Count("referee", distinct=True))
+        .annotate(invitations=Count("*"), invited_referees=Count("referee", distinct=True))
     )
     daily_conversions = (
         Referral.objects.filter(_converted(span), program=program)
@@ -202,7 +206,7 @@ def series(program: Program, start: date, end: date) -> list[SeriesPoint]:
         Order.objects.filter(span.q("placed_at"), program=program)
         .annotate(day=TruncDate("placed_at", tzinfo=zone))
         .values("day")
-        .annotate(revenue=_net_sum(), referred_revenue=_net_sum(filter=_referred()))
+        .annotate(revenue=_net_sum(), referred_revenue=_net_sum(filter=_referred(program)))
     )
     for rows in (daily_invitations, daily_conversions, daily_orders):
         for row in rows:
@@ -256,7 +260,7 @@ def revenue_by_channel(program: Program, start: date, end: date) -> list[Channel
     """
     span = Span.of(start, end)
     rows = (
-        Order.objects.filter(span.q("placed_at"), _referred(), program=program)
+        Order.objects.filter(span.q("placed_at"), _referred(program), program=program)
         .values(channel=F("referral__invitation__channel"))
         .annotate(orders=Count("pk"), revenue=_net_sum())
         .order_by("-revenue", "channel")
