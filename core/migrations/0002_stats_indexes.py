@@ -4,26 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain', '0001_initial'),
+        ("parrain", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='order',
-            name='parrain_order_program_placed',
+            model_name="order",
+            name="parrain_order_program_placed",
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('consent_recontact__isnull', False)), fields=['program', 'id'], include=('consent_recontact',), name='parrain_contact_answered'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("consent_recontact__isnull", False)),
+                fields=["program", "id"],
+                include=("consent_recontact",),
+                name="parrain_contact_answered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['program', 'placed_at'], include=('amount', 'refunded_amount', 'referral'), name='parrain_order_placed_net'),
+            model_name="order",
+            index=models.Index(
+                fields=["program", "placed_at"],
+                include=("amount", "refunded_amount", "referral"),
+                name="parrain_order_placed_net",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(condition=models.Q(('status', 'cancelled')), fields=['program', 'id'], name='parrain_ref_cancelled'),
+            model_name="referral",
+            index=models.Index(
+                condition=models.Q(("status", "cancelled")),
+                fields=["program", "id"],
+                name="parrain_ref_cancelled",
+            ),
         ),
     ]
