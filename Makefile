@@ -1,0 +1,72 @@
+# Parrain: `make demo` runs the sandbox, `make test` runs every check. `make` lists the targets.
+
+.DEFAULT_GOAL := help
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DJANGO_ADMIN := $(CURDIR)/$(VENV)/bin/django-admin
+INSTALLED := $(VENV)/.installed
+MANAGE := $(PY) sandbox/manage.py
+ADDRESS := 127.0.0.1:8000
+CATALOGUES := core sandbox
+
+.PHONY: help install translations demo test lint bench openapi messages clean
+
+help: ## List the targets with what they do
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml setup.py | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(INSTALLED) ## Create .venv and install Parrain with its dev tools (again only when pyproject.toml or setup.py changed)
+
+translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msgfmt; skipped without it)
+	@if ! command -v msgfmt >/dev/null; then echo "msgfmt not found: translations not compiled"; exit 0; fi; \
+	for app in $(CATALOGUES); do \
+		if [ -d $$app/locale ]; then (cd $$app && $(DJANGO_ADMIN) compilemessages --verbosity 0); fi; \
+	done
+
+demo: $(INSTALLED) translations ## Set up the demo database with sample data and serve it on http://127.0.0.1:8000/
+	$(MANAGE) migrate --no-input --verbosity 0
+	$(MANAGE) parrain_demo
+	@echo
+	@echo "  Home page        http://$(ADDRESS)/"
+	@echo "  Administration   http://$(ADDRESS)/admin/   (login: admin / admin, demo only)"
+	@echo "  API docs         http://$(ADDRESS)/api/v1/docs"
+	@echo "  OpenAPI schema   http://$(ADDRESS)/api/v1/openapi.json"
+	@echo
+	$(MANAGE) runserver $(ADDRESS)
+
+test: lint ## Run the linters, the migrations check and the whole test suite
+	$(PY) -m pytest
+
+lint: $(INSTALLED) ## ruff check, and check that no model change lacks its migration
+	$(VENV)/bin/ruff check .
+	PARRAIN_SQLITE=:memory: $(MANAGE) makemigrations --check --dry-run
+
+bench: $(INSTALLED) ## Run the benchmark scripts in bench/
+	@shopt -s nullglob; scripts=(bench/*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmark in bench/"; fi; \
+	for script in "$${scripts[@]}"; do echo "== $$script"; $(PY) "$$script"; done
+
+openapi: $(INSTALLED) ## Write the API's OpenAPI schema to docs/openapi.json
+	$(PY) -m parrain.core.api.export_openapi > docs/openapi.json.tmp
+	mv docs/openapi.json.tmp docs/openapi.json
+
+messages: $(INSTALLED) ## Update the French catalogues from the code and templates, then compile them
+	@for app in $(CATALOGUES); do \
+		(cd $$app && DJANGO_SETTINGS_MODULE=sandbox.settings PYTHONPATH=$(CURDIR) \
+			$(DJANGO_ADMIN) makemessages --locale fr --ignore 'migrations/*'); \
+	done
+	@$(MAKE) --no-print-directory translations
+
+clean: ## Remove the virtualenv, the demo database, caches and build files
+	rm -rf $(VENV) demo.sqlite3 .static build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
