@@ -25,16 +25,24 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 BROKER = "redis://127.0.0.1:6379/15"
 
 
+def drop_producer_pool() -> None:
+    """Eager calls cache a producer pool on the broker of the moment (memory://)."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def redis_worker():
     previous = {k: app.conf.get(k) for k in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    drop_producer_pool()
     app.connection_for_write().default_channel.client.flushdb()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield app
     finally:
         app.conf.update(previous)
+        drop_producer_pool()
 
 
 def wait_for(predicate, timeout: float = 20.0) -> bool:
