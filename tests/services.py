@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from functools import cache
+from pathlib import Path
 
 PG_ADDR = (os.environ.get("PGHOST", "127.0.0.1"), int(os.environ.get("PGPORT", "5432")))
 REDIS_ADDR = ("127.0.0.1", 6379)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Each checkout gets its own test database and Redis database number, so that two clones
+# (or git worktrees) can run the suite at the same time without dropping each other's data.
+CHECKOUT_ID = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()
+TEST_DB_NAME = "test_parrain_" + CHECKOUT_ID[:8]
+REDIS_TEST_URL = f"redis://127.0.0.1:6379/{8 + int(CHECKOUT_ID, 16) % 8}"
 
 
 @cache

@@ -3,7 +3,7 @@
 import os
 
 from sandbox.settings import *  # noqa: F403
-from tests.services import use_postgres
+from tests.services import TEST_DB_NAME, use_postgres
 
 if use_postgres():
     DATABASES = {
@@ -13,7 +13,7 @@ if use_postgres():
             "USER": os.environ.get("PGUSER", "postgres"),
             "HOST": os.environ.get("PGHOST", "127.0.0.1"),
             "PORT": os.environ.get("PGPORT", "5432"),
-            "TEST": {"NAME": "test_parrain"},
+            "TEST": {"NAME": TEST_DB_NAME},
         }
     }
 else:

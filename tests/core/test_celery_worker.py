@@ -19,10 +19,11 @@ from parrain.core.services.orders import OrderData, record_order
 from parrain.core.services.registration import register_referee
 from parrain.core.services.validation import validate_due
 from sandbox.celery_app import app
+from tests.services import REDIS_TEST_URL
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-BROKER = "redis://127.0.0.1:6379/15"
+BROKER = REDIS_TEST_URL
 
 
 def drop_producer_pool() -> None:

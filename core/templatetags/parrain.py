@@ -1,0 +1,53 @@
+"""``{% load parrain %}``: put a referral widget on any Django template.
+
+``{% parrain_widget program "referrer" %}`` or ``"referee"``; ``program`` is a Program or
+its slug. Options: ``identify=user`` signs an identity token for a logged-in user (their
+email and first name) so the referrer widget opens pre-identified with their stats;
+``title="…"`` and ``colour="#…"`` override the program's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from ..embed import render_widget
+from ..identity import sign_identity
+from ..models import Program
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def parrain_widget(
+    context: template.Context,
+    program: Program | str,
+    kind: str = "referrer",
+    identify: Any = None,
+    title: str = "",
+    colour: str = "",
+) -> str:
+    if not isinstance(program, Program):
+        program = Program.objects.filter(slug=program, is_active=True).first()
+        if program is None:
+            return ""
+    identity = ""
+    if identify is not None and getattr(identify, "is_authenticated", False) and identify.email:
+        identity = sign_identity(
+            program, identify.email, first_name=getattr(identify, "first_name", "") or ""
+        )
+    return render_widget(
+        program,
+        kind,
+        request=context.get("request"),
+        identity=identity,
+        title=title,
+        colour=colour,
+    )
+
+
+@register.simple_tag
+def parrain_identity(program: Program, email: str, first_name: str = "") -> str:
+    """The identity token alone, for pages that build the placeholder themselves."""
+    return sign_identity(program, email, first_name=first_name)
