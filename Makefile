@@ -46,6 +46,11 @@ demo: $(INSTALLED) translations ## Set up the demo database with sample data and
 
 test: lint ## Run the linters, the migrations check and the whole test suite
 	$(PY) -m pytest
+	@# Each tests/only_<name>/ is an install without the other adapters: own process, own settings.
+	@shopt -s nullglob; for dir in tests/only_*/; do \
+		name=$$(basename $$dir); echo "== $$name (settings tests.$$name.settings)"; \
+		$(PY) -m pytest --ds=tests.$$name.settings $$dir; \
+	done
 
 lint: $(INSTALLED) ## ruff check, and check that no model change lacks its migration
 	$(VENV)/bin/ruff check .
