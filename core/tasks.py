@@ -7,6 +7,7 @@ from typing import Any
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
+from .exceptions import FulfilmentError
 from .models import Contact
 
 logger = get_task_logger(__name__)
@@ -25,7 +26,7 @@ def send_message(kind: str, contact_id: int, context: dict[str, Any]) -> bool:
     return sent
 
 
-@shared_task
+@shared_task(autoretry_for=(OSError, FulfilmentError), retry_backoff=True, max_retries=5)
 def issue_referrer_reward(referral_id: int) -> str:
     from .services.validation import reward_referrer
 

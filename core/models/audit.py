@@ -12,20 +12,37 @@ from .program import Program
 class AuditEvent(models.Model):
     """An append-only record of one decision and why it was taken."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="audit_events")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="audit_events"
+    )
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=60)
     reason = models.CharField(_("reason"), max_length=60, blank=True)
     message = models.TextField(_("message"), blank=True)
     actor = models.CharField(_("actor"), max_length=120, default="system")
     referral = models.ForeignKey(
-        "parrain.Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit"
+        "parrain.Referral",
+        on_delete=models.SET_NULL,
+        verbose_name=_("referral"),
+        null=True,
+        blank=True,
+        related_name="audit",
     )
     contact = models.ForeignKey(
-        "parrain.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit"
+        "parrain.Contact",
+        on_delete=models.SET_NULL,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        related_name="audit",
     )
     order = models.ForeignKey(
-        "parrain.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit"
+        "parrain.Order",
+        on_delete=models.SET_NULL,
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        related_name="audit",
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
 

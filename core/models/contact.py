@@ -10,7 +10,9 @@ from .program import Program
 class Contact(models.Model):
     """A person known to one program: customer, referrer, referee, or all three."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="contacts")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="contacts"
+    )
     email = models.EmailField(_("email"), max_length=254)
     email_normalized = models.CharField(max_length=254, editable=False)
     email_canonical = models.CharField(

@@ -13,10 +13,17 @@ from .program import Program
 class Order(models.Model):
     """Every order of the shop, referred or not: the referral rate needs total revenue."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="orders")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="orders"
+    )
     external_id = models.CharField(_("external id"), max_length=120)
     contact = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+        Contact,
+        on_delete=models.SET_NULL,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        related_name="orders",
     )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
@@ -26,6 +33,7 @@ class Order(models.Model):
     referral = models.ForeignKey(
         "parrain.Referral",
         on_delete=models.SET_NULL,
+        verbose_name=_("referral"),
         null=True,
         blank=True,
         related_name="orders",
@@ -64,7 +72,9 @@ class Order(models.Model):
 class Refund(models.Model):
     """One refund of an order, idempotent on the shop's refund id."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, verbose_name=_("order"), related_name="refunds"
+    )
     external_id = models.CharField(_("external id"), max_length=120)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     refunded_at = models.DateTimeField(_("refunded"), default=timezone.now)

@@ -40,7 +40,13 @@ class Program(models.Model):
     landing_url = models.URLField(_("landing page URL"), blank=True)
     allowed_origins = models.JSONField(_("allowed widget origins"), default=list, blank=True)
     attribution_window_days = models.PositiveIntegerField(
-        _("attribution window (days)"), default=30
+        _("attribution window (days)"),
+        default=30,
+        help_text=_(
+            "An order counts for the referrer only if placed within this many days of the "
+            "friend's last invitation or registration (a welcome code follows its own "
+            "validity). 0 means no limit."
+        ),
     )
     validation_delay_days = models.PositiveIntegerField(_("validation delay (days)"), default=14)
 
@@ -98,7 +104,9 @@ class Program(models.Model):
 class ApiKey(models.Model):
     """A server-to-server secret key, stored as a SHA-256 hash of a 256-bit random token."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="api_keys")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="api_keys"
+    )
     label = models.CharField(_("label"), max_length=80, blank=True)
     prefix = models.CharField(_("prefix"), max_length=12)
     hashed = models.CharField(max_length=64, unique=True)
@@ -121,7 +129,9 @@ class ApiKey(models.Model):
 class RewardRule(models.Model):
     """What one side earns: the referrer reward or the referee welcome offer."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reward_rules")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="reward_rules"
+    )
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     kind = models.CharField(_("type"), max_length=20, choices=RewardKind.choices)
     value = models.DecimalField(

@@ -16,10 +16,20 @@ class Invitation(models.Model):
     a boosted offer running at that moment keeps applying even if the friend orders later.
     """
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
-    referrer = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations_sent")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="invitations"
+    )
+    referrer = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        verbose_name=_("referrer"),
+        related_name="invitations_sent",
+    )
     referee = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, related_name="invitations_received"
+        Contact,
+        on_delete=models.CASCADE,
+        verbose_name=_("referee"),
+        related_name="invitations_received",
     )
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     issued_at = models.DateTimeField(_("issued"), default=timezone.now)
@@ -48,11 +58,21 @@ class Referral(models.Model):
     referral for the shop owner; ``cancelled`` (with a reason) from any state before reward.
     """
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="referrals")
-    referrer = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="referrals_made")
-    referee = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="referrals")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="referrals"
+    )
+    referrer = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, verbose_name=_("referrer"), related_name="referrals_made"
+    )
+    referee = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, verbose_name=_("referee"), related_name="referrals"
+    )
     invitation = models.ForeignKey(
-        Invitation, on_delete=models.PROTECT, related_name="referrals", null=True
+        Invitation,
+        on_delete=models.RESTRICT,
+        verbose_name=_("invitation"),
+        related_name="referrals",
+        null=True,
     )
     status = models.CharField(
         _("status"), max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.INVITED
@@ -61,7 +81,12 @@ class Referral(models.Model):
     review_reason = models.CharField(_("review reason"), max_length=60, blank=True)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=60, blank=True)
     order = models.ForeignKey(
-        "parrain.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "parrain.Order",
+        on_delete=models.SET_NULL,
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        related_name="+",
     )
     invited_at = models.DateTimeField(_("invited"), default=timezone.now)
     registered_at = models.DateTimeField(_("registered"), null=True, blank=True)

@@ -12,10 +12,17 @@ from .program import Program
 class Reward(models.Model):
     """A reward issued to one side of a referral; at most one per referral and side."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="rewards")
-    recipient = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="rewards")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="rewards"
+    )
+    recipient = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, verbose_name=_("recipient"), related_name="rewards"
+    )
     referral = models.ForeignKey(
-        "parrain.Referral", on_delete=models.CASCADE, related_name="rewards"
+        "parrain.Referral",
+        on_delete=models.CASCADE,
+        verbose_name=_("referral"),
+        related_name="rewards",
     )
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     kind = models.CharField(_("type"), max_length=20, choices=RewardKind.choices)
@@ -50,7 +57,9 @@ class Reward(models.Model):
 class PoolCode(models.Model):
     """A code imported from the shop (CSV) that the pool backend hands out once."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pool_codes")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="pool_codes"
+    )
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     code = models.CharField(_("code"), max_length=64)
     imported_at = models.DateTimeField(_("imported"), default=timezone.now)

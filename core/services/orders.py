@@ -7,18 +7,19 @@ the share link, else the referee's email. Fraud rules run on the converting orde
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import audit, fraud, signals
 from ..exceptions import InvalidInput, NotFound
 from ..locks import referral_for_update
-from ..models import Contact, Order, Program, Referral, Refund, Reward
+from ..models import Contact, Invitation, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, ReferralStatus, Side
 from ..validation_types import Currency, Email, ExternalId, Name
 from .contacts import get_or_create_contact
@@ -136,6 +137,17 @@ def attribute(order: Order) -> Referral | None:
             order=order,
         )
         return None
+    if via != "welcome_code" and not _within_window(referral, order):
+        audit.record(
+            order.program,
+            "order.not_attributed",
+            reason="attribution_window_passed",
+            referral=referral,
+            order=order,
+            via=via,
+            window_days=order.program.attribution_window_days,
+        )
+        return None
     minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
     if order.amount < minimum:
         audit.record(
@@ -165,6 +177,9 @@ def attribute(order: Order) -> Referral | None:
             message=f"via {via}",
         )
         _cancel_welcome(referral, verdict.reason)
+        # Kept on the order so that a replay of the same order answers the same refusal.
+        Order.objects.filter(pk=order.pk).update(referral=referral)
+        order.referral = referral
         return referral
     if verdict.action == FraudAction.REVIEW:
         move(
@@ -188,6 +203,25 @@ def attribute(order: Order) -> Referral | None:
     Order.objects.filter(pk=order.pk).update(referral=referral)
     order.referral = referral
     return referral
+
+
+def _within_window(referral: Referral, order: Order) -> bool:
+    """Was the referee last touched (invited by this referrer, or registered) recently enough?
+
+    A welcome code is bound by its own validity instead; a window of 0 days means no limit.
+    """
+    days = order.program.attribution_window_days
+    if not days:
+        return True
+    window = timedelta(days=days)
+    if order.placed_at <= referral.invited_at + window:
+        return True
+    touches = [referral.registered_at] if referral.registered_at else []
+    latest = Invitation.objects.filter(
+        referrer=referral.referrer_id, referee=referral.referee_id, issued_at__lte=order.placed_at
+    ).aggregate(latest=Max("issued_at"))["latest"]
+    touches += [latest] if latest else []
+    return any(order.placed_at <= touch + window for touch in touches)
 
 
 def _find_referral(order: Order) -> tuple[Referral | None, str]:
@@ -270,7 +304,7 @@ def _cancel_if_unvalidated(order: Order) -> None:
     if order.referral_id is None:
         return
     referral = referral_for_update(order.referral_id)
-    if referral.order_id != order.pk:
+    if referral.order_id != order.pk or referral.status == ReferralStatus.CANCELLED:
         return
     minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
     kept = order.amount - order.refunded_amount

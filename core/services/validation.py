@@ -26,14 +26,35 @@ def due_referral_ids(program: Program, now: datetime) -> list[int]:
     return list(qs.values_list("pk", flat=True)[: parrain_settings.VALIDATION_SWEEP_BATCH])
 
 
+#: A validated referral still without its reward after this long lost its task (broker
+#: down, worker killed, fulfilment error past its retries): the sweep enqueues it again.
+STUCK_AFTER = timedelta(minutes=15)
+
+
 def validate_due(now: datetime | None = None) -> int:
-    """The periodic sweep: validate every referral whose delay has passed."""
+    """The periodic sweep: validate every referral whose delay has passed.
+
+    It also re-enqueues the reward of referrals validated more than ``STUCK_AFTER`` ago
+    and still not rewarded; ``reward_referrer`` is idempotent, so a late duplicate is
+    harmless.
+    """
+    from ..tasks import issue_referrer_reward
+
     now = now or timezone.now()
     count = 0
     for program in Program.objects.filter(is_active=True):
         while ids := due_referral_ids(program, now):
             count += sum(validate_referral(pk, now) for pk in ids)
+    for referral_id in stuck_reward_ids(now):
+        issue_referrer_reward.delay(referral_id)
     return count
+
+
+def stuck_reward_ids(now: datetime) -> list[int]:
+    qs = Referral.objects.filter(
+        status=ReferralStatus.VALIDATED, validated_at__lte=now - STUCK_AFTER
+    ).order_by("pk")
+    return list(qs.values_list("pk", flat=True)[: parrain_settings.VALIDATION_SWEEP_BATCH])
 
 
 @transaction.atomic
