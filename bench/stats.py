@@ -207,6 +207,13 @@ class Loader:
             }
             total = self.referrers + self.referees + self.customers
             self.copy("parrain_contact", CONTACT_COLUMNS, self.contact_rows(consent), total)
+            # What Contact.save() does when a referee answers: copy the consent onto their
+            # invitations (the loader writes rows directly, so it does it in one statement).
+            self.conn.execute(
+                "UPDATE parrain_invitation i SET referee_consent = c.consent_recontact"
+                " FROM parrain_contact c"
+                " WHERE c.id = i.referee_id AND c.consent_recontact IS NOT NULL"
+            )
             order_of: dict[int, int] = {}
             self.copy("parrain_order", ORDER_COLUMNS, self.order_rows(plan, order_of), self.orders)
             self.copy(

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .program import Program
 
+_UNKNOWN = object()  # the consent stored for an instance not loaded from the database
+
 
 class Contact(models.Model):
     """A person known to one program: customer, referrer, referee, or all three."""
@@ -61,10 +63,28 @@ class Contact(models.Model):
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         from ..emails import canonical_email, normalize_email
+        from .referral import Invitation
 
         self.email_normalized = normalize_email(self.email)
         self.email_canonical = canonical_email(self.email)
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if adding:
+            self._saved_consent = self.consent_recontact
+            return
+        if update_fields is not None and "consent_recontact" not in update_fields:
+            return
+        if self.consent_recontact != getattr(self, "_saved_consent", _UNKNOWN):
+            # The dashboard's opt-in rate reads the consent copied onto the invitations.
+            Invitation.objects.filter(referee=self).update(referee_consent=self.consent_recontact)
+        self._saved_consent = self.consent_recontact
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        instance = super().from_db(db, field_names, values)
+        instance._saved_consent = instance.__dict__.get("consent_recontact")
+        return instance
 
     @property
     def display_name(self) -> str:

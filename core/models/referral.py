@@ -34,6 +34,12 @@ class Invitation(models.Model):
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     issued_at = models.DateTimeField(_("issued"), default=timezone.now)
     referrer_terms = models.JSONField(_("referrer reward terms at issue"))
+    referee_consent = models.BooleanField(
+        _("referee agrees to be recontacted"),
+        null=True,
+        editable=False,
+        help_text=_("A copy of the referee's answer, kept in step by Contact.save()."),
+    )
 
     class Meta:
         verbose_name = _("invitation")
@@ -41,7 +47,7 @@ class Invitation(models.Model):
         indexes = [
             models.Index(
                 fields=["program", "issued_at"],
-                include=["referrer", "referee"],
+                include=["referrer", "referee", "referee_consent"],
                 name="parrain_inv_program_issued",
             ),
             models.Index(fields=["referrer", "issued_at"], name="parrain_inv_referrer_issued"),
@@ -107,7 +113,7 @@ class Referral(models.Model):
             models.Index(fields=["program", "status", "converted_at"], name="parrain_ref_status"),
             models.Index(
                 fields=["program", "converted_at"],
-                include=["referee"],
+                include=["referee", "status"],
                 name="parrain_ref_converted",
             ),
             # Referred revenue leaves out orders of cancelled referrals.
@@ -118,7 +124,7 @@ class Referral(models.Model):
             ),
             models.Index(
                 fields=["program", "validated_at"],
-                include=["referrer"],
+                include=["referrer", "status"],
                 name="parrain_ref_validated",
             ),
         ]

@@ -51,6 +51,7 @@ def issue_invitation(
         channel=channel,
         issued_at=at,
         referrer_terms=terms.as_json() if terms else {},
+        referee_consent=referee.consent_recontact,
     )
     referral, created = Referral.objects.get_or_create(
         program=program,

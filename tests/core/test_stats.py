@@ -81,9 +81,17 @@ def _invitations(program: Program, rng: random.Random, people: list[Contact]) ->
                 channel=rng.choice(Channel.values),
                 issued_at=_moment(rng),
                 referrer_terms={},
+                referee_consent=referee.consent_recontact,  # as issue_invitation copies it
             )
         )
     return Invitation.objects.bulk_create(rows)
+
+
+def _change_minds(rng: random.Random, people: list[Contact]) -> None:
+    """Some referees answer (or change their answer) after being invited."""
+    for person in rng.sample(people, 15):
+        person.consent_recontact = rng.choice([True, False, None])
+        person.save()
 
 
 def _referral(
@@ -148,6 +156,7 @@ def _populate(program: Program, seed: int) -> World:
     rng = random.Random(seed)
     people = _contacts(program, rng, 50)
     invitations = _invitations(program, rng, people)
+    _change_minds(random.Random(seed + 1), people)
     referrals = _referrals(program, rng, invitations)
     orders = _orders(program, rng, people, referrals)
     return World(program, people, invitations, referrals, orders)
@@ -211,10 +220,10 @@ def test_dashboard_figures_match_brute_force_count(world: World) -> None:
     assert figures.currency == "EUR"
 
 
-def test_dashboard_uses_one_query_per_table(
+def test_dashboard_runs_four_aggregate_queries(
     world: World, django_assert_num_queries: pytest.FixtureRequest
 ) -> None:
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(4):  # invitations, converted, sponsors, orders
         stats.dashboard(world.program, START, END)
 
 
@@ -322,3 +331,26 @@ def test_start_after_end_is_invalid_input(world: World) -> None:
     with pytest.raises(InvalidInput) as raised:
         stats.dashboard(world.program, END, START)
     assert raised.value.field == "start"
+
+
+def test_opt_in_rate_follows_consent_given_after_the_invitation() -> None:
+    from parrain.core.services.contacts import ContactData, upsert_contact
+    from parrain.core.services.enrolment import enrol_referrer
+    from parrain.core.services.invitations import invite_by_email
+    from parrain.core.services.registration import register_referee
+
+    program = ProgramFactory()
+    alice = enrol_referrer(program, "alice@example.com")
+    invite_by_email(alice.contact, ["bob@example.org", "carol@example.org", "dan@example.org"])
+    today = timezone.localdate()
+
+    def opt_in() -> tuple[int, int]:
+        figures = stats.dashboard(program, today, today)
+        return figures.opt_in_consented, figures.opt_in_answered
+
+    assert opt_in() == (0, 0)  # nobody answered yet
+    register_referee(program, alice.code, "bob@example.org", consent=True)
+    register_referee(program, alice.code, "carol@example.org", consent=False)
+    assert opt_in() == (1, 2)
+    upsert_contact(program, ContactData(email="carol@example.org", consent_recontact=True))
+    assert opt_in() == (2, 2)
