@@ -122,6 +122,23 @@ class ProgramAdmin(admin.ModelAdmin):
             },
         ),
         (_("Landing page and widget"), {"fields": ("landing_url", "allowed_origins")}),
+        (
+            _("Widget"),
+            {
+                "fields": (
+                    "share_channels",
+                    "brand_colour",
+                    "consent_texts",
+                    "rules_url",
+                    "legal_url",
+                    "privacy_mode",
+                ),
+                "description": _(
+                    "What the referrer and referee widgets show. Privacy mode emails the "
+                    "welcome code instead of showing it (see docs/widget.md)."
+                ),
+            },
+        ),
         (_("Delays"), {"fields": ("attribution_window_days", "validation_delay_days")}),
         (
             _("Fraud"),

@@ -11,312 +11,972 @@ import parrain.core.models.program
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='email')),
-                ('email_normalized', models.CharField(editable=False, max_length=254)),
-                ('email_canonical', models.CharField(editable=False, help_text='Gmail dots and +tags removed, for fraud checks.', max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone (E.164)')),
-                ('first_name', models.CharField(blank=True, max_length=120, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=120, verbose_name='last name')),
-                ('external_id', models.CharField(blank=True, max_length=120, null=True, verbose_name='external id')),
-                ('language', models.CharField(blank=True, max_length=8, verbose_name='language')),
-                ('referrer_code', models.CharField(blank=True, max_length=32, null=True, unique=True, verbose_name='referrer code')),
-                ('is_customer', models.BooleanField(default=False, verbose_name='customer')),
-                ('first_order_at', models.DateTimeField(blank=True, null=True, verbose_name='first order')),
-                ('consent_recontact', models.BooleanField(blank=True, null=True, verbose_name='agrees to be recontacted')),
-                ('consent_at', models.DateTimeField(blank=True, null=True, verbose_name='consent given or refused at')),
-                ('consent_source', models.CharField(blank=True, max_length=40, verbose_name='consent source')),
-                ('unsubscribed_at', models.DateTimeField(blank=True, null=True, verbose_name='unsubscribed')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="email")),
+                ("email_normalized", models.CharField(editable=False, max_length=254)),
+                (
+                    "email_canonical",
+                    models.CharField(
+                        editable=False,
+                        help_text="Gmail dots and +tags removed, for fraud checks.",
+                        max_length=254,
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="phone (E.164)"),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=120, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=120, verbose_name="last name"),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True, max_length=120, null=True, verbose_name="external id"
+                    ),
+                ),
+                ("language", models.CharField(blank=True, max_length=8, verbose_name="language")),
+                (
+                    "referrer_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=32,
+                        null=True,
+                        unique=True,
+                        verbose_name="referrer code",
+                    ),
+                ),
+                ("is_customer", models.BooleanField(default=False, verbose_name="customer")),
+                (
+                    "first_order_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first order"),
+                ),
+                (
+                    "consent_recontact",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="agrees to be recontacted"
+                    ),
+                ),
+                (
+                    "consent_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="consent given or refused at"
+                    ),
+                ),
+                (
+                    "consent_source",
+                    models.CharField(blank=True, max_length=40, verbose_name="consent source"),
+                ),
+                (
+                    "unsubscribed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="unsubscribed"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
             ],
             options={
-                'verbose_name': 'contact',
-                'verbose_name_plural': 'contacts',
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
             },
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='slug')),
-                ('currency', models.CharField(default='EUR', max_length=3, verbose_name='currency')),
-                ('languages', models.JSONField(default=parrain.core.models.program._default_languages, verbose_name='languages')),
-                ('default_language', models.CharField(default='fr', max_length=8, verbose_name='default language')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('public_key', models.CharField(default=parrain.core.models.program._public_key, max_length=64, unique=True, verbose_name='public key')),
-                ('webhook_secret', models.CharField(default=parrain.core.models.program._webhook_secret, max_length=80, verbose_name='webhook signing secret')),
-                ('landing_url', models.URLField(blank=True, verbose_name='landing page URL')),
-                ('allowed_origins', models.JSONField(blank=True, default=list, verbose_name='allowed widget origins')),
-                ('attribution_window_days', models.PositiveIntegerField(default=30, verbose_name='attribution window (days)')),
-                ('validation_delay_days', models.PositiveIntegerField(default=14, verbose_name='validation delay (days)')),
-                ('fraud_self_referral', models.CharField(choices=[('off', 'Off'), ('review', 'Hold for review'), ('block', 'Refuse')], default='block', max_length=8, verbose_name='self-referral')),
-                ('fraud_existing_customer', models.CharField(choices=[('off', 'Off'), ('review', 'Hold for review'), ('block', 'Refuse')], default='block', max_length=8, verbose_name='referee already a customer')),
-                ('fraud_already_referred', models.CharField(choices=[('off', 'Off'), ('review', 'Hold for review'), ('block', 'Refuse')], default='block', max_length=8, verbose_name='referee already referred')),
-                ('fraud_disposable_email', models.CharField(choices=[('off', 'Off'), ('review', 'Hold for review'), ('block', 'Refuse')], default='review', max_length=8, verbose_name='disposable email domain')),
-                ('daily_invitation_cap', models.PositiveIntegerField(default=50, help_text='0 means no cap.', verbose_name='invitations per referrer per day')),
-                ('monthly_reward_cap', models.PositiveIntegerField(default=10, help_text='0 means no cap. Referrals past the cap wait for review.', verbose_name='rewards per referrer per month')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="slug")),
+                (
+                    "currency",
+                    models.CharField(default="EUR", max_length=3, verbose_name="currency"),
+                ),
+                (
+                    "languages",
+                    models.JSONField(
+                        default=parrain.core.models.program._default_languages,
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "default_language",
+                    models.CharField(default="fr", max_length=8, verbose_name="default language"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "public_key",
+                    models.CharField(
+                        default=parrain.core.models.program._public_key,
+                        max_length=64,
+                        unique=True,
+                        verbose_name="public key",
+                    ),
+                ),
+                (
+                    "webhook_secret",
+                    models.CharField(
+                        default=parrain.core.models.program._webhook_secret,
+                        max_length=80,
+                        verbose_name="webhook signing secret",
+                    ),
+                ),
+                ("landing_url", models.URLField(blank=True, verbose_name="landing page URL")),
+                (
+                    "allowed_origins",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="allowed widget origins"
+                    ),
+                ),
+                (
+                    "attribution_window_days",
+                    models.PositiveIntegerField(
+                        default=30, verbose_name="attribution window (days)"
+                    ),
+                ),
+                (
+                    "validation_delay_days",
+                    models.PositiveIntegerField(default=14, verbose_name="validation delay (days)"),
+                ),
+                (
+                    "fraud_self_referral",
+                    models.CharField(
+                        choices=[
+                            ("off", "Off"),
+                            ("review", "Hold for review"),
+                            ("block", "Refuse"),
+                        ],
+                        default="block",
+                        max_length=8,
+                        verbose_name="self-referral",
+                    ),
+                ),
+                (
+                    "fraud_existing_customer",
+                    models.CharField(
+                        choices=[
+                            ("off", "Off"),
+                            ("review", "Hold for review"),
+                            ("block", "Refuse"),
+                        ],
+                        default="block",
+                        max_length=8,
+                        verbose_name="referee already a customer",
+                    ),
+                ),
+                (
+                    "fraud_already_referred",
+                    models.CharField(
+                        choices=[
+                            ("off", "Off"),
+                            ("review", "Hold for review"),
+                            ("block", "Refuse"),
+                        ],
+                        default="block",
+                        max_length=8,
+                        verbose_name="referee already referred",
+                    ),
+                ),
+                (
+                    "fraud_disposable_email",
+                    models.CharField(
+                        choices=[
+                            ("off", "Off"),
+                            ("review", "Hold for review"),
+                            ("block", "Refuse"),
+                        ],
+                        default="review",
+                        max_length=8,
+                        verbose_name="disposable email domain",
+                    ),
+                ),
+                (
+                    "daily_invitation_cap",
+                    models.PositiveIntegerField(
+                        default=50,
+                        help_text="0 means no cap.",
+                        verbose_name="invitations per referrer per day",
+                    ),
+                ),
+                (
+                    "monthly_reward_cap",
+                    models.PositiveIntegerField(
+                        default=10,
+                        help_text="0 means no cap. Referrals past the cap wait for review.",
+                        verbose_name="rewards per referrer per month",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
             ],
             options={
-                'verbose_name': 'program',
-                'verbose_name_plural': 'programs',
-                'ordering': ['name'],
+                "verbose_name": "program",
+                "verbose_name_plural": "programs",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=120, verbose_name='external id')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('placed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='placed')),
-                ('welcome_code', models.CharField(blank=True, max_length=64, verbose_name='welcome code used')),
-                ('referral_code', models.CharField(blank=True, max_length=32, verbose_name='referral code carried')),
-                ('refunded_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12, verbose_name='refunded amount')),
-                ('refunded_at', models.DateTimeField(blank=True, null=True, verbose_name='refunded')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='orders', to='parrain.contact')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='orders', to='parrain.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=120, verbose_name="external id")),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=12, verbose_name="amount"),
+                ),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                (
+                    "placed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="placed"),
+                ),
+                (
+                    "welcome_code",
+                    models.CharField(blank=True, max_length=64, verbose_name="welcome code used"),
+                ),
+                (
+                    "referral_code",
+                    models.CharField(
+                        blank=True, max_length=32, verbose_name="referral code carried"
+                    ),
+                ),
+                (
+                    "refunded_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=12,
+                        verbose_name="refunded amount",
+                    ),
+                ),
+                (
+                    "refunded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="refunded"),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="recorded"
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="orders",
+                        to="parrain.contact",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orders",
+                        to="parrain.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order',
-                'verbose_name_plural': 'orders',
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('facebook', 'Facebook'), ('messenger', 'Messenger'), ('x', 'X'), ('linkedin', 'LinkedIn'), ('link', 'Share link'), ('qr', 'QR code'), ('other', 'Other')], max_length=12, verbose_name='channel')),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='issued')),
-                ('referrer_terms', models.JSONField(verbose_name='referrer reward terms at issue')),
-                ('referee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations_received', to='parrain.contact')),
-                ('referrer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations_sent', to='parrain.contact')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='parrain.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("sms", "SMS"),
+                            ("whatsapp", "WhatsApp"),
+                            ("facebook", "Facebook"),
+                            ("messenger", "Messenger"),
+                            ("x", "X"),
+                            ("linkedin", "LinkedIn"),
+                            ("link", "Share link"),
+                            ("qr", "QR code"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "issued_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="issued"),
+                ),
+                ("referrer_terms", models.JSONField(verbose_name="referrer reward terms at issue")),
+                (
+                    "referee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations_received",
+                        to="parrain.contact",
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations_sent",
+                        to="parrain.contact",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="parrain.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation',
-                'verbose_name_plural': 'invitations',
+                "verbose_name": "invitation",
+                "verbose_name_plural": "invitations",
             },
         ),
         migrations.AddField(
-            model_name='contact',
-            name='program',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='parrain.program'),
+            model_name="contact",
+            name="program",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contacts",
+                to="parrain.program",
+            ),
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, max_length=80, verbose_name='label')),
-                ('prefix', models.CharField(max_length=12, verbose_name='prefix')),
-                ('hashed', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_keys', to='parrain.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=80, verbose_name="label")),
+                ("prefix", models.CharField(max_length=12, verbose_name="prefix")),
+                ("hashed", models.CharField(max_length=64, unique=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last used"),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_keys",
+                        to="parrain.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'secret API key',
-                'verbose_name_plural': 'secret API keys',
+                "verbose_name": "secret API key",
+                "verbose_name_plural": "secret API keys",
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('invited', 'Invited'), ('registered', 'Registered'), ('review', 'Waiting for review'), ('converted', 'Converted'), ('validated', 'Validated'), ('rewarded', 'Rewarded'), ('cancelled', 'Cancelled')], default='invited', max_length=12, verbose_name='status')),
-                ('status_before_review', models.CharField(blank=True, max_length=12)),
-                ('review_reason', models.CharField(blank=True, max_length=60, verbose_name='review reason')),
-                ('cancel_reason', models.CharField(blank=True, max_length=60, verbose_name='cancellation reason')),
-                ('invited_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='invited')),
-                ('registered_at', models.DateTimeField(blank=True, null=True, verbose_name='registered')),
-                ('converted_at', models.DateTimeField(blank=True, null=True, verbose_name='converted')),
-                ('validated_at', models.DateTimeField(blank=True, null=True, verbose_name='validated')),
-                ('rewarded_at', models.DateTimeField(blank=True, null=True, verbose_name='rewarded')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled')),
-                ('invitation', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='parrain.invitation')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='parrain.order')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals', to='parrain.program')),
-                ('referee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals', to='parrain.contact')),
-                ('referrer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals_made', to='parrain.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("invited", "Invited"),
+                            ("registered", "Registered"),
+                            ("review", "Waiting for review"),
+                            ("converted", "Converted"),
+                            ("validated", "Validated"),
+                            ("rewarded", "Rewarded"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="invited",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_before_review", models.CharField(blank=True, max_length=12)),
+                (
+                    "review_reason",
+                    models.CharField(blank=True, max_length=60, verbose_name="review reason"),
+                ),
+                (
+                    "cancel_reason",
+                    models.CharField(blank=True, max_length=60, verbose_name="cancellation reason"),
+                ),
+                (
+                    "invited_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="invited"),
+                ),
+                (
+                    "registered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="registered"),
+                ),
+                (
+                    "converted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="converted"),
+                ),
+                (
+                    "validated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="validated"),
+                ),
+                (
+                    "rewarded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="rewarded"),
+                ),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="cancelled"),
+                ),
+                (
+                    "invitation",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="parrain.invitation",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="parrain.order",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referrals",
+                        to="parrain.program",
+                    ),
+                ),
+                (
+                    "referee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referrals",
+                        to="parrain.contact",
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referrals_made",
+                        to="parrain.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'referral',
-                'verbose_name_plural': 'referrals',
+                "verbose_name": "referral",
+                "verbose_name_plural": "referrals",
             },
         ),
         migrations.AddField(
-            model_name='order',
-            name='referral',
-            field=models.ForeignKey(blank=True, help_text='Set when this order converted a referral.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='orders', to='parrain.referral'),
+            model_name="order",
+            name="referral",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Set when this order converted a referral.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="orders",
+                to="parrain.referral",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='at')),
-                ('action', models.CharField(max_length=60, verbose_name='action')),
-                ('reason', models.CharField(blank=True, max_length=60, verbose_name='reason')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('actor', models.CharField(default='system', max_length=120, verbose_name='actor')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='data')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit', to='parrain.contact')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit', to='parrain.order')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audit_events', to='parrain.program')),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit', to='parrain.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="at"
+                    ),
+                ),
+                ("action", models.CharField(max_length=60, verbose_name="action")),
+                ("reason", models.CharField(blank=True, max_length=60, verbose_name="reason")),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                ("actor", models.CharField(default="system", max_length=120, verbose_name="actor")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="data")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit",
+                        to="parrain.contact",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit",
+                        to="parrain.order",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_events",
+                        to="parrain.program",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit",
+                        to="parrain.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit log',
-                'ordering': ['-at', '-pk'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit log",
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=120, verbose_name='external id')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('refunded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='refunded')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refunds', to='parrain.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=120, verbose_name="external id")),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=12, verbose_name="amount"),
+                ),
+                (
+                    "refunded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="refunded"
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="refunds",
+                        to="parrain.order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'refund',
-                'verbose_name_plural': 'refunds',
+                "verbose_name": "refund",
+                "verbose_name_plural": "refunds",
             },
         ),
         migrations.CreateModel(
-            name='Reward',
+            name="Reward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('referrer', 'Referrer reward'), ('referee', 'Referee welcome offer')], max_length=10, verbose_name='side')),
-                ('kind', models.CharField(choices=[('fixed_amount', 'Fixed amount off'), ('percentage', 'Percentage off'), ('free_shipping', 'Free shipping'), ('free_product', 'Free product'), ('loyalty_points', 'Loyalty points'), ('manual', 'Gift card or cash, fulfilled by hand')], max_length=20, verbose_name='type')),
-                ('value', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='value')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('terms', models.JSONField(default=dict, verbose_name='terms')),
-                ('code', models.CharField(blank=True, max_length=64, null=True, verbose_name='code')),
-                ('status', models.CharField(choices=[('issued', 'Issued'), ('sent', 'Sent'), ('redeemed', 'Redeemed'), ('cancelled', 'Cancelled')], default='issued', max_length=10, verbose_name='status')),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='issued')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
-                ('redeemed_at', models.DateTimeField(blank=True, null=True, verbose_name='redeemed')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rewards', to='parrain.program')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rewards', to='parrain.contact')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rewards', to='parrain.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[
+                            ("referrer", "Referrer reward"),
+                            ("referee", "Referee welcome offer"),
+                        ],
+                        max_length=10,
+                        verbose_name="side",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("fixed_amount", "Fixed amount off"),
+                            ("percentage", "Percentage off"),
+                            ("free_shipping", "Free shipping"),
+                            ("free_product", "Free product"),
+                            ("loyalty_points", "Loyalty points"),
+                            ("manual", "Gift card or cash, fulfilled by hand"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(decimal_places=2, max_digits=12, verbose_name="value"),
+                ),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                ("terms", models.JSONField(default=dict, verbose_name="terms")),
+                (
+                    "code",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="code"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("issued", "Issued"),
+                            ("sent", "Sent"),
+                            ("redeemed", "Redeemed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="issued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "issued_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="issued"),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent")),
+                (
+                    "redeemed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="redeemed"),
+                ),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="cancelled"),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rewards",
+                        to="parrain.program",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rewards",
+                        to="parrain.contact",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rewards",
+                        to="parrain.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reward',
-                'verbose_name_plural': 'rewards',
+                "verbose_name": "reward",
+                "verbose_name_plural": "rewards",
             },
         ),
         migrations.CreateModel(
-            name='RewardRule',
+            name="RewardRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('referrer', 'Referrer reward'), ('referee', 'Referee welcome offer')], max_length=10, verbose_name='side')),
-                ('kind', models.CharField(choices=[('fixed_amount', 'Fixed amount off'), ('percentage', 'Percentage off'), ('free_shipping', 'Free shipping'), ('free_product', 'Free product'), ('loyalty_points', 'Loyalty points'), ('manual', 'Gift card or cash, fulfilled by hand')], max_length=20, verbose_name='type')),
-                ('value', models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='Amount in the program currency, percentage, or number of points.', max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='value')),
-                ('product_ref', models.CharField(blank=True, max_length=120, verbose_name='free product reference')),
-                ('minimum_order_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12, verbose_name='minimum order amount')),
-                ('validity_days', models.PositiveIntegerField(default=90, verbose_name='validity (days)')),
-                ('labels', models.JSONField(blank=True, default=dict, help_text='e.g. {"fr": "10 € offerts"}', verbose_name='labels per language')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reward_rules', to='parrain.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[
+                            ("referrer", "Referrer reward"),
+                            ("referee", "Referee welcome offer"),
+                        ],
+                        max_length=10,
+                        verbose_name="side",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("fixed_amount", "Fixed amount off"),
+                            ("percentage", "Percentage off"),
+                            ("free_shipping", "Free shipping"),
+                            ("free_product", "Free product"),
+                            ("loyalty_points", "Loyalty points"),
+                            ("manual", "Gift card or cash, fulfilled by hand"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        help_text="Amount in the program currency, percentage, or number of points.",
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="value",
+                    ),
+                ),
+                (
+                    "product_ref",
+                    models.CharField(
+                        blank=True, max_length=120, verbose_name="free product reference"
+                    ),
+                ),
+                (
+                    "minimum_order_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=12,
+                        verbose_name="minimum order amount",
+                    ),
+                ),
+                (
+                    "validity_days",
+                    models.PositiveIntegerField(default=90, verbose_name="validity (days)"),
+                ),
+                (
+                    "labels",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='e.g. {"fr": "10 € offerts"}',
+                        verbose_name="labels per language",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reward_rules",
+                        to="parrain.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reward rule',
-                'verbose_name_plural': 'reward rules',
+                "verbose_name": "reward rule",
+                "verbose_name_plural": "reward rules",
             },
         ),
         migrations.CreateModel(
-            name='PoolCode',
+            name="PoolCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('referrer', 'Referrer reward'), ('referee', 'Referee welcome offer')], max_length=10, verbose_name='side')),
-                ('code', models.CharField(max_length=64, verbose_name='code')),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='imported')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='used')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pool_codes', to='parrain.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[
+                            ("referrer", "Referrer reward"),
+                            ("referee", "Referee welcome offer"),
+                        ],
+                        max_length=10,
+                        verbose_name="side",
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, verbose_name="code")),
+                (
+                    "imported_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="imported"
+                    ),
+                ),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="used")),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pool_codes",
+                        to="parrain.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pooled code',
-                'verbose_name_plural': 'pooled codes',
-                'indexes': [models.Index(fields=['program', 'side', 'used_at'], name='parrain_poo_program_0bf46f_idx')],
-                'constraints': [models.UniqueConstraint(fields=('program', 'code'), name='parrain_poolcode_unique')],
+                "verbose_name": "pooled code",
+                "verbose_name_plural": "pooled codes",
+                "indexes": [
+                    models.Index(
+                        fields=["program", "side", "used_at"], name="parrain_poo_program_0bf46f_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("program", "code"), name="parrain_poolcode_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['program', 'issued_at'], include=('referrer', 'referee'), name='parrain_inv_program_issued'),
+            model_name="invitation",
+            index=models.Index(
+                fields=["program", "issued_at"],
+                include=("referrer", "referee"),
+                name="parrain_inv_program_issued",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['referrer', 'issued_at'], name='parrain_inv_referrer_issued'),
+            model_name="invitation",
+            index=models.Index(
+                fields=["referrer", "issued_at"], name="parrain_inv_referrer_issued"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['program', 'email_canonical'], name='parrain_con_program_f262b1_idx'),
+            model_name="contact",
+            index=models.Index(
+                fields=["program", "email_canonical"], name="parrain_con_program_f262b1_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('program', 'email_normalized'), name='parrain_contact_unique_email'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                fields=("program", "email_normalized"), name="parrain_contact_unique_email"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('program', 'external_id'), name='parrain_contact_unique_external_id'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                fields=("program", "external_id"), name="parrain_contact_unique_external_id"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['program', 'status', 'converted_at'], name='parrain_ref_status'),
+            model_name="referral",
+            index=models.Index(
+                fields=["program", "status", "converted_at"], name="parrain_ref_status"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['program', 'converted_at'], include=('referee',), name='parrain_ref_converted'),
+            model_name="referral",
+            index=models.Index(
+                fields=["program", "converted_at"],
+                include=("referee",),
+                name="parrain_ref_converted",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['program', 'validated_at'], include=('referrer',), name='parrain_ref_validated'),
+            model_name="referral",
+            index=models.Index(
+                fields=["program", "validated_at"],
+                include=("referrer",),
+                name="parrain_ref_validated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(fields=('program', 'referee'), name='parrain_referral_one_per_referee'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                fields=("program", "referee"), name="parrain_referral_one_per_referee"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['program', 'placed_at'], include=('amount', 'referral'), name='parrain_order_program_placed'),
+            model_name="order",
+            index=models.Index(
+                fields=["program", "placed_at"],
+                include=("amount", "referral"),
+                name="parrain_order_program_placed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('program', 'external_id'), name='parrain_order_unique_external_id'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                fields=("program", "external_id"), name="parrain_order_unique_external_id"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='refund',
-            constraint=models.UniqueConstraint(fields=('order', 'external_id'), name='parrain_refund_unique'),
+            model_name="refund",
+            constraint=models.UniqueConstraint(
+                fields=("order", "external_id"), name="parrain_refund_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reward',
-            index=models.Index(fields=['recipient', 'side', 'issued_at'], name='parrain_rew_recipie_61b4d6_idx'),
+            model_name="reward",
+            index=models.Index(
+                fields=["recipient", "side", "issued_at"], name="parrain_rew_recipie_61b4d6_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.UniqueConstraint(fields=('referral', 'side'), name='parrain_reward_once_per_side'),
+            model_name="reward",
+            constraint=models.UniqueConstraint(
+                fields=("referral", "side"), name="parrain_reward_once_per_side"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.UniqueConstraint(fields=('program', 'code'), name='parrain_reward_unique_code'),
+            model_name="reward",
+            constraint=models.UniqueConstraint(
+                fields=("program", "code"), name="parrain_reward_unique_code"
+            ),
         ),
     ]
