@@ -437,8 +437,8 @@ def main_program() -> Program:
         currency="EUR",
         languages=["fr", "en"],
         default_language="fr",
-        landing_url=f"{ORIGIN}/",
-        allowed_origins=[ORIGIN],
+        landing_url=f"{ORIGIN}/widgets/",
+        allowed_origins=[ORIGIN, "http://localhost:8000"],
     )
     _rule(program, Side.REFERRER, RewardKind.FIXED_AMOUNT, "10", "0", "10 € offerts", "€10 off")
     _rule(
@@ -460,8 +460,8 @@ def second_program() -> Program:
         currency="EUR",
         languages=["en", "fr"],
         default_language="en",
-        landing_url=f"{ORIGIN}/",
-        allowed_origins=[ORIGIN],
+        landing_url=f"{ORIGIN}/widgets/",
+        allowed_origins=[ORIGIN, "http://localhost:8000"],
         validation_delay_days=7,
     )
     _rule(program, Side.REFERRER, RewardKind.LOYALTY_POINTS, "500", "0", "500 points", "500 points")

@@ -1,0 +1,141 @@
+"""Both widgets in a real browser: the referrer's link, the friend's claim, the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from parrain.core.factories import ProgramFactory
+from parrain.core.models import Contact, Program, Referral, Reward, ShareClick
+from parrain.core.models.choices import ReferralStatus, Side
+
+pytestmark = pytest.mark.django_db(transaction=True)
+XSS_NAME = '<img src=x onerror="window.__xss=1">Alice'
+
+
+@pytest.fixture
+def site(live_server: Any, settings: Any) -> dict[str, Any]:
+    cache.clear()
+    settings.PARRAIN_BASE_URL = live_server.url
+    program = ProgramFactory(
+        slug="demo-widgets",
+        landing_url=f"{live_server.url}/widgets/?program=demo-widgets",
+        allowed_origins=[live_server.url],
+        consent_texts={"fr": "J'accepte de recevoir les offres de la boutique."},
+    )
+    return {"url": live_server.url, "program": program}
+
+
+def widgets_page(site: dict[str, Any]) -> str:
+    return f"{site['url']}/widgets/?program={site['program'].slug}"
+
+
+def test_referrer_shares_a_link_and_the_friend_claims_with_consent(
+    browser: Any, site: dict[str, Any], artifacts: Path
+) -> None:
+    program: Program = site["program"]
+    # Given the demo page with both widgets, in English
+    referrer_context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = referrer_context.new_page()
+    config_requests: list[str] = []
+    page.on("request", lambda r: config_requests.append(r.url) if "/config" in r.url else None)
+    page.goto(widgets_page(site))
+    referrer = page.locator("#referrer parrain-widget")
+    referee = page.locator("#referee parrain-widget")
+    # When the referrer types their email
+    referrer.get_by_label("Your email").fill("alice@example.com")
+    referrer.get_by_role("button", name="Get my link").click()
+    # Then they get a share link on the Parrain host, and both widgets made one config request
+    link = referrer.get_by_label("Your referral link")
+    page.wait_for_function(
+        "() => document.querySelector('#referrer parrain-widget')"
+        ".shadowRoot.querySelector('input[readonly]')"
+    )
+    share_url = link.input_value()
+    assert share_url.startswith(f"{site['url']}/r/")
+    assert referee.get_by_label("Your referral code").is_visible()
+    assert len(config_requests) == 1, config_requests
+    assert (
+        referrer.get_by_role("link", name="WhatsApp")
+        .get_attribute("href")
+        .startswith("https://wa.me/?text=")
+    )
+    page.screenshot(path=artifacts / "widgets-referrer-1280.png", full_page=True)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.screenshot(path=artifacts / "widgets-referrer-375.png", full_page=True)
+    referrer_context.close()
+
+    # The referrer's first name holds markup: it must show as text, never run
+    Contact.objects.filter(program=program, email="alice@example.com").update(first_name=XSS_NAME)
+
+    # When a friend opens the link in a fresh browser, in French, on a phone-sized screen
+    friend_context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 800})
+    friend = friend_context.new_page()
+    friend.goto(share_url)
+    assert f"parrain={share_url.rsplit('/', 1)[1]}" in friend.url
+    assert any(c["name"] == "parrain_ref" for c in friend_context.cookies())
+    box = friend.locator("#referee parrain-widget")
+    heading = box.get_by_role("heading", level=2)
+    heading.wait_for()
+    assert heading.inner_text() == f"{XSS_NAME} vous offre 15 % de remise"
+    consent = box.get_by_label("J'accepte de recevoir les offres de la boutique.")
+    assert not consent.is_checked()
+    box.get_by_label("Votre e-mail").fill("bob@example.com")
+    consent.check()
+    box.get_by_role("button", name="Recevoir mon offre").click()
+    # Then the welcome code is shown, and announced
+    box.get_by_role("heading", name="Votre code de bienvenue").wait_for()
+    shown = box.locator(".code").inner_text()
+    assert friend.evaluate("() => window.__xss") is None
+    friend.screenshot(path=artifacts / "widgets-referee-375.png", full_page=True)
+    friend.set_viewport_size({"width": 1280, "height": 900})
+    friend.screenshot(path=artifacts / "widgets-referee-1280.png", full_page=True)
+    friend_context.close()
+
+    # And the database holds the referral, the click and the consent
+    bob = Contact.objects.get(program=program, email="bob@example.com")
+    referral = Referral.objects.get(program=program, referee=bob)
+    assert referral.referrer.email == "alice@example.com"
+    assert referral.status == ReferralStatus.REGISTERED
+    assert bob.consent_recontact is True and bob.consent_source == "widget"
+    assert Reward.objects.get(referral=referral, side=Side.REFEREE).code == shown
+    assert ShareClick.objects.filter(referrer=referral.referrer).count() == 1
+
+
+def test_network_failure_shows_a_message_and_a_retry_button(
+    browser: Any, site: dict[str, Any]
+) -> None:
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.route("**/config*", lambda route: route.abort())
+    page.goto(widgets_page(site))
+    for widget in ("#referrer", "#referee"):
+        box = page.locator(f"{widget} parrain-widget")
+        box.get_by_role("alert").filter(has_text="could not reach the server").wait_for()
+        assert box.get_by_role("button", name="Try again").is_visible()
+    # When the network is back, "Try again" draws the widget
+    page.unroute("**/config*")
+    page.locator("#referrer parrain-widget").get_by_role("button", name="Try again").click()
+    page.locator("#referrer parrain-widget").get_by_label("Your email").wait_for()
+    context.close()
+
+
+def test_unknown_code_and_bad_email_get_friendly_messages(
+    browser: Any, site: dict[str, Any]
+) -> None:
+    context = browser.new_context(locale="en-US", viewport={"width": 320, "height": 700})
+    page = context.new_page()
+    page.goto(widgets_page(site) + "&parrain=NOPE1234")
+    referee = page.locator("#referee parrain-widget")
+    referee.get_by_role("alert").filter(has_text="This referral code does not exist.").wait_for()
+    referrer = page.locator("#referrer parrain-widget")
+    referrer.get_by_label("Your email").fill("not-an-email")
+    referrer.get_by_role("button", name="Get my link").click()
+    referrer.get_by_role("alert").filter(has_text="check the email address").wait_for()
+    # 320 px wide: nothing overflows the screen
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 320
+    context.close()
