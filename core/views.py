@@ -9,7 +9,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import audit
 from .messaging import contact_from_token
 from .services import sharing
-from .services.enrolment import referrer_by_code
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST one-click (RFC 8058)
@@ -29,17 +28,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def share_link(request: HttpRequest, code: str) -> HttpResponse:
     """``/r/<code>``: record the click, set ``parrain_ref``, redirect to the landing page."""
-    referrer = referrer_by_code(None, code[:32])
-    if referrer is None or not referrer.program.is_active:
+    target = sharing.share_target(code)
+    if target is None:
         raise Http404("unknown referral code")
-    program = referrer.program
-    code = referrer.referrer_code or ""
-    sharing.record_click(referrer)
-    response = HttpResponseRedirect(sharing.landing_target(program, code, request.GET.get("next")))
+    sharing.record_click(target.program_id, target.referrer_id)
+    landing = sharing.landing_target(target.landing, target.code, request.GET.get("next"))
+    response = HttpResponseRedirect(landing)
     response.set_cookie(
         sharing.REFERRAL_COOKIE,
-        code,
-        max_age=sharing.cookie_max_age(program),
+        target.code,
+        max_age=target.max_age,
         samesite="Lax",
         secure=request.is_secure(),
     )

@@ -92,7 +92,8 @@ def urls(of: NinjaAPI = api) -> tuple[list[URLPattern | URLResolver], str, str]:
         if isinstance(pattern, URLPattern):
             pattern.callback = _as_problem(pattern.callback)
             if of is public_api and "key" in pattern.pattern.converters:
-                pattern.callback = public_door(pattern.callback)
+                limited = not str(pattern.pattern).endswith("/config")
+                pattern.callback = public_door(pattern.callback, limited=limited)
     return [*patterns, re_path(r"", _unknown_path)], app_name, namespace
 
 

@@ -8,6 +8,7 @@ view runs; the allowed origin is echoed in ``Access-Control-Allow-Origin``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -24,10 +25,29 @@ ALLOWED_HEADERS = "Content-Type, Accept-Language"
 PREFLIGHT_MAX_AGE = "600"
 
 
+# Programs by public key, kept in each process for a short while: the widget's hot paths
+# (configuration, lookups) skip one query per request. Saving a program empties it here;
+# other processes see a change within PROGRAM_MEMO_SECONDS.
+PROGRAM_MEMO_SECONDS = 30
+_programs: dict[str, tuple[float, Program | None]] = {}
+
+
 def program_for_key(key: str) -> Program | None:
     if not key.startswith("pk_") or len(key) > 64:
         return None
-    return Program.objects.filter(public_key=key, is_active=True).first()
+    now = time.monotonic()
+    memo = _programs.get(key)
+    if memo is not None and memo[0] > now:
+        return memo[1]
+    program = Program.objects.filter(public_key=key, is_active=True).first()
+    if len(_programs) > 1000:
+        _programs.clear()
+    _programs[key] = (now + PROGRAM_MEMO_SECONDS, program)
+    return program
+
+
+def forget_programs() -> None:
+    _programs.clear()
 
 
 def _normal(origin: str) -> str:
@@ -58,8 +78,13 @@ def _unknown_key() -> HttpResponse:
     return problem(401, "unknown-key", _("This public key does not match an active program."))
 
 
-def public_door(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Wrap one public URL's view: key, origin, preflight, per-IP limit, CORS headers."""
+def public_door(
+    view: Callable[..., HttpResponseBase], *, limited: bool = True
+) -> Callable[..., HttpResponseBase]:
+    """Wrap one public URL's view: key, origin, preflight, per-IP limit, CORS headers.
+
+    ``limited=False`` for the configuration: read-only, served from memory, cacheable.
+    """
 
     @wraps(view)
     def door(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -74,7 +99,8 @@ def public_door(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         if program is None:
             return _unknown_key()
         try:
-            ratelimit.hit("ip", ratelimit.client_ip(request))
+            if limited:
+                ratelimit.hit("ip", ratelimit.client_ip(request))
         except ratelimit.RateLimited as exc:
             response: HttpResponseBase = rate_limited(exc.retry_after, exc.message)
         else:

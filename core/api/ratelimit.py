@@ -24,13 +24,13 @@ class RateLimited(ParrainError):
 
 
 def _count(key: str, window: int) -> int:
-    if cache.add(key, 1, timeout=window + 1):
-        return 1
+    """One cache round trip in the usual case (the window's counter exists)."""
     try:
         return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        return 1
+    except ValueError:  # first request of the window
+        if cache.add(key, 1, timeout=window + 1):
+            return 1
+        return cache.incr(key)
 
 
 def hit(scope: str, ident: str, *, now: float | None = None) -> None:

@@ -9,6 +9,7 @@ before any of these views run.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -36,6 +37,9 @@ from .problems import Problem
 router = Router(tags=["widget"])
 KEY = "/{key}"
 CONFIG_TTL = 60
+# Each process also keeps the configuration a few seconds: the hot path needs no round trip.
+CONFIG_MEMO_SECONDS = 10
+_configs: dict[str, tuple[float, dict[str, Any]]] = {}
 ANONYMOUS_MAX_FRIENDS = 5
 IDENTIFIED_MAX_FRIENDS = 20
 Code = Annotated[str, Field(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
@@ -98,7 +102,10 @@ def config_cache_key(program_id: int, language: str) -> str:
 
 
 def forget_config(program_id: int) -> None:
-    cache.delete_many([config_cache_key(program_id, lang) for lang in ("fr", "en")])
+    keys = [config_cache_key(program_id, lang) for lang in ("fr", "en")]
+    cache.delete_many(keys)
+    for key in keys:
+        _configs.pop(key, None)
 
 
 def default_consent(program: Program) -> str:
@@ -131,10 +138,14 @@ def config(request: HttpRequest, key: str, lang: Language | None = None) -> Any:
     program = program_of(request)
     language = widget_language(program, lang)
     cache_key = config_cache_key(program.pk, language)
+    memo = _configs.get(cache_key)
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1]
     body = cache.get(cache_key)
     if body is None:
         body = build_config(program, language)
         cache.set(cache_key, body, CONFIG_TTL)
+    _configs[cache_key] = (time.monotonic() + CONFIG_MEMO_SECONDS, body)
     return body
 
 

@@ -53,3 +53,14 @@ def program(db: None) -> Program:
 @pytest.fixture
 def widget(program: Program) -> Widget:
     return Widget(program=program, client=Client())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_program_memo() -> None:
+    from parrain.core.api import widget
+    from parrain.core.api.origins import forget_programs
+    from parrain.core.services.sharing import forget_targets
+
+    forget_programs()
+    forget_targets()
+    widget._configs.clear()
