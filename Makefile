@@ -78,9 +78,11 @@ bench: $(INSTALLED) ## Run the benchmark scripts in bench/
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmark in bench/"; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; $(PY) "$$script"; done
 
-openapi: $(INSTALLED) ## Write the API's OpenAPI schema to docs/openapi.json
+openapi: $(INSTALLED) ## Write the APIs' OpenAPI schemas to docs/openapi.json and docs/openapi-public.json
 	$(PY) -m parrain.core.api.export_openapi > docs/openapi.json.tmp
 	mv docs/openapi.json.tmp docs/openapi.json
+	$(PY) -m parrain.core.api.export_openapi --public > docs/openapi-public.json.tmp
+	mv docs/openapi-public.json.tmp docs/openapi-public.json
 
 messages: $(INSTALLED) ## Update the French catalogues from the code and templates, then compile them
 	@for app in $(CATALOGUES); do \
