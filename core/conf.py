@@ -38,6 +38,9 @@ class ParrainSettings(BaseModel):
     # Header holding the client IP behind a trusted reverse proxy, e.g. "X-Forwarded-For"
     # (its last entry is used); empty: REMOTE_ADDR.
     CLIENT_IP_HEADER: str = ""
+    # Redis URL: share-link clicks are queued there and written by the flush_share_clicks
+    # task (schedule it); empty: each click is written to the database at once.
+    SHARE_CLICK_BUFFER: str = ""
 
     def rate_limit(self, scope: str) -> tuple[int, int]:
         return self.PUBLIC_RATE_LIMITS.get(scope) or PUBLIC_RATE_DEFAULTS[scope]

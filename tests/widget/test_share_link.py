@@ -70,3 +70,28 @@ def test_unknown_code_or_inactive_program_is_a_404_and_counts_nothing(
     assert client.get(f"/r/{code}").status_code == 404
     assert not ShareClick.objects.exists()
     assert "parrain_ref" not in client.cookies
+
+
+@pytest.mark.redis
+def test_buffered_clicks_are_written_by_the_flush_task(
+    client: Client, program: Program, code: str, settings: object
+) -> None:
+    import redis
+
+    from parrain.core.services.sharing import CLICK_QUEUE
+    from parrain.core.tasks import flush_share_clicks
+    from tests.services import REDIS_TEST_URL
+
+    redis.Redis.from_url(REDIS_TEST_URL).delete(CLICK_QUEUE)
+    settings.PARRAIN_SHARE_CLICK_BUFFER = REDIS_TEST_URL
+    gone = enrol_referrer(program, "gone@example.com")
+    # Given two clicks on Alice's link and one on a referrer erased before the flush
+    assert client.get(f"/r/{code}").status_code == 302
+    assert client.get(f"/r/{code}").status_code == 302
+    assert client.get(f"/r/{gone.code}").status_code == 302
+    gone.contact.delete()
+    assert not ShareClick.objects.exists()
+    # When the task runs, Alice's clicks are stored and the erased person's are dropped
+    assert flush_share_clicks() == 2
+    assert ShareClick.objects.filter(referrer__referrer_code=code).count() == 2
+    assert flush_share_clicks() == 0

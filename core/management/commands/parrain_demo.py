@@ -438,7 +438,7 @@ def main_program() -> Program:
         languages=["fr", "en"],
         default_language="fr",
         landing_url=f"{ORIGIN}/widgets/",
-        allowed_origins=[ORIGIN, "http://localhost:8000"],
+        allowed_origins=[ORIGIN],
     )
     _rule(program, Side.REFERRER, RewardKind.FIXED_AMOUNT, "10", "0", "10 € offerts", "€10 off")
     _rule(
@@ -461,7 +461,7 @@ def second_program() -> Program:
         languages=["en", "fr"],
         default_language="en",
         landing_url=f"{ORIGIN}/widgets/",
-        allowed_origins=[ORIGIN, "http://localhost:8000"],
+        allowed_origins=[ORIGIN],
         validation_delay_days=7,
     )
     _rule(program, Side.REFERRER, RewardKind.LOYALTY_POINTS, "500", "0", "500 points", "500 points")
