@@ -34,6 +34,7 @@ from .models import (
     Refund,
     Reward,
     RewardRule,
+    ShareClick,
 )
 from .models.choices import ReferralStatus, Side
 from .services.review import approve_referral, reject_referral
@@ -249,6 +250,15 @@ class InvitationAdmin(HistoryAdmin):
     list_select_related = ("program", "referrer", "referee")
     search_fields = ("referrer__email", "referee__email")
     date_hierarchy = "issued_at"
+
+
+@admin.register(ShareClick)
+class ShareClickAdmin(HistoryAdmin):
+    list_display = ("clicked_at", "referrer", "program")
+    list_filter = ("program",)
+    list_select_related = ("program", "referrer")
+    search_fields = ("referrer__email", "referrer__referrer_code")
+    date_hierarchy = "clicked_at"
 
 
 class AuditInline(ReadOnlyInline):

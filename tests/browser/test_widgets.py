@@ -139,3 +139,34 @@ def test_unknown_code_and_bad_email_get_friendly_messages(
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 320
     context.close()
+
+
+def test_signed_in_customer_sees_link_stats_and_may_add_a_message(
+    browser: Any, site: dict[str, Any], live_server: Any, django_user_model: Any
+) -> None:
+    from django.test import Client
+
+    # Given a customer signed in on the shop: the page signs an identity token for them
+    user = django_user_model.objects.create_user(
+        "alice", "alice@example.com", "pw", first_name="Alice"
+    )
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    context = browser.new_context(locale="en-US", viewport={"width": 375, "height": 800})
+    context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(widgets_page(site))
+    referrer = page.locator("#referrer parrain-widget")
+    # Then the widget opens on the share link, with the statistics and a message field
+    link = referrer.get_by_label("Your referral link")
+    link.wait_for()
+    code = Contact.objects.get(email="alice@example.com").referrer_code
+    assert link.input_value() == f"{live_server.url}/r/{code}"
+    assert "Invited: 0" in referrer.locator(".muted").inner_text()
+    referrer.get_by_label("Your friends' emails, separated by commas").fill("bob@example.com")
+    referrer.get_by_label("Personal message (optional)").fill("<b>Tu vas adorer</b>")
+    referrer.get_by_role("button", name="Send").click()
+    referrer.get_by_role("status").filter(has_text="Invitation sent").wait_for()
+    assert Referral.objects.filter(referrer__email="alice@example.com").count() == 1
+    context.close()
