@@ -46,7 +46,7 @@ def validate_due_referrals() -> int:
 @shared_task
 def flush_share_clicks() -> int:
     """Write the share-link clicks queued in PARRAIN_SHARE_CLICK_BUFFER (schedule it)."""
-    from .services.sharing import flush_clicks
+    from .services.clicks import flush_clicks
 
     count = flush_clicks()
     logger.info("wrote %s share-link clicks", count)

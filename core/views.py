@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import audit
 from .messaging import contact_from_token
-from .services import sharing
+from .services import clicks, sharing
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST one-click (RFC 8058)
@@ -31,7 +31,7 @@ def share_link(request: HttpRequest, code: str) -> HttpResponse:
     target = sharing.share_target(code)
     if target is None:
         raise Http404("unknown referral code")
-    sharing.record_click(target.program_id, target.referrer_id)
+    clicks.record_click(target.program_id, target.referrer_id)
     landing = sharing.landing_target(target.landing, target.code, request.GET.get("next"))
     response = HttpResponseRedirect(landing)
     response.set_cookie(

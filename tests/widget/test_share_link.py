@@ -78,7 +78,7 @@ def test_buffered_clicks_are_written_by_the_flush_task(
 ) -> None:
     import redis
 
-    from parrain.core.services.sharing import CLICK_QUEUE
+    from parrain.core.services.clicks import CLICK_QUEUE
     from parrain.core.tasks import flush_share_clicks
     from tests.services import REDIS_TEST_URL
 
