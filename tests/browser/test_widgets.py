@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -169,4 +170,45 @@ def test_signed_in_customer_sees_link_stats_and_may_add_a_message(
     referrer.get_by_role("button", name="Send").click()
     referrer.get_by_role("status").filter(has_text="Invitation sent").wait_for()
     assert Referral.objects.filter(referrer__email="alice@example.com").count() == 1
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "problem", "headers", "shown"),
+    [
+        (429, {"type": "urn:parrain:problem:rate-limited"}, {"Retry-After": "90"}, "in 2 min"),
+        (
+            409,
+            {
+                "type": "urn:parrain:problem:refused",
+                "detail": "The welcome offer is for new customers.",
+            },
+            {},
+            "The welcome offer is for new customers.",
+        ),
+        (500, {"type": "urn:parrain:problem:internal"}, {}, "Something went wrong"),
+    ],
+)
+def test_claim_failures_show_a_friendly_message(
+    browser: Any, site: dict[str, Any], status: int, problem: dict, headers: dict, shown: str
+) -> None:
+    from parrain.core.services.enrolment import enrol_referrer
+
+    code = enrol_referrer(site["program"], "alice@example.com", first_name="Alice").code
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    body = json.dumps({"status": status, "title": "x", "errors": [], **problem})
+    page.route(
+        "**/claims*",
+        lambda route: route.fulfill(
+            status=status, body=body, headers=headers, content_type="application/problem+json"
+        ),
+    )
+    page.goto(widgets_page(site) + f"&parrain={code}")
+    box = page.locator("#referee parrain-widget")
+    box.get_by_label("Your email").fill("bob@example.com")
+    box.get_by_role("button", name="Get my offer").click()
+    box.get_by_role("alert").filter(has_text=shown).wait_for()
+    # the form stays, ready for another try
+    assert box.get_by_role("button", name="Get my offer").is_enabled()
     context.close()
