@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -19,7 +19,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Router
-from pydantic import BaseModel, ConfigDict, Field
 
 from ..emails import normalize_email
 from ..exceptions import CapReached, NotFound, ParrainError, Refused
@@ -30,9 +29,24 @@ from ..services.enrolment import enrol_referrer, referrer_by_code, share_url
 from ..services.invitations import invite_by_email
 from ..services.offers import describe, referrer_terms_at, welcome_terms_at
 from ..services.registration import register_referee
-from ..validation_types import Email, Language, Name
+from ..validation_types import Language
 from . import ratelimit
 from .problems import Problem
+from .widget_schemas import (
+    ANONYMOUS_MAX_FRIENDS,
+    ClaimIn,
+    ClaimOut,
+    CodeOut,
+    ConfigOut,
+    EnrolIn,
+    EnrolOut,
+    InviteIn,
+    InviteOut,
+    MeIn,
+    MeOut,
+    ReferrerStats,
+    WelcomeOut,
+)
 
 router = Router(tags=["widget"])
 KEY = "/{key}"
@@ -40,19 +54,11 @@ CONFIG_TTL = 60
 # Each process also keeps the configuration a few seconds: the hot path needs no round trip.
 CONFIG_MEMO_SECONDS = 10
 _configs: dict[str, tuple[float, dict[str, Any]]] = {}
-ANONYMOUS_MAX_FRIENDS = 5
-IDENTIFIED_MAX_FRIENDS = 20
-Code = Annotated[str, Field(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
-Token = Annotated[str, Field(min_length=3, max_length=2048)]
 ERRORS: dict[int, type[Problem]] = {c: Problem for c in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 def _responses(model: Any, *success: int) -> dict[int, Any]:
     return {**{status: model for status in success or (200,)}, **ERRORS}
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class IdentityRequired(ParrainError):
@@ -81,20 +87,6 @@ def widget_language(program: Program, requested: str | None) -> str:
 
 
 # Configuration
-
-
-class ConfigOut(BaseModel):
-    program: str
-    language: str
-    currency: str
-    referrer_reward: str
-    welcome_offer: str
-    channels: list[str]
-    consent_text: str
-    rules_url: str
-    legal_url: str
-    brand_colour: str
-    privacy_mode: bool
 
 
 def config_cache_key(program_id: int, language: str) -> str:
@@ -152,17 +144,6 @@ def config(request: HttpRequest, key: str, lang: Language | None = None) -> Any:
 # Referrer side
 
 
-class EnrolIn(Input):
-    email: Email
-    first_name: Name = ""
-    language: Language | None = None
-
-
-class EnrolOut(BaseModel):
-    code: str
-    share_url: str
-
-
 @router.post(f"{KEY}/referrers", response=_responses(EnrolOut))
 def enrol(request: HttpRequest, key: str, payload: EnrolIn) -> Any:
     """An email gets its share link; the answer is the same for a new or a known person."""
@@ -176,26 +157,6 @@ def enrol(request: HttpRequest, key: str, payload: EnrolIn) -> Any:
         actor="widget",
     )
     return EnrolOut(code=enrolment.code, share_url=enrolment.share_url)
-
-
-class MeIn(Input):
-    identity: Token
-
-
-class ReferrerStats(BaseModel):
-    invited: int
-    registered: int
-    converted: int
-    rewarded: int
-
-
-class MeOut(BaseModel):
-    first_name: str
-    code: str
-    share_url: str
-    referrer_reward: str
-    stats: ReferrerStats
-    badges: list[str] = Field(description="Badge names; empty until badges exist.")
 
 
 def _identified(program: Program, token: str) -> Contact:
@@ -234,18 +195,6 @@ def me(request: HttpRequest, key: str, payload: MeIn) -> Any:
         stats=referrer_stats(referrer),
         badges=[],
     )
-
-
-class InviteIn(Input):
-    code: Code | None = None
-    email: Email | None = Field(None, description="The referrer's own email, with code.")
-    identity: Token | None = None
-    emails: Annotated[list[Email], Field(min_length=1, max_length=IDENTIFIED_MAX_FRIENDS)]
-    message: Annotated[str, Field(max_length=500)] = ""
-
-
-class InviteOut(BaseModel):
-    received: int = Field(description="Addresses taken in; the answer never says which got mail.")
 
 
 def _inviting_referrer(program: Program, payload: InviteIn) -> Contact:
@@ -301,12 +250,6 @@ def invite(request: HttpRequest, key: str, payload: InviteIn) -> Any:
 # Referee side
 
 
-class CodeOut(BaseModel):
-    code: str
-    first_name: str = Field(description="The referrer's first name only; may be empty.")
-    welcome_offer: str
-
-
 @router.get(f"{KEY}/codes/{{code}}", response=_responses(CodeOut))
 def lookup_code(request: HttpRequest, key: str, code: str, lang: Language | None = None) -> Any:
     """Who invites the friend (first name) and what the friend gets."""
@@ -321,24 +264,6 @@ def lookup_code(request: HttpRequest, key: str, code: str, lang: Language | None
         first_name=referrer.first_name,
         welcome_offer=describe(welcome_terms_at(program), language),
     )
-
-
-class ClaimIn(Input):
-    code: Code
-    email: Email
-    consent: bool = Field(description="The friend's answer to the recontact question.")
-    first_name: Name = ""
-
-
-class WelcomeOut(BaseModel):
-    code: str
-    offer: str
-    expires_at: datetime | None
-
-
-class ClaimOut(BaseModel):
-    delivery: Literal["screen", "email"]
-    welcome: WelcomeOut | None = None
 
 
 @router.post(f"{KEY}/claims", response=_responses(ClaimOut))
