@@ -13,7 +13,12 @@ MANAGE := $(PY) sandbox/manage.py
 ADDRESS := 127.0.0.1:8000
 CATALOGUES := core sandbox
 
-.PHONY: help install translations demo test lint bench openapi messages clean
+.PHONY: help install translations demo test lint bench openapi messages clean widget
+
+# Widget (issue 3): built from widget_js/ with esbuild; the bundle is not committed.
+WIDGET := core/static/parrain/widget.js
+WIDGET_NPM := widget_js/node_modules/.installed
+WIDGET_SOURCES := $(wildcard widget_js/src/*.js) widget_js/build.mjs
 
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,7 +30,16 @@ $(INSTALLED): pyproject.toml setup.py | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(INSTALLED) ## Create .venv and install Parrain with its dev tools (again only when pyproject.toml or setup.py changed)
+install: $(INSTALLED) $(WIDGET) ## Create .venv and install Parrain with its dev tools (again only when pyproject.toml or setup.py changed)
+
+$(WIDGET_NPM): widget_js/package.json widget_js/package-lock.json
+	cd widget_js && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WIDGET): $(WIDGET_NPM) $(WIDGET_SOURCES)
+	cd widget_js && npm run --silent build
+
+widget: $(WIDGET) ## Build the embeddable widget (npm ci + esbuild) into core/static/parrain/widget.js
 
 translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msgfmt; skipped without it)
 	@if ! command -v msgfmt >/dev/null; then echo "msgfmt not found: translations not compiled"; exit 0; fi; \
@@ -33,7 +47,7 @@ translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msg
 		if [ -d $$app/locale ]; then (cd $$app && $(DJANGO_ADMIN) compilemessages --verbosity 0); fi; \
 	done
 
-demo: $(INSTALLED) translations ## Set up the demo database with sample data and serve it on http://127.0.0.1:8000/
+demo: $(INSTALLED) $(WIDGET) translations ## Set up the demo database with sample data and serve it on http://127.0.0.1:8000/
 	$(MANAGE) migrate --no-input --verbosity 0
 	$(MANAGE) parrain_demo
 	@echo
@@ -44,7 +58,10 @@ demo: $(INSTALLED) translations ## Set up the demo database with sample data and
 	@echo
 	$(MANAGE) runserver $(ADDRESS)
 
-test: lint ## Run the linters, the migrations check and the whole test suite
+test: lint $(WIDGET) ## Run the linters, the migrations check and the whole test suite
+	cd widget_js && npm test --silent
+	@# Browser tests drive Debian's chromium; installed here when missing (as root, e.g. in CI).
+	tests/browser/ensure_chromium.sh
 	$(PY) -m pytest
 	@# Each tests/only_<name>/ is an install without the other adapters: own process, own settings.
 	@shopt -s nullglob; for dir in tests/only_*/; do \
@@ -61,9 +78,11 @@ bench: $(INSTALLED) ## Run the benchmark scripts in bench/
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmark in bench/"; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; $(PY) "$$script"; done
 
-openapi: $(INSTALLED) ## Write the API's OpenAPI schema to docs/openapi.json
+openapi: $(INSTALLED) ## Write the APIs' OpenAPI schemas to docs/openapi.json and docs/openapi-public.json
 	$(PY) -m parrain.core.api.export_openapi > docs/openapi.json.tmp
 	mv docs/openapi.json.tmp docs/openapi.json
+	$(PY) -m parrain.core.api.export_openapi --public > docs/openapi-public.json.tmp
+	mv docs/openapi-public.json.tmp docs/openapi-public.json
 
 messages: $(INSTALLED) ## Update the French catalogues from the code and templates, then compile them
 	@for app in $(CATALOGUES); do \
@@ -74,4 +93,5 @@ messages: $(INSTALLED) ## Update the French catalogues from the code and templat
 
 clean: ## Remove the virtualenv, the demo database, caches and build files
 	rm -rf $(VENV) demo.sqlite3 .static build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
+	rm -rf widget_js/node_modules $(WIDGET) tests/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

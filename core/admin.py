@@ -34,6 +34,7 @@ from .models import (
     Refund,
     Reward,
     RewardRule,
+    ShareClick,
 )
 from .models.choices import ReferralStatus, Side
 from .services.review import approve_referral, reject_referral
@@ -122,6 +123,23 @@ class ProgramAdmin(admin.ModelAdmin):
             },
         ),
         (_("Landing page and widget"), {"fields": ("landing_url", "allowed_origins")}),
+        (
+            _("Widget"),
+            {
+                "fields": (
+                    "share_channels",
+                    "brand_colour",
+                    "consent_texts",
+                    "rules_url",
+                    "legal_url",
+                    "privacy_mode",
+                ),
+                "description": _(
+                    "What the referrer and referee widgets show. Privacy mode emails the "
+                    "welcome code instead of showing it (see docs/widget.md)."
+                ),
+            },
+        ),
         (_("Delays"), {"fields": ("attribution_window_days", "validation_delay_days")}),
         (
             _("Fraud"),
@@ -232,6 +250,15 @@ class InvitationAdmin(HistoryAdmin):
     list_select_related = ("program", "referrer", "referee")
     search_fields = ("referrer__email", "referee__email")
     date_hierarchy = "issued_at"
+
+
+@admin.register(ShareClick)
+class ShareClickAdmin(HistoryAdmin):
+    list_display = ("clicked_at", "referrer", "program")
+    list_filter = ("program",)
+    list_select_related = ("program", "referrer")
+    search_fields = ("referrer__email", "referrer__referrer_code")
+    date_hierarchy = "clicked_at"
 
 
 class AuditInline(ReadOnlyInline):

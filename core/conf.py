@@ -33,6 +33,25 @@ class ParrainSettings(BaseModel):
     PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 50
     VALIDATION_SWEEP_BATCH: Annotated[int, Field(ge=1)] = 500
     DISPOSABLE_DOMAINS_EXTRA: list[str] = Field(default_factory=list)
+    # Public widget API: (requests, seconds) per scope, merged over PUBLIC_RATE_DEFAULTS.
+    PUBLIC_RATE_LIMITS: dict[str, tuple[int, int]] = Field(default_factory=dict)
+    # Header holding the client IP behind a trusted reverse proxy, e.g. "X-Forwarded-For"
+    # (its last entry is used); empty: REMOTE_ADDR.
+    CLIENT_IP_HEADER: str = ""
+    # Redis URL: share-link clicks are queued there and written by the flush_share_clicks
+    # task (schedule it); empty: each click is written to the database at once.
+    SHARE_CLICK_BUFFER: str = ""
+
+    def rate_limit(self, scope: str) -> tuple[int, int]:
+        return self.PUBLIC_RATE_LIMITS.get(scope) or PUBLIC_RATE_DEFAULTS[scope]
+
+
+PUBLIC_RATE_DEFAULTS: dict[str, tuple[int, int]] = {
+    "ip": (300, 60),  # any public request, per client IP
+    "ip_write": (20, 60),  # enrol, invite, claim, code lookup, per client IP
+    "referrer_invite": (10, 3600),  # invitation requests per referrer
+    "referrer_claim": (30, 3600),  # claims with one referrer's code
+}
 
 
 def _load() -> ParrainSettings:

@@ -42,3 +42,13 @@ def validate_due_referrals() -> int:
     count = validate_due()
     logger.info("validated %s referrals", count)
     return count
+
+
+@shared_task
+def flush_share_clicks() -> int:
+    """Write the share-link clicks queued in PARRAIN_SHARE_CLICK_BUFFER (schedule it)."""
+    from .services.clicks import flush_clicks
+
+    count = flush_clicks()
+    logger.info("wrote %s share-link clicks", count)
+    return count

@@ -1,11 +1,14 @@
 from django.urls import path
 
 from . import views
+from .api import public_urls
 from .api import urls as api_urls
 
 app_name = "parrain"
 
 urlpatterns = [
+    path("api/v1/public/", public_urls()),  # before api/v1/: its catch-all answers 404
     path("api/v1/", api_urls()),
+    path("r/<str:code>", views.share_link, name="share-link"),
     path("parrain/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import audit
 from .messaging import contact_from_token
+from .services import clicks, sharing
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST one-click (RFC 8058)
@@ -22,3 +23,24 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         contact.save(update_fields=["unsubscribed_at"])
         audit.record(contact.program, "contact.unsubscribed", contact=contact, actor="contact")
     return render(request, "parrain/unsubscribe.html", {"contact": contact})
+
+
+@require_GET
+def share_link(request: HttpRequest, code: str) -> HttpResponse:
+    """``/r/<code>``: record the click, set ``parrain_ref``, redirect to the landing page."""
+    target = sharing.share_target(code)
+    if target is None:
+        raise Http404("unknown referral code")
+    clicks.record_click(target.program_id, target.referrer_id)
+    landing = sharing.landing_target(target.landing, target.code, request.GET.get("next"))
+    response = HttpResponseRedirect(landing)
+    response.set_cookie(
+        sharing.REFERRAL_COOKIE,
+        target.code,
+        max_age=target.max_age,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

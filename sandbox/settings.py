@@ -90,7 +90,12 @@ CELERY_BEAT_SCHEDULE = {
     "parrain-validate-due-referrals": {
         "task": "parrain.core.tasks.validate_due_referrals",
         "schedule": crontab(minute="*/15"),
-    }
+    },
+    # widget (issue 3): writes the share-link clicks queued by PARRAIN_SHARE_CLICK_BUFFER
+    "parrain-flush-share-clicks": {
+        "task": "parrain.core.tasks.flush_share_clicks",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 PARRAIN_BASE_URL = os.environ.get("PARRAIN_BASE_URL", "http://127.0.0.1:8000")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
@@ -13,6 +13,7 @@ LINKS = {
     "admin": "/admin/",
     "docs": "/api/v1/docs",
     "openapi": "/api/v1/openapi.json",
+    "widgets": "/widgets/",
 }
 
 
@@ -33,3 +34,24 @@ def home(request: HttpRequest) -> HttpResponse:
         rules = [rule for rule in program.reward_rules.all() if rule.is_active]
         program.offers = [(rule.get_side_display(), offer_label(rule, language)) for rule in rules]
     return render(request, "sandbox/home.html", {"programs": programs, "links": LINKS})
+
+
+# Widget (issue 3): the demo page with both widgets, and the bare view the benchmark uses.
+
+DEMO_PROGRAM = "maison-lumiere"
+
+
+def widgets(request: HttpRequest) -> HttpResponse:
+    """Both widgets for one program (``?program=<slug>``, the main demo program by default)."""
+    active = Program.objects.filter(is_active=True)
+    program = active.filter(slug=request.GET.get("program") or DEMO_PROGRAM).first()
+    program = program or active.order_by("pk").first()
+    if program is None:
+        raise Http404("no active program: run make demo")
+    context = {"program": program, "programs": active.order_by("name"), "links": LINKS}
+    return render(request, "sandbox/widgets.html", context)
+
+
+def bare(request: HttpRequest) -> JsonResponse:
+    """The smallest Django view: the baseline of bench/share_link.py."""
+    return JsonResponse({"ok": True})

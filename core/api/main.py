@@ -8,9 +8,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
-from . import problems
+from . import problems, ratelimit
+from .origins import public_door
 from .security import guard_body
 from .server import router
+from .widget import router as widget_router
 
 ERROR_MEDIA = problems.PROBLEM_CONTENT_TYPE
 
@@ -42,6 +44,24 @@ api.add_decorator(guard_body, mode="view")
 api.add_router("", router)
 
 
+# Public widget API (issue 3): public key in the path, CORS and rate limits in public_door.
+public_api = ParrainAPI(
+    title="Parrain public widget API",
+    version="1",
+    description="What the browser widget calls with the program's public key. See docs/widget.md.",
+    urls_namespace="parrain:parrain-public-api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+problems.install_handlers(public_api)
+public_api.add_exception_handler(
+    ratelimit.RateLimited,
+    lambda request, exc: problems.rate_limited(exc.retry_after, exc.message),
+)
+public_api.add_decorator(guard_body, mode="view")
+public_api.add_router("", widget_router)
+
+
 def _as_problem(view: Any) -> Any:
     """Turn Ninja's plain 405 (a path that exists, a method that does not) into a problem."""
 
@@ -65,10 +85,17 @@ def _unknown_path(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespon
 _unknown_path.csrf_exempt = True  # type: ignore[attr-defined]
 
 
-def urls() -> tuple[list[URLPattern | URLResolver], str, str]:
+def urls(of: NinjaAPI = api) -> tuple[list[URLPattern | URLResolver], str, str]:
     """``api.urls`` with problem responses for unknown paths and methods."""
-    patterns, app_name, namespace = api.urls
+    patterns, app_name, namespace = of.urls
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
             pattern.callback = _as_problem(pattern.callback)
+            if of is public_api and "key" in pattern.pattern.converters:
+                limited = not str(pattern.pattern).endswith("/config")
+                pattern.callback = public_door(pattern.callback, limited=limited)
     return [*patterns, re_path(r"", _unknown_path)], app_name, namespace
+
+
+def public_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
+    return urls(public_api)

@@ -122,6 +122,14 @@ def unauthorized() -> HttpResponse:
     return response
 
 
+def rate_limited(retry_after: int, detail: str | None = None) -> HttpResponse:
+    response = problem(
+        429, "rate-limited", detail or _("Too many attempts; please wait a little and try again.")
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def method_detail(allowed: str) -> str:
     return _("This address accepts: %(methods)s.") % {"methods": allowed or "-"}
 

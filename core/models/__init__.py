@@ -2,7 +2,7 @@ from .audit import AuditEvent
 from .contact import Contact
 from .order import Order, Refund
 from .program import ApiKey, Program, RewardRule
-from .referral import Invitation, Referral
+from .referral import Invitation, Referral, ShareClick
 from .reward import PoolCode, Reward
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "Refund",
     "Reward",
     "RewardRule",
+    "ShareClick",
 ]

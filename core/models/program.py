@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,10 @@ def _webhook_secret() -> str:
 
 def _default_languages() -> list[str]:
     return ["fr", "en"]
+
+
+def _default_share_channels() -> list[str]:
+    return ["email", "whatsapp", "sms", "facebook", "messenger", "x", "linkedin", "link", "qr"]
 
 
 class Program(models.Model):
@@ -78,6 +82,40 @@ class Program(models.Model):
         _("rewards per referrer per month"),
         default=10,
         help_text=_("0 means no cap. Referrals past the cap wait for review."),
+    )
+    # The widget (issue 3): what the referrer and referee widgets show.
+    share_channels = models.JSONField(
+        _("share channels"),
+        default=_default_share_channels,
+        blank=True,
+        help_text=_(
+            "Channels the referrer widget offers: email, sms, whatsapp, facebook, messenger, "
+            "x, linkedin, link, qr."
+        ),
+    )
+    brand_colour = models.CharField(
+        _("brand colour"),
+        max_length=7,
+        default="#1f6feb",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f6feb."))],
+    )
+    consent_texts = models.JSONField(
+        _("consent text per language"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'The recontact opt-in shown to friends, e.g. {"fr": "J\'accepte…", "en": "I agree…"}'
+        ),
+    )
+    rules_url = models.URLField(_("rules page URL"), blank=True)
+    legal_url = models.URLField(_("legal notice URL"), blank=True)
+    privacy_mode = models.BooleanField(
+        _("welcome code by email only"),
+        default=False,
+        help_text=_(
+            "The referee widget never shows the welcome code: it is emailed, and the widget "
+            "answers the same whatever the email, so nobody can learn who is a customer."
+        ),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

@@ -135,3 +135,19 @@ class Referral(models.Model):
     @property
     def referrer_terms(self) -> dict:
         return self.invitation.referrer_terms if self.invitation else {}
+
+
+class ShareClick(models.Model):
+    """One visit through a referrer's share link ``/r/<code>``; no IP or user agent is kept."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="share_clicks")
+    referrer = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="share_clicks")
+    clicked_at = models.DateTimeField(_("clicked"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("share link click")
+        verbose_name_plural = _("share link clicks")
+        indexes = [models.Index(fields=["referrer", "clicked_at"], name="parrain_click_referrer")]
+
+    def __str__(self) -> str:
+        return f"{self.referrer} @ {self.clicked_at:%Y-%m-%d %H:%M}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
 
 from .. import audit, signals
 from ..codes import random_code
@@ -25,10 +26,13 @@ class Enrolment:
 
 
 def share_url(contact: Contact) -> str:
-    """Where a referrer's friends land: the program's landing page, carrying the code."""
-    base = contact.program.landing_url or f"{parrain_settings.BASE_URL.rstrip('/')}/"
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}{urlencode({SHARE_QUERY_PARAM: contact.referrer_code})}"
+    """The referrer's share link ``/r/<code>``: it counts the visit, then lands on the shop."""
+    code = contact.referrer_code or ""
+    try:
+        path = reverse("parrain:share-link", args=[code])
+    except NoReverseMatch:  # core URLs not installed (a settings module without them)
+        path = f"/r/{quote(code)}"
+    return parrain_settings.BASE_URL.rstrip("/") + path
 
 
 def ensure_code(contact: Contact) -> str:

@@ -29,7 +29,7 @@ def test_enrolling_twice_keeps_one_code_and_one_audit_event() -> None:
     second = enrol_referrer(program, " alice@example.com ")
     assert first.code == second.code and first.created and not second.created
     assert AuditEvent.objects.filter(action="referrer.enrolled").count() == 1
-    assert second.share_url == f"https://shop.example/parrainage?parrain={first.code}"
+    assert second.share_url == f"https://shop.example/r/{first.code}"
 
 
 def test_codes_are_random_not_derived_from_email_or_id() -> None:

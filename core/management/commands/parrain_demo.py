@@ -437,7 +437,7 @@ def main_program() -> Program:
         currency="EUR",
         languages=["fr", "en"],
         default_language="fr",
-        landing_url=f"{ORIGIN}/",
+        landing_url=f"{ORIGIN}/widgets/",
         allowed_origins=[ORIGIN],
     )
     _rule(program, Side.REFERRER, RewardKind.FIXED_AMOUNT, "10", "0", "10 € offerts", "€10 off")
@@ -460,7 +460,7 @@ def second_program() -> Program:
         currency="EUR",
         languages=["en", "fr"],
         default_language="en",
-        landing_url=f"{ORIGIN}/",
+        landing_url=f"{ORIGIN}/widgets/",
         allowed_origins=[ORIGIN],
         validation_delay_days=7,
     )

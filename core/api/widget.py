@@ -1,0 +1,313 @@
+"""``/api/v1/public/{key}/…``: what the browser widgets call with the program's public key.
+
+Nothing here tells a visitor anything about another person: enrolling an email gives a
+share link, never that person's stats or whether they are a customer; a referral code
+gives the referrer's first name only; statistics need an identity token signed by the
+shop's server. ``origins.public_door`` checks the key, the origin and the per-IP limit
+before any of these views run.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from ..emails import normalize_email
+from ..exceptions import CapReached, NotFound, ParrainError, Refused
+from ..identity import InvalidIdentity, verify_identity
+from ..models import Contact, Invitation, Program, Referral
+from ..models.choices import Channel, ReferralStatus
+from ..services.enrolment import enrol_referrer, referrer_by_code, share_url
+from ..services.invitations import invite_by_email
+from ..services.offers import describe, referrer_terms_at, welcome_terms_at
+from ..services.registration import register_referee
+from ..validation_types import Language
+from . import ratelimit
+from .problems import Problem
+from .widget_schemas import (
+    ANONYMOUS_MAX_FRIENDS,
+    ClaimIn,
+    ClaimOut,
+    CodeOut,
+    ConfigOut,
+    EnrolIn,
+    EnrolOut,
+    InviteIn,
+    InviteOut,
+    MeIn,
+    MeOut,
+    ReferrerStats,
+    WelcomeOut,
+)
+
+router = Router(tags=["widget"])
+KEY = "/{key}"
+CONFIG_TTL = 60
+# Each process also keeps the configuration a few seconds: the hot path needs no round trip.
+CONFIG_MEMO_SECONDS = 10
+_configs: dict[str, tuple[float, dict[str, Any]]] = {}
+ERRORS: dict[int, type[Problem]] = {c: Problem for c in (400, 401, 403, 404, 409, 413, 422, 429)}
+
+
+def _responses(model: Any, *success: int) -> dict[int, Any]:
+    return {**{status: model for status in success or (200,)}, **ERRORS}
+
+
+class IdentityRequired(ParrainError):
+    status = 403
+    code = "identity-required"
+
+
+class IdentityRefused(ParrainError):
+    status = 401
+    code = "identity-invalid"
+
+
+def program_of(request: HttpRequest) -> Program:
+    return request.parrain_program  # type: ignore[attr-defined]
+
+
+def _limit_writes(request: HttpRequest) -> None:
+    ratelimit.hit("ip_write", ratelimit.client_ip(request))
+
+
+def widget_language(program: Program, requested: str | None) -> str:
+    """The page's language when the program speaks it, else the program's default."""
+    wanted = (requested or "")[:2].lower()
+    languages = [str(lang)[:2] for lang in program.languages or []]
+    return wanted if wanted in languages else (program.default_language or "en")[:2]
+
+
+# Configuration
+
+
+def config_cache_key(program_id: int, language: str) -> str:
+    return f"parrain:widget-config:{program_id}:{language}"
+
+
+def forget_config(program_id: int) -> None:
+    keys = [config_cache_key(program_id, lang) for lang in ("fr", "en")]
+    cache.delete_many(keys)
+    for key in keys:
+        _configs.pop(key, None)
+
+
+def default_consent(program: Program) -> str:
+    return _(
+        "I agree that %(program)s may send me offers by email. I can unsubscribe at any time."
+    ) % {"program": program.name}
+
+
+def build_config(program: Program, language: str) -> dict[str, Any]:
+    with translation.override(language):
+        consent = (program.consent_texts or {}).get(language) or default_consent(program)
+        return ConfigOut(
+            program=program.name,
+            language=language,
+            currency=program.currency,
+            referrer_reward=describe(referrer_terms_at(program), language),
+            welcome_offer=describe(welcome_terms_at(program), language),
+            channels=[c for c in program.share_channels or [] if c in Channel.values],
+            consent_text=consent,
+            rules_url=program.rules_url,
+            legal_url=program.legal_url,
+            brand_colour=program.brand_colour,
+            privacy_mode=program.privacy_mode,
+        ).model_dump()
+
+
+@router.get(f"{KEY}/config", response=_responses(ConfigOut))
+def config(request: HttpRequest, key: str, lang: Language | None = None) -> Any:
+    """Everything both widgets need to draw themselves, in the page's language."""
+    program = program_of(request)
+    language = widget_language(program, lang)
+    cache_key = config_cache_key(program.pk, language)
+    memo = _configs.get(cache_key)
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1]
+    body = cache.get(cache_key)
+    if body is None:
+        body = build_config(program, language)
+        cache.set(cache_key, body, CONFIG_TTL)
+    _configs[cache_key] = (time.monotonic() + CONFIG_MEMO_SECONDS, body)
+    return body
+
+
+# Referrer side
+
+
+@router.post(f"{KEY}/referrers", response=_responses(EnrolOut))
+def enrol(request: HttpRequest, key: str, payload: EnrolIn) -> Any:
+    """An email gets its share link; the answer is the same for a new or a known person."""
+    _limit_writes(request)
+    program = program_of(request)
+    enrolment = enrol_referrer(
+        program,
+        payload.email,
+        first_name=payload.first_name,
+        language=widget_language(program, payload.language),
+        actor="widget",
+    )
+    return EnrolOut(code=enrolment.code, share_url=enrolment.share_url)
+
+
+def _identified(program: Program, token: str) -> Contact:
+    try:
+        identity = verify_identity(program, token)
+    except InvalidIdentity as exc:
+        raise IdentityRefused(_("Your session has expired; please reload the page.")) from exc
+    enrolment = enrol_referrer(
+        program, identity.email, first_name=identity.first_name, actor="widget"
+    )
+    return enrolment.contact
+
+
+def referrer_stats(referrer: Contact) -> ReferrerStats:
+    live = ~Q(status=ReferralStatus.CANCELLED)
+    counts = Referral.objects.filter(referrer=referrer).aggregate(
+        invited=Count("pk"),
+        registered=Count("pk", filter=live & Q(registered_at__isnull=False)),
+        converted=Count("pk", filter=live & Q(converted_at__isnull=False)),
+        rewarded=Count("pk", filter=Q(status=ReferralStatus.REWARDED)),
+    )
+    return ReferrerStats(**counts)
+
+
+@router.post(f"{KEY}/me", response=_responses(MeOut))
+def me(request: HttpRequest, key: str, payload: MeIn) -> Any:
+    """A signed-in customer's link, reward and statistics: needs the shop's identity token."""
+    program = program_of(request)
+    referrer = _identified(program, payload.identity)
+    language = widget_language(program, request.GET.get("lang") or referrer.language)
+    return MeOut(
+        first_name=referrer.first_name,
+        code=referrer.referrer_code or "",
+        share_url=share_url(referrer),
+        referrer_reward=describe(referrer_terms_at(program), language),
+        stats=referrer_stats(referrer),
+        badges=[],
+    )
+
+
+def _inviting_referrer(program: Program, payload: InviteIn) -> Contact:
+    if payload.identity:
+        return _identified(program, payload.identity)
+    if payload.message:
+        raise IdentityRequired(
+            _("Only signed-in customers can add a personal message."), field="message"
+        )
+    if len(payload.emails) > ANONYMOUS_MAX_FRIENDS:
+        raise IdentityRequired(
+            _("Invite at most %(n)s friends at once.") % {"n": ANONYMOUS_MAX_FRIENDS},
+            field="emails",
+        )
+    referrer = referrer_by_code(program, payload.code or "")
+    if referrer is None or referrer.email_normalized != normalize_email(payload.email or ""):
+        raise NotFound(_("Get your share link first."), field="code")
+    return referrer
+
+
+def _not_yet_invited(referrer: Contact, emails: list[str]) -> list[str]:
+    """Each address gets the widget's invitation once per referrer: no re-sending."""
+    wanted = {normalize_email(e): e for e in emails}
+    wanted.pop(referrer.email_normalized, None)
+    done = Invitation.objects.filter(
+        referrer=referrer, referee__email_normalized__in=list(wanted)
+    ).values_list("referee__email_normalized", flat=True)
+    return [email for norm, email in wanted.items() if norm not in set(done)]
+
+
+def _seconds_to_midnight(now: datetime) -> int:
+    local = timezone.localtime(now)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return int((midnight - local).total_seconds()) + 1
+
+
+@router.post(f"{KEY}/invitations", response=_responses(InviteOut))
+def invite(request: HttpRequest, key: str, payload: InviteIn) -> Any:
+    """Email invitations in the program's own words; a personal message needs an identity."""
+    _limit_writes(request)
+    program = program_of(request)
+    referrer = _inviting_referrer(program, payload)
+    ratelimit.hit("referrer_invite", f"{program.pk}:{referrer.pk}")
+    emails = _not_yet_invited(referrer, payload.emails)
+    if emails:
+        try:
+            invite_by_email(referrer, emails, personal_message=payload.message)
+        except CapReached as exc:
+            raise ratelimit.RateLimited(_seconds_to_midnight(timezone.now()), exc.message) from exc
+    return InviteOut(received=len(payload.emails))
+
+
+# Referee side
+
+
+@router.get(f"{KEY}/codes/{{code}}", response=_responses(CodeOut))
+def lookup_code(request: HttpRequest, key: str, code: str, lang: Language | None = None) -> Any:
+    """Who invites the friend (first name) and what the friend gets."""
+    _limit_writes(request)
+    program = program_of(request)
+    referrer = referrer_by_code(program, code[:32])
+    if referrer is None:
+        raise NotFound(_("This referral code does not exist."), field="code")
+    language = widget_language(program, lang)
+    return CodeOut(
+        code=referrer.referrer_code or "",
+        first_name=referrer.first_name,
+        welcome_offer=describe(welcome_terms_at(program), language),
+    )
+
+
+@router.post(f"{KEY}/claims", response=_responses(ClaimOut))
+def claim(request: HttpRequest, key: str, payload: ClaimIn) -> Any:
+    """The friend claims the welcome offer; in privacy mode it is only ever emailed."""
+    _limit_writes(request)
+    program = program_of(request)
+    ratelimit.hit("referrer_claim", f"{program.pk}:{payload.code.upper()}")
+    try:
+        registration = register_referee(
+            program,
+            payload.code,
+            payload.email,
+            consent=payload.consent,
+            first_name=payload.first_name,
+            channel=Channel.LINK,
+            source="widget",
+        )
+    except Refused:
+        if program.privacy_mode:
+            return ClaimOut(delivery="email")
+        raise
+    reward = registration.reward
+    if program.privacy_mode or reward is None or not reward.code:
+        return ClaimOut(delivery="email")
+    language = widget_language(program, request.GET.get("lang"))
+    welcome = WelcomeOut(
+        code=reward.code, offer=describe(reward.terms, language), expires_at=reward.expires_at
+    )
+    return ClaimOut(delivery="screen", welcome=welcome)
+
+
+def qr_svg(request: HttpRequest, key: str, code: str) -> HttpResponse:
+    """The QR code of a referrer's share link, as SVG (drawn here to keep the widget small)."""
+    import segno
+
+    program = program_of(request)
+    referrer = referrer_by_code(program, code[:32])
+    if referrer is None:
+        raise NotFound(_("This referral code does not exist."), field="code")
+    svg = segno.make(share_url(referrer), error="m").svg_inline(scale=4, border=2)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+router.add_api_operation(f"{KEY}/codes/{{code}}/qr.svg", ["GET"], qr_svg, include_in_schema=False)

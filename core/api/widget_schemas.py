@@ -1,0 +1,100 @@
+"""Request and response bodies of the public widget API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..validation_types import Email, Language, Name
+
+ANONYMOUS_MAX_FRIENDS = 5
+IDENTIFIED_MAX_FRIENDS = 20
+Code = Annotated[str, Field(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
+Token = Annotated[str, Field(min_length=3, max_length=2048)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ConfigOut(BaseModel):
+    program: str
+    language: str
+    currency: str
+    referrer_reward: str
+    welcome_offer: str
+    channels: list[str]
+    consent_text: str
+    rules_url: str
+    legal_url: str
+    brand_colour: str
+    privacy_mode: bool
+
+
+class EnrolIn(Input):
+    email: Email
+    first_name: Name = ""
+    language: Language | None = None
+
+
+class EnrolOut(BaseModel):
+    code: str
+    share_url: str
+
+
+class MeIn(Input):
+    identity: Token
+
+
+class ReferrerStats(BaseModel):
+    invited: int
+    registered: int
+    converted: int
+    rewarded: int
+
+
+class MeOut(BaseModel):
+    first_name: str
+    code: str
+    share_url: str
+    referrer_reward: str
+    stats: ReferrerStats
+    badges: list[str] = Field(description="Badge names; empty until badges exist.")
+
+
+class InviteIn(Input):
+    code: Code | None = None
+    email: Email | None = Field(None, description="The referrer's own email, with code.")
+    identity: Token | None = None
+    emails: Annotated[list[Email], Field(min_length=1, max_length=IDENTIFIED_MAX_FRIENDS)]
+    message: Annotated[str, Field(max_length=500)] = ""
+
+
+class InviteOut(BaseModel):
+    received: int = Field(description="Addresses taken in; the answer never says which got mail.")
+
+
+class CodeOut(BaseModel):
+    code: str
+    first_name: str = Field(description="The referrer's first name only; may be empty.")
+    welcome_offer: str
+
+
+class ClaimIn(Input):
+    code: Code
+    email: Email
+    consent: bool = Field(description="The friend's answer to the recontact question.")
+    first_name: Name = ""
+
+
+class WelcomeOut(BaseModel):
+    code: str
+    offer: str
+    expires_at: datetime | None
+
+
+class ClaimOut(BaseModel):
+    delivery: Literal["screen", "email"]
+    welcome: WelcomeOut | None = None
