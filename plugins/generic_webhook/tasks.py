@@ -1,0 +1,36 @@
+"""Thin Celery tasks: one delivery attempt, and the sweep that retries what is due."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.utils.log import get_task_logger
+from django.utils import timezone
+
+from .models import MessageStatus
+from .outbound import delivery
+
+logger = get_task_logger(__name__)
+SWEEP_BATCH = 500
+
+
+@shared_task
+def deliver_message(message_id: int, force: bool = False) -> str:
+    message = delivery.attempt(message_id, force=force)
+    if message is None:
+        return "not due"
+    logger.info("webhook %s attempt %s: %s", message.msg_id, message.attempt_count, message.status)
+    eager = deliver_message.app.conf.task_always_eager
+    if message.status == MessageStatus.PENDING and message.next_attempt_at and not eager:
+        # With a worker, the retry is scheduled now; eagerly (demo, tests) the sweep does it.
+        deliver_message.apply_async((message_id,), eta=message.next_attempt_at)
+    return str(message.status)
+
+
+@shared_task
+def retry_due_webhooks() -> int:
+    """Safety net run by beat: attempt every due message (e.g. after a broker restart)."""
+    now = timezone.now()
+    ids = delivery.due_message_ids(now, SWEEP_BATCH)
+    sent = sum(delivery.attempt(pk, now) is not None for pk in ids)
+    logger.info("retried %s webhook messages", sent)
+    return sent
