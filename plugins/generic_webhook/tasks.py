@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
-from django.utils import timezone
 
 from .models import MessageStatus
 from .outbound import delivery
@@ -29,8 +28,6 @@ def deliver_message(message_id: int, force: bool = False) -> str:
 @shared_task
 def retry_due_webhooks() -> int:
     """Safety net run by beat: attempt every due message (e.g. after a broker restart)."""
-    now = timezone.now()
-    ids = delivery.due_message_ids(now, SWEEP_BATCH)
-    sent = sum(delivery.attempt(pk, now) is not None for pk in ids)
+    sent = delivery.retry_due(limit=SWEEP_BATCH)
     logger.info("retried %s webhook messages", sent)
     return sent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,9 +82,10 @@ def _handler_class(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_receiver() -> Iterator[Receiver]:
+def running_receiver(port: int = 0) -> Iterator[Receiver]:
     receiver = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(receiver))
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(receiver))
     receiver.server = server
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -95,11 +97,8 @@ def running_receiver() -> Iterator[Receiver]:
         thread.join(timeout=5)
 
 
-def free_port_url() -> str:
-    """A loopback URL where nothing listens: the receiver is down."""
-    import socket
-
+def free_port() -> int:
+    """A loopback port where nothing listens (yet): the receiver is down."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
+        return sock.getsockname()[1]

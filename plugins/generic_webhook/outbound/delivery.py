@@ -51,13 +51,15 @@ def signed_headers(message: OutboundMessage, at: datetime) -> dict[str, str]:
     }
 
 
-def post(message: OutboundMessage, at: datetime) -> Response:
+def post(message: OutboundMessage) -> Response:
     started = time.monotonic()
     try:
         check_target(message.endpoint.url)
         with client() as http:
             answer = http.post(
-                message.endpoint.url, content=body_of(message), headers=signed_headers(message, at)
+                message.endpoint.url,
+                content=body_of(message),
+                headers=signed_headers(message, timezone.now()),  # signed when it leaves
             )
     except UnsafeTarget as exc:
         return Response(None, error=str(exc))
@@ -116,7 +118,7 @@ def attempt(
             not force and message.next_attempt_at and message.next_attempt_at > now
         ):
             return None
-        response = post(message, now)
+        response = post(message)
         _record(message, response, now)
         return message
 
@@ -181,6 +183,12 @@ def due_message_ids(now: datetime, limit: int = 500) -> list[int]:
         status=MessageStatus.PENDING, endpoint__is_active=True, next_attempt_at__lte=now
     ).order_by("next_attempt_at", "pk")
     return list(qs.values_list("pk", flat=True)[:limit])
+
+
+def retry_due(now: datetime | None = None, limit: int = 500) -> int:
+    """Attempt every message whose next attempt is due; returns how many were attempted."""
+    now = now or timezone.now()
+    return sum(attempt(pk, now) is not None for pk in due_message_ids(now, limit))
 
 
 def replay(message: OutboundMessage, now: datetime | None = None) -> None:
