@@ -61,6 +61,7 @@ class InboundDeliveryAdmin(ReadOnlyAdmin):
 
 
 class OutboundEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         label=_("event types"),
         choices=[(t, t) for t in EVENT_TYPES],
