@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from parrain.core.conf import parrain_settings
+
 from .http_client import UnsafeTarget, check_target
 from .models import (
     InboundDelivery,
@@ -34,8 +36,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class InboundEndpointForm(forms.ModelForm):
+    saleor_api_url = forms.URLField(
+        label=_("Saleor API URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=InboundEndpoint._meta.get_field("saleor_api_url").help_text,
+    )
+
+    class Meta:
+        model = InboundEndpoint
+        fields = ["program", "source", "secret", "saleor_api_url", "is_active"]
+
+
 @admin.register(InboundEndpoint)
 class InboundEndpointAdmin(admin.ModelAdmin):
+    form = InboundEndpointForm
     list_display = ["program", "source", "url", "is_active", "created_at"]
     list_filter = ["source", "is_active", "program"]
     readonly_fields = ["url"]
@@ -46,9 +62,10 @@ class InboundEndpointAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "—"
         try:
-            return reverse("parrain_webhooks:inbound", args=[obj.program.slug, obj.source])
+            path = reverse("parrain_webhooks:inbound", args=[obj.program.slug, obj.source])
         except NoReverseMatch:
-            return _("include parrain.plugins.generic_webhook.urls in the project's URLs")
+            return str(_("include parrain.plugins.generic_webhook.urls in the project's URLs"))
+        return parrain_settings.BASE_URL.rstrip("/") + path
 
 
 @admin.register(InboundDelivery)

@@ -43,16 +43,17 @@ def safe_headers(request: HttpRequest, preset: Any) -> dict[str, str]:
     }
 
 
-def _read_body(request: HttpRequest) -> bytes:
+def _read_body(request: HttpRequest, delivery: InboundDelivery) -> bytes:
+    """Read at most the limit (plus one byte to notice more); keep what fits for the log."""
     limit = webhook_settings.MAX_BODY_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
-    if declared > limit:
-        raise Refusal(413, "body_too_large", f"The body is over {limit} bytes.")
     body = request.read(limit + 1)
-    if len(body) > limit:
+    delivery.body = body[:limit].decode("utf-8", "replace")
+    if declared > limit or len(body) > limit:
+        delivery.body_truncated = True
         raise Refusal(413, "body_too_large", f"The body is over {limit} bytes.")
     return body
 
@@ -81,8 +82,7 @@ def receive(request: HttpRequest, program: str, source: str) -> JsonResponse:
     preset = PRESETS.get(source)
     delivery = InboundDelivery(headers=safe_headers(request, preset), status_code=200)
     try:
-        body = _read_body(request)
-        delivery.body = body[: webhook_settings.MAX_BODY_BYTES].decode("utf-8", "replace")
+        body = _read_body(request, delivery)
         endpoint = _endpoint(program, source)
         delivery.endpoint = endpoint
         envelope = _check(endpoint, preset, request, body)

@@ -199,7 +199,12 @@ def test_body_over_the_limit_is_a_413(client, program, generic, settings):
     body = event("customer.created", {"email": "carla@example.net", "first_name": "x" * 3000})
     response = send(client, program, generic, body)
     assert response.status_code == 413
-    assert last_delivery().reason == "body_too_large"
+    stored = last_delivery()
+    assert (stored.reason, stored.body_truncated, len(stored.body)) == (
+        "body_too_large",
+        True,
+        2048,
+    )
 
 
 def test_invalid_payload_is_a_422_and_keeps_what_was_stored(client, program, generic):
