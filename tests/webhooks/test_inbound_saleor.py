@@ -63,6 +63,11 @@ def keys():
     return SaleorKeys()
 
 
+@pytest.fixture(scope="module")
+def other_keys():
+    return SaleorKeys(kid="saleor-key-1")
+
+
 @pytest.fixture
 def saleor_shop(receiver, keys):
     """The shop's JWKS on a local HTTP server."""
@@ -130,6 +135,9 @@ def test_jwks_is_fetched_once_then_cached(client, program, saleor, keys, saleor_
 def test_rotated_key_is_fetched_again(client, program, saleor, keys, saleor_shop):
     body = fixture_bytes("saleor_order_fully_paid.json")
     send(client, program, body, "order_fully_paid", keys.sign(body))
+    cache.delete(
+        f"parrain_webhooks:jwks:{saleor_shop.url}/.well-known/jwks.json:fresh"
+    )  # a minute later
     rotated = SaleorKeys(kid="saleor-key-2")
     saleor_shop.handler = lambda request: Answer(
         200, {"content-type": "application/json"}, json.dumps({"keys": [rotated.jwk()]}).encode()
@@ -140,11 +148,23 @@ def test_rotated_key_is_fetched_again(client, program, saleor, keys, saleor_shop
     assert len(saleor_shop.requests) == 2
 
 
-def test_signature_by_another_key_is_refused(client, program, saleor):
+def test_signature_by_another_key_is_refused(client, program, saleor, other_keys):
     body = fixture_bytes("saleor_order_fully_paid.json")
-    response = send(client, program, body, "order_fully_paid", SaleorKeys().sign(body))
+    response = send(client, program, body, "order_fully_paid", other_keys.sign(body))
     assert response.status_code == 401
     assert not Order.objects.exists()
+
+
+def test_forged_key_ids_do_not_make_us_fetch_the_jwks_again_and_again(
+    client, program, saleor, keys, saleor_shop
+):
+    body = fixture_bytes("saleor_order_fully_paid.json")
+    send(client, program, body, "order_fully_paid", keys.sign(body))
+    for n in range(3):
+        forged = SaleorKeys(kid=f"forged-{n}")
+        forged.private = keys.private
+        assert send(client, program, body, "order_cancelled", forged.sign(body)).status_code == 401
+    assert len(saleor_shop.requests) == 1
 
 
 def test_truncated_body_is_refused(client, program, saleor, keys):

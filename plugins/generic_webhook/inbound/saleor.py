@@ -36,6 +36,7 @@ from .base import Envelope, Outcome, Refusal, header, ignored
 
 SIGNATURE_HEADERS = ("saleor-signature", "x-saleor-signature")
 PAID = {"order_fully_paid"}
+JWKS_REFETCH_SECONDS = 60
 REFUNDED = {"order_refunded", "order_fully_refunded"}
 
 
@@ -46,6 +47,10 @@ def _b64url(value: str) -> bytes:
 def jwks_url(endpoint: InboundEndpoint) -> str:
     parts = urlsplit(endpoint.saleor_api_url)
     return f"{parts.scheme}://{parts.netloc}/.well-known/jwks.json"
+
+
+def _cache_key(url: str) -> str:
+    return f"parrain_webhooks:jwks:{url}"
 
 
 def _fetch_jwks(url: str) -> list[dict[str, Any]]:
@@ -59,26 +64,38 @@ def _fetch_jwks(url: str) -> list[dict[str, Any]]:
         raise Refusal(
             503, "jwks_unavailable", f"The shop's public keys could not be read: {exc}"
         ) from exc
-    cache.set(f"parrain_webhooks:jwks:{url}", keys, webhook_settings.JWKS_CACHE_SECONDS)
+    cache.set(_cache_key(url), keys, webhook_settings.JWKS_CACHE_SECONDS)
+    cache.set(_cache_key(url) + ":fresh", True, JWKS_REFETCH_SECONDS)
     return keys
+
+
+def _rsa_key(key: dict[str, Any]) -> rsa.RSAPublicKey:
+    numbers = rsa.RSAPublicNumbers(
+        int.from_bytes(_b64url(key["e"]), "big"), int.from_bytes(_b64url(key["n"]), "big")
+    )
+    return numbers.public_key()
+
+
+def _find(keys: list[dict[str, Any]], kid: str | None) -> rsa.RSAPublicKey | None:
+    for key in keys:
+        if key.get("kty") == "RSA" and (kid is None or key.get("kid") == kid):
+            return _rsa_key(key)
+    return None
 
 
 def _public_key(endpoint: InboundEndpoint, kid: str | None) -> rsa.RSAPublicKey:
     if not endpoint.saleor_api_url:
         raise Refusal(401, "endpoint_not_configured", "This endpoint has no Saleor API URL.")
     url = jwks_url(endpoint)
-    keys = cache.get(f"parrain_webhooks:jwks:{url}")
-    for attempt in range(2):
-        if keys is None or attempt == 1:
-            keys = _fetch_jwks(url)  # an unknown kid: the shop may have rotated its key
-        for key in keys:
-            if key.get("kty") == "RSA" and (kid is None or key.get("kid") == kid):
-                numbers = rsa.RSAPublicNumbers(
-                    int.from_bytes(_b64url(key["e"]), "big"),
-                    int.from_bytes(_b64url(key["n"]), "big"),
-                )
-                return numbers.public_key()
-    raise Refusal(401, "bad_signature", f"No public key {kid!r} in the shop's JWKS.")
+    keys = cache.get(_cache_key(url))
+    found = _find(keys, kid) if keys is not None else None
+    # An unknown kid: the shop may have rotated its key. Fetch again, at most once a minute,
+    # so forged key ids cannot make us hammer the shop.
+    if found is None and (keys is None or not cache.get(_cache_key(url) + ":fresh")):
+        found = _find(_fetch_jwks(url), kid)
+    if found is None:
+        raise Refusal(401, "bad_signature", f"No public key {kid!r} in the shop's JWKS.")
+    return found
 
 
 def verify_jws(endpoint: InboundEndpoint, signature: str, body: bytes) -> None:
