@@ -29,8 +29,7 @@ logger = logging.getLogger("parrain.webhooks")
 def _call(method: str, url: str, **kwargs: Any) -> httpx.Response:
     try:
         check_target(url)
-        with client() as http:
-            response = http.request(method, url, **kwargs)
+        response = client().request(method, url, **kwargs)
         response.raise_for_status()
     except (httpx.HTTPError, UnsafeTarget) as exc:
         raise FulfilmentError(f"The shop refused the code: {exc}") from exc

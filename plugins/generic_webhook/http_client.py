@@ -7,6 +7,7 @@ an endpoint cannot be used to probe the shop's own network.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -53,5 +54,15 @@ def check_target(url: str) -> None:
 
 
 def client() -> httpx.Client:
-    timeout = httpx.Timeout(webhook_settings.READ_TIMEOUT, connect=webhook_settings.CONNECT_TIMEOUT)
-    return httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+    """One client per process and timeout setting: its TLS context and pooled connections
+    are reused (building a client costs more than a request to a nearby receiver)."""
+    return _client(webhook_settings.CONNECT_TIMEOUT, webhook_settings.READ_TIMEOUT)
+
+
+@functools.cache
+def _client(connect: float, read: float) -> httpx.Client:
+    return httpx.Client(
+        timeout=httpx.Timeout(read, connect=connect),
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+    )

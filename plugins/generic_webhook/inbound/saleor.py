@@ -56,8 +56,7 @@ def _cache_key(url: str) -> str:
 def _fetch_jwks(url: str) -> list[dict[str, Any]]:
     try:
         check_target(url)
-        with client() as http:
-            response = http.get(url)
+        response = client().get(url)
         response.raise_for_status()
         keys = response.json().get("keys", [])
     except (httpx.HTTPError, ValueError, UnsafeTarget, AttributeError) as exc:
