@@ -227,3 +227,17 @@ def test_loopback_and_private_targets_are_refused_outside_debug(program, receive
         }
     )
     assert not form.is_valid() and "url" in form.errors
+
+
+def test_with_a_worker_the_retry_is_scheduled_at_the_next_attempt(program, receiver, monkeypatch):
+    hook(program, f"{receiver.url}/hook")
+    receiver.default = Answer(503)
+    message = emit(program, "reward.issued", {"id": 1})[0]
+    scheduled = []
+    monkeypatch.setitem(deliver_message.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(
+        deliver_message, "apply_async", lambda args, eta: scheduled.append((args, eta))
+    )
+    assert deliver_message(message.pk) == MessageStatus.PENDING
+    message.refresh_from_db()
+    assert scheduled == [((message.pk,), message.next_attempt_at)]
