@@ -104,4 +104,8 @@ CELERY_BEAT_SCHEDULE["parrain-webhooks-retry-due"] = {
     "task": "parrain.plugins.generic_webhook.tasks.retry_due_webhooks",
     "schedule": 30.0,
 }
+CELERY_BEAT_SCHEDULE["parrain-webhooks-purge-logs"] = {
+    "task": "parrain.plugins.generic_webhook.tasks.purge_webhook_logs",
+    "schedule": crontab(hour=4, minute=0),
+}
 # -- end webhooks plugin --

@@ -30,6 +30,9 @@ class WebhookSettings(BaseModel):
     CONNECT_TIMEOUT: Annotated[float, Field(gt=0)] = 5.0
     READ_TIMEOUT: Annotated[float, Field(gt=0)] = 15.0
     RESPONSE_EXCERPT_BYTES: Annotated[int, Field(ge=0)] = 2000
+    # Inbound deliveries and delivered or failed outbound messages older than this are purged
+    # by the ``purge_webhook_logs`` task (they hold customers' personal data).
+    KEEP_LOGS_DAYS: Annotated[int, Field(ge=1)] = 30
     # Private, loopback and link-local targets are refused unless DEBUG or this is True.
     ALLOW_PRIVATE_TARGETS: bool = False
 

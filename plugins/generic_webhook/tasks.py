@@ -31,3 +31,11 @@ def retry_due_webhooks() -> int:
     sent = delivery.retry_due(limit=SWEEP_BATCH)
     logger.info("retried %s webhook messages", sent)
     return sent
+
+
+@shared_task
+def purge_webhook_logs() -> int:
+    """Daily, by beat: forget deliveries and finished messages past ``KEEP_LOGS_DAYS``."""
+    removed = delivery.purge_logs()
+    logger.info("purged %s webhook log rows", removed)
+    return removed

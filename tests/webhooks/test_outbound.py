@@ -241,3 +241,20 @@ def test_with_a_worker_the_retry_is_scheduled_at_the_next_attempt(program, recei
     assert deliver_message(message.pk) == MessageStatus.PENDING
     message.refresh_from_db()
     assert scheduled == [((message.pk,), message.next_attempt_at)]
+
+
+def test_old_logs_are_purged_but_pending_messages_are_kept(client, program, allow_loopback):
+    from parrain.plugins.generic_webhook.models import InboundDelivery
+
+    hook(program, "http://127.0.0.1:9/hook")
+    pending, finished = (
+        emit(program, "reward.issued", {"id": 1})[0],
+        emit(program, "reward.issued", {"id": 2})[0],
+    )
+    OutboundMessage.objects.filter(pk=finished.pk).update(status=MessageStatus.DELIVERED)
+    client.post("/webhooks/in/nope/generic/", data=b"{}", content_type="application/json")
+    assert InboundDelivery.objects.count() == 1
+    assert delivery.purge_logs(timezone.now() + timedelta(days=29)) == 0
+    assert delivery.purge_logs(timezone.now() + timedelta(days=31)) == 2
+    assert list(OutboundMessage.objects.values_list("pk", flat=True)) == [pending.pk]
+    assert not InboundDelivery.objects.exists()

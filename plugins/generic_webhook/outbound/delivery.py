@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 
 from ..conf import webhook_settings
 from ..http_client import UnsafeTarget, check_target, client
-from ..models import MessageStatus, OutboundAttempt, OutboundEndpoint, OutboundMessage
+from ..models import (
+    InboundDelivery,
+    MessageStatus,
+    OutboundAttempt,
+    OutboundEndpoint,
+    OutboundMessage,
+)
 from ..signing import sign
 
 
@@ -201,3 +207,15 @@ def enable(endpoint: OutboundEndpoint) -> None:
     OutboundEndpoint.objects.filter(pk=endpoint.pk).update(
         is_active=True, disabled_at=None, disabled_reason="", failing_since=None
     )
+
+
+def purge_logs(now: datetime | None = None) -> int:
+    """Delete inbound deliveries and finished outbound messages older than the retention."""
+    cutoff = (now or timezone.now()) - timedelta(days=webhook_settings.KEEP_LOGS_DAYS)
+    inbound, _ = InboundDelivery.objects.filter(received_at__lt=cutoff).delete()
+    outbound, _ = (
+        OutboundMessage.objects.filter(created_at__lt=cutoff)
+        .exclude(status=MessageStatus.PENDING)
+        .delete()
+    )
+    return inbound + outbound
