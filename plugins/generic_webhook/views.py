@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
@@ -54,7 +55,9 @@ def _read_body(request: HttpRequest, delivery: InboundDelivery) -> bytes:
     delivery.body = body[:limit].decode("utf-8", "replace")
     if declared > limit or len(body) > limit:
         delivery.body_truncated = True
-        raise Refusal(413, "body_too_large", f"The body is over {limit} bytes.")
+        raise Refusal(
+            413, "body_too_large", _("The body is over %(limit)s bytes.") % {"limit": limit}
+        )
     return body
 
 
@@ -103,16 +106,16 @@ def _endpoint(slug: str, source: str) -> InboundEndpoint:
         .first()
     )
     if endpoint is None:
-        raise Refusal(404, "unknown_endpoint", "No active endpoint for this program and source.")
+        raise Refusal(404, "unknown_endpoint", _("No active endpoint for this program and source."))
     return endpoint
 
 
 def _check(endpoint: InboundEndpoint, preset: Any, request: HttpRequest, body: bytes) -> Envelope:
     is_ping = getattr(preset, "is_ping", None)
     if not (is_ping and is_ping(request, body)) and request.content_type != "application/json":
-        raise Refusal(415, "unsupported_content_type", "Send the webhook as application/json.")
+        raise Refusal(415, "unsupported_content_type", _("Send the webhook as application/json."))
     if not endpoint.secret and endpoint.source != Source.SALEOR:
-        raise Refusal(401, "endpoint_not_configured", "This endpoint has no signing secret yet.")
+        raise Refusal(401, "endpoint_not_configured", _("This endpoint has no signing secret yet."))
     return preset.verify(endpoint, request, body)
 
 
@@ -120,7 +123,9 @@ def _parse(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refusal(400, "malformed_json", f"The body is not valid JSON: {exc}") from exc
+        raise Refusal(
+            400, "malformed_json", _("The body is not valid JSON: %(error)s") % {"error": exc}
+        ) from exc
 
 
 def _duplicate(endpoint: InboundEndpoint, delivery_id: str) -> bool:

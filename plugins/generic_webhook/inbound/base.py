@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import Result
 
@@ -60,7 +61,9 @@ class Preset(Protocol):
 def header(request: HttpRequest, name: str, *, required: bool = True) -> str:
     value = request.headers.get(name, "").strip()
     if required and not value:
-        raise Refusal(400, "missing_header", f"The {name} header is missing.")
+        raise Refusal(
+            400, "missing_header", _("The %(header)s header is missing.") % {"header": name}
+        )
     return value
 
 
@@ -70,6 +73,6 @@ def check_age(sent_at: datetime, max_age_seconds: int) -> None:
         raise Refusal(
             400,
             "stale_timestamp",
-            f"The delivery timestamp {sent_at.isoformat()} is outside the "
-            f"{max_age_seconds}-second tolerance.",
+            _("The delivery timestamp %(sent_at)s is outside the %(seconds)s-second tolerance.")
+            % {"sent_at": sent_at.isoformat(), "seconds": max_age_seconds},
         )

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
 from parrain.core.validation_types import Currency, Email, ExternalId, Name
@@ -70,13 +71,15 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
     try:
         timestamp = int(raw_timestamp)
     except ValueError as exc:
-        raise Refusal(400, "bad_timestamp", "webhook-timestamp is not a Unix time.") from exc
+        raise Refusal(400, "bad_timestamp", _("webhook-timestamp is not a Unix time.")) from exc
     try:
         matches = signature_matches(endpoint.secret, msg_id, timestamp, body, signature)
     except InvalidSecret as exc:
-        raise Refusal(401, "bad_signature", "The endpoint's secret is not a whsec_ key.") from exc
+        raise Refusal(
+            401, "bad_signature", _("The endpoint's secret is not a whsec_ key.")
+        ) from exc
     if not matches:
-        raise Refusal(401, "bad_signature", "No v1 signature matches the body.")
+        raise Refusal(401, "bad_signature", _("No v1 signature matches the body."))
     check_age(datetime.fromtimestamp(timestamp, tz=UTC), webhook_settings.TOLERANCE_SECONDS)
     return Envelope(delivery_id=msg_id, topic="")
 
@@ -107,4 +110,6 @@ def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
         return translate.cancelled(
             program, OrderCancelled.model_validate(event.data).order_external_id
         )
-    return ignored("unknown_topic", f"{event.type} is not an event Parrain reads")
+    return ignored(
+        "unknown_topic", _("%(topic)s is not an event Parrain reads.") % {"topic": event.type}
+    )

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from pydantic import AliasChoices, AliasPath, BaseModel, Field
 
 from ..conf import webhook_settings
@@ -61,7 +62,9 @@ def _fetch_jwks(url: str) -> list[dict[str, Any]]:
         keys = response.json().get("keys", [])
     except (httpx.HTTPError, ValueError, UnsafeTarget, AttributeError) as exc:
         raise Refusal(
-            503, "jwks_unavailable", f"The shop's public keys could not be read: {exc}"
+            503,
+            "jwks_unavailable",
+            _("The shop's public keys could not be read: %(error)s") % {"error": exc},
         ) from exc
     cache.set(_cache_key(url), keys, webhook_settings.JWKS_CACHE_SECONDS)
     cache.set(_cache_key(url) + ":fresh", True, JWKS_REFETCH_SECONDS)
@@ -84,7 +87,7 @@ def _find(keys: list[dict[str, Any]], kid: str | None) -> rsa.RSAPublicKey | Non
 
 def _public_key(endpoint: InboundEndpoint, kid: str | None) -> rsa.RSAPublicKey:
     if not endpoint.saleor_api_url:
-        raise Refusal(401, "endpoint_not_configured", "This endpoint has no Saleor API URL.")
+        raise Refusal(401, "endpoint_not_configured", _("This endpoint has no Saleor API URL."))
     url = jwks_url(endpoint)
     keys = cache.get(_cache_key(url))
     found = _find(keys, kid) if keys is not None else None
@@ -93,7 +96,9 @@ def _public_key(endpoint: InboundEndpoint, kid: str | None) -> rsa.RSAPublicKey:
     if found is None and (keys is None or not cache.get(_cache_key(url) + ":fresh")):
         found = _find(_fetch_jwks(url), kid)
     if found is None:
-        raise Refusal(401, "bad_signature", f"No public key {kid!r} in the shop's JWKS.")
+        raise Refusal(
+            401, "bad_signature", _("No public key %(kid)r in the shop's JWKS.") % {"kid": kid}
+        )
     return found
 
 
@@ -103,9 +108,9 @@ def verify_jws(endpoint: InboundEndpoint, signature: str, body: bytes) -> None:
         jws_header = json.loads(_b64url(protected))
         raw_signature = _b64url(signed)
     except (ValueError, binascii.Error) as exc:
-        raise Refusal(401, "bad_signature", "Saleor-Signature is not a JWS.") from exc
+        raise Refusal(401, "bad_signature", _("Saleor-Signature is not a JWS.")) from exc
     if payload_part or jws_header.get("alg") != "RS256":
-        raise Refusal(401, "bad_signature", "Expected a detached RS256 JWS.")
+        raise Refusal(401, "bad_signature", _("Expected a detached RS256 JWS."))
     unencoded = jws_header.get("b64") is False and "b64" in jws_header.get("crit", [])
     payload = body if unencoded else base64.urlsafe_b64encode(body).rstrip(b"=")
     key = _public_key(endpoint, jws_header.get("kid"))
@@ -114,7 +119,7 @@ def verify_jws(endpoint: InboundEndpoint, signature: str, body: bytes) -> None:
             raw_signature, protected.encode() + b"." + payload, padding.PKCS1v15(), hashes.SHA256()
         )
     except InvalidSignature as exc:
-        raise Refusal(401, "bad_signature", "Saleor-Signature does not match the body.") from exc
+        raise Refusal(401, "bad_signature", _("Saleor-Signature does not match the body.")) from exc
 
 
 def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Envelope:
@@ -122,7 +127,7 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
     if endpoint.secret:
         expected = hmac.new(endpoint.secret.encode(), body, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
-            raise Refusal(401, "bad_signature", "Saleor-Signature does not match the body.")
+            raise Refusal(401, "bad_signature", _("Saleor-Signature does not match the body."))
     else:
         verify_jws(endpoint, signature.strip(), body)
     event = request.headers.get("Saleor-Event") or header(request, "X-Saleor-Event")
@@ -200,7 +205,9 @@ def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
             program, user.email, user.id, user.first_name or "", user.last_name or ""
         )
     if topic not in PAID | REFUNDED | {"order_cancelled"}:
-        return ignored("unknown_topic", f"{topic} is not an event Parrain reads")
+        return ignored(
+            "unknown_topic", _("%(topic)s is not an event Parrain reads.") % {"topic": topic}
+        )
     order = Order.model_validate(_unwrap(payload, "order"))
     if topic == "order_cancelled":
         return translate.cancelled(program, order.id)
@@ -208,10 +215,15 @@ def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
         if topic == "order_fully_refunded":
             return translate.cancelled(program, order.id)
         if order.total_refunded is None:
-            return ignored("refund_amount_missing", "select totalRefunded in the subscription")
+            return ignored(
+                "refund_amount_missing", _("Select totalRefunded in the subscription query.")
+            )
         return translate.refunded_total(program, order.id, order.total_refunded)
     if order.total is None or not order.currency:
-        return ignored("order_total_missing", "select total { gross { amount currency } }")
+        return ignored(
+            "order_total_missing",
+            _("Select total { gross { amount currency } } in the subscription query."),
+        )
     return translate.order_paid(
         program,
         translate.PaidOrder(

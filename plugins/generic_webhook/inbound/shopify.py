@@ -14,6 +14,7 @@ from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, BeforeValidator, Field
 
 from parrain.core.services.enrolment import SHARE_QUERY_PARAM
@@ -77,13 +78,13 @@ class Refund(BaseModel):
 def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Envelope:
     signature = header(request, "X-Shopify-Hmac-Sha256")
     if not hmac.compare_digest(hmac_base64(endpoint.secret, body).encode(), signature.encode()):
-        raise Refusal(401, "bad_signature", "X-Shopify-Hmac-Sha256 does not match the body.")
+        raise Refusal(401, "bad_signature", _("X-Shopify-Hmac-Sha256 does not match the body."))
     triggered = header(request, "X-Shopify-Triggered-At", required=False)
     if triggered:
         try:
             sent_at = datetime.fromisoformat(triggered.replace("Z", "+00:00"))
         except ValueError as exc:
-            raise Refusal(400, "bad_timestamp", "X-Shopify-Triggered-At is not a date.") from exc
+            raise Refusal(400, "bad_timestamp", _("X-Shopify-Triggered-At is not a date.")) from exc
         check_age(sent_at, webhook_settings.SHOPIFY_MAX_AGE_SECONDS)
     return Envelope(
         delivery_id=header(request, "X-Shopify-Webhook-Id"),
@@ -138,8 +139,10 @@ def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
             Decimal("0"),
         )
         if amount <= 0:
-            return ignored("refund_without_money", "no successful refund transaction")
+            return ignored("refund_without_money", _("No successful refund transaction."))
         return translate.refund(program, refund.order_id, refund.id, amount)
     if topic == "orders/cancelled":
         return translate.cancelled(program, Order.model_validate_json(body).id)
-    return ignored("unknown_topic", f"{topic} is not a topic Parrain reads")
+    return ignored(
+        "unknown_topic", _("%(topic)s is not an event Parrain reads.") % {"topic": topic}
+    )

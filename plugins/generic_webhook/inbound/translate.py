@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from parrain.core.exceptions import NotFound
 from parrain.core.models import Order, Program, Reward
@@ -64,7 +65,7 @@ def order_paid(program: Program, order: PaidOrder) -> Outcome:
     if not outcome.created:
         return ignored("order_already_recorded")
     if outcome.referral is not None:
-        return accepted("order_attributed", f"referral {outcome.referral.pk}")
+        return accepted("order_attributed", _("Referral %(id)s.") % {"id": outcome.referral.pk})
     return accepted("order_recorded")
 
 
@@ -75,7 +76,9 @@ def refund(
     try:
         record_refund(program, order_external_id, data)
     except NotFound:
-        return ignored("order_not_recorded", f"order {order_external_id} was never recorded")
+        return ignored(
+            "order_not_recorded", _("Order %(id)s was never recorded.") % {"id": order_external_id}
+        )
     return accepted("refund_recorded")
 
 
@@ -83,7 +86,9 @@ def refunded_total(program: Program, order_external_id: str, total: Decimal) -> 
     """Platforms that send the cumulative refunded amount: record what is new."""
     order = Order.objects.filter(program=program, external_id=order_external_id).first()
     if order is None:
-        return ignored("order_not_recorded", f"order {order_external_id} was never recorded")
+        return ignored(
+            "order_not_recorded", _("Order %(id)s was never recorded.") % {"id": order_external_id}
+        )
     new = money(total) - order.refunded_amount
     if new <= 0:
         return ignored("refund_already_recorded")
@@ -94,7 +99,9 @@ def cancelled(program: Program, order_external_id: str) -> Outcome:
     """A cancelled order counts as refunded in full (whatever is left of it)."""
     order = Order.objects.filter(program=program, external_id=order_external_id).first()
     if order is None:
-        return ignored("order_not_recorded", f"order {order_external_id} was never recorded")
+        return ignored(
+            "order_not_recorded", _("Order %(id)s was never recorded.") % {"id": order_external_id}
+        )
     if order.refunded_amount >= order.amount:
         return ignored("order_already_refunded")
     return refund(program, order_external_id, "cancelled", None)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from pydantic import BaseModel
 
 from ..models import InboundEndpoint
@@ -70,7 +71,7 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
         return Envelope(delivery_id="", topic="ping", ping=True)
     signature = header(request, "X-WC-Webhook-Signature")
     if not hmac.compare_digest(hmac_base64(endpoint.secret, body).encode(), signature.encode()):
-        raise Refusal(401, "bad_signature", "X-WC-Webhook-Signature does not match the body.")
+        raise Refusal(401, "bad_signature", _("X-WC-Webhook-Signature does not match the body."))
     return Envelope(
         delivery_id=header(request, "X-WC-Webhook-Delivery-ID"),
         topic=header(request, "X-WC-Webhook-Topic"),
@@ -99,7 +100,9 @@ def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
         )
     if topic in ORDER_TOPICS:
         return _order(program, Order.model_validate_json(body))
-    return ignored("unknown_topic", f"{topic} is not a topic Parrain reads")
+    return ignored(
+        "unknown_topic", _("%(topic)s is not an event Parrain reads.") % {"topic": topic}
+    )
 
 
 def _order(program, order: Order) -> Outcome:  # type: ignore[no-untyped-def]
@@ -107,7 +110,7 @@ def _order(program, order: Order) -> Outcome:  # type: ignore[no-untyped-def]
     if order.status not in PAID_STATUSES and order.date_paid_gmt is None:
         if order.status == "cancelled":
             return translate.cancelled(program, external_id)
-        return ignored("order_not_paid", f"status {order.status}")
+        return ignored("order_not_paid", _("Order status %(status)s.") % {"status": order.status})
     outcome = translate.order_paid(
         program,
         translate.PaidOrder(
