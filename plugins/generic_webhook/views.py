@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -51,7 +51,10 @@ def _read_body(request: HttpRequest, delivery: InboundDelivery) -> bytes:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
-    body = request.read(limit + 1)
+    try:
+        body = request.read(limit + 1)
+    except UnreadablePostError as exc:
+        raise Refusal(400, "body_unreadable", _("The body could not be read.")) from exc
     delivery.body = body[:limit].decode("utf-8", "replace")
     if declared > limit or len(body) > limit:
         delivery.body_truncated = True
@@ -89,7 +92,7 @@ def receive(request: HttpRequest, program: str, source: str) -> JsonResponse:
         endpoint = _endpoint(program, source)
         delivery.endpoint = endpoint
         envelope = _check(endpoint, preset, request, body)
-        delivery.delivery_id, delivery.topic = envelope.delivery_id, envelope.topic
+        delivery.delivery_id, delivery.topic = envelope.delivery_id, envelope.topic[:120]
         if not envelope.ping:
             payload = _parse(body)
             if source == Source.GENERIC:

@@ -252,3 +252,10 @@ def test_unknown_program_or_source_is_a_404(client, program, generic):
 
 def test_get_is_not_allowed(client, program, generic):
     assert client.get(inbound_url(program, "generic")).status_code == 405
+
+
+def test_overlong_delivery_id_is_a_400_not_a_crash(client, program, generic):
+    body = event("customer.created", {"email": "carla@example.net"})
+    response = send(client, program, generic, body, msg_id="m" * 500)
+    assert response.status_code == 400
+    assert response.json()["reason"] == "bad_header"

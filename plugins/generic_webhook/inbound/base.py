@@ -58,11 +58,21 @@ class Preset(Protocol):
     def handle(self, endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome: ...
 
 
+MAX_HEADER_LENGTH = 200
+
+
 def header(request: HttpRequest, name: str, *, required: bool = True) -> str:
     value = request.headers.get(name, "").strip()
     if required and not value:
         raise Refusal(
             400, "missing_header", _("The %(header)s header is missing.") % {"header": name}
+        )
+    if len(value) > MAX_HEADER_LENGTH:
+        raise Refusal(
+            400,
+            "bad_header",
+            _("The %(header)s header is longer than %(max)s characters.")
+            % {"header": name, "max": MAX_HEADER_LENGTH},
         )
     return value
 

@@ -17,6 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from pydantic import BaseModel
 
+from parrain.core.models import Program
+
 from ..models import InboundEndpoint
 from ..signing import hmac_base64
 from . import translate
@@ -105,7 +107,7 @@ def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
     )
 
 
-def _order(program, order: Order) -> Outcome:  # type: ignore[no-untyped-def]
+def _order(program: Program, order: Order) -> Outcome:
     external_id = str(order.id)
     if order.status not in PAID_STATUSES and order.date_paid_gmt is None:
         if order.status == "cancelled":
