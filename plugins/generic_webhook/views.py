@@ -55,7 +55,8 @@ def _read_body(request: HttpRequest, delivery: InboundDelivery) -> bytes:
         body = request.read(limit + 1)
     except UnreadablePostError as exc:
         raise Refusal(400, "body_unreadable", _("The body could not be read.")) from exc
-    delivery.body = body[:limit].decode("utf-8", "replace")
+    # PostgreSQL text cannot hold NUL: keep a visible stand-in in the stored copy.
+    delivery.body = body[:limit].decode("utf-8", "replace").replace("\x00", "\ufffd")
     if declared > limit or len(body) > limit:
         delivery.body_truncated = True
         raise Refusal(
@@ -124,11 +125,24 @@ def _check(endpoint: InboundEndpoint, preset: Any, request: HttpRequest, body: b
 
 def _parse(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Refusal(
             400, "malformed_json", _("The body is not valid JSON: %(error)s") % {"error": exc}
         ) from exc
+    if _holds_nul(payload):
+        raise Refusal(400, "malformed_json", _("Text with NUL characters is not accepted."))
+    return payload
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _duplicate(endpoint: InboundEndpoint, delivery_id: str) -> bool:

@@ -259,3 +259,18 @@ def test_overlong_delivery_id_is_a_400_not_a_crash(client, program, generic):
     response = send(client, program, generic, body, msg_id="m" * 500)
     assert response.status_code == 400
     assert response.json()["reason"] == "bad_header"
+
+
+def test_nul_bytes_in_the_body_are_refused_and_still_stored(client, program, generic):
+    body = b'{"type": "customer.created", "data": {"email": "a\x00@example.net"}}'
+    response = send(client, program, generic, body)
+    assert response.status_code == 400
+    assert "\ufffd" in last_delivery().body
+
+
+def test_escaped_nul_in_a_field_is_a_400_and_stores_nothing(client, program, generic):
+    body = event("customer.created", {"email": "ok@example.net", "first_name": "A\u0000B"})
+    response = send(client, program, generic, body)
+    assert response.status_code == 400
+    assert not Contact.objects.filter(email="ok@example.net").exists()
+    assert last_delivery().result == Result.REFUSED
