@@ -20,6 +20,8 @@ class WebhookSettings(BaseModel):
     TOLERANCE_SECONDS: Annotated[int, Field(ge=1)] = 5 * 60
     # Shopify keeps X-Shopify-Triggered-At across its own retries (up to 48 hours).
     SHOPIFY_MAX_AGE_SECONDS: Annotated[int, Field(ge=60)] = 48 * 3600
+    # Saleor keeps the payload's ``issuedAt`` (when the subscription selects it) on retries.
+    SALEOR_MAX_AGE_SECONDS: Annotated[int, Field(ge=60)] = 48 * 3600
     JWKS_CACHE_SECONDS: Annotated[int, Field(ge=0)] = 3600
     # Outbound
     RETRY_DELAYS: list[Annotated[int, Field(ge=0)]] = Field(

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -232,3 +233,16 @@ def test_wrong_content_type_is_refused(client, program, saleor, keys):
         headers={"Saleor-Event": "order_fully_paid", "Saleor-Signature": keys.sign(body)},
     )
     assert response.status_code == 415
+
+
+def test_issued_at_outside_the_tolerance_is_refused(client, program, saleor, keys):
+    payload = fixture_json("saleor_order_fully_paid.json")
+    payload["issuedAt"] = (timezone.now() - timedelta(days=3)).isoformat()
+    body = json.dumps(payload).encode()
+    response = send(client, program, body, "order_fully_paid", keys.sign(body))
+    assert response.status_code == 400
+    assert response.json()["reason"] == "stale_timestamp"
+    assert not Order.objects.exists()
+    payload["issuedAt"] = timezone.now().isoformat()
+    body = json.dumps(payload).encode()
+    assert send(client, program, body, "order_fully_paid", keys.sign(body)).status_code == 200

@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import hmac
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ from ..conf import webhook_settings
 from ..http_client import UnsafeTarget, check_target, client
 from ..models import InboundEndpoint
 from . import translate
-from .base import Envelope, Outcome, Refusal, header, ignored
+from .base import Envelope, Outcome, Refusal, check_age, header, ignored
 
 SIGNATURE_HEADERS = ("saleor-signature", "x-saleor-signature")
 PAID = {"order_fully_paid"}
@@ -130,10 +130,29 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
             raise Refusal(401, "bad_signature", _("Saleor-Signature does not match the body."))
     else:
         verify_jws(endpoint, signature.strip(), body)
+    _check_issued_at(body)
     event = request.headers.get("Saleor-Event") or header(request, "X-Saleor-Event")
     # Saleor sends no delivery id: a repeat of the same event with the same body is a duplicate.
     digest = hashlib.sha256(event.encode() + b"\n" + body).hexdigest()
     return Envelope(delivery_id=f"sha256:{digest}", topic=event.strip().lower())
+
+
+def _check_issued_at(body: bytes) -> None:
+    """Refuse a replayed payload when the subscription selected the event's ``issuedAt``."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return  # reported as malformed JSON by the view
+    issued = payload.get("issuedAt") if isinstance(payload, dict) else None
+    if not isinstance(issued, str):
+        return
+    try:
+        issued_at = datetime.fromisoformat(issued.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Refusal(400, "bad_timestamp", _("issuedAt is not a date.")) from exc
+    if issued_at.tzinfo is None:
+        issued_at = issued_at.replace(tzinfo=UTC)
+    check_age(issued_at, webhook_settings.SALEOR_MAX_AGE_SECONDS)
 
 
 class Money(BaseModel):
