@@ -11,7 +11,7 @@ DJANGO_ADMIN := $(CURDIR)/$(VENV)/bin/django-admin
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) sandbox/manage.py
 ADDRESS := 127.0.0.1:8000
-CATALOGUES := core sandbox
+CATALOGUES := core sandbox plugins/generic_webhook
 
 .PHONY: help install translations demo test lint bench openapi messages clean widget
 

@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "parrain.core",
+    # -- webhooks plugin (issue 6) --
+    "parrain.plugins.generic_webhook",
+    # -- end webhooks plugin --
 ]
 
 MIDDLEWARE = [
@@ -99,3 +102,15 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 PARRAIN_BASE_URL = os.environ.get("PARRAIN_BASE_URL", "http://127.0.0.1:8000")
+
+# -- webhooks plugin (issue 6): retry sweep for outbound webhooks (safety net with a worker,
+# the only retry path when tasks run eagerly) --
+CELERY_BEAT_SCHEDULE["parrain-webhooks-retry-due"] = {
+    "task": "parrain.plugins.generic_webhook.tasks.retry_due_webhooks",
+    "schedule": 30.0,
+}
+CELERY_BEAT_SCHEDULE["parrain-webhooks-purge-logs"] = {
+    "task": "parrain.plugins.generic_webhook.tasks.purge_webhook_logs",
+    "schedule": crontab(hour=4, minute=0),
+}
+# -- end webhooks plugin --

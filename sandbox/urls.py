@@ -11,4 +11,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("parrain.core.urls")),
+    path("webhooks/", include("parrain.plugins.generic_webhook.urls")),  # webhooks plugin (issue 6)
 ]

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    name = "parrain.plugins.generic_webhook"
+    label = "parrain_webhooks"
+    verbose_name = _("Referral webhooks")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .outbound import receivers
+
+        receivers.connect()

@@ -1,0 +1,1 @@
+"""Inbound presets: one module per platform, each with ``verify`` and ``handle``."""

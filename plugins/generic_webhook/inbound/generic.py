@@ -1,0 +1,115 @@
+"""Any shop: Standard Webhooks signature and Parrain's own ``{type, timestamp, data}`` events.
+
+Types: ``customer.created``, ``order.paid``, ``order.refunded``, ``order.cancelled``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
+
+from parrain.core.validation_types import Currency, Email, ExternalId, Name
+
+from ..conf import webhook_settings
+from ..models import InboundEndpoint
+from ..signing import InvalidSecret, signature_matches
+from . import translate
+from .base import Envelope, Outcome, Refusal, check_age, header, ignored
+
+SIGNATURE_HEADERS = ("webhook-signature",)
+Code = Annotated[str, Field(max_length=64)]
+
+
+class Event(BaseModel):
+    type: Annotated[str, Field(max_length=60)]
+    timestamp: datetime | None = None
+    data: dict
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    email: Email | None = None
+    external_id: ExternalId | None = None
+    first_name: Name = ""
+    last_name: Name = ""
+
+
+class OrderPaid(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    external_id: ExternalId
+    email: Email | None = None
+    customer_external_id: ExternalId | None = None
+    first_name: Name = ""
+    amount: Annotated[Decimal, Field(ge=0, max_digits=14)]
+    currency: Currency
+    placed_at: datetime | None = None
+    discount_codes: Annotated[list[Code], Field(max_length=50)] = []
+    referral_code: Annotated[str, Field(max_length=32)] = ""
+
+
+class OrderRefunded(BaseModel):
+    order_external_id: ExternalId
+    refund_external_id: ExternalId
+    amount: Annotated[Decimal, Field(ge=0, max_digits=14)] | None = None
+
+
+class OrderCancelled(BaseModel):
+    order_external_id: ExternalId
+
+
+def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Envelope:
+    msg_id = header(request, "webhook-id")
+    raw_timestamp = header(request, "webhook-timestamp")
+    signature = header(request, "webhook-signature")
+    try:
+        timestamp = int(raw_timestamp)
+    except ValueError as exc:
+        raise Refusal(400, "bad_timestamp", _("webhook-timestamp is not a Unix time.")) from exc
+    try:
+        matches = signature_matches(endpoint.secret, msg_id, timestamp, body, signature)
+    except InvalidSecret as exc:
+        raise Refusal(
+            401, "bad_signature", _("The endpoint's secret is not a whsec_ key.")
+        ) from exc
+    if not matches:
+        raise Refusal(401, "bad_signature", _("No v1 signature matches the body."))
+    check_age(datetime.fromtimestamp(timestamp, tz=UTC), webhook_settings.TOLERANCE_SECONDS)
+    return Envelope(delivery_id=msg_id, topic="")
+
+
+def topic_of(payload: object) -> str:
+    """The event type, read from the parsed body (Standard Webhooks has no topic header)."""
+    topic = payload.get("type") if isinstance(payload, dict) else None
+    return topic[:120] if isinstance(topic, str) else ""
+
+
+def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
+    event = Event.model_validate_json(body)
+    program = endpoint.program
+    if event.type == "customer.created":
+        customer = Customer.model_validate(event.data)
+        return translate.customer(
+            program, customer.email, customer.external_id, customer.first_name, customer.last_name
+        )
+    if event.type == "order.paid":
+        order = OrderPaid.model_validate(event.data)
+        return translate.order_paid(program, translate.PaidOrder(**order.model_dump()))
+    if event.type == "order.refunded":
+        refund = OrderRefunded.model_validate(event.data)
+        return translate.refund(
+            program, refund.order_external_id, refund.refund_external_id, refund.amount
+        )
+    if event.type == "order.cancelled":
+        return translate.cancelled(
+            program, OrderCancelled.model_validate(event.data).order_external_id
+        )
+    return ignored(
+        "unknown_topic", _("%(topic)s is not an event Parrain reads.") % {"topic": event.type}
+    )

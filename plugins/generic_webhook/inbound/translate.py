@@ -1,0 +1,127 @@
+"""Turn a platform's order, refund and customer into core service calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from parrain.core.exceptions import NotFound
+from parrain.core.models import Order, Program, Reward
+from parrain.core.models.choices import Side
+from parrain.core.services.contacts import ContactData, upsert_contact
+from parrain.core.services.orders import OrderData, RefundData, record_order, record_refund
+
+from .base import Outcome, accepted, ignored
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal | str | float | int) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class PaidOrder:
+    external_id: str
+    amount: Decimal
+    currency: str
+    email: str | None = None
+    customer_external_id: str | None = None
+    first_name: str = ""
+    placed_at: datetime | None = None
+    discount_codes: list[str] = field(default_factory=list)
+    referral_code: str = ""
+
+
+def welcome_code_among(program: Program, codes: list[str]) -> str:
+    """The discount code that is one of our welcome codes, matched regardless of case."""
+    wanted = [c.strip() for c in codes if c and c.strip()]
+    if not wanted:
+        return ""
+    match = Q()
+    for code in wanted:
+        match |= Q(code__iexact=code)
+    reward = Reward.objects.filter(match, program=program, side=Side.REFEREE).first()
+    return reward.code if reward is not None and reward.code else ""
+
+
+def order_paid(program: Program, order: PaidOrder) -> Outcome:
+    data = OrderData(
+        external_id=order.external_id,
+        email=order.email or None,
+        customer_external_id=order.customer_external_id or None,
+        first_name=order.first_name[:120],
+        amount=money(order.amount),
+        currency=order.currency,
+        placed_at=order.placed_at,
+        welcome_code=welcome_code_among(program, order.discount_codes),
+        referral_code=order.referral_code[:32],
+    )
+    outcome = record_order(program, data)
+    if not outcome.created:
+        return ignored("order_already_recorded")
+    if outcome.referral is not None:
+        return accepted("order_attributed", _("Referral %(id)s.") % {"id": outcome.referral.pk})
+    return accepted("order_recorded")
+
+
+def refund(
+    program: Program, order_external_id: str, refund_id: str, amount: Decimal | None
+) -> Outcome:
+    data = RefundData(external_id=refund_id, amount=None if amount is None else money(abs(amount)))
+    try:
+        record_refund(program, order_external_id, data)
+    except NotFound:
+        return ignored(
+            "order_not_recorded", _("Order %(id)s was never recorded.") % {"id": order_external_id}
+        )
+    return accepted("refund_recorded")
+
+
+def refunded_total(program: Program, order_external_id: str, total: Decimal) -> Outcome:
+    """Platforms that send the cumulative refunded amount: record what is new."""
+    order = Order.objects.filter(program=program, external_id=order_external_id).first()
+    if order is None:
+        return ignored(
+            "order_not_recorded", _("Order %(id)s was never recorded.") % {"id": order_external_id}
+        )
+    new = money(total) - order.refunded_amount
+    if new <= 0:
+        return ignored("refund_already_recorded")
+    return refund(program, order_external_id, f"refunded-total-{money(total)}", new)
+
+
+def cancelled(program: Program, order_external_id: str) -> Outcome:
+    """A cancelled order counts as refunded in full (whatever is left of it)."""
+    order = Order.objects.filter(program=program, external_id=order_external_id).first()
+    if order is None:
+        return ignored(
+            "order_not_recorded", _("Order %(id)s was never recorded.") % {"id": order_external_id}
+        )
+    if order.refunded_amount >= order.amount:
+        return ignored("order_already_refunded")
+    return refund(program, order_external_id, "cancelled", None)
+
+
+def customer(
+    program: Program,
+    email: str | None,
+    external_id: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> Outcome:
+    if not email:
+        return ignored("customer_without_email")
+    data = ContactData(
+        email=email,
+        external_id=external_id or None,
+        first_name=(first_name or "")[:120],
+        last_name=(last_name or "")[:120],
+        consent_source="webhook",
+    )
+    _contact, created = upsert_contact(program, data)
+    return accepted("customer_created" if created else "customer_updated")

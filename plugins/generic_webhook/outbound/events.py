@@ -1,0 +1,76 @@
+"""The events Parrain sends and their ``data``; see docs/webhooks-reference.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parrain.core.models import Contact, Referral, Reward
+
+REFERRAL_EVENTS = {
+    "invited": "referral.invited",
+    "registered": "referral.registered",
+    "converted": "referral.converted",
+    "review": "referral.held",
+    "validated": "referral.validated",
+    "rewarded": "referral.rewarded",
+    "cancelled": "referral.cancelled",
+}
+EVENT_TYPES = sorted({*REFERRAL_EVENTS.values(), "reward.issued"})
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def contact_data(contact: Contact) -> dict[str, Any]:
+    return {
+        "id": contact.pk,
+        "email": contact.email,
+        "external_id": contact.external_id,
+        "first_name": contact.first_name,
+        "referrer_code": contact.referrer_code,
+    }
+
+
+def referral_data(referral: Referral, reason: str = "") -> dict[str, Any]:
+    order = referral.order
+    return {
+        "id": referral.pk,
+        "program": referral.program.slug,
+        "status": referral.status,
+        "reason": reason or referral.cancel_reason or referral.review_reason,
+        "referrer": contact_data(referral.referrer),
+        "referee": contact_data(referral.referee),
+        "invited_at": _when(referral.invited_at),
+        "registered_at": _when(referral.registered_at),
+        "converted_at": _when(referral.converted_at),
+        "validated_at": _when(referral.validated_at),
+        "rewarded_at": _when(referral.rewarded_at),
+        "cancelled_at": _when(referral.cancelled_at),
+        "order": None
+        if order is None
+        else {
+            "external_id": order.external_id,
+            "amount": str(order.amount),
+            "currency": order.currency,
+            "placed_at": _when(order.placed_at),
+        },
+    }
+
+
+def reward_data(reward: Reward) -> dict[str, Any]:
+    """Everything a shop without our plugin needs to create the coupon itself."""
+    return {
+        "id": reward.pk,
+        "program": reward.program.slug,
+        "side": reward.side,
+        "kind": reward.kind,
+        "value": str(reward.value),
+        "currency": reward.currency,
+        "code": reward.code,
+        "terms": reward.terms,
+        "issued_at": _when(reward.issued_at),
+        "expires_at": _when(reward.expires_at),
+        "recipient": contact_data(reward.recipient),
+        "referral_id": reward.referral_id,
+    }

@@ -1,0 +1,76 @@
+"""Receivers of the core's signals: each event becomes one stored message per endpoint,
+sent by Celery once the transaction commits (nothing leaves before the data is saved)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from parrain.core import signals
+from parrain.core.models import Program, Referral, Reward
+
+from ..models import OutboundEndpoint, OutboundMessage
+from .events import REFERRAL_EVENTS, referral_data, reward_data
+
+
+def new_msg_id() -> str:
+    return "msg_" + secrets.token_urlsafe(18)
+
+
+def emit(program: Program, event_type: str, data: dict[str, Any]) -> list[OutboundMessage]:
+    """Store the event for every active endpoint of ``program`` that wants it."""
+    endpoints = [
+        e
+        for e in OutboundEndpoint.objects.filter(program=program, is_active=True)
+        if e.wants(event_type)
+    ]
+    if not endpoints:
+        return []
+    now = timezone.now()
+    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+    messages = [
+        OutboundMessage.objects.create(
+            endpoint=endpoint,
+            msg_id=new_msg_id(),
+            event_type=event_type,
+            payload=payload,
+            next_attempt_at=now,
+        )
+        for endpoint in endpoints
+    ]
+    ids = [m.pk for m in messages]
+    transaction.on_commit(lambda: _enqueue(ids))
+    return messages
+
+
+def _enqueue(ids: list[int]) -> None:
+    from ..tasks import deliver_message
+
+    for pk in ids:
+        deliver_message.delay(pk)
+
+
+def on_invitation(sender: Any, invitation: Any, referral: Referral | None, **kwargs: Any) -> None:
+    if referral is not None:
+        emit(referral.program, "referral.invited", referral_data(referral))
+
+
+def on_status(
+    sender: Any, referral: Referral, new_status: str, reason: str = "", **kw: Any
+) -> None:
+    event_type = REFERRAL_EVENTS.get(str(new_status))
+    if event_type:
+        emit(referral.program, event_type, referral_data(referral, reason))
+
+
+def on_reward(sender: Any, reward: Reward, **kwargs: Any) -> None:
+    emit(reward.program, "reward.issued", reward_data(reward))
+
+
+def connect() -> None:
+    signals.invitation_issued.connect(on_invitation, dispatch_uid="parrain_webhooks_invitation")
+    signals.referral_status_changed.connect(on_status, dispatch_uid="parrain_webhooks_status")
+    signals.reward_issued.connect(on_reward, dispatch_uid="parrain_webhooks_reward")
