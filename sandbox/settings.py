@@ -94,3 +94,24 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 PARRAIN_BASE_URL = os.environ.get("PARRAIN_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Wagtail: referral landing pages and the Wagtail admin at /cms/ (issue 5) ---
+INSTALLED_APPS += [
+    "parrain.plugins.wagtail",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+]
+WAGTAIL_SITE_NAME = "Parrain demo"
+WAGTAILADMIN_BASE_URL = PARRAIN_BASE_URL
+MEDIA_ROOT = BASE_DIR.parent / ".media"
+MEDIA_URL = "media/"
+# --- end Wagtail ---

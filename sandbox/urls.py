@@ -9,3 +9,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("parrain.core.urls")),
 ]
+
+# --- Wagtail (issue 5): admin at /cms/, page serving LAST (it matches every path) ---
+from django.conf import settings  # noqa: E402
+from django.conf.urls.static import static  # noqa: E402
+from wagtail import urls as wagtail_urls  # noqa: E402
+from wagtail.admin import urls as wagtailadmin_urls  # noqa: E402
+
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+urlpatterns += [
+    path("cms/", include(wagtailadmin_urls)),
+    path("", include(wagtail_urls)),
+]
+# --- end Wagtail ---
