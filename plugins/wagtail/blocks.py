@@ -179,6 +179,12 @@ class RulesBlock(blocks.StructBlock):
         label = _("Program rules")
         template = "parrain_wagtail/blocks/rules.html"
 
+    def get_context(self, value: Any, parent_context: dict | None = None) -> dict:
+        context = super().get_context(value, parent_context=parent_context)
+        with translation.override(page_language(parent_context)):
+            context["heading"] = value.get("heading") or str(_("Program rules"))
+        return context
+
 
 class LegalNoticeBlock(blocks.StructBlock):
     body = blocks.RichTextBlock(label=_("legal notice"), features=["bold", "italic", "link"])

@@ -7,6 +7,7 @@ through the permission policy registry (``view`` on referrals).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import django_filters
@@ -27,6 +28,7 @@ from .charts import line_chart
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+CENT = Decimal("0.01")
 
 
 class DashboardForm(forms.Form):
@@ -102,6 +104,13 @@ class DashboardView(ReportView):
 
     def filter_queryset(self, queryset: list) -> list:
         return queryset
+
+    def to_row_dict(self, item: stats.SeriesPoint) -> dict[str, Any]:
+        row = super().to_row_dict(item)
+        return {
+            field: value.quantize(CENT) if isinstance(value, Decimal) else value
+            for field, value in row.items()
+        }
 
     def get_heading(self, queryset: Any, field: str) -> str:
         return str(self.export_headings[field])
