@@ -102,3 +102,18 @@ def test_offer_block_without_labels_describes_the_offer_in_the_page_language() -
     )
     assert "15% off" in html
     assert "parrain-offer-referrer" not in html  # only the welcome offer was asked for
+
+
+def test_offer_and_rules_captions_follow_the_page_language() -> None:
+    from parrain.plugins.wagtail.blocks import RulesBlock
+
+    program = make_program()
+    offer, rules = OfferBlock(), RulesBlock()
+    french = {"page": FakePage(program, "fr")}
+    english = {"page": FakePage(program, "en")}
+
+    assert "Votre filleul reçoit" in offer.render(offer.to_python({}), context=french)
+    assert "Your friend gets" in offer.render(offer.to_python({}), context=english)
+    body = {"body": "<p>r</p>"}
+    assert "Règlement du programme" in rules.render(rules.to_python(body), context=french)
+    assert "Program rules" in rules.render(rules.to_python(body), context=english)

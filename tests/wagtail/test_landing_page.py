@@ -44,7 +44,7 @@ def form_data(program_pk: int, colour: str = "#0b7a75", **extra: object) -> dict
     )
 
 
-@override_settings(PARRAIN_BASE_URL=SITE_ROOT_URL)
+@override_settings(PARRAIN_BASE_URL=SITE_ROOT_URL, LANGUAGE_CODE="en")
 class LandingPageTests(WagtailPageTestCase):
     def setUp(self) -> None:
         self.home = site_home()
