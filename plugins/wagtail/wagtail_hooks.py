@@ -165,6 +165,28 @@ def _warn_landing_change(request: HttpRequest, page: Any) -> None:
     )
 
 
+@hooks.register("after_publish_page")
+def confirm_landing_link(request: HttpRequest, page: Any) -> None:
+    if not isinstance(page, ReferralLandingPageMixin) or page.program is None:
+        return
+    url = landing.page_url(page)
+    if not url:
+        messages.warning(
+            request,
+            _(
+                "No site serves this page, so it could not become the landing page of the "
+                "program “%(program)s”."
+            )
+            % {"program": page.program.name},
+        )
+        return
+    messages.info(
+        request,
+        _("Share links of the program “%(program)s” now lead to %(url)s.")
+        % {"program": page.program.name, "url": url},
+    )
+
+
 @hooks.register("before_delete_page")
 def warn_before_delete(request: HttpRequest, page: Any) -> None:
     if request.method == "GET" and isinstance(page, ReferralLandingPageMixin) and page.live:

@@ -104,6 +104,16 @@ class AdminWarningTests(WagtailPageTestCase):
     def messages(self, response) -> list[str]:
         return [str(message) for message in get_messages(response.wsgi_request)]
 
+    def test_publishing_in_the_admin_says_where_share_links_lead(self) -> None:
+        url = reverse("wagtailadmin_pages:edit", args=[self.page.pk])
+        from .test_landing_page import form_data
+
+        response = self.client.post(
+            url, form_data(self.program.pk, **{"action-publish": "action-publish"})
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertIn(f"now lead to {SITE_ROOT_URL}/parrainage/", " ".join(self.messages(response)))
+
     def test_unpublishing_in_the_admin_warns_where_share_links_go_now(self) -> None:
         url = reverse("wagtailadmin_pages:unpublish", args=[self.page.pk])
         response = self.client.post(url)
