@@ -92,6 +92,17 @@ class LandingUrlTests(WagtailPageTestCase):
 
         self.assertEqual(self.landing_url(), "https://www.other-shop.example/parrainage")
 
+    def test_deleting_the_program_keeps_the_page_up_without_widget_or_offer(self) -> None:
+        page = create_landing_page(self.home, self.program)
+        self.program.delete()
+
+        response = self.client.get(page.url)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, "data-parrain-widget")
+        self.assertNotContains(response, 'class="parrain-offer')
+        self.assertContains(response, "Parrainez vos proches")
+
 
 @override_settings(PARRAIN_BASE_URL=SITE_ROOT_URL, LANGUAGE_CODE="en")
 class AdminWarningTests(WagtailPageTestCase):
