@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -84,6 +85,34 @@ def page_removed(page: ReferralLandingPageMixin, url: str | None = None) -> list
         for program in Program.objects.filter(landing_url=url)
     ]
     return [change for change in changes if change]
+
+
+def landing_pages_within(page: Any) -> list[ReferralLandingPageMixin]:
+    """The live landing pages in ``page``'s subtree, ``page`` included."""
+    from wagtail.models import get_page_models
+
+    found = []
+    for model in get_page_models():
+        if issubclass(model, ReferralLandingPageMixin) and not model._meta.abstract:
+            found += model.objects.live().descendant_of(page, inclusive=True)
+    return found
+
+
+@transaction.atomic
+def pages_moved(urls_before: dict[int, str]) -> list[LandingChange]:
+    """Landing pages moved (with an ancestor or alone): programs follow them."""
+    changes = []
+    for model_page in _by_pk(urls_before):
+        before, after = urls_before[model_page.pk], page_url(model_page)
+        for program in Program.objects.filter(landing_url=before):
+            changes.append(_set(program, after) if after else _fall_back(program, model_page.pk))
+    return [change for change in changes if change]
+
+
+def _by_pk(urls: dict[int, str]) -> list[ReferralLandingPageMixin]:
+    from wagtail.models import Page
+
+    return [page.specific for page in Page.objects.filter(pk__in=urls)]
 
 
 def _fall_back(program: Program, exclude_pk: int | None) -> LandingChange | None:

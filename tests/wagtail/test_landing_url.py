@@ -83,6 +83,27 @@ class LandingUrlTests(WagtailPageTestCase):
         section.delete()
         self.assertEqual(self.landing_url(), "")
 
+    def test_moving_the_page_or_its_section_moves_the_link(self) -> None:
+        page = create_landing_page(self.home, self.program)
+        section = self.home.add_child(instance=Page(title="Offres", slug="offres"))
+
+        page.move(section, pos="last-child")
+        self.assertEqual(self.landing_url(), f"{SITE_ROOT_URL}/offres/parrainage/")
+
+        campaigns = self.home.add_child(instance=Page(title="Campagnes", slug="campagnes"))
+        Page.objects.get(pk=section.pk).move(campaigns, pos="last-child")
+        self.assertEqual(self.landing_url(), f"{SITE_ROOT_URL}/campagnes/offres/parrainage/")
+
+    def test_moving_the_page_out_of_every_site_clears_the_link(self) -> None:
+        page = create_landing_page(self.home, self.program)
+        orphan_root = Page.get_first_root_node().add_child(
+            instance=Page(title="Archives", slug="archives")
+        )
+
+        page.move(orphan_root, pos="last-child")
+
+        self.assertEqual(self.landing_url(), "")
+
     def test_a_url_set_by_hand_elsewhere_survives_unpublishing(self) -> None:
         page = create_landing_page(self.home, self.program)
         self.program.landing_url = "https://www.other-shop.example/parrainage"
