@@ -1,11 +1,12 @@
 """Keep ``Program.landing_url`` pointing at the program's live landing page.
 
 Publishing a landing page makes its full URL the program's landing URL, so the share links
-the core builds (``<landing_url>?parrain=<code>``) send friends to it. When the page stops
-being live (unpublished, deleted, moved to another program), the program falls back to
-another live landing page of the same program, else to an empty landing URL: the core
-then sends share links to the site's home page (``PARRAIN_BASE_URL``), never to a
-missing page.
+the core builds (``<landing_url>?parrain=<code>``) send friends to it, and adds the page's
+origin to the program's allowed widget origins so the widget on it may call the API. When
+the page stops being live (unpublished, deleted, moved out of every site, switched to
+another program), the program falls back to another live landing page of the same program,
+else to an empty landing URL: the core then sends share links to the site's home page
+(``PARRAIN_BASE_URL``), never to a missing page. A moved page takes the link along.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 
@@ -71,7 +73,22 @@ def page_published(page: ReferralLandingPageMixin) -> list[LandingChange]:
             changes.append(_fall_back(other, exclude_pk=page.pk))
         if page.program is not None:
             changes.append(_set(page.program, url))
+            allow_origin(page.program, url)
     return [change for change in changes if change]
+
+
+def allow_origin(program: Program, url: str) -> bool:
+    """Let the widget on the landing page call the public API: add the page's origin to the
+    program's allowed origins when missing. True when it was added."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    program.refresh_from_db(fields=["allowed_origins"])
+    if origin in (program.allowed_origins or []):
+        return False
+    program.allowed_origins = [*(program.allowed_origins or []), origin]
+    Program.objects.filter(pk=program.pk).update(allowed_origins=program.allowed_origins)
+    logger.info("program %s: widget origin %s allowed", program.slug, origin)
+    return True
 
 
 @transaction.atomic

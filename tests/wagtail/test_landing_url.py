@@ -34,6 +34,18 @@ class LandingUrlTests(WagtailPageTestCase):
 
         self.assertEqual(self.landing_url(), f"{SITE_ROOT_URL}/parrainage/")
 
+    def test_publishing_allows_the_page_origin_for_the_widget_once(self) -> None:
+        self.program.allowed_origins = ["https://www.other-shop.example"]
+        self.program.save()
+
+        page = create_landing_page(self.home, self.program)
+        page.save_revision().publish()
+
+        self.program.refresh_from_db()
+        self.assertEqual(
+            self.program.allowed_origins, ["https://www.other-shop.example", SITE_ROOT_URL]
+        )
+
     def test_draft_changes_do_not_move_the_link(self) -> None:
         page = create_landing_page(self.home, self.program)
         other = make_program("velo", "Atelier Vélo")
