@@ -104,6 +104,43 @@ class AdminTests(WagtailTestUtils, TestCase):
         )
         self.assertContains(edit, self.program.public_key)  # shown read-only
 
+    def test_program_edit_saves_settings_and_keeps_the_public_key(self) -> None:
+        self.client.force_login(self.superuser)
+        url = reverse("wagtailsnippets_parrain_program:edit", args=[self.program.pk])
+        key = self.program.public_key
+        data = {
+            field: getattr(self.program, field)
+            for field in (
+                "name",
+                "slug",
+                "currency",
+                "default_language",
+                "attribution_window_days",
+                "validation_delay_days",
+                "fraud_self_referral",
+                "fraud_existing_customer",
+                "fraud_already_referred",
+                "fraud_disposable_email",
+                "daily_invitation_cap",
+                "monthly_reward_cap",
+            )
+        }
+        data.update(
+            is_active="on",
+            languages='["fr", "en"]',
+            allowed_origins='["https://shop.example"]',
+            landing_url="",
+            public_key="pk_forged",
+            validation_delay_days=21,
+        )
+
+        response = self.client.post(url, data)
+
+        self.assertEqual(response.status_code, 302, getattr(response, "context", None))
+        self.program.refresh_from_db()
+        self.assertEqual(self.program.validation_delay_days, 21)
+        self.assertEqual(self.program.public_key, key)
+
     def test_dashboard_shows_the_core_figures_and_charts(self) -> None:
         referral_activity(self.program)
         self.client.force_login(self.superuser)
