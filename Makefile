@@ -11,7 +11,7 @@ DJANGO_ADMIN := $(CURDIR)/$(VENV)/bin/django-admin
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) sandbox/manage.py
 ADDRESS := 127.0.0.1:8000
-CATALOGUES := core sandbox plugins/generic_webhook
+CATALOGUES := core sandbox plugins/generic_webhook plugins/wagtail
 
 .PHONY: help install translations demo test lint bench openapi messages clean widget
 
@@ -50,10 +50,13 @@ translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msg
 demo: $(INSTALLED) $(WIDGET) translations ## Set up the demo database with sample data and serve it on http://127.0.0.1:8000/
 	$(MANAGE) migrate --no-input --verbosity 0
 	$(MANAGE) parrain_demo
+	$(MANAGE) parrain_wagtail_demo  # Wagtail landing page at /parrainage/ (issue 5)
 	@echo
 	@echo "  Home page        http://$(ADDRESS)/"
 	@echo "  Administration   http://$(ADDRESS)/admin/   (login: admin / admin, demo only)"
 	@echo "  API docs         http://$(ADDRESS)/api/v1/docs"
+	@echo "  Wagtail admin    http://$(ADDRESS)/cms/     (same login)"
+	@echo "  Landing page     http://$(ADDRESS)/parrainage/"
 	@echo "  OpenAPI schema   http://$(ADDRESS)/api/v1/openapi.json"
 	@echo
 	$(MANAGE) runserver $(ADDRESS)

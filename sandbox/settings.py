@@ -114,3 +114,24 @@ CELERY_BEAT_SCHEDULE["parrain-webhooks-purge-logs"] = {
     "schedule": crontab(hour=4, minute=0),
 }
 # -- end webhooks plugin --
+
+# --- Wagtail: referral landing pages and the Wagtail admin at /cms/ (issue 5) ---
+INSTALLED_APPS += [
+    "parrain.plugins.wagtail",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+]
+WAGTAIL_SITE_NAME = "Parrain demo"
+WAGTAILADMIN_BASE_URL = PARRAIN_BASE_URL
+MEDIA_ROOT = BASE_DIR.parent / ".media"
+MEDIA_URL = "media/"
+# --- end Wagtail ---

@@ -13,3 +13,16 @@ urlpatterns = [
     path("", include("parrain.core.urls")),
     path("webhooks/", include("parrain.plugins.generic_webhook.urls")),  # webhooks plugin (issue 6)
 ]
+
+# --- Wagtail (issue 5): admin at /cms/, page serving LAST (it matches every path) ---
+from django.conf import settings  # noqa: E402
+from django.conf.urls.static import static  # noqa: E402
+from wagtail import urls as wagtail_urls  # noqa: E402
+from wagtail.admin import urls as wagtailadmin_urls  # noqa: E402
+
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+urlpatterns += [
+    path("cms/", include(wagtailadmin_urls)),
+    path("", include(wagtail_urls)),
+]
+# --- end Wagtail ---

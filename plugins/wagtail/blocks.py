@@ -1,0 +1,204 @@
+"""StreamField blocks of the referral landing page.
+
+:class:`ReferralWidgetBlock` and :class:`OfferBlock` work in any StreamField of the site;
+on a referral landing page they default to the page's program. Both read the program at
+render time, so the page always shows the offer in force (a new reward rule or a boost
+shows without editing the page) and the widget always carries the current public key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+from parrain.core.embed import render_widget
+from parrain.core.identity import sign_identity
+from parrain.core.models import Program
+from parrain.core.services import offers
+
+COLOUR_PATTERN = r"^#(?:[0-9a-fA-F]{3}){1,2}$"
+PROGRAM_HELP = _("Leave empty on a referral landing page to use the page's program.")
+
+
+def _program(value: blocks.StructValue, context: dict[str, Any] | None) -> Program | None:
+    """The block's own program, else the program of the page being rendered."""
+    program = value.get("program")
+    if program is None and context:
+        program = getattr(context.get("page"), "program", None)
+    if program is None or not program.is_active:
+        return None
+    return program
+
+
+def page_language(context: dict[str, Any] | None) -> str:
+    """The language of the page being rendered (its Wagtail locale), else the active one."""
+    locale = getattr((context or {}).get("page"), "locale", None)
+    code = getattr(locale, "language_code", "") or translation.get_language() or "en"
+    return code
+
+
+def offer_text(terms: offers.RewardTerms | None, language: str) -> str:
+    """The offer label in ``language``, trying ``fr-ca`` then ``fr``."""
+    if terms is None:
+        return ""
+    primary = language.split("-")[0]
+    if terms.labels.get(language):
+        return terms.labels[language]
+    return offers.describe(terms, primary)
+
+
+class HeroBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label=_("image"), required=False)
+    title = blocks.CharBlock(label=_("title"), max_length=160)
+    text = blocks.TextBlock(label=_("text"), required=False)
+
+    class Meta:
+        icon = "image"
+        label = _("Hero")
+        template = "parrain_wagtail/blocks/hero.html"
+
+
+class OfferBlock(blocks.StructBlock):
+    """The program's current offer, worded in the page's language. Nothing is stored."""
+
+    SIDES = (
+        ("referee", _("Welcome offer for the friend")),
+        ("referrer", _("Reward for the referrer")),
+        ("both", _("Both")),
+    )
+
+    heading = blocks.CharBlock(label=_("heading"), required=False, max_length=120)
+    side = blocks.ChoiceBlock(choices=SIDES, default="both", label=_("which offer"))
+    program = SnippetChooserBlock(
+        "parrain.Program", label=_("program"), required=False, help_text=PROGRAM_HELP
+    )
+
+    class Meta:
+        icon = "tag"
+        label = _("Offer")
+        template = "parrain_wagtail/blocks/offer.html"
+
+    def get_context(self, value: Any, parent_context: dict | None = None) -> dict:
+        context = super().get_context(value, parent_context=parent_context)
+        program = _program(value, parent_context)
+        language = page_language(parent_context)
+        side = value.get("side") or "both"
+        welcome = referrer = ""
+        if program is not None:
+            if side in ("referee", "both"):
+                welcome = offer_text(offers.welcome_terms_at(program), language)
+            if side in ("referrer", "both"):
+                referrer = offer_text(offers.referrer_terms_at(program), language)
+        with translation.override(language):
+            context.update(
+                welcome_offer=welcome,
+                referrer_offer=referrer,
+                welcome_caption=str(_("Your friend gets")),
+                referrer_caption=str(_("You get")),
+            )
+        return context
+
+
+class ReferralWidgetBlock(blocks.StructBlock):
+    """The referrer or referee widget, written through :func:`parrain.core.embed.render_widget`."""
+
+    KINDS = (
+        ("referrer", _("Referrer widget (invite friends)")),
+        ("referee", _("Referee widget (claim the welcome offer)")),
+    )
+
+    kind = blocks.ChoiceBlock(choices=KINDS, default="referee", label=_("widget"))
+    program = SnippetChooserBlock(
+        "parrain.Program", label=_("program"), required=False, help_text=PROGRAM_HELP
+    )
+    title = blocks.CharBlock(label=_("title"), required=False, max_length=120)
+    colour = blocks.RegexBlock(
+        regex=COLOUR_PATTERN,
+        label=_("colour"),
+        required=False,
+        help_text=_("A brand colour such as #0b7a75; empty uses the program's."),
+        error_messages={"invalid": _("Enter a colour as #rgb or #rrggbb.")},
+    )
+
+    class Meta:
+        icon = "group"
+        label = _("Referral widget")
+        template = "parrain_wagtail/blocks/widget.html"
+
+    def get_context(self, value: Any, parent_context: dict | None = None) -> dict:
+        context = super().get_context(value, parent_context=parent_context)
+        program = _program(value, parent_context)
+        request = (parent_context or {}).get("request")
+        context["widget"] = (
+            render_widget(
+                program,
+                value.get("kind") or "referee",
+                request=request,
+                identity=self._identity(program, value, request),
+                title=value.get("title") or "",
+                colour=value.get("colour") or "",
+            )
+            if program is not None
+            else ""
+        )
+        return context
+
+    @staticmethod
+    def _identity(program: Program, value: Any, request: Any) -> str:
+        """A signed token for a logged-in visitor on the referrer widget, never in preview.
+
+        The editor previewing the page sees what an anonymous visitor sees.
+        """
+        user = getattr(request, "user", None)
+        if (
+            value.get("kind") != "referrer"
+            or getattr(request, "is_preview", False)
+            or not getattr(user, "is_authenticated", False)
+            or not getattr(user, "email", "")
+        ):
+            return ""
+        return sign_identity(program, user.email, first_name=user.first_name or "")
+
+
+class RulesBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(
+        label=_("heading"),
+        required=False,
+        max_length=120,
+        help_text=_('Empty shows "Program rules".'),
+    )
+    body = blocks.RichTextBlock(label=_("rules"))
+
+    class Meta:
+        icon = "list-ol"
+        label = _("Program rules")
+        template = "parrain_wagtail/blocks/rules.html"
+
+    def get_context(self, value: Any, parent_context: dict | None = None) -> dict:
+        context = super().get_context(value, parent_context=parent_context)
+        with translation.override(page_language(parent_context)):
+            context["heading"] = value.get("heading") or str(_("Program rules"))
+        return context
+
+
+class LegalNoticeBlock(blocks.StructBlock):
+    body = blocks.RichTextBlock(label=_("legal notice"), features=["bold", "italic", "link"])
+
+    class Meta:
+        icon = "info-circle"
+        label = _("Legal notice")
+        template = "parrain_wagtail/blocks/legal.html"
+
+
+class LandingPageBlocks(blocks.StreamBlock):
+    hero = HeroBlock()
+    rich_text = blocks.RichTextBlock(label=_("Text"), icon="pilcrow")
+    offer = OfferBlock()
+    widget = ReferralWidgetBlock()
+    rules = RulesBlock()
+    legal_notice = LegalNoticeBlock()

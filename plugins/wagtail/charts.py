@@ -1,0 +1,79 @@
+"""Small inline SVG charts for the admin dashboard: no JavaScript, no external file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+WIDTH, HEIGHT, PAD_X, PAD_Y = 720, 200, 48, 24
+#: Wagtail admin palette: teal, then a contrasting orange.
+COLOURS = ("#007d7e", "#e9622e")
+
+Number = int | float | Decimal
+
+
+def _points(values: Sequence[Number], top: float) -> str:
+    inner_w, inner_h = WIDTH - 2 * PAD_X, HEIGHT - 2 * PAD_Y
+    step = inner_w / max(len(values) - 1, 1)
+    return " ".join(
+        f"{PAD_X + i * step:.1f},{PAD_Y + inner_h - (float(v) / top) * inner_h:.1f}"
+        for i, v in enumerate(values)
+    )
+
+
+def line_chart(
+    title: str, days: Sequence[date], lines: Sequence[tuple[str, Sequence[Number]]]
+) -> SafeString:
+    """One polyline per ``(label, values)``; the y axis runs from 0 to the largest value."""
+    top = max([float(v) for _, values in lines for v in values] + [1.0])
+    polylines = format_html_join(
+        "",
+        '<polyline fill="none" stroke="{}" stroke-width="2" points="{}"><title>{}</title>'
+        "</polyline>",
+        (
+            (COLOURS[i % len(COLOURS)], _points(values, top), label)
+            for i, (label, values) in enumerate(lines)
+        ),
+    )
+    legend = format_html_join(
+        "",
+        '<tspan fill="{}" dx="12">■</tspan><tspan dx="4">{}</tspan>',
+        ((COLOURS[i % len(COLOURS)], label) for i, (label, _) in enumerate(lines)),
+    )
+    first = date_format(days[0], "SHORT_DATE_FORMAT") if days else ""
+    last = date_format(days[-1], "SHORT_DATE_FORMAT") if days else ""
+    bottom = HEIGHT - PAD_Y
+    return format_html(
+        '<svg class="parrain-chart" role="img" viewBox="0 0 {w} {h}" width="100%" '
+        'aria-label="{title}" xmlns="http://www.w3.org/2000/svg" font-size="12" '
+        'fill="currentColor"><title>{title}</title>'
+        '<line x1="{px}" y1="{py}" x2="{px}" y2="{bottom}" stroke="currentColor" '
+        'stroke-opacity=".3"/>'
+        '<line x1="{px}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="currentColor" '
+        'stroke-opacity=".3"/>'
+        '<text x="{lx}" y="{ty}" text-anchor="end">{top}</text>'
+        '<text x="{lx}" y="{bottom}" text-anchor="end">0</text>'
+        '<text x="{px}" y="{dy}">{first}</text>'
+        '<text x="{right}" y="{dy}" text-anchor="end">{last}</text>'
+        '<text x="{px}" y="14">{legend}</text>{polylines}</svg>',
+        w=WIDTH,
+        h=HEIGHT,
+        title=title,
+        px=PAD_X,
+        py=PAD_Y,
+        bottom=bottom,
+        right=WIDTH - PAD_X,
+        lx=PAD_X - 6,
+        ty=PAD_Y + 4,
+        top=f"{top:g}",
+        dy=HEIGHT - 6,
+        first=first,
+        last=last,
+        legend=legend,
+        polylines=polylines,
+    )

@@ -1,0 +1,57 @@
+"""Publish the demo referral landing page at /parrainage/, linked to a demo program.
+
+Run after ``parrain_demo``: ``python manage.py parrain_wagtail_demo [--program SLUG]``.
+Publishing the page sets the program's landing URL, so the demo share links lead to it.
+Running it again republishes the same page with the current blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from wagtail.models import Site
+
+from parrain.core.conf import parrain_settings
+from parrain.core.models import Program
+
+from ...factories import create_landing_page, landing_body
+from ...models import ReferralLandingPage
+
+DEFAULT_PROGRAM = "maison-lumiere"
+SLUG = "parrainage"
+
+
+class Command(BaseCommand):
+    help = "Publish the demo referral landing page (/parrainage/) linked to a demo program."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--program", default=DEFAULT_PROGRAM, help="program slug")
+
+    @transaction.atomic
+    def handle(self, *args: Any, program: str, **options: Any) -> None:
+        found = Program.objects.filter(slug=program).first()
+        if found is None:
+            raise CommandError(f"No program {program!r}: run `manage.py parrain_demo` first.")
+        site = self._site()
+        page = ReferralLandingPage.objects.filter(slug=SLUG).first()
+        if page is None:
+            page = create_landing_page(site.root_page, found, slug=SLUG)
+        else:
+            page.program, page.body = found, landing_body(found)
+            page.save_revision().publish()
+        found.refresh_from_db()
+        self.stdout.write(f"Landing page of {found.name}: {found.landing_url}")
+
+    def _site(self) -> Site:
+        """The default site, served where the demo runs (PARRAIN_BASE_URL)."""
+        from urllib.parse import urlsplit
+
+        base = urlsplit(parrain_settings.BASE_URL)
+        site = Site.objects.get(is_default_site=True)
+        site.hostname = base.hostname or "localhost"
+        site.port = base.port or (443 if base.scheme == "https" else 80)
+        site.site_name = "Parrain demo"
+        site.save()
+        return site

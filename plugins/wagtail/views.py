@@ -1,0 +1,204 @@
+"""Wagtail admin report views: the referral dashboard and the referrals list.
+
+Both are Wagtail ``ReportView``s: native look, CSV/XLSX export, and a permission check
+through the permission policy registry (``view`` on referrals).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views.reports import ReportView
+from wagtail.admin.widgets import AdminDateInput
+
+from parrain.core.models import Program, Referral
+from parrain.core.models.choices import ReferralStatus
+from parrain.core.services import stats
+
+from .charts import line_chart
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+CENT = Decimal("0.01")
+
+
+class DashboardForm(forms.Form):
+    program = forms.ModelChoiceField(
+        Program.objects.all(), label=_("Program"), required=False, empty_label=None
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
+    end = forms.DateField(label=_("To"), required=False, widget=AdminDateInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        if start > end:
+            raise forms.ValidationError(_("The start date must not be after the end date."))
+        if (end - start).days >= MAX_DAYS:
+            raise forms.ValidationError(
+                _("Choose a range of at most %(days)s days.") % {"days": MAX_DAYS}
+            )
+        data.update(start=start, end=end)
+        return data
+
+
+class DashboardView(ReportView):
+    """The figures of one program over a date range, daily charts, and the daily table."""
+
+    page_title = _("Referral dashboard")
+    header_icon = "pick"
+    template_name = "parrain_wagtail/admin/dashboard.html"
+    results_template_name = "parrain_wagtail/admin/dashboard_results.html"
+    index_url_name = "parrain_wagtail:dashboard"
+    index_results_url_name = "parrain_wagtail:dashboard_results"
+    model = Referral
+    permission_required = "view"
+    paginate_by = None
+    columns = [
+        DateColumn("day", label=_("Day")),
+        Column("invitations", label=_("Invitations")),
+        Column("invited_referees", label=_("Invited referees")),
+        Column("converted_referees", label=_("Converted referees")),
+        Column("revenue", label=_("Revenue")),
+        Column("referred_revenue", label=_("Referred revenue")),
+    ]
+    list_export = [
+        "day",
+        "invitations",
+        "invited_referees",
+        "converted_referees",
+        "revenue",
+        "referred_revenue",
+    ]
+    export_headings = {column.name: column.label for column in columns}
+
+    @cached_property
+    def form(self) -> DashboardForm:
+        data = self.request.GET.copy()
+        if not data.get("program") and (first := Program.objects.order_by("name").first()):
+            data["program"] = str(first.pk)
+        return DashboardForm(data)
+
+    @cached_property
+    def selection(self) -> tuple[Program, date, date] | None:
+        if not self.form.is_valid() or self.form.cleaned_data["program"] is None:
+            return None
+        data = self.form.cleaned_data
+        return data["program"], data["start"], data["end"]
+
+    def get_base_queryset(self) -> list[stats.SeriesPoint]:
+        return stats.series(*self.selection) if self.selection else []
+
+    def order_queryset(self, queryset: list) -> list:
+        return queryset
+
+    def filter_queryset(self, queryset: list) -> list:
+        return queryset
+
+    def to_row_dict(self, item: stats.SeriesPoint) -> dict[str, Any]:
+        row = super().to_row_dict(item)
+        return {
+            field: value.quantize(CENT) if isinstance(value, Decimal) else value
+            for field, value in row.items()
+        }
+
+    def get_heading(self, queryset: Any, field: str) -> str:
+        return str(self.export_headings[field])
+
+    def get_filename(self) -> str:
+        if not self.selection:
+            return "referral-dashboard"
+        program, start, end = self.selection
+        return f"referral-dashboard-{program.slug}-{start:%Y%m%d}-{end:%Y%m%d}"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["dashboard_form"] = self.form
+        if self.selection:
+            program, start, end = self.selection
+            points = context["object_list"]
+            days = [point.day for point in points]
+            context.update(
+                program=program,
+                figures=stats.dashboard(program, start, end),
+                top_referrers=stats.top_referrers(program, start, end),
+                channels=stats.revenue_by_channel(program, start, end),
+                activity_chart=line_chart(
+                    str(_("Invitations and conversions per day")),
+                    days,
+                    [
+                        (str(_("Invited referees")), [p.invited_referees for p in points]),
+                        (str(_("Converted referees")), [p.converted_referees for p in points]),
+                    ],
+                ),
+                revenue_chart=line_chart(
+                    str(_("Revenue per day")),
+                    days,
+                    [
+                        (str(_("Revenue")), [p.revenue for p in points]),
+                        (str(_("Referred revenue")), [p.referred_revenue for p in points]),
+                    ],
+                ),
+            )
+        return context
+
+
+class ReferralFilterSet(WagtailFilterSet):
+    program = django_filters.ModelChoiceFilter(queryset=Program.objects.all(), label=_("Program"))
+    status = django_filters.ChoiceFilter(choices=ReferralStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = Referral
+        fields = ["program", "status"]
+
+
+class ReferralReportView(ReportView):
+    """Every referral, newest first, filtered by program and status."""
+
+    page_title = _("Referrals")
+    header_icon = "group"
+    index_url_name = "parrain_wagtail:referrals"
+    index_results_url_name = "parrain_wagtail:referrals_results"
+    model = Referral
+    permission_required = "view"
+    filterset_class = ReferralFilterSet
+    default_ordering = "-invited_at"
+    columns = [
+        Column("referee", label=_("Referee"), accessor="referee.email"),
+        Column("referrer", label=_("Referrer"), accessor="referrer.email"),
+        Column("program", label=_("Program")),
+        Column("status", label=_("Status"), accessor="get_status_display"),
+        DateColumn("invited_at", label=_("Invited"), sort_key="invited_at"),
+        DateColumn("converted_at", label=_("Converted"), sort_key="converted_at"),
+    ]
+    list_export = [
+        "referee.email",
+        "referrer.email",
+        "program.name",
+        "status",
+        "invited_at",
+        "registered_at",
+        "converted_at",
+        "validated_at",
+        "rewarded_at",
+        "cancelled_at",
+        "cancel_reason",
+    ]
+    export_headings = {
+        "referee.email": _("Referee"),
+        "referrer.email": _("Referrer"),
+        "program.name": _("Program"),
+    }
+
+    def get_base_queryset(self) -> Any:
+        return Referral.objects.select_related("referee", "referrer", "program")

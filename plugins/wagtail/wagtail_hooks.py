@@ -1,0 +1,213 @@
+"""Wagtail admin: the "Referral" menu (programs, reward rules, dashboard, referrals) and the
+warnings shown when a landing page stops being live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.permissions import policy_registry
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from parrain.core.models import Program, Referral, RewardRule
+
+from . import landing
+from .models import ReferralLandingPageMixin
+from .views import DashboardView, ReferralReportView
+
+MENU_HOOK = "register_parrain_menu_item"
+
+
+class ProgramViewSet(SnippetViewSet):
+    model = Program
+    icon = "pick"
+    menu_label = _("Programs")
+    list_display = ["name", "slug", "currency", "is_active", "landing_url"]
+    list_filter = ["is_active", "currency"]
+    search_fields = ["name", "slug"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("name"), FieldPanel("slug"), FieldPanel("is_active")], _("Program")
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("currency"), FieldPanel("default_language")]),
+                FieldPanel("languages"),
+            ],
+            _("Currency and languages"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel(
+                    "landing_url",
+                    help_text=_(
+                        "Set automatically when a referral landing page of this program is "
+                        "published."
+                    ),
+                ),
+                FieldPanel("allowed_origins"),
+                FieldPanel("public_key", read_only=True),
+            ],
+            _("Landing page and widget"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("attribution_window_days"), FieldPanel("validation_delay_days")],
+            _("Delays"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("fraud_self_referral"),
+                FieldPanel("fraud_existing_customer"),
+                FieldPanel("fraud_already_referred"),
+                FieldPanel("fraud_disposable_email"),
+                FieldPanel("daily_invitation_cap"),
+                FieldPanel("monthly_reward_cap"),
+            ],
+            _("Fraud"),
+        ),
+    ]
+
+
+class RewardRuleViewSet(SnippetViewSet):
+    model = RewardRule
+    icon = "tag"
+    menu_label = _("Reward rules")
+    list_display = ["__str__", "program", "side", "kind", "value", "is_active"]
+    list_filter = ["program", "side", "is_active"]
+    panels = [
+        FieldPanel("program"),
+        FieldRowPanel([FieldPanel("side"), FieldPanel("kind")]),
+        FieldRowPanel([FieldPanel("value"), FieldPanel("minimum_order_amount")]),
+        FieldPanel("product_ref"),
+        FieldPanel("validity_days"),
+        FieldPanel("labels"),
+        FieldPanel("is_active"),
+    ]
+
+
+class ReferralMenu(SnippetViewSetGroup):
+    menu_label = _("Referral")
+    menu_icon = "group"
+    menu_order = 250
+    items = (ProgramViewSet, RewardRuleViewSet)
+    submenu_hook = MENU_HOOK
+
+
+register_snippet(ReferralMenu)
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls() -> list:
+    urls = [
+        path("", DashboardView.as_view(), name="dashboard"),
+        path("results/", DashboardView.as_view(results_only=True), name="dashboard_results"),
+        path("referrals/", ReferralReportView.as_view(), name="referrals"),
+        path(
+            "referrals/results/",
+            ReferralReportView.as_view(results_only=True),
+            name="referrals_results",
+        ),
+    ]
+    return [path("parrain/", include((urls, "parrain_wagtail"), namespace="parrain_wagtail"))]
+
+
+class ReferralsMenuItem(MenuItem):
+    """Shown to users allowed to view referrals (the same check as the views)."""
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return policy_registry.get_by_type(Referral).user_has_permission(request.user, "view")
+
+
+@hooks.register(MENU_HOOK)
+def register_dashboard_menu_item() -> MenuItem:
+    return ReferralsMenuItem(
+        _("Dashboard"), reverse("parrain_wagtail:dashboard"), icon_name="pick", order=10
+    )
+
+
+@hooks.register(MENU_HOOK)
+def register_referrals_menu_item() -> MenuItem:
+    return ReferralsMenuItem(
+        _("Referrals"), reverse("parrain_wagtail:referrals"), icon_name="list-ul", order=20
+    )
+
+
+# Landing pages that stop being live
+
+
+def _warn_landing_change(request: HttpRequest, page: Any) -> None:
+    program = page.program
+    if program is None:
+        return
+    program.refresh_from_db(fields=["landing_url"])
+    if program.landing_url:
+        text = _(
+            "“%(page)s” was the landing page of the program “%(program)s”. Its share links "
+            "now lead to %(url)s."
+        )
+    else:
+        text = _(
+            "“%(page)s” was the landing page of the program “%(program)s”. Its share links "
+            "now lead to the home page of the site until another landing page is published."
+        )
+    messages.warning(
+        request,
+        text % {"page": page.title, "program": program.name, "url": program.landing_url},
+    )
+
+
+@hooks.register("after_publish_page")
+def confirm_landing_link(request: HttpRequest, page: Any) -> None:
+    if not isinstance(page, ReferralLandingPageMixin) or page.program is None:
+        return
+    url = landing.page_url(page)
+    if not url:
+        messages.warning(
+            request,
+            _(
+                "No site serves this page, so it could not become the landing page of the "
+                "program “%(program)s”."
+            )
+            % {"program": page.program.name},
+        )
+        return
+    messages.info(
+        request,
+        _("Share links of the program “%(program)s” now lead to %(url)s.")
+        % {"program": page.program.name, "url": url},
+    )
+
+
+@hooks.register("before_delete_page")
+def warn_before_delete(request: HttpRequest, page: Any) -> None:
+    if request.method == "GET" and isinstance(page, ReferralLandingPageMixin) and page.live:
+        if page.program is not None and page.program.landing_url == landing.page_url(page):
+            messages.warning(
+                request,
+                _(
+                    "This page is the landing page of the program “%(program)s”: once it is "
+                    "deleted, share links will no longer lead here."
+                )
+                % {"program": page.program.name},
+            )
+
+
+@hooks.register("after_delete_page")
+def warn_after_delete(request: HttpRequest, page: Any) -> None:
+    if isinstance(page, ReferralLandingPageMixin) and page.live:
+        _warn_landing_change(request, page)
+
+
+@hooks.register("after_unpublish_page")
+def warn_after_unpublish(request: HttpRequest, page: Any) -> None:
+    if isinstance(page, ReferralLandingPageMixin):
+        _warn_landing_change(request, page)

@@ -1,0 +1,44 @@
+"""Shared set-up for the Wagtail plugin tests: a site served at https://shop.example/."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wagtail.models import Page, Site
+
+from parrain.core.models import Program, RewardRule
+from parrain.core.models.choices import RewardKind, Side
+
+SITE_ROOT_URL = "https://shop.example"
+
+
+def site_home() -> Page:
+    """Wagtail's default site, moved to https://shop.example; its root page is the home."""
+    site = Site.objects.get(is_default_site=True)
+    site.hostname, site.port = "shop.example", 443
+    site.save()
+    return site.root_page.specific
+
+
+def make_program(slug: str = "maison", name: str = "Maison Lumière") -> Program:
+    program = Program.objects.create(
+        name=name,
+        slug=slug,
+        landing_url="",
+        allowed_origins=[SITE_ROOT_URL],
+    )
+    RewardRule.objects.create(
+        program=program,
+        side=Side.REFERRER,
+        kind=RewardKind.FIXED_AMOUNT,
+        value=Decimal("10"),
+        labels={"fr": "10 € offerts", "en": "€10 off"},
+    )
+    RewardRule.objects.create(
+        program=program,
+        side=Side.REFEREE,
+        kind=RewardKind.PERCENTAGE,
+        value=Decimal("15"),
+        labels={"fr": "-15 % sur votre première commande", "en": "15% off your first order"},
+    )
+    return program

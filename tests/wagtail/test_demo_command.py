@@ -1,0 +1,33 @@
+"""``manage.py parrain_wagtail_demo``: the demo landing page, published and linked."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from parrain.plugins.wagtail.models import ReferralLandingPage
+
+from .helpers import make_program
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_publishes_one_landing_page_linked_to_the_program(client, settings) -> None:
+    settings.PARRAIN_BASE_URL = "http://127.0.0.1:8000"
+    program = make_program(slug="maison-lumiere")
+
+    call_command("parrain_wagtail_demo")
+    call_command("parrain_wagtail_demo")  # again: republished, not duplicated
+
+    page = ReferralLandingPage.objects.get()
+    assert page.live and page.program == program
+    program.refresh_from_db()
+    assert program.landing_url == "http://127.0.0.1:8000/parrainage/"
+    html = client.get("/parrainage/", HTTP_HOST="127.0.0.1:8000").content.decode()
+    assert 'data-parrain-widget="referee"' in html
+
+
+def test_demo_without_the_program_says_what_to_run_first() -> None:
+    with pytest.raises(CommandError, match="parrain_demo"):
+        call_command("parrain_wagtail_demo", program="nope")
+    assert not ReferralLandingPage.objects.exists()
