@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wagtail.models import Page, Site
+from django.conf import settings
+from wagtail.models import Locale, Page, Site
 
 from parrain.core.models import Program, RewardRule
 from parrain.core.models.choices import RewardKind, Side
 
 SITE_ROOT_URL = "https://shop.example"
+
+
+def default_site() -> Site:
+    """Wagtail's default site; rebuilt when a transactional test flushed the migration's."""
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is not None:
+        return site
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root"))
+    home = root.add_child(instance=Page(title="Home", slug="home"))
+    return Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
 
 
 def site_home() -> Page:

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-from wagtail.models import Site
 
 import parrain.core
 from parrain.core.models import Referral
@@ -23,7 +22,7 @@ from parrain.core.services.enrolment import enrol_referrer
 from parrain.plugins.wagtail.factories import create_landing_page
 from tests.services import IN_CI
 
-from .helpers import make_program
+from .helpers import default_site, make_program
 
 WIDGET_JS = Path(parrain.core.__file__).resolve().parent / "static" / "parrain" / "widget.js"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,7 +70,7 @@ def test_friend_arrives_through_share_link_and_claims_the_offer(
     program = make_program()
     program.allowed_origins = [live_server.url]
     program.save()
-    site = Site.objects.get(is_default_site=True)
+    site = default_site()
     site.hostname, site.port = host, int(port)
     site.save()
     create_landing_page(site.root_page, program)

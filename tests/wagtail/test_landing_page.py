@@ -149,8 +149,10 @@ class LandingPageTests(WagtailPageTestCase):
         page = create_landing_page(self.home, self.program)
         self.program.refresh_from_db()
         enrolment = enrol_referrer(self.program, "alice@example.com")
+        self.assertEqual(enrolment.share_url, f"{SITE_ROOT_URL}/r/{enrolment.code}")
         self.assertEqual(
-            enrolment.share_url, f"{SITE_ROOT_URL}/parrainage/?parrain={enrolment.code}"
+            self.client.get(f"/r/{enrolment.code}")["Location"],
+            f"{SITE_ROOT_URL}/parrainage/?parrain={enrolment.code}",
         )
         response = self.client.get(f"{page.url}?parrain={enrolment.code}")
         self.assertContains(response, 'data-parrain-widget="referee"')

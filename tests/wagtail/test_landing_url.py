@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.test import override_settings
 from django.urls import reverse
@@ -70,8 +71,9 @@ class LandingUrlTests(WagtailPageTestCase):
         page.unpublish()
 
         self.assertEqual(self.landing_url(), "")
-        share = enrol_referrer(self.program, "alice@example.com").share_url
-        self.assertTrue(share.startswith(f"{SITE_ROOT_URL}/?parrain="), share)
+        code = enrol_referrer(self.program, "alice@example.com").code
+        response = self.client.get(f"/r/{code}")
+        self.assertEqual(response["Location"], f"{settings.PARRAIN_BASE_URL}/?parrain={code}")
 
     def test_unpublishing_falls_back_to_another_live_landing_page(self) -> None:
         first = create_landing_page(self.home, self.program)
