@@ -65,8 +65,20 @@ def on_voucher_addition(sender: Any, basket: Any, voucher: Any, **kwargs: Any) -
         )
 
 
+RECEIVERS = (
+    (order_placed, on_order_placed, "parrain_oscar_order_placed"),
+    (order_status_changed, on_order_status_changed, "parrain_oscar_status"),
+    (user_registered, on_user_registered, "parrain_oscar_registered"),
+    (voucher_addition, on_voucher_addition, "parrain_oscar_voucher_added"),
+)
+
+
 def connect() -> None:
-    order_placed.connect(on_order_placed, dispatch_uid="parrain_oscar_order_placed")
-    order_status_changed.connect(on_order_status_changed, dispatch_uid="parrain_oscar_status")
-    user_registered.connect(on_user_registered, dispatch_uid="parrain_oscar_registered")
-    voucher_addition.connect(on_voucher_addition, dispatch_uid="parrain_oscar_voucher_added")
+    for signal, receiver, uid in RECEIVERS:
+        signal.connect(receiver, dispatch_uid=uid)
+
+
+def disconnect() -> None:
+    """Unplug the plugin from Oscar's signals (tests and the benchmark compare with/without)."""
+    for signal, _receiver, uid in RECEIVERS:
+        signal.disconnect(dispatch_uid=uid)
