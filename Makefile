@@ -11,7 +11,7 @@ DJANGO_ADMIN := $(CURDIR)/$(VENV)/bin/django-admin
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) sandbox/manage.py
 ADDRESS := 127.0.0.1:8000
-CATALOGUES := core sandbox
+CATALOGUES := core sandbox plugins/oscar
 
 .PHONY: help install translations demo test lint bench openapi messages clean
 
@@ -36,11 +36,14 @@ translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msg
 demo: $(INSTALLED) translations ## Set up the demo database with sample data and serve it on http://127.0.0.1:8000/
 	$(MANAGE) migrate --no-input --verbosity 0
 	$(MANAGE) parrain_demo
+	$(MANAGE) parrain_oscar_demo  # Oscar shop: catalogue, shipping country, referrer account (issue 4)
 	@echo
 	@echo "  Home page        http://$(ADDRESS)/"
 	@echo "  Administration   http://$(ADDRESS)/admin/   (login: admin / admin, demo only)"
 	@echo "  API docs         http://$(ADDRESS)/api/v1/docs"
 	@echo "  OpenAPI schema   http://$(ADDRESS)/api/v1/openapi.json"
+	@echo "  Oscar shop       http://$(ADDRESS)/shop/   (referrer: alice@example.com / alice-demo-2026)"
+	@echo "  Referral dashboard http://$(ADDRESS)/shop/dashboard/referral/   (admin / admin)"
 	@echo
 	$(MANAGE) runserver $(ADDRESS)
 

@@ -131,6 +131,7 @@ SITE_ID = 1
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR.parent / ".media"
 LOGIN_REDIRECT_URL = reverse_lazy("customer:summary")
+OSCAR_HOMEPAGE = reverse_lazy("shop-home")  # Oscar's catalogue needs a real search backend
 OSCAR_SHOP_NAME = "Maison Lumière"
 OSCAR_DEFAULT_CURRENCY = "EUR"
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL

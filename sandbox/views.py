@@ -33,3 +33,16 @@ def home(request: HttpRequest) -> HttpResponse:
         rules = [rule for rule in program.reward_rules.all() if rule.is_active]
         program.offers = [(rule.get_side_display(), offer_label(rule, language)) for rule in rules]
     return render(request, "sandbox/home.html", {"programs": programs, "links": LINKS})
+
+
+# --- Django Oscar shop (issue 4) ---
+def shop_home(request: HttpRequest) -> HttpResponse:
+    """The demo shop's front page: every product, read from the database.
+
+    Oscar's own catalogue page lists products through a search backend; the demo runs the
+    simple one, which cannot browse, so this page lists them directly.
+    """
+    from oscar.core.loading import get_model
+
+    products = get_model("catalogue", "Product").objects.browsable().order_by("title")
+    return render(request, "sandbox/shop_home.html", {"products": products})
