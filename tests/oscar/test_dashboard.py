@@ -133,3 +133,11 @@ def test_program_settings_save_and_bad_input_keeps_what_is_stored(
     program.refresh_from_db()
     assert program.name == "Boutique renommée"
     assert program.rule("referee").value == Decimal("20")
+
+
+def test_dashboard_speaks_french(program: Program) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(BASE).content.decode()
+    assert "Chiffres du parrainage" in page
+    assert "Filleuls convertis" in page
