@@ -67,3 +67,24 @@ def test_referee_gets_discount_is_attributed_validated_and_referrer_voucher_disc
     assert alice_shop.basket_total() == Decimal("100.00")
     alice_shop.apply_voucher(thanks.code)
     assert alice_shop.basket_total() == Decimal("90.00")
+
+
+def test_guest_checkout_after_the_share_link_is_attributed_to_the_referrer(
+    program: Any, product: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    code = enrol_referrer(program, "alice@example.com").code
+    guest = shopper_for()
+    guest.client.cookies["parrain_ref"] = code  # set by the /r/<code> share link
+    guest.visit("/shop/")
+    guest.add_to_basket(product)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order, _ = guest.checkout(guest_email="invitee@example.net")
+
+    assert order.user is None
+    recorded = Order.objects.get(program=program, external_id=order.number)
+    assert recorded.amount == Decimal("100.00")
+    assert recorded.referral_code == code
+    referral = Referral.objects.get(program=program, referee__email="invitee@example.net")
+    assert referral.status == ReferralStatus.CONVERTED
+    assert referral.referrer.email == "alice@example.com"

@@ -141,3 +141,35 @@ def test_dashboard_speaks_french(program: Program) -> None:
     page = client.get(BASE).content.decode()
     assert "Chiffres du parrainage" in page
     assert "Filleuls convertis" in page
+
+
+def test_review_decisions_need_the_change_permission_and_a_known_action(
+    referred_order: Any, staff: Client
+) -> None:
+    referral = referred_order.referral
+    Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.REGISTERED)
+    referral.refresh_from_db()
+    move(referral, ReferralStatus.REVIEW, action="referral.held", reason="monthly_reward_cap")
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_referral"))
+    client = Client()
+    client.force_login(viewer)
+    url = BASE + f"referrals/{referral.pk}/review/"
+
+    assert client.post(url, {"action": "reject"}).status_code == 403
+    assert staff.post(url, {"action": "delete"}).status_code == 400
+    assert staff.get(url).status_code == 405
+    assert staff.post(BASE + "referrals/999999/review/", {"action": "reject"}).status_code == 404
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.REVIEW
+
+    staff.post(url, {"action": "reject"})
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.CANCELLED
+    assert referral.cancel_reason == "rejected_in_review"
+    referred_order.welcome.refresh_from_db()
+    assert referred_order.welcome.status == "redeemed"  # already used: nothing to take back
+
+
+def test_unknown_program_is_a_404(program: Program, staff: Client) -> None:
+    assert staff.get(BASE, {"program": "nope"}).status_code == 404

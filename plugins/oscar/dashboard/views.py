@@ -11,7 +11,13 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -132,15 +138,15 @@ class ReviewActionView(View):
         referral = get_object_or_404(Referral, pk=pk)
         actor = f"oscar-dashboard:{request.user.pk}"
         action = request.POST.get("action")
+        if action not in ("approve", "reject"):
+            return HttpResponseBadRequest(_("Unknown action: choose approve or reject."))
         with transaction.atomic():
             if action == "approve":
                 review.approve_referral(referral.pk, actor)
                 messages.success(request, _("Referral approved."))
-            elif action == "reject":
+            else:
                 review.reject_referral(referral.pk, actor)
                 messages.success(request, _("Referral rejected."))
-            else:
-                messages.error(request, _("Unknown action."))
         url = reverse("parrain_oscar_dashboard:parrain-review-queue")
         return HttpResponseRedirect(f"{url}?program={referral.program.slug}")
 
