@@ -14,6 +14,7 @@ from parrain.core.models import Referral
 from parrain.plugins.oscar.conf import SESSION_KEY
 
 from .conftest import shopper_for
+from .shop import ADDRESS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -73,3 +74,14 @@ def test_share_link_code_reaches_the_session_from_query_or_cookie(
         client.cookies["parrain_ref"] = cookie
     client.get("/shop/catalogue/", {"parrain": query} if query else {})
     assert client.session.get(SESSION_KEY) == expected
+
+
+def test_demo_checkout_has_a_dummy_payment_step(program: Any, product: Any) -> None:
+    shopper = shopper_for(UserFactory(email="zoe@example.com"))
+    shopper.add_to_basket(product)
+    # address → the only shipping method → payment method → payment details
+    response = shopper.client.post("/shop/checkout/shipping-address/", ADDRESS, follow=True)
+    assert response.redirect_chain[-1][0] == "/shop/checkout/payment-details/"
+    page = response.content.decode()
+    assert "nothing is charged" in page
+    assert 'href="/shop/checkout/preview/"' in page
