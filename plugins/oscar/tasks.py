@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
+from django.db import OperationalError
 
 logger = get_task_logger(__name__)
+# A database hiccup is retried; every task is idempotent (order number, refund id, email).
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
 
 
-@shared_task
+@shared_task(**RETRY)
 def record_oscar_order(order_id: int, referral_code: str = "") -> int | None:
     from .sync import record_order_of
 
@@ -17,7 +20,7 @@ def record_oscar_order(order_id: int, referral_code: str = "") -> int | None:
     return order.pk if order else None
 
 
-@shared_task
+@shared_task(**RETRY)
 def record_oscar_refund(order_id: int, status: str) -> int | None:
     from .sync import record_refund_of
 
@@ -26,7 +29,7 @@ def record_oscar_refund(order_id: int, status: str) -> int | None:
     return refund.pk if refund else None
 
 
-@shared_task
+@shared_task(**RETRY)
 def sync_oscar_customer(user_id: int, referral_code: str = "") -> int | None:
     from .sync import sync_customer
 
