@@ -85,3 +85,17 @@ def test_demo_checkout_has_a_dummy_payment_step(program: Any, product: Any) -> N
     page = response.content.decode()
     assert "nothing is charged" in page
     assert 'href="/shop/checkout/preview/"' in page
+
+
+def test_new_account_becomes_a_contact_without_any_offer(
+    program: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from parrain.core.models import Contact, Reward
+
+    with django_capture_on_commit_callbacks(execute=True):
+        shopper_for().register("nouvelle@example.com")
+
+    contact = Contact.objects.get(program=program, email_normalized="nouvelle@example.com")
+    assert contact.external_id.startswith("oscar-user-")
+    assert not contact.is_customer
+    assert not Reward.objects.filter(recipient=contact).exists()
