@@ -11,7 +11,7 @@ DJANGO_ADMIN := $(CURDIR)/$(VENV)/bin/django-admin
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) sandbox/manage.py
 ADDRESS := 127.0.0.1:8000
-CATALOGUES := core sandbox plugins/generic_webhook plugins/wagtail
+CATALOGUES := core sandbox plugins/generic_webhook plugins/wagtail plugins/oscar
 
 .PHONY: help install translations demo test lint bench openapi messages clean widget
 
@@ -50,6 +50,7 @@ translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msg
 demo: $(INSTALLED) $(WIDGET) translations ## Set up the demo database with sample data and serve it on http://127.0.0.1:8000/
 	$(MANAGE) migrate --no-input --verbosity 0
 	$(MANAGE) parrain_demo
+	$(MANAGE) parrain_oscar_demo  # Oscar shop: catalogue, shipping country, referrer account (issue 4)
 	$(MANAGE) parrain_wagtail_demo  # Wagtail landing page at /parrainage/ (issue 5)
 	@echo
 	@echo "  Home page        http://$(ADDRESS)/"
@@ -58,6 +59,8 @@ demo: $(INSTALLED) $(WIDGET) translations ## Set up the demo database with sampl
 	@echo "  Wagtail admin    http://$(ADDRESS)/cms/     (same login)"
 	@echo "  Landing page     http://$(ADDRESS)/parrainage/"
 	@echo "  OpenAPI schema   http://$(ADDRESS)/api/v1/openapi.json"
+	@echo "  Oscar shop       http://$(ADDRESS)/shop/   (referrer: alice@example.com / alice-demo-2026)"
+	@echo "  Referral dashboard http://$(ADDRESS)/shop/dashboard/referral/   (admin / admin)"
 	@echo
 	$(MANAGE) runserver $(ADDRESS)
 

@@ -135,3 +135,58 @@ WAGTAILADMIN_BASE_URL = PARRAIN_BASE_URL
 MEDIA_ROOT = BASE_DIR.parent / ".media"
 MEDIA_URL = "media/"
 # --- end Wagtail ---
+
+# --- Django Oscar shop with the Parrain Oscar plugin (issue 4) --------------------------
+# The shop lives under /shop/ (sandbox/urls.py). Everything Oscar needs is in this block.
+from django.urls import reverse_lazy  # noqa: E402
+from oscar import INSTALLED_APPS as OSCAR_APPS  # noqa: E402
+from oscar.defaults import *  # noqa: E402,F403
+
+from parrain.plugins.oscar.dashboard.navigation import REFERRAL_NAVIGATION  # noqa: E402
+
+INSTALLED_APPS += [
+    # Before Oscar's apps: the plugin's templates add the widget to the thank-you page
+    # and a "Referrals" tab to the account area.
+    "parrain.plugins.oscar",
+    "parrain.plugins.oscar.dashboard",
+    *[app for app in OSCAR_APPS if app not in INSTALLED_APPS],
+    "sorl.thumbnail",
+]
+MIDDLEWARE += [
+    "parrain.plugins.oscar.middleware.ReferralCodeMiddleware",
+    "oscar.apps.basket.middleware.BasketMiddleware",
+    "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "oscar.apps.search.context_processors.search_form",
+    "oscar.apps.checkout.context_processors.checkout",
+    "oscar.apps.communication.notifications.context_processors.notifications",
+    "oscar.core.context_processors.metadata",
+]
+AUTHENTICATION_BACKENDS = [
+    "oscar.apps.customer.auth_backends.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+SITE_ID = 1
+MEDIA_URL = "media/"
+MEDIA_ROOT = BASE_DIR.parent / ".media"
+LOGIN_REDIRECT_URL = reverse_lazy("customer:summary")
+OSCAR_HOMEPAGE = reverse_lazy("shop-home")  # Oscar's catalogue needs a real search backend
+OSCAR_SHOP_NAME = "Maison Lumière"
+OSCAR_DEFAULT_CURRENCY = "EUR"
+OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
+OSCAR_ALLOW_ANON_CHECKOUT = True
+OSCAR_INITIAL_ORDER_STATUS = "Pending"
+OSCAR_INITIAL_LINE_STATUS = "Pending"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "Pending": ("Being processed", "Cancelled"),
+    "Being processed": ("Complete", "Cancelled"),
+    "Complete": ("Refunded",),
+    "Cancelled": (),
+    "Refunded": (),
+}
+OSCAR_DASHBOARD_NAVIGATION = [*OSCAR_DASHBOARD_NAVIGATION, REFERRAL_NAVIGATION]  # noqa: F405
+PARRAIN_FULFILMENT = {"BACKEND": "parrain.plugins.oscar.fulfilment.OscarVoucherBackend"}
+PARRAIN_OSCAR = {"PROGRAM": "maison-lumiere", "CANCEL_STATUSES": ["Cancelled", "Refunded"]}
+# --- end of the Oscar block ---------------------------------------------------------------

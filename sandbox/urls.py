@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,6 +13,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("parrain.core.urls")),
     path("webhooks/", include("parrain.plugins.generic_webhook.urls")),  # webhooks plugin (issue 6)
+    # --- Django Oscar shop with the Parrain plugin (issue 4) ---
+    path("shop/", views.shop_home, name="shop-home"),
+    path("shop/dashboard/referral/", apps.get_app_config("parrain_oscar_dashboard").urls),
+    path("shop/", include("parrain.plugins.oscar.urls")),
+    path("shop/", include(apps.get_app_config("oscar").urls[0])),
+    # --- end of the Oscar block ---
 ]
 
 # --- Wagtail (issue 5): admin at /cms/, page serving LAST (it matches every path) ---

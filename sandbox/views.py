@@ -55,3 +55,16 @@ def widgets(request: HttpRequest) -> HttpResponse:
 def bare(request: HttpRequest) -> JsonResponse:
     """The smallest Django view: the baseline of bench/share_link.py."""
     return JsonResponse({"ok": True})
+
+
+# --- Django Oscar shop (issue 4) ---
+def shop_home(request: HttpRequest) -> HttpResponse:
+    """The demo shop's front page: every product, read from the database.
+
+    Oscar's own catalogue page lists products through a search backend; the demo runs the
+    simple one, which cannot browse, so this page lists them directly.
+    """
+    from oscar.core.loading import get_model
+
+    products = get_model("catalogue", "Product").objects.browsable().order_by("title")
+    return render(request, "sandbox/shop_home.html", {"products": products})

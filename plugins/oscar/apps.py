@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ParrainOscarConfig(AppConfig):
+    name = "parrain.plugins.oscar"
+    label = "parrain_oscar"
+    verbose_name = _("Referral program for Oscar")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

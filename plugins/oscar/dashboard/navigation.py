@@ -1,0 +1,15 @@
+"""The "Referral" entry for ``OSCAR_DASHBOARD_NAVIGATION`` (safe to import from settings)."""
+
+from django.utils.translation import gettext_lazy as _
+
+REFERRAL_NAVIGATION = {
+    "label": _("Referral"),
+    "icon": "fas fa-handshake",
+    "children": [
+        {"label": _("Figures"), "url_name": "parrain_oscar_dashboard:parrain-index"},
+        {"label": _("Referrals"), "url_name": "parrain_oscar_dashboard:parrain-referral-list"},
+        {"label": _("Review queue"), "url_name": "parrain_oscar_dashboard:parrain-review-queue"},
+        {"label": _("Contacts"), "url_name": "parrain_oscar_dashboard:parrain-contact-list"},
+        {"label": _("Program settings"), "url_name": "parrain_oscar_dashboard:parrain-program"},
+    ],
+}

@@ -1,0 +1,203 @@
+"""The dashboard's "Referral" section: figures, referrals, review queue, contacts, settings.
+
+Reads go through the core's stats service and plain querysets; every change goes through a
+core service (review) or the program's own forms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from parrain.core.models import Contact, Program, Referral
+from parrain.core.models.choices import ReferralStatus
+from parrain.core.services import review, stats
+
+from ..program import shop_program
+from .charts import line_chart
+from .forms import (
+    ContactFilterForm,
+    DateRangeForm,
+    ProgramForm,
+    ReferralFilterForm,
+    RewardRuleFormSet,
+)
+
+SERIES = (
+    ("invitations", _("Invitations")),
+    ("invited_referees", _("Invited referees")),
+    ("converted_referees", _("Converted referees")),
+    ("revenue", _("Revenue")),
+    ("referred_revenue", _("Referred revenue")),
+)
+
+
+def selected_program(request: HttpRequest) -> Program:
+    slug = request.GET.get("program", "")
+    program = Program.objects.filter(slug=slug).first() if slug else shop_program()
+    if program is None:
+        raise Http404(_("No referral program yet: create one in the admin."))
+    return program
+
+
+class ProgramMixin:
+    request: HttpRequest
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["program"] = self.program
+        context["programs"] = Program.objects.order_by("name")
+        return context
+
+    @property
+    def program(self) -> Program:
+        if not hasattr(self, "_program"):
+            self._program = selected_program(self.request)
+        return self._program
+
+
+class FiguresView(ProgramMixin, TemplateView):
+    template_name = "parrain_oscar/dashboard/figures.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = DateRangeForm(self.request.GET or None)
+        context["form"] = form
+        if self.request.GET and not form.is_valid():
+            return context
+        if not self.request.GET:
+            form = DateRangeForm({})
+            form.is_valid()
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        points = stats.series(self.program, start, end)
+        days = [point.day for point in points]
+        context.update(
+            figures=stats.dashboard(self.program, start, end),
+            charts=[
+                line_chart(str(label), days, [getattr(p, name) for p in points])
+                for name, label in SERIES
+            ],
+            top_referrers=stats.top_referrers(self.program, start, end),
+            channels=stats.revenue_by_channel(self.program, start, end),
+        )
+        return context
+
+
+class ReferralListView(ProgramMixin, ListView):
+    template_name = "parrain_oscar/dashboard/referral_list.html"
+    context_object_name = "referrals"
+    paginate_by = 25
+    review_only = False
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        qs = Referral.objects.filter(program=self.program).select_related(
+            "referrer", "referee", "order"
+        )
+        self.form = ReferralFilterForm(self.request.GET or None)
+        if self.review_only:
+            qs = qs.filter(status=ReferralStatus.REVIEW)
+        if self.form.is_valid():
+            if self.form.cleaned_data["status"] and not self.review_only:
+                qs = qs.filter(status=self.form.cleaned_data["status"])
+            if text := self.form.cleaned_data["q"]:
+                qs = qs.filter(
+                    Q(referee__email__icontains=text) | Q(referrer__email__icontains=text)
+                )
+        return qs.order_by("-invited_at", "-pk")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.form
+        context["review_only"] = self.review_only
+        return context
+
+
+class ReviewQueueView(ReferralListView):
+    review_only = True
+
+
+class ReviewActionView(View):
+    """Approve or reject a held referral through the core's review service."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        referral = get_object_or_404(Referral, pk=pk)
+        actor = f"oscar-dashboard:{request.user.pk}"
+        action = request.POST.get("action")
+        if action not in ("approve", "reject"):
+            return HttpResponseBadRequest(_("Unknown action: choose approve or reject."))
+        with transaction.atomic():
+            if action == "approve":
+                review.approve_referral(referral.pk, actor)
+                messages.success(request, _("Referral approved."))
+            else:
+                review.reject_referral(referral.pk, actor)
+                messages.success(request, _("Referral rejected."))
+        url = reverse("parrain_oscar_dashboard:parrain-review-queue")
+        return HttpResponseRedirect(f"{url}?program={referral.program.slug}")
+
+
+class ContactListView(ProgramMixin, ListView):
+    template_name = "parrain_oscar/dashboard/contact_list.html"
+    context_object_name = "contacts"
+    paginate_by = 25
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        qs = Contact.objects.filter(program=self.program)
+        self.form = ContactFilterForm(self.request.GET or None)
+        if self.form.is_valid():
+            if text := self.form.cleaned_data["q"]:
+                qs = qs.filter(
+                    Q(email__icontains=text)
+                    | Q(first_name__icontains=text)
+                    | Q(last_name__icontains=text)
+                )
+            if self.form.cleaned_data["referrers"]:
+                qs = qs.exclude(referrer_code=None)
+            if self.form.cleaned_data["customers"]:
+                qs = qs.filter(is_customer=True)
+        return qs.order_by("-created_at", "-pk")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.form
+        return context
+
+
+class ProgramSettingsView(ProgramMixin, TemplateView):
+    template_name = "parrain_oscar/dashboard/program.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ProgramForm(instance=self.program))
+        context.setdefault("rules", RewardRuleFormSet(instance=self.program))
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ProgramForm(request.POST, instance=self.program)
+        rules = RewardRuleFormSet(request.POST, instance=self.program)
+        if not (form.is_valid() and rules.is_valid()):
+            messages.error(request, _("The settings were not saved: see the errors below."))
+            return self.render_to_response(
+                self.get_context_data(form=form, rules=rules), status=400
+            )
+        with transaction.atomic():
+            form.save()
+            rules.save()
+        messages.success(request, _("Program settings saved."))
+        url = reverse("parrain_oscar_dashboard:parrain-program")
+        return HttpResponseRedirect(f"{url}?program={self.program.slug}")

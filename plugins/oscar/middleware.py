@@ -1,0 +1,61 @@
+"""Carry the referral code from the share link to the order.
+
+The share link (``/r/<code>``) sets the first-party cookie ``parrain_ref`` and redirects to
+the landing page with ``?parrain=<code>``. This middleware copies either into the session
+(the query parameter wins: it is the latest link followed) and remembers the request for
+the ``order_placed`` receiver, which has no request of its own. It touches the session only
+when a code arrives, so other requests cost nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from django.http import HttpRequest, HttpResponse
+
+from .conf import SESSION_KEY, oscar_settings
+
+_CODE = re.compile(r"^[A-Za-z0-9]{4,32}$")
+_current_request: ContextVar[HttpRequest | None] = ContextVar("parrain_request", default=None)
+
+
+def clean_code(value: str | None) -> str:
+    value = (value or "").strip()
+    return value.upper() if _CODE.match(value) else ""
+
+
+def current_request() -> HttpRequest | None:
+    return _current_request.get()
+
+
+def session_referral_code(request: HttpRequest | None) -> str:
+    session = getattr(request, "session", None)
+    return str(session.get(SESSION_KEY, "")) if session is not None else ""
+
+
+class ReferralCodeMiddleware:
+    """Put it after ``SessionMiddleware``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        self.remember_code(request)
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+    def remember_code(self, request: HttpRequest) -> None:
+        from_link = clean_code(request.GET.get(oscar_settings.QUERY_PARAM))
+        from_cookie = clean_code(request.COOKIES.get(oscar_settings.COOKIE_NAME))
+        if not (from_link or from_cookie):
+            return
+        session = request.session
+        if from_link and session.get(SESSION_KEY) != from_link:
+            session[SESSION_KEY] = from_link
+        elif from_cookie and not session.get(SESSION_KEY):
+            session[SESSION_KEY] = from_cookie

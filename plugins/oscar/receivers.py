@@ -1,0 +1,84 @@
+"""Receivers of Oscar's signals, connected in ParrainOscarConfig.ready().
+
+Each one only enqueues a task after the transaction commits: checkout does no referral
+work of its own, and a rolled-back order is never recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.utils.translation import gettext as _
+from oscar.apps.basket.signals import voucher_addition
+from oscar.apps.customer.signals import user_registered
+from oscar.apps.order.signals import order_placed, order_status_changed
+
+from .conf import SESSION_KEY, oscar_settings
+from .middleware import current_request, session_referral_code
+from .models import basket_belongs_to_recipient, reward_for_code
+
+
+def on_order_placed(sender: Any, order: Any, user: Any = None, **kwargs: Any) -> None:
+    from .tasks import record_oscar_order
+
+    request = current_request()
+    code = session_referral_code(request)
+    if code and request is not None:
+        request.session.pop(SESSION_KEY, None)  # one order per link click
+    order_id = order.pk
+    transaction.on_commit(lambda: record_oscar_order.delay(order_id, code))
+
+
+def on_order_status_changed(
+    sender: Any, order: Any, old_status: str, new_status: str, **kwargs: Any
+) -> None:
+    from .tasks import record_oscar_refund
+
+    if new_status in oscar_settings.CANCEL_STATUSES:
+        order_id = order.pk
+        transaction.on_commit(lambda: record_oscar_refund.delay(order_id, new_status))
+
+
+def on_user_registered(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from .tasks import sync_oscar_customer
+
+    code = session_referral_code(request)
+    user_id = user.pk
+    transaction.on_commit(lambda: sync_oscar_customer.delay(user_id, code))
+
+
+def on_voucher_addition(sender: Any, basket: Any, voucher: Any, **kwargs: Any) -> None:
+    """Say why a referral voucher does not apply when it belongs to someone else."""
+    request = getattr(sender, "request", None)
+    if request is None or reward_for_code(voucher.code) is None:
+        return
+    offer = voucher.offers.first()
+    if offer is not None and not basket_belongs_to_recipient(offer, basket):
+        messages.warning(
+            request,
+            _(
+                "This referral offer is reserved for the customer it was sent to; "
+                "sign in with that account."
+            ),
+        )
+
+
+RECEIVERS = (
+    (order_placed, on_order_placed, "parrain_oscar_order_placed"),
+    (order_status_changed, on_order_status_changed, "parrain_oscar_status"),
+    (user_registered, on_user_registered, "parrain_oscar_registered"),
+    (voucher_addition, on_voucher_addition, "parrain_oscar_voucher_added"),
+)
+
+
+def connect() -> None:
+    for signal, receiver, uid in RECEIVERS:
+        signal.connect(receiver, dispatch_uid=uid)
+
+
+def disconnect() -> None:
+    """Unplug the plugin from Oscar's signals (tests and the benchmark compare with/without)."""
+    for signal, _receiver, uid in RECEIVERS:
+        signal.disconnect(dispatch_uid=uid)

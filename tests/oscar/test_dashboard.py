@@ -1,0 +1,175 @@
+"""The "Referral" section of Oscar's dashboard: permissions, figures, review queue, settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from oscar.test.factories import UserFactory
+
+from parrain.core.models import Program, Referral
+from parrain.core.models.choices import ReferralStatus
+from parrain.core.services.transitions import move
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+BASE = "/shop/dashboard/referral/"
+PAGES = ["", "referrals/", "review/", "contacts/", "program/"]
+
+
+def form_values(*forms: Any) -> dict[str, Any]:
+    """What a browser would post back for these forms, unchanged."""
+    data: dict[str, Any] = {}
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is not None and value is not False:
+                data[field.html_name] = value
+    return data
+
+
+def signed_in(**user: Any) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(UserFactory(**user))
+    return client
+
+
+@pytest.fixture
+def staff() -> Client:
+    return signed_in(is_staff=True, is_superuser=True)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_refuse_anonymous_customers_and_staff_without_permission(
+    program: Program, page: str
+) -> None:
+    assert Client().get(BASE + page).status_code == 302  # to the dashboard login
+    assert signed_in().get(BASE + page).status_code == 403
+    assert signed_in(is_staff=True).get(BASE + page).status_code == 403
+
+
+def test_staff_with_view_permission_sees_referrals_but_cannot_change_settings(
+    program: Program,
+) -> None:
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_referral"))
+    client = Client()
+    client.force_login(user)
+    assert client.get(BASE + "referrals/").status_code == 200
+    assert client.get(BASE + "program/").status_code == 403
+
+
+def test_referral_section_is_in_the_dashboard_navigation(program: Program, staff: Client) -> None:
+    page = staff.get("/shop/dashboard/").content.decode()
+    assert "Referral" in page
+    assert f'href="{BASE}review/"' in page
+
+
+def test_figures_page_shows_the_figures_and_one_chart_per_series(
+    referred_order: Any, staff: Client
+) -> None:
+    page = staff.get(BASE).content.decode()
+    assert 'data-figure="converted_referees">1<' in page
+    assert 'data-figure="revenue">85.00 EUR<' in page
+    assert page.count("<svg") == 5
+    assert "alice@example.com" in page  # top referrers
+
+
+def test_figures_page_reports_a_bad_range_without_crashing(program: Program, staff: Client) -> None:
+    response = staff.get(BASE, {"start": "2026-05-10", "end": "2026-05-01"})
+    assert response.status_code == 200
+    assert "must not be after" in response.content.decode()
+
+
+def test_review_queue_approves_a_held_referral_through_the_core(
+    referred_order: Any, staff: Client
+) -> None:
+    referral = referred_order.referral
+    Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.REGISTERED)
+    referral.refresh_from_db()
+    move(referral, ReferralStatus.REVIEW, action="referral.held", reason="disposable_email")
+
+    queue = staff.get(BASE + "review/").content.decode()
+    assert "bob@example.org" in queue and "disposable_email" in queue
+
+    staff.post(BASE + f"referrals/{referral.pk}/review/", {"action": "approve"})
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.CONVERTED
+    assert "Nothing waits for review" in staff.get(BASE + "review/").content.decode()
+
+
+def test_referral_list_filters_by_status_and_email(referred_order: Any, staff: Client) -> None:
+    assert (
+        "bob@example.org"
+        in staff.get(BASE + "referrals/", {"status": "converted"}).content.decode()
+    )
+    assert (
+        "bob@example.org"
+        not in staff.get(BASE + "referrals/", {"status": "rewarded"}).content.decode()
+    )
+    assert "bob@example.org" not in staff.get(BASE + "referrals/", {"q": "nobody"}).content.decode()
+
+
+def test_program_settings_save_and_bad_input_keeps_what_is_stored(
+    program: Program, staff: Client
+) -> None:
+    context = staff.get(BASE + "program/").context
+    rules = context["rules"]
+    data = form_values(context["form"], rules.management_form, *rules.forms)
+    data.update(name="Boutique renommée")
+    data[f"{rules.prefix}-1-value"] = "20"
+
+    saved = staff.post(BASE + "program/", data)
+    assert saved.status_code == 302, (saved.context["form"].errors, saved.context["rules"].errors)
+    program.refresh_from_db()
+    assert program.name == "Boutique renommée"
+    assert program.rule("referee").value == Decimal("20")
+
+    bad = {**data, "name": "Perdu", f"{rules.prefix}-1-value": "-5"}
+    response = staff.post(BASE + "program/", bad)
+    assert response.status_code == 400
+    program.refresh_from_db()
+    assert program.name == "Boutique renommée"
+    assert program.rule("referee").value == Decimal("20")
+
+
+def test_dashboard_speaks_french(program: Program) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(BASE).content.decode()
+    assert "Chiffres du parrainage" in page
+    assert "Filleuls convertis" in page
+
+
+def test_review_decisions_need_the_change_permission_and_a_known_action(
+    referred_order: Any, staff: Client
+) -> None:
+    referral = referred_order.referral
+    Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.REGISTERED)
+    referral.refresh_from_db()
+    move(referral, ReferralStatus.REVIEW, action="referral.held", reason="monthly_reward_cap")
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_referral"))
+    client = Client()
+    client.force_login(viewer)
+    url = BASE + f"referrals/{referral.pk}/review/"
+
+    assert client.post(url, {"action": "reject"}).status_code == 403
+    assert staff.post(url, {"action": "delete"}).status_code == 400
+    assert staff.get(url).status_code == 405
+    assert staff.post(BASE + "referrals/999999/review/", {"action": "reject"}).status_code == 404
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.REVIEW
+
+    staff.post(url, {"action": "reject"})
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.CANCELLED
+    assert referral.cancel_reason == "rejected_in_review"
+    referred_order.welcome.refresh_from_db()
+    assert referred_order.welcome.status == "redeemed"  # already used: nothing to take back
+
+
+def test_unknown_program_is_a_404(program: Program, staff: Client) -> None:
+    assert staff.get(BASE, {"program": "nope"}).status_code == 404
