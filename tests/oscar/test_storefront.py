@@ -40,7 +40,7 @@ def test_account_page_lists_my_referrals_and_rewards(referred_order: Any, progra
     assert "bob" in page  # Bob's display name, never his email
     assert "bob@example.org" not in page
     assert "Converted" in page
-    assert f"?parrain={Referral.objects.get().referrer.referrer_code}" in page
+    assert f"/r/{Referral.objects.get().referrer.referrer_code}" in page  # the share link
 
     bob_page = referred_order.bob.client.get("/shop/accounts/referrals/").content.decode()
     assert referred_order.welcome.code in bob_page
