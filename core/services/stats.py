@@ -24,6 +24,7 @@ from ..models.choices import ReferralStatus
 
 RATE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 #: A referral counts as converted once it reached conversion and was neither cancelled
 #: nor put back on hold for review.
@@ -172,10 +173,18 @@ def _net_sum(**extra: Q) -> Coalesce:
     return Coalesce(Sum(NET_AMOUNT, output_field=MONEY, **extra), ZERO, output_field=MONEY)
 
 
+def _cents(row: dict, *keys: str) -> dict:
+    """Money to the cent: SQLite hands sums back as long floats turned into Decimal."""
+    for key in keys:
+        row[key] = Decimal(row[key]).quantize(CENT, rounding=ROUND_HALF_UP)
+    return row
+
+
 def _order_figures(program: Program, span: Span) -> dict[str, Decimal]:
-    return Order.objects.filter(span.q("placed_at"), program=program).aggregate(
+    row = Order.objects.filter(span.q("placed_at"), program=program).aggregate(
         revenue=_net_sum(), referred=_net_sum(filter=_referred(program))
     )
+    return _cents(row, "revenue", "referred")
 
 
 def series(program: Program, start: date, end: date) -> list[SeriesPoint]:
@@ -207,6 +216,7 @@ def series(program: Program, start: date, end: date) -> list[SeriesPoint]:
     for rows in (daily_invitations, daily_conversions, daily_orders):
         for row in rows:
             day = row.pop("day")
+            _cents(row, *(key for key in ("revenue", "referred_revenue") if key in row))
             points[day] = points[day].model_copy(update=row)
     return list(points.values())
 
@@ -261,4 +271,4 @@ def revenue_by_channel(program: Program, start: date, end: date) -> list[Channel
         .annotate(orders=Count("pk"), revenue=_net_sum())
         .order_by("-revenue", "channel")
     )
-    return [ChannelRevenue(**row) for row in rows]
+    return [ChannelRevenue(**_cents(row, "revenue")) for row in rows]

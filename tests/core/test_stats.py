@@ -354,3 +354,11 @@ def test_opt_in_rate_follows_consent_given_after_the_invitation() -> None:
     assert opt_in() == (1, 2)
     upsert_contact(program, ContactData(email="carol@example.org", consent_recontact=True))
     assert opt_in() == (2, 2)
+
+
+def test_money_figures_are_to_the_cent(world: World) -> None:
+    figures = stats.dashboard(world.program, START, END)
+    amounts = [figures.revenue, figures.referred_revenue]
+    amounts += [p.revenue for p in stats.series(world.program, START, END)]
+    amounts += [r.revenue for r in stats.revenue_by_channel(world.program, START, END)]
+    assert all(a.as_tuple().exponent == -2 for a in amounts), amounts
