@@ -3,7 +3,7 @@
     .venv/bin/python bench/oscar_checkout.py [--rounds 60]
 
 Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and its own database
-``parrain_bench_oscar``, created and migrated when missing. Each round places two orders
+``parrain_bench_oscar``, created afresh and migrated on each run. Each round places two orders
 through Oscar's real views (basket, shipping address, preview, place order, thank-you page),
 one with the plugin plugged in (middleware, receivers, thank-you widget) and one with it
 unplugged, in alternating order. Celery publishes to an in-memory broker, as a web node
@@ -37,8 +37,9 @@ def say(message: str) -> None:
 
 def setup_django() -> None:
     with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
+        # A fresh database each run: small, and never left behind by a changed migration.
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
     os.environ.update(
         DJANGO_SETTINGS_MODULE="sandbox.settings",
         PARRAIN_DB="postgres",

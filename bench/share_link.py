@@ -3,8 +3,8 @@
     .venv/bin/python bench/share_link.py [--seconds 1.5] [--rounds 12] [--workers 2]
 
 Serves the sandbox with gunicorn on 127.0.0.1 (sync workers, DEBUG off) over the local
-PostgreSQL, in its own database ``parrain_bench_widget`` (created and migrated when
-missing) with persistent connections, and the cache in Redis when it is reachable (as in
+PostgreSQL, in its own database ``parrain_bench_widget`` (created afresh and migrated on each
+run) with persistent connections, and the cache in Redis when it is reachable (as in
 production: rate-limit counters and the configuration cache are shared by the workers, and
 share-link clicks are queued there by ``PARRAIN_SHARE_CLICK_BUFFER``, then flushed).
 The rate limits are raised so the benchmark measures their cost without being refused.
@@ -67,9 +67,10 @@ def reachable(addr: tuple[str, int]) -> bool:
 
 def ensure_database() -> None:
     with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-            say(f"created database {DB_NAME}")
+        # A fresh database each run: small, and never left behind by a changed migration.
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        say(f"created database {DB_NAME}")
 
 
 def prepare(settings_dir: Path) -> tuple[str, str]:
