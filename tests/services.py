@@ -32,3 +32,22 @@ def use_postgres() -> bool:
     if os.environ.get("PARRAIN_TEST_DB") == "sqlite":
         return False
     return IN_CI or reachable(PG_ADDR)
+
+
+def test_databases(suffix: str = "") -> dict:
+    """PostgreSQL when reachable (always under CI=true), else SQLite in memory.
+
+    ``suffix`` gives each ``tests/only_<name>/`` run its own test database.
+    """
+    if not use_postgres():
+        return {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    return {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ.get("PGDATABASE", "test"),
+            "USER": os.environ.get("PGUSER", "postgres"),
+            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+            "PORT": os.environ.get("PGPORT", "5432"),
+            "TEST": {"NAME": TEST_DB_NAME + suffix},
+        }
+    }
