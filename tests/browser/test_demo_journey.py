@@ -8,6 +8,7 @@ Oscar's Referral dashboard. Screenshots of each step go to tests/artifacts/.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,10 @@ def demo(live_server: Any, settings: Any) -> str:
     cache.clear()
     forget_programs()
     default_site()  # made by Wagtail's migration; gone if a transactional test flushed it
-    for command in ("parrain_demo", "parrain_oscar_demo", "parrain_wagtail_demo"):
-        call_command(command, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    with open(os.devnull, "w") as quiet:  # the same commands and options as the Makefile
+        call_command("parrain_demo", stdout=quiet)
+        call_command("parrain_oscar_demo", stdout=quiet)
+        call_command("parrain_wagtail_demo", shop_url="/shop/", stdout=quiet)
     return live_server.url
 
 
@@ -98,8 +101,12 @@ def test_refer_a_friend_who_buys_with_the_welcome_code(
     assert referral.status == ReferralStatus.REGISTERED
     assert referral.referee.consent_recontact is True
 
-    # 4. ... opens a shop account with the same email (the code is theirs only)
-    friend.goto(f"{url}/shop/accounts/login/")
+    # 4. ... follows the page's link to the shop, and opens an account there with the same
+    # email (the code is theirs only)
+    friend.get_by_role("link", name="Rendez-vous dans la boutique").click()
+    friend.wait_for_load_state()
+    assert friend.url == f"{url}/shop/"
+    friend.locator("a[href^='/shop/accounts/login/']").first.click()
     friend.locator("#id_registration-email").fill(FRIEND[0])
     friend.locator("#id_registration-password1").fill(FRIEND[1])
     friend.locator("#id_registration-password2").fill(FRIEND[1])
@@ -108,7 +115,7 @@ def test_refer_a_friend_who_buys_with_the_welcome_code(
     assert "/shop/accounts/" in friend.url
 
     # 5. ... puts the lamp in the basket and applies the welcome code
-    friend.goto(f"{url}/shop/")
+    friend.get_by_role("link", name="Maison Lumière").first.click()
     product = friend.locator("article, li, .product_pod, tr").filter(has_text=PRODUCT).last
     product.get_by_role("button").first.click()
     friend.wait_for_load_state()
@@ -142,6 +149,11 @@ def test_refer_a_friend_who_buys_with_the_welcome_code(
     assert "/checkout/thank-you/" in friend.url, friend.url
     thanks = friend.locator("body").inner_text()
     assert "33,15" in thanks, thanks[:2000]
+    assert "-15 % sur votre première commande dès 30 €" in thanks  # the offer, in French
+    # the referrer widget invites the new customer in the page's language
+    share = friend.locator("parrain-widget").get_by_label("Votre lien de parrainage")
+    share.wait_for()
+    assert "/r/" in share.input_value()
     friend.screenshot(path=artifacts / "journey-5-thank-you.png", full_page=True)
     friend_context.close()
 
