@@ -4,6 +4,7 @@ Alice (the demo shop's referrer) signs in and copies her share link; a friend op
 another browser, claims the welcome offer on the landing page, opens a shop account with
 the same email, buys with the welcome code; the shop owner sees the converted referral in
 Oscar's Referral dashboard. Screenshots of each step go to tests/artifacts/.
+No PostgreSQL marker: it passes on SQLite too, the database `make demo` uses by default.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from parrain.core.models import Contact, Referral, Reward
 from parrain.core.models.choices import ReferralStatus, RewardStatus, Side
 from tests.wagtail.helpers import default_site
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ALICE = ("alice@example.com", "alice-demo-2026")
 FRIEND = ("chloe.friend@example.org", "un-mot-de-passe-Solide-42")
