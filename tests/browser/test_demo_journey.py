@@ -181,3 +181,15 @@ def test_refer_a_friend_who_buys_with_the_welcome_code(
     assert "33.15" in cells[5]
     owner.screenshot(path=artifacts / "journey-6-dashboard.png", full_page=True)
     owner_context.close()
+
+    # 8. And Alice, back on her Referrals page, sees her friend's order counted
+    alice_context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    alice_context.set_default_timeout(TIMEOUT_MS)
+    alice = alice_context.new_page()
+    sign_in_to_shop(alice, url, *ALICE)
+    alice.goto(f"{url}/shop/accounts/referrals/")
+    rows = alice.locator("#parrain-my-referrals tbody tr").all_inner_texts()
+    assert len(rows) == 1 and "Converted" in rows[0], rows
+    assert FRIEND[0] not in rows[0]  # a first name or a masked address, never the email
+    alice.screenshot(path=artifacts / "journey-7-alice-converted.png", full_page=True)
+    alice_context.close()
