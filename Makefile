@@ -51,7 +51,7 @@ demo: $(INSTALLED) $(WIDGET) translations ## Set up the demo database with sampl
 	$(MANAGE) migrate --no-input --verbosity 0
 	$(MANAGE) parrain_demo
 	$(MANAGE) parrain_oscar_demo  # Oscar shop: catalogue, shipping country, referrer account (issue 4)
-	$(MANAGE) parrain_wagtail_demo  # Wagtail landing page at /parrainage/ (issue 5)
+	$(MANAGE) parrain_wagtail_demo --shop-url /shop/  # Wagtail landing page at /parrainage/ (issue 5), next step: the shop
 	@echo
 	@echo "  Home page        http://$(ADDRESS)/"
 	@echo "  Administration   http://$(ADDRESS)/admin/   (login: admin / admin, demo only)"

@@ -158,6 +158,8 @@ MIDDLEWARE += [
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
 ]
 TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    # LANGUAGE_CODE for Oscar's <html lang>: the widget speaks the page's language
+    "django.template.context_processors.i18n",
     "oscar.apps.search.context_processors.search_form",
     "oscar.apps.checkout.context_processors.checkout",
     "oscar.apps.communication.notifications.context_processors.notifications",

@@ -43,6 +43,7 @@ Product = get_model("catalogue", "Product")
 
 ALL_PRODUCTS_RANGE = "Parrain: all products"
 PREFIXES = {Side.REFEREE: "BIENVENUE", Side.REFERRER: "MERCI"}
+NAME_LENGTH = 128  # Voucher.name and ConditionalOffer.name
 
 
 def all_products_range() -> Any:
@@ -76,6 +77,18 @@ def benefit_for(reward: Reward) -> Any:
     )
 
 
+def voucher_name(reward: Reward, code: str) -> str:
+    """What the customer reads on the basket and the order: the offer's own words, the code.
+
+    The shop owner's label in the program's language (Oscar names must be unique, hence
+    the code), else the reward kind.
+    """
+    labels = dict(reward.terms.get("labels") or {})
+    text = labels.get(reward.program.default_language) or next(iter(labels.values()), "")
+    text = str(text or reward.get_kind_display())
+    return f"{text[: NAME_LENGTH - len(code) - 3]} · {code}"
+
+
 class OscarVoucherBackend(FulfilmentBackend):
     """Options: ``prefix`` per side (``{"referee": "BIENVENUE", "referrer": "MERCI"}``)."""
 
@@ -92,7 +105,7 @@ class OscarVoucherBackend(FulfilmentBackend):
             range=all_products_range(),
             proxy_class=PROXY_PATH,
         )
-        label = f"Parrain {reward.side} {code}"
+        label = voucher_name(reward, code)
         offer = ConditionalOffer.objects.create(
             name=label,
             offer_type=ConditionalOffer.VOUCHER,

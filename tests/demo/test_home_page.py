@@ -28,3 +28,17 @@ def test_home_links_to_admin_and_api_docs_in_english(client: Client) -> None:
         assert link in page
     assert "What to try" in page
     assert "No program yet" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "first_step"),
+    [("en", "Refer a friend in the"), ("fr", "Parrainez un ami dans la")],
+)
+def test_home_walks_through_the_shop_referral_journey(
+    client: Client, language: str, first_step: str
+) -> None:
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert first_step in page
+    assert "alice@example.com" in page and "alice-demo-2026" in page
+    assert 'href="/shop/"' in page and 'href="/shop/dashboard/referral/referrals/"' in page

@@ -110,3 +110,34 @@ def test_rewards_without_a_code_create_no_voucher(program: Program) -> None:
     reward = issue(program, RewardKind.MANUAL, "50")
     assert reward.code is None
     assert Voucher.objects.count() == vouchers_before
+
+
+def test_voucher_reads_as_the_offer_in_the_shop_language_on_the_customers_order(
+    program: Program, product: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given a welcome offer labelled by the shop owner, in a French program
+    program.default_language = "fr"
+    program.save(update_fields=["default_language"])
+    RewardRule.objects.create(
+        program=program,
+        side=Side.REFEREE,
+        kind=RewardKind.PERCENTAGE,
+        value=Decimal("15"),
+        labels={"en": "15% off your first order", "fr": "-15 % sur votre première commande"},
+    )
+    code = enrol_referrer(program, "alice@example.com").code
+    bob = UserFactory(email="bob@example.org")
+    reward = register_referee(program, code, "bob@example.org").reward
+    # When Bob buys with the code
+    shopper = shopper_for(bob)
+    shopper.add_to_basket(product)
+    shopper.apply_voucher(reward.code)
+    basket = shopper.client.get("/shop/basket/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        order, _ = shopper.checkout()
+    # Then the basket and the order name the offer in the shop's words, not Parrain's jargon
+    expected = f"-15 % sur votre première commande · {reward.code}"
+    assert Voucher.objects.get(code=reward.code).name == expected
+    assert expected in basket
+    assert [d.offer_name for d in order.discounts.all()] == [expected]
+    assert "referee" not in basket

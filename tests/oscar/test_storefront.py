@@ -99,3 +99,16 @@ def test_new_account_becomes_a_contact_without_any_offer(
     assert contact.external_id.startswith("oscar-user-")
     assert not contact.is_customer
     assert not Reward.objects.filter(recipient=contact).exists()
+
+
+@pytest.mark.parametrize(("accept", "lang"), [("fr", "fr"), ("en", "en")])
+def test_shop_pages_declare_the_visitors_language_for_the_widget(
+    program: Any, accept: str, lang: str
+) -> None:
+    # The widget speaks the language of the page's <html lang>: a French visitor must not
+    # get an English widget because Oscar's layout fell back to "en-gb".
+    shopper = shopper_for(UserFactory(email="zoe@example.com"))
+    page = shopper.client.get("/shop/accounts/referrals/", HTTP_ACCEPT_LANGUAGE=accept)
+    html = page.content.decode()
+    assert f'<html lang="{lang}"' in html
+    assert 'data-parrain-widget="referrer"' in html

@@ -31,3 +31,15 @@ def test_demo_without_the_program_says_what_to_run_first() -> None:
     with pytest.raises(CommandError, match="parrain_demo"):
         call_command("parrain_wagtail_demo", program="nope")
     assert not ReferralLandingPage.objects.exists()
+
+
+def test_demo_landing_page_tells_the_friend_where_to_use_the_code(client, settings) -> None:
+    settings.PARRAIN_BASE_URL = "http://127.0.0.1:8000"
+    make_program(slug="maison-lumiere")
+
+    call_command("parrain_wagtail_demo", shop_url="/shop/")
+
+    html = client.get("/parrainage/", HTTP_HOST="127.0.0.1:8000").content.decode()
+    link = html.index('<a href="/shop/">Rendez-vous dans la boutique</a>')
+    assert html.index('data-parrain-widget="referee"') < link  # right under the widget
+    assert "même adresse e-mail" in html

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.html import escape
 from wagtail.models import Site
 
 from parrain.core.conf import parrain_settings
@@ -28,19 +29,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--program", default=DEFAULT_PROGRAM, help="program slug")
+        parser.add_argument(
+            "--shop-url",
+            default="",
+            help="where the friend shops with the welcome code (a link under the widget)",
+        )
 
     @transaction.atomic
-    def handle(self, *args: Any, program: str, **options: Any) -> None:
+    def handle(self, *args: Any, program: str, shop_url: str = "", **options: Any) -> None:
         found = Program.objects.filter(slug=program).first()
         if found is None:
             raise CommandError(f"No program {program!r}: run `manage.py parrain_demo` first.")
         site = self._site()
         page = ReferralLandingPage.objects.filter(slug=SLUG).first()
         if page is None:
-            page = create_landing_page(site.root_page, found, slug=SLUG)
-        else:
-            page.program, page.body = found, landing_body(found)
-            page.save_revision().publish()
+            page = create_landing_page(site.root_page, found, slug=SLUG, publish=False)
+        page.program, page.body = found, demo_body(found, shop_url)
+        page.save_revision().publish()
         found.refresh_from_db()
         self.stdout.write(f"Landing page of {found.name}: {found.landing_url}")
 
@@ -55,3 +60,18 @@ class Command(BaseCommand):
         site.site_name = "Parrain demo"
         site.save()
         return site
+
+
+def demo_body(program: Program, shop_url: str) -> list[dict[str, Any]]:
+    """The landing page's blocks; with a shop URL, the next step right under the widget."""
+    body = landing_body(program)
+    if not shop_url:
+        return body
+    next_step = {
+        "type": "rich_text",
+        "value": f'<p>Votre code en main ? <a href="{escape(shop_url)}">Rendez-vous dans la '
+        "boutique</a>, créez votre compte avec la même adresse e-mail (le code est à votre "
+        "nom) et saisissez-le dans votre panier.</p>",
+    }
+    after = next(i for i, block in enumerate(body) if block["type"] == "widget") + 1
+    return [*body[:after], next_step, *body[after:]]
