@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.conf import settings as django_settings
@@ -63,24 +64,38 @@ def _load() -> ParrainSettings:
     return ParrainSettings(**values)
 
 
-class _LazySettings:
-    _wrapped: ParrainSettings | None = None
+class LazySettings:
+    """A pydantic settings model read on first use, and again after a setting changes.
+
+    ``load`` builds the model from Django's settings; ``watches(name)`` tells which setting
+    changes (``override_settings`` in tests, ``setting_changed``) make it stale. Plugins
+    use it for their own dict setting through :func:`dict_setting`.
+    """
+
+    def __init__(self, load: Callable[[], BaseModel], watches: Callable[[str], bool]) -> None:
+        self._load = load
+        self._watches = watches
+        self._wrapped: BaseModel | None = None
+        setting_changed.connect(self._on_change, weak=False)
 
     def __getattr__(self, name: str) -> Any:
         if self._wrapped is None:
-            self._wrapped = _load()
+            self._wrapped = self._load()
         return getattr(self._wrapped, name)
 
     def reload(self) -> None:
         self._wrapped = None
 
-
-parrain_settings = _LazySettings()
-
-
-def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("PARRAIN_"):
-        parrain_settings.reload()
+    def _on_change(self, *, setting: str, **kwargs: Any) -> None:
+        if self._watches(setting):
+            self.reload()
 
 
-setting_changed.connect(_reload_on_change)
+def dict_setting(name: str, model: type[BaseModel]) -> LazySettings:
+    """Settings of a plugin kept in one dict, e.g. ``PARRAIN_OSCAR = {...}``."""
+    return LazySettings(
+        lambda: model(**getattr(django_settings, name, {})), lambda setting: setting == name
+    )
+
+
+parrain_settings = LazySettings(_load, lambda setting: setting.startswith("PARRAIN_"))

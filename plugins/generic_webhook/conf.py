@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from django.conf import settings as django_settings
-from django.core.signals import setting_changed
 from pydantic import BaseModel, ConfigDict, Field
+
+from parrain.core.conf import dict_setting
 
 # The Standard Webhooks schedule: immediately, then these delays after each failure.
 DEFAULT_RETRY_DELAYS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
@@ -39,24 +39,4 @@ class WebhookSettings(BaseModel):
     ALLOW_PRIVATE_TARGETS: bool = False
 
 
-class _LazySettings:
-    _wrapped: WebhookSettings | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._wrapped is None:
-            self._wrapped = WebhookSettings(**getattr(django_settings, "PARRAIN_WEBHOOKS", {}))
-        return getattr(self._wrapped, name)
-
-    def reload(self) -> None:
-        self._wrapped = None
-
-
-webhook_settings = _LazySettings()
-
-
-def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting == "PARRAIN_WEBHOOKS":
-        webhook_settings.reload()
-
-
-setting_changed.connect(_reload_on_change)
+webhook_settings = dict_setting("PARRAIN_WEBHOOKS", WebhookSettings)

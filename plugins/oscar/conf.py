@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings as django_settings
-from django.core.signals import setting_changed
 from pydantic import BaseModel, ConfigDict, Field
+
+from parrain.core.conf import dict_setting
 
 
 class OscarSettings(BaseModel):
@@ -25,31 +23,7 @@ class OscarSettings(BaseModel):
     COOKIE_NAME: str = "parrain_ref"
 
 
-def _load() -> OscarSettings:
-    return OscarSettings(**getattr(django_settings, "PARRAIN_OSCAR", {}))
-
-
-class _Lazy:
-    _wrapped: OscarSettings | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._wrapped is None:
-            self._wrapped = _load()
-        return getattr(self._wrapped, name)
-
-    def reload(self) -> None:
-        self._wrapped = None
-
-
-oscar_settings = _Lazy()
+oscar_settings = dict_setting("PARRAIN_OSCAR", OscarSettings)
 
 #: Session key holding the referral code carried from the share link.
 SESSION_KEY = "parrain_referral_code"
-
-
-def _reload(*, setting: str, **kwargs: Any) -> None:
-    if setting == "PARRAIN_OSCAR":
-        oscar_settings.reload()
-
-
-setting_changed.connect(_reload)
