@@ -8,7 +8,6 @@ view runs; the allowed origin is echoed in ``Access-Control-Allow-Origin``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 
+from ..memo import Memo
 from ..models import Program
 from . import ratelimit
 from .problems import problem, rate_limited
@@ -27,27 +27,20 @@ PREFLIGHT_MAX_AGE = "600"
 
 # Programs by public key, kept in each process for a short while: the widget's hot paths
 # (configuration, lookups) skip one query per request. Saving a program empties it here;
-# other processes see a change within PROGRAM_MEMO_SECONDS.
-PROGRAM_MEMO_SECONDS = 30
-_programs: dict[str, tuple[float, Program | None]] = {}
+# other processes see a change within 30 seconds.
+_programs: Memo[Program | None] = Memo(seconds=30, max_entries=1000)
 
 
 def program_for_key(key: str) -> Program | None:
     if not key.startswith("pk_") or len(key) > 64:
         return None
-    now = time.monotonic()
-    memo = _programs.get(key)
-    if memo is not None and memo[0] > now:
-        return memo[1]
-    program = Program.objects.filter(public_key=key, is_active=True).first()
-    if len(_programs) > 1000:
-        _programs.clear()
-    _programs[key] = (now + PROGRAM_MEMO_SECONDS, program)
-    return program
+    return _programs.get(
+        key, lambda: Program.objects.filter(public_key=key, is_active=True).first()
+    )
 
 
 def forget_programs() -> None:
-    _programs.clear()
+    _programs.forget()
 
 
 def _normal(origin: str) -> str:

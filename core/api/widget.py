@@ -9,7 +9,6 @@ before any of these views run.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ from ninja import Router
 from ..emails import normalize_email
 from ..exceptions import CapReached, NotFound, ParrainError, Refused
 from ..identity import InvalidIdentity, verify_identity
+from ..memo import Memo
 from ..models import Contact, Invitation, Program, Referral
 from ..models.choices import Channel, ReferralStatus
 from ..services.enrolment import enrol_referrer, referrer_by_code, share_url
@@ -52,8 +52,7 @@ router = Router(tags=["widget"])
 KEY = "/{key}"
 CONFIG_TTL = 60
 # Each process also keeps the configuration a few seconds: the hot path needs no round trip.
-CONFIG_MEMO_SECONDS = 10
-_configs: dict[str, tuple[float, dict[str, Any]]] = {}
+_configs: Memo[dict[str, Any]] = Memo(seconds=10)
 ERRORS: dict[int, type[Problem]] = {c: Problem for c in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
@@ -97,7 +96,7 @@ def forget_config(program_id: int) -> None:
     keys = [config_cache_key(program_id, lang) for lang in ("fr", "en")]
     cache.delete_many(keys)
     for key in keys:
-        _configs.pop(key, None)
+        _configs.forget(key)
 
 
 def default_consent(program: Program) -> str:
@@ -130,14 +129,15 @@ def config(request: HttpRequest, key: str, lang: Language | None = None) -> Any:
     program = program_of(request)
     language = widget_language(program, lang)
     cache_key = config_cache_key(program.pk, language)
-    memo = _configs.get(cache_key)
-    if memo is not None and memo[0] > time.monotonic():
-        return memo[1]
+    return _configs.get(cache_key, lambda: _shared_config(cache_key, program, language))
+
+
+def _shared_config(cache_key: str, program: Program, language: str) -> dict[str, Any]:
+    """The configuration from the shared cache, built and stored there on a miss."""
     body = cache.get(cache_key)
     if body is None:
         body = build_config(program, language)
         cache.set(cache_key, body, CONFIG_TTL)
-    _configs[cache_key] = (time.monotonic() + CONFIG_MEMO_SECONDS, body)
     return body
 
 

@@ -8,13 +8,13 @@ Only the landing page's own host is ever a target: ``next`` elsewhere is ignored
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..conf import parrain_settings
+from ..memo import Memo
 from ..models import Program
 from .enrolment import SHARE_QUERY_PARAM, referrer_by_code
 
@@ -34,31 +34,26 @@ class ShareTarget:
 
 
 # Codes resolved recently, per process: a popular link does not query the referrer each time.
-TARGET_MEMO_SECONDS = 30
-_targets: dict[str, tuple[float, ShareTarget | None]] = {}
+_targets: Memo[ShareTarget | None] = Memo(seconds=30, max_entries=10_000)
 
 
 def share_target(code: str) -> ShareTarget | None:
     code = code.strip().upper()[:32]
-    now = time.monotonic()
-    memo = _targets.get(code)
-    if memo is not None and memo[0] > now:
-        return memo[1]
+    return _targets.get(code, lambda: _resolve(code))
+
+
+def _resolve(code: str) -> ShareTarget | None:
     referrer = referrer_by_code(None, code)
-    target = None
-    if referrer is not None and referrer.program.is_active:
-        program = referrer.program
-        target = ShareTarget(
-            program.pk, referrer.pk, code, landing_page(program), cookie_max_age(program)
-        )
-    if len(_targets) > 10_000:
-        _targets.clear()
-    _targets[code] = (now + TARGET_MEMO_SECONDS, target)
-    return target
+    if referrer is None or not referrer.program.is_active:
+        return None
+    program = referrer.program
+    return ShareTarget(
+        program.pk, referrer.pk, code, landing_page(program), cookie_max_age(program)
+    )
 
 
 def forget_targets() -> None:
-    _targets.clear()
+    _targets.forget()
 
 
 def landing_page(program: Program) -> str:

@@ -63,4 +63,4 @@ def _fresh_program_memo() -> None:
 
     forget_programs()
     forget_targets()
-    widget._configs.clear()
+    widget._configs.forget()

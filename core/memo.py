@@ -1,0 +1,41 @@
+"""Values a process remembers for a few seconds: the public endpoints' hot paths.
+
+The share link, the widget configuration and the public-key lookup answer thousands of
+requests a second with the same few rows; a short per-process memory spares the database
+(or cache) round trip. Other processes see a change once ``seconds`` have passed; the
+process that made it forgets at once (``core/receivers.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Memo(Generic[T]):
+    def __init__(self, seconds: float, max_entries: int = 1000) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._items: dict[Hashable, tuple[float, T]] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The remembered value of ``key``, or ``compute()`` remembered from now on."""
+        now = time.monotonic()
+        item = self._items.get(key)
+        if item is not None and item[0] > now:
+            return item[1]
+        value = compute()
+        if len(self._items) >= self.max_entries:
+            self._items.clear()  # bounded memory; a miss only costs one query
+        self._items[key] = (now + self.seconds, value)
+        return value
+
+    def forget(self, key: Hashable | None = None) -> None:
+        """Forget ``key``, or everything."""
+        if key is None:
+            self._items.clear()
+        else:
+            self._items.pop(key, None)
