@@ -27,7 +27,8 @@ from .conf import parrain_settings
 from .models import Program
 
 KINDS = ("referrer", "referee")
-_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+COLOUR_PATTERN = r"^#(?:[0-9a-fA-F]{3}){1,2}$"  # what widget blocks and forms accept
+_COLOUR = re.compile(COLOUR_PATTERN)
 _SCRIPT_DONE = "_parrain_widget_script"
 
 

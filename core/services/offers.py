@@ -60,7 +60,8 @@ def welcome_terms_at(program: Program, when: datetime | None = None) -> RewardTe
 
 
 def describe(terms: RewardTerms | dict | None, language: str = "en") -> str:
-    """A short human label for the offer in ``language`` (the rule's own label wins)."""
+    """A short human label for the offer in ``language`` (the rule's own label wins, in the
+    exact language or its primary subtag)."""
     from django.utils import translation
     from django.utils.translation import gettext as _
 
@@ -68,8 +69,9 @@ def describe(terms: RewardTerms | dict | None, language: str = "en") -> str:
         return ""
     if isinstance(terms, dict):
         terms = RewardTerms.model_validate(terms)
-    if terms.labels.get(language):
-        return terms.labels[language]
+    for tag in dict.fromkeys((language, language.split("-")[0])):  # "fr-ca", then "fr"
+        if terms.labels.get(tag):
+            return terms.labels[tag]
     with translation.override(language):
         value = f"{terms.value.normalize():f}"
         match terms.kind:

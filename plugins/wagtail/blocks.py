@@ -16,12 +16,11 @@ from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from parrain.core.embed import render_widget
+from parrain.core.embed import COLOUR_PATTERN, render_widget
 from parrain.core.identity import sign_identity
 from parrain.core.models import Program
 from parrain.core.services import offers
 
-COLOUR_PATTERN = r"^#(?:[0-9a-fA-F]{3}){1,2}$"
 PROGRAM_HELP = _("Leave empty on a referral landing page to use the page's program.")
 
 
@@ -40,16 +39,6 @@ def page_language(context: dict[str, Any] | None) -> str:
     locale = getattr((context or {}).get("page"), "locale", None)
     code = getattr(locale, "language_code", "") or translation.get_language() or "en"
     return code
-
-
-def offer_text(terms: offers.RewardTerms | None, language: str) -> str:
-    """The offer label in ``language``, trying ``fr-ca`` then ``fr``."""
-    if terms is None:
-        return ""
-    primary = language.split("-")[0]
-    if terms.labels.get(language):
-        return terms.labels[language]
-    return offers.describe(terms, primary)
 
 
 class HeroBlock(blocks.StructBlock):
@@ -91,9 +80,9 @@ class OfferBlock(blocks.StructBlock):
         welcome = referrer = ""
         if program is not None:
             if side in ("referee", "both"):
-                welcome = offer_text(offers.welcome_terms_at(program), language)
+                welcome = offers.describe(offers.welcome_terms_at(program), language)
             if side in ("referrer", "both"):
-                referrer = offer_text(offers.referrer_terms_at(program), language)
+                referrer = offers.describe(offers.referrer_terms_at(program), language)
         with translation.override(language):
             context.update(
                 welcome_offer=welcome,
