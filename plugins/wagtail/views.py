@@ -20,15 +20,18 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
+from parrain.core.charts import line_chart
 from parrain.core.models import Program, Referral
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import stats
 
-from .charts import line_chart
-
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 CENT = Decimal("0.01")
+
+
+#: Wagtail admin palette: teal, then a contrasting orange.
+WAGTAIL_COLOURS = ("#007d7e", "#e9622e")
 
 
 class DashboardForm(forms.Form):
@@ -140,6 +143,7 @@ class DashboardView(ReportView):
                         (str(_("Invited referees")), [p.invited_referees for p in points]),
                         (str(_("Converted referees")), [p.converted_referees for p in points]),
                     ],
+                    WAGTAIL_COLOURS,
                 ),
                 revenue_chart=line_chart(
                     str(_("Revenue per day")),
@@ -148,6 +152,7 @@ class DashboardView(ReportView):
                         (str(_("Revenue")), [p.revenue for p in points]),
                         (str(_("Referred revenue")), [p.referred_revenue for p in points]),
                     ],
+                    WAGTAIL_COLOURS,
                 ),
             )
         return context

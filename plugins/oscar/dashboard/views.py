@@ -29,7 +29,7 @@ from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import review, stats
 
 from ..program import shop_program
-from .charts import line_chart
+from .charts import series_chart
 from .forms import (
     ContactFilterForm,
     DateRangeForm,
@@ -89,7 +89,7 @@ class FiguresView(ProgramMixin, TemplateView):
         context.update(
             figures=stats.dashboard(self.program, start, end),
             charts=[
-                line_chart(str(label), days, [getattr(p, name) for p in points])
+                series_chart(str(label), days, [getattr(p, name) for p in points])
                 for name, label in SERIES
             ],
             top_referrers=stats.top_referrers(self.program, start, end),

@@ -1,4 +1,4 @@
-"""Small inline SVG charts for the admin dashboard: no JavaScript, no external file."""
+"""Small inline SVG line charts for the dashboards of every adapter: no JavaScript, no CDN."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 WIDTH, HEIGHT, PAD_X, PAD_Y = 720, 200, 48, 24
-#: Wagtail admin palette: teal, then a contrasting orange.
-COLOURS = ("#007d7e", "#e9622e")
+#: Default palette: blue, then a contrasting orange; adapters pass their admin's colours.
+COLOURS = ("#1f77b4", "#e9622e")
 
 Number = int | float | Decimal
 
@@ -27,7 +27,10 @@ def _points(values: Sequence[Number], top: float) -> str:
 
 
 def line_chart(
-    title: str, days: Sequence[date], lines: Sequence[tuple[str, Sequence[Number]]]
+    title: str,
+    days: Sequence[date],
+    lines: Sequence[tuple[str, Sequence[Number]]],
+    colours: Sequence[str] = COLOURS,
 ) -> SafeString:
     """One polyline per ``(label, values)``; the y axis runs from 0 to the largest value."""
     top = max([float(v) for _, values in lines for v in values] + [1.0])
@@ -36,14 +39,14 @@ def line_chart(
         '<polyline fill="none" stroke="{}" stroke-width="2" points="{}"><title>{}</title>'
         "</polyline>",
         (
-            (COLOURS[i % len(COLOURS)], _points(values, top), label)
+            (colours[i % len(colours)], _points(values, top), label)
             for i, (label, values) in enumerate(lines)
         ),
     )
     legend = format_html_join(
         "",
         '<tspan fill="{}" dx="12">■</tspan><tspan dx="4">{}</tspan>',
-        ((COLOURS[i % len(COLOURS)], label) for i, (label, _) in enumerate(lines)),
+        ((colours[i % len(colours)], label) for i, (label, _) in enumerate(lines)),
     )
     first = date_format(days[0], "SHORT_DATE_FORMAT") if days else ""
     last = date_format(days[-1], "SHORT_DATE_FORMAT") if days else ""
