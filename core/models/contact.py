@@ -34,6 +34,11 @@ class Contact(models.Model):
     consent_at = models.DateTimeField(_("consent given or refused at"), null=True, blank=True)
     consent_source = models.CharField(_("consent source"), max_length=40, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    # Security (issue 10): set when the person proved they own the address (a confirmation
+    # link), or when the shop vouched for them (identity token, server API, shop account).
+    # Invitations by email from an unverified referrer are held; attribution by email alone
+    # never comes from an unverified referrer's invitation.
+    email_verified_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -85,6 +90,10 @@ class Contact(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._saved_consent = instance.__dict__.get("consent_recontact")
         return instance
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def display_name(self) -> str:
