@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain', '0005_widget'),
+        ("parrain", "0005_widget"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='email_verified_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='email confirmed'),
+            model_name="contact",
+            name="email_verified_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="email confirmed"),
         ),
     ]
