@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain', '0006_contact_email_verified'),
+        ("parrain", "0006_contact_email_verified"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reward',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('issued', 'Issued'), ('sent', 'Sent'), ('redeemed', 'Redeemed'), ('cancelled', 'Cancelled')], default='issued', max_length=10, verbose_name='status'),
+            model_name="reward",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("issued", "Issued"),
+                    ("sent", "Sent"),
+                    ("redeemed", "Redeemed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="issued",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
     ]
