@@ -35,6 +35,16 @@ def issue_referrer_reward(referral_id: int) -> str:
     return reward.code or "" if reward else ""
 
 
+@shared_task(autoretry_for=(OSError, FulfilmentError), retry_backoff=True, max_retries=5)
+def complete_pending_reward(reward_id: int) -> str:
+    """Create a pending reward's code in the remote shop (same code on every retry)."""
+    from .services.rewards import complete_reward
+
+    reward = complete_reward(reward_id)
+    logger.info("reward %s: %s", reward_id, reward.status)
+    return str(reward.status)
+
+
 @shared_task
 def validate_due_referrals() -> int:
     from .services.validation import validate_due

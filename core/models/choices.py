@@ -46,6 +46,8 @@ class ReferralStatus(models.TextChoices):
 
 
 class RewardStatus(models.TextChoices):
+    # Code decided and committed, not yet created in the shop (remote fulfilment backends).
+    PENDING = "pending", _("Pending")
     ISSUED = "issued", _("Issued")
     SENT = "sent", _("Sent")
     REDEEMED = "redeemed", _("Redeemed")

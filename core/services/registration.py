@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import audit, fraud
-from ..exceptions import NotFound, Refused
+from ..exceptions import FulfilmentError, NotFound, Refused
 from ..messaging import MessageKind, queue_message
 from ..models import Contact, Program, Referral, Reward
-from ..models.choices import Channel, FraudAction, ReferralStatus, Side
+from ..models.choices import Channel, FraudAction, ReferralStatus, RewardStatus, Side
 from .contacts import get_or_create_contact, record_consent
 from .enrolment import referrer_by_code
 from .invitations import INVITATION_RULES, issue_invitation
 from .offers import describe, welcome_terms_at
-from .rewards import issue_reward
+from .rewards import complete_reward, issue_reward
 from .transitions import move
+
+logger = logging.getLogger("parrain.rewards")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def register_referee(
     with transaction.atomic():
         result = _register(program, code, email, consent, first_name, channel, source)
     if isinstance(result, Registration):
-        return result
+        return _with_code_in_shop(result)
     reason, referee_id, referrer_id = result
     referee = Contact.objects.get(pk=referee_id)
     audit.record(
@@ -92,6 +95,33 @@ def _register(
     if referral.status == ReferralStatus.INVITED:
         move(referral, ReferralStatus.REGISTERED, action="referral.registered", actor=source)
     return Registration(referral=referral, reward=_welcome(referral, referee), created=True)
+
+
+#: First retry of a welcome code the shop did not take at claim time (then Celery backoff).
+PUSH_RETRY_SECONDS = 30
+
+
+def _with_code_in_shop(registration: Registration) -> Registration:
+    """A remote shop gets the welcome code right after the claim commits, with no lock held.
+
+    The friend is shown the code at once either way: it was decided and committed in the
+    claim. If the shop fails, the reward stays pending and a task retries with the same
+    code (then the validation sweep), so the code becomes valid in the shop a bit later.
+    """
+    from ..tasks import complete_pending_reward
+
+    reward = registration.reward
+    if reward is None or reward.status != RewardStatus.PENDING:
+        return registration
+    try:
+        reward = complete_reward(reward.pk)
+    except FulfilmentError:
+        logger.warning("welcome code of reward %s not created in the shop yet", reward.pk)
+        try:
+            complete_pending_reward.apply_async((reward.pk,), countdown=PUSH_RETRY_SECONDS)
+        except Exception:  # broker down, or the retries ran out: the sweep takes it over
+            logger.warning("reward %s left to the sweep", reward.pk, exc_info=True)
+    return replace(registration, reward=reward)
 
 
 def _welcome(referral: Referral, referee) -> Reward | None:  # type: ignore[no-untyped-def]

@@ -1,17 +1,28 @@
-"""Issue and cancel rewards. A reward exists at most once per referral and side."""
+"""Issue and cancel rewards. A reward exists at most once per referral and side.
+
+With a remote fulfilment backend (the code lives in another shop, reached over HTTP) a
+reward is issued in two steps, so that no shop call happens inside a transaction or under
+a row lock (decision record 0003): ``issue_reward`` commits it ``pending`` with its code
+decided, then ``complete_reward`` creates that code in the shop and marks it issued.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import audit, signals
+from ..conf import parrain_settings
 from ..fulfilment import get_backend
 from ..models import Referral, Reward
-from ..models.choices import RewardStatus, Side
+from ..models.choices import ReferralStatus, RewardStatus, Side
 from .offers import RewardTerms
+
+#: A pending reward older than this lost its task (worker killed, broker down, shop down
+#: past the retries): the validation sweep enqueues it again.
+PENDING_STUCK_AFTER = timedelta(minutes=15)
 
 
 def existing_reward(referral: Referral, side: Side) -> Reward | None:
@@ -19,7 +30,11 @@ def existing_reward(referral: Referral, side: Side) -> Reward | None:
 
 
 def issue_reward(referral: Referral, side: Side, terms: RewardTerms) -> Reward:
-    """Issue the ``side`` reward of ``referral`` once; a second call returns the first."""
+    """Issue the ``side`` reward of ``referral`` once; a second call returns the first.
+
+    The caller holds the referral's row lock. With a remote backend the reward comes back
+    ``pending``: once the caller's transaction has committed, it calls ``complete_reward``.
+    """
     found = existing_reward(referral, side)
     if found is not None:
         return found
@@ -37,32 +52,84 @@ def issue_reward(referral: Referral, side: Side, terms: RewardTerms) -> Reward:
         issued_at=now,
         expires_at=now + timedelta(days=terms.validity_days) if terms.validity_days else None,
     )
+    backend = get_backend()
     try:
         with transaction.atomic():
-            reward.code = get_backend().issue_code(reward)
+            if backend.remote:
+                reward.code = backend.decide_code(reward)
+                reward.status = RewardStatus.PENDING if reward.code else RewardStatus.ISSUED
+            else:
+                reward.code = backend.issue_code(reward)
             reward.save()
     except IntegrityError:
         return Reward.objects.get(referral=referral, side=side)
+    if reward.status == RewardStatus.ISSUED:
+        _announce(reward)
+    return reward
+
+
+def complete_reward(reward_id: int) -> Reward:
+    """Create a pending reward's code in the shop, then mark it issued.
+
+    Call it with no transaction open: the shop call holds no lock. Safe to repeat: the
+    backend's ``push`` is idempotent on the code decided in step one, and only the call
+    that moves the row from pending to issued writes the audit entry and sends
+    ``reward_issued``. A ``FulfilmentError`` leaves the reward pending for a retry.
+    """
+    reward = Reward.objects.select_related("program", "recipient", "referral").get(pk=reward_id)
+    if reward.status != RewardStatus.PENDING:
+        return reward
+    if reward.referral.status == ReferralStatus.CANCELLED:
+        cancel_reward(reward, "referral_cancelled")
+        return reward
+    backend = get_backend()
+    backend.push(reward)
+    with transaction.atomic():
+        moved = Reward.objects.filter(pk=reward.pk, status=RewardStatus.PENDING).update(
+            status=RewardStatus.ISSUED
+        )
+        reward.refresh_from_db(fields=["status"])
+        if moved:
+            _announce(reward)
+    if reward.status == RewardStatus.CANCELLED:
+        # Cancelled while the shop was creating it: take back what was just created.
+        backend.cancel_code(reward)
+    return reward
+
+
+def pending_reward_ids(now: datetime) -> list[int]:
+    """Pending rewards whose completion should have happened long ago (for the sweep)."""
+    qs = Reward.objects.filter(
+        status=RewardStatus.PENDING, issued_at__lte=now - PENDING_STUCK_AFTER
+    ).order_by("pk")
+    return list(qs.values_list("pk", flat=True)[: parrain_settings.VALIDATION_SWEEP_BATCH])
+
+
+def _announce(reward: Reward) -> None:
     audit.record(
-        referral.program,
-        f"reward.issued.{side}",
-        referral=referral,
-        contact=recipient,
+        reward.program,
+        f"reward.issued.{reward.side}",
+        referral=reward.referral,
+        contact=reward.recipient,
         code=reward.code or "",
         kind=reward.kind,
         value=reward.value,
     )
-    signals.reward_issued.send(type(referral.program), reward=reward)
-    return reward
+    signals.reward_issued.send(type(reward.program), reward=reward)
 
 
 def cancel_reward(reward: Reward, reason: str) -> None:
+    """Cancel a reward; a remote shop is told after commit, never under the caller's lock."""
     if reward.status in (RewardStatus.CANCELLED, RewardStatus.REDEEMED):
         return
     reward.status = RewardStatus.CANCELLED
     reward.cancelled_at = timezone.now()
     reward.save(update_fields=["status", "cancelled_at"])
-    get_backend().cancel_code(reward)
+    backend = get_backend()
+    if backend.remote:
+        transaction.on_commit(lambda: backend.cancel_code(reward), robust=True)
+    else:
+        backend.cancel_code(reward)
     audit.record(
         reward.program,
         "reward.cancelled",

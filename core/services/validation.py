@@ -11,10 +11,10 @@ from ..conf import parrain_settings
 from ..locks import referral_for_update
 from ..messaging import MessageKind, queue_message
 from ..models import Program, Referral, Reward
-from ..models.choices import ReferralStatus, Side
+from ..models.choices import ReferralStatus, RewardStatus, Side
 from .enrolment import share_url
 from .offers import RewardTerms, describe
-from .rewards import issue_reward
+from .rewards import cancel_reward, complete_reward, issue_reward, pending_reward_ids
 from .transitions import move
 
 
@@ -35,10 +35,11 @@ def validate_due(now: datetime | None = None) -> int:
     """The periodic sweep: validate every referral whose delay has passed.
 
     It also re-enqueues the reward of referrals validated more than ``STUCK_AFTER`` ago
-    and still not rewarded; ``reward_referrer`` is idempotent, so a late duplicate is
-    harmless.
+    and still not rewarded, and the rewards still pending in a remote shop (welcome
+    codes too); ``reward_referrer`` and ``complete_reward`` are idempotent, so a late
+    duplicate is harmless.
     """
-    from ..tasks import issue_referrer_reward
+    from ..tasks import complete_pending_reward, issue_referrer_reward
 
     now = now or timezone.now()
     count = 0
@@ -47,6 +48,8 @@ def validate_due(now: datetime | None = None) -> int:
             count += sum(validate_referral(pk, now) for pk in ids)
     for referral_id in stuck_reward_ids(now):
         issue_referrer_reward.delay(referral_id)
+    for reward_id in pending_reward_ids(now):
+        complete_pending_reward.delay(reward_id)
     return count
 
 
@@ -79,23 +82,44 @@ def validate_referral(referral_id: int, now: datetime | None = None) -> bool:
     return True
 
 
-@transaction.atomic
 def reward_referrer(referral_id: int) -> Reward | None:
-    """Issue the referrer reward of a validated referral, exactly once."""
-    referral = referral_for_update(referral_id)
-    if referral.status == ReferralStatus.REWARDED:
-        return Reward.objects.filter(referral=referral, side=Side.REFERRER).first()
-    if referral.status != ReferralStatus.VALIDATED or not referral.referrer_terms:
-        return None
-    terms = RewardTerms.model_validate(referral.referrer_terms)
-    reward = issue_reward(referral, Side.REFERRER, terms)
+    """Issue the referrer reward of a validated referral, exactly once.
+
+    With a remote fulfilment backend, in three steps: the pending reward is committed
+    under the referral's lock, the shop is called with no lock held (``complete_reward``;
+    a ``FulfilmentError`` there leaves the reward pending and the task retries), then the
+    referral is marked rewarded under its lock again.
+    """
+    with transaction.atomic():
+        referral = referral_for_update(referral_id)
+        if referral.status == ReferralStatus.REWARDED:
+            return Reward.objects.filter(referral=referral, side=Side.REFERRER).first()
+        if referral.status != ReferralStatus.VALIDATED or not referral.referrer_terms:
+            return None
+        terms = RewardTerms.model_validate(referral.referrer_terms)
+        reward = issue_reward(referral, Side.REFERRER, terms)
+        if reward.status != RewardStatus.PENDING:
+            return _rewarded(referral, reward)
+    complete_reward(reward.pk)
+    with transaction.atomic():
+        referral = referral_for_update(referral_id)
+        reward.refresh_from_db()
+        if referral.status == ReferralStatus.VALIDATED and reward.status == RewardStatus.ISSUED:
+            return _rewarded(referral, reward)
+        if referral.status == ReferralStatus.CANCELLED:
+            cancel_reward(reward, "referral_cancelled")
+        return reward
+
+
+def _rewarded(referral: Referral, reward: Reward) -> Reward:
+    """Under the referral's lock: mark it rewarded and tell the referrer their code."""
     move(referral, ReferralStatus.REWARDED, action="referral.rewarded")
     referrer = referral.referrer
     queue_message(
         MessageKind.REWARD,
         referrer,
         code=reward.code or "",
-        offer=describe(terms, referrer.language or referral.program.default_language),
+        offer=describe(reward.terms, referrer.language or referral.program.default_language),
         referee_name=referral.referee.display_name,
         share_url=share_url(referrer),
         expires_at=reward.expires_at.date().isoformat() if reward.expires_at else "",

@@ -21,6 +21,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
 from parrain.core.charts import line_chart
+from parrain.core.exports import safe_value_preprocess
 from parrain.core.models import Program, Referral
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import stats
@@ -84,6 +85,7 @@ class DashboardView(ReportView):
         "referred_revenue",
     ]
     export_headings = {column.name: column.label for column in columns}
+    custom_value_preprocess = safe_value_preprocess(ReportView.custom_value_preprocess, ("csv",))
 
     @cached_property
     def form(self) -> DashboardForm:
@@ -199,6 +201,7 @@ class ReferralReportView(ReportView):
         "cancelled_at",
         "cancel_reason",
     ]
+    custom_value_preprocess = safe_value_preprocess(ReportView.custom_value_preprocess, ("csv",))
     export_headings = {
         "referee.email": _("Referee"),
         "referrer.email": _("Referrer"),

