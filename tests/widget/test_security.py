@@ -20,9 +20,7 @@ from tests.widget.conftest import ORIGIN, Widget
 # Enumeration
 
 
-def test_enrolling_a_customer_or_a_referrer_answers_alike(
-    widget: Widget, program: Program
-) -> None:
+def test_enrolling_a_customer_or_a_referrer_answers_alike(widget: Widget, program: Program) -> None:
     Contact.objects.create(program=program, email="customer@example.com", is_customer=True)
     enrol_referrer(program, "referrer@example.com")
     answers = [
