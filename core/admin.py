@@ -26,6 +26,7 @@ from .models import (
     ApiKey,
     AuditEvent,
     Contact,
+    HeldInvitation,
     Invitation,
     Order,
     PoolCode,
@@ -37,6 +38,7 @@ from .models import (
     ShareClick,
 )
 from .models.choices import ReferralStatus, Side
+from .services.confirmation import budget_reached_today
 from .services.review import approve_referral, reject_referral
 
 POOL_CSV_MAX_BYTES = 5 * 1024 * 1024
@@ -140,6 +142,17 @@ class ProgramAdmin(admin.ModelAdmin):
                 ),
             },
         ),
+        (
+            _("Email invitations from the widget"),
+            {
+                "fields": ("anonymous_invitations", "anonymous_invitation_budget"),
+                "description": _(
+                    "Signed-in customers (identity token) always invite by email. A visitor "
+                    "who only typed their address in the widget may too when this is on, once "
+                    "they confirm their address through the link we email them."
+                ),
+            },
+        ),
         (_("Delays"), {"fields": ("attribution_window_days", "validation_delay_days")}),
         (
             _("Fraud"),
@@ -155,6 +168,26 @@ class ProgramAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        program = self.get_object(request, object_id)
+        if program is not None and request.method == "GET" and budget_reached_today(program):
+            messages.warning(
+                request,
+                _(
+                    "Today's budget of %(budget)s invitation emails from unconfirmed referrers "
+                    "is reached: further ones wait until tomorrow. Raise the budget, or turn "
+                    "these invitations off if this is not expected."
+                )
+                % {"budget": program.anonymous_invitation_budget},
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("Create a secret API key"), permissions=["change"])
     def create_secret_api_key(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
@@ -220,6 +253,7 @@ class ContactAdmin(BigTableAdmin):
     )
     list_filter = (
         "is_customer",
+        ("email_verified_at", admin.EmptyFieldListFilter),
         "consent_recontact",
         ("unsubscribed_at", admin.EmptyFieldListFilter),
         "program",
@@ -230,6 +264,8 @@ class ContactAdmin(BigTableAdmin):
     readonly_fields = (
         "program",
         "referrer_code",
+        "share_name",
+        "email_verified_at",
         "is_customer",
         "first_order_at",
         "consent_recontact",
@@ -250,6 +286,17 @@ class InvitationAdmin(HistoryAdmin):
     list_select_related = ("program", "referrer", "referee")
     search_fields = ("referrer__email", "referee__email")
     date_hierarchy = "issued_at"
+
+
+@admin.register(HeldInvitation)
+class HeldInvitationAdmin(HistoryAdmin):
+    """Requests from unconfirmed referrers: they leave once the referrer confirms."""
+
+    list_display = ("requested_at", "referrer", "email", "program")
+    list_filter = ("program",)
+    list_select_related = ("program", "referrer")
+    search_fields = ("referrer__email", "email")
+    date_hierarchy = "requested_at"
 
 
 @admin.register(ShareClick)

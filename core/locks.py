@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Contact, Order, Referral
+from .models import AnonymousInvitationDay, Contact, Order, Referral
 
 
 def referral_for_update(pk: int) -> Referral:
@@ -26,3 +26,7 @@ def contact_for_update(pk: int) -> Contact:
 
 def order_for_update(pk: int) -> Order:
     return Order.objects.order_by("pk").select_for_update().get(pk=pk)
+
+
+def budget_day_for_update(pk: int) -> AnonymousInvitationDay:
+    return AnonymousInvitationDay.objects.order_by("pk").select_for_update().get(pk=pk)

@@ -62,3 +62,13 @@ def flush_share_clicks() -> int:
     count = flush_clicks()
     logger.info("wrote %s share-link clicks", count)
     return count
+
+
+@shared_task
+def release_held_invitations() -> int:
+    """Send confirmed referrers' invitations that waited for the daily budget (schedule it)."""
+    from .services.confirmation import release_waiting
+
+    count = release_waiting()
+    logger.info("released %s held invitations", count)
+    return count

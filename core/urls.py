@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/v1/", api_urls()),
     path("r/<str:code>", views.share_link, name="share-link"),
     path("parrain/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("parrain/confirm/<str:token>/", views.confirm_email, name="confirm-email"),
 ]

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import audit
-from .messaging import contact_from_token
-from .services import clicks, sharing
+from .messaging import contact_from_token, language_for
+from .models import HeldInvitation
+from .services import clicks, confirmation, sharing
+from .services.enrolment import share_url
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST one-click (RFC 8058)
@@ -23,6 +25,22 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         contact.save(update_fields=["unsubscribed_at"])
         audit.record(contact.program, "contact.unsubscribed", contact=contact, actor="contact")
     return render(request, "parrain/unsubscribe.html", {"contact": contact})
+
+
+@csrf_exempt  # the signed token is the credential, as for unsubscribing
+@require_http_methods(["GET", "POST"])
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the share link and a button (mail scanners follow links); POST confirms."""
+    contact = confirmation.contact_from_confirmation(token)
+    if contact is None:
+        return render(request, "parrain/confirm_email.html", {"invalid": True}, status=404)
+    with translation.override(language_for(contact)):
+        context = {"contact": contact, "share_url": share_url(contact)}
+        if request.method == "POST":
+            context["release"] = confirmation.confirm_address(contact)
+        else:
+            context["held"] = HeldInvitation.objects.filter(referrer=contact).count()
+        return render(request, "parrain/confirm_email.html", context)
 
 
 @require_GET

@@ -99,6 +99,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parrain.core.tasks.flush_share_clicks",
         "schedule": crontab(minute="*"),
     },
+    # issue 10: invitations of confirmed referrers that waited for the daily budget
+    "parrain-release-held-invitations": {
+        "task": "parrain.core.tasks.release_held_invitations",
+        "schedule": crontab(minute=5),
+    },
 }
 
 PARRAIN_BASE_URL = os.environ.get("PARRAIN_BASE_URL", "http://127.0.0.1:8000")

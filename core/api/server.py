@@ -57,8 +57,8 @@ def _contact_out(contact: Contact) -> s.ContactOut:
 
 @router.put(f"{PROGRAM}/contacts", response=_responses(200, 201, model=s.ContactOut))
 def put_contact(request: HttpRequest, slug: str, payload: ContactData) -> Status[Any]:
-    """Create or update one contact, found by email."""
-    contact, created = upsert_contact(program_of(request), payload)
+    """Create or update one contact, found by email; the shop vouches for the address."""
+    contact, created = upsert_contact(program_of(request), payload, vouched=True)
     return Status(201 if created else 200, _contact_out(contact))
 
 
@@ -98,7 +98,7 @@ def _bulk_row(program: Any, index: int, row: Any) -> s.BulkRowResult:
         return s.BulkRowResult(index=index, status="error", errors=errors)
     try:
         with transaction.atomic():
-            contact, created = upsert_contact(program, data)
+            contact, created = upsert_contact(program, data, vouched=True)
     except ParrainError as exc:
         error = {"field": exc.field or "", "message": exc.message}
         return s.BulkRowResult(index=index, status="error", errors=[error])
@@ -110,13 +110,17 @@ def _bulk_row(program: Any, index: int, row: Any) -> s.BulkRowResult:
 
 @router.post(f"{PROGRAM}/referrers", response=_responses(200, 201, model=s.EnrolOut))
 def enrol(request: HttpRequest, slug: str, payload: s.EnrolIn) -> Status[Any]:
-    """Enrol a referrer: returns their personal code and share link."""
+    """Enrol a referrer: returns their personal code and share link.
+
+    The shop vouches for the address; ``first_name``, if given, is the name friends see.
+    """
     enrolment = enrol_referrer(
         program_of(request),
         payload.email,
         first_name=payload.first_name,
         language=payload.language or "",
         actor=actor_of(request),
+        vouched=True,
     )
     body = s.EnrolOut(
         contact_id=enrolment.contact.pk,

@@ -1,10 +1,11 @@
 """``/api/v1/public/{key}/…``: what the browser widgets call with the program's public key.
 
-Nothing here tells a visitor anything about another person: enrolling an email gives a
-share link, never that person's stats or whether they are a customer; a referral code
-gives the referrer's first name only; statistics need an identity token signed by the
-shop's server. ``origins.public_door`` checks the key, the origin and the per-IP limit
-before any of these views run.
+Nothing here tells a visitor anything about another person: enrolling an address someone
+already has mails the link to that address instead of showing it; a referral code gives
+only the name the referrer gave for sharing; statistics need an identity token signed by
+the shop's server. Email invitations from a referrer whose address is unconfirmed wait for
+their confirmation (``services.confirmation``). ``origins.public_door`` checks the key, the
+origin and the per-IP limit before any of these views run.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from ..emails import normalize_email
 from ..exceptions import CapReached, NotFound, ParrainError, Refused
 from ..identity import InvalidIdentity, verify_identity
 from ..memo import Memo
-from ..models import Contact, Invitation, Program, Referral
+from ..models import Contact, Program, Referral
 from ..models.choices import Channel, ReferralStatus
-from ..services.enrolment import enrol_referrer, referrer_by_code, share_url
-from ..services.invitations import invite_by_email
+from ..services.confirmation import hold_invitations, send_confirmation
+from ..services.enrolment import enrol_referrer, referrer_by_code, share_url, sharing_name
+from ..services.invitations import invite_by_email, not_yet_invited
 from ..services.offers import describe, referrer_terms_at, welcome_terms_at
 from ..services.registration import register_referee
 from ..validation_types import Language
@@ -68,6 +70,11 @@ class IdentityRequired(ParrainError):
 class IdentityRefused(ParrainError):
     status = 401
     code = "identity-invalid"
+
+
+class AnonymousInvitationsOff(ParrainError):
+    status = 403
+    code = "anonymous-invitations-off"
 
 
 def program_of(request: HttpRequest) -> Program:
@@ -120,6 +127,7 @@ def build_config(program: Program, language: str) -> dict[str, Any]:
             legal_url=program.legal_url,
             brand_colour=program.brand_colour,
             privacy_mode=program.privacy_mode,
+            anonymous_invitations=program.anonymous_invitations,
         ).model_dump()
 
 
@@ -146,7 +154,7 @@ def _shared_config(cache_key: str, program: Program, language: str) -> dict[str,
 
 @router.post(f"{KEY}/referrers", response=_responses(EnrolOut))
 def enrol(request: HttpRequest, key: str, payload: EnrolIn) -> Any:
-    """An email gets its share link; the answer is the same for a new or a known person."""
+    """A new address sees its share link; an address someone already has gets it by email."""
     _limit_writes(request)
     program = program_of(request)
     enrolment = enrol_referrer(
@@ -156,7 +164,10 @@ def enrol(request: HttpRequest, key: str, payload: EnrolIn) -> Any:
         language=widget_language(program, payload.language),
         actor="widget",
     )
-    return EnrolOut(code=enrolment.code, share_url=enrolment.share_url)
+    if enrolment.new_contact and not program.privacy_mode:
+        return EnrolOut(delivery="screen", code=enrolment.code, share_url=enrolment.share_url)
+    send_confirmation(enrolment.contact)
+    return EnrolOut(delivery="email")
 
 
 def _identified(program: Program, token: str) -> Contact:
@@ -165,7 +176,7 @@ def _identified(program: Program, token: str) -> Contact:
     except InvalidIdentity as exc:
         raise IdentityRefused(_("Your session has expired; please reload the page.")) from exc
     enrolment = enrol_referrer(
-        program, identity.email, first_name=identity.first_name, actor="widget"
+        program, identity.email, first_name=identity.first_name, actor="widget", vouched=True
     )
     return enrolment.contact
 
@@ -200,6 +211,11 @@ def me(request: HttpRequest, key: str, payload: MeIn) -> Any:
 def _inviting_referrer(program: Program, payload: InviteIn) -> Contact:
     if payload.identity:
         return _identified(program, payload.identity)
+    if not program.anonymous_invitations:
+        raise AnonymousInvitationsOff(
+            _("Sign in to invite friends by email; you can still share your link."),
+            field="identity",
+        )
     if payload.message:
         raise IdentityRequired(
             _("Only signed-in customers can add a personal message."), field="message"
@@ -215,16 +231,6 @@ def _inviting_referrer(program: Program, payload: InviteIn) -> Contact:
     return referrer
 
 
-def _not_yet_invited(referrer: Contact, emails: list[str]) -> list[str]:
-    """Each address gets the widget's invitation once per referrer: no re-sending."""
-    wanted = {normalize_email(e): e for e in emails}
-    wanted.pop(referrer.email_normalized, None)
-    done = Invitation.objects.filter(
-        referrer=referrer, referee__email_normalized__in=list(wanted)
-    ).values_list("referee__email_normalized", flat=True)
-    return [email for norm, email in wanted.items() if norm not in set(done)]
-
-
 def _seconds_to_midnight(now: datetime) -> int:
     local = timezone.localtime(now)
     midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -238,13 +244,17 @@ def invite(request: HttpRequest, key: str, payload: InviteIn) -> Any:
     program = program_of(request)
     referrer = _inviting_referrer(program, payload)
     ratelimit.hit("referrer_invite", f"{program.pk}:{referrer.pk}")
-    emails = _not_yet_invited(referrer, payload.emails)
+    emails = not_yet_invited(referrer, payload.emails)
+    if not referrer.is_verified:
+        if emails:
+            hold_invitations(referrer, emails)
+        return InviteOut(received=len(payload.emails), delivery="held")
     if emails:
         try:
             invite_by_email(referrer, emails, personal_message=payload.message)
         except CapReached as exc:
             raise ratelimit.RateLimited(_seconds_to_midnight(timezone.now()), exc.message) from exc
-    return InviteOut(received=len(payload.emails))
+    return InviteOut(received=len(payload.emails), delivery="sent")
 
 
 # Referee side
@@ -252,7 +262,7 @@ def invite(request: HttpRequest, key: str, payload: InviteIn) -> Any:
 
 @router.get(f"{KEY}/codes/{{code}}", response=_responses(CodeOut))
 def lookup_code(request: HttpRequest, key: str, code: str, lang: Language | None = None) -> Any:
-    """Who invites the friend (first name) and what the friend gets."""
+    """Who invites the friend (the name they gave for sharing) and what the friend gets."""
     _limit_writes(request)
     program = program_of(request)
     referrer = referrer_by_code(program, code[:32])
@@ -261,7 +271,7 @@ def lookup_code(request: HttpRequest, key: str, code: str, lang: Language | None
     language = widget_language(program, lang)
     return CodeOut(
         code=referrer.referrer_code or "",
-        first_name=referrer.first_name,
+        first_name=sharing_name(referrer),
         welcome_offer=describe(welcome_terms_at(program), language),
     )
 

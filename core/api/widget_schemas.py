@@ -31,6 +31,9 @@ class ConfigOut(BaseModel):
     legal_url: str
     brand_colour: str
     privacy_mode: bool
+    anonymous_invitations: bool = Field(
+        description="Whether a visitor who is not signed in may invite friends by email."
+    )
 
 
 class EnrolIn(Input):
@@ -40,8 +43,14 @@ class EnrolIn(Input):
 
 
 class EnrolOut(BaseModel):
-    code: str
-    share_url: str
+    delivery: Literal["screen", "email"] = Field(
+        description=(
+            "screen: the link is in this answer (an address nobody knew). email: the link was "
+            "mailed to the address (it belongs to someone already; always so in privacy mode)."
+        )
+    )
+    code: str | None = None
+    share_url: str | None = None
 
 
 class MeIn(Input):
@@ -74,11 +83,22 @@ class InviteIn(Input):
 
 class InviteOut(BaseModel):
     received: int = Field(description="Addresses taken in; the answer never says which got mail.")
+    delivery: Literal["sent", "held"] = Field(
+        description=(
+            "held: nothing leaves until the referrer confirms their own address through the "
+            "link just emailed to them."
+        )
+    )
 
 
 class CodeOut(BaseModel):
     code: str
-    first_name: str = Field(description="The referrer's first name only; may be empty.")
+    first_name: str = Field(
+        description=(
+            "The name the referrer gave for sharing (never one stored from orders or imports); "
+            "may be empty."
+        )
+    )
     welcome_offer: str
 
 

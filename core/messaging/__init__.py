@@ -3,6 +3,11 @@
 Messages are rendered from templates ``parrain/email/<kind>.<lang>.txt`` (first line is
 the subject) in the contact's language, and sent by a Celery task after commit through
 Django's email backend.
+
+No person's name ever goes into a subject (only the program's name and offer, which the shop
+writes). In bodies, a name is plain text: ``render`` blanks any ``*_name`` value, and the
+recipient's own ``contact_name``, that is not a name (a web address, a line break), so a
+mail client has nothing to turn into a link; templates say "a friend" instead.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.urls import NoReverseMatch, reverse
 
 from ..conf import parrain_settings
 from ..models import Contact
+from ..validation_types import name_problem
 
 UNSUBSCRIBE_SALT = "parrain.unsubscribe"
 
@@ -27,6 +33,7 @@ class MessageKind(StrEnum):
     INVITATION = "invitation"
     WELCOME = "welcome"
     REWARD = "reward"
+    CONFIRMATION = "confirmation"  # a referrer confirms their address (and gets their link)
 
 
 def unsubscribe_token(contact: Contact) -> str:
@@ -64,12 +71,21 @@ def language_for(contact: Contact) -> str:
     return lang if lang in languages and lang in ("fr", "en") else "en"
 
 
+def plain_name(value: Any) -> str:
+    """``value`` when it is a person's name, else empty (the template's neutral wording)."""
+    name = " ".join(str(value or "").split())
+    return "" if name_problem(str(value or "")) else name
+
+
 def render(kind: str, contact: Contact, context: dict[str, Any]) -> tuple[str, str]:
+    names = {key: plain_name(value) for key, value in context.items() if key.endswith("_name")}
     ctx = {
         "contact": contact,
         "program": contact.program,
         "unsubscribe_url": unsubscribe_url(contact),
         **context,
+        **names,
+        "contact_name": plain_name(contact.first_name),
     }
     text = render_to_string(f"parrain/email/{kind}.{language_for(contact)}.txt", ctx)
     subject, _, body = text.strip().partition("\n")

@@ -1,14 +1,17 @@
 from .audit import AuditEvent
 from .contact import Contact
+from .held import AnonymousInvitationDay, HeldInvitation
 from .order import Order, Refund
 from .program import ApiKey, Program, RewardRule
 from .referral import Invitation, Referral, ShareClick
 from .reward import PoolCode, Reward
 
 __all__ = [
+    "AnonymousInvitationDay",
     "ApiKey",
     "AuditEvent",
     "Contact",
+    "HeldInvitation",
     "Invitation",
     "Order",
     "PoolCode",

@@ -23,6 +23,10 @@ class Contact(models.Model):
     phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
     first_name = models.CharField(_("first name"), max_length=120, blank=True)
     last_name = models.CharField(_("last name"), max_length=120, blank=True)
+    # The name friends see (code lookup, invitation emails): only one the referrer gave for
+    # sharing (typed at their own enrolment, or carried by the shop's identity token or
+    # server API), never a name stored from orders or imports.
+    share_name = models.CharField(_("name shown to friends"), max_length=120, blank=True)
     external_id = models.CharField(_("external id"), max_length=120, null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     referrer_code = models.CharField(
@@ -39,6 +43,10 @@ class Contact(models.Model):
     # Invitations by email from an unverified referrer are held; attribution by email alone
     # never comes from an unverified referrer's invitation.
     email_verified_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
+    # The last email asking this contact to confirm their address (at most one an hour).
+    confirmation_sent_at = models.DateTimeField(
+        _("confirmation email sent"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -117,6 +117,24 @@ class Program(models.Model):
             "answers the same whatever the email, so nobody can learn who is a customer."
         ),
     )
+    anonymous_invitations = models.BooleanField(
+        _("email invitations from unconfirmed referrers"),
+        default=False,
+        help_text=_(
+            "Lets a visitor who got their link in the widget (not signed in) invite friends by "
+            "email. Their invitations wait until they confirm their own address through the "
+            "link we email them. Off: only signed-in customers invite by email; everyone can "
+            "still share their link."
+        ),
+    )
+    anonymous_invitation_budget = models.PositiveIntegerField(
+        _("daily budget of invitation emails from unconfirmed referrers"),
+        default=100,
+        help_text=_(
+            "Past it, such invitations wait for the next day and the managers are told. "
+            "0 means no budget."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -46,8 +46,13 @@ def get_or_create_contact(program: Program, email: str, **defaults: object) -> t
         return Contact.objects.get(program=program, email_normalized=normalized), False
 
 
-def upsert_contact(program: Program, data: ContactData) -> tuple[Contact, bool]:
+def upsert_contact(
+    program: Program, data: ContactData, *, vouched: bool = False
+) -> tuple[Contact, bool]:
+    """``vouched``: the shop answers for the address (secret-key API, shop account sync)."""
     contact, created = get_or_create_contact(program, data.email)
+    if vouched and contact.email_verified_at is None:
+        contact.email_verified_at = timezone.now()
     for field in ("first_name", "last_name", "phone", "external_id", "language"):
         value = getattr(data, field)
         if value:
@@ -69,6 +74,19 @@ def upsert_contact(program: Program, data: ContactData) -> tuple[Contact, bool]:
             _("This external id already belongs to another contact."), field="external_id"
         ) from exc
     return contact, created
+
+
+def vouch_for(contact: Contact, *, share_name: str = "") -> None:
+    """The shop answers for ``contact``'s address (and, if given, the name friends see)."""
+    fields = []
+    if contact.email_verified_at is None:
+        contact.email_verified_at = timezone.now()
+        fields.append("email_verified_at")
+    if share_name and share_name != contact.share_name:
+        contact.share_name = share_name
+        fields.append("share_name")
+    if fields:
+        contact.save(update_fields=fields)
 
 
 def record_consent(contact: Contact, consent: bool, source: str, *, save: bool = True) -> None:

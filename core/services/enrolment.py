@@ -12,7 +12,8 @@ from .. import audit, signals
 from ..codes import random_code
 from ..conf import parrain_settings
 from ..models import Contact, Program
-from .contacts import get_or_create_contact
+from ..validation_types import name_problem
+from .contacts import get_or_create_contact, vouch_for
 
 SHARE_QUERY_PARAM = "parrain"
 
@@ -22,7 +23,8 @@ class Enrolment:
     contact: Contact
     code: str
     share_url: str
-    created: bool
+    created: bool  # newly enrolled as a referrer
+    new_contact: bool = False  # the address was unknown before this enrolment
 
 
 def share_url(contact: Contact) -> str:
@@ -54,17 +56,48 @@ def ensure_code(contact: Contact) -> str:
 
 @transaction.atomic
 def enrol_referrer(
-    program: Program, email: str, *, first_name: str = "", language: str = "", actor: str = "api"
+    program: Program,
+    email: str,
+    *,
+    first_name: str = "",
+    language: str = "",
+    actor: str = "api",
+    vouched: bool = False,
 ) -> Enrolment:
+    """Give ``email`` a referrer code; ``vouched``: the caller answers for the address.
+
+    The shop vouches (identity token, secret-key API, shop account): the address counts as
+    confirmed and ``first_name`` becomes the name friends see. Anyone else (the anonymous
+    widget) leaves an existing contact's names untouched; their ``first_name`` is the name
+    shown to friends only for an address nobody knew before.
+    """
     contact, created = get_or_create_contact(
-        program, email, first_name=first_name, language=language or program.default_language
+        program,
+        email,
+        first_name=first_name,
+        share_name=first_name,
+        language=language or program.default_language,
     )
+    if vouched:
+        vouch_for(contact, share_name=first_name)
     had_code = bool(contact.referrer_code)
     code = ensure_code(contact)
     if not had_code:
         audit.record(program, "referrer.enrolled", contact=contact, actor=actor)
         signals.referrer_enrolled.send(Program, contact=contact, created=created)
-    return Enrolment(contact=contact, code=code, share_url=share_url(contact), created=not had_code)
+    return Enrolment(
+        contact=contact,
+        code=code,
+        share_url=share_url(contact),
+        created=not had_code,
+        new_contact=created,
+    )
+
+
+def sharing_name(contact: Contact) -> str:
+    """The name friends may see: the one the referrer gave for sharing, if still a name."""
+    name = contact.share_name.strip()
+    return "" if name_problem(name) else name
 
 
 def referrer_by_code(program: Program | None, code: str) -> Contact | None:

@@ -9,13 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import audit, fraud, signals
+from ..emails import normalize_email
 from ..exceptions import CapReached, InvalidInput
 from ..locks import contact_for_update
 from ..messaging import MessageKind, queue_message
 from ..models import Contact, Invitation, Referral
 from ..models.choices import Channel, FraudAction, ReferralStatus
 from .contacts import get_or_create_contact
-from .enrolment import ensure_code, share_url
+from .enrolment import ensure_code, share_url, sharing_name
 from .offers import describe, referrer_terms_at, welcome_terms_at
 
 INVITATION_RULES = tuple(
@@ -29,6 +30,24 @@ class InvitationOutcome:
     invited: bool
     reason: str = ""
     invitation: Invitation | None = None
+
+
+def not_yet_invited(referrer: Contact, emails: list[str]) -> list[str]:
+    """The addresses this referrer has not invited yet (nor their own): no re-sending."""
+    wanted = {normalize_email(e): e for e in emails}
+    wanted.pop(referrer.email_normalized, None)
+    done = set(
+        Invitation.objects.filter(
+            referrer=referrer, referee__email_normalized__in=list(wanted)
+        ).values_list("referee__email_normalized", flat=True)
+    )
+    return [email for norm, email in wanted.items() if norm not in done]
+
+
+def cap_room(referrer: Contact, at: datetime) -> int | None:
+    """How many more invitations the daily cap lets ``referrer`` send (None: no cap)."""
+    cap = referrer.program.daily_invitation_cap
+    return max(0, cap - invitations_today(referrer, at)) if cap else None
 
 
 def invitations_today(referrer: Contact, now: datetime) -> int:
@@ -118,7 +137,7 @@ def _invite_one(referrer: Contact, email: str, message: str, at: datetime) -> In
     queue_message(
         MessageKind.INVITATION,
         referee,
-        referrer_name=referrer.display_name,
+        referrer_name=sharing_name(referrer),
         offer=describe(welcome_terms_at(program, at), language),
         share_url=share_url(referrer),
         personal_message=message,

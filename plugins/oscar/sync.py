@@ -61,7 +61,7 @@ def sync_customer(user_id: int, referral_code: str = "") -> Contact | None:
         consent_source="oscar",
     )
     try:
-        contact, _ = upsert_contact(program, data)
+        contact, _ = upsert_contact(program, data, vouched=True)  # a shop account
     except ParrainError as exc:
         logger.warning("user %s not synced: %s", user_id, exc.message)
         return None

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 
 from parrain.core.factories import ProgramFactory
-from parrain.core.models import Contact, Program, Referral, Reward, ShareClick
+from parrain.core.models import Contact, HeldInvitation, Program, Referral, Reward, ShareClick
 from parrain.core.models.choices import ReferralStatus, Side
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,13 +64,15 @@ def test_referrer_shares_a_link_and_the_friend_claims_with_consent(
         .get_attribute("href")
         .startswith("https://wa.me/?text=")
     )
+    # anonymous email invitations are off by default: no invite form, sharing still works
+    assert referrer.get_by_label("Your friends' emails, separated by commas").count() == 0
     page.screenshot(path=artifacts / "widgets-referrer-1280.png", full_page=True)
     page.set_viewport_size({"width": 375, "height": 800})
     page.screenshot(path=artifacts / "widgets-referrer-375.png", full_page=True)
     referrer_context.close()
 
-    # The referrer's first name holds markup: it must show as text, never run
-    Contact.objects.filter(program=program, email="alice@example.com").update(first_name=XSS_NAME)
+    # The name the referrer gave for sharing holds markup: it must show as text, never run
+    Contact.objects.filter(program=program, email="alice@example.com").update(share_name=XSS_NAME)
 
     # When a friend opens the link in a fresh browser, in French, on a phone-sized screen
     friend_context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 800})
@@ -104,6 +106,35 @@ def test_referrer_shares_a_link_and_the_friend_claims_with_consent(
     assert bob.consent_recontact is True and bob.consent_source == "widget"
     assert Reward.objects.get(referral=referral, side=Side.REFEREE).code == shown
     assert ShareClick.objects.filter(referrer=referral.referrer).count() == 1
+
+
+def test_unconfirmed_referrer_is_asked_to_confirm_and_a_known_address_gets_its_link_by_mail(
+    browser: Any, site: dict[str, Any]
+) -> None:
+    program: Program = site["program"]
+    program.anonymous_invitations = True
+    program.save()
+    Contact.objects.create(program=program, email="carol@example.com", is_customer=True)
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(widgets_page(site))
+    referrer = page.locator("#referrer parrain-widget")
+    # A new address gets its link on screen; its email invitations wait for a confirmation
+    referrer.get_by_label("Your email").fill("alice@example.com")
+    referrer.get_by_role("button", name="Get my link").click()
+    friends = referrer.get_by_label("Your friends' emails, separated by commas")
+    friends.fill("bob@example.com")
+    referrer.get_by_role("button", name="Send").click()
+    referrer.get_by_role("status").filter(has_text="Check your inbox to confirm").wait_for()
+    assert HeldInvitation.objects.filter(email="bob@example.com").exists()
+    assert not Referral.objects.filter(referee__email="bob@example.com").exists()
+    # An address the shop already knows never sees its code on screen
+    page.reload()
+    referrer.get_by_label("Your email").fill("carol@example.com")
+    referrer.get_by_role("button", name="Get my link").click()
+    referrer.get_by_text("we have just emailed your link to carol@example.com").wait_for()
+    assert referrer.locator("input[readonly]").count() == 0
+    context.close()
 
 
 def test_network_failure_shows_a_message_and_a_retry_button(

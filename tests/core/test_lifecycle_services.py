@@ -32,7 +32,7 @@ def test_referee_first_order_with_welcome_code_rewards_referrer_after_delay() ->
     enrolment = enrol_referrer(program, "Alice@Example.com", first_name="Alice")
     outcomes = invite_by_email(enrolment.contact, ["bob@example.org"])
     assert outcomes[0].invited
-    assert "Alice" in mail.outbox[0].subject and mail.outbox[0].to == ["bob@example.org"]
+    assert "Alice" in mail.outbox[0].body and mail.outbox[0].to == ["bob@example.org"]
 
     registration = register_referee(program, enrolment.code, "bob@example.org", consent=True)
     welcome = registration.reward

@@ -48,7 +48,7 @@ def test_enrol_gives_a_share_link_and_nothing_else(widget: Widget, program: Prog
     response = widget.post("/referrers", {"email": "Alice@Example.com"})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"code", "share_url"}
+    assert set(body) == {"delivery", "code", "share_url"} and body["delivery"] == "screen"
     assert body["share_url"] == f"https://shop.example/r/{body['code']}"
     assert Contact.objects.get(program=program, email_normalized="alice@example.com").referrer_code
 
@@ -56,19 +56,24 @@ def test_enrol_gives_a_share_link_and_nothing_else(widget: Widget, program: Prog
 def test_invitations_are_mailed_once_per_friend(
     widget: Widget, program: Program, django_capture_on_commit_callbacks: Any
 ) -> None:
-    code = enrol_referrer(program, "alice@example.com", first_name="Alice").code
+    program.anonymous_invitations = True
+    program.save()
+    code = enrol_referrer(program, "alice@example.com", first_name="Alice", vouched=True).code
     payload = {"code": code, "email": "alice@example.com", "emails": ["bob@example.com"]}
     with django_capture_on_commit_callbacks(execute=True):
         first = widget.post("/invitations", payload)
         again = widget.post("/invitations", payload)
     assert first.status_code == again.status_code == 200
-    assert first.json() == again.json() == {"received": 1}
+    assert first.json() == again.json() == {"received": 1, "delivery": "sent"}
     assert [m.to for m in mail.outbox] == [["bob@example.com"]]
-    assert "Alice" in mail.outbox[0].subject
+    # the name is in the body only, never in the subject
+    assert "Alice" in mail.outbox[0].body and "Alice" not in mail.outbox[0].subject
 
 
 def test_code_lookup_gives_the_first_name_only(widget: Widget, program: Program) -> None:
-    code = enrol_referrer(program, "alice.secret@example.com", first_name="Alice").code
+    code = widget.post(
+        "/referrers", {"email": "alice.secret@example.com", "first_name": "Alice"}
+    ).json()["code"]
     response = widget.get(f"/codes/{code.lower()}?lang=en")
     assert response.status_code == 200
     assert response.json() == {"code": code, "first_name": "Alice", "welcome_offer": "15% off"}

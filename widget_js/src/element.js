@@ -133,8 +133,12 @@ export class ParrainWidget extends HTMLElement {
       event.preventDefault();
       if (!this.checkEmail(email)) return;
       this.run(button, async () => {
-        const enrolment = await this.client.enrol(email.value.trim());
-        this.sharePanel({ ...enrolment, email: email.value.trim() }, "");
+        const address = email.value.trim();
+        const enrolment = await this.client.enrol(address);
+        if (enrolment.delivery === "email") {
+          // an address someone already has: the link went to that mailbox, not to this screen
+          this.show(this.heading(this.t("yourLink")), h("p", {}, this.t("linkByEmail", { email: address })));
+        } else this.sharePanel({ ...enrolment, email: address }, "");
         this.focusHeading();
       });
     };
@@ -173,7 +177,9 @@ export class ParrainWidget extends HTMLElement {
         this.webShare(url, text),
       ),
       channels.includes("qr") ? this.qr(data.code) : null,
-      channels.includes("email") ? this.inviteForm(data, identity) : null,
+      channels.includes("email") && (identity || this.config.anonymous_invitations)
+        ? this.inviteForm(data, identity)
+        : null,
       data.stats ? h("p", { class: "muted" }, this.t("stats", data.stats)) : null,
       data.badges?.length ? h("p", {}, this.t("badges", { badges: data.badges.join(", ") })) : null,
       this.links(),
@@ -216,9 +222,9 @@ export class ParrainWidget extends HTMLElement {
         ? { identity, emails, message: message.value.trim() }
         : { code: data.code, email: data.email, emails };
       this.run(button, async () => {
-        await this.client.invite(payload);
+        const answer = await this.client.invite(payload);
         friends.value = "";
-        this.say(this.t("sent"));
+        this.say(this.t(answer.delivery === "held" ? "held" : "sent"));
       });
     };
     return h(

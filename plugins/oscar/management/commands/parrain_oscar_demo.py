@@ -103,5 +103,7 @@ class Command(BaseCommand):
         if program.landing_url != shop_url:
             program.landing_url = shop_url
             program.save(update_fields=["landing_url"])
-        enrolment = enrol_referrer(program, email, first_name=first_name, actor="demo")
+        enrolment = enrol_referrer(
+            program, email, first_name=first_name, actor="demo", vouched=True
+        )
         self.stdout.write(f"referrer {email} / {password}: share link {enrolment.share_url}")
