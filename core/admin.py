@@ -291,11 +291,12 @@ class ContactAdmin(BigTableAdmin):
         for contact in erased:
             contact.refresh_from_db()
             self.log_change(request, contact, str(_("Erased (GDPR)")))
-        messages.success(
-            request,
-            ngettext("%(count)d contact erased.", "%(count)d contacts erased.", len(erased))
-            % {"count": len(erased)},
-        )
+        if erased:
+            messages.success(
+                request,
+                ngettext("%(count)d contact erased.", "%(count)d contacts erased.", len(erased))
+                % {"count": len(erased)},
+            )
         if len(erased) < len(contacts):
             skipped = len(contacts) - len(erased)
             messages.info(
