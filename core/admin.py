@@ -11,6 +11,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import csrf_protect_m
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Model, QuerySet
@@ -39,6 +42,7 @@ from .models import (
 )
 from .models.choices import ReferralStatus, Side
 from .services.confirmation import budget_reached_today
+from .services.erasure import erase_contact, kept_history
 from .services.review import approve_referral, reject_referral
 
 POOL_CSV_MAX_BYTES = 5 * 1024 * 1024
@@ -256,6 +260,7 @@ class ContactAdmin(BigTableAdmin):
         ("email_verified_at", admin.EmptyFieldListFilter),
         "consent_recontact",
         ("unsubscribed_at", admin.EmptyFieldListFilter),
+        ("erased_at", admin.EmptyFieldListFilter),
         "program",
     )
     list_select_related = ("program",)
@@ -272,11 +277,86 @@ class ContactAdmin(BigTableAdmin):
         "consent_at",
         "consent_source",
         "unsubscribed_at",
+        "erased_at",
         "created_at",
     )
+    actions = ("erase_selected",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        """An erased contact is a tombstone: nothing to edit."""
+        if isinstance(obj, Contact) and obj.is_erased:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a delete is an erasure: erase_selected
+        return actions
+
+    @csrf_protect_m
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """Deleting a contact erases the person (``services.erasure``), after confirmation."""
+        contact = self.get_object(request, unquote(object_id))
+        if not self.has_delete_permission(request, contact):
+            raise PermissionDenied
+        if contact is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method == "POST" and request.POST.get("post") == "yes":
+            self._erase(request, [contact])
+            return HttpResponseRedirect(reverse("admin:parrain_contact_changelist"))
+        return self._confirm_erasure(request, [contact], bulk=False)
+
+    @admin.action(description=_("Erase selected contacts (GDPR)"), permissions=["delete"])
+    def erase_selected(
+        self, request: HttpRequest, queryset: QuerySet[Contact]
+    ) -> HttpResponse | None:
+        contacts = list(queryset.order_by("pk"))
+        if request.POST.get("post") == "yes":
+            self._erase(request, contacts)
+            return None
+        return self._confirm_erasure(request, contacts, bulk=True)
+
+    def _erase(self, request: HttpRequest, contacts: list[Contact]) -> None:
+        actor = request.user.get_username()
+        erased = [contact for contact in contacts if erase_contact(contact, actor=actor)]
+        for contact in erased:
+            contact.refresh_from_db()
+            self.log_change(request, contact, str(_("Erased (GDPR)")))
+        if erased:
+            messages.success(
+                request,
+                ngettext("%(count)d contact erased.", "%(count)d contacts erased.", len(erased))
+                % {"count": len(erased)},
+            )
+        if len(erased) < len(contacts):
+            skipped = len(contacts) - len(erased)
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)d contact was already erased.",
+                    "%(count)d contacts were already erased.",
+                    skipped,
+                )
+                % {"count": skipped},
+            )
+
+    def _confirm_erasure(
+        self, request: HttpRequest, contacts: list[Contact], *, bulk: bool
+    ) -> HttpResponse:
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Erase personal data"),
+            "rows": [(contact, kept_history(contact)) for contact in contacts],
+            "bulk": bulk,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/parrain/contact/erase_confirmation.html", context)
 
 
 @admin.register(Invitation)

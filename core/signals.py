@@ -23,3 +23,7 @@ order_refunded = Signal()
 
 # sender=Program, reward=Reward
 reward_issued = Signal()
+
+# sender=Program, contact=Contact (already anonymised), personal=PersonalData (from
+# core.erasure: what identified the person, for receivers to scrub their own stored copies)
+contact_erased = Signal()

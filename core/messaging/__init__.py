@@ -58,7 +58,7 @@ def unsubscribe_url(contact: Contact) -> str:
 
 def queue_message(kind: MessageKind, contact: Contact, **context: Any) -> None:
     """Send ``kind`` to ``contact`` once the current transaction commits."""
-    if contact.unsubscribed_at is not None:
+    if contact.unsubscribed_at is not None or contact.is_erased:
         return
     from ..tasks import send_message
 
@@ -93,8 +93,8 @@ def render(kind: str, contact: Contact, context: dict[str, Any]) -> tuple[str, s
 
 
 def deliver(kind: str, contact: Contact, context: dict[str, Any]) -> bool:
-    """Render and send now; returns False when the contact unsubscribed meanwhile."""
-    if contact.unsubscribed_at is not None:
+    """Render and send now; returns False when the contact unsubscribed or was erased."""
+    if contact.unsubscribed_at is not None or contact.is_erased:
         return False
     subject, body = render(kind, contact, context)
     sender = parrain_settings.DEFAULT_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL

@@ -47,6 +47,9 @@ class Contact(models.Model):
     confirmation_sent_at = models.DateTimeField(
         _("confirmation email sent"), null=True, blank=True, editable=False
     )
+    # GDPR erasure (services/erasure.py): the row stays as an anonymous tombstone so that the
+    # referrals, orders and rewards it takes part in keep counting.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -98,6 +101,10 @@ class Contact(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._saved_consent = instance.__dict__.get("consent_recontact")
         return instance
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def is_verified(self) -> bool:

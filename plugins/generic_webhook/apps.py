@@ -9,6 +9,8 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from .outbound import receivers
+        from . import receivers
+        from .outbound import receivers as outbound_receivers
 
+        outbound_receivers.connect()
         receivers.connect()

@@ -1,0 +1,205 @@
+"""Find and scrub stored copies of one person's details (GDPR erasure).
+
+:class:`PersonalData` holds what identifies the person being erased: their email in every form
+we know (as typed, normalized, canonical), names, phone and external id. The erasure service
+(``services/erasure.py``) builds it from the contact before anonymising the row, scrubs the
+core's own tables with :func:`scrub_rows`, and hands it to the plugins through the
+``contact_erased`` signal so each scrubs its own.
+
+A row is *about the person* when it is linked to them or holds their email or phone (the
+identifiers that cannot belong to anyone else); only those rows are scrubbed, and in them
+the names and external id go too. A name alone is never searched for across a table: another
+Zoé would lose hers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote
+
+import phonenumbers
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from .emails import canonical_email, normalize_email
+
+ERASED = "[erased]"
+#: An email-like token, to catch the person's aliases (``+tag``, Gmail dots) in free text.
+EMAIL_TOKEN = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")
+#: What may separate the digits of a phone number as people type it.
+PHONE_GAP = r"[\s.\-()/]*"
+#: External ids shorter than this are only scrubbed where they are a whole JSON value:
+#: in free text, "42" would also be a quantity or a price.
+SHORT_ID = 4
+TEXT_FIELDS = (models.CharField, models.TextField)
+
+
+def _name_parts(*names: str) -> list[str]:
+    """Full names, then each part of a compound name (``Delacroix-Hammond``) of 3+ letters."""
+    full = [n.strip() for n in names if len(n.strip()) >= 2]
+    joined = " ".join(full)
+    parts = [p for n in full for p in re.split(r"[\s\-]+", n) if len(p) >= 3]
+    return [n for n in dict.fromkeys([joined, *full, *parts]) if n]
+
+
+def _phone_pattern(phone: str) -> str | None:
+    """The number in any usual writing: E.164, ``00`` prefix, national ``0``, any spacing."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return re.escape(phone) if phone else None
+    digits = PHONE_GAP.join(str(number.national_number))
+    international = rf"(?:\+|00){PHONE_GAP}{number.country_code}{PHONE_GAP}(?:\(0\){PHONE_GAP})?"
+    prefix = rf"(?:{international}|0{PHONE_GAP})?"
+    return rf"(?<!\d){prefix}{digits}(?!\d)"
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What identifies one person, gathered before their contact row is anonymised."""
+
+    emails: tuple[str, ...]
+    names: tuple[str, ...] = ()
+    phone: str = ""
+    external_id: str = ""
+
+    @classmethod
+    def of(cls, contact: Any) -> PersonalData:
+        email = contact.email or ""
+        emails = (email, normalize_email(email), canonical_email(email)) if email else ()
+        return cls(
+            emails=tuple(dict.fromkeys(e for e in emails if e)),
+            names=tuple(_name_parts(contact.first_name or "", contact.last_name or "")),
+            phone=contact.phone or "",
+            external_id=contact.external_id or "",
+        )
+
+    @cached_property
+    def identifiers(self) -> tuple[str, ...]:
+        """Strings only this person's rows hold: searched for across whole tables."""
+        found: list[str] = []
+        for email in self.emails:  # searches ignore case: the normalized form is enough
+            found += [normalize_email(email), quote(normalize_email(email), safe="")]
+        if self.phone:
+            found.append(self.phone)
+        return tuple(dict.fromkeys(found))
+
+    def mentioned_in(self, fields: Iterable[models.Field]) -> Q:
+        """Rows where any text or JSON column holds an identifier (case-insensitive)."""
+        query = Q(pk__in=[])
+        for model_field in fields:
+            for needle in self.identifiers:
+                query |= Q(**{f"{model_field.name}__icontains": needle})
+        return query
+
+    @cached_property
+    def _patterns(self) -> list[re.Pattern[str]]:
+        """Longest first, so that a full name goes before its parts."""
+        words = {i: (r"", r"") for i in self.identifiers}
+        for name in self.names:
+            for form in (name, json.dumps(name)[1:-1]):  # and as JSON text writes it (\u00e9)
+                words[form] = (r"(?<!\w)", r"(?!\w)")
+        if len(self.external_id) >= SHORT_ID:
+            words[self.external_id] = (r"(?<![\w\-])", r"(?![\w\-])")
+        patterns = [
+            re.compile(before + re.escape(word) + after, re.IGNORECASE)
+            for word, (before, after) in sorted(words.items(), key=lambda w: -len(w[0]))
+        ]
+        phone = _phone_pattern(self.phone) if self.phone else None
+        if phone:
+            patterns.append(re.compile(phone))
+        return patterns
+
+    def _erase_if_same_mailbox(self, match: re.Match[str]) -> str:
+        """Aliases of the address (``+tags``, Gmail dots, googlemail.com) are the person's too."""
+        token = match.group()
+        canonical = {canonical_email(e) for e in self.emails}
+        return ERASED if canonical_email(token) in canonical else token
+
+    def scrub_text(self, text: str) -> str:
+        text = EMAIL_TOKEN.sub(self._erase_if_same_mailbox, text)
+        for pattern in self._patterns:
+            text = pattern.sub(ERASED, text)
+        return text
+
+    def scrub_value(self, value: Any) -> Any:
+        """A JSON value with every string, key and id that points at the person replaced."""
+        if isinstance(value, dict):
+            return {self.scrub_value(k): self.scrub_value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub_value(v) for v in value]
+        if self.external_id and not isinstance(value, bool) and str(value) == self.external_id:
+            return None if not isinstance(value, str) else ERASED
+        if isinstance(value, str):
+            return self.scrub_text(value)
+        return value
+
+    def scrub_stored_text(self, text: str) -> str:
+        """Text that may be a JSON document (a webhook body): scrubbed value by value."""
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return self.scrub_text(text)
+        if not isinstance(document, (dict, list)):
+            return self.scrub_text(text)
+        scrubbed = self.scrub_value(document)
+        return text if scrubbed == document else json.dumps(scrubbed, ensure_ascii=False)
+
+
+def scrubbable_fields(model: type[models.Model]) -> list[models.Field]:
+    """Text and JSON columns that may hold a copy, leaving out keys and fixed choices."""
+    meta = model._meta
+    in_constraints = {
+        name
+        for constraint in meta.constraints
+        if isinstance(constraint, models.UniqueConstraint)
+        for name in constraint.fields
+    }
+    return [
+        f
+        for f in meta.concrete_fields
+        if isinstance(f, (*TEXT_FIELDS, models.JSONField))
+        and not f.primary_key
+        and not f.unique
+        and not f.choices
+        and f.name not in in_constraints
+    ]
+
+
+def scrub_rows(queryset: QuerySet[Any], personal: PersonalData, linked: Q | None = None) -> int:
+    """Scrub the rows of ``queryset`` that are linked to the person or mention them.
+
+    Rows are rewritten with ``update()``: no ``save()`` hook runs (the audit log refuses
+    saves; erasure is the one rewrite it allows). Returns how many rows changed.
+    """
+    fields = scrubbable_fields(queryset.model)
+    found = personal.mentioned_in(fields)
+    if linked is not None:
+        found |= linked
+    changed = 0
+    for row in queryset.filter(found).order_by("pk").only("pk", *[f.name for f in fields]):
+        updates = _scrubbed(row, fields, personal)
+        if updates:
+            queryset.model._base_manager.filter(pk=row.pk).update(**updates)
+            changed += 1
+    return changed
+
+
+def _scrubbed(row: models.Model, fields: list[models.Field], personal: PersonalData) -> dict:
+    updates = {}
+    for model_field in fields:
+        value = getattr(row, model_field.attname)
+        if value is None or value == "":
+            continue
+        if isinstance(model_field, models.JSONField):
+            new = personal.scrub_value(value)
+        else:
+            new = personal.scrub_stored_text(value)[: model_field.max_length or None]
+        if new != value:
+            updates[model_field.attname] = new
+    return updates

@@ -1,0 +1,119 @@
+"""GDPR erasure of one contact: the one door every admin's delete goes through.
+
+The contact row becomes an anonymous tombstone (``erased-<id>@invalid``, no name, phone,
+external id, language, consent or share code) so that the invitations, referrals, orders
+and rewards it takes part in keep counting, and other people's referrals and rewards stay
+whole. Every stored copy of the person's details is scrubbed: the core's audit log, orders
+and Django admin history here, the plugins' stores through the ``contact_erased`` signal.
+Nothing is kept aside: the erasure cannot be undone. See docs/decisions/0006-erasure.md.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import audit, signals
+from ..emails import normalize_email
+from ..erasure import PersonalData, scrub_rows
+from ..locks import contact_for_update
+from ..models import (
+    AuditEvent,
+    Contact,
+    HeldInvitation,
+    Invitation,
+    Order,
+    Program,
+    Referral,
+    Reward,
+)
+
+ALL_ROWS = Q(pk__isnull=False)
+
+
+def tombstone_email(contact: Contact) -> str:
+    """An address that is nobody's (RFC 2606 ``.invalid``) and unique per program."""
+    return f"erased-{contact.pk}@invalid"
+
+
+def erase_contact(contact: Contact, *, actor: str) -> bool:
+    """Erase the person behind ``contact``; False (and nothing done) if already erased."""
+    with transaction.atomic():
+        contact = contact_for_update(contact.pk)
+        if contact.is_erased:
+            return False
+        personal = PersonalData.of(contact)
+        _drop_held_invitations(contact)
+        _anonymise(contact)
+        _scrub_core(contact, personal)
+        _scrub_admin_history(contact, personal)
+        signals.contact_erased.send(Program, contact=contact, personal=personal)
+        audit.record(
+            contact.program, "contact.erased", contact=contact, actor=actor, contact_id=contact.pk
+        )
+    return True
+
+
+def kept_history(contact: Contact) -> dict[str, int]:
+    """What stays, anonymised, after the erasure: shown on the admin's confirmation page."""
+    either_side = Q(referrer=contact) | Q(referee=contact)
+    return {
+        "invitations": Invitation.objects.filter(either_side).count(),
+        "referrals": Referral.objects.filter(either_side).count(),
+        "orders": Order.objects.filter(contact=contact).count(),
+        "rewards": Reward.objects.filter(recipient=contact).count(),
+    }
+
+
+def _anonymise(contact: Contact) -> None:
+    """``update()``, not ``save()``: the invitations keep their copy of the consent answer,
+    so the opt-in rate of past ranges does not move."""
+    email = tombstone_email(contact)
+    Contact.objects.filter(pk=contact.pk).update(
+        email=email,
+        email_normalized=email,
+        email_canonical=email,
+        phone="",
+        first_name="",
+        last_name="",
+        share_name="",
+        confirmation_sent_at=None,
+        external_id=None,
+        language="",
+        referrer_code=None,
+        consent_recontact=None,
+        consent_at=None,
+        consent_source="",
+        email_verified_at=None,
+        erased_at=timezone.now(),
+    )
+    contact.refresh_from_db()
+
+
+def _drop_held_invitations(contact: Contact) -> None:
+    """Invitations waiting for a confirmation are not history: the ones the person asked
+    for and the ones that would have invited them both go."""
+    mine = Q(referrer=contact) | Q(email_normalized=normalize_email(contact.email))
+    HeldInvitation.objects.filter(Q(program=contact.program) & mine).delete()
+
+
+def _scrub_core(contact: Contact, personal: PersonalData) -> None:
+    referrals = Referral.objects.filter(Q(referrer=contact) | Q(referee=contact))
+    orders = Order.objects.filter(contact=contact)
+    linked = Q(contact=contact) | Q(referral__in=referrals) | Q(order__in=orders)
+    scrub_rows(AuditEvent.objects.filter(program=contact.program), personal, linked)
+    scrub_rows(orders, personal, ALL_ROWS)
+
+
+def _scrub_admin_history(contact: Contact, personal: PersonalData) -> None:
+    """Django admin's log: the contact's own entries and any entry naming the person."""
+    if not apps.is_installed("django.contrib.admin"):
+        return
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    own = Q(content_type=ContentType.objects.get_for_model(Contact), object_id=str(contact.pk))
+    scrub_rows(LogEntry.objects.all(), personal, own)
+    LogEntry.objects.filter(own).update(object_repr=str(contact)[:200])

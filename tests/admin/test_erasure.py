@@ -1,0 +1,385 @@
+"""GDPR erasure from the Django admin: the delete action erases the person everywhere.
+
+The check is the issue's own: after erasing through the admin's real delete view, search every
+text, char and JSON column of every table for the person's email (as typed, normalized and
+canonical), names, phone and external id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission, User
+from django.db import models
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from parrain.core import audit
+from parrain.core.factories import ProgramFactory
+from parrain.core.models import (
+    AuditEvent,
+    Contact,
+    HeldInvitation,
+    Order,
+    Program,
+    Referral,
+    Reward,
+)
+from parrain.core.models.choices import ReferralStatus, Side
+from parrain.core.services import stats
+from parrain.core.services.enrolment import enrol_referrer
+from parrain.core.services.erasure import erase_contact
+from parrain.core.services.invitations import invite_by_email
+from parrain.core.services.orders import OrderData, record_order
+from parrain.core.services.registration import register_referee
+from parrain.core.services.validation import reward_referrer, validate_referral
+from parrain.plugins.generic_webhook.models import (
+    InboundEndpoint,
+    OutboundEndpoint,
+    OutboundMessage,
+)
+from parrain.plugins.generic_webhook.outbound import delivery
+from tests.webhooks.receiver import Answer, Received, Receiver, running_receiver
+
+pytestmark = pytest.mark.django_db
+
+TYPED_EMAIL = "Zoe.Delacroix+Parrain@GoogleMail.com"
+NORMALIZED = "zoe.delacroix+parrain@googlemail.com"
+CANONICAL = "zoedelacroix@gmail.com"
+FIRST_NAME = "Zoé"
+LAST_NAME = "Delacroix-Hammond"
+PHONE = "+33612345678"
+PHONE_AS_TYPED_BY_THE_SHOP = "06 12 34 56 78"
+EXTERNAL_ID = "cust-88421"
+NEEDLES = (
+    TYPED_EMAIL,
+    NORMALIZED,
+    CANONICAL,
+    FIRST_NAME,
+    "delacroix",
+    "hammond",
+    PHONE,
+    PHONE_AS_TYPED_BY_THE_SHOP,
+    "612345678",
+    EXTERNAL_ID,
+)
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """The value as stored, and decoded when it is JSON (``\\u00e9`` escapes included)."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        yield json.dumps(value, ensure_ascii=False, default=str)
+        return
+    yield value
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return
+    yield json.dumps(decoded, ensure_ascii=False)
+
+
+def stored_copies(needles: tuple[str, ...] = NEEDLES) -> set[tuple[str, str, str]]:
+    """``(model, field, needle)`` for every text/char/JSON column of every table holding one."""
+    wanted = [n.lower() for n in needles]
+    found = set()
+    for model in apps.get_models(include_auto_created=True):
+        meta = model._meta
+        if meta.proxy or not meta.managed:
+            continue
+        fields = [
+            f
+            for f in meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField, models.JSONField))
+        ]
+        if not fields:
+            continue
+        for row in model._base_manager.values_list(*[f.attname for f in fields]):
+            for field, value in zip(fields, row, strict=True):
+                for text in _texts(value):
+                    for needle in wanted:
+                        if needle in text.lower():
+                            found.add((meta.label, field.name, needle))
+    return found
+
+
+def _signed(secret: str, body: bytes, msg_id: str) -> dict[str, str]:
+    at = datetime.now(tz=UTC)
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, at, body.decode()),
+    }
+
+
+def _echo(request: Received) -> Answer:
+    """A shop that answers with what it received (many do, in their error pages)."""
+    return Answer(status=200, body=request.body)
+
+
+@dataclass
+class Story:
+    program: Program
+    zoe: Contact
+    alice: Contact
+    bob: Contact
+    alice_reward: Reward
+    zoe_reward: Reward
+
+
+def _validate_and_reward(referral: Referral) -> Reward:
+    assert validate_referral(referral.pk)
+    reward = reward_referrer(referral.pk)
+    assert reward is not None
+    return reward
+
+
+@pytest.fixture
+def receiver(settings: Any) -> Iterator[Receiver]:
+    settings.PARRAIN_WEBHOOKS = {"ALLOW_PRIVATE_TARGETS": True}
+    with running_receiver() as running:
+        running.handler = _echo
+        yield running
+
+
+@pytest.fixture
+def story(admin_client: Client, receiver: Receiver) -> Story:
+    """Zoé was referred by Alice, then referred Bob; the shop talks to Parrain by webhooks."""
+    program = ProgramFactory(name="Maison Éloïse", slug="maison-eloise")
+    inbound = InboundEndpoint.objects.create(program=program, source="generic")
+    OutboundEndpoint.objects.create(program=program, url=f"{receiver.url}/hook")
+    alice = enrol_referrer(program, "alice@example.com", first_name="Alice")
+
+    # Zoé claims Alice's offer, consenting to be recontacted
+    welcome = register_referee(
+        program, alice.code, TYPED_EMAIL, consent=True, first_name=FIRST_NAME
+    ).reward
+    zoe = Contact.objects.get(program=program, email_normalized=NORMALIZED)
+
+    # The shop owner completes her record in the admin
+    response = admin_client.post(
+        reverse("admin:parrain_contact_change", args=[zoe.pk]),
+        {
+            "email": TYPED_EMAIL,
+            "first_name": FIRST_NAME,
+            "last_name": LAST_NAME,
+            "phone": PHONE,
+            "external_id": EXTERNAL_ID,
+            "language": "fr",
+            "email_verified_at_0": "",
+            "email_verified_at_1": "",
+        },
+    )
+    assert response.status_code == 302, response.content
+
+    # Her first order arrives by the shop's signed webhook, with her details in the body
+    body = json.dumps(
+        {
+            "type": "order.paid",
+            "timestamp": timezone.now().isoformat(),
+            "data": {
+                "external_id": "SHOP-1001",
+                "email": NORMALIZED,
+                "customer_external_id": EXTERNAL_ID,
+                "first_name": FIRST_NAME,
+                "amount": "80.00",
+                "currency": "EUR",
+                "discount_codes": [welcome.code],
+                "billing": {
+                    "name": f"{FIRST_NAME} {LAST_NAME}",
+                    "phone": PHONE_AS_TYPED_BY_THE_SHOP,
+                },
+            },
+        },
+        ensure_ascii=False,
+    ).encode()
+    response = Client().post(
+        f"/webhooks/in/{program.slug}/generic/",
+        data=body,
+        content_type="application/json",
+        headers=_signed(inbound.secret, body, "msg_zoe_order"),
+    )
+    assert response.status_code == 200, response.content
+    alice_referral = Referral.objects.get(program=program, referee=zoe)
+    assert alice_referral.status == ReferralStatus.CONVERTED
+    alice_reward = _validate_and_reward(alice_referral)
+
+    # Zoé becomes a referrer herself: she invites Carol, and Bob orders through her link
+    zoe_code = enrol_referrer(program, TYPED_EMAIL).code
+    zoe.refresh_from_db()
+    invite_by_email(zoe, ["carol@example.org"])
+    bob_welcome = register_referee(program, zoe_code, "bob@example.org", consent=False).reward
+    record_order(
+        program,
+        OrderData(
+            external_id="SHOP-1002",
+            email="bob@example.org",
+            amount=Decimal("45.00"),
+            currency="EUR",
+            welcome_code=bob_welcome.code,
+        ),
+    )
+    bob_referral = Referral.objects.get(program=program, referee__email="bob@example.org")
+    zoe_reward = _validate_and_reward(bob_referral)
+
+    # An unconfirmed referrer asked to invite her: the request waits, holding her address
+    HeldInvitation.objects.create(
+        program=program, referrer=alice.contact, email=TYPED_EMAIL, email_normalized=NORMALIZED
+    )
+
+    # Customer service wrote a note that names her (not linked to her record)
+    audit.record(
+        program,
+        "support.note",
+        message=f"{FIRST_NAME} {LAST_NAME} <{TYPED_EMAIL}> called from {PHONE}",
+        email=CANONICAL,
+    )
+    # One webhook about her reached the shop, which echoed it back
+    sent = OutboundMessage.objects.filter(payload__data__referrer__id=zoe.pk).first()
+    delivery.attempt(sent.pk, force=True)
+    return Story(
+        program=program,
+        zoe=zoe,
+        alice=alice.contact,
+        bob=Contact.objects.get(email="bob@example.org"),
+        alice_reward=alice_reward,
+        zoe_reward=zoe_reward,
+    )
+
+
+def _figures(program: Program) -> dict[str, Any]:
+    today = timezone.localdate()
+    start, end = today - timedelta(days=30), today + timedelta(days=1)
+    return {
+        "dashboard": stats.dashboard(program, start, end).model_dump(),
+        "series": [p.model_dump() for p in stats.series(program, start, end)],
+        "channels": [c.model_dump() for c in stats.revenue_by_channel(program, start, end)],
+        "top": [
+            (t.contact_id, t.invitations, t.invited_referees, t.converted_referees)
+            for t in stats.top_referrers(program, start, end)
+        ],
+    }
+
+
+def _delete_url(contact: Contact) -> str:
+    return reverse("admin:parrain_contact_delete", args=[contact.pk])
+
+
+def test_admin_delete_erases_every_stored_copy_of_the_person(
+    admin_client: Client, admin_user: User, story: Story
+) -> None:
+    # Given Zoé's details are stored in the places the issue names
+    before = {(model, field) for model, field, _needle in stored_copies()}
+    for place in [
+        ("parrain.Contact", "email"),
+        ("parrain.AuditEvent", "message"),
+        ("parrain.AuditEvent", "data"),
+        ("parrain.HeldInvitation", "email"),
+        ("admin.LogEntry", "object_repr"),
+        ("parrain_webhooks.InboundDelivery", "body"),
+        ("parrain_webhooks.OutboundMessage", "payload"),
+        ("parrain_webhooks.OutboundAttempt", "response_excerpt"),
+    ]:
+        assert place in before, f"the story stored nothing in {place}"
+    figures = _figures(story.program)
+    alice_referral = Referral.objects.get(referee=story.zoe)
+    alice_reward = (story.alice_reward.code, story.alice_reward.status)
+
+    # When the shop owner deletes her in the admin and confirms
+    page = admin_client.get(_delete_url(story.zoe), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "cannot be undone" in text
+    assert "kept" in text and "removed" in text
+    response = admin_client.post(_delete_url(story.zoe), {"post": "yes"}, follow=True)
+    assert response.status_code == 200
+
+    # Then nothing anywhere holds her email, names, phone or external id
+    assert stored_copies() == set()
+    # and what others earned, and the dashboard, are as they were
+    zoe = Contact.objects.get(pk=story.zoe.pk)
+    assert zoe.email == f"erased-{zoe.pk}@invalid"
+    assert zoe.erased_at is not None
+    assert _figures(story.program) == figures
+    alice_referral.refresh_from_db()
+    assert (alice_referral.status, alice_referral.referrer_id) == (
+        ReferralStatus.REWARDED,
+        story.alice.pk,
+    )
+    story.alice_reward.refresh_from_db()
+    assert (story.alice_reward.code, story.alice_reward.status) == alice_reward
+    assert story.alice_reward.recipient_id == story.alice.pk
+    assert Reward.objects.filter(pk=story.zoe_reward.pk, side=Side.REFERRER).exists()
+    assert Order.objects.filter(program=story.program).count() == 2
+    # and one audit entry says who erased whom, with no personal data
+    event = AuditEvent.objects.get(action="contact.erased")
+    assert (event.actor, event.contact_id, event.data) == (
+        admin_user.get_username(),
+        zoe.pk,
+        {"contact_id": zoe.pk},
+    )
+    assert LogEntry.objects.filter(object_id=str(zoe.pk)).exists()
+
+
+def test_erasing_twice_changes_nothing_more(
+    admin_client: Client, admin_user: User, story: Story
+) -> None:
+    admin_client.post(_delete_url(story.zoe), {"post": "yes"})
+    zoe = Contact.objects.get(pk=story.zoe.pk)
+    audit_rows = AuditEvent.objects.count()
+
+    assert erase_contact(zoe, actor="someone-else") is False
+    admin_client.post(_delete_url(zoe), {"post": "yes"})
+
+    assert AuditEvent.objects.count() == audit_rows
+    again = Contact.objects.get(pk=zoe.pk)
+    assert (again.email, again.erased_at) == (zoe.email, zoe.erased_at)
+    assert stored_copies() == set()
+
+
+def test_view_only_staff_cannot_erase(client: Client, story: Story) -> None:
+    viewer = User.objects.create_user("viewer", password="x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_contact"))
+    client.force_login(viewer)
+
+    assert client.get(_delete_url(story.zoe)).status_code == 403
+    assert client.post(_delete_url(story.zoe), {"post": "yes"}).status_code == 403
+    client.post(
+        reverse("admin:parrain_contact_changelist"),
+        {"action": "erase_selected", "_selected_action": [story.zoe.pk], "post": "yes"},
+    )
+
+    assert Contact.objects.get(pk=story.zoe.pk).email == TYPED_EMAIL
+    assert not AuditEvent.objects.filter(action="contact.erased").exists()
+
+
+def test_bulk_action_asks_then_erases_each_selected_contact(admin_client: Client) -> None:
+    program = ProgramFactory()
+    alice = enrol_referrer(program, "alice@example.com", first_name="Alice")
+    register_referee(program, alice.code, "bob@example.org", first_name="Bobby")
+    chosen = [alice.contact.pk, Contact.objects.get(email="bob@example.org").pk]
+    url = reverse("admin:parrain_contact_changelist")
+    data = {"action": "erase_selected", "_selected_action": chosen}
+
+    page = admin_client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "alice@example.com" in page.content.decode()
+    assert not Contact.objects.filter(erased_at__isnull=False).exists()
+
+    admin_client.post(url, {**data, "post": "yes"})
+
+    erased = Contact.objects.filter(pk__in=chosen)
+    assert sorted(c.email for c in erased) == sorted(f"erased-{pk}@invalid" for pk in chosen)
+    assert stored_copies(("alice@example.com", "bob@example.org", "Bobby")) == set()
+    assert Referral.objects.filter(program=program).count() == 1
