@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 
 from .models import Contact, Order, Referral
+
+M = TypeVar("M", bound=Model)
 
 
 def referral_for_update(pk: int) -> Referral:
@@ -26,3 +30,8 @@ def contact_for_update(pk: int) -> Contact:
 
 def order_for_update(pk: int) -> Order:
     return Order.objects.order_by("pk").select_for_update().get(pk=pk)
+
+
+def row_for_update(model: type[M], pk: int) -> M:
+    """Any one row, e.g. the holder of a secret being rotated (a program, a webhook endpoint)."""
+    return model._default_manager.order_by("pk").select_for_update().get(pk=pk)
