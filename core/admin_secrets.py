@@ -9,6 +9,7 @@ secrets from users who may only view.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.templatetags.static import static
 from django.urls import URLPattern, path, reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -66,11 +67,15 @@ def _grace_note(holder: Model, field: str) -> SafeString | str:
     rotated_at = getattr(holder, f"{field}_rotated_at", None)
     if len(in_force(getattr(holder, field), previous, rotated_at)) < 2:
         return ""
-    until = formats.date_format(grace_ends_at(rotated_at), "DATETIME_FORMAT")
+    until = _when(grace_ends_at(rotated_at))
     return format_html(
         ' <span class="help">{}</span>',
         _("The previous secret is still accepted until %(until)s.") % {"until": until},
     )
+
+
+def _when(moment: datetime | None) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""
 
 
 class SecretsAdminMixin:
@@ -149,9 +154,9 @@ class SecretsAdminMixin:
             raise Http404
         actor = request.user.get_username()
         obj = rotate_secret(self.secret_program(obj), obj, field, new_value, actor=actor)
-        until = grace_ends_at(getattr(obj, f"{field}_rotated_at"))
+        until = _when(grace_ends_at(getattr(obj, f"{field}_rotated_at")))
         text = _("Secret rotated. The previous one is still accepted until %(until)s.")
-        messages.success(request, text % {"until": formats.date_format(until, "DATETIME_FORMAT")})
+        messages.success(request, text % {"until": until})
         return JsonResponse({"rotated": True})
 
     def _holder(self, request: HttpRequest, object_id: str, field: str) -> Any:
