@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .admin_secrets import SecretsAdminMixin
 from .fulfilment.pool import import_pool
 from .models import (
     ApiKey,
@@ -41,9 +42,11 @@ from .models import (
     ShareClick,
 )
 from .models.choices import ReferralStatus, Side
+from .rotation import new_identity_secret
 from .services.confirmation import budget_reached_today
 from .services.erasure import erase_contact, kept_history
 from .services.review import approve_referral, reject_referral
+from .services.secrets import rotate_identity_secret
 
 POOL_CSV_MAX_BYTES = 5 * 1024 * 1024
 
@@ -106,25 +109,29 @@ class ApiKeyInline(ReadOnlyInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "currency", "is_active", "validation_delay_days", "created_at")
     list_filter = ("is_active", "currency")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("public_key", "webhook_secret", "created_at")
+    readonly_fields = ("public_key", "identity_secret_masked", "created_at")
+    secret_fields = ("identity_secret",)
+    secret_displays = ("identity_secret_masked",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = (RewardRuleInline, ApiKeyInline)
-    actions = ("create_secret_api_key",)
+    actions = ("create_secret_api_key", "rotate_identity_secrets")
     fieldsets = (
         (None, {"fields": ("name", "slug", "is_active", "created_at")}),
         (_("Currency and languages"), {"fields": ("currency", "languages", "default_language")}),
         (
             _("Keys"),
             {
-                "fields": ("public_key", "webhook_secret"),
+                "fields": ("public_key", "identity_secret_masked"),
                 "description": _(
-                    "The public key goes in the widget; the webhook secret signs what the shop "
-                    "sends. Secret API keys are listed at the bottom of this page."
+                    "The public key goes in the widget. The identity secret lets the shop's "
+                    "server sign identity tokens for its signed-in customers; it signs no "
+                    "webhook (each webhook endpoint has its own secret). Secret API keys are "
+                    "listed at the bottom of this page."
                 ),
             },
         ),
@@ -192,6 +199,33 @@ class ProgramAdmin(admin.ModelAdmin):
                 % {"budget": program.anonymous_invitation_budget},
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("identity token secret"))
+    def identity_secret_masked(self, obj: Program | None) -> str:
+        return self.secret_controls(obj, "identity_secret")
+
+    def secret_program(self, obj: Program) -> Program:
+        return obj
+
+    def new_secret_value(self, obj: Program, field: str) -> str:
+        return new_identity_secret()
+
+    @admin.action(
+        description=_("Rotate the identity secret (the old one works during the grace period)"),
+        permissions=["change"],
+    )
+    def rotate_identity_secrets(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        for program in queryset:
+            rotate_identity_secret(program, actor=request.user.get_username())
+        messages.success(
+            request,
+            ngettext(
+                "Identity secret rotated for %(count)d program.",
+                "Identity secret rotated for %(count)d programs.",
+                len(queryset),
+            )
+            % {"count": len(queryset)},
+        )
 
     @admin.action(description=_("Create a secret API key"), permissions=["change"])
     def create_secret_api_key(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:

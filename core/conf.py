@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from django.conf import settings as django_settings
@@ -42,6 +43,9 @@ class ParrainSettings(BaseModel):
     # Redis URL: share-link clicks are queued there and written by the flush_share_clicks
     # task (schedule it); empty: each click is written to the database at once.
     SHARE_CLICK_BUFFER: str = ""
+    # After a secret is rotated (the program's identity secret, a webhook endpoint's signing
+    # secret), the previous one is still accepted this long, then refused.
+    SECRET_ROTATION_GRACE: Annotated[timedelta, Field(ge=timedelta(0))] = timedelta(days=7)
 
     def rate_limit(self, scope: str) -> tuple[int, int]:
         return self.PUBLIC_RATE_LIMITS.get(scope) or PUBLIC_RATE_DEFAULTS[scope]

@@ -3,9 +3,11 @@
 A token is ``<payload>.<signature>``, both base64url without padding. The payload is JSON
 (program public key, email, optional first name and external id, expiry as a Unix time);
 the signature is HMAC-SHA256 over the encoded payload with a key derived from the
-program's secret, so a token made for one program is refused by every other one. The
-public widget endpoints accept a referrer's statistics, badges and personal message only
-with a valid token.
+program's identity secret (``Program.identity_secret``, never a webhook secret), so a token
+made for one program is refused by every other one. After a rotation, tokens signed with
+the previous identity secret still verify until the grace period ends. The public widget
+endpoints accept a referrer's statistics, badges and personal message only with a valid
+token.
 """
 
 from __future__ import annotations
@@ -46,12 +48,12 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _key(program: Program) -> bytes:
-    return hmac.new(program.webhook_secret.encode(), _KEY_LABEL, hashlib.sha256).digest()
+def _key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), _KEY_LABEL, hashlib.sha256).digest()
 
 
-def _sign(program: Program, payload: str) -> str:
-    return _b64(hmac.new(_key(program), payload.encode("ascii"), hashlib.sha256).digest())
+def _sign(secret: str, payload: str) -> str:
+    return _b64(hmac.new(_key(secret), payload.encode("ascii"), hashlib.sha256).digest())
 
 
 def sign_identity(
@@ -73,15 +75,18 @@ def sign_identity(
         "exp": issued + int(ttl.total_seconds()),
     }
     payload = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    return f"{payload}.{_sign(program, payload)}"
+    return f"{payload}.{_sign(program.identity_secret, payload)}"
 
 
 def verify_identity(program: Program, token: str, *, now: float | None = None) -> Identity:
     """The identity the token carries, or :class:`InvalidIdentity`."""
     payload, _, signature = (token or "").partition(".")
-    if not payload or not signature or len(token) > 2048:
+    if not payload or not signature or len(token) > 2048 or not token.isascii():
         raise InvalidIdentity("malformed identity token")
-    if not hmac.compare_digest(_sign(program, payload), signature):
+    if not any(
+        hmac.compare_digest(_sign(secret, payload), signature)
+        for secret in program.identity_secrets()
+    ):
         raise InvalidIdentity("identity token signature does not match")
     try:
         claims = json.loads(_unb64(payload))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 
 from .models import AnonymousInvitationDay, Contact, Order, Referral
+
+M = TypeVar("M", bound=Model)
 
 
 def referral_for_update(pk: int) -> Referral:
@@ -30,3 +34,8 @@ def order_for_update(pk: int) -> Order:
 
 def budget_day_for_update(pk: int) -> AnonymousInvitationDay:
     return AnonymousInvitationDay.objects.order_by("pk").select_for_update().get(pk=pk)
+
+
+def row_for_update(model: type[M], pk: int) -> M:
+    """Any one row, e.g. the holder of a secret being rotated (a program, a webhook endpoint)."""
+    return model._default_manager.order_by("pk").select_for_update().get(pk=pk)

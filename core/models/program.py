@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..rotation import in_force, new_identity_secret
 from .choices import FraudAction, RewardKind, Side
 
 
@@ -17,6 +18,7 @@ def _public_key() -> str:
 
 
 def _webhook_secret() -> str:
+    """Kept for migration 0001; new programs get :func:`new_identity_secret`."""
     return "whsec_" + secrets.token_urlsafe(32)
 
 
@@ -38,8 +40,17 @@ class Program(models.Model):
     default_language = models.CharField(_("default language"), max_length=8, default="fr")
     is_active = models.BooleanField(_("active"), default=True)
     public_key = models.CharField(_("public key"), max_length=64, unique=True, default=_public_key)
-    webhook_secret = models.CharField(
-        _("webhook signing secret"), max_length=80, default=_webhook_secret
+    # Signs identity tokens only (core/identity.py derives the key); webhook endpoints have
+    # their own secrets. Shown masked, to users who may change the program, revealed and
+    # rotated through core.services.secrets (audited).
+    identity_secret = models.CharField(
+        _("identity token secret"), max_length=80, default=new_identity_secret, editable=False
+    )
+    identity_secret_previous = models.CharField(
+        _("previous identity token secret"), max_length=80, blank=True, editable=False
+    )
+    identity_secret_rotated_at = models.DateTimeField(
+        _("identity token secret rotated"), null=True, blank=True, editable=False
     )
     landing_url = models.URLField(_("landing page URL"), blank=True)
     allowed_origins = models.JSONField(_("allowed widget origins"), default=list, blank=True)
@@ -144,6 +155,12 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def identity_secrets(self) -> list[str]:
+        """The identity secrets accepted now: the current one, and the previous in its grace."""
+        return in_force(
+            self.identity_secret, self.identity_secret_previous, self.identity_secret_rotated_at
+        )
 
     def create_api_key(self, label: str = "") -> tuple[ApiKey, str]:
         """Create a secret API key; the clear key is returned once and never stored."""

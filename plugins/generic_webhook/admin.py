@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
@@ -11,7 +13,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from parrain.core.admin_secrets import SecretsAdminMixin
 from parrain.core.conf import parrain_settings
+from parrain.core.models import Program
+from parrain.core.services.secrets import rotate_secret
 
 from .http_client import UnsafeTarget, check_target
 from .models import (
@@ -20,9 +25,12 @@ from .models import (
     OutboundAttempt,
     OutboundEndpoint,
     OutboundMessage,
+    Source,
+    new_signing_secret,
 )
 from .outbound import delivery
 from .outbound.events import EVENT_TYPES
+from .signing import InvalidSecret, secret_key
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,7 +44,64 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class InboundEndpointForm(forms.ModelForm):
+class NewSecretForm(forms.ModelForm):
+    """The signing secret is typed here, never shown back: the page shows it masked.
+
+    On an existing endpoint a new value rotates the secret (the old one stays accepted
+    during the grace period). A webhook secret is never the program's identity secret.
+    """
+
+    new_secret = forms.CharField(
+        label=_("new signing secret"),
+        required=False,
+        max_length=120,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Type or paste a new secret to replace the current one, which stays accepted "
+            "during the grace period. Leave empty to keep it."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and "new_secret" in self.fields:
+            self.fields["new_secret"].label = _("signing secret")
+            self.fields["new_secret"].help_text = self.first_secret_help
+
+    first_secret_help = _("Leave empty and Parrain generates a whsec_ secret.")
+
+    def needs_whsec(self) -> bool:
+        return True
+
+    def clean_new_secret(self) -> str:
+        value: str = self.cleaned_data.get("new_secret", "")
+        program: Program | None = self.cleaned_data.get("program") or getattr(
+            self.instance, "program", None
+        )
+        if (
+            value
+            and program is not None
+            and value
+            in (
+                program.identity_secret,
+                program.identity_secret_previous,
+            )
+        ):
+            raise forms.ValidationError(
+                _("This is the program's identity secret: a webhook needs its own secret.")
+            )
+        if value and self.needs_whsec():
+            try:
+                secret_key(value)
+            except InvalidSecret as exc:
+                raise forms.ValidationError(
+                    _("A Standard Webhooks secret is whsec_ followed by a base64 key.")
+                ) from exc
+        return value
+
+
+class InboundEndpointForm(NewSecretForm):
     saleor_api_url = forms.URLField(
         label=_("Saleor API URL"),
         required=False,
@@ -46,16 +111,53 @@ class InboundEndpointForm(forms.ModelForm):
 
     class Meta:
         model = InboundEndpoint
-        fields = ["program", "source", "secret", "saleor_api_url", "is_active"]
+        fields = ["program", "source", "saleor_api_url", "is_active"]
+
+    first_secret_help = InboundEndpoint._meta.get_field("secret").help_text
+
+    def needs_whsec(self) -> bool:
+        return self.cleaned_data.get("source", self.instance.source) == Source.GENERIC
+
+
+class EndpointSecretAdmin(SecretsAdminMixin, admin.ModelAdmin):
+    """The endpoint's secret: masked, revealed and rotated by users who may change it."""
+
+    secret_fields = ("secret",)
+    secret_displays = ("secret_masked", "new_secret")
+
+    @admin.display(description=_("signing secret"))
+    def secret_masked(self, obj: InboundEndpoint | OutboundEndpoint | None) -> str:
+        return self.secret_controls(obj, "secret")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        new_secret = form.cleaned_data.get("new_secret")
+        if new_secret and not change:
+            obj.secret = new_secret
+        super().save_model(request, obj, form, change)
+        if new_secret and change and new_secret != obj.secret:
+            actor = request.user.get_username()
+            rotate_secret(obj.program, obj, "secret", new_secret, actor=actor)
 
 
 @admin.register(InboundEndpoint)
-class InboundEndpointAdmin(admin.ModelAdmin):
+class InboundEndpointAdmin(EndpointSecretAdmin):
     form = InboundEndpointForm
     list_display = ["program", "source", "url", "is_active", "created_at"]
     list_filter = ["source", "is_active", "program"]
-    readonly_fields = ["url"]
-    fields = ["program", "source", "url", "secret", "saleor_api_url", "is_active"]
+    readonly_fields = ["url", "secret_masked"]
+    fields = [
+        "program",
+        "source",
+        "url",
+        "secret_masked",
+        "new_secret",
+        "saleor_api_url",
+        "is_active",
+    ]
+
+    def new_secret_value(self, obj: InboundEndpoint, field: str) -> str | None:
+        """Parrain makes Standard Webhooks secrets; a platform's secret is typed in."""
+        return new_signing_secret() if obj.source == Source.GENERIC else None
 
     @admin.display(description=_("URL to paste in the shop"))
     def url(self, obj: InboundEndpoint) -> str:
@@ -77,7 +179,7 @@ class InboundDeliveryAdmin(ReadOnlyAdmin):
     readonly_fields = [f.name for f in InboundDelivery._meta.fields]
 
 
-class OutboundEndpointForm(forms.ModelForm):
+class OutboundEndpointForm(NewSecretForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         label=_("event types"),
@@ -89,7 +191,7 @@ class OutboundEndpointForm(forms.ModelForm):
 
     class Meta:
         model = OutboundEndpoint
-        fields = ["program", "url", "description", "secret", "event_types", "is_active"]
+        fields = ["program", "url", "description", "event_types", "is_active"]
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
@@ -101,12 +203,27 @@ class OutboundEndpointForm(forms.ModelForm):
 
 
 @admin.register(OutboundEndpoint)
-class OutboundEndpointAdmin(admin.ModelAdmin):
+class OutboundEndpointAdmin(EndpointSecretAdmin):
     form = OutboundEndpointForm
     list_display = ["url", "program", "is_active", "state", "failing_since"]
     list_filter = ["is_active", "program"]
-    readonly_fields = ["disabled_at", "disabled_reason", "failing_since"]
+    readonly_fields = ["secret_masked", "disabled_at", "disabled_reason", "failing_since"]
+    fields = [
+        "program",
+        "url",
+        "description",
+        "secret_masked",
+        "new_secret",
+        "event_types",
+        "is_active",
+        "disabled_at",
+        "disabled_reason",
+        "failing_since",
+    ]
     actions = ["enable_again"]
+
+    def new_secret_value(self, obj: OutboundEndpoint, field: str) -> str:
+        return new_signing_secret()
 
     @admin.display(description=_("state"))
     def state(self, obj: OutboundEndpoint) -> str:

@@ -11,11 +11,33 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parrain.core.models import Program
+from parrain.core.rotation import in_force
 
 
 def new_signing_secret() -> str:
     """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class RotatingSecret(models.Model):
+    """The endpoint's signing secret, and the previous one during the rotation grace period.
+
+    Only ``core.services.secrets.rotate_secret`` moves a secret to ``secret_previous``.
+    """
+
+    secret_previous = models.CharField(
+        _("previous signing secret"), max_length=200, blank=True, editable=False
+    )
+    secret_rotated_at = models.DateTimeField(
+        _("signing secret rotated"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def signing_secrets(self) -> list[str]:
+        """The secrets accepted now: the current one first, the previous one in its grace."""
+        return in_force(self.secret, self.secret_previous, self.secret_rotated_at)  # type: ignore[attr-defined]
 
 
 class Source(models.TextChoices):
@@ -25,7 +47,7 @@ class Source(models.TextChoices):
     SALEOR = "saleor", "Saleor"
 
 
-class InboundEndpoint(models.Model):
+class InboundEndpoint(RotatingSecret):
     """Where one platform sends its webhooks for one program: ``webhooks/in/<slug>/<source>/``."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
@@ -116,7 +138,7 @@ def _default_event_types() -> list[str]:
     return []
 
 
-class OutboundEndpoint(models.Model):
+class OutboundEndpoint(RotatingSecret):
     """A URL of the shop that receives the program's events, signed with its own secret."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")

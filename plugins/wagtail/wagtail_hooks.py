@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest
-from django.urls import include, path, reverse
+from django.urls import URLPattern, include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -20,6 +20,7 @@ from parrain.core.models import Program, Referral, RewardRule
 
 from . import landing
 from .models import ReferralLandingPageMixin
+from .secrets import IdentitySecretView, ProgramInspectView
 from .views import DashboardView, ReferralReportView
 
 MENU_HOOK = "register_parrain_menu_item"
@@ -34,6 +35,7 @@ class ProgramViewSet(SnippetViewSet):
     search_fields = ["name", "slug"]
     search_backend_name = None
     inspect_view_enabled = True
+    inspect_view_class = ProgramInspectView
     panels = [
         MultiFieldPanel(
             [FieldPanel("name"), FieldPanel("slug"), FieldPanel("is_active")], _("Program")
@@ -75,6 +77,23 @@ class ProgramViewSet(SnippetViewSet):
             _("Fraud"),
         ),
     ]
+
+    def get_inspect_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_inspect_view_kwargs(
+            reveal_url_name=self.get_url_name("reveal_secret"),
+            rotate_url_name=self.get_url_name("rotate_secret"),
+            **kwargs,
+        )
+
+    def get_urlpatterns(self) -> list[URLPattern]:
+        policy = self.permission_policy
+        reveal = IdentitySecretView.as_view(permission_policy=policy, action="reveal")
+        rotate = IdentitySecretView.as_view(permission_policy=policy, action="rotate")
+        return [
+            *super().get_urlpatterns(),
+            path("secret/<str:pk>/reveal/", reveal, name="reveal_secret"),
+            path("secret/<str:pk>/rotate/", rotate, name="rotate_secret"),
+        ]
 
 
 class RewardRuleViewSet(SnippetViewSet):

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+import time_machine
 from django.template import Context, Template
 from django.test import RequestFactory
 
 from parrain.core.embed import render_widget
 from parrain.core.factories import ProgramFactory
 from parrain.core.identity import InvalidIdentity, sign_identity, verify_identity
+from parrain.core.models import AuditEvent
+from parrain.core.services.secrets import rotate_identity_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +50,44 @@ def test_expired_forged_and_foreign_tokens_are_refused() -> None:
             verify_identity(program, garbage)
 
 
-def test_rotating_the_program_secret_invalidates_tokens() -> None:
+def test_replacing_the_identity_secret_outright_invalidates_tokens() -> None:
     program = ProgramFactory()
     token = sign_identity(program, "a@example.com")
-    program.webhook_secret = "whsec_rotated"
+    program.identity_secret = "idsec_replaced"
     with pytest.raises(InvalidIdentity):
         verify_identity(program, token)
+
+
+def test_tokens_of_the_previous_identity_secret_verify_until_the_grace_ends(
+    settings: Any,
+) -> None:
+    settings.PARRAIN_SECRET_ROTATION_GRACE = timedelta(hours=24)
+    month = timedelta(days=30)
+    with time_machine.travel(datetime(2026, 3, 1, 9, 0, tzinfo=UTC), tick=False) as clock:
+        program = ProgramFactory()
+        old_token = sign_identity(program, "a@example.com", ttl=month)
+        program = rotate_identity_secret(program, actor="owner")
+        new_token = sign_identity(program, "b@example.com", ttl=month)
+        assert program.identity_secret.startswith("idsec_")
+        assert verify_identity(program, old_token).email == "a@example.com"
+
+        clock.shift(timedelta(hours=24) - timedelta(seconds=1))  # last second of the grace
+        assert verify_identity(program, old_token).email == "a@example.com"
+        clock.shift(timedelta(seconds=1))  # the grace is over
+        with pytest.raises(InvalidIdentity, match="signature"):
+            verify_identity(program, old_token)
+        assert verify_identity(program, new_token).email == "b@example.com"
+    rotation = AuditEvent.objects.get(action="secret.rotated")
+    assert (rotation.actor, rotation.program) == ("owner", program)
+    assert rotation.data["secret"] == f"parrain.program {program.pk} identity_secret"
+
+
+def test_non_ascii_tokens_are_refused_as_malformed() -> None:
+    program = ProgramFactory()
+    payload, _, signature = sign_identity(program, "a@example.com").partition(".")
+    for token in ("é.é", f"{payload}.é{signature[1:]}", f"é{payload}.{signature}"):
+        with pytest.raises(InvalidIdentity, match="malformed"):
+            verify_identity(program, token)
 
 
 def test_script_tag_written_once_per_request_and_attributes_escaped() -> None:

@@ -115,7 +115,9 @@ def test_referral_list_filters_by_status_and_email(referred_order: Any, staff: C
 def test_program_settings_save_and_bad_input_keeps_what_is_stored(
     program: Program, staff: Client
 ) -> None:
-    context = staff.get(BASE + "program/").context
+    page = staff.get(BASE + "program/")
+    assert program.identity_secret[:10] not in page.content.decode()  # no secret shown here
+    context = page.context
     rules = context["rules"]
     data = form_values(context["form"], rules.management_form, *rules.forms)
     data.update(name="Boutique renommée")

@@ -234,7 +234,9 @@ def test_stats_need_a_valid_identity_token(widget: Widget, program: Program) -> 
     assert body["share_url"].endswith(body["code"])
 
 
-@pytest.mark.parametrize("case", ["forged", "expired", "other_program", "garbage"])
+@pytest.mark.parametrize(
+    "case", ["forged", "expired", "other_program", "garbage", "non_ascii", "non_ascii_signature"]
+)
 def test_forged_or_expired_identity_tokens_are_refused(
     widget: Widget, program: Program, case: str
 ) -> None:
@@ -245,6 +247,8 @@ def test_forged_or_expired_identity_tokens_are_refused(
         "expired": sign_identity(program, "alice@example.com", ttl=timedelta(seconds=-1)),
         "other_program": sign_identity(ProgramFactory(), "alice@example.com"),
         "garbage": f"{payload}x.{signature}",
+        "non_ascii": "é.é",
+        "non_ascii_signature": f"{payload}.é{signature[1:]}",
     }
     response = widget.post("/me", {"identity": tokens[case]})
     assert_problem(response, 401)

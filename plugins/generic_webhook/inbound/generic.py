@@ -73,7 +73,7 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
     except ValueError as exc:
         raise Refusal(400, "bad_timestamp", _("webhook-timestamp is not a Unix time.")) from exc
     try:
-        matches = signature_matches(endpoint.secret, msg_id, timestamp, body, signature)
+        matches = signature_matches(endpoint.signing_secrets(), msg_id, timestamp, body, signature)
     except InvalidSecret as exc:
         raise Refusal(
             401, "bad_signature", _("The endpoint's secret is not a whsec_ key.")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,6 +31,7 @@ from pydantic import AliasChoices, AliasPath, BaseModel, Field
 from ..conf import webhook_settings
 from ..http_client import UnsafeTarget, check_target, client
 from ..models import InboundEndpoint
+from ..signing import hmac_hex_matches
 from . import translate
 from .base import Envelope, Outcome, Refusal, check_age, header, ignored
 
@@ -125,8 +125,7 @@ def verify_jws(endpoint: InboundEndpoint, signature: str, body: bytes) -> None:
 def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Envelope:
     signature = request.headers.get("Saleor-Signature") or header(request, "X-Saleor-Signature")
     if endpoint.secret:
-        expected = hmac.new(endpoint.secret.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
+        if not hmac_hex_matches(endpoint.signing_secrets(), body, signature):
             raise Refusal(401, "bad_signature", _("Saleor-Signature does not match the body."))
     else:
         verify_jws(endpoint, signature.strip(), body)

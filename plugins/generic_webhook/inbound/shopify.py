@@ -7,7 +7,6 @@ Duplicates are recognised by ``X-Shopify-Webhook-Id``; ``X-Shopify-Triggered-At`
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -21,7 +20,7 @@ from parrain.core.services.enrolment import SHARE_QUERY_PARAM
 
 from ..conf import webhook_settings
 from ..models import InboundEndpoint
-from ..signing import hmac_base64
+from ..signing import hmac_base64_matches
 from . import translate
 from .base import Envelope, Outcome, Refusal, check_age, header, ignored
 
@@ -77,7 +76,7 @@ class Refund(BaseModel):
 
 def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Envelope:
     signature = header(request, "X-Shopify-Hmac-Sha256")
-    if not hmac.compare_digest(hmac_base64(endpoint.secret, body).encode(), signature.encode()):
+    if not hmac_base64_matches(endpoint.signing_secrets(), body, signature):
         raise Refusal(401, "bad_signature", _("X-Shopify-Hmac-Sha256 does not match the body."))
     triggered = header(request, "X-Shopify-Triggered-At", required=False)
     if triggered:

@@ -8,7 +8,6 @@ form body ``webhook_id=<id>``: it is answered 200 and stored as a ping.
 
 from __future__ import annotations
 
-import hmac
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,7 +19,7 @@ from pydantic import BaseModel
 from parrain.core.models import Program
 
 from ..models import InboundEndpoint
-from ..signing import hmac_base64
+from ..signing import hmac_base64_matches
 from . import translate
 from .base import Envelope, Outcome, Refusal, accepted, header, ignored
 
@@ -72,7 +71,7 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
     if is_ping(request, body):
         return Envelope(delivery_id="", topic="ping", ping=True)
     signature = header(request, "X-WC-Webhook-Signature")
-    if not hmac.compare_digest(hmac_base64(endpoint.secret, body).encode(), signature.encode()):
+    if not hmac_base64_matches(endpoint.signing_secrets(), body, signature):
         raise Refusal(401, "bad_signature", _("X-WC-Webhook-Signature does not match the body."))
     return Envelope(
         delivery_id=header(request, "X-WC-Webhook-Delivery-ID"),

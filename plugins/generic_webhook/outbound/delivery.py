@@ -29,7 +29,7 @@ from ..models import (
     OutboundEndpoint,
     OutboundMessage,
 )
-from ..signing import sign
+from ..signing import sign_all
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ def signed_headers(message: OutboundMessage, at: datetime) -> dict[str, str]:
         "content-type": "application/json",
         "webhook-id": message.msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(
-            message.endpoint.secret, message.msg_id, timestamp, body_of(message)
+        # Both signatures during the endpoint's grace period: the receiver can switch.
+        "webhook-signature": sign_all(
+            message.endpoint.signing_secrets(), message.msg_id, timestamp, body_of(message)
         ),
     }
 
