@@ -1,7 +1,8 @@
 """Shopify: ``X-Shopify-Hmac-Sha256`` (base64 HMAC-SHA256 of the raw body, app secret).
 
 Topics read: ``customers/create``, ``orders/paid``, ``refunds/create``, ``orders/cancelled``.
-Duplicates are recognised by ``X-Shopify-Webhook-Id``; ``X-Shopify-Triggered-At`` older than
+Duplicates are recognised by ``X-Shopify-Webhook-Id`` and, since that header is not signed, by
+the topic and the resource id in the signed body; ``X-Shopify-Triggered-At`` older than
 ``SHOPIFY_MAX_AGE_SECONDS`` (Shopify keeps it across its own retries) is refused.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.http import HttpRequest
@@ -26,6 +27,7 @@ from . import translate
 from .base import Envelope, Outcome, Refusal, check_age, header, ignored
 
 SIGNATURE_HEADERS = ("x-shopify-hmac-sha256",)
+READ_TOPICS = {"customers/create", "orders/paid", "refunds/create", "orders/cancelled"}
 
 # Shopify ids go past 2**53: kept as text, never as floats.
 ShopifyId = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
@@ -90,6 +92,15 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
         delivery_id=header(request, "X-Shopify-Webhook-Id"),
         topic=header(request, "X-Shopify-Topic"),
     )
+
+
+def event_key(topic: str, payload: Any, body: bytes) -> str:
+    """The topic and the resource id from the signed body: ``X-Shopify-Webhook-Id`` is not
+    signed, so a replay under a fresh one is still this event."""
+    resource_id = payload.get("id") if isinstance(payload, dict) else None
+    if topic not in READ_TOPICS or not isinstance(resource_id, int | str) or not resource_id:
+        return ""
+    return f"{topic}:{resource_id}"[:200]
 
 
 def referral_code(order: Order) -> str:
