@@ -160,9 +160,29 @@ def test_replay_under_a_fresh_webhook_id_is_a_duplicate(client, program, shopify
     assert replay.json()["result"] == Result.DUPLICATE
     assert Order.objects.count() == 1
     assert InboundDelivery.objects.filter(result__in=HANDLED).count() == 1
-    # the same order under another topic is another event
-    cancelled = send(client, program, body, "orders/cancelled", webhook_id="w-3")
-    assert cancelled.json()["result"] == Result.ACCEPTED
+
+
+def test_a_paid_order_replayed_as_orders_cancelled_cancels_nothing(client, program, shopify):
+    # X-Shopify-Topic is not signed either: the body of a live order (cancelled_at null)
+    # sent again under orders/cancelled must not refund it
+    alice = enrol_referrer(program, "alice@example.com")
+    welcome = register_referee(program, alice.code, "bob.norman@hostmail.com").reward
+    order = fixture_json("shopify_order_rest_fixture_with_discount_codes.json")["order"]
+    order["discount_codes"][0]["code"] = welcome.code
+    order["created_at"] = order["processed_at"] = timezone.now().isoformat()
+    order["cancelled_at"] = None
+    body = json.dumps(order).encode()
+    assert send(client, program, body, "orders/paid", webhook_id="w-1").status_code == 200
+    replay = send(client, program, body, "orders/cancelled", webhook_id="w-2")
+    assert replay.status_code == 200
+    assert replay.json()["reason"] == "order_not_cancelled"
+    assert Referral.objects.get().status == ReferralStatus.CONVERTED
+    assert not Refund.objects.exists()
+    # a real cancellation says so in its body
+    order["cancelled_at"] = order["updated_at"] = datetime.now(tz=UTC).isoformat()
+    cancelled = json.dumps(order).encode()
+    assert send(client, program, cancelled, "orders/cancelled", webhook_id="w-3").status_code == 200
+    assert Referral.objects.get().status == ReferralStatus.CANCELLED
 
 
 def test_truncated_body_is_refused(client, program, shopify):

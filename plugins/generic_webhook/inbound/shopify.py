@@ -59,6 +59,7 @@ class Order(BaseModel):
     currency: str
     created_at: datetime | None = None
     processed_at: datetime | None = None
+    cancelled_at: datetime | None = None
     discount_codes: Annotated[list[DiscountCode], Field(max_length=100)] = []
     landing_site: str | None = None
     note_attributes: list[NoteAttribute] = []
@@ -95,12 +96,14 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
 
 
 def event_key(topic: str, payload: Any, body: bytes) -> str:
-    """The topic and the resource id from the signed body: ``X-Shopify-Webhook-Id`` is not
-    signed, so a replay under a fresh one is still this event."""
+    """The topic, the resource id and its ``updated_at`` from the signed body:
+    ``X-Shopify-Webhook-Id`` is not signed, so a replay under a fresh one is still this
+    event, while a later change of the same order (its cancellation) is a new one."""
     resource_id = payload.get("id") if isinstance(payload, dict) else None
     if topic not in READ_TOPICS or not isinstance(resource_id, int | str) or not resource_id:
         return ""
-    return f"{topic}:{resource_id}"[:200]
+    stamp = payload.get("updated_at")
+    return f"{topic}:{resource_id}:{stamp if isinstance(stamp, str) else ''}"[:200]
 
 
 def referral_code(order: Order) -> str:
@@ -153,7 +156,11 @@ def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
             return ignored("refund_without_money", _("No successful refund transaction."))
         return translate.refund(program, refund.order_id, refund.id, amount)
     if topic == "orders/cancelled":
-        return translate.cancelled(program, Order.model_validate_json(body).id)
+        # X-Shopify-Topic is not signed: the signed body must say the order is cancelled.
+        order = Order.model_validate_json(body)
+        if order.cancelled_at is None:
+            return ignored("order_not_cancelled", _("The order in the body is not cancelled."))
+        return translate.cancelled(program, order.id)
     return ignored(
         "unknown_topic", _("%(topic)s is not an event Parrain reads.") % {"topic": topic}
     )
