@@ -118,6 +118,9 @@ CELERY_BEAT_SCHEDULE["parrain-webhooks-purge-logs"] = {
     "task": "parrain.plugins.generic_webhook.tasks.purge_webhook_logs",
     "schedule": crontab(hour=4, minute=0),
 }
+# Outbound webhooks and shop API calls to this machine (a local receiver, a local shop) are
+# allowed only in the local demo; never turn this on in production (a system check warns).
+PARRAIN_WEBHOOKS = {"ALLOW_PRIVATE_TARGETS": DEBUG}
 # -- end webhooks plugin --
 
 # --- Wagtail: referral landing pages and the Wagtail admin at /cms/ (issue 5) ---

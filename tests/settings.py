@@ -11,3 +11,6 @@ CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 PARRAIN_BASE_URL = "https://shop.example"
+# The SSRF guard is on in tests whatever the demo says; tests that talk to a loopback
+# server opt out explicitly (tests/webhooks/conftest.py: allow_loopback).
+PARRAIN_WEBHOOKS = {"ALLOW_PRIVATE_TARGETS": False}

@@ -33,9 +33,17 @@ def _count(key: str, window: int) -> int:
         return cache.incr(key)
 
 
-def hit(scope: str, ident: str, *, now: float | None = None) -> None:
-    """Count one request of ``ident`` in ``scope``; :class:`RateLimited` past the limit."""
-    limit, window = parrain_settings.rate_limit(scope)
+def hit(
+    scope: str,
+    ident: str,
+    *,
+    now: float | None = None,
+    rate: tuple[int, int] | None = None,
+) -> None:
+    """Count one request of ``ident`` in ``scope``; :class:`RateLimited` past the limit.
+
+    ``rate`` is ``(requests, seconds)``; by default the scope's public rate limit."""
+    limit, window = rate or parrain_settings.rate_limit(scope)
     moment = int(time.time() if now is None else now)
     slot = moment // window
     digest = hashlib.blake2s(ident.encode(), digest_size=12).hexdigest()

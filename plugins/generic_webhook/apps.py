@@ -9,7 +9,10 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            receivers,
+        )
         from .outbound import receivers as outbound_receivers
 
         outbound_receivers.connect()

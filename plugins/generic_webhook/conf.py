@@ -23,6 +23,9 @@ class WebhookSettings(BaseModel):
     # Saleor keeps the payload's ``issuedAt`` (when the subscription selects it) on retries.
     SALEOR_MAX_AGE_SECONDS: Annotated[int, Field(ge=60)] = 48 * 3600
     JWKS_CACHE_SECONDS: Annotated[int, Field(ge=0)] = 3600
+    # Requests refused before their signature verifies (and unknown endpoints, duplicates):
+    # (requests, seconds) per client IP; past it, 429 and nothing is stored.
+    REFUSALS_PER_IP: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]] = (30, 60)
     # Outbound
     RETRY_DELAYS: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=lambda: list(DEFAULT_RETRY_DELAYS)
@@ -35,7 +38,8 @@ class WebhookSettings(BaseModel):
     # Inbound deliveries and delivered or failed outbound messages older than this are purged
     # by the ``purge_webhook_logs`` task (they hold customers' personal data).
     KEEP_LOGS_DAYS: Annotated[int, Field(ge=1)] = 30
-    # Private, loopback and link-local targets are refused unless DEBUG or this is True.
+    # Private, loopback and link-local targets are refused unless this is True (DEBUG does
+    # not change it; a system check warns when it is on outside DEBUG).
     ALLOW_PRIVATE_TARGETS: bool = False
 
 

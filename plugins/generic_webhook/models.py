@@ -106,6 +106,9 @@ class InboundDelivery(models.Model):
         InboundEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
     )
     delivery_id = models.CharField(_("delivery id"), max_length=200, blank=True)
+    # What the signed body says this event is (e.g. Shopify's topic and order id): a replay
+    # under a fresh, unsigned delivery id is still recognised as a duplicate.
+    event_key = models.CharField(_("event key"), max_length=200, blank=True)
     topic = models.CharField(_("topic"), max_length=120, blank=True)
     headers = models.JSONField(_("headers"), default=dict)
     body = models.TextField(_("body"), blank=True)
@@ -126,7 +129,12 @@ class InboundDelivery(models.Model):
                 fields=["endpoint", "delivery_id"],
                 condition=Q(result__in=["accepted", "ignored"]) & ~Q(delivery_id=""),
                 name="parrain_wh_in_handled_once",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint", "event_key"],
+                condition=Q(result__in=["accepted", "ignored"]) & ~Q(event_key=""),
+                name="parrain_wh_in_event_handled_once",
+            ),
         ]
         indexes = [models.Index(fields=["endpoint", "received_at"])]
 

@@ -1,27 +1,33 @@
-"""The inbound endpoint: size, content type, signature, duplicate, then the platform preset.
+"""The inbound endpoint: endpoint, size, content type, signature, duplicate, then the preset.
 
-Every request is stored (``InboundDelivery``) with its result and reason. Refusals are
-problem details with a 4xx status; a handled or repeated delivery is a 200.
+Until its signature verifies, a request is a stranger's and may cost us almost nothing: an
+unknown program or source is a plain 404 and nothing is stored; a refused request keeps
+only a short excerpt of its body and headers with the reason; refusals (and duplicates)
+are rate-limited per client IP, past ``REFUSALS_PER_IP`` a 429 that stores nothing. A
+verified delivery is stored whole with its result and reason. WooCommerce's unsigned
+creation ping is answered 200 and not stored. Refusals are problem details with a 4xx
+status; a handled or repeated delivery is a 200.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
+from parrain.core.api.ratelimit import RateLimited, client_ip, hit
 from parrain.core.exceptions import ParrainError
 
 from .conf import webhook_settings
 from .inbound import generic, saleor, shopify, woocommerce
-from .inbound.base import Envelope, Outcome, Refusal
+from .inbound.base import Envelope, Outcome, Refusal, parse_json
 from .models import HANDLED, InboundDelivery, InboundEndpoint, Result, Source
 
 logger = logging.getLogger("parrain.webhooks")
@@ -34,6 +40,11 @@ PRESETS: dict[str, Any] = {
 }
 SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization", "x-api-key"}
 PROBLEM = "application/problem+json"
+# What is kept of a request whose signature did not verify.
+EXCERPT_BYTES = 256
+EXCERPT_HEADERS = 30
+EXCERPT_HEADER_CHARS = 200
+RATE_SCOPE = "webhook_refusal"
 
 
 def safe_headers(request: HttpRequest, preset: Any) -> dict[str, str]:
@@ -44,36 +55,54 @@ def safe_headers(request: HttpRequest, preset: Any) -> dict[str, str]:
     }
 
 
-def _read_body(request: HttpRequest, delivery: InboundDelivery) -> bytes:
-    """Read at most the limit (plus one byte to notice more); keep what fits for the log."""
-    limit = webhook_settings.MAX_BODY_BYTES
+def _header_excerpt(request: HttpRequest, preset: Any) -> dict[str, str]:
+    kept = list(safe_headers(request, preset).items())[:EXCERPT_HEADERS]
+    return {name[:EXCERPT_HEADER_CHARS]: value[:EXCERPT_HEADER_CHARS] for name, value in kept}
+
+
+def _text(body: bytes) -> str:
+    # PostgreSQL text cannot hold NUL: keep a visible stand-in in the stored copy.
+    return body.decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
+def _declared_length(request: HttpRequest) -> int:
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        declared = 0
+        return 0
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    """At most the limit plus one byte (to notice more); only an excerpt of a body declared
+    over the limit."""
+    limit = webhook_settings.MAX_BODY_BYTES
+    wanted = EXCERPT_BYTES + 1 if _declared_length(request) > limit else limit + 1
     try:
-        body = request.read(limit + 1)
+        return request.read(wanted)
     except UnreadablePostError as exc:
         raise Refusal(400, "body_unreadable", _("The body could not be read.")) from exc
-    # PostgreSQL text cannot hold NUL: keep a visible stand-in in the stored copy.
-    delivery.body = body[:limit].decode("utf-8", "replace").replace("\x00", "\ufffd")
-    if declared > limit or len(body) > limit:
-        delivery.body_truncated = True
+
+
+def _check_size(request: HttpRequest, body: bytes) -> None:
+    limit = webhook_settings.MAX_BODY_BYTES
+    if _declared_length(request) > limit or len(body) > limit:
         raise Refusal(
             413, "body_too_large", _("The body is over %(limit)s bytes.") % {"limit": limit}
         )
-    return body
 
 
-def _problem(status: int, reason: str, detail: str, delivery: InboundDelivery) -> JsonResponse:
-    body = {
+def _problem(
+    status: int, reason: str, detail: str, delivery: InboundDelivery | None = None
+) -> JsonResponse:
+    body: dict[str, Any] = {
         "type": f"urn:parrain:webhooks:{reason}",
         "title": reason.replace("_", " "),
         "status": status,
         "detail": detail,
         "reason": reason,
-        "delivery": delivery.pk,
     }
+    if delivery is not None:
+        body["delivery"] = delivery.pk
     return JsonResponse(body, status=status, content_type=PROBLEM)
 
 
@@ -83,35 +112,60 @@ def _answer(delivery: InboundDelivery) -> JsonResponse:
     )
 
 
+def _over_limit(request: HttpRequest) -> JsonResponse | None:
+    """Count one refusal of the client's IP; the 429 to answer once it is over the limit."""
+    try:
+        hit(RATE_SCOPE, client_ip(request), rate=webhook_settings.REFUSALS_PER_IP)
+    except RateLimited as exc:
+        response = _problem(429, "rate_limited", exc.message)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    return None
+
+
 @csrf_exempt
 @require_POST
 def receive(request: HttpRequest, program: str, source: str) -> JsonResponse:
     preset = PRESETS.get(source)
-    delivery = InboundDelivery(headers=safe_headers(request, preset), status_code=200)
+    endpoint = _endpoint(program, source) if preset is not None else None
+    if endpoint is None:
+        return _over_limit(request) or _problem(
+            404, "unknown_endpoint", _("No active endpoint for this program and source.")
+        )
+    body = b""
     try:
-        body = _read_body(request, delivery)
-        endpoint = _endpoint(program, source)
-        delivery.endpoint = endpoint
+        body = _read_body(request)
+        _check_size(request, body)
         envelope = _check(endpoint, preset, request, body)
-        delivery.delivery_id, delivery.topic = envelope.delivery_id, envelope.topic[:120]
-        if not envelope.ping:
-            payload = _parse(body)
-            if source == Source.GENERIC:
-                delivery.topic = generic.topic_of(payload)
-        return _process(delivery, endpoint, preset, envelope, body)
+    except Refusal as refusal:
+        return _refuse_unverified(request, endpoint, preset, body, refusal)
+    if envelope.ping:
+        return JsonResponse({"result": Result.ACCEPTED, "reason": "ping"}, status=200)
+    delivery = InboundDelivery(
+        endpoint=endpoint,
+        headers=safe_headers(request, preset),
+        body=_text(body),
+        status_code=200,
+        delivery_id=envelope.delivery_id,
+        topic=envelope.topic[:120],
+    )
+    try:
+        payload = parse_json(body)
+        if source == Source.GENERIC:
+            delivery.topic = generic.topic_of(payload)
+        event_key = getattr(preset, "event_key", None)
+        delivery.event_key = event_key(delivery.topic, payload, body) if event_key else ""
+        return _process(request, delivery, preset, body)
     except Refusal as refusal:
         return _refuse(delivery, refusal.status, refusal.reason, refusal.detail)
 
 
-def _endpoint(slug: str, source: str) -> InboundEndpoint:
-    endpoint = (
+def _endpoint(slug: str, source: str) -> InboundEndpoint | None:
+    return (
         InboundEndpoint.objects.select_related("program")
         .filter(program__slug=slug, source=source, is_active=True)
         .first()
     )
-    if endpoint is None:
-        raise Refusal(404, "unknown_endpoint", _("No active endpoint for this program and source."))
-    return endpoint
 
 
 def _check(endpoint: InboundEndpoint, preset: Any, request: HttpRequest, body: bytes) -> Envelope:
@@ -123,55 +177,56 @@ def _check(endpoint: InboundEndpoint, preset: Any, request: HttpRequest, body: b
     return preset.verify(endpoint, request, body)
 
 
-def _parse(body: bytes) -> Any:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refusal(
-            400, "malformed_json", _("The body is not valid JSON: %(error)s") % {"error": exc}
-        ) from exc
-    if _holds_nul(payload):
-        raise Refusal(400, "malformed_json", _("Text with NUL characters is not accepted."))
-    return payload
+def _refuse_unverified(
+    request: HttpRequest,
+    endpoint: InboundEndpoint,
+    preset: Any,
+    body: bytes,
+    refusal: Refusal,
+) -> JsonResponse:
+    """Store the reason and an excerpt only: the sender proved nothing yet."""
+    limited = _over_limit(request)
+    if limited is not None:
+        return limited
+    delivery = InboundDelivery(
+        endpoint=endpoint,
+        headers=_header_excerpt(request, preset),
+        body=_text(body[:EXCERPT_BYTES]),
+        body_truncated=len(body) > EXCERPT_BYTES,
+        status_code=200,
+    )
+    return _refuse(delivery, refusal.status, refusal.reason, refusal.detail)
 
 
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
-    return False
-
-
-def _duplicate(endpoint: InboundEndpoint, delivery_id: str) -> bool:
-    return (
-        bool(delivery_id)
-        and InboundDelivery.objects.filter(
-            endpoint=endpoint, delivery_id=delivery_id, result__in=HANDLED
+def _duplicate(delivery: InboundDelivery) -> bool:
+    """Handled before under the same delivery id, or the same event by its signed body."""
+    same = Q()
+    if delivery.delivery_id:
+        same |= Q(delivery_id=delivery.delivery_id)
+    if delivery.event_key:
+        same |= Q(event_key=delivery.event_key)
+    return bool(same) and (
+        InboundDelivery.objects.filter(
+            same, endpoint=delivery.endpoint, result__in=HANDLED
         ).exists()
     )
 
 
 def _process(
-    delivery: InboundDelivery,
-    endpoint: InboundEndpoint,
-    preset: Any,
-    envelope: Envelope,
-    body: bytes,
+    request: HttpRequest, delivery: InboundDelivery, preset: Any, body: bytes
 ) -> JsonResponse:
-    if _duplicate(endpoint, envelope.delivery_id):
-        return _store_duplicate(delivery)
+    endpoint = delivery.endpoint
+    if _duplicate(delivery):
+        return _store_duplicate(request, delivery)
     try:
         with transaction.atomic():
             delivery.result = Result.ACCEPTED
-            delivery.save()  # claims the delivery id; a concurrent twin fails here
-            outcome = preset.handle(endpoint, envelope.topic, body)
+            delivery.save()  # claims the delivery id and event key; a concurrent twin fails
+            outcome = preset.handle(endpoint, delivery.topic, body)
             _finish(delivery, outcome)
     except IntegrityError:
         delivery.pk = None
-        return _store_duplicate(delivery)
+        return _store_duplicate(request, delivery)
     except ValidationError as exc:
         delivery.pk = None
         return _refuse(delivery, 422, "invalid_payload", _validation_detail(exc))
@@ -197,8 +252,15 @@ def _finish(delivery: InboundDelivery, outcome: Outcome) -> None:
     delivery.save(update_fields=["result", "reason", "message"])
 
 
-def _store_duplicate(delivery: InboundDelivery) -> JsonResponse:
+def _store_duplicate(request: HttpRequest, delivery: InboundDelivery) -> JsonResponse:
+    """A repeat costs a row without its body (the first copy has it), within the IP's
+    refusal budget: a replayed signed body cannot fill the disk either."""
+    limited = _over_limit(request)
+    if limited is not None:
+        return limited
     delivery.result, delivery.reason = Result.DUPLICATE, "already_handled"
+    delivery.body_truncated = len(delivery.body) > EXCERPT_BYTES
+    delivery.body = delivery.body[:EXCERPT_BYTES]
     delivery.save()
     return _answer(delivery)
 

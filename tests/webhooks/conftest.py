@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from parrain.core.factories import ProgramFactory
@@ -24,6 +25,12 @@ def fixture_bytes(name: str) -> bytes:
 
 def fixture_json(name: str) -> Any:
     return json.loads(fixture_bytes(name))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters and cached JWKS do not leak from one test into the next."""
+    cache.clear()
 
 
 @pytest.fixture

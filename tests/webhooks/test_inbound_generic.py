@@ -145,6 +145,35 @@ def test_stale_timestamp_is_refused(client, program, generic):
     assert not Contact.objects.filter(email="carla@example.net").exists()
 
 
+def test_future_dated_timestamp_outside_the_tolerance_is_refused(client, program, generic):
+    # A replay signed for later must not pass because it is "not old": the tolerance is both ways
+    body = event("customer.created", {"email": "carla@example.net"})
+    ahead = datetime.now(tz=UTC) + timedelta(minutes=6)
+    response = post(
+        client, inbound_url(program, "generic"), body, **signed(generic.secret, body, at=ahead)
+    )
+    assert response.status_code == 400
+    assert response.json()["reason"] == "stale_timestamp"
+    assert not Contact.objects.filter(email="carla@example.net").exists()
+    close = datetime.now(tz=UTC) + timedelta(minutes=4)
+    response = post(
+        client, inbound_url(program, "generic"), body, **signed(generic.secret, body, at=close)
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("version", ["v2", "v1a", "", "V1"])
+def test_a_signature_under_another_version_than_v1_is_refused(client, program, generic, version):
+    body = event("customer.created", {"email": "carla@example.net"})
+    headers = signed(generic.secret, body)
+    valid = headers["webhook-signature"].removeprefix("v1,")
+    headers["webhook-signature"] = f"{version},{valid}"
+    response = post(client, inbound_url(program, "generic"), body, **headers)
+    assert response.status_code == 401
+    assert response.json()["reason"] == "bad_signature"
+    assert not Contact.objects.filter(email="carla@example.net").exists()
+
+
 def test_duplicate_delivery_is_acknowledged_once(client, program, generic):
     body = event(
         "order.paid",
@@ -203,7 +232,7 @@ def test_body_over_the_limit_is_a_413(client, program, generic, settings):
     assert (stored.reason, stored.body_truncated, len(stored.body)) == (
         "body_too_large",
         True,
-        2048,
+        256,  # an excerpt: nothing more of a body whose signature was never checked
     )
 
 

@@ -183,6 +183,28 @@ def test_shop_unreachable_is_a_clear_503_problem(client, program, keys, allow_lo
     assert response.json()["reason"] == "jwks_unavailable"
 
 
+def test_failing_jwks_is_not_asked_again_at_once_and_its_error_stays_private(
+    client, program, keys, receiver, caplog
+):
+    # Given a shop whose JWKS URL fails
+    receiver.default = Answer(500, body=b"Traceback: secret internals")
+    endpoint(program, "saleor", saleor_api_url=f"{receiver.url}/graphql/")
+    body = fixture_bytes("saleor_order_fully_paid.json")
+    # When three deliveries arrive
+    answers = [send(client, program, body, "order_fully_paid", keys.sign(body)) for _ in range(3)]
+    # Then each is a 503 that names neither the URL nor the upstream error
+    for response in answers:
+        assert response.status_code == 503
+        problem = response.json()
+        assert problem["reason"] == "jwks_unavailable"
+        assert receiver.url not in response.content.decode()
+        assert "500" not in problem["detail"] and "Traceback" not in problem["detail"]
+    # And the shop was asked once; the detail is in the server's log
+    assert len(receiver.requests) == 1
+    assert f"{receiver.url}/.well-known/jwks.json" in caplog.text
+    assert "500" in caplog.text
+
+
 def test_legacy_hmac_and_legacy_array_payload(client, program):
     endpoint(program, "saleor", secret="legacy-secret")
     order = fixture_json("saleor_legacy_order_payload_order_filter_shipping_methods.json")["order"]

@@ -17,7 +17,7 @@ from parrain.core.models import Contact, Order, Referral, Refund
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.registration import register_referee
-from parrain.plugins.generic_webhook.models import Result
+from parrain.plugins.generic_webhook.models import HANDLED, InboundDelivery, Result
 
 from .conftest import endpoint, fixture_bytes, fixture_json, inbound_url, last_delivery, post
 
@@ -147,6 +147,42 @@ def test_same_webhook_id_twice_is_a_duplicate(client, program, shopify):
     again = send(client, program, body, "orders/paid")
     assert again.status_code == 200 and again.json()["result"] == Result.DUPLICATE
     assert Order.objects.count() == 1
+
+
+def test_replay_under_a_fresh_webhook_id_is_a_duplicate(client, program, shopify):
+    # X-Shopify-Webhook-Id and X-Shopify-Triggered-At are not signed: whoever saw one signed
+    # orders/paid body can send it again under new ones
+    body = fixture_bytes("shopify_orders_paid.json")
+    first = send(client, program, body, "orders/paid", webhook_id="w-1")
+    assert first.json()["result"] == Result.ACCEPTED
+    replay = send(client, program, body, "orders/paid", webhook_id="w-forged-2")
+    assert replay.status_code == 200
+    assert replay.json()["result"] == Result.DUPLICATE
+    assert Order.objects.count() == 1
+    assert InboundDelivery.objects.filter(result__in=HANDLED).count() == 1
+
+
+def test_a_paid_order_replayed_as_orders_cancelled_cancels_nothing(client, program, shopify):
+    # X-Shopify-Topic is not signed either: the body of a live order (cancelled_at null)
+    # sent again under orders/cancelled must not refund it
+    alice = enrol_referrer(program, "alice@example.com")
+    welcome = register_referee(program, alice.code, "bob.norman@hostmail.com").reward
+    order = fixture_json("shopify_order_rest_fixture_with_discount_codes.json")["order"]
+    order["discount_codes"][0]["code"] = welcome.code
+    order["created_at"] = order["processed_at"] = timezone.now().isoformat()
+    order["cancelled_at"] = None
+    body = json.dumps(order).encode()
+    assert send(client, program, body, "orders/paid", webhook_id="w-1").status_code == 200
+    replay = send(client, program, body, "orders/cancelled", webhook_id="w-2")
+    assert replay.status_code == 200
+    assert replay.json()["reason"] == "order_not_cancelled"
+    assert Referral.objects.get().status == ReferralStatus.CONVERTED
+    assert not Refund.objects.exists()
+    # a real cancellation says so in its body
+    order["cancelled_at"] = order["updated_at"] = datetime.now(tz=UTC).isoformat()
+    cancelled = json.dumps(order).encode()
+    assert send(client, program, cancelled, "orders/cancelled", webhook_id="w-3").status_code == 200
+    assert Referral.objects.get().status == ReferralStatus.CANCELLED
 
 
 def test_truncated_body_is_refused(client, program, shopify):

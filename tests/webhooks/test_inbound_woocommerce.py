@@ -17,9 +17,9 @@ from parrain.core.models import Contact, Order, Referral, Refund
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.registration import register_referee
-from parrain.plugins.generic_webhook.models import Result
+from parrain.plugins.generic_webhook.models import HANDLED, InboundDelivery, Result
 
-from .conftest import endpoint, fixture_bytes, fixture_json, inbound_url, last_delivery, post
+from .conftest import endpoint, fixture_bytes, fixture_json, inbound_url, post
 
 pytestmark = pytest.mark.django_db
 SECRET = "wc-secret-6f1b0c2a9e"
@@ -50,7 +50,9 @@ def send(client, program, body: bytes, topic: str, delivery: str = "d1"):
     )
 
 
-def test_creation_ping_is_answered_without_signature(client, program, woo):
+def test_creation_ping_is_answered_200_and_not_stored(client, program, woo):
+    # WooCommerce saves a new webhook only if this unsigned ping gets a 200 (WC_Webhook::
+    # deliver_ping posts "webhook_id=<id>", form-encoded, with no signature)
     response = post(
         client,
         inbound_url(program, "woocommerce"),
@@ -58,7 +60,28 @@ def test_creation_ping_is_answered_without_signature(client, program, woo):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 200
-    assert last_delivery().reason == "ping"
+    assert response.json()["reason"] == "ping"
+    assert not InboundDelivery.objects.exists()
+
+
+def test_ping_to_an_unknown_program_is_a_404(client, program, woo):
+    response = post(
+        client,
+        "/webhooks/in/nope/woocommerce/",
+        b"webhook_id=12",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 404
+    assert not InboundDelivery.objects.exists()
+
+
+def test_replay_under_a_fresh_delivery_id_is_a_duplicate(client, program, woo):
+    body = fixture_bytes("woocommerce_order_created.json")
+    assert send(client, program, body, "order.updated", delivery="d1").status_code == 200
+    again = send(client, program, body, "order.updated", delivery="forged-d2")
+    assert again.status_code == 200
+    assert again.json()["result"] == Result.DUPLICATE
+    assert InboundDelivery.objects.filter(result__in=HANDLED).count() == 1
 
 
 def test_guest_order_sample_is_recorded(client, program, woo):

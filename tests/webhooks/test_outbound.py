@@ -252,7 +252,10 @@ def test_old_logs_are_purged_but_pending_messages_are_kept(client, program, allo
         emit(program, "reward.issued", {"id": 2})[0],
     )
     OutboundMessage.objects.filter(pk=finished.pk).update(status=MessageStatus.DELIVERED)
-    client.post("/webhooks/in/nope/generic/", data=b"{}", content_type="application/json")
+    from parrain.plugins.generic_webhook.models import InboundEndpoint
+
+    InboundEndpoint.objects.create(program=program, source="generic")
+    client.post("/webhooks/in/boutique/generic/", data=b"{}", content_type="application/json")
     assert InboundDelivery.objects.count() == 1
     assert delivery.purge_logs(timezone.now() + timedelta(days=29)) == 0
     assert delivery.purge_logs(timezone.now() + timedelta(days=31)) == 2

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -86,3 +87,45 @@ def check_age(sent_at: datetime, max_age_seconds: int) -> None:
             _("The delivery timestamp %(sent_at)s is outside the %(seconds)s-second tolerance.")
             % {"sent_at": sent_at.isoformat(), "seconds": max_age_seconds},
         )
+
+
+# Real payloads nest a dozen levels; deeper is an attack on the parsers' recursion.
+MAX_JSON_DEPTH = 64
+
+
+def parse_json(body: bytes) -> Any:
+    """The body as JSON; a 400 when it is malformed, nested too deep or holds NUL text."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Refusal(
+            400, "malformed_json", _("The body is not valid JSON: %(error)s") % {"error": exc}
+        ) from exc
+    except RecursionError as exc:
+        raise _too_deep() from exc
+    _check_tree(payload)
+    return payload
+
+
+def _too_deep() -> Refusal:
+    return Refusal(
+        400,
+        "malformed_json",
+        _("The JSON is nested deeper than %(max)s levels.") % {"max": MAX_JSON_DEPTH},
+    )
+
+
+def _check_tree(payload: Any) -> None:
+    """Depth and NUL characters, walked without recursion."""
+    pending: list[tuple[Any, int]] = [(payload, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            raise Refusal(400, "malformed_json", _("Text with NUL characters is not accepted."))
+        if isinstance(value, dict | list) and depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)

@@ -2,8 +2,9 @@
 JWKS, or the legacy hex HMAC-SHA256 when the webhook has a secret key.
 
 The JWKS comes from the endpoint's configured ``saleor_api_url`` host (never from a request
-header), fetched with httpx and cached. Events read (``Saleor-Event``): ``order_fully_paid``,
-``order_refunded``, ``order_fully_refunded``, ``order_cancelled``, ``customer_created``.
+header), fetched with httpx and cached; a failed fetch is remembered for a minute. Events
+read (``Saleor-Event``): ``order_fully_paid``, ``order_refunded``, ``order_fully_refunded``,
+``order_cancelled``, ``customer_created``.
 Bodies may be subscription payloads (``{"order": …}`` or ``{"data": {"orderFullyPaid": …}}``,
 camelCase) or legacy payloads (``[{…}]``, snake_case).
 """
@@ -14,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,12 +31,13 @@ from django.utils.translation import gettext as _
 from pydantic import AliasChoices, AliasPath, BaseModel, Field
 
 from ..conf import webhook_settings
-from ..http_client import UnsafeTarget, check_target, client
+from ..http_client import client
 from ..models import InboundEndpoint
 from ..signing import hmac_hex_matches
 from . import translate
-from .base import Envelope, Outcome, Refusal, check_age, header, ignored
+from .base import Envelope, Outcome, Refusal, check_age, header, ignored, parse_json
 
+logger = logging.getLogger("parrain.webhooks")
 SIGNATURE_HEADERS = ("saleor-signature", "x-saleor-signature")
 PAID = {"order_fully_paid"}
 JWKS_REFETCH_SECONDS = 60
@@ -55,20 +58,32 @@ def _cache_key(url: str) -> str:
 
 
 def _fetch_jwks(url: str) -> list[dict[str, Any]]:
+    """The shop's keys; a failure is remembered for a minute (a failing shop is not asked
+    again for every delivery) and its detail goes to the log, not to the caller."""
+    failed = _cache_key(url) + ":failed"
+    if cache.get(failed):
+        raise _jwks_unavailable()
     try:
-        check_target(url)
         response = client().get(url)
         response.raise_for_status()
         keys = response.json().get("keys", [])
-    except (httpx.HTTPError, ValueError, UnsafeTarget, AttributeError) as exc:
-        raise Refusal(
-            503,
-            "jwks_unavailable",
-            _("The shop's public keys could not be read: %(error)s") % {"error": exc},
-        ) from exc
+        if not isinstance(keys, list):
+            raise ValueError("keys is not a list")
+    except (httpx.HTTPError, ValueError, AttributeError, RecursionError) as exc:
+        logger.warning("Saleor JWKS %s could not be read: %s", url, exc)
+        cache.set(failed, True, JWKS_REFETCH_SECONDS)
+        raise _jwks_unavailable() from exc
     cache.set(_cache_key(url), keys, webhook_settings.JWKS_CACHE_SECONDS)
     cache.set(_cache_key(url) + ":fresh", True, JWKS_REFETCH_SECONDS)
     return keys
+
+
+def _jwks_unavailable() -> Refusal:
+    return Refusal(
+        503,
+        "jwks_unavailable",
+        _("The shop's public keys could not be read; the delivery can be retried later."),
+    )
 
 
 def _rsa_key(key: dict[str, Any]) -> rsa.RSAPublicKey:
@@ -102,14 +117,24 @@ def _public_key(endpoint: InboundEndpoint, kid: str | None) -> rsa.RSAPublicKey:
     return found
 
 
+def _detached_rs256(jws_header: Any) -> bool:
+    """A JOSE header of the shape we read (anything else is a forgery, not a crash)."""
+    return (
+        isinstance(jws_header, dict)
+        and jws_header.get("alg") == "RS256"
+        and isinstance(jws_header.get("crit", []), list)
+        and isinstance(jws_header.get("kid", ""), str)
+    )
+
+
 def verify_jws(endpoint: InboundEndpoint, signature: str, body: bytes) -> None:
     try:
         protected, payload_part, signed = signature.split(".")
         jws_header = json.loads(_b64url(protected))
         raw_signature = _b64url(signed)
-    except (ValueError, binascii.Error) as exc:
+    except (ValueError, binascii.Error, RecursionError) as exc:
         raise Refusal(401, "bad_signature", _("Saleor-Signature is not a JWS.")) from exc
-    if payload_part or jws_header.get("alg") != "RS256":
+    if not _detached_rs256(jws_header) or payload_part:
         raise Refusal(401, "bad_signature", _("Expected a detached RS256 JWS."))
     unencoded = jws_header.get("b64") is False and "b64" in jws_header.get("crit", [])
     payload = body if unencoded else base64.urlsafe_b64encode(body).rstrip(b"=")
@@ -139,9 +164,9 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
 def _check_issued_at(body: bytes) -> None:
     """Refuse a replayed payload when the subscription selected the event's ``issuedAt``."""
     try:
-        payload = json.loads(body)
-    except ValueError:
-        return  # reported as malformed JSON by the view
+        payload = parse_json(body)
+    except Refusal:
+        return  # reported as malformed JSON by the view, once the signature is known good
     issued = payload.get("issuedAt") if isinstance(payload, dict) else None
     if not isinstance(issued, str):
         return

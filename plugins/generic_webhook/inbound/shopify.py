@@ -1,7 +1,8 @@
 """Shopify: ``X-Shopify-Hmac-Sha256`` (base64 HMAC-SHA256 of the raw body, app secret).
 
 Topics read: ``customers/create``, ``orders/paid``, ``refunds/create``, ``orders/cancelled``.
-Duplicates are recognised by ``X-Shopify-Webhook-Id``; ``X-Shopify-Triggered-At`` older than
+Duplicates are recognised by ``X-Shopify-Webhook-Id`` and, since that header is not signed, by
+the topic and the resource id in the signed body; ``X-Shopify-Triggered-At`` older than
 ``SHOPIFY_MAX_AGE_SECONDS`` (Shopify keeps it across its own retries) is refused.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.http import HttpRequest
@@ -25,6 +26,7 @@ from . import translate
 from .base import Envelope, Outcome, Refusal, check_age, header, ignored
 
 SIGNATURE_HEADERS = ("x-shopify-hmac-sha256",)
+READ_TOPICS = {"customers/create", "orders/paid", "refunds/create", "orders/cancelled"}
 
 # Shopify ids go past 2**53: kept as text, never as floats.
 ShopifyId = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
@@ -56,6 +58,7 @@ class Order(BaseModel):
     currency: str
     created_at: datetime | None = None
     processed_at: datetime | None = None
+    cancelled_at: datetime | None = None
     discount_codes: Annotated[list[DiscountCode], Field(max_length=100)] = []
     landing_site: str | None = None
     note_attributes: list[NoteAttribute] = []
@@ -89,6 +92,17 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
         delivery_id=header(request, "X-Shopify-Webhook-Id"),
         topic=header(request, "X-Shopify-Topic"),
     )
+
+
+def event_key(topic: str, payload: Any, body: bytes) -> str:
+    """The topic, the resource id and its ``updated_at`` from the signed body:
+    ``X-Shopify-Webhook-Id`` is not signed, so a replay under a fresh one is still this
+    event, while a later change of the same order (its cancellation) is a new one."""
+    resource_id = payload.get("id") if isinstance(payload, dict) else None
+    if topic not in READ_TOPICS or not isinstance(resource_id, int | str) or not resource_id:
+        return ""
+    stamp = payload.get("updated_at")
+    return f"{topic}:{resource_id}:{stamp if isinstance(stamp, str) else ''}"[:200]
 
 
 def referral_code(order: Order) -> str:
@@ -141,7 +155,11 @@ def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
             return ignored("refund_without_money", _("No successful refund transaction."))
         return translate.refund(program, refund.order_id, refund.id, amount)
     if topic == "orders/cancelled":
-        return translate.cancelled(program, Order.model_validate_json(body).id)
+        # X-Shopify-Topic is not signed: the signed body must say the order is cancelled.
+        order = Order.model_validate_json(body)
+        if order.cancelled_at is None:
+            return ignored("order_not_cancelled", _("The order in the body is not cancelled."))
+        return translate.cancelled(program, order.id)
     return ignored(
         "unknown_topic", _("%(topic)s is not an event Parrain reads.") % {"topic": topic}
     )

@@ -3,14 +3,18 @@
 The body is the REST API resource. Topics read: ``order.created`` / ``order.updated``
 (recorded once paid; ``refunds`` and the ``refunded`` / ``cancelled`` statuses become
 refunds) and ``customer.created``. WooCommerce pings a new webhook with an unsigned
-form body ``webhook_id=<id>``: it is answered 200 and stored as a ping.
+form body ``webhook_id=<id>`` and saves the webhook only on a 200: it is answered 200 and
+not stored. ``X-WC-Webhook-Delivery-ID`` is not signed: the same topic with the same
+signed body is a duplicate too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -21,7 +25,7 @@ from parrain.core.models import Program
 from ..models import InboundEndpoint
 from ..signing import hmac_base64_matches
 from . import translate
-from .base import Envelope, Outcome, Refusal, accepted, header, ignored
+from .base import Envelope, Outcome, Refusal, header, ignored
 
 SIGNATURE_HEADERS = ("x-wc-webhook-signature",)
 PING = re.compile(rb"^webhook_id=\d+$")
@@ -79,6 +83,11 @@ def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Enve
     )
 
 
+def event_key(topic: str, payload: Any, body: bytes) -> str:
+    """The topic and a digest of the signed body (an order changes between its updates)."""
+    return f"{topic[:60]}:sha256:{hashlib.sha256(body).hexdigest()}"
+
+
 def _utc(value: datetime | None) -> datetime | None:
     """WooCommerce's ``*_gmt`` dates carry no offset: they are UTC."""
     if value is not None and value.tzinfo is None:
@@ -88,8 +97,6 @@ def _utc(value: datetime | None) -> datetime | None:
 
 def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
     program = endpoint.program
-    if topic == "ping":
-        return accepted("ping")
     if topic == "customer.created":
         customer = Customer.model_validate_json(body)
         return translate.customer(

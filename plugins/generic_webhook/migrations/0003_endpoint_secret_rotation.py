@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parrain_webhooks", "0001_initial"),
+        ("parrain_webhooks", "0002_inbounddelivery_event_key"),
     ]
 
     operations = [

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import webhook_settings
-from ..http_client import UnsafeTarget, check_target, client
+from ..http_client import UnsafeTarget, client
 from ..models import (
     InboundDelivery,
     MessageStatus,
@@ -61,8 +61,7 @@ def signed_headers(message: OutboundMessage, at: datetime) -> dict[str, str]:
 def post(message: OutboundMessage) -> Response:
     started = time.monotonic()
     try:
-        check_target(message.endpoint.url)
-        answer = client().post(
+        answer = client().post(  # the client's transport refuses private targets
             message.endpoint.url,
             content=body_of(message),
             headers=signed_headers(message, timezone.now()),  # signed when it leaves
