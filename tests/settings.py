@@ -11,3 +11,6 @@ CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 PARRAIN_BASE_URL = "https://shop.example"
+# The Oscar shop runs the program tests/oscar creates ("boutique"); other tests' programs are
+# the install's other programs, whose rewards are plain codes, not Oscar vouchers.
+PARRAIN_OSCAR = {"PROGRAM": "boutique", "CANCEL_STATUSES": ["Cancelled", "Refunded"]}
