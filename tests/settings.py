@@ -11,6 +11,7 @@ CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 PARRAIN_BASE_URL = "https://shop.example"
-# The Oscar shop runs the program tests/oscar creates ("boutique"); other tests' programs are
-# the install's other programs, whose rewards are plain codes, not Oscar vouchers.
-PARRAIN_OSCAR = {"PROGRAM": "boutique", "CANCEL_STATUSES": ["Cancelled", "Refunded"]}
+# The Oscar shop runs the demo's program, which the demo and browser tests create; the
+# tests/oscar fixture names its own ("boutique"). Other tests' programs are the install's
+# other programs: their rewards are plain codes, not Oscar vouchers.
+PARRAIN_OSCAR = {"PROGRAM": "maison-lumiere", "CANCEL_STATUSES": ["Cancelled", "Refunded"]}
