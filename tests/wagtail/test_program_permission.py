@@ -7,11 +7,15 @@ also takes ``parrain.change_program``, checked on the user who publishes.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
-from wagtail.models import Workflow
+from django.utils import timezone
+from wagtail.models import Revision, Workflow
 from wagtail.test.utils import WagtailPageTestCase
 
 from parrain.core.models import AuditEvent, Program
@@ -119,6 +123,32 @@ class ModeratorWithoutProgramPermissionTests(WagtailPageTestCase):
         self.assertEqual(response.status_code, 302)
         self.page.refresh_from_db()
         self.assertEqual((self.page.live, self.page.program), (True, self.velo))
+        self.assertEqual(self.velo_state(), (ELSEWHERE, ["https://www.velo.example"]))
+        refusal = AuditEvent.objects.get(program=self.velo, action="landing.refused")
+        self.assertEqual(refusal.actor, f"wagtail:{self.moderator.pk}")
+
+    def test_a_go_live_scheduled_by_the_moderator_leaves_the_program_then_too(self) -> None:
+        # Given a page never published yet, set to Vélo in code
+        draft = create_landing_page(self.home, self.velo, slug="velo-draft", publish=False)
+        draft.unpublish()
+        edit = reverse("wagtailadmin_pages:edit", args=[draft.pk])
+        go_live = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+
+        # When the moderator schedules it, and it later goes live on schedule
+        data = form_data(self.velo.pk, **{"action-publish": "action-publish"})
+        data.update(slug="velo-draft", go_live_at=go_live)
+        self.assertEqual(self.client.post(edit, data).status_code, 302)
+        self.assertEqual(self.velo_state()[0], ELSEWHERE)  # nothing moves before go-live
+        past = timezone.now() - timedelta(minutes=1)
+        scheduled = Revision.objects.get(object_id=str(draft.pk), approved_go_live_at__isnull=False)
+        scheduled.content["go_live_at"] = past.isoformat()
+        scheduled.approved_go_live_at = past  # as if the day had passed
+        scheduled.save(update_fields=["content", "approved_go_live_at"])
+        call_command("publish_scheduled")
+
+        # Then the page is live but Vélo still points elsewhere: the scheduler was checked
+        draft.refresh_from_db()
+        self.assertTrue(draft.live)
         self.assertEqual(self.velo_state(), (ELSEWHERE, ["https://www.velo.example"]))
         refusal = AuditEvent.objects.get(program=self.velo, action="landing.refused")
         self.assertEqual(refusal.actor, f"wagtail:{self.moderator.pk}")
