@@ -15,13 +15,14 @@ from parrain.core.models import Program
 from .conf import oscar_settings
 
 SETTING_HINT = 'PARRAIN_OSCAR = {"PROGRAM": "<slug>"}'
+FIX_UNKNOWN = "Set it to the slug of an existing program (Django admin, Referral program)."
 
 
 def shop_program_slug() -> str:
     """The configured slug; raises ``ImproperlyConfigured`` when it is not set."""
     slug = oscar_settings.PROGRAM.strip()
     if not slug:
-        raise ImproperlyConfigured(missing_program_message())
+        raise ImproperlyConfigured(f"{missing_program_message()} Add {SETTING_HINT}.")
     return slug
 
 
@@ -37,19 +38,16 @@ def shop_program() -> Program | None:
     slug = shop_program_slug()
     program = Program.objects.filter(slug=slug).first()
     if program is None:
-        raise ImproperlyConfigured(unknown_program_message(slug))
+        raise ImproperlyConfigured(f"{unknown_program_message(slug)} {FIX_UNKNOWN}")
     return program if program.is_active else None
 
 
 def missing_program_message() -> str:
     return (
         "PARRAIN_OSCAR['PROGRAM'] is not set: the Oscar shop must name the referral program "
-        f"it runs. Add {SETTING_HINT} to your settings."
+        "it runs."
     )
 
 
 def unknown_program_message(slug: str) -> str:
-    return (
-        f"PARRAIN_OSCAR['PROGRAM'] names {slug!r}, but no referral program has that slug. "
-        "Set it to the slug of an existing program (Django admin, Referral program, Programs)."
-    )
+    return f"PARRAIN_OSCAR['PROGRAM'] names {slug!r}, but no referral program has that slug."

@@ -106,7 +106,7 @@ def test_a_shop_without_a_program_setting_refuses_to_start(
     assert 'PARRAIN_OSCAR = {"PROGRAM": "<slug>"}' in errors[0].msg + errors[0].hint
     with pytest.raises(SystemCheckError, match="PARRAIN_OSCAR"):
         call_command("check")
-    with pytest.raises(ImproperlyConfigured, match=r"PARRAIN_OSCAR\['PROGRAM'\] is not set"):
+    with pytest.raises(ImproperlyConfigured, match=r"is not set.*Add PARRAIN_OSCAR = "):
         shop_program()  # checks skipped: the first use says the same
 
 
