@@ -9,6 +9,10 @@ class ParrainOscarConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from . import receivers
+        from .checks import check_shop_program
 
         receivers.connect()
+        checks.register(check_shop_program)

@@ -10,7 +10,7 @@ from parrain.core.conf import dict_setting
 class OscarSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    #: Slug of the program this shop runs; empty means the only (first) active program.
+    #: Slug of the program this shop runs: required (a system check refuses to start without).
     PROGRAM: str = ""
     #: Order statuses that mean "cancelled or refunded": reaching one records a full refund.
     CANCEL_STATUSES: list[str] = Field(default_factory=lambda: ["Cancelled", "Refunded"])

@@ -12,6 +12,11 @@ Each code-type reward gets one single-use voucher backed by its own voucher offe
 The condition is the rule's minimum basket value, for the reward's recipient only
 (:class:`~parrain.plugins.oscar.models.RecipientValueCondition`). Cancelling the reward
 ends the voucher and suspends its offer.
+
+Only rewards of the shop's program (``PARRAIN_OSCAR["PROGRAM"]``) become vouchers. The
+fulfilment setting is one for the whole install, so the rewards of its other programs (another
+brand, another shop connected by webhooks) go to ``other_programs_backend``: codes only Parrain
+knows, which this shop does not accept.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from parrain.core.codes import random_code
 from parrain.core.conf import parrain_settings
 from parrain.core.exceptions import FulfilmentError
 from parrain.core.fulfilment.base import FulfilmentBackend
+from parrain.core.fulfilment.generated import GeneratedCodeBackend
 from parrain.core.models.choices import RewardKind, Side
 
 from .models import PROXY_PATH
+from .program import is_shop_program
 
 if TYPE_CHECKING:
     from parrain.core.models import Reward
@@ -92,7 +99,12 @@ def voucher_name(reward: Reward, code: str) -> str:
 class OscarVoucherBackend(FulfilmentBackend):
     """Options: ``prefix`` per side (``{"referee": "BIENVENUE", "referrer": "MERCI"}``)."""
 
+    #: Where the codes of the install's other programs come from (never Oscar vouchers).
+    other_programs_backend: type[FulfilmentBackend] = GeneratedCodeBackend
+
     def new_code(self, reward: Reward) -> str:
+        if not is_shop_program(reward.program):
+            return self.other_programs_backend().new_code(reward)
         code = self._unique_code(reward)
         starts = reward.issued_at or timezone.now()
         ends = reward.expires_at or starts + timedelta(days=3650)
@@ -126,6 +138,9 @@ class OscarVoucherBackend(FulfilmentBackend):
 
     def cancel_code(self, reward: Reward) -> None:
         if not reward.code:
+            return
+        if not is_shop_program(reward.program):
+            self.other_programs_backend().cancel_code(reward)
             return
         voucher = Voucher.objects.filter(code=reward.code.upper()).first()
         if voucher is None:

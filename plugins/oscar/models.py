@@ -2,8 +2,10 @@
 
 Oscar lets a shop add conditions as proxy models of ``offer.Condition`` named in the
 condition's ``proxy_class``. This one is Oscar's value condition (the reward rule's minimum
-basket value over all products) plus one check: the basket belongs to the customer the
-reward was issued to, so a welcome code passed around does not discount anyone else's order.
+basket value over all products) plus two checks: the reward belongs to the program this shop
+runs (a welcome code of another program, e.g. another brand on the same install, is no
+discount here), and the basket belongs to the customer the reward was issued to, so a
+welcome code passed around does not discount anyone else's order.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from parrain.core.emails import normalize_email
 from parrain.core.models import Reward
 
 from .conf import oscar_settings
+from .program import is_shop_program, shop_program_slug
 
 PROXY_PATH = "parrain.plugins.oscar.models.RecipientValueCondition"
+REFUSED_OTHER_PROGRAM = "other_program"
+REFUSED_NOT_RECIPIENT = "not_recipient"
 
 
 def voucher_of(offer: Any) -> Any:
@@ -27,17 +32,25 @@ def voucher_of(offer: Any) -> Any:
 
 
 def reward_for_code(code: str) -> Reward | None:
-    return Reward.objects.select_related("recipient").filter(code=code.upper()).first()
+    """The reward behind a voucher code, the shop program's own first."""
+    rewards = Reward.objects.select_related("recipient", "program").filter(code=code.upper())
+    return rewards.filter(program__slug=shop_program_slug()).first() or rewards.first()
 
 
-def basket_belongs_to_recipient(offer: Any, basket: Any) -> bool:
-    if not oscar_settings.VOUCHER_FOR_RECIPIENT_ONLY:
-        return True
+def refusal(offer: Any, basket: Any) -> str:
+    """Why a Parrain voucher does not apply to this basket: a ``REFUSED_*`` reason, or ""."""
     voucher = voucher_of(offer)
     reward = reward_for_code(voucher.code) if voucher is not None else None
     if reward is None:
-        return True
-    owner = basket.owner
+        return ""
+    if not is_shop_program(reward.program):
+        return REFUSED_OTHER_PROGRAM
+    if oscar_settings.VOUCHER_FOR_RECIPIENT_ONLY and not is_recipient(reward, basket.owner):
+        return REFUSED_NOT_RECIPIENT
+    return ""
+
+
+def is_recipient(reward: Reward, owner: Any) -> bool:
     if owner is None or not getattr(owner, "email", ""):
         return False
     return normalize_email(owner.email) == reward.recipient.email_normalized
@@ -52,11 +65,11 @@ class RecipientValueCondition(ValueCondition):
         verbose_name_plural = _("Referral reward conditions")
 
     def is_satisfied(self, offer: Any, basket: Any) -> bool:
-        if not basket_belongs_to_recipient(offer, basket):
+        if refusal(offer, basket):
             return False
         return super().is_satisfied(offer, basket)
 
     def is_partially_satisfied(self, offer: Any, basket: Any) -> bool:
-        if not basket_belongs_to_recipient(offer, basket):
+        if refusal(offer, basket):
             return False
         return super().is_partially_satisfied(offer, basket)

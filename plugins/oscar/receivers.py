@@ -17,7 +17,7 @@ from oscar.apps.order.signals import order_placed, order_status_changed
 
 from .conf import SESSION_KEY, oscar_settings
 from .middleware import current_request, session_referral_code
-from .models import basket_belongs_to_recipient, reward_for_code
+from .models import REFUSED_NOT_RECIPIENT, REFUSED_OTHER_PROGRAM, refusal
 
 
 def on_order_placed(sender: Any, order: Any, user: Any = None, **kwargs: Any) -> None:
@@ -50,12 +50,18 @@ def on_user_registered(sender: Any, request: Any, user: Any, **kwargs: Any) -> N
 
 
 def on_voucher_addition(sender: Any, basket: Any, voucher: Any, **kwargs: Any) -> None:
-    """Say why a referral voucher does not apply when it belongs to someone else."""
+    """Say why a referral voucher does not apply: another program's, or someone else's."""
     request = getattr(sender, "request", None)
-    if request is None or reward_for_code(voucher.code) is None:
-        return
     offer = voucher.offers.first()
-    if offer is not None and not basket_belongs_to_recipient(offer, basket):
+    if request is None or offer is None:
+        return
+    reason = refusal(offer, basket)
+    if reason == REFUSED_OTHER_PROGRAM:
+        messages.warning(
+            request,
+            _("This code belongs to another referral program; it is not valid in this shop."),
+        )
+    elif reason == REFUSED_NOT_RECIPIENT:
         messages.warning(
             request,
             _(

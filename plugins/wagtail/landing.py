@@ -7,6 +7,10 @@ the page stops being live (unpublished, deleted, moved out of every site, switch
 another program), the program falls back to another live landing page of the same program,
 else to an empty landing URL: the core then sends share links to the site's home page
 (``PARRAIN_BASE_URL``), never to a missing page. A moved page takes the link along.
+
+Who may make these changes is decided by the receivers (see ``permissions.py``); the
+``programs_changed_by_*`` functions tell them, and the admin messages, what a publication
+or a removal would change.
 """
 
 from __future__ import annotations
@@ -77,11 +81,35 @@ def page_published(page: ReferralLandingPageMixin) -> list[LandingChange]:
     return [change for change in changes if change]
 
 
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def programs_changed_by_publishing(page: ReferralLandingPageMixin) -> list[Program]:
+    """The programs :func:`page_published` would change: the page's own (landing URL or
+    allowed origin not yet this page's), and any other program pointing at this page."""
+    url = page_url(page)
+    if not url:
+        return []
+    found = list(Program.objects.filter(landing_url=url).exclude(pk=page.program_id))
+    own = Program.objects.filter(pk=page.program_id).first()
+    if own is not None and (
+        own.landing_url != url or origin_of(url) not in (own.allowed_origins or [])
+    ):
+        found.append(own)
+    return found
+
+
+def programs_changed_by_removing(url: str) -> list[Program]:
+    """The programs :func:`page_removed` would change: those pointing at the page's URL."""
+    return list(Program.objects.filter(landing_url=url)) if url else []
+
+
 def allow_origin(program: Program, url: str) -> bool:
     """Let the widget on the landing page call the public API: add the page's origin to the
     program's allowed origins when missing. True when it was added."""
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
+    origin = origin_of(url)
     program.refresh_from_db(fields=["allowed_origins"])
     if origin in (program.allowed_origins or []):
         return False

@@ -21,6 +21,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
 
 from .blocks import LandingPageBlocks
+from .panels import ProgramPanel
+from .permissions import acting_as
 
 swapper.set_app_prefix("wagtailcore", "wagtail")
 
@@ -35,13 +37,14 @@ class ReferralLandingPageMixin(models.Model):
         "parrain.Program",
         verbose_name=_("referral program"),
         null=True,
+        blank=True,  # editors who may not change programs create pages without one
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Publishing the page makes it the landing page of this program."),
     )
     body = StreamField(LandingPageBlocks(), verbose_name=_("content"), blank=True)
 
-    landing_panels = [FieldPanel("program"), FieldPanel("body")]
+    landing_panels = [ProgramPanel("program"), FieldPanel("body")]
     subpage_types: list[str] = []
     template = "parrain_wagtail/referral_landing_page.html"
 
@@ -52,6 +55,20 @@ class ReferralLandingPageMixin(models.Model):
     def can_create_at(cls, parent: Any) -> bool:
         """Anywhere in a site, never as a site root (under the tree's root)."""
         return super().can_create_at(parent) and not parent.is_root()
+
+    # The user behind a page action made in code, for the program changes it brings
+    # (receivers.py checks their permission).
+    def publish(self, revision: Any, user: Any = None, **kwargs: Any) -> Any:
+        with acting_as(user):
+            return super().publish(revision, user=user, **kwargs)  # type: ignore[misc]
+
+    def unpublish(self, *args: Any, user: Any = None, **kwargs: Any) -> Any:
+        with acting_as(user):
+            return super().unpublish(*args, user=user, **kwargs)  # type: ignore[misc]
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        with acting_as(kwargs.get("user")):
+            return super().delete(*args, **kwargs)
 
 
 if DEFAULT_BASE_PAGE:

@@ -20,6 +20,7 @@ from parrain.core.models import Program, Referral, RewardRule
 
 from . import landing
 from .models import ReferralLandingPageMixin
+from .permissions import may_change_programs
 from .secrets import IdentitySecretView, ProgramInspectView
 from .views import DashboardView, ReferralReportView
 
@@ -163,7 +164,10 @@ def register_referrals_menu_item() -> MenuItem:
 # Landing pages that stop being live
 
 
-def _warn_landing_change(request: HttpRequest, page: Any) -> None:
+def _warn_landing_change(request: HttpRequest, page: Any, url: str) -> None:
+    if not may_change_programs(request.user):
+        _warn_left_unchanged(request, page, landing.programs_changed_by_removing(url))
+        return
     program = page.program
     if program is None:
         return
@@ -184,9 +188,28 @@ def _warn_landing_change(request: HttpRequest, page: Any) -> None:
     )
 
 
+def _warn_left_unchanged(request: HttpRequest, page: Any, programs: list[Program]) -> None:
+    """The user may not change programs: say that the share links were left as they were."""
+    for program in programs:
+        messages.warning(
+            request,
+            _(
+                "The share links of the program “%(program)s” were left unchanged and still "
+                "lead to %(url)s: only users allowed to change referral programs can point "
+                "them at “%(page)s” or elsewhere."
+            )
+            % {"program": program.name, "url": program.landing_url, "page": page.title},
+        )
+
+
 @hooks.register("after_publish_page")
 def confirm_landing_link(request: HttpRequest, page: Any) -> None:
-    if not isinstance(page, ReferralLandingPageMixin) or page.program is None:
+    if not isinstance(page, ReferralLandingPageMixin) or not page.live:
+        return
+    if not may_change_programs(request.user):
+        _warn_left_unchanged(request, page, landing.programs_changed_by_publishing(page))
+        return
+    if page.program is None:
         return
     url = landing.page_url(page)
     if not url:
@@ -223,10 +246,10 @@ def warn_before_delete(request: HttpRequest, page: Any) -> None:
 @hooks.register("after_delete_page")
 def warn_after_delete(request: HttpRequest, page: Any) -> None:
     if isinstance(page, ReferralLandingPageMixin) and page.live:
-        _warn_landing_change(request, page)
+        _warn_landing_change(request, page, landing.page_url(page))
 
 
 @hooks.register("after_unpublish_page")
 def warn_after_unpublish(request: HttpRequest, page: Any) -> None:
     if isinstance(page, ReferralLandingPageMixin):
-        _warn_landing_change(request, page)
+        _warn_landing_change(request, page, landing.page_url(page))

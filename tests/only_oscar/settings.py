@@ -32,3 +32,4 @@ LOGIN_REDIRECT_URL = reverse_lazy("customer:summary")
 OSCAR_DEFAULT_CURRENCY = "EUR"
 OSCAR_DASHBOARD_NAVIGATION = [*OSCAR_DASHBOARD_NAVIGATION, REFERRAL_NAVIGATION]  # noqa: F405
 PARRAIN_FULFILMENT = {"BACKEND": "parrain.plugins.oscar.fulfilment.OscarVoucherBackend"}
+PARRAIN_OSCAR = {"PROGRAM": "boutique"}  # the program tests.oscar.conftest creates

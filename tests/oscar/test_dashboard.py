@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from oscar.test.factories import UserFactory
 
+from parrain.core.factories import ProgramFactory
 from parrain.core.models import Program, Referral
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.transitions import move
@@ -45,20 +46,28 @@ def staff() -> Client:
 def test_pages_refuse_anonymous_customers_and_staff_without_permission(
     program: Program, page: str
 ) -> None:
-    assert Client().get(BASE + page).status_code == 302  # to the dashboard login
-    assert signed_in().get(BASE + page).status_code == 403
-    assert signed_in(is_staff=True).get(BASE + page).status_code == 403
+    ProgramFactory(slug="atelier-velo", name="Atelier Vélo")
+    anonymous = Client().get(BASE + page)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"] == f"/shop/dashboard/login/?next={BASE}{page}"
+    for client in (signed_in(), signed_in(is_staff=True)):
+        response = client.get(BASE + page)
+        assert response.status_code == 403
+        assert "Atelier Vélo" not in response.content.decode()  # no program is shown
 
 
 def test_staff_with_view_permission_sees_referrals_but_cannot_change_settings(
-    program: Program,
+    referred_order: Any,
 ) -> None:
     user = UserFactory(is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="view_referral"))
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
-    assert client.get(BASE + "referrals/").status_code == 200
-    assert client.get(BASE + "program/").status_code == 403
+    referrals = client.get(BASE + "referrals/").content.decode()
+    assert "bob@example.org" in referrals and "alice@example.com" in referrals
+    settings_page = client.get(BASE + "program/")
+    assert settings_page.status_code == 403
+    assert 'name="validation_delay_days"' not in settings_page.content.decode()
 
 
 def test_referral_section_is_in_the_dashboard_navigation(program: Program, staff: Client) -> None:
@@ -125,6 +134,7 @@ def test_program_settings_save_and_bad_input_keeps_what_is_stored(
 
     saved = staff.post(BASE + "program/", data)
     assert saved.status_code == 302, (saved.context["form"].errors, saved.context["rules"].errors)
+    assert "Program settings saved." in staff.get(saved["Location"]).content.decode()
     program.refresh_from_db()
     assert program.name == "Boutique renommée"
     assert program.rule("referee").value == Decimal("20")
@@ -132,6 +142,9 @@ def test_program_settings_save_and_bad_input_keeps_what_is_stored(
     bad = {**data, "name": "Perdu", f"{rules.prefix}-1-value": "-5"}
     response = staff.post(BASE + "program/", bad)
     assert response.status_code == 400
+    page = response.content.decode()
+    assert "The settings were not saved: see the errors below." in page
+    assert "greater than or equal to 0" in page
     program.refresh_from_db()
     assert program.name == "Boutique renommée"
     assert program.rule("referee").value == Decimal("20")
@@ -159,7 +172,9 @@ def test_review_decisions_need_the_change_permission_and_a_known_action(
     url = BASE + f"referrals/{referral.pk}/review/"
 
     assert client.post(url, {"action": "reject"}).status_code == 403
-    assert staff.post(url, {"action": "delete"}).status_code == 400
+    unknown = staff.post(url, {"action": "delete"})
+    assert unknown.status_code == 400
+    assert unknown.content.decode() == "Unknown action: choose approve or reject."
     assert staff.get(url).status_code == 405
     assert staff.post(BASE + "referrals/999999/review/", {"action": "reject"}).status_code == 404
     referral.refresh_from_db()
@@ -173,5 +188,10 @@ def test_review_decisions_need_the_change_permission_and_a_known_action(
     assert referred_order.welcome.status == "redeemed"  # already used: nothing to take back
 
 
-def test_unknown_program_is_a_404(program: Program, staff: Client) -> None:
-    assert staff.get(BASE, {"program": "nope"}).status_code == 404
+def test_unknown_program_is_a_404_not_the_shop_figures(referred_order: Any, staff: Client) -> None:
+    assert 'data-figure="converted_referees">1<' in staff.get(BASE).content.decode()
+
+    response = staff.get(BASE, {"program": "nope"})
+
+    assert response.status_code == 404
+    assert "data-figure" not in response.content.decode()

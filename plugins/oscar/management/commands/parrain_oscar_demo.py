@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from oscar.core.loading import get_model
@@ -95,9 +96,13 @@ class Command(BaseCommand):
         if new:
             user.set_password(password)
             user.save()
-        program = shop_program()
+        try:
+            program = shop_program()
+        except ImproperlyConfigured as exc:
+            self.stdout.write(f"{exc} Run parrain_demo first.")
+            return
         if program is None:
-            self.stdout.write("no program for the shop yet: run parrain_demo first")
+            self.stdout.write("the shop's program is paused: no referrer enrolled")
             return
         shop_url = f"{parrain_settings.BASE_URL.rstrip('/')}/shop/"
         if program.landing_url != shop_url:
