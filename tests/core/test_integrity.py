@@ -32,6 +32,14 @@ def order(external_id: str, email: str, at=None, **extra: object) -> OrderData:
     )
 
 
+def verified_referrer(program, email: str) -> Contact:
+    """A referrer whose email is proven (what the server API and shop accounts vouch for)."""
+    contact = enrol_referrer(program, email).contact
+    contact.email_verified_at = timezone.now()
+    contact.save(update_fields=["email_verified_at"])
+    return contact
+
+
 def not_attributed_reasons(program) -> list[str]:
     return list(
         AuditEvent.objects.filter(program=program, action="order.not_attributed").values_list(
@@ -42,7 +50,7 @@ def not_attributed_reasons(program) -> list[str]:
 
 def test_order_by_email_after_the_attribution_window_is_not_attributed() -> None:
     program = ProgramFactory(attribution_window_days=30)
-    alice = enrol_referrer(program, "alice@example.com").contact
+    alice = verified_referrer(program, "alice@example.com")
     invited_at = timezone.now() - timedelta(days=45)
     invite_by_email(alice, ["bob@example.org"], at=invited_at)
 
@@ -55,7 +63,7 @@ def test_order_by_email_after_the_attribution_window_is_not_attributed() -> None
 
 def test_a_fresh_invitation_reopens_the_window() -> None:
     program = ProgramFactory(attribution_window_days=30)
-    alice = enrol_referrer(program, "alice@example.com").contact
+    alice = verified_referrer(program, "alice@example.com")
     invite_by_email(alice, ["bob@example.org"], at=timezone.now() - timedelta(days=45))
     invite_by_email(alice, ["bob@example.org"], at=timezone.now() - timedelta(days=2))
 
@@ -66,7 +74,7 @@ def test_a_fresh_invitation_reopens_the_window() -> None:
 
 def test_window_of_zero_days_means_no_limit() -> None:
     program = ProgramFactory(attribution_window_days=0)
-    alice = enrol_referrer(program, "alice@example.com").contact
+    alice = verified_referrer(program, "alice@example.com")
     invite_by_email(alice, ["bob@example.org"], at=timezone.now() - timedelta(days=400))
 
     assert record_order(program, order("old", "bob@example.org")).referral is not None
