@@ -4,18 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain', '0006_contact_email_verified'),
+        ("parrain", "0006_contact_email_verified"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='referral',
-            name='parrain_referral_one_per_referee',
+            model_name="referral",
+            name="parrain_referral_one_per_referee",
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), fields=('program', 'referee'), name='parrain_referral_one_live_per_referee'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "cancelled"), _negated=True),
+                fields=("program", "referee"),
+                name="parrain_referral_one_live_per_referee",
+            ),
         ),
     ]

@@ -297,15 +297,20 @@ def record_refund(program: Program, order_external_id: str, data: RefundData) ->
     return refund
 
 
+def refund_keeps(referral: Referral, order: Order) -> bool:
+    """Does what is left of ``order`` after its refunds still qualify for ``referral``?"""
+    minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
+    kept = order.amount - order.refunded_amount
+    return kept > 0 and kept >= minimum
+
+
 def _cancel_if_unvalidated(order: Order) -> None:
     if order.referral_id is None:
         return
     referral = referral_for_update(order.referral_id)
     if referral.order_id != order.pk or referral.status == ReferralStatus.CANCELLED:
         return
-    minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
-    kept = order.amount - order.refunded_amount
-    if kept > 0 and kept >= minimum:
+    if refund_keeps(referral, order):
         audit.record(order.program, "refund.partial_kept", referral=referral, order=order)
         return
     if referral.status in (ReferralStatus.CONVERTED, ReferralStatus.REVIEW):
