@@ -15,9 +15,11 @@ from django.db import connection
 from django.utils import timezone
 
 from parrain.core.factories import ProgramFactory
-from parrain.core.models import AuditEvent, Order, Referral, Reward
-from parrain.core.models.choices import ReferralStatus, Side
+from parrain.core.models import AuditEvent, Contact, Order, Referral, Reward
+from parrain.core.models.choices import Channel, ReferralStatus, Side
+from parrain.core.services.contacts import get_or_create_contact
 from parrain.core.services.enrolment import enrol_referrer
+from parrain.core.services.invitations import invite_by_email, issue_invitation
 from parrain.core.services.orders import OrderData, RefundData, record_order, record_refund
 from parrain.core.services.registration import register_referee
 from parrain.core.services.validation import reward_referrer, validate_due, validate_referral
@@ -134,3 +136,22 @@ def test_refund_racing_validation_ends_in_exactly_one_outcome() -> None:
                 "refunded",
             )
             assert rewards == 0
+
+
+def test_referrers_racing_to_take_over_a_squatted_referee_open_one_referral() -> None:
+    program = ProgramFactory()
+    squatter = enrol_referrer(program, "anon@example.net").contact  # never verified
+    bob, _ = get_or_create_contact(program, "bob@example.org")
+    issue_invitation(squatter, bob, Channel.EMAIL, timezone.now())
+    referrers = [enrol_referrer(program, f"r{n}@example.com").contact for n in range(10)]
+    Contact.objects.filter(pk__in=[r.pk for r in referrers]).update(
+        email_verified_at=timezone.now()
+    )
+
+    together(*[partial(invite_by_email, referrer, ["bob@example.org"]) for referrer in referrers])
+
+    live = Referral.objects.exclude(status=ReferralStatus.CANCELLED)
+    assert live.count() == 1 and live.get().referrer in referrers
+    cancelled = Referral.objects.get(status=ReferralStatus.CANCELLED)
+    assert (cancelled.referrer, cancelled.cancel_reason) == (squatter, "superseded_unverified")
+    assert AuditEvent.objects.filter(action="referral.superseded").count() == 1
