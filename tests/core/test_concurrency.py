@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from parrain.core.factories import ProgramFactory
-from parrain.core.models import AuditEvent, Contact, Order, Referral, Reward
+from parrain.core.factories import ProgramFactory, verified_referrer
+from parrain.core.models import AuditEvent, Order, Referral, Reward
 from parrain.core.models.choices import Channel, ReferralStatus, Side
 from parrain.core.services.contacts import get_or_create_contact
 from parrain.core.services.enrolment import enrol_referrer
@@ -143,10 +143,7 @@ def test_referrers_racing_to_take_over_a_squatted_referee_open_one_referral() ->
     squatter = enrol_referrer(program, "anon@example.net").contact  # never verified
     bob, _ = get_or_create_contact(program, "bob@example.org")
     issue_invitation(squatter, bob, Channel.EMAIL, timezone.now())
-    referrers = [enrol_referrer(program, f"r{n}@example.com").contact for n in range(10)]
-    Contact.objects.filter(pk__in=[r.pk for r in referrers]).update(
-        email_verified_at=timezone.now()
-    )
+    referrers = [verified_referrer(program, f"r{n}@example.com") for n in range(10)]
 
     together(*[partial(invite_by_email, referrer, ["bob@example.org"]) for referrer in referrers])
 

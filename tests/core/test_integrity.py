@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from parrain.core.factories import ProgramFactory
+from parrain.core.factories import ProgramFactory, verified_referrer
 from parrain.core.models import AuditEvent, Contact, Invitation, Order, Referral, Reward
 from parrain.core.models.choices import ReferralStatus, Side
 from parrain.core.services.enrolment import enrol_referrer
@@ -30,14 +30,6 @@ def order(external_id: str, email: str, at=None, **extra: object) -> OrderData:
         placed_at=at,
         **extra,
     )
-
-
-def verified_referrer(program, email: str) -> Contact:
-    """A referrer whose email is proven (what the server API and shop accounts vouch for)."""
-    contact = enrol_referrer(program, email).contact
-    contact.email_verified_at = timezone.now()
-    contact.save(update_fields=["email_verified_at"])
-    return contact
 
 
 def not_attributed_reasons(program) -> list[str]:

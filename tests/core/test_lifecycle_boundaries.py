@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from parrain.core.factories import ProgramFactory
-from parrain.core.models import AuditEvent, Contact, Order, Referral, Reward, RewardRule
+from parrain.core.factories import ProgramFactory, verified_referrer
+from parrain.core.models import AuditEvent, Order, Referral, Reward, RewardRule
 from parrain.core.models.choices import ReferralStatus, RewardKind, Side
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.invitations import invite_by_email
@@ -28,13 +28,6 @@ def order(external_id: str, email: str, amount: str = "80.00", **extra: object) 
     return OrderData(
         external_id=external_id, email=email, amount=Decimal(amount), currency="EUR", **extra
     )
-
-
-def verified_referrer(program, email: str) -> Contact:
-    contact = enrol_referrer(program, email).contact
-    contact.email_verified_at = timezone.now()
-    contact.save(update_fields=["email_verified_at"])
-    return contact
 
 
 def test_attribution_window_ends_on_its_last_second() -> None:

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from parrain.core import signals
 from parrain.core.exceptions import Refused
-from parrain.core.factories import ProgramFactory
-from parrain.core.models import AuditEvent, Contact, Invitation, Referral, Reward
+from parrain.core.factories import ProgramFactory, verified_referrer
+from parrain.core.models import AuditEvent, Invitation, Referral, Reward
 from parrain.core.models.choices import Channel, FraudAction, ReferralStatus, Side
 from parrain.core.services.contacts import get_or_create_contact
 from parrain.core.services.enrolment import enrol_referrer
@@ -36,17 +36,9 @@ def program():
     return ProgramFactory(attribution_window_days=WINDOW)
 
 
-def referrer(program, email: str, *, verified: bool = True) -> Contact:
-    contact = enrol_referrer(program, email).contact
-    if verified:
-        contact.email_verified_at = timezone.now()
-        contact.save(update_fields=["email_verified_at"])
-    return contact
-
-
 def squat(program, email: str, at=None) -> Referral:
     """An unverified referrer claims ``email`` as their invitee."""
-    squatter = referrer(program, "squatter@example.net", verified=False)
+    squatter = enrol_referrer(program, "squatter@example.net").contact  # never verified
     friend, _ = get_or_create_contact(program, email)
     _, referral = issue_invitation(squatter, friend, Channel.EMAIL, at or timezone.now())
     assert referral is not None and referral.status == ReferralStatus.INVITED
@@ -80,7 +72,7 @@ def test_organic_order_of_a_stranger_invited_by_an_unverified_referrer_is_not_at
 
 
 def test_organic_order_of_a_friend_invited_by_a_verified_referrer_is_attributed(program) -> None:
-    alice = referrer(program, "alice@example.com")
+    alice = verified_referrer(program, "alice@example.com")
     invite_by_email(alice, ["bob@example.org"])
 
     outcome = record_order(program, order("organic", "bob@example.org"))
@@ -90,13 +82,12 @@ def test_organic_order_of_a_friend_invited_by_a_verified_referrer_is_attributed(
 
 
 def test_friend_who_claimed_through_an_unverified_referrers_link_is_attributed(program) -> None:
-    squatter = referrer(program, "anon@example.net", verified=False)
-    code = enrol_referrer(program, squatter.email).code
-    register_referee(program, code, "bob@example.org")  # the friend chose this link
+    squatter = enrol_referrer(program, "anon@example.net")  # never verified
+    register_referee(program, squatter.code, "bob@example.org")  # the friend chose this link
 
     outcome = record_order(program, order("o", "bob@example.org"))
 
-    assert outcome.referral is not None and outcome.referral.referrer == squatter
+    assert outcome.referral is not None and outcome.referral.referrer == squatter.contact
 
 
 def test_genuine_invitation_supersedes_an_unverified_squatter(
@@ -110,7 +101,7 @@ def test_genuine_invitation_supersedes_an_unverified_squatter(
 
     signals.referral_status_changed.connect(heard)
     try:
-        alice = referrer(program, "alice@example.com")
+        alice = verified_referrer(program, "alice@example.com")
         [outcome] = invite_by_email(alice, ["bob@example.org"])
     finally:
         signals.referral_status_changed.disconnect(heard)
@@ -159,8 +150,8 @@ def test_order_with_a_genuine_referral_code_is_attributed_despite_a_squatter(pro
 
 
 def test_verified_invitation_holds_until_the_last_second_of_its_window(program) -> None:
-    alice = referrer(program, "alice@example.com")
-    bruno = referrer(program, "bruno@example.com")
+    alice = verified_referrer(program, "alice@example.com")
+    bruno = verified_referrer(program, "bruno@example.com")
     invited_at = timezone.now() - timedelta(days=40)
     invite_by_email(alice, ["bob@example.org"], at=invited_at)
     window_end = invited_at + timedelta(days=WINDOW)
@@ -177,7 +168,7 @@ def test_verified_invitation_holds_until_the_last_second_of_its_window(program) 
 
 
 def test_claim_and_code_of_another_referrer_within_the_window_are_refused(program) -> None:
-    alice = referrer(program, "alice@example.com")
+    alice = verified_referrer(program, "alice@example.com")
     bruno = enrol_referrer(program, "bruno@example.com")
     invite_by_email(alice, ["bob@example.org"])
 
@@ -210,7 +201,7 @@ def test_a_referral_the_friend_acted_on_is_never_taken_over(program, acted) -> N
 
 
 def _cancelled_referral_of_alice(program) -> Referral:
-    alice = referrer(program, "alice@example.com")
+    alice = verified_referrer(program, "alice@example.com")
     invite_by_email(alice, ["bob@example.org"])
     return cancel_referral(live("bob@example.org").pk, reason="owner_decision", actor="owner")
 
@@ -218,10 +209,8 @@ def _cancelled_referral_of_alice(program) -> Referral:
 @pytest.mark.parametrize("door", ["invitation", "claim", "order"])
 def test_a_cancelled_referral_does_not_block_a_new_referrer(program, door) -> None:
     cancelled = _cancelled_referral_of_alice(program)
+    bruno_contact = verified_referrer(program, "bruno@example.com")
     bruno = enrol_referrer(program, "bruno@example.com")
-    bruno_contact = bruno.contact
-    bruno_contact.email_verified_at = timezone.now()
-    bruno_contact.save(update_fields=["email_verified_at"])
 
     if door == "invitation":
         [outcome] = invite_by_email(bruno_contact, ["bob@example.org"])
