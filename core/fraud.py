@@ -52,9 +52,7 @@ def self_referral(check: Check) -> str | None:
 def existing_customer(check: Check) -> str | None:
     """The referee, under any alias of their email, was a customer before (this order)."""
     referee, order = check.referee, check.order
-    aliases = Contact.objects.filter(
-        program_id=referee.program_id, email_canonical=referee.email_canonical
-    )
+    aliases = ownership.aliases(referee)
     if order is None:
         customer = referee.is_customer or aliases.filter(is_customer=True).exists()
         return "existing_customer" if customer else None

@@ -57,7 +57,8 @@ def within_window(referral: Referral, at: datetime) -> bool:
     """Was the referee last touched (invited by this referrer, or registered) recently enough?
 
     The window runs to the second: ``at`` exactly ``attribution_window_days`` after the
-    last touch is still inside. A window of 0 days means no limit.
+    last touch is still inside. A window of 0 days means no limit. (An order with the
+    welcome code is bound by the code's own validity instead.)
     """
     days = referral.program.attribution_window_days
     if not days:
