@@ -71,3 +71,13 @@ class OrderFactory(factory.django.DjangoModelFactory):
     amount = Decimal("50.00")
     currency = "EUR"
     placed_at = factory.LazyFunction(timezone.now)
+
+
+def verified_referrer(program: Program, email: str, **extra: str) -> Contact:
+    """An enrolled referrer whose email is proven, as a shop account or the server API vouch."""
+    from .services.enrolment import enrol_referrer
+
+    contact = enrol_referrer(program, email, **extra).contact
+    contact.email_verified_at = timezone.now()
+    contact.save(update_fields=["email_verified_at"])
+    return contact

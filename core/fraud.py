@@ -10,12 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .conf import parrain_settings
 from .emails import is_disposable
 from .models import Contact, Order, Program, Referral
 from .models.choices import FraudAction, ReferralStatus
+from .services import ownership
 
 
 @dataclass
@@ -48,26 +50,33 @@ def self_referral(check: Check) -> str | None:
 
 
 def existing_customer(check: Check) -> str | None:
-    referee = check.referee
-    if check.order is not None:
-        earlier = Order.objects.filter(contact=referee, placed_at__lt=check.order.placed_at)
-        earlier = earlier.exclude(pk=check.order.pk)
-        before = (
-            referee.first_order_at is not None and referee.first_order_at < check.order.placed_at
-        )
-        flagged_only = referee.is_customer and referee.first_order_at is None
-        if before or flagged_only or earlier.exists():
-            return "existing_customer"
-        return None
-    return "existing_customer" if referee.is_customer else None
+    """The referee, under any alias of their email, was a customer before (this order)."""
+    referee, order = check.referee, check.order
+    aliases = ownership.aliases(referee)
+    if order is None:
+        customer = referee.is_customer or aliases.filter(is_customer=True).exists()
+        return "existing_customer" if customer else None
+    earlier = Order.objects.filter(contact=OuterRef("pk"), placed_at__lt=order.placed_at)
+    before = (
+        Q(first_order_at__lt=order.placed_at)
+        | Q(is_customer=True, first_order_at=None)
+        | Exists(earlier.exclude(pk=order.pk))
+    )
+    return "existing_customer" if aliases.filter(before).exists() else None
 
 
 def already_referred(check: Check) -> str | None:
+    """Someone else holds the referee (under any alias), or this referrer under an alias.
+
+    A cancelled referral never holds; an invited-only one that yields (expired, or from an
+    unverified referrer) does not hold against another referrer.
+    """
     existing = check.existing
-    if existing is not None and existing.referrer_id != check.referrer.pk:
-        if existing.status != ReferralStatus.CANCELLED:
-            return "already_referred"
-    return None
+    if existing is None or existing.status == ReferralStatus.CANCELLED:
+        return None
+    if existing.referrer_id == check.referrer.pk:
+        return None if existing.referee_id == check.referee.pk else "already_referred"
+    return None if ownership.yield_reason(existing, check.at) else "already_referred"
 
 
 def disposable_email(check: Check) -> str | None:

@@ -58,10 +58,11 @@ class Invitation(models.Model):
 
 
 class Referral(models.Model):
-    """The referee's journey, one per referee per program.
+    """The referee's journey: one live (not cancelled) referral per referee per program.
 
     ``invited → registered → converted → validated → rewarded``; ``review`` holds a flagged
     referral for the shop owner; ``cancelled`` (with a reason) from any state before reward.
+    A cancelled referral is kept as history and no longer holds the referee.
     """
 
     program = models.ForeignKey(
@@ -105,8 +106,11 @@ class Referral(models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         constraints = [
+            # Cancelled referrals stay as history; a new referrer may then open one.
             models.UniqueConstraint(
-                fields=["program", "referee"], name="parrain_referral_one_per_referee"
+                fields=["program", "referee"],
+                condition=~models.Q(status=ReferralStatus.CANCELLED),
+                name="parrain_referral_one_live_per_referee",
             )
         ]
         indexes = [

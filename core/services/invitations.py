@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import audit, fraud, signals
@@ -15,6 +15,7 @@ from ..locks import contact_for_update
 from ..messaging import MessageKind, queue_message
 from ..models import Contact, Invitation, Referral
 from ..models.choices import Channel, FraudAction, ReferralStatus
+from . import ownership
 from .contacts import get_or_create_contact
 from .enrolment import ensure_code, share_url, sharing_name
 from .offers import describe, referrer_terms_at, welcome_terms_at
@@ -60,23 +61,25 @@ def invitations_today(referrer: Contact, now: datetime) -> int:
 def issue_invitation(
     referrer: Contact, referee: Contact, channel: str, at: datetime
 ) -> tuple[Invitation, Referral | None]:
-    """Store one invitation and open the referee's referral if they have none yet."""
+    """Store one invitation and open the referee's referral if no one else holds them.
+
+    A stale referral of another referrer (see ``ownership.yield_reason``) is cancelled and
+    this referrer's opens; a cancelled one of another referrer never blocks. Returns the
+    referral only when it is this referrer's.
+    """
     program = referrer.program
     terms = referrer_terms_at(program, at)
-    invitation = Invitation.objects.create(
-        program=program,
-        referrer=referrer,
-        referee=referee,
-        channel=channel,
-        issued_at=at,
-        referrer_terms=terms.as_json() if terms else {},
-        referee_consent=referee.consent_recontact,
-    )
-    referral, created = Referral.objects.get_or_create(
-        program=program,
-        referee=referee,
-        defaults={"referrer": referrer, "invitation": invitation, "invited_at": at},
-    )
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            program=program,
+            referrer=referrer,
+            referee=referee,
+            channel=channel,
+            issued_at=at,
+            referrer_terms=terms.as_json() if terms else {},
+            referee_consent=referee.consent_recontact,
+        )
+        referral, created = _open_referral(referrer, referee, invitation, at)
     if created:
         audit.record(
             program, "referral.invited", referral=referral, contact=referee, channel=channel
@@ -84,7 +87,36 @@ def issue_invitation(
     signals.invitation_issued.send(
         type(program), invitation=invitation, referral=referral if created else None
     )
-    return invitation, referral if referral.referrer_id == referrer.pk else None
+    mine = referral is not None and referral.referrer_id == referrer.pk
+    return invitation, referral if mine else None
+
+
+def _open_referral(
+    referrer: Contact, referee: Contact, invitation: Invitation, at: datetime
+) -> tuple[Referral | None, bool]:
+    current = ownership.live_referral(referee, lock=True)
+    if current is not None and current.referrer_id != referrer.pk:
+        reason = ownership.yield_reason(current, at)
+        if reason:
+            ownership.supersede(current, reason, by=referrer)
+            current = None
+    if current is not None:
+        return current, False
+    final = ownership.last_cancelled(referee, referrer)  # cancelled for cause: stays so
+    if final is not None:
+        return final, False
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                program=referrer.program,
+                referrer=referrer,
+                referee=referee,
+                invitation=invitation,
+                invited_at=at,
+            )
+    except IntegrityError:  # a concurrent invitation opened it first
+        return ownership.live_referral(referee), False
+    return referral, True
 
 
 def invite_by_email(
@@ -118,7 +150,7 @@ def invite_by_email(
 def _invite_one(referrer: Contact, email: str, message: str, at: datetime) -> InvitationOutcome:
     program = referrer.program
     referee, _ = get_or_create_contact(program, email, language=referrer.language)
-    existing = Referral.objects.filter(program=program, referee=referee).first()
+    existing = ownership.live_referral(referee)
     check = fraud.Check(
         program=program, referrer=referrer, referee=referee, at=at, existing=existing
     )

@@ -7,21 +7,21 @@ the share link, else the referee's email. Fraud rules run on the converting orde
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import audit, fraud, signals
 from ..exceptions import InvalidInput, NotFound
 from ..locks import referral_for_update
-from ..models import Contact, Invitation, Order, Program, Referral, Refund, Reward
+from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, ReferralStatus, Side
 from ..validation_types import Currency, Email, ExternalId, Name
+from . import ownership
 from .contacts import get_or_create_contact
 from .enrolment import referrer_by_code
 from .invitations import issue_invitation
@@ -137,7 +137,18 @@ def attribute(order: Order) -> Referral | None:
             order=order,
         )
         return None
-    if via != "welcome_code" and not _within_window(referral, order):
+    if via == "email" and not (referral.registered_at or referral.referrer.is_verified):
+        # Neither the friend (a claim, a code, a link) nor a proven referrer vouches for it.
+        audit.record(
+            order.program,
+            "order.not_attributed",
+            reason="unverified_referrer",
+            referral=referral,
+            order=order,
+            via=via,
+        )
+        return None
+    if via != "welcome_code" and not ownership.within_window(referral, order.placed_at):
         audit.record(
             order.program,
             "order.not_attributed",
@@ -205,25 +216,6 @@ def attribute(order: Order) -> Referral | None:
     return referral
 
 
-def _within_window(referral: Referral, order: Order) -> bool:
-    """Was the referee last touched (invited by this referrer, or registered) recently enough?
-
-    A welcome code is bound by its own validity instead; a window of 0 days means no limit.
-    """
-    days = order.program.attribution_window_days
-    if not days:
-        return True
-    window = timedelta(days=days)
-    if order.placed_at <= referral.invited_at + window:
-        return True
-    touches = [referral.registered_at] if referral.registered_at else []
-    latest = Invitation.objects.filter(
-        referrer=referral.referrer_id, referee=referral.referee_id, issued_at__lte=order.placed_at
-    ).aggregate(latest=Max("issued_at"))["latest"]
-    touches += [latest] if latest else []
-    return any(order.placed_at <= touch + window for touch in touches)
-
-
 def _find_referral(order: Order) -> tuple[Referral | None, str]:
     program, contact = order.program, order.contact
     if order.welcome_code:
@@ -243,24 +235,29 @@ def _find_referral(order: Order) -> tuple[Referral | None, str]:
                 )
                 return None, ""
             return reward.referral, "welcome_code"
-    existing = Referral.objects.filter(program=program, referee=contact).first()
-    if order.referral_code:
-        referrer = referrer_by_code(program, order.referral_code)
-        if referrer is not None and existing is None:
+    existing = ownership.live_referral(contact)
+    referrer = referrer_by_code(program, order.referral_code) if order.referral_code else None
+    if referrer is not None:
+        if existing is None or (
+            existing.referrer_id != referrer.pk
+            and ownership.yield_reason(existing, order.placed_at)
+        ):
             _, referral = issue_invitation(referrer, contact, Channel.LINK, order.placed_at)
             return referral, "referral_code"
-        if referrer is not None and existing.referrer_id != referrer.pk:
-            audit.record(
-                program,
-                "order.not_attributed",
-                reason="already_referred",
-                order=order,
-                referral=existing,
-                claimed_by=referrer.pk,
-            )
+        if existing.referrer_id == referrer.pk:
+            return existing, "referral_code"
+        audit.record(
+            program,
+            "order.not_attributed",
+            reason="already_referred",
+            order=order,
+            referral=existing,
+            claimed_by=referrer.pk,
+        )
     if existing is not None:
-        return existing, "email" if not order.referral_code else "referral_code"
-    return None, ""
+        return existing, "email"
+    # Only to say why in the audit log ("referral_cancelled"): a cancelled one stays so.
+    return ownership.last_cancelled(contact), "email"
 
 
 def _cancel_welcome(referral: Referral, reason: str) -> None:
@@ -300,15 +297,20 @@ def record_refund(program: Program, order_external_id: str, data: RefundData) ->
     return refund
 
 
+def refund_keeps(referral: Referral, order: Order) -> bool:
+    """Does what is left of ``order`` after its refunds still qualify for ``referral``?"""
+    minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
+    kept = order.amount - order.refunded_amount
+    return kept > 0 and kept >= minimum
+
+
 def _cancel_if_unvalidated(order: Order) -> None:
     if order.referral_id is None:
         return
     referral = referral_for_update(order.referral_id)
     if referral.order_id != order.pk or referral.status == ReferralStatus.CANCELLED:
         return
-    minimum = Decimal(str(referral.referrer_terms.get("minimum_order_amount", "0")))
-    kept = order.amount - order.refunded_amount
-    if kept > 0 and kept >= minimum:
+    if refund_keeps(referral, order):
         audit.record(order.program, "refund.partial_kept", referral=referral, order=order)
         return
     if referral.status in (ReferralStatus.CONVERTED, ReferralStatus.REVIEW):

@@ -14,6 +14,7 @@ from ..exceptions import FulfilmentError, NotFound, Refused
 from ..messaging import MessageKind, queue_message
 from ..models import Contact, Program, Referral, Reward
 from ..models.choices import Channel, FraudAction, ReferralStatus, RewardStatus, Side
+from . import ownership
 from .contacts import get_or_create_contact, record_consent
 from .enrolment import referrer_by_code
 from .invitations import INVITATION_RULES, issue_invitation
@@ -79,18 +80,24 @@ def _register(
     )
     if consent is not None:
         record_consent(referee, consent, source)
-    existing = Referral.objects.select_for_update().filter(program=program, referee=referee).first()
-    if existing is not None and existing.referrer_id == referrer.pk:
-        reward = Reward.objects.filter(referral=existing, side=Side.REFEREE).first()
-        if reward is not None or existing.status == ReferralStatus.CANCELLED:
-            return Registration(referral=existing, reward=reward, created=False)
+    existing = ownership.live_referral(referee, lock=True)
+    mine = existing if _is_own(existing, referrer, referee) else None
+    if existing is None:
+        # This referrer's referral cancelled for cause (refund, fraud) is not claimed again.
+        final = ownership.last_cancelled(referee, referrer)
+        if final is not None:
+            return Registration(referral=final, reward=_welcome_of(final), created=False)
+    elif mine is not None and (reward := _welcome_of(mine)) is not None:
+        return Registration(referral=mine, reward=reward, created=False)
     check = fraud.Check(program=program, referrer=referrer, referee=referee, existing=existing)
     verdict = fraud.evaluate(check, INVITATION_RULES)
     if verdict.action == FraudAction.BLOCK:
         return verdict.reason, referee.pk, referrer.pk
-    referral = existing
+    referral = mine
     if referral is None:
         _, referral = issue_invitation(referrer, referee, channel, timezone.now())
+    # With the already-referred rule off, the friend still claims, on the first referral.
+    referral = referral or existing
     assert referral is not None
     if referral.status == ReferralStatus.INVITED:
         move(referral, ReferralStatus.REGISTERED, action="referral.registered", actor=source)
@@ -122,6 +129,16 @@ def _with_code_in_shop(registration: Registration) -> Registration:
         except Exception:  # broker down, or the retries ran out: the sweep takes it over
             logger.warning("reward %s left to the sweep", reward.pk, exc_info=True)
     return replace(registration, reward=reward)
+
+
+def _welcome_of(referral: Referral) -> Reward | None:
+    return Reward.objects.filter(referral=referral, side=Side.REFEREE).first()
+
+
+def _is_own(referral: Referral | None, referrer: Contact, referee: Contact) -> bool:
+    if referral is None:
+        return False
+    return referral.referrer_id == referrer.pk and referral.referee_id == referee.pk
 
 
 def _welcome(referral: Referral, referee) -> Reward | None:  # type: ignore[no-untyped-def]

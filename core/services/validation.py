@@ -14,6 +14,7 @@ from ..models import Program, Referral, Reward
 from ..models.choices import ReferralStatus, RewardStatus, Side
 from .enrolment import share_url
 from .offers import RewardTerms, describe
+from .orders import refund_keeps
 from .rewards import cancel_reward, complete_reward, issue_reward, pending_reward_ids
 from .transitions import move
 
@@ -68,7 +69,8 @@ def validate_referral(referral_id: int, now: datetime | None = None) -> bool:
     if referral.status != ReferralStatus.CONVERTED:
         return False
     order = referral.order
-    if order is not None and order.refunded_amount >= order.amount > 0:
+    if order is not None and order.refunded_amount and not refund_keeps(referral, order):
+        # A refund recorded outside record_refund (an import, a shop writing its total).
         move(referral, ReferralStatus.CANCELLED, action="referral.cancelled", reason="refunded")
         return False
     move(

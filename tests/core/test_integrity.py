@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from parrain.core.factories import ProgramFactory
+from parrain.core.factories import ProgramFactory, verified_referrer
 from parrain.core.models import AuditEvent, Contact, Invitation, Order, Referral, Reward
 from parrain.core.models.choices import ReferralStatus, Side
 from parrain.core.services.enrolment import enrol_referrer
@@ -42,7 +42,7 @@ def not_attributed_reasons(program) -> list[str]:
 
 def test_order_by_email_after_the_attribution_window_is_not_attributed() -> None:
     program = ProgramFactory(attribution_window_days=30)
-    alice = enrol_referrer(program, "alice@example.com").contact
+    alice = verified_referrer(program, "alice@example.com")
     invited_at = timezone.now() - timedelta(days=45)
     invite_by_email(alice, ["bob@example.org"], at=invited_at)
 
@@ -55,7 +55,7 @@ def test_order_by_email_after_the_attribution_window_is_not_attributed() -> None
 
 def test_a_fresh_invitation_reopens_the_window() -> None:
     program = ProgramFactory(attribution_window_days=30)
-    alice = enrol_referrer(program, "alice@example.com").contact
+    alice = verified_referrer(program, "alice@example.com")
     invite_by_email(alice, ["bob@example.org"], at=timezone.now() - timedelta(days=45))
     invite_by_email(alice, ["bob@example.org"], at=timezone.now() - timedelta(days=2))
 
@@ -66,7 +66,7 @@ def test_a_fresh_invitation_reopens_the_window() -> None:
 
 def test_window_of_zero_days_means_no_limit() -> None:
     program = ProgramFactory(attribution_window_days=0)
-    alice = enrol_referrer(program, "alice@example.com").contact
+    alice = verified_referrer(program, "alice@example.com")
     invite_by_email(alice, ["bob@example.org"], at=timezone.now() - timedelta(days=400))
 
     assert record_order(program, order("old", "bob@example.org")).referral is not None
