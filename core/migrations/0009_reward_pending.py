@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parrain", "0012_contact_email_verified_backfill"),
+        ("parrain", "0008_contact_email_verified_backfill"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parrain", "0008_program_identity_secret"),
+        ("parrain", "0011_program_identity_secret"),
     ]
 
     operations = [

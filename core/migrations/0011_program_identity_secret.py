@@ -7,7 +7,7 @@ import parrain.core.rotation
 
 
 class Migration(migrations.Migration):
-    dependencies = [("parrain", "0011_contact_erased_at")]
+    dependencies = [("parrain", "0010_contact_erased_at")]
 
     operations = [
         migrations.RenameField(
