@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from unittest import mock
+
 import pytest
 from django.test import Client
 
 from parrain.core.models import Program, ShareClick
 from parrain.core.services.enrolment import enrol_referrer
+from tests.api.conftest import assert_problem
 
 
 @pytest.fixture
@@ -95,3 +99,51 @@ def test_buffered_clicks_are_written_by_the_flush_task(
     assert flush_share_clicks() == 2
     assert ShareClick.objects.filter(referrer__referrer_code=code).count() == 2
     assert flush_share_clicks() == 0
+
+
+# Rate limit per client IP (scope "share_link", 60 a minute by default)
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture
+def frozen_minute() -> Iterator[None]:
+    """20 s into a one-minute window, so that the burst below never straddles two windows."""
+    with mock.patch("parrain.core.api.ratelimit.time.time", lambda: 1_800_000_020.0):
+        yield
+
+
+def test_a_burst_of_sixty_clicks_from_one_ip_passes_and_the_next_gets_a_429_page(
+    client: Client, code: str, frozen_minute: None
+) -> None:
+    # Given a referrer's link opened 60 times in a minute from one address (a shared office)
+    for _ in range(60):
+        assert client.get(f"/r/{code}", HTTP_ACCEPT=BROWSER).status_code == 302
+    # When the same address opens it once more, the browser gets a short page and no cookie
+    refused = client.get(f"/r/{code}", HTTP_ACCEPT=BROWSER, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "40"  # the seconds left in the window
+    assert refused["Content-Type"].startswith("text/html")
+    assert refused["Cache-Control"] == "no-store"
+    page = refused.content.decode()
+    assert "Too many visits from your connection" in page
+    assert "Please try again in 1 minute." in page
+    assert "parrain_ref" not in refused.cookies and "Location" not in refused
+    assert ShareClick.objects.count() == 60  # the refused click is not counted
+    # Unknown codes are refused alike: the limit also stops probing for valid codes
+    assert client.get("/r/NOPE1234").status_code == 429
+    # Another visitor, from another address, is not affected
+    other = client.get(f"/r/{code}", REMOTE_ADDR="203.0.113.7")
+    assert other.status_code == 302 and other.cookies["parrain_ref"].value == code
+    assert ShareClick.objects.count() == 61
+
+
+def test_a_refused_click_from_a_script_gets_problem_details(
+    client: Client, code: str, settings: object, frozen_minute: None
+) -> None:
+    settings.PARRAIN_PUBLIC_RATE_LIMITS = {"share_link": (2, 60)}
+    for _ in range(2):
+        assert client.get(f"/r/{code}", HTTP_ACCEPT="application/json").status_code == 302
+    refused = client.get(f"/r/{code}", HTTP_ACCEPT="application/json")
+    assert_problem(refused, 429)
+    assert refused["Retry-After"] == "40"
