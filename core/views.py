@@ -31,10 +31,11 @@ def share_link(request: HttpRequest, code: str) -> HttpResponse:
     """``/r/<code>``: record the click, set ``parrain_ref``, redirect to the landing page.
 
     Limited per client IP (``share_link`` scope) before anything is looked up or written:
-    one address cannot inflate a referrer's clicks or probe codes at speed.
+    one address cannot inflate a referrer's clicks or probe codes at speed. Counted in
+    memory and shared in batches, like the clicks: the link makes no network round trip.
     """
     try:
-        ratelimit.hit("share_link", ratelimit.client_ip(request))
+        ratelimit.hit_buffered("share_link", ratelimit.client_ip(request))
     except ratelimit.RateLimited as exc:
         return _too_many_clicks(request, exc.retry_after)
     target = sharing.share_target(code)

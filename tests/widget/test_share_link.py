@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
+from parrain.core.api import ratelimit
 from parrain.core.models import Program, ShareClick
 from parrain.core.services.enrolment import enrol_referrer
 from tests.api.conftest import assert_problem
@@ -139,7 +142,7 @@ def test_a_burst_of_sixty_clicks_from_one_ip_passes_and_the_next_gets_a_429_page
 
 
 def test_a_refused_click_from_a_script_gets_problem_details(
-    client: Client, code: str, settings: object, frozen_minute: None
+    client: Client, code: str, settings: Any, frozen_minute: None
 ) -> None:
     settings.PARRAIN_PUBLIC_RATE_LIMITS = {"share_link": (2, 60)}
     for _ in range(2):
@@ -147,3 +150,56 @@ def test_a_refused_click_from_a_script_gets_problem_details(
     refused = client.get(f"/r/{code}", HTTP_ACCEPT="application/json")
     assert_problem(refused, 429)
     assert refused["Retry-After"] == "40"
+
+
+@pytest.fixture
+def redis_cache(settings: Any) -> Iterator[Any]:
+    """The cache on this checkout's Redis database, as on a production web node."""
+    import redis
+
+    from tests.services import REDIS_TEST_URL
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_TEST_URL,
+            "KEY_PREFIX": "share-limit-test",
+        }
+    }
+    server = redis.Redis.from_url(REDIS_TEST_URL)
+    for key in server.scan_iter("share-limit-test:*"):
+        server.delete(key)
+    yield server
+    for key in server.scan_iter("share-limit-test:*"):
+        server.delete(key)
+
+
+@pytest.mark.redis
+def test_clicks_counted_here_reach_the_counter_all_web_nodes_share(
+    client: Client, code: str, settings: Any, redis_cache: Any, frozen_minute: None
+) -> None:
+    settings.PARRAIN_PUBLIC_RATE_LIMITS = {"share_link": (3, 60)}
+    for _ in range(3):
+        assert client.get(f"/r/{code}").status_code == 302
+    assert client.get(f"/r/{code}").status_code == 429  # refused here without a round trip
+    ratelimit.buffered.sync()  # what the background thread does every 0.25 s
+    [counter] = list(redis_cache.scan_iter("share-limit-test:*"))
+    assert int(redis_cache.get(counter)) == 3
+    assert 0 < redis_cache.ttl(counter) <= 61  # the counter goes with its window
+
+
+@pytest.mark.redis
+def test_an_address_past_the_limit_on_other_nodes_is_refused_here_after_a_sync(
+    client: Client, code: str, settings: Any, redis_cache: Any, frozen_minute: None
+) -> None:
+    settings.PARRAIN_PUBLIC_RATE_LIMITS = {"share_link": (3, 60)}
+    key, *_ = ratelimit._window("share_link", "127.0.0.1", None)
+    # Given other web nodes that let this address through 3 times in this minute
+    redis_cache.set(caches["default"].make_key(key), 3, ex=61)
+    # When it comes here, this process has not seen it yet: one click passes
+    assert client.get(f"/r/{code}").status_code == 302
+    ratelimit.buffered.sync()
+    # Then the shared total (4) is past the limit: refused until the window ends
+    refused = client.get(f"/r/{code}")
+    assert refused.status_code == 429 and refused["Retry-After"] == "40"
+    assert ShareClick.objects.count() == 1
