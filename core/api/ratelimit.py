@@ -82,7 +82,7 @@ class BufferedWindows:
 
     The request path only touches memory: a process refuses an ident at once when it let
     it through ``limit`` times itself. Every ``SYNC_EVERY`` seconds a daemon thread adds the
-    hits to the shared counters (one Redis pipeline for all) and learns which idents all the
+    hits to the shared counters (one round trip per ident) and learns which idents all the
     processes together let through more than ``limit`` times: those are refused here too
     until their window ends. So one address gets at most ``limit`` hits per process, and is
     cut everywhere within ``SYNC_EVERY`` of reaching the limit in total. If the cache is
@@ -91,10 +91,11 @@ class BufferedWindows:
 
     SYNC_EVERY = 0.25  # seconds
 
-    def __init__(self) -> None:
+    def __init__(self, background: bool = True) -> None:
         self.lock = threading.Lock()
         self.counters: dict[str, _Counter] = {}
         self.over: dict[str, float] = {}  # key -> end of its window
+        self.background = background  # False: only explicit sync() calls share the counts
         self.thread: threading.Thread | None = None
 
     def hit(self, key: str, limit: int, window: int, left: int) -> bool:
@@ -109,7 +110,7 @@ class BufferedWindows:
                 return False
             counter.seen += 1
             counter.unshared += 1
-            if self.thread is None or not self.thread.is_alive():
+            if self.background and (self.thread is None or not self.thread.is_alive()):
                 self.thread = threading.Thread(target=self._run, daemon=True)
                 self.thread.start()
         return True
@@ -121,7 +122,15 @@ class BufferedWindows:
             hits = {key: counter.unshared for key, counter in batch}
             for _, counter in batch:
                 counter.unshared = 0
-        totals = {key: _count(key, counter.window, hits[key]) for key, counter in batch}
+        totals: dict[str, int] = {}
+        try:
+            for key, counter in batch:
+                totals[key] = _count(key, counter.window, hits[key])
+        finally:
+            with self.lock:  # what could not be shared goes with the next sync
+                for key, counter in batch:
+                    if key not in totals:
+                        counter.unshared += hits[key]
         now = time.time()
         with self.lock:
             for key, counter in batch:
