@@ -13,7 +13,7 @@ MANAGE := $(PY) sandbox/manage.py
 ADDRESS := 127.0.0.1:8000
 CATALOGUES := core sandbox plugins/generic_webhook plugins/wagtail plugins/oscar
 
-.PHONY: help install translations demo test lint bench openapi messages clean widget
+.PHONY: help install translations demo test lint bandit bench openapi messages clean widget
 
 # Widget (issue 3): built from widget_js/ with esbuild; the bundle is not committed.
 WIDGET := core/static/parrain/widget.js
@@ -47,7 +47,7 @@ translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msg
 		if [ -d $$app/locale ]; then (cd $$app && $(DJANGO_ADMIN) compilemessages --verbosity 0); fi; \
 	done
 
-demo: $(INSTALLED) $(WIDGET) translations ## Set up the demo database with sample data and serve it on http://127.0.0.1:8000/
+demo: $(INSTALLED) $(WIDGET) translations ## Set up the demo database with sample data and serve it on http://127.0.0.1:8000/ (DEBUG on)
 	$(MANAGE) migrate --no-input --verbosity 0
 	$(MANAGE) parrain_demo
 	$(MANAGE) parrain_oscar_demo  # Oscar shop: catalogue, shipping country, referrer account (issue 4)
@@ -61,8 +61,9 @@ demo: $(INSTALLED) $(WIDGET) translations ## Set up the demo database with sampl
 	@echo "  OpenAPI schema   http://$(ADDRESS)/api/v1/openapi.json"
 	@echo "  Oscar shop       http://$(ADDRESS)/shop/   (referrer: alice@example.com / alice-demo-2026)"
 	@echo "  Referral dashboard http://$(ADDRESS)/shop/dashboard/referral/   (admin / admin)"
+	@echo "  Secret key       .demo/secret_key (made on the first run, this checkout only)"
 	@echo
-	$(MANAGE) runserver $(ADDRESS)
+	DJANGO_DEBUG=1 $(MANAGE) runserver $(ADDRESS)
 
 test: lint $(WIDGET) ## Run the linters, the migrations check and the whole test suite
 	cd widget_js && npm test --silent
@@ -78,6 +79,9 @@ test: lint $(WIDGET) ## Run the linters, the migrations check and the whole test
 lint: $(INSTALLED) ## ruff check, and check that no model change lacks its migration
 	$(VENV)/bin/ruff check .
 	PARRAIN_SQLITE=:memory: $(MANAGE) makemigrations --check --dry-run
+
+bandit: $(INSTALLED) ## Security lint of core/ and plugins/ (bandit, configured in pyproject.toml)
+	$(VENV)/bin/bandit -c pyproject.toml -r core plugins --quiet
 
 bench: $(INSTALLED) ## Run the benchmark scripts in bench/
 	@shopt -s nullglob; scripts=(bench/*.py); \
@@ -97,7 +101,7 @@ messages: $(INSTALLED) ## Update the French catalogues from the code and templat
 	done
 	@$(MAKE) --no-print-directory translations
 
-clean: ## Remove the virtualenv, the demo database, caches and build files
-	rm -rf $(VENV) demo.sqlite3 .static build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
+clean: ## Remove the virtualenv, the demo database and key, caches and build files
+	rm -rf $(VENV) demo.sqlite3 .demo .static build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
 	rm -rf widget_js/node_modules $(WIDGET) tests/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

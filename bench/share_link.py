@@ -40,7 +40,9 @@ from sandbox.settings import DATABASES
 
 DEBUG = False
 DATABASES["default"]["CONN_MAX_AGE"] = 600  # persistent connections, as in production
-PARRAIN_PUBLIC_RATE_LIMITS = {{scope: (10**9, 60) for scope in ("ip", "ip_write")}}
+PARRAIN_PUBLIC_RATE_LIMITS = {{
+    scope: (10**9, 60) for scope in ("ip", "ip_write", "share_link")
+}}
 if {use_redis}:
     PARRAIN_SHARE_CLICK_BUFFER = "redis://127.0.0.1:6379/7"  # clicks queued, then flushed
     CACHES = {{

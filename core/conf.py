@@ -35,7 +35,8 @@ class ParrainSettings(BaseModel):
     PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 50
     VALIDATION_SWEEP_BATCH: Annotated[int, Field(ge=1)] = 500
     DISPOSABLE_DOMAINS_EXTRA: list[str] = Field(default_factory=list)
-    # Public widget API: (requests, seconds) per scope, merged over PUBLIC_RATE_DEFAULTS.
+    # Public widget API and share link: (requests, seconds) per scope, merged over
+    # PUBLIC_RATE_DEFAULTS.
     PUBLIC_RATE_LIMITS: dict[str, tuple[int, int]] = Field(default_factory=dict)
     # Header holding the client IP behind a trusted reverse proxy, e.g. "X-Forwarded-For"
     # (its last entry is used); empty: REMOTE_ADDR.
@@ -56,6 +57,8 @@ PUBLIC_RATE_DEFAULTS: dict[str, tuple[int, int]] = {
     "ip_write": (20, 60),  # enrol, invite, claim, code lookup, per client IP
     "referrer_invite": (10, 3600),  # invitation requests per referrer
     "referrer_claim": (30, 3600),  # claims with one referrer's code
+    # /r/<code> per client IP: a crowd shares the link, each visitor from their own address
+    "share_link": (60, 60),
 }
 
 

@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import audit
+from .api import problems, ratelimit
 from .messaging import contact_from_token, language_for
 from .models import HeldInvitation
 from .services import clicks, confirmation, sharing
@@ -45,7 +46,16 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def share_link(request: HttpRequest, code: str) -> HttpResponse:
-    """``/r/<code>``: record the click, set ``parrain_ref``, redirect to the landing page."""
+    """``/r/<code>``: record the click, set ``parrain_ref``, redirect to the landing page.
+
+    Limited per client IP (``share_link`` scope) before anything is looked up or written:
+    one address cannot inflate a referrer's clicks or probe codes at speed. Counted in
+    memory and shared in batches, like the clicks: the link makes no network round trip.
+    """
+    try:
+        ratelimit.hit_buffered("share_link", ratelimit.client_ip(request))
+    except ratelimit.RateLimited as exc:
+        return _too_many_clicks(request, exc.retry_after)
     target = sharing.share_target(code)
     if target is None:
         raise Http404("unknown referral code")
@@ -61,4 +71,16 @@ def share_link(request: HttpRequest, code: str) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _too_many_clicks(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """429 with ``Retry-After``: a short page for a browser, problem details for the rest."""
+    if request.accepts("text/html"):
+        context = {"minutes": -(-retry_after // 60)}
+        response = render(request, "parrain/share_link_limited.html", context, status=429)
+        response["Retry-After"] = str(retry_after)
+    else:
+        response = problems.rate_limited(retry_after)
+    response["Cache-Control"] = "no-store"
     return response

@@ -2,7 +2,9 @@
 
 Environment: ``DATABASE_URL`` is not read; ``PARRAIN_DB=postgres`` switches to the local
 PostgreSQL, otherwise an embedded SQLite file is used. Celery runs eagerly unless
-``CELERY_BROKER_URL`` is set.
+``CELERY_BROKER_URL`` is set. ``DJANGO_SECRET_KEY`` if set, else a key made once and kept in
+``.demo/secret_key`` (ignored by git). ``DEBUG`` is off unless ``DJANGO_DEBUG=1`` (``make
+demo`` sets it). A deployment uses ``sandbox.settings_production`` instead.
 """
 
 import os
@@ -10,9 +12,11 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
+from sandbox.demo_key import demo_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-not-secret")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or demo_secret_key()
+DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 
 INSTALLED_APPS = [

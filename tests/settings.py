@@ -1,7 +1,13 @@
 """Test settings: PostgreSQL when reachable (always under CI=true), SQLite otherwise."""
 
-from sandbox.settings import *  # noqa: F403
-from tests.services import test_databases
+import os
+
+# A key of the tests' own, so that they never make or read the demo's (.demo/secret_key);
+# processes the tests start (a Celery worker) inherit it.
+os.environ.setdefault("DJANGO_SECRET_KEY", "parrain-tests-only-" + "0123456789abcdef" * 3)
+
+from sandbox.settings import *  # noqa: E402,F403
+from tests.services import test_databases  # noqa: E402
 
 DATABASES = test_databases()
 

@@ -96,7 +96,7 @@ class ClickPusher:
             time.sleep(PUSH_EVERY)
             try:
                 self.push()
-            except Exception:  # noqa: BLE001 - retried at the next tick
+            except Exception:  # noqa: BLE001  # nosec B112 # Redis away: retried next tick
                 continue
 
 

@@ -7,8 +7,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Model
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from parrain.core.factories import ProgramFactory
 from parrain.core.models import (
@@ -85,19 +88,76 @@ def _admin_url(model: type, view: str, *args: object) -> str:
     return reverse(f"admin:parrain_{model._meta.model_name}_{view}", args=args)
 
 
+def _shown(model: type) -> tuple[Model, list[str], list[str]]:
+    """One object of ``populated``, what its changelist row shows, what its page shows."""
+    program = Program.objects.get(name="Boutique Éloïse")
+    if model is Program:
+        selected = '<option value="percentage" selected>Percentage off</option>'  # its rule inline
+        return program, [program.name, program.slug], [f'value="{program.slug}"', selected]
+    if model is ApiKey:
+        key = ApiKey.objects.get(program=program)
+        return key, [key.prefix, "shop"], [key.prefix, "shop"]
+    if model is RewardRule:
+        rule = RewardRule.objects.get(program=program, side=Side.REFEREE)
+        return rule, ["Referee welcome offer", "Percentage off", "15"], ['value="15.00"']
+    if model is Contact:
+        alice = Contact.objects.get(email="alice@example.com")
+        return alice, [alice.email, alice.referrer_code], [alice.referrer_code, alice.email]
+    if model is Invitation:
+        invitation = Invitation.objects.get(referee__email="carol@example.org")
+        return invitation, ["alice@example.com", "carol@example.org"], ["carol@example.org"]
+    if model is Referral:
+        referral = Referral.objects.get(referee__email="bob@example.org")
+        welcome = Reward.objects.get(referral=referral, side=Side.REFEREE).code
+        return referral, ["bob@example.org", "Cancelled"], ["Cancelled", welcome]
+    if model is Order:
+        order = Order.objects.get(external_id="o-1")
+        return order, ["o-1", "60.00", "bob@example.org"], ["o-1", "r-1"]
+    if model is Refund:
+        refund = Refund.objects.get(external_id="r-1")
+        return refund, ["r-1", "o-1"], ["r-1", "o-1"]
+    if model is Reward:
+        reward = Reward.objects.get(recipient__email="bob@example.org", side=Side.REFEREE)
+        return reward, [reward.code, "bob@example.org"], [reward.code, "Percentage off"]
+    if model is PoolCode:
+        pool_code = PoolCode.objects.get(code="POOL-1")
+        return pool_code, ["POOL-1", "Referrer reward"], ["POOL-1"]
+    event = AuditEvent.objects.filter(action="referral.cancelled").get()
+    return event, ["referral.cancelled", "bob@example.org"], ["referral.cancelled"]
+
+
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
-def test_changelist_and_change_page_render(admin_client: Client, populated, model) -> None:
-    assert admin_client.get(_admin_url(model, "changelist")).status_code == 200
-    obj = model.objects.first()
-    assert obj is not None, f"the fixture made no {model.__name__}"
-    assert admin_client.get(_admin_url(model, "change", obj.pk)).status_code == 200
+def test_changelist_row_and_change_page_show_the_object(
+    admin_client: Client, populated, model
+) -> None:
+    obj, row, page = _shown(model)
+    changelist = admin_client.get(_admin_url(model, "changelist"), HTTP_ACCEPT_LANGUAGE="en")
+    assert obj in changelist.context["cl"].result_list
+    table = _result_table(changelist)  # not the filters beside it, which list every choice
+    for text in row:
+        assert text in table, f"{text!r} is not in the {model.__name__} list"
+    change = admin_client.get(_admin_url(model, "change", obj.pk), HTTP_ACCEPT_LANGUAGE="en")
+    for text in page:
+        assertContains(change, text, html=text.startswith("<"))
+
+
+def _result_table(response: HttpResponse) -> str:
+    page = response.content.decode()
+    start = page.index('<table id="result_list">')
+    return page[start : page.index("</table>", start)]
 
 
 def test_changelist_search_and_filters_render(admin_client: Client, populated) -> None:
     url = _admin_url(Referral, "changelist")
-    response = admin_client.get(url, {"q": "alice", "status__exact": "cancelled"})
-    assert response.status_code == 200
+    response = admin_client.get(
+        url, {"q": "alice", "status__exact": "cancelled"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.context["cl"].result_count == 1
+    [shown] = response.context["cl"].result_list
+    assert shown.referee.email == "bob@example.org"
+    table = _result_table(response)
+    assert "bob@example.org" in table and "Cancelled" in table
+    assert "carol@example.org" not in table  # invited only: filtered out
 
 
 def test_approve_action_converts_held_referral_and_audits_the_owner(
@@ -212,7 +272,10 @@ def test_pool_csv_import_creates_codes_and_ignores_duplicates(
 ) -> None:
     changelist = admin_client.get(_admin_url(PoolCode, "changelist")).content.decode()
     assert reverse("admin:parrain_poolcode_import") in changelist
-    assert admin_client.get(reverse("admin:parrain_poolcode_import")).status_code == 200
+    form = admin_client.get(reverse("admin:parrain_poolcode_import"), HTTP_ACCEPT_LANGUAGE="en")
+    assertContains(form, "Import codes from a CSV file")
+    assertContains(form, f'<option value="{program.pk}">Boutique Éloïse</option>', html=True)
+    assertContains(form, 'type="file"')
     first = _import(admin_client, program, b"code\nGIFT-1\nGIFT-2\n")
     assert first.redirect_chain[-1][0] == _admin_url(PoolCode, "changelist")
     second = _import(admin_client, program, b"GIFT-2\nGIFT-3\n")

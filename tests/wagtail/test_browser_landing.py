@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 import parrain.core
 from parrain.core.models import Referral
@@ -56,6 +57,9 @@ def browser_page():
             page.set_default_timeout(TIMEOUT_MS)
             yield page
             browser.close()
+            # The test's ORM calls ran beside Playwright's event loop, on a connection that
+            # nothing closes once it stops: left open, the test database cannot be dropped.
+            connections.close_all()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 

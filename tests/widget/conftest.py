@@ -17,7 +17,10 @@ ORIGIN = "https://shop.example"
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit counters and the config cache live in the cache: start each test empty."""
+    from parrain.core.api import ratelimit
+
     cache.clear()
+    ratelimit.buffered.clear()  # the share link's counts of this process
 
 
 @dataclass

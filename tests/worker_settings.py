@@ -1,0 +1,18 @@
+"""Settings of the separate ``celery worker`` process started by tests/core/test_celery_worker.py.
+
+The same as the tests', pointed at the test database pytest-django created (its name comes
+in ``PARRAIN_WORKER_DB``), at this checkout's Redis database, and at a mail folder the test
+reads (``PARRAIN_WORKER_MAIL_DIR``).
+"""
+
+import os
+
+from tests.services import REDIS_TEST_URL, TEST_DB_NAME
+from tests.settings import *  # noqa: F403
+from tests.settings import DATABASES
+
+DATABASES["default"]["NAME"] = os.environ.get("PARRAIN_WORKER_DB", TEST_DB_NAME)
+CELERY_BROKER_URL = REDIS_TEST_URL
+CELERY_TASK_ALWAYS_EAGER = False
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ.get("PARRAIN_WORKER_MAIL_DIR", "")
