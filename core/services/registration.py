@@ -98,7 +98,8 @@ def _register(
         _, referral = issue_invitation(referrer, referee, channel, timezone.now())
     # With the already-referred rule off, the friend still claims, on the first referral.
     referral = referral or existing
-    assert referral is not None
+    if referral is None:  # issue_invitation opens one unless a live referral exists
+        raise RuntimeError(f"no referral for referee {referee.pk} after the invitation")
     if referral.status == ReferralStatus.INVITED:
         move(referral, ReferralStatus.REGISTERED, action="referral.registered", actor=source)
     return Registration(referral=referral, reward=_welcome(referral, referee), created=True)

@@ -71,7 +71,8 @@ class WooCommerceCouponBackend(GeneratedCodeBackend):
         return str(self.options["consumer_key"]), str(self.options["consumer_secret"])
 
     def coupon(self, reward: Reward) -> dict[str, Any]:
-        assert reward.code
+        if not reward.code:
+            raise FulfilmentError("a coupon is created with the code decided before the call")
         free_shipping = reward.kind == RewardKind.FREE_SHIPPING
         coupon: dict[str, Any] = {
             "code": reward.code,
