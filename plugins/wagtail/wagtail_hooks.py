@@ -21,7 +21,7 @@ from parrain.core.models import Program, Referral, RewardRule
 from . import landing
 from .models import ReferralLandingPageMixin
 from .permissions import may_change_programs
-from .secrets import IdentitySecretView, ProgramInspectView
+from .secret_views import IdentitySecretView, ProgramInspectView
 from .views import DashboardView, ReferralReportView
 
 MENU_HOOK = "register_parrain_menu_item"
