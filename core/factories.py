@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from .models import Contact, Order, Program, RewardRule
 from .models.choices import RewardKind, Side
+from .services.orders import OrderData
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):
@@ -81,3 +82,29 @@ def verified_referrer(program: Program, email: str, **extra: str) -> Contact:
     contact.email_verified_at = timezone.now()
     contact.save(update_fields=["email_verified_at"])
     return contact
+
+
+def welcome_order(
+    program: Program,
+    *,
+    external_id: str,
+    amount: str,
+    currency: str = "EUR",
+    referrer: str = "alice@example.com",
+    referee: str = "bob@example.org",
+    referrer_name: str = "",
+) -> OrderData:
+    """The referee's first order (not yet recorded), paid with the welcome code they claimed
+    through the referrer's link: the usual start of a referral test."""
+    from .services.enrolment import enrol_referrer
+    from .services.registration import register_referee
+
+    code = enrol_referrer(program, referrer, first_name=referrer_name).code
+    welcome = register_referee(program, code, referee).reward
+    return OrderData(
+        external_id=external_id,
+        email=referee,
+        amount=Decimal(amount),
+        currency=currency,
+        welcome_code=welcome.code if welcome and welcome.code else "",
+    )

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from parrain.core.factories import ProgramFactory, verified_referrer
+from parrain.core.factories import ProgramFactory, verified_referrer, welcome_order
 from parrain.core.models import AuditEvent, Order, Referral, Reward
 from parrain.core.models.choices import Channel, ReferralStatus, Side
 from parrain.core.services.contacts import get_or_create_contact
@@ -51,15 +51,7 @@ def in_parallel(fn: Callable[[], Any], count: int = THREADS) -> list:
 
 def test_same_order_posted_50_times_in_parallel_converts_and_rewards_once() -> None:
     program = ProgramFactory()
-    alice = enrol_referrer(program, "alice@example.com")
-    welcome = register_referee(program, alice.code, "bob@example.org").reward
-    data = OrderData(
-        external_id="A-1",
-        email="bob@example.org",
-        amount=Decimal("70"),
-        currency="EUR",
-        welcome_code=welcome.code,
-    )
+    data = welcome_order(program, external_id="A-1", amount="70")
 
     outcomes = in_parallel(lambda: record_order(program, data))
 

@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from parrain.core import signals
 from parrain.core.exceptions import FulfilmentError
+from parrain.core.factories import welcome_order
 from parrain.core.models import AuditEvent, Referral, Reward
 from parrain.core.models.choices import ReferralStatus, RewardStatus, Side
 from parrain.core.services.enrolment import enrol_referrer
-from parrain.core.services.orders import OrderData, record_order
+from parrain.core.services.orders import record_order
 from parrain.core.services.registration import PUSH_RETRY_SECONDS, register_referee
 from parrain.core.services.rewards import cancel_reward
 from parrain.core.services.validation import reward_referrer, validate_due
@@ -96,15 +97,7 @@ def issued_entries(reward: Reward) -> int:
 
 def validated_referral(program) -> Referral:
     """Bob claimed Alice's offer and ordered; the validation delay has passed."""
-    alice = enrol_referrer(program, "alice@example.com")
-    welcome = register_referee(program, alice.code, "bob@example.org").reward
-    data = OrderData(
-        external_id="W-1",
-        email="bob@example.org",
-        amount=Decimal("80"),
-        currency="USD",
-        welcome_code=welcome.code,
-    )
+    data = welcome_order(program, external_id="W-1", amount="80", currency="USD")
     referral = record_order(program, data).referral
     Referral.objects.filter(pk=referral.pk).update(
         status=ReferralStatus.VALIDATED, validated_at=timezone.now()
