@@ -24,7 +24,7 @@ def program() -> Program:
 def staff(*codenames: str) -> Client:
     user = get_user_model().objects.create_user("staff", "staff@example.com", "pw", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-    client = Client(enforce_csrf_checks=True)
+    client = Client(enforce_csrf_checks=True, headers={"accept-language": "en"})
     client.force_login(user)
     return client
 

@@ -109,7 +109,7 @@ def test_view_only_staff_see_neither_the_secret_nor_the_reveal_action(client, pr
 
 def test_change_staff_see_the_secret_masked_and_reveal_it_with_an_audit_entry(client, program):
     hook = endpoint(program, "generic")
-    editor = Client(enforce_csrf_checks=True)
+    editor = Client(enforce_csrf_checks=True, headers={"accept-language": "en"})
     staff(editor, "view_inboundendpoint", "change_inboundendpoint")
     page = change_page(editor, hook)
     assert hook.secret not in page

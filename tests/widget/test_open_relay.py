@@ -72,7 +72,11 @@ def api(program: Program) -> ApiClient:
 def test_widget_refuses_names_with_line_breaks_or_web_addresses(
     widget: Widget, program: Program, name: str
 ) -> None:
-    response = widget.post("/referrers", {"email": "mallory@example.com", "first_name": name})
+    response = widget.post(
+        "/referrers",
+        {"email": "mallory@example.com", "first_name": name},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     body = assert_problem(response, 422, "first_name")
     message = next(e["message"] for e in body["errors"] if e["field"] == "first_name")
     assert message.startswith("A name cannot contain")
@@ -186,7 +190,7 @@ def test_anonymous_invitations_leave_only_once_the_referrer_confirms(
     with django_capture_on_commit_callbacks(execute=True):
         done = Client().post(link)
         Client().post(link)
-    assert done.status_code == 200 and "2 invitations have been sent" in done.content.decode()
+    assert done.status_code == 200 and "2 invitations ont été envoyées" in done.content.decode()
     assert sorted(m.to[0] for m in mail.outbox) == ["bob@example.com", "carol@example.com"]
     assert Invitation.objects.count() == 2 and not HeldInvitation.objects.exists()
     assert Contact.objects.get(email="alice@example.com").is_verified
@@ -262,9 +266,9 @@ def test_daily_budget_holds_the_rest_and_tells_the_managers_once(
         first = Client().post(links[0])
         second = Client().post(links[1])
         third = Client().post(links[2])
-    assert "2 invitations have been sent" in first.content.decode()
-    assert "2 invitations will leave tomorrow" in second.content.decode()
-    assert "2 invitations will leave tomorrow" in third.content.decode()
+    assert "2 invitations ont été envoyées" in first.content.decode()
+    assert "2 invitations partiront demain" in second.content.decode()
+    assert "2 invitations partiront demain" in third.content.decode()
     friends = [m for m in mail.outbox if m.to != ["owner@shop.example"]]
     told = [m for m in mail.outbox if m.to == ["owner@shop.example"]]
     assert sorted(m.to[0] for m in friends) == ["f0a@example.com", "f0b@example.com"]
@@ -274,7 +278,7 @@ def test_daily_budget_holds_the_rest_and_tells_the_managers_once(
 
     # The program's admin page says so
     admin = get_user_model().objects.create_superuser("boss", "boss@shop.example", "pw")
-    client = Client()
+    client = Client(headers={"accept-language": "en"})
     client.force_login(admin)
     page = client.get(f"/admin/parrain/program/{program.pk}/change/").content.decode()
     assert "budget of 2 invitation emails from unconfirmed referrers is reached" in page
