@@ -181,3 +181,23 @@ def credit_reward(reward: Reward) -> LoyaltyEntry | None:
         external_id=f"reward:{reward.pk}",
     )
     return entry
+
+
+def reverse_reward(reward: Reward) -> LoyaltyEntry | None:
+    """Take back the points a cancelled ``loyalty_points`` reward credited, once."""
+    credited = LoyaltyEntry.objects.filter(
+        program=reward.program, external_id=f"reward:{reward.pk}"
+    ).first()
+    if credited is None:
+        return None
+    entry, _created = record_action(
+        reward.program,
+        credited.contact,
+        LoyaltyKind.REVERSAL,
+        -credited.points,
+        source="reward",
+        external_id=f"reward-cancelled:{reward.pk}",
+        reversal_of=credited,
+        reason="reward_cancelled",
+    )
+    return entry

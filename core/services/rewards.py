@@ -128,6 +128,8 @@ def cancel_reward(reward: Reward, reason: str) -> None:
     reward.status = RewardStatus.CANCELLED
     reward.cancelled_at = timezone.now()
     reward.save(update_fields=["status", "cancelled_at"])
+    if reward.kind == RewardKind.LOYALTY_POINTS:
+        loyalty.reverse_reward(reward)
     backend = get_backend()
     if backend.remote:
         transaction.on_commit(lambda: backend.cancel_code(reward), robust=True)

@@ -11,13 +11,14 @@ from django.db import connection
 
 from parrain.core.exceptions import InvalidInput
 from parrain.core.factories import ContactFactory, ProgramFactory
-from parrain.core.models import AuditEvent, LoyaltyEntry, LoyaltyKind, RewardRule
+from parrain.core.models import AuditEvent, LoyaltyEntry, LoyaltyKind, Reward, RewardRule
 from parrain.core.models.choices import RewardKind, Side
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.erasure import erase_contact
 from parrain.core.services.loyalty import balance, record_action
 from parrain.core.services.orders import OrderData, RefundData, record_order, record_refund
 from parrain.core.services.registration import register_referee
+from parrain.core.services.rewards import cancel_reward
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +141,21 @@ def test_a_loyalty_points_reward_credits_the_ledger_once() -> None:
     assert (entry.kind, entry.points) == (LoyaltyKind.REWARD, 500)
     assert entry.external_id == f"reward:{first.reward.pk}"
     assert balance(first.referral.referee) == 500
+
+
+def test_a_cancelled_loyalty_points_reward_takes_its_points_back_once() -> None:
+    program = ProgramFactory(rules=False)
+    RewardRule.objects.create(
+        program=program, side=Side.REFEREE, kind=RewardKind.LOYALTY_POINTS, value=Decimal("500")
+    )
+    alice = enrol_referrer(program, "alice@example.com")
+    reward = register_referee(program, alice.code, "bob@example.org").reward
+
+    cancel_reward(reward, "test")
+    cancel_reward(Reward.objects.get(pk=reward.pk), "test")
+
+    assert balance(reward.recipient) == 0
+    assert LoyaltyEntry.objects.filter(kind=LoyaltyKind.REVERSAL).count() == 1
 
 
 def test_erasing_a_contact_deletes_their_ledger_and_keeps_others() -> None:
