@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .admin_secrets import SecretsAdminMixin
+from .exceptions import InvalidInput
 from .fulfilment.pool import import_pool
 from .models import (
     ApiKey,
@@ -32,6 +33,8 @@ from .models import (
     Contact,
     HeldInvitation,
     Invitation,
+    LoyaltyEntry,
+    LoyaltyKind,
     Order,
     PoolCode,
     Program,
@@ -44,7 +47,9 @@ from .models import (
 from .models.choices import ReferralStatus, Side
 from .rotation import new_identity_secret
 from .services.confirmation import budget_reached_today
+from .services.contacts import find_contact
 from .services.erasure import erase_contact, kept_history
+from .services.loyalty import MAX_POINTS, balance, record_action
 from .services.review import approve_referral, reject_referral
 from .services.secrets import rotate_identity_secret
 
@@ -165,6 +170,16 @@ class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
             },
         ),
         (_("Delays"), {"fields": ("attribution_window_days", "validation_delay_days")}),
+        (
+            _("Loyalty points"),
+            {
+                "fields": ("loyalty_points_per_unit",),
+                "description": _(
+                    "Every recorded order earns its customer these points per currency unit; "
+                    "a refund takes them back in proportion. See docs/gamification.md."
+                ),
+            },
+        ),
         (
             _("Fraud"),
             {
@@ -313,8 +328,13 @@ class ContactAdmin(BigTableAdmin):
         "unsubscribed_at",
         "erased_at",
         "created_at",
+        "loyalty_balance",
     )
     actions = ("erase_selected",)
+
+    @admin.display(description=_("loyalty points balance"))
+    def loyalty_balance(self, obj: Contact | None) -> int | str:
+        return balance(obj) if obj is not None and obj.pk else "-"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -611,6 +631,82 @@ class PoolCodeAdmin(HistoryAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/parrain/poolcode/import.html", context)
+
+
+# The loyalty ledger
+
+
+class LoyaltyAdjustmentForm(forms.Form):
+    program = forms.ModelChoiceField(label=_("program"), queryset=Program.objects.all())
+    email = forms.EmailField(label=_("contact email"))
+    points = forms.IntegerField(
+        label=_("points"),
+        min_value=-MAX_POINTS,
+        max_value=MAX_POINTS,
+        help_text=_("Positive to give points, negative to take them away."),
+    )
+    reason = forms.CharField(label=_("reason"), max_length=255)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("program") and data.get("email"):
+            contact = find_contact(data["program"], data["email"])
+            if contact is None or contact.is_erased:
+                self.add_error("email", _("No contact with this email in this program."))
+            data["contact"] = contact
+        return data
+
+
+@admin.register(LoyaltyEntry)
+class LoyaltyEntryAdmin(HistoryAdmin):
+    """The ledger is append-only: lines are only viewed; an adjustment is a new line."""
+
+    list_display = ("recorded_at", "contact", "kind", "custom_kind", "points", "source", "reason")
+    list_filter = ("kind", "source", "program")
+    list_select_related = ("contact",)
+    search_fields = ("contact__email", "external_id")
+    date_hierarchy = "recorded_at"
+    change_list_template = "admin/parrain/loyaltyentry/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.adjust_view)
+        return [path("adjust/", view, name="parrain_loyaltyentry_adjust"), *super().get_urls()]
+
+    def adjust_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("parrain.add_loyaltyentry"):
+            raise PermissionDenied
+        form = LoyaltyAdjustmentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid() and self._adjust(request, form):
+            return HttpResponseRedirect(reverse("admin:parrain_loyaltyentry_changelist"))
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Adjust a contact's loyalty points"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/parrain/loyaltyentry/adjust.html", context)
+
+    def _adjust(self, request: HttpRequest, form: LoyaltyAdjustmentForm) -> bool:
+        data = form.cleaned_data
+        try:
+            record_action(
+                data["program"],
+                data["contact"],
+                LoyaltyKind.ADJUSTMENT,
+                data["points"],
+                source="admin",
+                reason=data["reason"],
+                actor=request.user.get_username(),
+            )
+        except InvalidInput as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            return False
+        messages.success(
+            request,
+            _("%(contact)s now has %(balance)s points.")
+            % {"contact": data["contact"], "balance": balance(data["contact"])},
+        )
+        return True
 
 
 # The audit log

@@ -27,3 +27,7 @@ reward_issued = Signal()
 # sender=Program, contact=Contact (already anonymised), personal=PersonalData (from
 # core.erasure: what identified the person, for receivers to scrub their own stored copies)
 contact_erased = Signal()
+
+# sender=Program, entry=LoyaltyEntry (a new ledger line, never a replay), balance=int (the
+# contact's balance after it)
+loyalty_recorded = Signal()

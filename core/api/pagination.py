@@ -1,4 +1,4 @@
-"""Opaque cursors for keyset pagination on ``(invited_at, pk)``, newest first."""
+"""Opaque cursors for keyset pagination on ``(a moment, pk)``, newest first."""
 
 from __future__ import annotations
 
@@ -39,8 +39,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return moment, pk
 
 
-def after_cursor(qs: QuerySet, cursor: str | None) -> QuerySet:
+def after_cursor(qs: QuerySet, cursor: str | None, field: str = "invited_at") -> QuerySet:
+    """The rows after ``cursor`` in ``(field, pk)`` order, newest first."""
     if not cursor:
         return qs
-    invited_at, pk = decode_cursor(cursor)
-    return qs.filter(Q(invited_at__lt=invited_at) | Q(invited_at=invited_at, pk__lt=pk))
+    moment, pk = decode_cursor(cursor)
+    return qs.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk}))

@@ -9,10 +9,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..models.choices import ReferralStatus
-from ..validation_types import Email, Language, Name
+from ..services.loyalty import MAX_POINTS
+from ..validation_types import Email, ExternalId, Language, Name
 
 Code = Annotated[str, Field(min_length=1, max_length=32)]
 MAX_INVITATIONS_PER_REQUEST = 50
+MAX_LOYALTY_BATCH = 1000
 
 
 class Input(BaseModel):
@@ -175,3 +177,91 @@ class RejectIn(Input):
 class StatsRange(Input):
     start: date
     end: date
+
+
+# Loyalty ledger
+
+ApiLoyaltyKind = Literal[
+    "purchase",
+    "review",
+    "birthday",
+    "social_follow",
+    "newsletter_signup",
+    "custom",
+    "adjustment",
+]
+
+
+class LoyaltyActionIn(Input):
+    email: Email | None = Field(None, description="The contact, by email…")
+    contact_external_id: ExternalId | None = Field(None, description="…or by the shop's id.")
+    kind: ApiLoyaltyKind = Field(
+        description="Reversals and rewards are recorded by Parrain itself (refunds, rewards)."
+    )
+    custom_kind: Annotated[str, Field(max_length=60)] = Field(
+        "", description="The shop's name for a custom action (required when kind is custom)."
+    )
+    points: Annotated[int, Field(ge=-MAX_POINTS, le=MAX_POINTS)] = Field(
+        description="Signed; a negative amount may not take the balance below zero."
+    )
+    occurred_at: datetime | None = None
+    external_id: ExternalId | None = Field(
+        None, description="Unique per program: a replay is ignored and answers the same."
+    )
+    order_external_id: ExternalId | None = None
+    reason: Annotated[str, Field(max_length=255)] = Field(
+        "", description="Required for an adjustment."
+    )
+
+    @model_validator(mode="after")
+    def _one_contact(self) -> LoyaltyActionIn:
+        if bool(self.email) == bool(self.contact_external_id):
+            raise ValueError("give either email or contact_external_id")
+        return self
+
+
+class LoyaltyEntryOut(BaseModel):
+    id: int
+    kind: str
+    custom_kind: str
+    points: int
+    occurred_at: datetime
+    recorded_at: datetime
+    source: str
+    external_id: str | None
+    order_external_id: str | None
+    reversal_of: int | None
+    reason: str
+
+
+class LoyaltyActionOut(LoyaltyEntryOut):
+    contact_id: int
+    balance: int
+
+
+class LoyaltyBatchIn(Input):
+    rows: list[Any] = Field(
+        description=f"Up to {MAX_LOYALTY_BATCH} actions (same fields as POST /loyalty/actions); "
+        "each is checked and stored on its own."
+    )
+
+
+class LoyaltyRowResult(BaseModel):
+    index: int
+    status: Literal["created", "replayed", "error"]
+    id: int | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+class LoyaltyBatchOut(BaseModel):
+    created: int
+    replayed: int
+    failed: int
+    results: list[LoyaltyRowResult]
+
+
+class LoyaltyLedgerOut(BaseModel):
+    contact_id: int
+    balance: int
+    items: list[LoyaltyEntryOut]
+    next_cursor: str | None

@@ -19,9 +19,9 @@ from pydantic import ValidationError as PydanticValidationError
 from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..exceptions import InvalidInput, NotFound, ParrainError, Refused
-from ..models import Contact, Order, Referral, Refund
+from ..models import Contact, LoyaltyEntry, Order, Referral, Refund
 from ..models.choices import ReferralStatus
-from ..services import review, stats
+from ..services import loyalty, review, stats
 from ..services.contacts import ContactData, find_contact, upsert_contact
 from ..services.enrolment import enrol_referrer, referrer_by_code
 from ..services.invitations import invite_by_email
@@ -249,6 +249,151 @@ def post_refund(
         attribution=_attribution(order),
     )
     return Status(200 if existed else 201, body)
+
+
+# Loyalty ledger
+
+
+def _loyalty_contact(
+    program: Any, email: str | None, external_id: str | None, field: str = ""
+) -> Contact:
+    if email:
+        found, field = find_contact(program, email), field or "email"
+    else:
+        found = Contact.objects.filter(program=program, external_id=external_id).first()
+        field = field or "contact_external_id"
+    if found is None or found.is_erased:
+        raise NotFound(_("No contact matches in this program."), field=field)
+    return found
+
+
+def _loyalty_order(program: Any, external_id: str | None) -> Order | None:
+    if not external_id:
+        return None
+    order = Order.objects.filter(program=program, external_id=external_id).first()
+    if order is None:
+        raise NotFound(_("No order with this external id."), field="order_external_id")
+    return order
+
+
+def _record_loyalty(program: Any, data: s.LoyaltyActionIn) -> tuple[LoyaltyEntry, bool]:
+    contact = _loyalty_contact(program, data.email, data.contact_external_id)
+    return loyalty.record_action(
+        program,
+        contact,
+        data.kind,
+        data.points,
+        occurred_at=data.occurred_at,
+        source="api",
+        external_id=data.external_id,
+        order=_loyalty_order(program, data.order_external_id),
+        reason=data.reason,
+        custom_kind=data.custom_kind,
+        actor="api",
+    )
+
+
+def _entry_out(entry: LoyaltyEntry) -> s.LoyaltyEntryOut:
+    return s.LoyaltyEntryOut(
+        id=entry.pk,
+        kind=entry.kind,
+        custom_kind=entry.custom_kind,
+        points=entry.points,
+        occurred_at=entry.occurred_at,
+        recorded_at=entry.recorded_at,
+        source=entry.source,
+        external_id=entry.external_id,
+        order_external_id=entry.order.external_id if entry.order else None,
+        reversal_of=entry.reversal_of_id,
+        reason=entry.reason,
+    )
+
+
+@router.post(f"{PROGRAM}/loyalty/actions", response=_responses(200, 201, model=s.LoyaltyActionOut))
+def post_loyalty_action(request: HttpRequest, slug: str, payload: s.LoyaltyActionIn) -> Status[Any]:
+    """Record one loyalty action; idempotent on ``external_id`` (a replay answers 200)."""
+    entry, created = _record_loyalty(program_of(request), payload)
+    body = s.LoyaltyActionOut(
+        **_entry_out(entry).model_dump(),
+        contact_id=entry.contact_id,
+        balance=loyalty.balance(entry.contact),
+    )
+    return Status(201 if created else 200, body)
+
+
+@router.post(
+    f"{PROGRAM}/loyalty/actions/batch",
+    response=_responses(200, model=s.LoyaltyBatchOut),
+    exclude_none=True,
+)
+def post_loyalty_batch(request: HttpRequest, slug: str, payload: s.LoyaltyBatchIn) -> Any:
+    """Record many loyalty actions; each row is validated and stored on its own."""
+    if len(payload.rows) > s.MAX_LOYALTY_BATCH:
+        raise TooManyRows(
+            _("Send at most %(limit)s rows per request.") % {"limit": s.MAX_LOYALTY_BATCH},
+            field="rows",
+        )
+    program = program_of(request)
+    results = [_loyalty_row(program, index, row) for index, row in enumerate(payload.rows)]
+    counts = {kind: sum(r.status == kind for r in results) for kind in ("created", "replayed")}
+    return s.LoyaltyBatchOut(
+        created=counts["created"],
+        replayed=counts["replayed"],
+        failed=len(results) - counts["created"] - counts["replayed"],
+        results=results,
+    )
+
+
+def _loyalty_row(program: Any, index: int, row: Any) -> s.LoyaltyRowResult:
+    try:
+        data = s.LoyaltyActionIn.model_validate(row)
+    except PydanticValidationError as exc:
+        errors = [{"field": f, "message": m} for f, m in pydantic_errors(exc.errors())]
+        return s.LoyaltyRowResult(index=index, status="error", errors=errors)
+    try:
+        with transaction.atomic():
+            entry, created = _record_loyalty(program, data)
+    except ParrainError as exc:
+        error = {"field": exc.field or "", "message": exc.message}
+        return s.LoyaltyRowResult(index=index, status="error", errors=[error])
+    status = "created" if created else "replayed"
+    return s.LoyaltyRowResult(index=index, status=status, id=entry.pk)
+
+
+class LedgerQuery(BaseModel):
+    by: Literal["email", "external_id"] = Field(
+        "email", description="Whether the path names the contact by email or by the shop's id."
+    )
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page.")
+    limit: int | None = Field(None, ge=1, le=MAX_PAGE)
+
+
+@router.get(
+    f"{PROGRAM}/contacts/{{contact}}/loyalty", response=_responses(200, model=s.LoyaltyLedgerOut)
+)
+def get_loyalty(
+    request: HttpRequest,
+    slug: str,
+    contact: Annotated[str, Path(max_length=254)],
+    q: Query[LedgerQuery],
+) -> Any:
+    """A contact's points balance and ledger, newest line first, one page at a time."""
+    program = program_of(request)
+    if q.by == "email":
+        found = _loyalty_contact(program, contact, None, field="contact")
+    else:
+        found = _loyalty_contact(program, None, contact, field="contact")
+    limit = q.limit or min(parrain_settings.PAGE_SIZE, MAX_PAGE)
+    qs = after_cursor(LoyaltyEntry.objects.filter(contact=found), q.cursor, "recorded_at")
+    page = list(qs.select_related("order").order_by("-recorded_at", "-pk")[: limit + 1])
+    more, page = len(page) > limit, page[:limit]
+    cursor = encode_cursor(page[-1].recorded_at, page[-1].pk) if more else None
+    return s.LoyaltyLedgerOut(
+        contact_id=found.pk,
+        balance=loyalty.balance(found),
+        items=[_entry_out(e) for e in page],
+        next_cursor=cursor,
+    )
 
 
 # Stats

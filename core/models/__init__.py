@@ -1,6 +1,7 @@
 from .audit import AuditEvent
 from .contact import Contact
 from .held import AnonymousInvitationDay, HeldInvitation
+from .loyalty import LoyaltyEntry, LoyaltyKind
 from .order import Order, Refund
 from .program import ApiKey, Program, RewardRule
 from .referral import Invitation, Referral, ShareClick
@@ -13,6 +14,8 @@ __all__ = [
     "Contact",
     "HeldInvitation",
     "Invitation",
+    "LoyaltyEntry",
+    "LoyaltyKind",
     "Order",
     "PoolCode",
     "Program",

@@ -146,6 +146,17 @@ class Program(models.Model):
             "0 means no budget."
         ),
     )
+    loyalty_points_per_unit = models.DecimalField(
+        _("loyalty points per currency unit"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "Points a customer earns per unit of each recorded order (rounded down). "
+            "0 means orders earn no points."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

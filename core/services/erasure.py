@@ -24,6 +24,7 @@ from ..models import (
     Contact,
     HeldInvitation,
     Invitation,
+    LoyaltyEntry,
     Order,
     Program,
     Referral,
@@ -46,6 +47,7 @@ def erase_contact(contact: Contact, *, actor: str) -> bool:
             return False
         personal = PersonalData.of(contact)
         _drop_held_invitations(contact)
+        _drop_loyalty_ledger(contact)
         _anonymise(contact)
         _scrub_core(contact, personal)
         _scrub_admin_history(contact, personal)
@@ -97,6 +99,12 @@ def _drop_held_invitations(contact: Contact) -> None:
     for and the ones that would have invited them both go."""
     mine = Q(referrer=contact) | Q(email_normalized=normalize_email(contact.email))
     HeldInvitation.objects.filter(Q(program=contact.program) & mine).delete()
+
+
+def _drop_loyalty_ledger(contact: Contact) -> None:
+    """The points ledger is personal data (what the person bought, reviewed, followed, when)
+    and, unlike a referral, no other person's figure depends on it: it goes entirely."""
+    LoyaltyEntry.objects.filter(contact=contact).delete()
 
 
 def _scrub_core(contact: Contact, personal: PersonalData) -> None:

@@ -21,7 +21,7 @@ from ..locks import referral_for_update
 from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, ReferralStatus, Side
 from ..validation_types import Currency, Email, ExternalId, Name
-from . import ownership
+from . import loyalty, ownership
 from .contacts import get_or_create_contact
 from .enrolment import referrer_by_code
 from .invitations import issue_invitation
@@ -90,6 +90,7 @@ def _record_new(program: Program, data: OrderData) -> OrderOutcome:
     referral = attribute(order) if contact is not None else None
     if contact is not None:
         _mark_customer(contact, order.placed_at)
+        loyalty.record_purchase(order)
     signals.order_recorded.send(Program, order=order, created=True)
     return OrderOutcome(order=order, created=True, referral=referral)
 
@@ -293,6 +294,7 @@ def record_refund(program: Program, order_external_id: str, data: RefundData) ->
     order.save(update_fields=["refunded_amount", "refunded_at"])
     audit.record(program, "order.refunded", order=order, amount=amount)
     _cancel_if_unvalidated(order)
+    loyalty.reverse_order_points(order)
     signals.order_refunded.send(Program, order=order, refund=refund)
     return refund
 

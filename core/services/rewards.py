@@ -17,7 +17,8 @@ from .. import audit, signals
 from ..conf import parrain_settings
 from ..fulfilment import get_backend
 from ..models import Referral, Reward
-from ..models.choices import ReferralStatus, RewardStatus, Side
+from ..models.choices import ReferralStatus, RewardKind, RewardStatus, Side
+from . import loyalty
 from .offers import RewardTerms
 
 #: A pending reward older than this lost its task (worker killed, broker down, shop down
@@ -106,6 +107,8 @@ def pending_reward_ids(now: datetime) -> list[int]:
 
 
 def _announce(reward: Reward) -> None:
+    if reward.kind == RewardKind.LOYALTY_POINTS:
+        loyalty.credit_reward(reward)
     audit.record(
         reward.program,
         f"reward.issued.{reward.side}",
@@ -125,6 +128,8 @@ def cancel_reward(reward: Reward, reason: str) -> None:
     reward.status = RewardStatus.CANCELLED
     reward.cancelled_at = timezone.now()
     reward.save(update_fields=["status", "cancelled_at"])
+    if reward.kind == RewardKind.LOYALTY_POINTS:
+        loyalty.reverse_reward(reward)
     backend = get_backend()
     if backend.remote:
         transaction.on_commit(lambda: backend.cancel_code(reward), robust=True)

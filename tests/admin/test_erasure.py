@@ -30,6 +30,7 @@ from parrain.core.models import (
     AuditEvent,
     Contact,
     HeldInvitation,
+    LoyaltyEntry,
     Order,
     Program,
     Referral,
@@ -156,7 +157,9 @@ def receiver(settings: Any) -> Iterator[Receiver]:
 @pytest.fixture
 def story(admin_client: Client, receiver: Receiver) -> Story:
     """Zoé was referred by Alice, then referred Bob; the shop talks to Parrain by webhooks."""
-    program = ProgramFactory(name="Maison Éloïse", slug="maison-eloise")
+    program = ProgramFactory(
+        name="Maison Éloïse", slug="maison-eloise", loyalty_points_per_unit=Decimal("1")
+    )
     inbound = InboundEndpoint.objects.create(program=program, source="generic")
     OutboundEndpoint.objects.create(program=program, url=f"{receiver.url}/hook")
     alice = enrol_referrer(program, "alice@example.com", first_name="Alice")
@@ -294,6 +297,8 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
         assert place in before, f"the story stored nothing in {place}"
     figures = _figures(story.program)
     alice_referral = Referral.objects.get(referee=story.zoe)
+    assert LoyaltyEntry.objects.filter(contact=story.zoe).exists()  # her orders' points
+    others_points = list(LoyaltyEntry.objects.exclude(contact=story.zoe).values_list("pk"))
     alice_reward = (story.alice_reward.code, story.alice_reward.status)
 
     # When the shop owner deletes her in the admin and confirms
@@ -322,6 +327,9 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
     assert story.alice_reward.recipient_id == story.alice.pk
     assert Reward.objects.filter(pk=story.zoe_reward.pk, side=Side.REFERRER).exists()
     assert Order.objects.filter(program=story.program).count() == 2
+    # and her points ledger went with her, the others' stayed
+    assert not LoyaltyEntry.objects.filter(contact=story.zoe).exists()
+    assert list(LoyaltyEntry.objects.values_list("pk")) == others_points
     # and one audit entry says who erased whom, with no personal data
     event = AuditEvent.objects.get(action="contact.erased")
     assert (event.actor, event.contact_id, event.data) == (
