@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..models.choices import ReferralStatus
-from ..services.loyalty import MAX_POINTS
+from ..services.loyalty import MAX_POINTS, RESERVED_PREFIXES
 from ..validation_types import Email, ExternalId, Language, Name
 
 Code = Annotated[str, Field(min_length=1, max_length=32)]
@@ -212,6 +212,15 @@ class LoyaltyActionIn(Input):
     reason: Annotated[str, Field(max_length=255)] = Field(
         "", description="Required for an adjustment."
     )
+
+    @field_validator("external_id")
+    @classmethod
+    def _not_reserved(cls, value: str | None) -> str | None:
+        # Parrain's own lines (an order's points, a refund's reversal, a reward) use these
+        # ids: a shop posting one would take over that line and block the real one.
+        if value and value.lower().startswith(RESERVED_PREFIXES):
+            raise ValueError(f"ids starting with {', '.join(RESERVED_PREFIXES)} are Parrain's own")
+        return value
 
     @model_validator(mode="after")
     def _one_contact(self) -> LoyaltyActionIn:

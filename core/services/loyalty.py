@@ -22,6 +22,8 @@ from ..locks import contact_for_update
 from ..models import Contact, LoyaltyEntry, LoyaltyKind, Order, Program, Reward
 
 #: Bounds of one line: far beyond any real action, far inside a 32-bit integer column.
+#: The external ids of the lines Parrain records itself (never accepted from a shop).
+RESERVED_PREFIXES = ("order:", "refund:", "reward:")
 MAX_POINTS = 100_000_000
 
 

@@ -51,6 +51,13 @@ def test_reversals_and_rewards_cannot_be_posted(api, eve) -> None:
     assert not LoyaltyEntry.objects.exists()
 
 
+@pytest.mark.parametrize("external_id", ["order:1001", "Reward:7", "refund:1001:50"])
+def test_the_ids_of_parrain_s_own_lines_cannot_be_posted(api, eve, external_id) -> None:
+    body = {"email": eve.email, "kind": "birthday", "points": 5, "external_id": external_id}
+    assert_problem(api.call("post", "/loyalty/actions", body), 422, "external_id")
+    assert not LoyaltyEntry.objects.exists()
+
+
 def test_a_batch_with_bad_rows_keeps_the_good_ones(api, eve) -> None:
     rows = [
         {"email": eve.email, "kind": "newsletter_signup", "points": 10, "external_id": "n-1"},
