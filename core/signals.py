@@ -31,3 +31,10 @@ contact_erased = Signal()
 # sender=Program, entry=LoyaltyEntry (a new ledger line, never a replay), balance=int (the
 # contact's balance after it)
 loyalty_recorded = Signal()
+
+# sender=Program, holding=BadgeHolding (the new live row), values=dict (the condition values
+# that decided, empty for a manual award)
+badge_awarded = Signal()
+
+# sender=Program, holding=BadgeHolding (now with lost_at set), values=dict
+badge_lost = Signal()

@@ -1,4 +1,12 @@
 from .audit import AuditEvent
+from .badge import (
+    Badge,
+    BadgeCondition,
+    BadgeHolding,
+    BadgeMatch,
+    BadgeRecompute,
+    ConditionKind,
+)
 from .contact import Contact
 from .held import AnonymousInvitationDay, HeldInvitation
 from .loyalty import LoyaltyEntry, LoyaltyKind
@@ -11,6 +19,12 @@ __all__ = [
     "AnonymousInvitationDay",
     "ApiKey",
     "AuditEvent",
+    "Badge",
+    "BadgeCondition",
+    "BadgeHolding",
+    "BadgeMatch",
+    "BadgeRecompute",
+    "ConditionKind",
     "Contact",
     "HeldInvitation",
     "Invitation",
