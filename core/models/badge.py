@@ -230,6 +230,9 @@ class BadgeRecompute(models.Model):
         verbose_name_plural = _("badge recomputes")
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.program}: {self.get_state_display()} ({self.done}/{self.total})"
+
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, int(self.done * 100 / self.total))
