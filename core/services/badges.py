@@ -100,3 +100,11 @@ def referrer_rule_for(contact: Contact):
     None (then the program's referrer rule applies). Used when an invitation's referrer
     terms are frozen."""
     raise NotImplementedError
+
+
+def start_recompute(program: Program, *, reason: str = "") -> Any:
+    """Queue a background re-evaluation of every contact of ``program`` (after commit) and
+    return its ``BadgeRecompute`` row, whose ``done``/``total`` the admins show as progress.
+    Called when a badge's conditions change; a recompute already queued or running for the
+    program is reused instead of starting a second one."""
+    raise NotImplementedError
