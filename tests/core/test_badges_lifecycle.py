@@ -263,3 +263,32 @@ def test_the_command_recomputes_with_a_progress_bar(program) -> None:
     assert f"{program.slug}: 3 contacts, 3 badges awarded, 0 lost" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("parrain_badges", "--recompute", "--program", "nope")
+
+
+# -- outbound webhooks ----------------------------------------------------------------------
+
+
+def test_awarded_and_lost_badges_are_stored_for_the_shops_endpoint(program) -> None:
+    from parrain.plugins.generic_webhook.models import OutboundEndpoint, OutboundMessage
+
+    OutboundEndpoint.objects.create(
+        program=program, url="https://shop.example/hook", event_types=["badge.lost"]
+    )
+    everything = OutboundEndpoint.objects.create(program=program, url="https://shop.example/all")
+    badge = make_badge(program, "Active", {"kind": "points_balance", "threshold": 5}, keep=False)
+    alice = ContactFactory(program=program, email="alice@example.com")
+    act(alice, points=5)
+    badges.evaluate(alice)
+    act(alice, LoyaltyKind.ADJUSTMENT, points=-1, reason="spent")
+    badges.evaluate(alice)
+
+    sent = OutboundMessage.objects.order_by("pk")
+    assert [(m.endpoint_id == everything.pk, m.event_type) for m in sent] == [
+        (True, "badge.awarded"),
+        (False, "badge.lost"),
+        (True, "badge.lost"),
+    ]
+    awarded, lost = sent[0].payload["data"], sent[2].payload["data"]
+    assert awarded["badge"]["id"] == badge.pk and awarded["contact"]["email"] == "alice@example.com"
+    assert awarded["values"] == {"points_balance": "5"} and awarded["lost_at"] is None
+    assert lost["values"] == {"points_balance": "4"} and lost["lost_at"] and lost["by"] == "system"
