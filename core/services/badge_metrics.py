@@ -220,7 +220,9 @@ class Plan:
         periods = {
             adapt(SENTINEL_NOW - timedelta(days=d)): timedelta(days=d) for d in _days(families)
         }
-        sql = f"SELECT {', '.join(columns)} FROM (SELECT 1 AS one) base {' '.join(joins)}"
+        # Only ORM-compiled SQL and our own aliases go in; every value stays a parameter.
+        select = ", ".join(columns)
+        sql = f"SELECT {select} FROM (SELECT 1 AS one) base {' '.join(joins)}"  # nosec B608 # ORM-compiled SQL, values are parameters
         return cls(sql=sql, params=tuple(params), keys=tuple(keys), periods=periods)
 
     def bind(self, contact_id: int, now: datetime) -> list:

@@ -19,7 +19,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from ..locks import row_for_update
-from ..models import BadgeHolding, BadgeRecompute, Contact, Program
+from ..models import BadgeCondition, BadgeHolding, BadgeRecompute, Contact, Program
 from . import badge_metrics as metrics
 from . import badges
 
@@ -53,6 +53,16 @@ def start(
         if enqueue:
             transaction.on_commit(lambda: _enqueue(row.pk))
     return row
+
+
+def start_fading() -> list[BadgeRecompute]:
+    """Recompute the programs whose re-evaluated badges have a rolling period: such a figure
+    falls as days pass without any event, so no incremental evaluation would notice it."""
+    fading = BadgeCondition.objects.filter(
+        badge__is_active=True, badge__keep_once_earned=False, period_days__isnull=False
+    ).values("badge__program_id")
+    programs = Program.objects.filter(pk__in=fading).order_by("pk")
+    return [start(p, reason="daily: rolling periods", restart=False) for p in programs]
 
 
 def _enqueue(recompute_id: int) -> None:

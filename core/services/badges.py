@@ -265,7 +265,7 @@ def evaluate_with(
     written (a row lock is a write, and its commit waits for the disk). Only when something
     changes is the contact locked, everything read again and decided for real."""
     now = now or timezone.now()
-    if not _decisions(contact.pk, badges, now):
+    if contact.is_erased or not _decisions(contact.pk, badges, now):
         return []
     with transaction.atomic():
         locked = contact_for_update(contact.pk)

@@ -292,3 +292,16 @@ def test_awarded_and_lost_badges_are_stored_for_the_shops_endpoint(program) -> N
     assert awarded["badge"]["id"] == badge.pk and awarded["contact"]["email"] == "alice@example.com"
     assert awarded["values"] == {"points_balance": "5"} and awarded["lost_at"] is None
     assert lost["values"] == {"points_balance": "4"} and lost["lost_at"] and lost["by"] == "system"
+
+
+def test_the_daily_recompute_covers_only_programs_whose_badges_can_fade(program) -> None:
+    from parrain.core.tasks import recompute_fading_badges
+
+    ContactFactory(program=program)
+    condition = {"kind": "points_earned", "threshold": 10, "period_days": 30}
+    make_badge(program, "Active", condition, keep=False)
+    kept_only = ProgramFactory()
+    make_badge(kept_only, "Kept", condition, keep=True)
+
+    assert recompute_fading_badges() == 1
+    assert list(BadgeRecompute.objects.values_list("program", flat=True)) == [program.pk]
