@@ -53,4 +53,6 @@ def evaluate_later(program: Program, contact_id: int | None) -> None:
     pending = _Pending()
     pending.contact_ids.add(contact_id)
     connection._parrain_badge_pending = pending  # type: ignore[attr-defined]
-    transaction.on_commit(pending.flush)
+    # robust: the order or action is committed; a broker outage must not turn its answer
+    # into an error (the contact's next event or a recompute catches up); it is logged.
+    transaction.on_commit(pending.flush, robust=True)

@@ -305,3 +305,19 @@ def test_the_daily_recompute_covers_only_programs_whose_badges_can_fade(program)
 
     assert recompute_fading_badges() == 1
     assert list(BadgeRecompute.objects.values_list("program", flat=True)) == [program.pk]
+
+
+def test_a_broker_outage_does_not_fail_the_committed_action(
+    program, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    make_badge(program, "Any", {"kind": "points_balance", "threshold": 1})
+    alice = ContactFactory(program=program)
+
+    def broker_down(contact_id: int) -> None:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("parrain.core.tasks.evaluate_badges.delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        act(alice, points=3)
+
+    assert alice.loyalty_entries.get().points == 3
