@@ -373,3 +373,17 @@ def test_image_url_is_absolute(program, settings) -> None:
         badges.image_url(badge)
         == f"https://shop.example/media/parrain/badges/{program.pk}/gold.png"
     )
+
+
+def test_an_unsubscribed_contact_earns_the_badge_without_an_email(
+    program, django_capture_on_commit_callbacks
+) -> None:
+    contact = ContactFactory(program=program, unsubscribed_at=timezone.now())
+    badge = make_badge(program, "Quiet", {"kind": "points_balance", "threshold": 1})
+    act(contact, points=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        badges.evaluate(contact)
+
+    assert holds(contact, badge)
+    assert mail.outbox == []
