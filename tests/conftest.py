@@ -21,3 +21,13 @@ def _required_services(request: pytest.FixtureRequest) -> None:
 
         if connection.vendor != "postgresql":
             _missing("needs PostgreSQL on 127.0.0.1:5432 (this run uses SQLite)")
+
+
+@pytest.fixture(autouse=True)
+def _forget_badge_definitions() -> None:
+    """The badge memo is keyed by program id, and SQLite hands a rolled-back test's ids out
+    again: each test starts with none remembered (a save or delete forgets them in real
+    life, a test's rollback sends no signal)."""
+    from parrain.core.services.badges import forget
+
+    forget()
