@@ -87,6 +87,7 @@ def create_badge(
         badge.save()
         _store_conditions(badge, specs)
         audit.record(program, "badge.created", actor=actor, badge=badge.pk, name=badge.name())
+        _changed(program.pk)
         if badge.is_active and specs:
             badges.start_recompute(program, reason=_("Badge %(name)s created") % _named(badge))
     return badge
@@ -106,6 +107,7 @@ def update_badge(badge: Badge, *, actor: str, **changes: Any) -> Badge:
         audit.record(
             badge.program, "badge.updated", actor=actor, badge=badge.pk, fields=",".join(changed)
         )
+        _changed(badge.program_id)
         if REEVALUATE & set(changed):
             badges.start_recompute(
                 badge.program, reason=_("Badge %(name)s changed") % _named(badge)
@@ -131,6 +133,7 @@ def set_conditions(
             badge=badge.pk,
             conditions="; ".join(str(c) for c in stored),
         )
+        _changed(badge.program_id)
         badges.start_recompute(badge.program, reason=_("Badge %(name)s changed") % _named(badge))
     return stored
 
@@ -154,6 +157,7 @@ def delete_badge(badge: Badge, *, actor: str) -> None:
         image, pk, name = badge.image.name, badge.pk, badge.name()
         badge.delete()
         audit.record(badge.program, "badge.deleted", actor=actor, badge=pk, name=name)
+        _changed(badge.program_id)
         if image:
             transaction.on_commit(lambda: Badge._meta.get_field("image").storage.delete(image))
 
@@ -180,10 +184,17 @@ def set_image(badge: Badge, upload: BinaryIO | None, *, actor: str) -> Badge:
             badge=badge.pk,
             image=badge.image.name or "",
         )
+        _changed(badge.program_id)
         if previous and previous != badge.image.name:
             storage = badge.image.storage
             transaction.on_commit(lambda: storage.delete(previous))
     return badge
+
+
+def _changed(program_id: int) -> None:
+    """This process reads the program's badges again once the change is committed (other
+    processes within the memo's few seconds)."""
+    transaction.on_commit(lambda: badges.forget(program_id))
 
 
 # --- checks -------------------------------------------------------------------------------

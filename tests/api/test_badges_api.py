@@ -14,6 +14,7 @@ from parrain.core.factories import ContactFactory, ProgramFactory, RewardRuleFac
 from parrain.core.models import AuditEvent, Badge, BadgeCondition, BadgeHolding
 from parrain.core.models.choices import Side
 from parrain.core.services import badges
+from tests.core.badge_helpers import invite
 
 from .conftest import ApiClient, assert_problem
 
@@ -34,10 +35,15 @@ def media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def recomputes(monkeypatch):
-    """The background re-evaluation is badges.start_recompute's business; here we only
-    check that a change asks for one."""
+    """The reasons of the background re-evaluations asked for (the real ones run too)."""
     asked: list[str] = []
-    monkeypatch.setattr(badges, "start_recompute", lambda program, reason="": asked.append(reason))
+    real = badges.start_recompute
+
+    def spy(program, *, reason=""):
+        asked.append(reason)
+        return real(program, reason=reason)
+
+    monkeypatch.setattr(badges, "start_recompute", spy)
     return asked
 
 
@@ -110,7 +116,8 @@ def test_a_badge_is_created_with_its_conditions_audited_and_re_evaluated(api, re
     assert body["conditions"][1]["custom_kind"] == "unboxing video"
     assert api.call("get", f"/badges/{body['id']}").json() == body
     assert AuditEvent.objects.filter(action="badge.created").count() == 1
-    assert len(recomputes) == 1
+    assert len(recomputes) == 1 and "Or" in recomputes[0]
+    assert body["recompute"]["state"] == "queued" and "Or" in body["recompute"]["reason"]
     assert _create(api)["rank"] == 2  # next one goes after the last
 
 
@@ -370,17 +377,17 @@ def test_manual_award_and_revoke_need_a_reason_and_answer_what_changed(api, eve)
     assert holding.lost_at is not None and holding.awarded_by.startswith("api:")
 
 
-def test_a_contact_s_badges_show_the_next_one_with_progress(api, eve):
+def test_a_contact_s_badges_show_the_next_one_with_progress(api, program, eve):
     _create(api, {**BRONZE, "conditions": [{"kind": "invitations_sent", "threshold": 3}]})
-    shown = api.call("get", f"/contacts/{eve.email}/badges?language=en")
-    assert shown.status_code == 200, shown.content
-    body = shown.json()
+    invite(eve)
+
+    body = api.call("get", f"/contacts/{eve.email}/badges?language=en").json()
+
     assert body["current"] is None and body["earned"] == [] and body["balance"] == 0
     assert body["next"]["name"] == "Bronze"
-    assert body["next"]["conditions"][0]["threshold"] == "3.00" or body["next"]["conditions"][0][
-        "threshold"
-    ] in ("3", "3.00")
-    assert body["next"]["conditions"][0]["met"] is False and body["next"]["missing"]
+    [condition] = body["next"]["conditions"]
+    assert (condition["met"], condition["label"]) == (False, "1 / 3 invitations sent")
+    assert body["next"]["missing"] == "2 more invitations sent"
 
 
 def test_unknown_contact_or_badge_is_a_404(api, eve):
