@@ -191,6 +191,24 @@ def set_image(badge: Badge, upload: BinaryIO | None, *, actor: str) -> Badge:
     return badge
 
 
+def check_badge(program: Program, fields: Mapping[str, Any]) -> None:
+    """Raise what ``create_badge``/``update_badge`` would for ``fields``, storing nothing
+    (forms show the message beside the field before anything is saved)."""
+    _apply(Badge(program=program), fields)
+
+
+def check_conditions(badge: Badge, conditions: Iterable[Mapping[str, Any]]) -> None:
+    """Raise what ``set_conditions`` would, storing nothing."""
+    specs = _conditions(badge, conditions)
+    if badge.pk:
+        _refuse_cycles(badge, specs)
+
+
+def thumbnail(upload: BinaryIO) -> bytes:
+    """The PNG thumbnail ``set_image`` would store, or the refusal it would raise."""
+    return _thumbnail(upload)
+
+
 def _changed(program_id: int) -> None:
     """This process reads the program's badges again once the change is committed (other
     processes within the memo's few seconds)."""
