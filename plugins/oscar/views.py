@@ -16,7 +16,6 @@ from parrain.core.services.enrolment import share_url
 
 from .program import shop_program
 
-
 #: Ledger lines shown on the account page (the newest).
 LEDGER_LINES = 10
 

@@ -188,7 +188,7 @@ def test_manual_award_then_revoke_go_through_the_service_and_are_audited(
     assert "Bronze awarded to zoe@example.com." in awarded.content.decode()
     assert AuditEvent.objects.filter(action="badge.awarded", contact=zoe).count() == 1
 
-    revoke_link = f"?action=revoke&amp;email=zoe%40example.com"
+    revoke_link = "?action=revoke&amp;email=zoe%40example.com"
     assert revoke_link in awarded.content.decode()
     staff.post(url, {"action": "revoke", "email": zoe.email, "reason": "Erreur de saisie"})
     holding.refresh_from_db()

@@ -13,7 +13,6 @@ from django.utils.translation import get_language
 
 from parrain.core.models import Badge
 from parrain.core.services.badges import image_url
-
 from parrain.core.templatetags.parrain import parrain_widget
 
 from ..program import shop_program
