@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parrain.core.models import Badge, BadgeHolding, Program, RewardRule
+from parrain.core.models import AuditEvent, Badge, BadgeHolding, Program, RewardRule
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.contacts import find_contact
 
@@ -96,7 +96,8 @@ class BadgeHolderForm(forms.Form):
     email = forms.EmailField(label=_("Contact email"))
     reason = forms.CharField(
         label=_("Reason"),
-        max_length=255,
+        # The audit log keeps the reason: no longer than its column.
+        max_length=AuditEvent._meta.get_field("reason").max_length,
         help_text=_("Kept in the audit log with your name."),
         error_messages={"required": _("Say why: the reason is kept in the audit log.")},
     )
