@@ -11,7 +11,14 @@ from django.test import Client
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
-from parrain.core.models import LoyaltyEntry, LoyaltyKind, Program
+from parrain.core.models import (
+    Badge,
+    BadgeCondition,
+    BadgeHolding,
+    LoyaltyEntry,
+    LoyaltyKind,
+    Program,
+)
 from parrain.core.services.loyalty import balance
 
 from .conftest import shopper_for
@@ -117,6 +124,24 @@ def test_review_waiting_for_moderation_counts_only_once_approved(
         moderator.post("/shop/dashboard/reviews/", {**approve, "status": 2}, follow=True)
         moderator.post("/shop/dashboard/reviews/", approve, follow=True)
     assert len(reviews_of(program)) == 1
+
+
+def test_review_with_zero_points_still_counts_for_a_reviews_badge(
+    program: Program,
+    product: Any,
+    reviewer: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    critic = Badge.objects.create(program=program, names={"en": "Critic", "fr": "Critique"})
+    BadgeCondition.objects.create(
+        badge=critic, kind="action_count", action_kind="review", threshold=Decimal(1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        post_review(shopper_for(reviewer).client, product)
+
+    [line] = reviews_of(program)
+    assert line.points == 0
+    assert BadgeHolding.objects.get(badge=critic, lost_at=None).contact == line.contact
 
 
 def test_anonymous_review_earns_nothing(
