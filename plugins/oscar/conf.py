@@ -21,6 +21,9 @@ class OscarSettings(BaseModel):
     #: Name of the query parameter and of the first-party cookie carrying a referral code.
     QUERY_PARAM: str = "parrain"
     COOKIE_NAME: str = "parrain_ref"
+    #: Loyalty points for an approved product review (``oscar.apps.catalogue.reviews``).
+    #: 0 still records the ``review`` action, which badge conditions on reviews count.
+    REVIEW_POINTS: int = Field(default=0, ge=0, le=100_000)
 
 
 oscar_settings = dict_setting("PARRAIN_OSCAR", OscarSettings)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
 from oscar.apps.basket.signals import voucher_addition
 from oscar.apps.customer.signals import user_registered
@@ -71,6 +72,28 @@ def on_voucher_addition(sender: Any, basket: Any, voucher: Any, **kwargs: Any) -
         )
 
 
+def on_review_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """An approved review by an account earns its ``review`` action (once: the task is
+    idempotent, and a review already in the ledger is not even queued again: votes re-save
+    it)."""
+    from parrain.core.models import LoyaltyEntry
+
+    from .sync import review_external_id
+    from .tasks import record_oscar_review
+
+    if not instance.is_approved or instance.user_id is None:
+        return
+    recorded = LoyaltyEntry.objects.filter(
+        program__slug=oscar_settings.PROGRAM, external_id=review_external_id(instance.pk)
+    )
+    if recorded.exists():
+        return
+    review_id = instance.pk
+    transaction.on_commit(lambda: record_oscar_review.delay(review_id))
+
+
+REVIEW_UID = "parrain_oscar_review_saved"
+
 RECEIVERS = (
     (order_placed, on_order_placed, "parrain_oscar_order_placed"),
     (order_status_changed, on_order_status_changed, "parrain_oscar_status"),
@@ -82,9 +105,24 @@ RECEIVERS = (
 def connect() -> None:
     for signal, receiver, uid in RECEIVERS:
         signal.connect(receiver, dispatch_uid=uid)
+    if (review := review_model()) is not None:
+        post_save.connect(on_review_saved, sender=review, dispatch_uid=REVIEW_UID)
 
 
 def disconnect() -> None:
     """Unplug the plugin from Oscar's signals (tests and the benchmark compare with/without)."""
     for signal, _receiver, uid in RECEIVERS:
         signal.disconnect(dispatch_uid=uid)
+    if (review := review_model()) is not None:
+        post_save.disconnect(sender=review, dispatch_uid=REVIEW_UID)
+
+
+def review_model() -> Any:
+    """Oscar's (or the shop's forked) ProductReview, or None when the reviews app
+    (``oscar.apps.catalogue.reviews``) is not installed."""
+    from oscar.core.loading import get_model
+
+    try:
+        return get_model("reviews", "ProductReview")
+    except LookupError:
+        return None

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from oscar.core.loading import get_model
 
 from parrain.core.exceptions import ParrainError, Refused
-from parrain.core.models import Contact, Order, Refund, Reward
-from parrain.core.services.contacts import ContactData, upsert_contact
+from parrain.core.models import Contact, LoyaltyEntry, LoyaltyKind, Order, Program, Refund, Reward
+from parrain.core.services.contacts import ContactData, find_contact, upsert_contact
+from parrain.core.services.loyalty import record_action
 from parrain.core.services.orders import RefundData, record_order, record_refund
 from parrain.core.services.registration import register_referee
 from parrain.core.services.rewards import mark_redeemed
 
+from .conf import oscar_settings
 from .orders import customer_external_id, order_data, voucher_codes
 from .program import shop_program
 
@@ -75,3 +78,45 @@ def sync_customer(user_id: int, referral_code: str = "") -> Contact | None:
         except ParrainError as exc:
             logger.info("user %s: welcome offer not issued (%s)", user_id, exc.message)
     return contact
+
+
+def review_external_id(review_id: int) -> str:
+    """Namespaced, so a review the shop also posts through the API keeps its own line."""
+    return f"oscar-review:{review_id}"
+
+
+def record_review_of(review_id: int) -> LoyaltyEntry | None:
+    """An approved review by a shop account is one ``review`` action, once per review.
+
+    Anonymous reviews earn nothing: their email address is typed by anyone, unverified.
+    """
+    from oscar.core.loading import get_model
+
+    review = get_model("reviews", "ProductReview").objects.filter(pk=review_id).first()
+    program = shop_program()
+    if program is None or review is None or not review.is_approved or review.user_id is None:
+        return None
+    contact = _account_contact(program, review.user)
+    if contact is None:
+        return None
+    try:
+        entry, _created = record_action(
+            program,
+            contact,
+            LoyaltyKind.REVIEW,
+            oscar_settings.REVIEW_POINTS,
+            occurred_at=review.date_created,
+            source="oscar",
+            external_id=review_external_id(review.pk),
+        )
+    except ParrainError as exc:
+        logger.warning("review %s not recorded: %s", review_id, exc.message)
+        return None
+    return entry
+
+
+def _account_contact(program: Program, user: Any) -> Contact | None:
+    """The account's contact; an account older than the plugin becomes one now."""
+    if not user.email:
+        return None
+    return find_contact(program, user.email) or sync_customer(user.pk)

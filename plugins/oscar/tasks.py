@@ -36,3 +36,12 @@ def sync_oscar_customer(user_id: int, referral_code: str = "") -> int | None:
     contact = sync_customer(user_id, referral_code)
     logger.info("oscar user %s: contact %s", user_id, contact.pk if contact else "none")
     return contact.pk if contact else None
+
+
+@shared_task(**RETRY)
+def record_oscar_review(review_id: int) -> int | None:
+    from .sync import record_review_of
+
+    entry = record_review_of(review_id)
+    logger.info("oscar review %s: loyalty line %s", review_id, entry.pk if entry else "none")
+    return entry.pk if entry else None

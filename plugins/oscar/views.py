@@ -1,18 +1,23 @@
-"""The customer's account page: their share link, referrals and rewards."""
+"""The customer's account page: their share link, referrals, rewards, badges and points."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from parrain.core.emails import normalize_email
-from parrain.core.models import Contact, Referral, Reward
+from parrain.core.models import Contact, LoyaltyEntry, Referral, Reward
+from parrain.core.services.badges import contact_badges
 from parrain.core.services.enrolment import share_url
 
 from .program import shop_program
+
+#: Ledger lines shown on the account page (the newest).
+LEDGER_LINES = 10
 
 
 class AccountReferralsView(LoginRequiredMixin, TemplateView):
@@ -42,5 +47,17 @@ class AccountReferralsView(LoginRequiredMixin, TemplateView):
             rewards=Reward.objects.filter(recipient=contact).order_by("-issued_at")
             if contact
             else [],
+            **self.badges_and_points(contact),
         )
         return context
+
+    def badges_and_points(self, contact: Contact | None) -> dict[str, Any]:
+        """The current badge, the progress towards the next, every badge earned or locked,
+        the points balance and the ledger's last lines."""
+        if contact is None:
+            return {"badges": None, "ledger": []}
+        ledger = LoyaltyEntry.objects.filter(contact=contact).order_by("-occurred_at", "-pk")
+        return {
+            "badges": contact_badges(contact, get_language() or contact.program.default_language),
+            "ledger": ledger[:LEDGER_LINES],
+        }

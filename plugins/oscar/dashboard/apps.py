@@ -23,13 +23,21 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             "parrain-referral-review": ["is_staff", "parrain.change_referral"],
             "parrain-contact-list": ["is_staff", "parrain.view_contact"],
             "parrain-program": ["is_staff", "parrain.change_program", "parrain.change_rewardrule"],
+            "parrain-badge-list": ["is_staff", "parrain.view_badge"],
+            "parrain-badge-detail": ["is_staff", "parrain.view_badge", "parrain.view_badgeholding"],
+            "parrain-badge-holders": [
+                "is_staff",
+                "parrain.view_badge",
+                "parrain.add_badgeholding",
+                "parrain.change_badgeholding",
+            ],
         }
 
     def ready(self) -> None:
         self.configure_permissions()
 
     def get_urls(self):  # type: ignore[no-untyped-def]
-        from . import views
+        from . import badges, views
 
         urls = [
             path("", views.FiguresView.as_view(), name="parrain-index"),
@@ -42,5 +50,12 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             ),
             path("contacts/", views.ContactListView.as_view(), name="parrain-contact-list"),
             path("program/", views.ProgramSettingsView.as_view(), name="parrain-program"),
+            path("badges/", badges.BadgeListView.as_view(), name="parrain-badge-list"),
+            path("badges/<int:pk>/", badges.BadgeDetailView.as_view(), name="parrain-badge-detail"),
+            path(
+                "badges/<int:pk>/holders/",
+                badges.BadgeHolderChangeView.as_view(),
+                name="parrain-badge-holders",
+            ),
         ]
         return self.post_process_urls(urls)

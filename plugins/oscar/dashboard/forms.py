@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parrain.core.models import Program, RewardRule
+from parrain.core.models import AuditEvent, Badge, BadgeHolding, Program, RewardRule
 from parrain.core.models.choices import ReferralStatus
+from parrain.core.services.contacts import find_contact
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -78,3 +80,46 @@ RewardRuleFormSet = forms.inlineformset_factory(
     extra=1,
     can_delete=False,
 )
+
+
+class BadgeHolderForm(forms.Form):
+    """Award ``badge`` to a contact, or take it back, by hand: the reason is required (it
+    goes to the audit log and to the holding)."""
+
+    AWARD, REVOKE = "award", "revoke"
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[(AWARD, _("Award the badge")), (REVOKE, _("Take the badge back"))],
+        widget=forms.RadioSelect,
+        initial=AWARD,
+    )
+    email = forms.EmailField(label=_("Contact email"))
+    reason = forms.CharField(
+        label=_("Reason"),
+        # The audit log keeps the reason: no longer than its column.
+        max_length=AuditEvent._meta.get_field("reason").max_length,
+        help_text=_("Kept in the audit log with your name."),
+        error_messages={"required": _("Say why: the reason is kept in the audit log.")},
+    )
+
+    def __init__(self, badge: Badge, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.badge = badge
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("email"):
+            return data
+        contact = find_contact(self.badge.program, data["email"])
+        if contact is None or contact.is_erased:
+            self.add_error("email", _("No contact with this email in this program."))
+            return data
+        data["contact"] = contact
+        held = BadgeHolding.objects.filter(
+            badge=self.badge, contact=contact, lost_at__isnull=True
+        ).exists()
+        if data.get("action") == self.AWARD and held:
+            self.add_error("email", _("This contact already holds this badge."))
+        elif data.get("action") == self.REVOKE and not held:
+            self.add_error("email", _("This contact does not hold this badge."))
+        return data
