@@ -52,6 +52,8 @@ class ServiceErrorsMixin:
             response = super().form_valid(form)  # type: ignore[misc]
         except InvalidInput as error:
             form.add_service_error(error)
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = self.get_error_message()  # type: ignore[attr-defined]
             return self.form_invalid(form)  # type: ignore[attr-defined]
         self._tell_recompute(form.instance)
         return response
