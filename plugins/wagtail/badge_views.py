@@ -22,6 +22,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
+from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views import snippets
 
 from parrain.core.charts import line_chart
@@ -163,6 +164,7 @@ class BadgeHoldersView(ReportView):
     index_url_name = HOLDERS_URL
     index_results_url_name = "parrain_wagtail:badge_holders_results"
     model = BadgeHolding
+    permission_policy = ModelPermissionPolicy(Badge)  # holders are seen with the badges
     permission_required = "view"
     filterset_class = HolderFilterSet
     default_ordering = "-awarded_at"
