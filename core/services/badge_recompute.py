@@ -31,13 +31,18 @@ def contacts(program_id: int) -> QuerySet[Contact]:
     return Contact.objects.filter(program_id=program_id, erased_at__isnull=True)
 
 
-def start(program: Program, *, reason: str = "", enqueue: bool = True) -> BadgeRecompute:
-    """The program's live recompute, started over from the first contact, or a new one
-    queued after commit. Serialised by the program's row lock: never two at once."""
+def start(
+    program: Program, *, reason: str = "", enqueue: bool = True, restart: bool = True
+) -> BadgeRecompute:
+    """The program's live recompute, started over from the first contact (``restart``;
+    else resumed where it stopped), or a new one, queued after commit when ``enqueue``.
+    Serialised by the program's row lock: never two live rows for a program."""
     with transaction.atomic():
         row_for_update(Program, program.pk)
         total = contacts(program.pk).count()
         row = BadgeRecompute.objects.filter(program=program, state__in=LIVE).first()
+        if row is not None and not restart:
+            return row
         if row is not None:
             BadgeRecompute.objects.filter(pk=row.pk).update(
                 reason=reason[:255], total=total, done=0, last_contact_id=0
