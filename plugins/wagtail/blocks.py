@@ -18,8 +18,10 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from parrain.core.embed import COLOUR_PATTERN, render_widget
 from parrain.core.identity import sign_identity
-from parrain.core.models import Program
+from parrain.core.models import Badge, Program
 from parrain.core.services import offers
+
+from .badge_text import condition_text, match_text
 
 PROGRAM_HELP = _("Leave empty on a referral landing page to use the page's program.")
 
@@ -154,6 +156,59 @@ class ReferralWidgetBlock(blocks.StructBlock):
         return sign_identity(program, user.email, first_name=user.first_name or "")
 
 
+class BadgesBlock(blocks.StructBlock):
+    """The program's active badges by rank: image, name, description and what it takes,
+    read at render time in the page's language (a new badge shows without an edit)."""
+
+    heading = blocks.CharBlock(
+        label=_("heading"),
+        required=False,
+        max_length=120,
+        help_text=_('Empty shows "Ambassador badges".'),
+    )
+    program = SnippetChooserBlock(
+        "parrain.Program", label=_("program"), required=False, help_text=PROGRAM_HELP
+    )
+
+    class Meta:
+        icon = "pick"
+        label = _("Badges")
+        template = "parrain_wagtail/blocks/badges.html"
+
+    def get_context(self, value: Any, parent_context: dict | None = None) -> dict:
+        context = super().get_context(value, parent_context=parent_context)
+        program = _program(value, parent_context)
+        language = page_language(parent_context)
+        with translation.override(language):
+            context.update(
+                heading=value.get("heading") or str(_("Ambassador badges")),
+                badges=[self._badge(badge, language) for badge in self._badges(program)],
+            )
+        return context
+
+    @staticmethod
+    def _badges(program: Program | None) -> list[Badge]:
+        if program is None:
+            return []
+        return list(
+            program.badges.filter(is_active=True)
+            .select_related("program")
+            .prefetch_related("conditions__required_badge")
+            .order_by("rank", "pk")
+        )
+
+    @staticmethod
+    def _badge(badge: Badge, language: str) -> dict[str, Any]:
+        return {
+            "name": badge.name(language),
+            "description": badge.description(language),
+            "image": badge.image.url if badge.image else "",
+            "colour": badge.colour,
+            "match": match_text(badge, language),
+            "conditions": [condition_text(c, language) for c in badge.conditions.all()],
+        }
+
+
 class RulesBlock(blocks.StructBlock):
     heading = blocks.CharBlock(
         label=_("heading"),
@@ -189,5 +244,6 @@ class LandingPageBlocks(blocks.StreamBlock):
     rich_text = blocks.RichTextBlock(label=_("Text"), icon="pilcrow")
     offer = OfferBlock()
     widget = ReferralWidgetBlock()
+    badges = BadgesBlock()
     rules = RulesBlock()
     legal_notice = LegalNoticeBlock()

@@ -16,9 +16,10 @@ from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from parrain.core.models import Program, Referral, RewardRule
+from parrain.core.models import Badge, Program, Referral, RewardRule
 
 from . import landing
+from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
 from .models import ReferralLandingPageMixin
 from .permissions import may_change_programs
 from .secret_views import IdentitySecretView, ProgramInspectView
@@ -118,7 +119,7 @@ class ReferralMenu(SnippetViewSetGroup):
     menu_label = _("Referral")
     menu_icon = "group"
     menu_order = 250
-    items = (ProgramViewSet, RewardRuleViewSet)
+    items = (ProgramViewSet, RewardRuleViewSet, BadgeViewSet)
     submenu_hook = MENU_HOOK
 
 
@@ -135,6 +136,18 @@ def register_admin_urls() -> list:
             "referrals/results/",
             ReferralReportView.as_view(results_only=True),
             name="referrals_results",
+        ),
+        path("badges/holders/", BadgeHoldersView.as_view(), name="badge_holders"),
+        path(
+            "badges/holders/results/",
+            BadgeHoldersView.as_view(results_only=True),
+            name="badge_holders_results",
+        ),
+        path("badges/over-time/", BadgeStatsView.as_view(), name="badge_stats"),
+        path(
+            "badges/over-time/results/",
+            BadgeStatsView.as_view(results_only=True),
+            name="badge_stats_results",
         ),
     ]
     return [path("parrain/", include((urls, "parrain_wagtail"), namespace="parrain_wagtail"))]
@@ -158,6 +171,27 @@ def register_dashboard_menu_item() -> MenuItem:
 def register_referrals_menu_item() -> MenuItem:
     return ReferralsMenuItem(
         _("Referrals"), reverse("parrain_wagtail:referrals"), icon_name="list-ul", order=20
+    )
+
+
+class BadgeReportMenuItem(MenuItem):
+    """Shown to users allowed to view badges (the same check as the report views)."""
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return policy_registry.get_by_type(Badge).user_has_permission(request.user, "view")
+
+
+@hooks.register(MENU_HOOK)
+def register_badge_holders_menu_item() -> MenuItem:
+    return BadgeReportMenuItem(
+        _("Badge holders"), reverse("parrain_wagtail:badge_holders"), icon_name="user", order=400
+    )
+
+
+@hooks.register(MENU_HOOK)
+def register_badge_stats_menu_item() -> MenuItem:
+    return BadgeReportMenuItem(
+        _("Badges over time"), reverse("parrain_wagtail:badge_stats"), icon_name="pick", order=410
     )
 
 
