@@ -1,7 +1,7 @@
 """``{% load parrain %}``: put a referral widget on any Django template.
 
-``{% parrain_widget program "referrer" %}`` or ``"referee"``; ``program`` is a Program or
-its slug. Options: ``identify=user`` signs an identity token for a logged-in user (their
+``{% parrain_widget program "referrer" %}``, ``"referee"`` or ``"loyalty"`` (points, ledger
+and badges of a signed-in customer); ``program`` is a Program or its slug. Options: ``identify=user`` signs an identity token for a logged-in user (their
 email and first name) so the referrer widget opens pre-identified with their stats;
 ``title="…"`` and ``colour="#…"`` override the program's.
 """
