@@ -307,10 +307,13 @@ def test_signed_in_customer_sees_badge_progress_and_the_loyalty_space(
     page = context.new_page()
     # the demo server does not serve media files: answer the thumbnails here, and count them
     pictures: list[str] = []
+    colours = {"bronze": "#cd7f32", "silver": "#c0c0c0", "gold": "#d4af37"}
 
     def picture(route: Any) -> None:
-        pictures.append(route.request.url)
-        route.fulfill(status=200, body=_png("#c0c0c0"), content_type="image/png")
+        url = route.request.url
+        pictures.append(url)
+        colour = next((c for name, c in colours.items() if name in url), "#888888")
+        route.fulfill(status=200, body=_png(colour), content_type="image/png")
 
     page.route("**/media/**", picture)
     page.goto(widgets_page(site))
