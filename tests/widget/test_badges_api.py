@@ -105,8 +105,8 @@ def test_me_shows_the_badge_held_the_next_badge_with_progress_and_the_points(
     [condition] = following["conditions"]
     assert condition["kind"] == "points_balance" and condition["met"] is False
     assert (condition["value"], condition["threshold"]) == (200, 500)
-    assert "200" in condition["label"] and "500" in condition["label"]
-    assert following["missing"]
+    assert condition["label"] == "200 / 500 points"
+    assert condition["missing"] == following["missing"] == "300 more points"
 
 
 def test_me_speaks_the_page_language(widget: Widget, program: Program, alice: Contact) -> None:
