@@ -209,7 +209,10 @@ def me(request: HttpRequest, key: str, payload: MeIn) -> Any:
         first_name=referrer.first_name,
         code=referrer.referrer_code or "",
         share_url=share_url(referrer),
-        referrer_reward=describe(referrer_terms_at(program_of(request)), language),
+        # a badge with its own reward changes what the next invitations earn: show that one
+        referrer_reward=describe(
+            referrer_terms_at(program_of(request), referrer=referrer), language
+        ),
         stats=referrer_stats(referrer),
         **me_fields(referrer, language),
     )

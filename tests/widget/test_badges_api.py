@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -26,8 +27,11 @@ from parrain.core.models import (
     LoyaltyEntry,
     LoyaltyKind,
     Program,
+    RewardRule,
 )
 from parrain.core.models.badge import ConditionKind
+from parrain.core.models.choices import RewardKind, Side
+from parrain.core.services.badges import forget as forget_badges
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.loyalty import record_action
 from tests.api.conftest import assert_problem
@@ -215,3 +219,19 @@ def test_loyalty_space_keeps_to_the_program_s_origins_and_the_ip_limit(
     assert_problem(response, 429)
     assert int(response["Retry-After"]) >= 1
     assert LoyaltyEntry.objects.filter(contact=alice).count() == 4  # nothing written or lost
+
+
+def test_me_shows_the_reward_of_the_badge_held_when_it_carries_one(
+    widget: Widget, program: Program, alice: Contact, badges: dict[str, Badge]
+) -> None:
+    # Given Bronze, which Alice holds, gives its holders 25 EUR instead of the program's 10
+    rule = RewardRule.objects.create(
+        program=program, side=Side.REFERRER, kind=RewardKind.FIXED_AMOUNT, value=Decimal("25")
+    )
+    Badge.objects.filter(pk=badges["bronze"].pk).update(reward_rule=rule)
+    forget_badges(program.pk)
+    body = widget.post("/me?lang=en", {"identity": _token(program)}).json()
+    assert "25" in body["referrer_reward"] and "10" not in body["referrer_reward"]
+    # and a referrer without the badge still sees the program's reward
+    other = sign_identity(program, "bob@example.com")
+    assert "10" in widget.post("/me?lang=en", {"identity": other}).json()["referrer_reward"]
