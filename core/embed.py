@@ -9,9 +9,10 @@ and ``widget_js/``::
          data-parrain-identity="…" data-parrain-title="…" data-parrain-colour="#…"></div>
 
 ``data-parrain-api`` is the origin serving the public API (``PARRAIN_BASE_URL``); the
-placeholder's optional attributes are the identity token of a logged-in customer, a title
-and a brand colour overriding the program's. The script tag is written once per request
-however many widgets the page holds.
+placeholder's optional attributes are the identity token of a logged-in customer (the
+``loyalty`` kind shows nothing personal without one), a title and a brand colour overriding
+the program's. The script tag is written once per request however many widgets the page
+holds.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.utils.safestring import SafeString
 from .conf import parrain_settings
 from .models import Program
 
-KINDS = ("referrer", "referee")
+KINDS = ("referrer", "referee", "loyalty")
 COLOUR_PATTERN = r"^#(?:[0-9a-fA-F]{3}){1,2}$"  # what widget blocks and forms accept
 _COLOUR = re.compile(COLOUR_PATTERN)
 _SCRIPT_DONE = "_parrain_widget_script"

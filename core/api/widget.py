@@ -34,6 +34,7 @@ from ..services.registration import register_referee
 from ..validation_types import Language
 from . import ratelimit
 from .problems import Problem
+from .widget_badges import loyalty_space, me_fields
 from .widget_schemas import (
     ANONYMOUS_MAX_FRIENDS,
     ClaimIn,
@@ -44,6 +45,7 @@ from .widget_schemas import (
     EnrolOut,
     InviteIn,
     InviteOut,
+    LoyaltyOut,
     MeIn,
     MeOut,
     ReferrerStats,
@@ -192,20 +194,36 @@ def referrer_stats(referrer: Contact) -> ReferrerStats:
     return ReferrerStats(**counts)
 
 
+def _identified_language(request: HttpRequest, payload: MeIn) -> tuple[Contact, str]:
+    program = program_of(request)
+    contact = _identified(program, payload.identity)
+    return contact, widget_language(program, request.GET.get("lang") or contact.language)
+
+
 @router.post(f"{KEY}/me", response=_responses(MeOut))
 def me(request: HttpRequest, key: str, payload: MeIn) -> Any:
-    """A signed-in customer's link, reward and statistics: needs the shop's identity token."""
-    program = program_of(request)
-    referrer = _identified(program, payload.identity)
-    language = widget_language(program, request.GET.get("lang") or referrer.language)
+    """A signed-in customer's link, reward, statistics, badges and points: needs the shop's
+    identity token."""
+    referrer, language = _identified_language(request, payload)
     return MeOut(
         first_name=referrer.first_name,
         code=referrer.referrer_code or "",
         share_url=share_url(referrer),
-        referrer_reward=describe(referrer_terms_at(program), language),
+        # a badge with its own reward changes what the next invitations earn: show that one
+        referrer_reward=describe(
+            referrer_terms_at(program_of(request), referrer=referrer), language
+        ),
         stats=referrer_stats(referrer),
-        badges=[],
+        **me_fields(referrer, language),
     )
+
+
+@router.post(f"{KEY}/loyalty", response=_responses(LoyaltyOut))
+def loyalty(request: HttpRequest, key: str, payload: MeIn) -> Any:
+    """The loyalty space of a signed-in customer: points, the ledger's last lines, every
+    badge earned or locked with its progress. Needs the identity token, like ``/me``."""
+    contact, language = _identified_language(request, payload)
+    return loyalty_space(contact, language)
 
 
 def _inviting_referrer(program: Program, payload: InviteIn) -> Contact:

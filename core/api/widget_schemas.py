@@ -64,13 +64,69 @@ class ReferrerStats(BaseModel):
     rewarded: int
 
 
+class BadgeOut(BaseModel):
+    id: int
+    rank: int
+    name: str
+    description: str
+    image_url: str = Field(description="Absolute URL of the 256 px thumbnail; empty if none.")
+    colour: str
+
+
+class EarnedBadgeOut(BadgeOut):
+    awarded_at: datetime
+
+
+class ConditionOut(BaseModel):
+    kind: str
+    label: str = Field(description='Human text in the asked language: "3 / 5 friends converted".')
+    missing: str = Field(description='What is missing, e.g. "2 more friends converted"; or "".')
+    value: float
+    threshold: float
+    period_days: int | None = Field(description="Rolling period; null counts everything ever.")
+    met: bool
+
+
+class BadgeProgressOut(BadgeOut):
+    held: bool
+    awarded_at: datetime | None
+    match: Literal["all", "any"] = Field(description="Whether all conditions or any one counts.")
+    percent: int = Field(ge=0, le=100, description="How far the conditions are, for a bar.")
+    missing: str = Field(description="What is missing to earn the badge; empty when held.")
+    conditions: list[ConditionOut]
+
+
 class MeOut(BaseModel):
     first_name: str
     code: str
     share_url: str
     referrer_reward: str
     stats: ReferrerStats
-    badges: list[str] = Field(description="Badge names; empty until badges exist.")
+    badges: list[str] = Field(
+        description="Names of the badges held, by rank (kept for older widgets: see earned)."
+    )
+    current_badge: BadgeOut | None = Field(description="The highest-ranked badge held.")
+    earned: list[EarnedBadgeOut] = Field(description="The badges held, by rank.")
+    next_badge: BadgeProgressOut | None = Field(
+        description="The lowest-ranked active badge not held, with progress per condition."
+    )
+    points: int = Field(description="Loyalty points balance.")
+
+
+class LedgerLineOut(BaseModel):
+    occurred_at: datetime
+    label: str = Field(description="The action in the asked language (never a raw code).")
+    points: int = Field(description="Signed: earned (+) or taken back (-).")
+
+
+class LoyaltyOut(BaseModel):
+    first_name: str
+    points: int = Field(description="Loyalty points balance.")
+    entries: list[LedgerLineOut] = Field(description="The ledger's last lines, newest first.")
+    current_badge: BadgeOut | None
+    badges: list[BadgeProgressOut] = Field(
+        description="Every active badge of the program by rank, earned (held) or locked."
+    )
 
 
 class InviteIn(Input):

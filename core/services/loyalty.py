@@ -32,6 +32,22 @@ def balance(contact: Contact) -> int:
     return int(total or 0)
 
 
+def recent_entries(contact: Contact, limit: int = 10) -> list[LoyaltyEntry]:
+    """The last ``limit`` lines of ``contact``'s ledger, newest first (what a customer sees)."""
+    lines = LoyaltyEntry.objects.filter(contact=contact).select_related("reversal_of")
+    return list(lines.order_by("-occurred_at", "-pk")[:limit])
+
+
+def action_label(entry: LoyaltyEntry) -> str:
+    """What a customer reads for a ledger line, in the active language: the action's name,
+    the shop's own name for a custom action, or what a reversal takes back."""
+    if entry.kind == LoyaltyKind.CUSTOM and entry.custom_kind:
+        return entry.custom_kind
+    if entry.kind == LoyaltyKind.REVERSAL and entry.reversal_of is not None:
+        return _("Reversal: %(action)s") % {"action": action_label(entry.reversal_of)}
+    return str(LoyaltyKind(entry.kind).label) if entry.kind in LoyaltyKind.values else ""
+
+
 def _replay(program: Program, external_id: str | None) -> LoyaltyEntry | None:
     if not external_id:
         return None

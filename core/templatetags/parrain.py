@@ -1,9 +1,10 @@
 """``{% load parrain %}``: put a referral widget on any Django template.
 
-``{% parrain_widget program "referrer" %}`` or ``"referee"``; ``program`` is a Program or
-its slug. Options: ``identify=user`` signs an identity token for a logged-in user (their
-email and first name) so the referrer widget opens pre-identified with their stats;
-``title="…"`` and ``colour="#…"`` override the program's.
+``{% parrain_widget program "referrer" %}``, ``"referee"`` or ``"loyalty"`` (points, ledger
+and badges of a signed-in customer); ``program`` is a Program or its slug. Options:
+``identify=user`` signs an identity token for a logged-in user (their email and first name)
+so the referrer and loyalty widgets open pre-identified with their stats, badges and
+points; ``title="…"`` and ``colour="#…"`` override the program's.
 """
 
 from __future__ import annotations

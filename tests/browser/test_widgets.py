@@ -243,3 +243,102 @@ def test_claim_failures_show_a_friendly_message(
     # the form stays, ready for another try
     assert box.get_by_role("button", name="Get my offer").is_enabled()
     context.close()
+
+
+def _png(colour: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _badges_for_alice(program: Program, alice: Contact) -> None:
+    """Bronze (held), Silver (200 of 500 points) and Gold (locked) with pictures; a ledger."""
+    from django.core.files.base import ContentFile
+
+    from parrain.core.models import Badge, BadgeCondition, BadgeHolding, LoyaltyKind
+    from parrain.core.services.loyalty import record_action
+
+    for rank, name, colour, threshold in [
+        (1, "Bronze", "#cd7f32", 1),
+        (2, "Silver", "#c0c0c0", 500),
+        (3, "Gold", "#d4af37", 2000),
+    ]:
+        badge = Badge.objects.create(program=program, rank=rank, names={"en": name}, colour=colour)
+        kind = "invitations_sent" if rank == 1 else "points_balance"
+        BadgeCondition.objects.create(badge=badge, kind=kind, threshold=threshold)
+        badge.image.save(f"{name.lower()}.png", ContentFile(_png(colour)))
+        if rank == 1:
+            BadgeHolding.objects.create(badge=badge, contact=alice)
+    record_action(program, alice, LoyaltyKind.PURCHASE, 150, source="api")
+    record_action(program, alice, LoyaltyKind.REVIEW, 50, source="api")
+
+
+def test_signed_in_customer_sees_badge_progress_and_the_loyalty_space(
+    browser: Any,
+    site: dict[str, Any],
+    live_server: Any,
+    django_user_model: Any,
+    settings: Any,
+    tmp_path: Path,
+    artifacts: Path,
+) -> None:
+    from django.test import Client
+
+    from parrain.core.services.enrolment import enrol_referrer
+
+    settings.MEDIA_ROOT = tmp_path
+    program: Program = site["program"]
+    # Given a signed-in customer who holds Bronze and has 200 of the 500 points Silver needs
+    user = django_user_model.objects.create_user(
+        "alice", "alice@example.com", "pw", first_name="Alice"
+    )
+    alice = enrol_referrer(program, "alice@example.com", first_name="Alice", vouched=True).contact
+    _badges_for_alice(program, alice)
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 1000})
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    # the demo server does not serve media files: answer the thumbnails here, and count them
+    pictures: list[str] = []
+    colours = {"bronze": "#cd7f32", "silver": "#c0c0c0", "gold": "#d4af37"}
+
+    def picture(route: Any) -> None:
+        url = route.request.url
+        pictures.append(url)
+        colour = next((c for name, c in colours.items() if name in url), "#888888")
+        route.fulfill(status=200, body=_png(colour), content_type="image/png")
+
+    page.route("**/media/**", picture)
+    page.goto(widgets_page(site))
+    # Then the referrer widget shows the badge held and a bar towards the next one
+    referrer = page.locator("#referrer parrain-widget")
+    referrer.get_by_text("Your badge:").wait_for()
+    assert referrer.get_by_role("img", name="Bronze badge").is_visible()
+    bar = referrer.get_by_role("progressbar", name="Progress towards the Silver badge")
+    assert bar.get_attribute("value") == "40"
+    assert "200 / 500" in referrer.locator(".cd li").first.inner_text()
+    # And the loyalty widget shows the balance, the ledger in words and every badge
+    loyalty = page.locator("#loyalty parrain-widget")
+    loyalty.get_by_role("heading", name="Your loyalty space").wait_for()
+    assert loyalty.locator(".pts").inner_text() == "200 points"
+    rows = loyalty.get_by_role("row")
+    assert rows.count() == 3  # the header and two lines, newest first
+    assert rows.nth(1).inner_text().split("\t")[1:] == ["Review", "+50"]
+    items = loyalty.locator(".bl li")
+    assert items.count() == 3
+    assert "Earned on" in items.nth(0).inner_text()
+    assert items.nth(2).get_attribute("class") == "off" and "Locked" in items.nth(2).inner_text()
+    for image in loyalty.get_by_role("img").all():
+        assert image.get_attribute("loading") == "lazy" and image.get_attribute("alt")
+    assert pictures and all(url.startswith(f"{live_server.url}/media/") for url in pictures)
+    page.screenshot(path=artifacts / "widgets-badges-1280.png", full_page=True)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.screenshot(path=artifacts / "widgets-badges-375.png", full_page=True)
+    context.close()

@@ -57,6 +57,7 @@ export function createClient({ api, key, lang, fetch = globalThis.fetch }) {
     },
     enrol: (email) => request("/referrers", { email, language: lang }),
     me: (identity) => request("/me", { identity }),
+    loyalty: (identity) => request("/loyalty", { identity }),
     invite: (payload) => request("/invitations", payload),
     lookup: (code) => request(`/codes/${encodeURIComponent(code)}`),
     claim: (payload) => request("/claims", payload),

@@ -9,7 +9,7 @@ export function h(tag, props = {}, ...children) {
     else if (name in node && name !== "list") node[name] = value;
     else node.setAttribute(name, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child == null || child === false) continue;
     node.append(typeof child === "string" ? document.createTextNode(child) : child);
   }

@@ -1,5 +1,6 @@
-// <parrain-widget kind="referrer|referee" key="pk_…" api="https://…">: the two widgets.
+// <parrain-widget kind="referrer|referee|loyalty" key="pk_…" api="https://…">: the widgets.
 import { createClient } from "./api.js";
+import { badgeSummary, loyaltyPanel } from "./badges.js";
 import { readCode } from "./code.js";
 import { h } from "./dom.js";
 import { messageFor } from "./errors.js";
@@ -73,7 +74,9 @@ export class ParrainWidget extends HTMLElement {
       const colour = this.getAttribute("colour") || config.brand_colour;
       if (COLOUR.test(colour || "")) this.box.style.setProperty("--brand", colour);
       this.config = config;
-      if (this.getAttribute("kind") === "referee") await this.referee();
+      const kind = this.getAttribute("kind");
+      if (kind === "referee") await this.referee();
+      else if (kind === "loyalty") await this.loyalty();
       else await this.referrer();
     } catch (error) {
       const retry = h("button", { type: "button", onclick: () => this.start() }, this.t("retry"));
@@ -181,7 +184,7 @@ export class ParrainWidget extends HTMLElement {
         ? this.inviteForm(data, identity)
         : null,
       data.stats ? h("p", { class: "muted" }, this.t("stats", data.stats)) : null,
-      data.badges?.length ? h("p", {}, this.t("badges", { badges: data.badges.join(", ") })) : null,
+      badgeSummary(this.language, data),
       this.links(),
     );
   }
@@ -245,6 +248,18 @@ export class ParrainWidget extends HTMLElement {
       document.execCommand("copy");
     }
     this.say(this.t(said));
+  }
+
+  // Loyalty space: needs a signed-in customer
+
+  async loyalty() {
+    const identity = this.getAttribute("identity");
+    const title = this.heading(this.t("loyaltyTitle"));
+    if (!identity) {
+      this.show(title, h("p", {}, this.t("signIn")));
+      return;
+    }
+    this.show(title, ...loyaltyPanel(this.language, await this.client.loyalty(identity)), this.links());
   }
 
   // Referee widget

@@ -1,5 +1,5 @@
 // Entry point: one <script data-parrain-key="pk_…"> turns every
-// <div data-parrain-widget="referrer|referee"> of the page into a <parrain-widget>.
+// <div data-parrain-widget="referrer|referee|loyalty"> of the page into a <parrain-widget>.
 import { ParrainWidget } from "./element.js";
 
 const TAG = "parrain-widget";

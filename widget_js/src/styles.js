@@ -23,5 +23,21 @@ button:disabled{opacity:.6;cursor:wait}
 .muted,.links{font-size:.85em;color:var(--parrain-muted,#57606a)}
 .links a{color:inherit;margin-right:.8rem}
 img{display:block;max-width:100%;height:auto;margin:.5rem 0}
+h3{font-size:1em;margin:.8rem 0 .3rem}
+ul{list-style:none;padding:0;margin:.3rem 0}
+.bd{margin:.6rem 0}
+.bh,.bl li{display:flex;gap:.6rem;align-items:center}
+.bl li{margin:.4rem 0}
+.bi{flex:none;width:48px;height:48px;margin:0;border-radius:50%;object-fit:cover}
+.off .bi{filter:grayscale(1);opacity:.45}
+progress{width:100%;accent-color:var(--a)}
+.cd{font-size:.9em}
+.met::before{content:"✓ ";color:var(--parrain-success,#1a7f37)}
+.pts{font-size:1.5em;font-weight:700}
+table{width:100%;border-collapse:collapse;font-size:.9em}
+caption{text-align:left;font-weight:600}
+td,th{padding:.3rem .2rem;text-align:left;border-bottom:1px solid var(--parrain-border,#d0d7de)}
+td+td+td,th+th+th{text-align:right;white-space:nowrap}
+.neg{color:var(--parrain-error,#b42318)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
