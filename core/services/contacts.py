@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from ..emails import normalize_email
 from ..exceptions import InvalidInput
 from ..models import Contact, Program
-from ..validation_types import Email, ExternalId, Language, Name, Phone
+from ..validation_types import Email, ExternalId, Language, Moment, Name, Phone
 
 
 class ContactData(BaseModel):
@@ -25,7 +23,7 @@ class ContactData(BaseModel):
     phone: Phone = ""
     language: Language | None = None
     is_customer: bool | None = None
-    first_order_at: datetime | None = None
+    first_order_at: Moment | None = None
     consent_recontact: bool | None = None
     consent_source: str = "api"
 
