@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from ..emails import normalize_email
 from ..exceptions import InvalidInput
@@ -22,9 +22,9 @@ class ContactData(BaseModel):
     last_name: Name = ""
     phone: Phone = ""
     language: Language | None = None
-    is_customer: bool | None = None
+    is_customer: StrictBool | None = None
     first_order_at: Moment | None = None
-    consent_recontact: bool | None = None
+    consent_recontact: StrictBool | None = None
     consent_source: str = "api"
 
 
