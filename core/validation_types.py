@@ -4,14 +4,43 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from .emails import normalize_phone
+
+
+def nul_field(tree: Any) -> str | None:
+    """The dotted path of the first text (key or value) holding a NUL character, else None.
+
+    PostgreSQL text cannot hold NUL: the APIs and the inbound webhooks refuse it up front.
+    Walked without recursion (the tree may be as deep as the JSON parser allowed).
+    """
+    pending: list[tuple[Any, str]] = [(tree, "")]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return path
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                pending.append((key, child))
+                pending.append((item, child))
+        elif isinstance(value, list):
+            pending.extend(
+                (item, f"{path}.{i}" if path else str(i)) for i, item in enumerate(value)
+            )
+    return None
+
+
+def nul_problem() -> str:
+    return _("Text cannot contain NUL characters.")
 
 
 def _check_email(value: str) -> str:
@@ -63,9 +92,100 @@ def _check_currency(value: str) -> str:
     return value.upper()
 
 
-Email = Annotated[str, Field(max_length=254), AfterValidator(_check_email)]
-Phone = Annotated[str, Field(max_length=32), AfterValidator(_check_phone)]
-Currency = Annotated[str, AfterValidator(_check_currency)]
+# Moments (issue 16): what PostgreSQL stores and Python reads back. PostgreSQL refuses
+# offsets past ±15:59, and a year-1 or year-9999 moment with an offset leaves the years
+# Python can hold once in UTC; so: RFC 3339 with its offset, years 1970 to 2999.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
+MAX_OFFSET = timedelta(hours=15, minutes=59)
+MOMENT_PATTERN = (
+    r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+    r"(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$"
+)
+_MOMENT = re.compile(MOMENT_PATTERN)
+
+
+def _moment_problem() -> str:
+    return _(
+        "Give a date and time between 1970 and 2999 with its offset, as in "
+        "2026-11-24T17:52:56Z or 2026-11-24T18:52:56+01:00 (offsets up to ±15:59)."
+    )
+
+
+def _moment_text(value: Any) -> Any:
+    """Strings in RFC 3339 only (as the schema says): no Unix times, no other layouts."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+        raise ValueError(_moment_problem())
+    return value
+
+
+def _check_moment(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR or (
+        offset is not None and abs(offset) > MAX_OFFSET
+    ):
+        raise ValueError(_moment_problem())
+    return value
+
+
+# Money (issue 16): a number or a decimal string, never "" or "1e3", at most two decimals.
+MAX_MONEY = Decimal("9999999999.99")
+MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN)
+
+
+def _money_text(value: Any) -> Any:
+    if isinstance(value, bool) or (isinstance(value, str) and not _MONEY.fullmatch(value)):
+        raise ValueError(_("Give an amount such as 49.90 (at most two decimals)."))
+    return value
+
+
+Email = Annotated[
+    str,
+    Field(max_length=254, json_schema_extra={"format": "email"}),
+    AfterValidator(_check_email),
+]
+Phone = Annotated[
+    str,
+    Field(
+        max_length=32,
+        json_schema_extra={"format": "phone"},
+        description="A valid number, international (+33…) or French; empty for none.",
+    ),
+    AfterValidator(_check_phone),
+]
+Currency = Annotated[
+    str,
+    Field(
+        json_schema_extra={"pattern": "^[A-Za-z]{3}$"},
+        description="ISO 4217 code; the program's currency.",
+    ),
+    AfterValidator(_check_currency),
+]
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_moment_text),
+    AfterValidator(_check_moment),
+    Field(
+        json_schema_extra={"pattern": MOMENT_PATTERN},
+        description="RFC 3339 with an offset (up to ±15:59), years 1970 to 2999.",
+    ),
+]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money_text),
+    Field(ge=0, le=MAX_MONEY, max_digits=12, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 9999999999.99, "multipleOf": 0.01},
+                {"type": "string", "pattern": MONEY_PATTERN},
+            ]
+        }
+    ),
+]
 ExternalId = Annotated[str, Field(min_length=1, max_length=120)]
 Name = Annotated[str, Field(max_length=120), AfterValidator(_check_name)]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")]

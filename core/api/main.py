@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 
 from . import problems, ratelimit
 from .origins import public_door
-from .security import guard_body
+from .security import guard_body, refuse_nul
 from .server import router
 from .widget import router as widget_router
 
@@ -94,6 +94,7 @@ def urls(of: NinjaAPI = api) -> tuple[list[URLPattern | URLResolver], str, str]:
             if of is public_api and "key" in pattern.pattern.converters:
                 limited = not str(pattern.pattern).endswith("/config")
                 pattern.callback = public_door(pattern.callback, limited=limited)
+            pattern.callback = refuse_nul(pattern.callback)
     return [*patterns, re_path(r"", _unknown_path)], app_name, namespace
 
 

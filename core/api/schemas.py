@@ -6,11 +6,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from ..models.choices import ReferralStatus
 from ..services.loyalty import MAX_POINTS, RESERVED_PREFIXES
-from ..validation_types import Email, ExternalId, Language, Name
+from ..validation_types import Email, ExternalId, Language, Moment, Name
 
 Code = Annotated[str, Field(min_length=1, max_length=32)]
 MAX_INVITATIONS_PER_REQUEST = 50
@@ -98,7 +106,7 @@ class InviteOut(BaseModel):
 class RegisterIn(Input):
     code: Code
     email: Email
-    consent: bool | None = None
+    consent: StrictBool | None = None
     first_name: Name = ""
 
 
@@ -201,10 +209,10 @@ class LoyaltyActionIn(Input):
     custom_kind: Annotated[str, Field(max_length=60)] = Field(
         "", description="The shop's name for a custom action (required when kind is custom)."
     )
-    points: Annotated[int, Field(ge=-MAX_POINTS, le=MAX_POINTS)] = Field(
+    points: Annotated[StrictInt, Field(ge=-MAX_POINTS, le=MAX_POINTS)] = Field(
         description="Signed; a negative amount may not take the balance below zero."
     )
-    occurred_at: datetime | None = None
+    occurred_at: Moment | None = None
     external_id: ExternalId | None = Field(
         None, description="Unique per program: a replay is ignored and answers the same."
     )

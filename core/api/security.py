@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from io import BytesIO
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils import timezone
@@ -19,6 +21,7 @@ from ninja.security import HttpBearer
 from ..conf import parrain_settings
 from ..exceptions import InvalidInput, NotFound
 from ..models import ApiKey, Program
+from ..validation_types import nul_field, nul_problem
 from .problems import problem, too_large
 
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -121,6 +124,48 @@ def _is_json(content_type: str | None) -> bool:
     return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
+
+
+def refuse_nul(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A 422 naming the field for NUL in the path, the query or the JSON body, before any
+    view (or the public API's key lookup) could hand it to PostgreSQL."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        field = _nul_field(request, kwargs)
+        if field is not None:
+            errors = [(field, nul_problem())]
+            return problem(422, "invalid-input", _("Some fields are not valid."), errors=errors)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+def _nul_field(request: HttpRequest, path: dict[str, Any]) -> str | None:
+    for name, value in path.items():
+        if isinstance(value, str) and "\x00" in value:
+            return name
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name.replace("\x00", "\ufffd")
+    return _body_nul_field(request)
+
+
+def _body_nul_field(request: HttpRequest) -> str | None:
+    """Only a body that spells ``\\u0000`` is parsed here; check_body refuses the rest."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if not 0 < declared <= parrain_settings.API_MAX_BODY_BYTES:
+        return None
+    try:
+        body = request.body
+        if b"\\u0000" not in body:
+            return None
+        return nul_field(json.loads(body))
+    except (RequestDataTooBig, ValueError, RecursionError):
+        return None  # too big or not JSON: the view answers 413 or 400
 
 
 def guard_body(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

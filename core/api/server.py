@@ -27,15 +27,15 @@ from ..models import (
     LoyaltyEntry,
     Order,
     Referral,
-    Refund,
 )
 from ..models.choices import ReferralStatus
 from ..services import badge_setup, badges, loyalty, review, stats
 from ..services.contacts import ContactData, find_contact, upsert_contact
 from ..services.enrolment import enrol_referrer, referrer_by_code
 from ..services.invitations import invite_by_email
-from ..services.orders import OrderData, RefundData, record_order, record_refund
+from ..services.orders import OrderData, RefundData, record_order, record_refund_outcome
 from ..services.registration import register_referee
+from ..validation_types import Moment
 from . import schemas as s
 from .pagination import after_cursor, encode_cursor
 from .problems import Problem, pydantic_errors
@@ -246,11 +246,8 @@ def post_refund(
     request: HttpRequest, slug: str, external_id: str, payload: RefundData
 ) -> Status[Any]:
     """Record a refund of an order; idempotent on the refund's ``external_id``."""
-    program = program_of(request)
-    existed = Refund.objects.filter(
-        order__program=program, order__external_id=external_id, external_id=payload.external_id
-    ).exists()
-    refund = record_refund(program, external_id, payload)
+    outcome = record_refund_outcome(program_of(request), external_id, payload)
+    refund = outcome.refund
     order = Order.objects.get(pk=refund.order_id)
     body = s.RefundOut(
         id=refund.pk,
@@ -260,7 +257,7 @@ def post_refund(
         refunded_at=refund.refunded_at,
         attribution=_attribution(order),
     )
-    return Status(200 if existed else 201, body)
+    return Status(201 if outcome.created else 200, body)
 
 
 # Loyalty ledger
@@ -755,8 +752,8 @@ def get_series(request: HttpRequest, slug: str, q: Query[SeriesQuery]) -> Any:
 class ReferralFilters(BaseModel):
     status: ReferralStatus | None = None
     referrer: str | None = Field(None, max_length=254, description="Referrer email or code.")
-    since: datetime | None = Field(None, description="Invited at or after this moment.")
-    until: datetime | None = Field(None, description="Invited before this moment.")
+    since: Moment | None = Field(None, description="Invited at or after this moment.")
+    until: Moment | None = Field(None, description="Invited before this moment.")
     cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page.")
     limit: int | None = Field(None, ge=1, le=MAX_PAGE)
 

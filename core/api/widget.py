@@ -57,7 +57,9 @@ KEY = "/{key}"
 CONFIG_TTL = 60
 # Each process also keeps the configuration a few seconds: the hot path needs no round trip.
 _configs: Memo[dict[str, Any]] = Memo(seconds=10)
-ERRORS: dict[int, type[Problem]] = {c: Problem for c in (400, 401, 403, 404, 409, 413, 422, 429)}
+ERRORS: dict[int, type[Problem]] = {
+    c: Problem for c in (400, 401, 403, 404, 409, 413, 415, 422, 429)
+}
 
 
 def _responses(model: Any, *success: int) -> dict[int, Any]:

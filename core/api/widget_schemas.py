@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ..validation_types import Email, Language, Name
 
@@ -161,7 +161,7 @@ class CodeOut(BaseModel):
 class ClaimIn(Input):
     code: Code
     email: Email
-    consent: bool = Field(description="The friend's answer to the recontact question.")
+    consent: StrictBool = Field(description="The friend's answer to the recontact question.")
     first_name: Name = ""
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from ..emails import normalize_email
 from ..exceptions import InvalidInput
 from ..models import Contact, Program
-from ..validation_types import Email, ExternalId, Language, Name, Phone
+from ..validation_types import Email, ExternalId, Language, Moment, Name, Phone
 
 
 class ContactData(BaseModel):
@@ -24,9 +22,9 @@ class ContactData(BaseModel):
     last_name: Name = ""
     phone: Phone = ""
     language: Language | None = None
-    is_customer: bool | None = None
-    first_order_at: datetime | None = None
-    consent_recontact: bool | None = None
+    is_customer: StrictBool | None = None
+    first_order_at: Moment | None = None
+    consent_recontact: StrictBool | None = None
     consent_source: str = "api"
 
 

@@ -20,7 +20,7 @@ from ..exceptions import InvalidInput, NotFound
 from ..locks import referral_for_update
 from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, ReferralStatus, Side
-from ..validation_types import Currency, Email, ExternalId, Name
+from ..validation_types import Currency, Email, ExternalId, Moment, Money, Name
 from . import loyalty, ownership
 from .contacts import get_or_create_contact
 from .enrolment import referrer_by_code
@@ -28,7 +28,7 @@ from .invitations import issue_invitation
 from .rewards import cancel_reward
 from .transitions import move
 
-Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+Amount = Money
 ATTRIBUTABLE = (ReferralStatus.INVITED, ReferralStatus.REGISTERED)
 
 
@@ -41,7 +41,7 @@ class OrderData(BaseModel):
     first_name: Name = ""
     amount: Amount
     currency: Currency
-    placed_at: datetime | None = None
+    placed_at: Moment | None = None
     welcome_code: Annotated[str, Field(max_length=64)] = ""
     referral_code: Annotated[str, Field(max_length=32)] = ""
 
@@ -51,7 +51,13 @@ class RefundData(BaseModel):
 
     external_id: ExternalId
     amount: Amount | None = None
-    refunded_at: datetime | None = None
+    refunded_at: Moment | None = None
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    refund: Refund
+    created: bool
 
 
 @dataclass(frozen=True)
@@ -266,9 +272,17 @@ def _cancel_welcome(referral: Referral, reason: str) -> None:
         cancel_reward(reward, reason)
 
 
-@transaction.atomic
 def record_refund(program: Program, order_external_id: str, data: RefundData) -> Refund:
     """Record a refund once (by its id); a refund before validation cancels the referral."""
+    return record_refund_outcome(program, order_external_id, data).refund
+
+
+@transaction.atomic
+def record_refund_outcome(
+    program: Program, order_external_id: str, data: RefundData
+) -> RefundOutcome:
+    """``record_refund``, saying whether this call stored the refund: concurrent twins wait
+    on the order's row lock, so exactly one of them is told ``created``."""
     order = (
         Order.objects.select_for_update()
         .filter(program=program, external_id=order_external_id)
@@ -278,7 +292,7 @@ def record_refund(program: Program, order_external_id: str, data: RefundData) ->
         raise NotFound("No order with this external id.", field="order_external_id")
     refund = Refund.objects.filter(order=order, external_id=data.external_id).first()
     if refund is not None:
-        return refund
+        return RefundOutcome(refund=refund, created=False)
     remaining = order.amount - order.refunded_amount
     amount = remaining if data.amount is None else data.amount
     if amount > remaining:
@@ -296,7 +310,7 @@ def record_refund(program: Program, order_external_id: str, data: RefundData) ->
     _cancel_if_unvalidated(order)
     loyalty.reverse_order_points(order)
     signals.order_refunded.send(Program, order=order, refund=refund)
-    return refund
+    return RefundOutcome(refund=refund, created=True)
 
 
 def refund_keeps(referral: Referral, order: Order) -> bool:

@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parrain.core.validation_types import nul_field
+
 from ..models import Result
 
 if TYPE_CHECKING:
@@ -116,12 +118,10 @@ def _too_deep() -> Refusal:
 
 
 def _check_tree(payload: Any) -> None:
-    """Depth and NUL characters, walked without recursion."""
+    """Depth and NUL characters (the core's check, as the APIs'), walked without recursion."""
     pending: list[tuple[Any, int]] = [(payload, 1)]
     while pending:
         value, depth = pending.pop()
-        if isinstance(value, str) and "\x00" in value:
-            raise Refusal(400, "malformed_json", _("Text with NUL characters is not accepted."))
         if isinstance(value, dict | list) and depth > MAX_JSON_DEPTH:
             raise _too_deep()
         if isinstance(value, dict):
@@ -129,3 +129,5 @@ def _check_tree(payload: Any) -> None:
             pending.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
+    if nul_field(payload) is not None:
+        raise Refusal(400, "malformed_json", _("Text with NUL characters is not accepted."))

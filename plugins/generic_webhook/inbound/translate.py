@@ -13,7 +13,7 @@ from parrain.core.exceptions import NotFound
 from parrain.core.models import Order, Program, Reward
 from parrain.core.models.choices import Side
 from parrain.core.services.contacts import ContactData, upsert_contact
-from parrain.core.services.orders import OrderData, RefundData, record_order, record_refund
+from parrain.core.services.orders import OrderData, RefundData, record_order, record_refund_outcome
 
 from .base import Outcome, accepted, ignored
 
@@ -74,12 +74,12 @@ def refund(
 ) -> Outcome:
     data = RefundData(external_id=refund_id, amount=None if amount is None else money(abs(amount)))
     try:
-        record_refund(program, order_external_id, data)
+        outcome = record_refund_outcome(program, order_external_id, data)
     except NotFound:
         return ignored(
             "order_not_recorded", _("Order %(id)s was never recorded.") % {"id": order_external_id}
         )
-    return accepted("refund_recorded")
+    return accepted("refund_recorded") if outcome.created else ignored("refund_already_recorded")
 
 
 def refunded_total(program: Program, order_external_id: str, total: Decimal) -> Outcome:

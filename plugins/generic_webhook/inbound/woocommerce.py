@@ -134,7 +134,9 @@ def _order(program: Program, order: Order) -> Outcome:
     )
     for line in order.refunds:
         refunded = translate.refund(program, external_id, f"wc-refund-{line.id}", line.total)
-        outcome = refunded if refunded.result == "accepted" else outcome
+        # A new refund is the news; a repeated one says so rather than "order already…".
+        if refunded.result == "accepted" or outcome.reason == "order_already_recorded":
+            outcome = refunded
     if order.status in ("refunded", "cancelled"):
         final = translate.cancelled(program, external_id)
         outcome = final if final.result == "accepted" else outcome
