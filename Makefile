@@ -47,22 +47,26 @@ translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msg
 		if [ -d $$app/locale ]; then (cd $$app && $(DJANGO_ADMIN) compilemessages --verbosity 0); fi; \
 	done
 
-demo: $(INSTALLED) $(WIDGET) translations ## Set up the demo database with sample data and serve it on http://127.0.0.1:8000/ (DEBUG on)
+# The demo's base URL (share links, widget API, seeded origins, Wagtail site) follows ADDRESS:
+# sandbox/demo_address.py turns it into http://host:port; PARRAIN_BASE_URL set in the
+# environment wins. Running `make demo ADDRESS=…` again re-homes the seeded programs.
+demo: export PARRAIN_DEMO_ADDRESS = $(ADDRESS)
+demo: $(INSTALLED) $(WIDGET) translations ## Seed the demo database and serve it (DEBUG on) on ADDRESS, 127.0.0.1:8000 unless e.g. make demo ADDRESS=localhost:8101
 	$(MANAGE) migrate --no-input --verbosity 0
 	$(MANAGE) parrain_demo
 	$(MANAGE) parrain_oscar_demo  # Oscar shop: catalogue, shipping country, referrer account (issue 4)
 	$(MANAGE) parrain_wagtail_demo --shop-url /shop/  # Wagtail landing page at /parrainage/ (issue 5), next step: the shop
-	@echo
-	@echo "  Home page        http://$(ADDRESS)/"
-	@echo "  Administration   http://$(ADDRESS)/admin/   (login: admin / admin, demo only)"
-	@echo "  API docs         http://$(ADDRESS)/api/v1/docs"
-	@echo "  Wagtail admin    http://$(ADDRESS)/cms/     (same login)"
-	@echo "  Landing page     http://$(ADDRESS)/parrainage/"
-	@echo "  OpenAPI schema   http://$(ADDRESS)/api/v1/openapi.json"
-	@echo "  Oscar shop       http://$(ADDRESS)/shop/   (referrer: alice@example.com / alice-demo-2026)"
-	@echo "  Referral dashboard http://$(ADDRESS)/shop/dashboard/referral/   (admin / admin)"
-	@echo "  Secret key       .demo/secret_key (made on the first run, this checkout only)"
-	@echo
+	@url=$$($(PY) -m sandbox.demo_address); echo; \
+	echo "  Home page        $$url/"; \
+	echo "  Administration   $$url/admin/   (login: admin / admin, demo only)"; \
+	echo "  API docs         $$url/api/v1/docs"; \
+	echo "  Wagtail admin    $$url/cms/     (same login)"; \
+	echo "  Landing page     $$url/parrainage/"; \
+	echo "  OpenAPI schema   $$url/api/v1/openapi.json"; \
+	echo "  Oscar shop       $$url/shop/   (referrer: alice@example.com / alice-demo-2026)"; \
+	echo "  Referral dashboard $$url/shop/dashboard/referral/   (admin / admin)"; \
+	echo "  Secret key       .demo/secret_key (made on the first run, this checkout only)"; \
+	echo
 	DJANGO_DEBUG=1 $(MANAGE) runserver $(ADDRESS)
 
 test: lint $(WIDGET) ## Run the linters, the migrations check and the whole test suite

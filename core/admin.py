@@ -40,6 +40,7 @@ from .models import (
     Program,
     Referral,
     Refund,
+    RefusedOrigin,
     Reward,
     RewardRule,
     ShareClick,
@@ -52,6 +53,7 @@ from .services.erasure import erase_contact, kept_history
 from .services.loyalty import MAX_POINTS, balance, record_action
 from .services.review import approve_referral, reject_referral
 from .services.secrets import rotate_identity_secret
+from .services.widget_errors import refused_lately, refused_origins_message
 
 POOL_CSV_MAX_BYTES = 5 * 1024 * 1024
 
@@ -113,6 +115,18 @@ class ApiKeyInline(ReadOnlyInline):
     verbose_name_plural = _("secret API keys (create one with the action on the program list)")
 
 
+class RefusedOriginInline(ReadOnlyInline):
+    """The program's recent widget errors: pages whose origin the API refused."""
+
+    model = RefusedOrigin
+    fields = ("origin", "count", "first_seen", "last_seen")
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RefusedOrigin]:
+        return super().get_queryset(request).order_by("-last_seen", "-pk")
+
+
 @admin.register(Program)
 class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "currency", "is_active", "validation_delay_days", "created_at")
@@ -123,7 +137,7 @@ class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
     secret_fields = ("identity_secret",)
     secret_displays = ("identity_secret_masked",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    inlines = (RewardRuleInline, ApiKeyInline)
+    inlines = (RewardRuleInline, ApiKeyInline, RefusedOriginInline)
     actions = ("create_secret_api_key", "rotate_identity_secrets")
     fieldsets = (
         (None, {"fields": ("name", "slug", "is_active", "created_at")}),
@@ -213,7 +227,14 @@ class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
                 )
                 % {"budget": program.anonymous_invitation_budget},
             )
+        if program is not None and request.method == "GET":
+            self._warn_refused_origins(request, program)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _warn_refused_origins(self, request: HttpRequest, program: Program) -> None:
+        origins = refused_lately(program)
+        if origins:
+            messages.warning(request, refused_origins_message(origins))
 
     @admin.display(description=_("identity token secret"))
     def identity_secret_masked(self, obj: Program | None) -> str:

@@ -9,6 +9,6 @@ class ParrainConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers
+        from . import checks, receivers  # noqa: F401  (checks registers the system checks)
 
         receivers.connect()

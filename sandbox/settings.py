@@ -12,12 +12,18 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
+from sandbox.demo_address import demo_base_url, demo_host
 from sandbox.demo_key import demo_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or demo_secret_key()
 DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
+# Where the demo is served: PARRAIN_BASE_URL, else derived from ``make demo ADDRESS=…``
+# (PARRAIN_DEMO_ADDRESS); share links, the widget and the demo seed use it.
+PARRAIN_BASE_URL = demo_base_url()
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+if (_base_host := demo_host(PARRAIN_BASE_URL)) and _base_host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_base_host)  # e.g. make demo ADDRESS=192.168.1.5:8000, or [::1]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -114,8 +120,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
-
-PARRAIN_BASE_URL = os.environ.get("PARRAIN_BASE_URL", "http://127.0.0.1:8000")
 
 # -- webhooks plugin (issue 6): retry sweep for outbound webhooks (safety net with a worker,
 # the only retry path when tasks run eagerly) --

@@ -8,7 +8,9 @@
 
 Everything else is the demo project's (``sandbox/settings.py``), with ``DEBUG`` off whatever
 ``DJANGO_DEBUG`` says. A missing or unfit key stops the process at start with
-ImproperlyConfigured, before the demo settings would make a key of their own.
+ImproperlyConfigured, before the demo settings would make a key of their own; so do empty
+host names or a missing ``PARRAIN_BASE_URL`` (the demo would guess a loopback address).
+The system checks (``parrain.W001``) then say whether that URL's host is among them.
 """
 
 import os
@@ -30,6 +32,11 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS is empty: name the host names this service answers to, "
         "comma-separated (e.g. parrain.example.com)."
+    )
+if not os.environ.get("PARRAIN_BASE_URL"):
+    raise ImproperlyConfigured(
+        "PARRAIN_BASE_URL is not set: name the address visitors use to reach this service "
+        "(e.g. https://parrain.example.com); share links, emails and widgets point there."
     )
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -4,6 +4,12 @@ Browsers call the public API from the shop's pages. Each URL carries the program
 key, so even a CORS preflight (which sends no custom header) knows the program and can
 check its ``allowed_origins``. A request from another origin is refused (403) before any
 view runs; the allowed origin is echoed in ``Access-Control-Allow-Origin``.
+
+The refusal itself carries the CORS headers too, so the widget can read its problem type
+(``origin-not-allowed``) and say so, instead of a network error; it reveals nothing but
+the refusal. It is noted for the program's "recent widget errors"
+(``services.widget_errors``). A refused preflight stays a bare 403: the widget's first
+request (the configuration, a simple GET) already tells.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from ..memo import Memo
 from ..models import Program
+from ..services.widget_errors import note_refused_origin
 from . import ratelimit
 from .problems import problem, rate_limited
 
@@ -84,7 +91,10 @@ def public_door(
         origin = request.headers.get("Origin", "")
         program = program_for_key(str(kwargs.get("key", "")))
         if origin and program is not None and not origin_allowed(program, origin, request):
-            return _refused_origin()
+            note_refused_origin(program, origin)
+            if request.method == "OPTIONS":
+                return _refused_origin()
+            return _with_cors(_refused_origin(), origin)
         if request.method == "OPTIONS":
             if program is None or not origin:
                 return _refused_origin()

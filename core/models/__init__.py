@@ -14,6 +14,7 @@ from .order import Order, Refund
 from .program import ApiKey, Program, RewardRule
 from .referral import Invitation, Referral, ShareClick
 from .reward import PoolCode, Reward
+from .widget_error import RefusedOrigin
 
 __all__ = [
     "AnonymousInvitationDay",
@@ -34,6 +35,7 @@ __all__ = [
     "PoolCode",
     "Program",
     "Referral",
+    "RefusedOrigin",
     "Refund",
     "Reward",
     "RewardRule",

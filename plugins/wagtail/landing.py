@@ -18,10 +18,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import transaction
 
+from parrain.core.addresses import origin_of
 from parrain.core.models import Program
 
 from .models import ReferralLandingPageMixin
@@ -79,11 +79,6 @@ def page_published(page: ReferralLandingPageMixin) -> list[LandingChange]:
             changes.append(_set(page.program, url))
             allow_origin(page.program, url)
     return [change for change in changes if change]
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def programs_changed_by_publishing(page: ReferralLandingPageMixin) -> list[Program]:

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from wagtail.snippets.views.snippets import InspectView
@@ -19,6 +22,11 @@ from wagtail.snippets.views.snippets import InspectView
 from parrain.core.admin_secrets import secret_controls
 from parrain.core.models import Program
 from parrain.core.services.secrets import reveal_secret, rotate_identity_secret
+from parrain.core.services.widget_errors import (
+    recent_widget_errors,
+    refused_lately,
+    refused_origins_message,
+)
 
 SECRET_COLUMNS = ("identity_secret", "identity_secret_previous", "identity_secret_rotated_at")
 
@@ -29,9 +37,25 @@ class ProgramInspectView(InspectView):
 
     def get_fields(self) -> list[str]:
         fields = [name for name in super().get_fields() if name not in SECRET_COLUMNS]
+        fields.append("refused_origins")
         if self.permission_policy.user_has_permission(self.request.user, "change"):
             fields.append("identity_secret")
         return fields
+
+    def get_field_label(self, field_name: str, field: Any) -> str:
+        if field_name == "refused_origins":
+            return str(_("Recent widget errors"))
+        return super().get_field_label(field_name, field)
+
+    def get_refused_origins_display_value(self) -> SafeString:
+        origins = refused_lately(self.object)
+        if origins:
+            messages.warning(self.request, refused_origins_message(origins))
+        return render_to_string(
+            "parrain/admin/widget_errors.html",
+            {"widget_errors": recent_widget_errors(self.object)},
+            request=self.request,
+        )
 
     def get_identity_secret_display_value(self) -> SafeString:
         args = [self.object.pk]

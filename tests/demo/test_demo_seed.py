@@ -52,7 +52,7 @@ def test_main_program_has_the_announced_offers(seeded_output: str) -> None:
     referrer, referee = program.rule("referrer"), program.rule("referee")
     assert (referrer.kind, referrer.value) == ("fixed_amount", 10)
     assert (referee.kind, referee.value, referee.minimum_order_amount) == ("percentage", 15, 30)
-    assert program.allowed_origins == ["http://127.0.0.1:8000"]
+    assert program.allowed_origins == ["https://shop.example"]  # PARRAIN_BASE_URL in tests
     assert program.api_keys.count() == 1
 
 

@@ -32,6 +32,7 @@ def demo_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def production_settings(monkeypatch: pytest.MonkeyPatch, key: str) -> ModuleType:
     monkeypatch.setenv("DJANGO_SECRET_KEY", key)
     monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "parrain.example.com, www.example.com")
+    monkeypatch.setenv("PARRAIN_BASE_URL", "https://parrain.example.com")
     monkeypatch.setenv("DJANGO_DEBUG", "1")  # a leftover of the demo must not turn it on
     monkeypatch.delitem(sys.modules, "sandbox.settings_production", raising=False)
     return importlib.import_module("sandbox.settings_production")
@@ -101,6 +102,7 @@ def test_a_deployment_with_the_demo_key_does_not_start() -> None:
         "DJANGO_SETTINGS_MODULE": "sandbox.settings_production",
         "DJANGO_SECRET_KEY": "demo-only-not-secret",
         "DJANGO_ALLOWED_HOSTS": "parrain.example.com",
+        "PARRAIN_BASE_URL": "https://parrain.example.com",
     }
     run = subprocess.run(
         [sys.executable, "sandbox/manage.py", "check"],
@@ -121,4 +123,16 @@ def test_production_settings_need_the_host_names(
     monkeypatch.setenv("DJANGO_SECRET_KEY", GOOD_KEY)
     monkeypatch.delitem(sys.modules, "sandbox.settings_production", raising=False)
     with pytest.raises(ImproperlyConfigured, match="DJANGO_ALLOWED_HOSTS is empty"):
+        importlib.import_module("sandbox.settings_production")
+
+
+def test_production_settings_need_the_base_url(
+    monkeypatch: pytest.MonkeyPatch, demo_key_file: Path
+) -> None:
+    # Without it the demo would guess http://127.0.0.1:8000: links to the visitor's machine
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "parrain.example.com")
+    monkeypatch.setenv("DJANGO_SECRET_KEY", GOOD_KEY)
+    monkeypatch.delenv("PARRAIN_BASE_URL", raising=False)
+    monkeypatch.delitem(sys.modules, "sandbox.settings_production", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="PARRAIN_BASE_URL is not set"):
         importlib.import_module("sandbox.settings_production")

@@ -11,7 +11,7 @@ from django.test import Client
 from oscar.test.factories import UserFactory
 
 from parrain.core.factories import ProgramFactory
-from parrain.core.models import Program, Referral
+from parrain.core.models import Program, Referral, RefusedOrigin
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.transitions import move
 
@@ -195,3 +195,14 @@ def test_unknown_program_is_a_404_not_the_shop_figures(referred_order: Any, staf
 
     assert response.status_code == 404
     assert "data-figure" not in response.content.decode()
+
+
+def test_program_page_lists_recent_widget_errors_and_warns_of_fresh_ones(
+    program: Program, staff: Client
+) -> None:
+    # Given a page on an origin the program does not allow, refused three times today
+    RefusedOrigin.objects.create(program=program, origin="http://localhost:8101", count=3)
+    html = staff.get(BASE + "program/").content.decode()
+    # Then the program's page lists it and says at the top what to do
+    assert "Recent widget errors" in html and "http://localhost:8101" in html
+    assert "this page origin is not allowed for this program" in html

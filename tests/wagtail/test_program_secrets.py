@@ -9,7 +9,7 @@ from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from wagtail.test.utils import WagtailTestUtils
 
-from parrain.core.models import AuditEvent
+from parrain.core.models import AuditEvent, RefusedOrigin
 from parrain.core.rotation import masked
 
 from .helpers import make_program
@@ -84,3 +84,18 @@ class ProgramSecretTests(WagtailTestUtils, TestCase):
         )
         self.assertIn("still accepted until", self.inspect(editor))
         self.assertTrue(AuditEvent.objects.filter(action="secret.rotated").exists())
+
+
+@override_settings(LANGUAGE_CODE="en")
+class ProgramWidgetErrorsTests(WagtailTestUtils, TestCase):
+    def test_inspect_view_lists_recent_widget_errors(self) -> None:
+        program = make_program()
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(self.create_superuser("owner"))
+        url = reverse(INSPECT, args=[program.pk])
+        self.assertIn("No page has been refused", client.get(url).content.decode())
+        RefusedOrigin.objects.create(program=program, origin="http://localhost:8101", count=2)
+        page = client.get(url).content.decode()
+        self.assertIn("Recent widget errors", page)
+        self.assertIn("http://localhost:8101", page)
+        self.assertIn("this page origin is not allowed for this program", page)

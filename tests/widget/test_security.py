@@ -190,7 +190,10 @@ def test_identified_referrers_may_add_a_personal_message(
 def test_other_origins_are_refused(widget: Widget) -> None:
     response = widget.get("/config", origin="https://evil.example")
     assert_problem(response, 403)
-    assert "Access-Control-Allow-Origin" not in response
+    # readable by the page (the widget says why), and nothing more
+    assert response["Access-Control-Allow-Origin"] == "https://evil.example"
+    assert response.json()["type"] == "urn:parrain:problem:origin-not-allowed"
+    assert "program" not in response.json()
     preflight = widget.client.options(
         widget.url("/claims"),
         HTTP_ORIGIN="https://evil.example",

@@ -3,7 +3,7 @@ import { createClient } from "./api.js";
 import { badgeSummary, loyaltyPanel } from "./badges.js";
 import { readCode } from "./code.js";
 import { h } from "./dom.js";
-import { messageFor } from "./errors.js";
+import { logForDeveloper, messageFor } from "./errors.js";
 import { pickLanguage, t } from "./i18n.js";
 import { channelLinks, splitEmails } from "./share.js";
 import { CSS } from "./styles.js";
@@ -53,6 +53,7 @@ export class ParrainWidget extends HTMLElement {
   fail(error, context = "") {
     this.live.textContent = "";
     this.alert.textContent = messageFor(error, this.language, context);
+    logForDeveloper(error, this.language, { origin: location.origin, api: this.client.base });
   }
 
   async run(button, work, context = "") {

@@ -3,7 +3,7 @@ import { t } from "./i18n.js";
 
 export function messageFor(error, lang, context = "") {
   const status = error && typeof error.status === "number" ? error.status : -1;
-  if (status === 0) return t(lang, "network");
+  if (status === 0) return t(lang, globalThis.navigator?.onLine === false ? "network" : "unreachable");
   if (status === 429) {
     return t(lang, "tooMany", { n: Math.max(1, Math.ceil((error.retryAfter || 60) / 60)) });
   }
@@ -16,4 +16,22 @@ export function messageFor(error, lang, context = "") {
   if (status === 403 && error.type === "origin-not-allowed") return t(lang, "notHere");
   if ((status === 403 || status === 404) && error.detail) return error.detail;
   return t(lang, "generic");
+}
+
+const logged = new Set();
+
+/** What the page's developer reads in the console: the fix, not the visitor's words. */
+export function developerHint(error, lang, { origin, api }) {
+  if (error?.type === "origin-not-allowed") return t(lang, "originLog", { origin });
+  if (error?.status === 0) return t(lang, "unreachableLog", { api });
+  return "";
+}
+
+/** Log the hint once per page, whatever the number of widgets. */
+export function logForDeveloper(error, lang, where, log = console.error) {
+  const hint = developerHint(error, lang, where);
+  if (hint && !logged.has(hint)) {
+    logged.add(hint);
+    log(hint);
+  }
 }

@@ -49,12 +49,17 @@ const fr = {
   legal: "Mentions légales",
   retry: "Réessayer",
   network: "Connexion impossible. Vérifiez votre réseau et réessayez.",
+  unreachable: "Le service de parrainage ne répond pas. Réessayez dans un instant.",
   tooMany: "Trop de tentatives. Réessayez dans {n} min.",
   badEmail: "Vérifiez l'adresse e-mail.",
   notAvailable: "Cette offre n'est pas disponible pour cet e-mail.",
   unknownCode: "Ce code de parrainage n'existe pas.",
   expired: "Votre session a expiré : rechargez la page.",
   notHere: "Ce widget n'est pas configuré pour ce site.",
+  originLog:
+    "Parrain : l'origine de cette page ({origin}) n'est pas autorisée pour ce programme. Ajoutez-la aux origines autorisées du widget (admin, page du programme).",
+  unreachableLog:
+    "Parrain : impossible de joindre l'API de parrainage ({api}). Vérifiez data-parrain-api (PARRAIN_BASE_URL) et que ce serveur répond.",
   generic: "Un problème est survenu. Réessayez dans un instant.",
 };
 
@@ -107,12 +112,17 @@ const en = {
   legal: "Legal notice",
   retry: "Try again",
   network: "We could not reach the server. Check your connection and try again.",
+  unreachable: "We could not reach the server of the referral program. Please try again in a moment.",
   tooMany: "Too many attempts. Please try again in {n} min.",
   badEmail: "Please check the email address.",
   notAvailable: "This offer is not available for this email.",
   unknownCode: "This referral code does not exist.",
   expired: "Your session has expired: please reload the page.",
   notHere: "This widget is not set up for this site.",
+  originLog:
+    "Parrain: this page's origin ({origin}) is not allowed for this program. Add it to the program's allowed widget origins (admin, the program's page).",
+  unreachableLog:
+    "Parrain: could not reach the referral API ({api}). Check data-parrain-api (PARRAIN_BASE_URL) and that this server answers.",
   generic: "Something went wrong. Please try again in a moment.",
 };
 

@@ -24,6 +24,8 @@ from django.db.models import Count, F
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from parrain.core.addresses import is_loopback, loopback_aliases, origin_of, with_origin
+from parrain.core.conf import parrain_settings
 from parrain.core.exceptions import ParrainError
 from parrain.core.models import (
     AuditEvent,
@@ -49,7 +51,6 @@ DEMO_SLUGS = (MAIN_SLUG, "atelier-velo")
 DAYS = 90
 SEED = 20250101
 ADMIN = ("admin", "admin")
-ORIGIN = "http://127.0.0.1:8000"
 DOMAINS = ("example.com", "example.fr", "example.net", "example.org")
 DISPOSABLE_DOMAINS = ("yopmail.com", "mailinator.com", "guerrillamail.com")
 FALLBACK_FIRST = "Camille Louis Léa Hugo Chloé Jules Manon Arthur Inès Lucas Zoé Gabriel".split()
@@ -369,7 +370,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, reset: bool = False, **options: Any) -> None:
         self._admin()
         if Program.objects.filter(slug=MAIN_SLUG).exists() and not reset:
-            self.stdout.write("demo data already present (use --reset to seed again)")
+            for program in Program.objects.filter(slug__in=DEMO_SLUGS):
+                rehome(program)
+            self.stdout.write(
+                f"demo data already present (use --reset to seed again); served at {demo_origin()}"
+            )
             return
         locmem = "django.core.mail.backends.locmem.EmailBackend"
         with override_settings(EMAIL_BACKEND=locmem), transaction.atomic():
@@ -432,6 +437,29 @@ def delete_demo() -> None:
     Program.objects.filter(slug__in=DEMO_SLUGS).delete()
 
 
+def demo_origin() -> str:
+    return origin_of(parrain_settings.BASE_URL)
+
+
+def demo_origins() -> list[str]:
+    """Where the demo pages are served (PARRAIN_BASE_URL), under both loopback names."""
+    return loopback_aliases(parrain_settings.BASE_URL)
+
+
+def rehome(program: Program) -> None:
+    """Point a seeded program at the address the demo is served from now.
+
+    ``make demo ADDRESS=…`` may change between runs: the loopback origins the demo seeded
+    give way to the new ones, a loopback landing URL moves along; other origins stay.
+    """
+    current = demo_origins()
+    kept = [o for o in program.allowed_origins if not is_loopback(o) and o not in current]
+    program.allowed_origins = [*current, *kept]
+    if is_loopback(program.landing_url):
+        program.landing_url = with_origin(program.landing_url, demo_origin())
+    program.save(update_fields=["allowed_origins", "landing_url"])
+
+
 def main_program() -> Program:
     program = Program.objects.create(
         name="Maison Lumière",
@@ -439,8 +467,8 @@ def main_program() -> Program:
         currency="EUR",
         languages=["fr", "en"],
         default_language="fr",
-        landing_url=f"{ORIGIN}/widgets/",
-        allowed_origins=[ORIGIN],
+        landing_url=f"{demo_origin()}/widgets/",
+        allowed_origins=demo_origins(),
     )
     _rule(program, Side.REFERRER, RewardKind.FIXED_AMOUNT, "10", "0", "10 € offerts", "€10 off")
     _rule(
@@ -462,8 +490,8 @@ def second_program() -> Program:
         currency="EUR",
         languages=["en", "fr"],
         default_language="en",
-        landing_url=f"{ORIGIN}/widgets/",
-        allowed_origins=[ORIGIN],
+        landing_url=f"{demo_origin()}/widgets/",
+        allowed_origins=demo_origins(),
         validation_delay_days=7,
     )
     _rule(program, Side.REFERRER, RewardKind.LOYALTY_POINTS, "500", "0", "500 points", "500 points")

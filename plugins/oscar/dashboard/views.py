@@ -27,6 +27,11 @@ from django.views.generic import ListView, TemplateView
 from parrain.core.models import Contact, Program, Referral
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import review, stats
+from parrain.core.services.widget_errors import (
+    recent_widget_errors,
+    refused_lately,
+    refused_origins_message,
+)
 
 from ..program import shop_program
 from .charts import series_chart
@@ -185,6 +190,9 @@ class ProgramSettingsView(ProgramMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ProgramForm(instance=self.program))
         context.setdefault("rules", RewardRuleFormSet(instance=self.program))
+        context["widget_errors"] = recent_widget_errors(self.program)
+        if self.request.method == "GET" and (origins := refused_lately(self.program)):
+            messages.warning(self.request, refused_origins_message(origins))
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,111 @@
+"""System checks: where Parrain says it is served, and where its widgets may run.
+
+``PARRAIN_BASE_URL`` is in every share link, email link and widget tag: a wrong one gives
+dead links and widgets that cannot reach the API, so it is checked at start. The programs'
+landing pages hold the referee widget: a landing URL whose origin the program does not
+allow shows "not set up for this site" to every friend. Registered in ``ParrainConfig.ready``.
+Programs are read when the database can be reached (not before the first ``migrate``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
+from django.http.request import validate_host
+
+from .addresses import is_loopback, origin_of
+from .conf import parrain_settings
+from .models import Program
+
+BASE_URL_HINT = "Set PARRAIN_BASE_URL to the address visitors use, e.g. https://shop.example."
+
+
+@register()
+def check_base_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    base_url = parrain_settings.BASE_URL
+    if not origin_of(base_url):
+        return [
+            Error(
+                f"PARRAIN_BASE_URL {base_url!r} is not an absolute http(s) URL: share links, "
+                "emails and widgets would point nowhere.",
+                hint=BASE_URL_HINT,
+                id="parrain.E001",
+            )
+        ]
+    return _host_refused(base_url)
+
+
+def _host_refused(base_url: str) -> list[CheckMessage]:
+    host = urlsplit(base_url).hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]  # what Django accepts then
+    if validate_host(host, allowed):
+        return []
+    return [
+        Warning(
+            f"The host of PARRAIN_BASE_URL ({host}) is not in ALLOWED_HOSTS: Django would "
+            "refuse the share links and the widgets' API calls (400 Bad Request).",
+            hint=f"Add {host!r} to ALLOWED_HOSTS, or fix PARRAIN_BASE_URL. {BASE_URL_HINT}",
+            id="parrain.W001",
+        )
+    ]
+
+
+@register(deploy=True)
+def check_base_url_not_loopback(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``check --deploy`` only: a local demo or a test run may well use a loopback address."""
+    base_url = parrain_settings.BASE_URL
+    if settings.DEBUG or not is_loopback(base_url):
+        return []
+    return [
+        Warning(
+            f"PARRAIN_BASE_URL is {base_url} with DEBUG off: share links and emails would "
+            "send every visitor to their own machine.",
+            hint=BASE_URL_HINT,
+            id="parrain.W002",
+        )
+    ]
+
+
+@register()
+def check_program_origins(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    try:
+        programs = list(Program.objects.filter(is_active=True).order_by("slug"))
+    except (DatabaseError, ImproperlyConfigured):
+        return []  # not migrated yet, or no database: nothing to check
+    return [message for program in programs for message in program_origin_problems(program)]
+
+
+def program_origin_problems(program: Program) -> list[CheckMessage]:
+    allowed = [o for o in program.allowed_origins or [] if isinstance(o, str)]
+    problems: list[CheckMessage] = [
+        Warning(
+            f"Program {program.slug!r}: allowed widget origin {origin!r} is not an origin "
+            "(scheme://host[:port]); no page will ever match it.",
+            hint="Write it as the browser's address bar shows it, without a path, "
+            "e.g. https://shop.example.",
+            id="parrain.W003",
+        )
+        for origin in allowed
+        if origin_of(origin) != origin.strip().rstrip("/").lower()
+    ]
+    landing = origin_of(program.landing_url)
+    own = origin_of(parrain_settings.BASE_URL)
+    if landing and landing not in {own, *(origin_of(o) for o in allowed)}:
+        problems.append(
+            Warning(
+                f"Program {program.slug!r}: its landing page {program.landing_url} is on "
+                f"{landing}, which is not among its allowed widget origins: the referee widget "
+                "there would be refused.",
+                hint=f"Add {landing} to the program's allowed widget origins (admin).",
+                id="parrain.W004",
+            )
+        )
+    return problems
