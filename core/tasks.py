@@ -72,3 +72,28 @@ def release_held_invitations() -> int:
     count = release_waiting()
     logger.info("released %s held invitations", count)
     return count
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def evaluate_badges(contact_id: int) -> int:
+    """Award or take back the contact's badges after an event (queued on commit)."""
+    from .services.badges import evaluate
+
+    contact = Contact.objects.select_related("program").filter(pk=contact_id).first()
+    if contact is None:
+        logger.warning("contact %s is gone; badges not evaluated", contact_id)
+        return 0
+    changes = evaluate(contact)
+    logger.info("contact %s: %s badge change(s)", contact_id, len(changes))
+    return len(changes)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recompute_badges(recompute_id: int) -> str:
+    """Re-evaluate a program's contacts; a worker lost mid-way hands it to the next one,
+    which resumes after the last finished batch."""
+    from .services.badge_recompute import run
+
+    row = run(recompute_id)
+    logger.info("badge recompute %s: %s (%s/%s)", recompute_id, row.state, row.done, row.total)
+    return str(row.state)

@@ -34,6 +34,7 @@ class MessageKind(StrEnum):
     WELCOME = "welcome"
     REWARD = "reward"
     CONFIRMATION = "confirmation"  # a referrer confirms their address (and gets their link)
+    BADGE_AWARDED = "badge_awarded"  # a contact earned an ambassador badge
 
 
 def unsubscribe_token(contact: Contact) -> str:

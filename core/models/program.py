@@ -182,7 +182,10 @@ class Program(models.Model):
         return key, clear
 
     def rule(self, side: str) -> RewardRule | None:
-        return self.reward_rules.filter(side=side, is_active=True).order_by("-pk").first()
+        """The newest active rule of ``side``; a rule that belongs to a badge (its holders'
+        own referrer reward) is never the program's."""
+        rules = self.reward_rules.filter(side=side, is_active=True, badges__isnull=True)
+        return rules.order_by("-pk").first()
 
 
 class ApiKey(models.Model):

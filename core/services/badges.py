@@ -1,17 +1,58 @@
 """Badges: evaluate a contact's conditions, award and take back badges, report progress.
 
-INTERFACE SKELETON (issue 11). The signatures and the dataclasses below are the contract
-the adapters (widget API, Oscar, Wagtail, webhooks) build on; the bodies are filled in by
-the core-evaluation work. Do not change a signature without telling everyone.
+The signatures and dataclasses here are the contract the adapters (widget API, Oscar,
+Wagtail, webhooks) build on. The evaluation reads each figure once (``badge_metrics``: one
+aggregate query per family), then walks the program's badges with prerequisites first, so
+that a badge requiring another can be earned in the same pass. Awarding and taking back
+are idempotent and serialised by the contact's row lock. See docs/gamification.md.
 """
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ..models import Badge, BadgeHolding, Contact, Program
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .. import audit, signals
+from ..conf import parrain_settings
+from ..exceptions import InvalidInput
+from ..locks import contact_for_update
+from ..memo import Memo
+from ..models import (
+    Badge,
+    BadgeCondition,
+    BadgeHolding,
+    BadgeMatch,
+    BadgeRecompute,
+    ConditionKind,
+    Contact,
+    Program,
+)
+from . import badge_metrics as metrics
+from . import badge_texts as texts
+
+#: Badge definitions and "has badges" are read on every event: a few seconds of memory per
+#: process; this process forgets at once when a badge changes (core/receivers.py).
+DEFINITIONS: Memo[list[Badge]] = Memo(seconds=5)
+HAS_BADGES: Memo[bool] = Memo(seconds=10)
+#: The contacts being evaluated in this context: their own award signals need no new task.
+EVALUATING: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
+    "parrain_badges_evaluating", default=frozenset()
+)
+
+
+def balance_condition() -> BadgeCondition:
+    """The balance as a condition, so that screens read it in the same loyalty query."""
+    return BadgeCondition(kind=ConditionKind.POINTS_BALANCE, threshold=Decimal("1"))
 
 
 @dataclass(frozen=True)
@@ -35,8 +76,18 @@ class BadgeProgress:
 
     @property
     def missing(self) -> str:
-        """Human text of what is missing to earn the badge ("" when held or met)."""
-        raise NotImplementedError
+        """Human text of what is missing to earn the badge ("" when held or met).
+
+        *All*: every unmet condition; *any*: the condition closest to its threshold.
+        """
+        unmet = [c for c in self.conditions if not c.met]
+        if self.held or not unmet:
+            return ""
+        if self.match == BadgeMatch.ANY:
+            if len(unmet) < len(self.conditions):
+                return ""
+            return max(unmet, key=lambda c: c.value / c.threshold).missing
+        return ", ".join(c.missing for c in unmet)
 
 
 @dataclass(frozen=True)
@@ -58,10 +109,131 @@ class Change:
     values: dict
 
 
+# -- definitions --------------------------------------------------------------------------
+
+
 def has_badges(program: Program) -> bool:
     """Whether ``program`` has an active badge (cheap, memoised: the receivers ask it on
     every event)."""
-    raise NotImplementedError
+    return HAS_BADGES.get(
+        program.pk, lambda: Badge.objects.filter(program=program, is_active=True).exists()
+    )
+
+
+def definitions(program_id: int, *, fresh: bool = False) -> list[Badge]:
+    """The program's active badges with their conditions, prerequisites first."""
+    if fresh:
+        DEFINITIONS.forget(program_id)
+    return DEFINITIONS.get(program_id, lambda: _load_definitions(program_id))
+
+
+def forget(program_id: int | None = None) -> None:
+    """A badge or condition changed: this process reads the definitions again."""
+    DEFINITIONS.forget(program_id)
+    HAS_BADGES.forget(program_id)
+
+
+def _load_definitions(program_id: int) -> list[Badge]:
+    conditions = BadgeCondition.objects.select_related("required_badge__program")
+    badges = list(
+        Badge.objects.filter(program_id=program_id, is_active=True)
+        .select_related("program")
+        .prefetch_related(Prefetch("conditions", queryset=conditions.order_by("pk")))
+        .order_by("rank", "pk")
+    )
+    return prerequisites_first(badges)
+
+
+def prerequisites_first(badges: list[Badge]) -> list[Badge]:
+    """Rank order, except that a badge comes after the badges it requires. A cycle (refused
+    when conditions are edited) cannot loop here: a badge already on the path is skipped."""
+    by_pk = {badge.pk: badge for badge in badges}
+    ordered: list[Badge] = []
+    placed: set[int] = set()
+
+    def place(badge: Badge, path: frozenset[int]) -> None:
+        if badge.pk in placed or badge.pk in path:
+            return
+        for condition in badge.conditions.all():
+            required = by_pk.get(condition.required_badge_id or 0)
+            if required is not None:
+                place(required, path | {badge.pk})
+        placed.add(badge.pk)
+        ordered.append(badge)
+
+    for badge in badges:
+        place(badge, frozenset())
+    return ordered
+
+
+def all_conditions(badges: list[Badge]) -> list[BadgeCondition]:
+    return [condition for badge in badges for condition in badge.conditions.all()]
+
+
+# -- deciding -----------------------------------------------------------------------------
+
+
+def figure(condition: BadgeCondition, values: dict[str, Decimal], held: set[int]) -> Decimal:
+    if condition.kind == ConditionKind.HOLDS_BADGE:
+        return Decimal(1 if condition.required_badge_id in held else 0)
+    return values.get(metrics.metric_key(condition), metrics.ZERO)
+
+
+def is_met(condition: BadgeCondition, value: Decimal) -> bool:
+    if condition.kind == ConditionKind.HOLDS_BADGE:
+        return value >= 1
+    return value >= condition.threshold
+
+
+def conditions_hold(badge: Badge, values: dict[str, Decimal], held: set[int]) -> tuple[bool, dict]:
+    """Whether ``badge``'s conditions hold, and the figures that decided (as text)."""
+    conditions = list(badge.conditions.all())
+    figures = {c: figure(c, values, held) for c in conditions}
+    met = [is_met(c, value) for c, value in figures.items()]
+    decided = {metrics.metric_key(c): texts.number(v) for c, v in figures.items()}
+    if not conditions:  # a badge without conditions is only ever given by hand
+        return False, decided
+    return (all(met) if badge.match == BadgeMatch.ALL else any(met)), decided
+
+
+def decide(
+    badges: list[Badge], values: dict[str, Decimal], held: set[int]
+) -> list[tuple[Badge, bool, dict]]:
+    """What evaluation changes: (badge, awarded?, figures) for each badge to award or take
+    back, in order. Kept badges are never taken back; a badge without conditions is left
+    as it is (manual)."""
+    held = set(held)
+    changes = []
+    for badge in badges:
+        holds, decided = conditions_hold(badge, values, held)
+        if holds and badge.pk not in held:
+            held.add(badge.pk)
+            changes.append((badge, True, decided))
+        elif not holds and badge.pk in held and not badge.keep_once_earned:
+            if badge.conditions.all():
+                held.discard(badge.pk)
+                changes.append((badge, False, decided))
+    return changes
+
+
+def held_badge_ids(contact_id: int) -> set[int]:
+    return set(
+        BadgeHolding.objects.filter(contact_id=contact_id, lost_at__isnull=True).values_list(
+            "badge_id", flat=True
+        )
+    )
+
+
+# -- evaluation ---------------------------------------------------------------------------
+
+
+@contextmanager
+def evaluating(contact_id: int) -> Iterator[None]:
+    token = EVALUATING.set(EVALUATING.get() | {contact_id})
+    try:
+        yield
+    finally:
+        EVALUATING.reset(token)
 
 
 def evaluate(contact: Contact, *, actor: str = "system") -> list[Change]:
@@ -69,37 +241,218 @@ def evaluate(contact: Contact, *, actor: str = "system") -> list[Change]:
     badges whose conditions now hold, take back the re-evaluated ones that no longer do.
     Idempotent; serialised per contact (row lock). Runs in the Celery task, never inside
     checkout or a webhook request."""
-    raise NotImplementedError
+    badges = definitions(contact.program_id)
+    return evaluate_with(contact, badges, actor=actor) if badges else []
+
+
+def evaluate_with(
+    contact: Contact, badges: list[Badge], *, actor: str = "system", now: datetime | None = None
+) -> list[Change]:
+    with transaction.atomic():
+        locked = contact_for_update(contact.pk)
+        if locked.is_erased:
+            return []
+        values = metrics.for_contact(locked.pk, all_conditions(badges), now or timezone.now())
+        decisions = decide(badges, values, held_badge_ids(locked.pk))
+        with evaluating(locked.pk):
+            return [_apply(badge, locked, awarded, v, actor) for badge, awarded, v in decisions]
+
+
+def _apply(badge: Badge, contact: Contact, awarded: bool, values: dict, actor: str) -> Change:
+    if awarded:
+        holding, _created = award(badge, contact, actor=actor, values=values)
+    else:
+        holding = revoke(badge, contact, actor=actor, values=values)
+    return Change(badge=badge, holding=holding, awarded=awarded, values=values)
+
+
+# -- award and take back ------------------------------------------------------------------
+
+
+def _check(badge: Badge, contact: Contact, actor: str, reason: str) -> None:
+    if badge.program_id != contact.program_id:
+        raise InvalidInput(_("This badge belongs to another program."), field="badge")
+    if actor != "system" and not reason.strip():
+        raise InvalidInput(_("Say why the badge is given or taken back."), field="reason")
+
+
+def _live(badge: Badge, contact: Contact) -> BadgeHolding | None:
+    return BadgeHolding.objects.filter(badge=badge, contact=contact, lost_at__isnull=True).first()
 
 
 def award(badge: Badge, contact: Contact, *, actor: str, reason: str = "", values=None):
     """Give ``badge`` to ``contact`` (manual award needs a reason). Idempotent: returns
     (holding, created). Audits ``badge.awarded``, sends ``signals.badge_awarded`` and queues
     the ``badge_awarded`` message after commit."""
-    raise NotImplementedError
+    _check(badge, contact, actor, reason)
+    values = dict(values or {})
+    with transaction.atomic():
+        locked = contact_for_update(contact.pk)
+        if locked.is_erased:
+            raise InvalidInput(_("This contact was erased."), field="contact")
+        live = _live(badge, locked)
+        if live is not None:
+            return live, False
+        holding = BadgeHolding.objects.create(
+            badge=badge, contact=locked, awarded_by=actor, reason=reason, values=values
+        )
+        _audit(holding, "badge.awarded", actor, reason, values)
+        signals.badge_awarded.send(Program, holding=holding, values=values)
+        _queue_message(holding)
+    return holding, True
 
 
 def revoke(badge: Badge, contact: Contact, *, actor: str, reason: str = "", values=None):
     """Take ``badge`` back from ``contact``. Idempotent: returns the holding closed, or None
     when the contact did not hold it. Audits ``badge.lost`` and sends ``signals.badge_lost``."""
-    raise NotImplementedError
+    _check(badge, contact, actor, reason)
+    values = dict(values or {})
+    with transaction.atomic():
+        locked = contact_for_update(contact.pk)
+        holding = _live(badge, locked)
+        if holding is None:
+            return None
+        holding.lost_at = timezone.now()
+        holding.lost_by = actor
+        holding.save(update_fields=["lost_at", "lost_by"])
+        _audit(holding, "badge.lost", actor, reason, values)
+        signals.badge_lost.send(Program, holding=holding, values=values)
+    return holding
+
+
+def _audit(holding: BadgeHolding, action: str, actor: str, reason: str, values: dict) -> None:
+    badge = holding.badge
+    audit.record(
+        badge.program,
+        action,
+        reason=reason,
+        actor=actor,
+        contact=holding.contact,
+        badge_id=badge.pk,
+        badge=badge.name(),
+        **values,
+    )
+
+
+def _queue_message(holding: BadgeHolding) -> None:
+    from ..messaging import MessageKind, queue_message
+
+    contact = holding.contact
+    if contact.unsubscribed_at is None and not contact.is_erased:
+        queue_message(MessageKind.BADGE_AWARDED, contact, **message_context(holding))
+
+
+def message_context(holding: BadgeHolding) -> dict[str, Any]:
+    """The variables of messages about a badge, as plain values: ``badge.name``,
+    ``badge.image_url``, ``next_badge.name``, ``next_badge.missing``, ``points.balance``."""
+    from ..messaging import language_for
+
+    contact, badge = holding.contact, holding.badge
+    language = language_for(contact)
+    with translation.override(language):
+        summary = contact_badges(contact, language)
+        upcoming = summary.next
+        return {
+            "badge": {
+                "name": badge.name(language),
+                "description": badge.description(language),
+                "image_url": image_url(badge),
+            },
+            "next_badge": None
+            if upcoming is None
+            else {"name": upcoming.badge.name(language), "missing": upcoming.missing},
+            "points": {"balance": summary.balance},
+        }
+
+
+# -- what the screens show ----------------------------------------------------------------
 
 
 def contact_badges(contact: Contact, language: str = "en") -> ContactBadges:
     """The contact's current badge, earned badges, next badge with progress, balance."""
-    raise NotImplementedError
+    badges = sorted(definitions(contact.program_id), key=lambda b: (b.rank, b.pk))
+    balance = balance_condition()
+    values = metrics.for_contact(contact.pk, [*all_conditions(badges), balance], timezone.now())
+    earned = list(
+        BadgeHolding.objects.filter(contact=contact, lost_at__isnull=True, badge__is_active=True)
+        .select_related("badge__program")
+        .order_by("badge__rank", "badge__pk")
+    )
+    holdings = {h.badge_id: h for h in earned}
+    with translation.override(language):
+        progress = [_progress(b, values, holdings, contact, language) for b in badges]
+    return ContactBadges(
+        current=earned[-1].badge if earned else None,
+        earned=earned,
+        next=next((p for p in progress if not p.held), None),
+        all=progress,
+        balance=int(values.get(metrics.metric_key(balance), 0)),
+    )
+
+
+def _progress(
+    badge: Badge, values: dict, holdings: dict[int, BadgeHolding], contact: Contact, lang: str
+) -> BadgeProgress:
+    held = set(holdings)
+    holding = holdings.get(badge.pk)
+    currency = badge.program.currency
+    conditions = []
+    for condition in badge.conditions.all():
+        value = figure(condition, values, held)
+        required = condition.required_badge.name(lang) if condition.required_badge else ""
+        met = is_met(condition, value)
+        conditions.append(
+            ConditionProgress(
+                kind=str(condition.kind),
+                value=value,
+                threshold=condition.threshold,
+                period_days=condition.period_days,
+                met=met,
+                label=texts.label(condition, value, currency, required),
+                missing="" if met else texts.missing(condition, value, currency, required),
+            )
+        )
+    return BadgeProgress(
+        badge=badge,
+        held=holding is not None,
+        awarded_at=holding.awarded_at if holding else None,
+        conditions=conditions,
+        match=str(badge.match),
+    )
 
 
 def image_url(badge: Badge) -> str:
     """Absolute URL of the badge thumbnail (PARRAIN_BASE_URL + MEDIA_URL path), "" if none."""
-    raise NotImplementedError
+    if not badge.image:
+        return ""
+    url = badge.image.url
+    if url.startswith(("http://", "https://")):
+        return url
+    return parrain_settings.BASE_URL.rstrip("/") + url
 
 
 def referrer_rule_for(contact: Contact):
     """The RewardRule of the highest-ranked badge ``contact`` holds that carries one, or
     None (then the program's referrer rule applies). Used when an invitation's referrer
     terms are frozen."""
-    raise NotImplementedError
+    if not has_badges(contact.program):
+        return None
+    holding = (
+        BadgeHolding.objects.filter(
+            contact=contact,
+            lost_at__isnull=True,
+            badge__is_active=True,
+            badge__reward_rule__isnull=False,
+            badge__reward_rule__is_active=True,
+        )
+        .select_related("badge__reward_rule__program")
+        .order_by("-badge__rank", "-badge__pk")
+        .first()
+    )
+    return holding.badge.reward_rule if holding else None
+
+
+# -- recompute ----------------------------------------------------------------------------
 
 
 def start_recompute(program: Program, *, reason: str = "") -> Any:
@@ -107,4 +460,23 @@ def start_recompute(program: Program, *, reason: str = "") -> Any:
     return its ``BadgeRecompute`` row, whose ``done``/``total`` the admins show as progress.
     Called when a badge's conditions change; a recompute already queued or running for the
     program is reused instead of starting a second one."""
-    raise NotImplementedError
+    from .badge_recompute import start
+
+    return start(program, reason=reason)
+
+
+__all__ = [
+    "BadgeProgress",
+    "BadgeRecompute",
+    "Change",
+    "ConditionProgress",
+    "ContactBadges",
+    "award",
+    "contact_badges",
+    "evaluate",
+    "has_badges",
+    "image_url",
+    "referrer_rule_for",
+    "revoke",
+    "start_recompute",
+]

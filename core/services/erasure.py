@@ -21,6 +21,7 @@ from ..erasure import PersonalData, scrub_rows
 from ..locks import contact_for_update
 from ..models import (
     AuditEvent,
+    BadgeHolding,
     Contact,
     HeldInvitation,
     Invitation,
@@ -48,6 +49,7 @@ def erase_contact(contact: Contact, *, actor: str) -> bool:
         personal = PersonalData.of(contact)
         _drop_held_invitations(contact)
         _drop_loyalty_ledger(contact)
+        _drop_badges(contact)
         _anonymise(contact)
         _scrub_core(contact, personal)
         _scrub_admin_history(contact, personal)
@@ -105,6 +107,12 @@ def _drop_loyalty_ledger(contact: Contact) -> None:
     """The points ledger is personal data (what the person bought, reviewed, followed, when)
     and, unlike a referral, no other person's figure depends on it: it goes entirely."""
     LoyaltyEntry.objects.filter(contact=contact).delete()
+
+
+def _drop_badges(contact: Contact) -> None:
+    """The badges a person held are computed from their ledger and activity: history of the
+    person, gone with them (the program's "holders over time" loses them too)."""
+    BadgeHolding.objects.filter(contact=contact).delete()
 
 
 def _scrub_core(contact: Contact, personal: PersonalData) -> None:

@@ -68,7 +68,7 @@ def issue_invitation(
     referral only when it is this referrer's.
     """
     program = referrer.program
-    terms = referrer_terms_at(program, at)
+    terms = referrer_terms_at(program, at, referrer=referrer)
     with transaction.atomic():
         invitation = Invitation.objects.create(
             program=program,

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from ..models import Program, RewardRule
+from ..models import Contact, Program, RewardRule
 from ..models.choices import RewardKind, Side
 
 
@@ -51,7 +51,19 @@ def terms_at(
     return terms_from_rule(rule) if rule else None
 
 
-def referrer_terms_at(program: Program, when: datetime | None = None) -> RewardTerms | None:
+def referrer_terms_at(
+    program: Program, when: datetime | None = None, *, referrer: Contact | None = None
+) -> RewardTerms | None:
+    """The referrer reward in force; for ``referrer``, the reward of the highest-ranked
+    badge they hold that carries one (source ``badge``) replaces the program's. Frozen
+    into each invitation: a badge won or lost later changes nothing already promised
+    (docs/decisions/0007-badge-reward-rule.md)."""
+    if referrer is not None:
+        from .badges import referrer_rule_for
+
+        rule = referrer_rule_for(referrer)
+        if rule is not None:
+            return terms_from_rule(rule).model_copy(update={"source": "badge"})
     return terms_at(program, Side.REFERRER, when)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parrain.core.models import Contact, Referral, Reward
+from parrain.core.models import BadgeHolding, Contact, Referral, Reward
 
 REFERRAL_EVENTS = {
     "invited": "referral.invited",
@@ -15,7 +15,8 @@ REFERRAL_EVENTS = {
     "rewarded": "referral.rewarded",
     "cancelled": "referral.cancelled",
 }
-EVENT_TYPES = sorted({*REFERRAL_EVENTS.values(), "reward.issued"})
+BADGE_EVENTS = ("badge.awarded", "badge.lost")
+EVENT_TYPES = sorted({*REFERRAL_EVENTS.values(), "reward.issued", *BADGE_EVENTS})
 
 
 def _when(value: Any) -> str | None:
@@ -73,4 +74,26 @@ def reward_data(reward: Reward) -> dict[str, Any]:
         "expires_at": _when(reward.expires_at),
         "recipient": contact_data(reward.recipient),
         "referral_id": reward.referral_id,
+    }
+
+
+def badge_data(holding: BadgeHolding, values: dict[str, Any]) -> dict[str, Any]:
+    """A badge a contact earned or lost, with the condition values that decided."""
+    from parrain.core.services.badges import image_url
+
+    badge = holding.badge
+    return {
+        "id": holding.pk,
+        "program": badge.program.slug,
+        "badge": {
+            "id": badge.pk,
+            "rank": badge.rank,
+            "names": badge.names,
+            "image_url": image_url(badge),
+        },
+        "contact": contact_data(holding.contact),
+        "awarded_at": _when(holding.awarded_at),
+        "lost_at": _when(holding.lost_at),
+        "by": holding.lost_by if holding.lost_at else holding.awarded_by,
+        "values": values,
     }
