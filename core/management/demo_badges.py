@@ -139,9 +139,10 @@ def medal_png(colour: str, stars: int) -> bytes:
     draw.ellipse(_box(centre, radius), fill=_shade(face, 0.7))
     draw.ellipse(_box(centre, radius * 0.86), fill=face)
     draw.ellipse(_box(centre, radius * 0.72), outline=_shade(face, 1.25), width=size // 64)
+    star = radius * (0.3 if stars < 3 else 0.22)
     for n in range(stars):
-        offset = (n - (stars - 1) / 2) * radius * 0.5
-        draw.polygon(_star((centre[0] + offset, centre[1]), radius * 0.3), fill=_shade(face, 1.3))
+        offset = (n - (stars - 1) / 2) * star * 1.9
+        draw.polygon(_star((centre[0] + offset, centre[1]), star), fill=_shade(face, 1.3))
     out = io.BytesIO()
     image.resize((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS).save(out, format="PNG")
     return out.getvalue()
