@@ -97,3 +97,13 @@ def recompute_badges(recompute_id: int) -> str:
     row = run(recompute_id)
     logger.info("badge recompute %s: %s (%s/%s)", recompute_id, row.state, row.done, row.total)
     return str(row.state)
+
+
+@shared_task
+def recompute_fading_badges() -> int:
+    """Daily (schedule it): programs with re-evaluated badges over a rolling period."""
+    from .services.badge_recompute import start_fading
+
+    started = start_fading()
+    logger.info("badge recomputes for rolling periods: %s", len(started))
+    return len(started)

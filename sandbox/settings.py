@@ -108,6 +108,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parrain.core.tasks.release_held_invitations",
         "schedule": crontab(minute=5),
     },
+    # issue 11: re-evaluated badges over a rolling period fade without any event
+    "parrain-recompute-fading-badges": {
+        "task": "parrain.core.tasks.recompute_fading_badges",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 PARRAIN_BASE_URL = os.environ.get("PARRAIN_BASE_URL", "http://127.0.0.1:8000")

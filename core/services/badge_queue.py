@@ -19,10 +19,12 @@ class _Pending:
 
     def __init__(self) -> None:
         self.contact_ids: set[int] = set()
+        self.flushed = False
 
     def flush(self) -> None:
         from ..tasks import evaluate_badges
 
+        self.flushed = True
         ids, self.contact_ids = sorted(self.contact_ids), set()
         for contact_id in ids:
             evaluate_badges.delay(contact_id)
@@ -32,7 +34,7 @@ def _pending() -> _Pending | None:
     """This transaction's pending set, if its callback is still registered (a rolled-back
     transaction drops the callback, and with it the set)."""
     pending = getattr(connection, "_parrain_badge_pending", None)
-    if pending is None or not connection.in_atomic_block:
+    if pending is None or pending.flushed or not connection.in_atomic_block:
         return None
     registered = any(item[1] == pending.flush for item in connection.run_on_commit)
     return pending if registered else None

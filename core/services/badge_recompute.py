@@ -19,7 +19,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from ..locks import row_for_update
-from ..models import BadgeHolding, BadgeRecompute, Contact, Program
+from ..models import BadgeCondition, BadgeHolding, BadgeRecompute, Contact, Program
 from . import badge_metrics as metrics
 from . import badges
 
@@ -31,13 +31,18 @@ def contacts(program_id: int) -> QuerySet[Contact]:
     return Contact.objects.filter(program_id=program_id, erased_at__isnull=True)
 
 
-def start(program: Program, *, reason: str = "", enqueue: bool = True) -> BadgeRecompute:
-    """The program's live recompute, started over from the first contact, or a new one
-    queued after commit. Serialised by the program's row lock: never two at once."""
+def start(
+    program: Program, *, reason: str = "", enqueue: bool = True, restart: bool = True
+) -> BadgeRecompute:
+    """The program's live recompute, started over from the first contact (``restart``;
+    else resumed where it stopped), or a new one, queued after commit when ``enqueue``.
+    Serialised by the program's row lock: never two live rows for a program."""
     with transaction.atomic():
         row_for_update(Program, program.pk)
         total = contacts(program.pk).count()
         row = BadgeRecompute.objects.filter(program=program, state__in=LIVE).first()
+        if row is not None and not restart:
+            return row
         if row is not None:
             BadgeRecompute.objects.filter(pk=row.pk).update(
                 reason=reason[:255], total=total, done=0, last_contact_id=0
@@ -48,6 +53,16 @@ def start(program: Program, *, reason: str = "", enqueue: bool = True) -> BadgeR
         if enqueue:
             transaction.on_commit(lambda: _enqueue(row.pk))
     return row
+
+
+def start_fading() -> list[BadgeRecompute]:
+    """Recompute the programs whose re-evaluated badges have a rolling period: such a figure
+    falls as days pass without any event, so no incremental evaluation would notice it."""
+    fading = BadgeCondition.objects.filter(
+        badge__is_active=True, badge__keep_once_earned=False, period_days__isnull=False
+    ).values("badge__program_id")
+    programs = Program.objects.filter(pk__in=fading).order_by("pk")
+    return [start(p, reason="daily: rolling periods", restart=False) for p in programs]
 
 
 def _enqueue(recompute_id: int) -> None:

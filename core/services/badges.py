@@ -154,7 +154,7 @@ def prerequisites_first(badges: list[Badge]) -> list[Badge]:
     def place(badge: Badge, path: frozenset[int]) -> None:
         if badge.pk in placed or badge.pk in path:
             return
-        for condition in badge.conditions.all():
+        for condition in conditions_of(badge):
             required = by_pk.get(condition.required_badge_id or 0)
             if required is not None:
                 place(required, path | {badge.pk})
@@ -167,7 +167,16 @@ def prerequisites_first(badges: list[Badge]) -> list[Badge]:
 
 
 def all_conditions(badges: list[Badge]) -> list[BadgeCondition]:
-    return [condition for badge in badges for condition in badge.conditions.all()]
+    return [condition for badge in badges for condition in conditions_of(badge)]
+
+
+def conditions_of(badge: Badge) -> list[BadgeCondition]:
+    """The badge's conditions as a plain list, kept on the (memoised) badge: a recompute
+    asks a million times, and each ``.all()`` of a prefetched relation builds a queryset."""
+    found = badge.__dict__.get("_condition_list")
+    if found is None:
+        found = badge.__dict__["_condition_list"] = list(badge.conditions.all())
+    return found
 
 
 # -- deciding -----------------------------------------------------------------------------
@@ -185,15 +194,19 @@ def is_met(condition: BadgeCondition, value: Decimal) -> bool:
     return value >= condition.threshold
 
 
-def conditions_hold(badge: Badge, values: dict[str, Decimal], held: set[int]) -> tuple[bool, dict]:
-    """Whether ``badge``'s conditions hold, and the figures that decided (as text)."""
-    conditions = list(badge.conditions.all())
-    figures = {c: figure(c, values, held) for c in conditions}
-    met = [is_met(c, value) for c, value in figures.items()]
-    decided = {metrics.metric_key(c): texts.number(v) for c, v in figures.items()}
+def conditions_hold(badge: Badge, values: dict[str, Decimal], held: set[int]) -> bool:
+    conditions = conditions_of(badge)
     if not conditions:  # a badge without conditions is only ever given by hand
-        return False, decided
-    return (all(met) if badge.match == BadgeMatch.ALL else any(met)), decided
+        return False
+    met = (is_met(c, figure(c, values, held)) for c in conditions)
+    return all(met) if badge.match == BadgeMatch.ALL else any(met)
+
+
+def decided_by(badge: Badge, values: dict[str, Decimal], held: set[int]) -> dict[str, str]:
+    """The figures that decided, as text, for the holding, the audit log and the webhook."""
+    return {
+        metrics.metric_key(c): texts.number(figure(c, values, held)) for c in conditions_of(badge)
+    }
 
 
 def decide(
@@ -205,14 +218,14 @@ def decide(
     held = set(held)
     changes = []
     for badge in badges:
-        holds, decided = conditions_hold(badge, values, held)
+        holds = conditions_hold(badge, values, held)
         if holds and badge.pk not in held:
+            changes.append((badge, True, decided_by(badge, values, held)))
             held.add(badge.pk)
-            changes.append((badge, True, decided))
         elif not holds and badge.pk in held and not badge.keep_once_earned:
-            if badge.conditions.all():
+            if conditions_of(badge):
+                changes.append((badge, False, decided_by(badge, values, held)))
                 held.discard(badge.pk)
-                changes.append((badge, False, decided))
     return changes
 
 
@@ -248,14 +261,29 @@ def evaluate(contact: Contact, *, actor: str = "system") -> list[Change]:
 def evaluate_with(
     contact: Contact, badges: list[Badge], *, actor: str = "system", now: datetime | None = None
 ) -> list[Change]:
+    """Decide without a lock first: most events change no badge, and then nothing is
+    written (a row lock is a write, and its commit waits for the disk). Only when something
+    changes is the contact locked, everything read again and decided for real."""
+    now = now or timezone.now()
+    if contact.is_erased or not _decisions(contact.pk, badges, now):
+        return []
     with transaction.atomic():
         locked = contact_for_update(contact.pk)
         if locked.is_erased:
             return []
-        values = metrics.for_contact(locked.pk, all_conditions(badges), now or timezone.now())
-        decisions = decide(badges, values, held_badge_ids(locked.pk))
+        decisions = _decisions(locked.pk, badges, now)
         with evaluating(locked.pk):
             return [_apply(badge, locked, awarded, v, actor) for badge, awarded, v in decisions]
+
+
+def _decisions(contact_id: int, badges: list[Badge], now: datetime) -> list:
+    """What would change, read in one statement: the figures and the badges held."""
+    conditions = all_conditions(badges)
+    required = [c.required_badge_id for c in conditions if c.required_badge_id]
+    ids = sorted({badge.pk for badge in badges} | set(required))
+    values = metrics.for_contact(contact_id, conditions, now, held_of=ids)
+    held = {pk for pk in ids if values.get(metrics.held_key(pk))}
+    return decide(badges, values, held)
 
 
 def _apply(badge: Badge, contact: Contact, awarded: bool, values: dict, actor: str) -> Change:
@@ -397,7 +425,7 @@ def _progress(
     holding = holdings.get(badge.pk)
     currency = badge.program.currency
     conditions = []
-    for condition in badge.conditions.all():
+    for condition in conditions_of(badge):
         value = figure(condition, values, held)
         required = condition.required_badge.name(lang) if condition.required_badge else ""
         met = is_met(condition, value)
