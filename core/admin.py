@@ -725,3 +725,7 @@ class AuditEventAdmin(HistoryAdmin):
     )
     search_fields = ("message", "actor", "contact__email", "order__external_id")
     date_hierarchy = "at"
+
+
+# Badges (their own module: forms over the setup service, holders, chart)
+from . import admin_badges  # noqa: E402, F401

@@ -274,3 +274,195 @@ class LoyaltyLedgerOut(BaseModel):
     balance: int
     items: list[LoyaltyEntryOut]
     next_cursor: str | None
+
+
+# Badges
+
+ApiConditionKind = Literal[
+    "invitations_sent",
+    "friends_registered",
+    "friends_converted",
+    "referrals_validated",
+    "referred_revenue",
+    "points_balance",
+    "points_earned",
+    "action_count",
+    "holds_badge",
+]
+ApiCountedAction = Literal[
+    "purchase", "review", "birthday", "social_follow", "newsletter_signup", "custom"
+]
+Texts = Annotated[
+    dict[Language, Annotated[str, Field(max_length=500)]],
+    Field(description='One text per language of the program, e.g. {"fr": "Or", "en": "Gold"}.'),
+]
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#c08a2d"])]
+
+
+class BadgeConditionIn(Input):
+    kind: ApiConditionKind = Field(description="What is counted (see docs/gamification.md).")
+    threshold: Decimal | None = Field(
+        None,
+        gt=0,
+        description="The value to reach (above zero; whole except referred_revenue). "
+        "May be left out for holds_badge.",
+    )
+    period_days: Annotated[int, Field(ge=1, le=3660)] | None = Field(
+        None, description="Count only the last N days; empty counts everything ever."
+    )
+    action_kind: ApiCountedAction | Literal[""] = Field(
+        "", description="The loyalty action counted (action_count only)."
+    )
+    custom_kind: Annotated[str, Field(max_length=60)] = Field(
+        "", description="The shop's name of the action, when action_kind is custom."
+    )
+    required_badge: int | None = Field(
+        None, description="Id of the badge to hold first (holds_badge only), same program."
+    )
+
+
+class BadgeIn(Input):
+    names: Texts = Field(description="Name per language; the default language is required.")
+    descriptions: Texts = Field(default_factory=dict)
+    rank: Annotated[int, Field(ge=0, le=10_000)] | None = Field(
+        None, description="Lower ranks come first; default: after the last badge."
+    )
+    colour: Colour = "#c08a2d"
+    match: Literal["all", "any"] = Field("all", description="Combine the conditions.")
+    keep_once_earned: bool = Field(
+        True, description="False: the badge is lost when a rolling condition no longer holds."
+    )
+    reward_rule: int | None = Field(
+        None, description="Id of a referrer reward rule of the program used while held."
+    )
+    is_active: bool = True
+    conditions: list[BadgeConditionIn] = Field(default_factory=list, max_length=20)
+
+
+class BadgePatch(Input):
+    """Only the fields sent change; ``conditions``, when sent, replaces them all."""
+
+    names: Texts | None = None
+    descriptions: Texts | None = None
+    rank: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    colour: Colour | None = None
+    match: Literal["all", "any"] | None = None
+    keep_once_earned: bool | None = None
+    reward_rule: int | None = None
+    is_active: bool | None = None
+    conditions: list[BadgeConditionIn] | None = Field(None, max_length=20)
+
+
+class BadgeConditionOut(BaseModel):
+    id: int
+    kind: str
+    threshold: Decimal
+    period_days: int | None
+    action_kind: str
+    custom_kind: str
+    required_badge: int | None
+
+
+class RecomputeOut(BaseModel):
+    """The latest background re-evaluation of the program's contacts."""
+
+    state: Literal["queued", "running", "done", "failed"]
+    reason: str
+    done: int
+    total: int
+    percent: int
+    awarded: int
+    lost: int
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class BadgeOut(BaseModel):
+    id: int
+    rank: int
+    name: str = Field(description="In the program's default language.")
+    names: dict[str, str]
+    descriptions: dict[str, str]
+    image_url: str = Field(description="The 256 px PNG thumbnail; empty without an image.")
+    colour: str
+    match: str
+    keep_once_earned: bool
+    reward_rule: int | None
+    is_active: bool
+    holders: int = Field(description="Contacts holding the badge now.")
+    conditions: list[BadgeConditionOut]
+    recompute: RecomputeOut | None = Field(
+        None, description="The program's latest re-evaluation, e.g. after a change."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class BadgeList(BaseModel):
+    items: list[BadgeOut]
+
+
+class BadgeHolderOut(BaseModel):
+    contact_id: int
+    email: str
+    awarded_at: datetime
+    lost_at: datetime | None
+    awarded_by: str
+    lost_by: str
+    reason: str
+
+
+class BadgeHolderPage(BaseModel):
+    items: list[BadgeHolderOut]
+    next_cursor: str | None
+
+
+class BadgeRef(BaseModel):
+    id: int
+    rank: int
+    name: str
+    image_url: str
+    colour: str
+
+
+class EarnedBadgeOut(BadgeRef):
+    awarded_at: datetime
+
+
+class ConditionProgressOut(BaseModel):
+    kind: str
+    value: Decimal
+    threshold: Decimal
+    period_days: int | None
+    met: bool
+    label: str = Field(description='Human text, e.g. "3 / 5 friends converted".')
+    missing: str = Field(description='Human text, e.g. "2 more friends converted".')
+
+
+class NextBadgeOut(BadgeRef):
+    match: str
+    missing: str
+    conditions: list[ConditionProgressOut]
+
+
+class ContactBadgesOut(BaseModel):
+    contact_id: int
+    current: BadgeRef | None = Field(description="The highest-ranked badge held.")
+    earned: list[EarnedBadgeOut]
+    next: NextBadgeOut | None = Field(description="The lowest-ranked badge not held yet.")
+    balance: int = Field(description="Loyalty points balance.")
+
+
+class BadgeDecisionIn(Input):
+    reason: Annotated[str, Field(min_length=1, max_length=255)] = Field(
+        description="Why the badge is given or taken back by hand (kept in the audit log)."
+    )
+
+
+class BadgeDecisionOut(BaseModel):
+    badge_id: int
+    contact_id: int
+    held: bool
+    changed: bool = Field(description="False when the contact already held (or lacked) it.")
+    awarded_at: datetime | None
+    lost_at: datetime | None

@@ -6,15 +6,18 @@ import hmac
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from io import BytesIO
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from ..conf import parrain_settings
-from ..exceptions import NotFound
+from ..exceptions import InvalidInput, NotFound
 from ..models import ApiKey, Program
 from .problems import problem, too_large
 
@@ -77,8 +80,26 @@ def actor_of(request: HttpRequest) -> str:
     return f"api:{request.auth.prefix}"  # type: ignore[attr-defined]
 
 
-def check_body(request: HttpRequest) -> HttpResponseBase | None:
-    """Refuse an oversized or non-JSON body before anything reads it."""
+def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an endpoint that takes a multipart/form-data file instead of a JSON body."""
+    view.accepts_upload = True  # type: ignore[attr-defined]
+    return view
+
+
+def parse_multipart(request: HttpRequest) -> MultiValueDict:
+    """The files of a multipart body, whatever the method (Django parses POST only)."""
+    try:
+        _data, files = MultiPartParser(
+            request.META, BytesIO(request.body), request.upload_handlers, request.encoding
+        ).parse()
+    except MultiPartParserError:
+        raise InvalidInput(_("The multipart body is malformed."), field="image") from None
+    return files
+
+
+def check_body(request: HttpRequest, upload: bool = False) -> HttpResponseBase | None:
+    """Refuse an oversized or non-JSON body before anything reads it (multipart too for an
+    upload endpoint)."""
     raw_length = request.META.get("CONTENT_LENGTH") or "0"
     try:
         length = int(raw_length)
@@ -87,6 +108,9 @@ def check_body(request: HttpRequest) -> HttpResponseBase | None:
     limit = parrain_settings.API_MAX_BODY_BYTES
     if length > limit:
         return too_large(limit)
+    media = (request.content_type or "").lower()
+    if upload and media == "multipart/form-data":
+        return None
     if length > 0 and request.method in BODY_METHODS and not _is_json(request.content_type):
         return problem(415, "unsupported-media-type", _("Send the body as application/json."))
     return None
@@ -100,8 +124,11 @@ def _is_json(content_type: str | None) -> bool:
 
 
 def guard_body(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    operation = getattr(run, "__self__", None)
+    upload = getattr(getattr(operation, "view_func", None), "accepts_upload", False)
+
     @wraps(run)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return check_body(request) or run(request, *args, **kwargs)
+        return check_body(request, upload) or run(request, *args, **kwargs)
 
     return guarded

@@ -19,9 +19,18 @@ from pydantic import ValidationError as PydanticValidationError
 from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..exceptions import InvalidInput, NotFound, ParrainError, Refused
-from ..models import Contact, LoyaltyEntry, Order, Referral, Refund
+from ..models import (
+    Badge,
+    BadgeHolding,
+    BadgeRecompute,
+    Contact,
+    LoyaltyEntry,
+    Order,
+    Referral,
+    Refund,
+)
 from ..models.choices import ReferralStatus
-from ..services import loyalty, review, stats
+from ..services import badge_setup, badges, loyalty, review, stats
 from ..services.contacts import ContactData, find_contact, upsert_contact
 from ..services.enrolment import enrol_referrer, referrer_by_code
 from ..services.invitations import invite_by_email
@@ -30,12 +39,15 @@ from ..services.registration import register_referee
 from . import schemas as s
 from .pagination import after_cursor, encode_cursor
 from .problems import Problem, pydantic_errors
-from .security import SecretKey, actor_of, program_of
+from .security import SecretKey, accepts_upload, actor_of, parse_multipart, program_of
 
 MAX_STATS_DAYS = 366
 EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 MAX_PAGE = 200
 ReferralId = Annotated[int, Path(ge=1, lt=2**63)]
+BadgeId = Annotated[int, Path(ge=1, lt=2**63)]
+#: Room for the multipart envelope around an image of at most 1 MB.
+UPLOAD_OVERHEAD = 16 * 1024
 
 router = Router(auth=SecretKey(), tags=["server"])
 PROGRAM = "/programs/{slug}"
@@ -394,6 +406,304 @@ def get_loyalty(
         items=[_entry_out(e) for e in page],
         next_cursor=cursor,
     )
+
+
+# Badges
+
+
+class HoldersQuery(BaseModel):
+    history: bool = Field(False, description="Include the holdings already lost.")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page.")
+    limit: int | None = Field(None, ge=1, le=MAX_PAGE)
+
+
+def _badge(request: HttpRequest, badge_id: int) -> Badge:
+    """A badge of the key's program; another program's badge is as unknown as a missing one."""
+    badge = (
+        Badge.objects.select_related("program")
+        .filter(program=program_of(request), pk=badge_id)
+        .first()
+    )
+    if badge is None:
+        raise NotFound(_("No badge with this id in this program."), field="badge_id")
+    return badge
+
+
+def _recompute_out(program: Any) -> s.RecomputeOut | None:
+    latest = BadgeRecompute.objects.filter(program=program).order_by("-created_at", "-pk").first()
+    if latest is None:
+        return None
+    return s.RecomputeOut.model_validate(
+        {**latest.__dict__, "percent": latest.percent}, from_attributes=False
+    )
+
+
+def _badge_out(badge: Badge) -> s.BadgeOut:
+    return s.BadgeOut(
+        id=badge.pk,
+        rank=badge.rank,
+        name=badge.name(),
+        names=badge.names,
+        descriptions=badge.descriptions or {},
+        image_url=badges.image_url(badge),
+        colour=badge.colour,
+        match=badge.match,
+        keep_once_earned=badge.keep_once_earned,
+        reward_rule=badge.reward_rule_id,
+        is_active=badge.is_active,
+        holders=badge.holdings.filter(lost_at__isnull=True).count(),
+        conditions=[
+            s.BadgeConditionOut(
+                id=c.pk,
+                kind=c.kind,
+                threshold=c.threshold,
+                period_days=c.period_days,
+                action_kind=c.action_kind,
+                custom_kind=c.custom_kind,
+                required_badge=c.required_badge_id,
+            )
+            for c in badge.conditions.order_by("pk")
+        ],
+        recompute=_recompute_out(badge.program),
+        created_at=badge.created_at,
+        updated_at=badge.updated_at,
+    )
+
+
+@router.get(f"{PROGRAM}/badges", response=_responses(200, model=s.BadgeList))
+def list_badges(request: HttpRequest, slug: str) -> Any:
+    """Every badge of the program, by rank, inactive ones included."""
+    found = Badge.objects.filter(program=program_of(request)).select_related("program")
+    return s.BadgeList(items=[_badge_out(b) for b in found.order_by("rank", "pk")])
+
+
+@router.post(f"{PROGRAM}/badges", response=_responses(201, model=s.BadgeOut))
+def create_badge(request: HttpRequest, slug: str, payload: s.BadgeIn) -> Status[Any]:
+    """Define a badge with its conditions; the program's contacts are then re-evaluated in
+    the background (see ``recompute``)."""
+    data = payload.model_dump()
+    conditions = data.pop("conditions")
+    badge = badge_setup.create_badge(
+        program_of(request), conditions=conditions, actor=actor_of(request), **data
+    )
+    return Status(201, _badge_out(badge))
+
+
+@router.get(f"{PROGRAM}/badges/{{badge_id}}", response=_responses(200, model=s.BadgeOut))
+def get_badge(request: HttpRequest, slug: str, badge_id: BadgeId) -> Any:
+    return _badge_out(_badge(request, badge_id))
+
+
+@router.patch(f"{PROGRAM}/badges/{{badge_id}}", response=_responses(200, model=s.BadgeOut))
+def patch_badge(request: HttpRequest, slug: str, badge_id: BadgeId, payload: s.BadgePatch) -> Any:
+    """Change the fields sent; ``conditions`` replaces every condition. All or nothing."""
+    badge, actor = _badge(request, badge_id), actor_of(request)
+    changes = payload.model_dump(exclude_unset=True)
+    conditions = changes.pop("conditions", None)
+    for field in ("names", "rank", "colour", "match", "keep_once_earned", "is_active"):
+        if field in changes and changes[field] is None:
+            raise InvalidInput(_("This field cannot be null."), field=field)
+    with transaction.atomic():
+        badge = badge_setup.update_badge(badge, actor=actor, **changes)
+        if conditions is not None:
+            badge_setup.set_conditions(badge, conditions, actor=actor)
+    return _badge_out(_badge(request, badge_id))
+
+
+@router.delete(f"{PROGRAM}/badges/{{badge_id}}", response=_responses(204, model=None))
+def delete_badge(request: HttpRequest, slug: str, badge_id: BadgeId) -> Status[None]:
+    """Delete a badge and its holders' history (refused while another badge requires it)."""
+    badge_setup.delete_badge(_badge(request, badge_id), actor=actor_of(request))
+    return Status(204, None)
+
+
+IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {
+                        "image": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "PNG, JPEG or WebP, at most 1 MB; no SVG.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.put(
+    f"{PROGRAM}/badges/{{badge_id}}/image",
+    response=_responses(200, model=s.BadgeOut),
+    openapi_extra=IMAGE_BODY,
+)
+@accepts_upload
+def put_badge_image(request: HttpRequest, slug: str, badge_id: BadgeId) -> Any:
+    """Upload the badge's picture as multipart field ``image``: PNG, JPEG or WebP of at most
+    1 MB, checked by decoding it and stored as a 256 px PNG thumbnail."""
+    badge = _badge(request, badge_id)
+    upload = _uploaded_image(request)
+    badge = badge_setup.set_image(badge, upload, actor=actor_of(request))
+    return _badge_out(badge)
+
+
+def _uploaded_image(request: HttpRequest) -> Any:
+    if int(request.META.get("CONTENT_LENGTH") or 0) > badge_setup.MAX_IMAGE_BYTES + UPLOAD_OVERHEAD:
+        raise badge_setup.ImageTooLarge(_("The image is larger than 1 MB."), field="image")
+    if not (request.content_type or "").startswith("multipart/form-data"):
+        raise InvalidInput(_("Send the image as multipart/form-data, field image."), field="image")
+    upload = parse_multipart(request).get("image")
+    if upload is None:
+        raise InvalidInput(_("Send the image as multipart/form-data, field image."), field="image")
+    return upload
+
+
+@router.get(
+    f"{PROGRAM}/badges/{{badge_id}}/holders", response=_responses(200, model=s.BadgeHolderPage)
+)
+def badge_holders(
+    request: HttpRequest, slug: str, badge_id: BadgeId, q: Query[HoldersQuery]
+) -> Any:
+    """Who holds the badge, latest award first, one page at a time; ``history=true`` adds
+    the holdings already lost."""
+    badge = _badge(request, badge_id)
+    limit = q.limit or min(parrain_settings.PAGE_SIZE, MAX_PAGE)
+    qs = BadgeHolding.objects.filter(badge=badge)
+    if not q.history:
+        qs = qs.filter(lost_at__isnull=True)
+    qs = after_cursor(qs, q.cursor, "awarded_at").select_related("contact")
+    page = list(qs.order_by("-awarded_at", "-pk")[: limit + 1])
+    more, page = len(page) > limit, page[:limit]
+    cursor = encode_cursor(page[-1].awarded_at, page[-1].pk) if more else None
+    items = [
+        s.BadgeHolderOut(
+            contact_id=h.contact_id,
+            email=h.contact.email,
+            awarded_at=h.awarded_at,
+            lost_at=h.lost_at,
+            awarded_by=h.awarded_by,
+            lost_by=h.lost_by,
+            reason=h.reason,
+        )
+        for h in page
+    ]
+    return s.BadgeHolderPage(items=items, next_cursor=cursor)
+
+
+class ContactQuery(BaseModel):
+    by: Literal["email", "external_id"] = Field(
+        "email", description="Whether the path names the contact by email or by the shop's id."
+    )
+
+
+class ContactBadgesQuery(ContactQuery):
+    language: str = Field("", max_length=8, description="Language of names and progress texts.")
+
+
+def _path_contact(request: HttpRequest, contact: str, by: str) -> Contact:
+    program = program_of(request)
+    if by == "email":
+        return _loyalty_contact(program, contact, None, field="contact")
+    return _loyalty_contact(program, None, contact, field="contact")
+
+
+def _badge_ref(badge: Badge, language: str) -> dict[str, Any]:
+    return {
+        "id": badge.pk,
+        "rank": badge.rank,
+        "name": badge.name(language),
+        "image_url": badges.image_url(badge),
+        "colour": badge.colour,
+    }
+
+
+@router.get(
+    f"{PROGRAM}/contacts/{{contact}}/badges", response=_responses(200, model=s.ContactBadgesOut)
+)
+def contact_badges(
+    request: HttpRequest,
+    slug: str,
+    contact: Annotated[str, Path(max_length=254)],
+    q: Query[ContactBadgesQuery],
+) -> Any:
+    """A contact's current badge, earned badges, the next badge with progress per
+    condition, and points balance."""
+    found = _path_contact(request, contact, q.by)
+    language = q.language or found.language or found.program.default_language
+    shown = badges.contact_badges(found, language)
+    following = None
+    if shown.next is not None:
+        following = s.NextBadgeOut(
+            **_badge_ref(shown.next.badge, language),
+            match=shown.next.match,
+            missing=shown.next.missing,
+            conditions=[s.ConditionProgressOut(**c.__dict__) for c in shown.next.conditions],
+        )
+    return s.ContactBadgesOut(
+        contact_id=found.pk,
+        current=s.BadgeRef(**_badge_ref(shown.current, language)) if shown.current else None,
+        earned=[
+            s.EarnedBadgeOut(**_badge_ref(h.badge, language), awarded_at=h.awarded_at)
+            for h in shown.earned
+        ],
+        next=following,
+        balance=shown.balance,
+    )
+
+
+def _decision_out(badge: Badge, contact: Contact, holding: Any, changed: bool) -> Any:
+    return s.BadgeDecisionOut(
+        badge_id=badge.pk,
+        contact_id=contact.pk,
+        held=holding is not None and holding.lost_at is None,
+        changed=changed,
+        awarded_at=holding.awarded_at if holding is not None else None,
+        lost_at=holding.lost_at if holding is not None else None,
+    )
+
+
+@router.post(
+    f"{PROGRAM}/contacts/{{contact}}/badges/{{badge_id}}/award",
+    response=_responses(200, 201, model=s.BadgeDecisionOut),
+)
+def award_badge(
+    request: HttpRequest,
+    slug: str,
+    contact: Annotated[str, Path(max_length=254)],
+    badge_id: BadgeId,
+    payload: s.BadgeDecisionIn,
+    q: Query[ContactQuery],
+) -> Status[Any]:
+    """Give the badge by hand, with a reason; 200 when the contact already holds it."""
+    found, badge = _path_contact(request, contact, q.by), _badge(request, badge_id)
+    holding, created = badges.award(badge, found, actor=actor_of(request), reason=payload.reason)
+    return Status(201 if created else 200, _decision_out(badge, found, holding, created))
+
+
+@router.post(
+    f"{PROGRAM}/contacts/{{contact}}/badges/{{badge_id}}/revoke",
+    response=_responses(200, model=s.BadgeDecisionOut),
+)
+def revoke_badge(
+    request: HttpRequest,
+    slug: str,
+    contact: Annotated[str, Path(max_length=254)],
+    badge_id: BadgeId,
+    payload: s.BadgeDecisionIn,
+    q: Query[ContactQuery],
+) -> Any:
+    """Take the badge back by hand, with a reason; ``changed`` is false when the contact did
+    not hold it."""
+    found, badge = _path_contact(request, contact, q.by), _badge(request, badge_id)
+    holding = badges.revoke(badge, found, actor=actor_of(request), reason=payload.reason)
+    return _decision_out(badge, found, holding, holding is not None)
 
 
 # Stats
