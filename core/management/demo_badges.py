@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
-from parrain.core.models import Badge, BadgeCondition, Contact, Program, RewardRule
+from parrain.core.models import Badge, Contact, Program, RewardRule
 from parrain.core.models.choices import RewardKind, Side
+from parrain.core.services.badge_setup import create_badge, set_image
 from parrain.core.services.badges import evaluate
 
 #: The badges' images are drawn this many times larger, then scaled down (smooth edges).
@@ -27,7 +27,6 @@ RIBBON = ((31, 111, 235), (200, 40, 60))
 
 @dataclass(frozen=True)
 class DemoBadge:
-    key: str
     names: dict[str, str]
     descriptions: dict[str, str]
     colour: str
@@ -36,7 +35,6 @@ class DemoBadge:
 
 
 BRONZE = DemoBadge(
-    "bronze",
     {"fr": "Ambassadeur Bronze", "en": "Bronze ambassador"},
     {
         "fr": "Un premier ami converti, ou un premier avis laissé sur la boutique.",
@@ -47,7 +45,6 @@ BRONZE = DemoBadge(
     True,
 )
 SILVER = DemoBadge(
-    "argent",
     {"fr": "Ambassadeur Argent", "en": "Silver ambassador"},
     {
         "fr": "Trois amis convertis, ou 500 points de fidélité.",
@@ -58,7 +55,6 @@ SILVER = DemoBadge(
     True,
 )
 GOLD = DemoBadge(
-    "or",
     {"fr": "Ambassadeur Or", "en": "Gold ambassador"},
     {
         "fr": "Ambassadeur Argent et cinq parrainages validés en 90 jours : 20 € offerts "
@@ -73,21 +69,39 @@ GOLD = DemoBadge(
 
 
 def seed_badges(program: Program) -> list[Badge]:
-    """Bronze → Silver → Gold for ``program``; Gold carries its own referrer reward."""
-    bronze = _badge(program, 1, BRONZE)
-    _condition(bronze, "friends_converted", 1)
-    _condition(bronze, "action_count", 1, action_kind="review")
-    silver = _badge(program, 2, SILVER)
-    _condition(silver, "friends_converted", 3)
-    _condition(silver, "points_balance", 500)
-    gold = _badge(program, 3, GOLD, reward_rule=_gold_reward(program))
-    _condition(gold, "holds_badge", 1, required_badge=silver)
-    _condition(gold, "referrals_validated", 5, period_days=90)
+    """Bronze → Silver → Gold for ``program``, through the setup service (checked and
+    audited like a shop owner's); Gold carries its own referrer reward."""
+    bronze = _badge(
+        program,
+        BRONZE,
+        [
+            {"kind": "friends_converted", "threshold": 1},
+            {"kind": "action_count", "threshold": 1, "action_kind": "review"},
+        ],
+    )
+    silver = _badge(
+        program,
+        SILVER,
+        [
+            {"kind": "friends_converted", "threshold": 3},
+            {"kind": "points_balance", "threshold": 500},
+        ],
+    )
+    gold = _badge(
+        program,
+        GOLD,
+        [
+            {"kind": "holds_badge", "required_badge": silver.pk},
+            {"kind": "referrals_validated", "threshold": 5, "period_days": 90},
+        ],
+        reward_rule=_gold_reward(program),
+    )
     return [bronze, silver, gold]
 
 
 def evaluate_everyone(program: Program) -> int:
-    """Evaluate every contact of ``program`` (as the recompute would); badges awarded."""
+    """Evaluate every contact of ``program`` now, as the queued recompute would (which then
+    finds nothing left to do); returns the badges awarded."""
     awarded = 0
     for contact in Contact.objects.filter(program=program, erased_at__isnull=True).order_by("pk"):
         awarded += sum(change.awarded for change in evaluate(contact))
@@ -104,25 +118,20 @@ def _gold_reward(program: Program) -> RewardRule:
     )
 
 
-def _badge(program: Program, rank: int, spec: DemoBadge, **extra: object) -> Badge:
-    badge = Badge.objects.create(
-        program=program,
-        rank=rank,
+def _badge(program: Program, spec: DemoBadge, conditions: list[dict], **extra: object) -> Badge:
+    badge = create_badge(
+        program,
         names=spec.names,
         descriptions=spec.descriptions,
         colour=spec.colour,
         match=spec.match,
         keep_once_earned=spec.kept,
+        conditions=conditions,
+        actor="demo",
         **extra,
     )
-    badge.image.save(f"{spec.key}.png", ContentFile(medal_png(spec.colour, rank)), save=True)
-    return badge
-
-
-def _condition(badge: Badge, kind: str, threshold: int, **extra: object) -> BadgeCondition:
-    return BadgeCondition.objects.create(
-        badge=badge, kind=kind, threshold=Decimal(threshold), **extra
-    )
+    medal = io.BytesIO(medal_png(spec.colour, badge.rank))
+    return set_image(badge, medal, actor="demo")
 
 
 # Drawing --------------------------------------------------------------------------------
