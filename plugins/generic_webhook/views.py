@@ -232,7 +232,8 @@ def _process(
         return _refuse(delivery, 422, "invalid_payload", _validation_detail(exc))
     except ParrainError as exc:
         delivery.pk = None
-        return _refuse(delivery, exc.status if exc.status < 500 else 422, exc.code, exc.message)
+        detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
+        return _refuse(delivery, exc.status if exc.status < 500 else 422, exc.code, detail)
     except Exception as exc:  # a bug must not turn into a 500 that the shop retries forever
         logger.exception("webhook %s %s could not be processed", endpoint, delivery.topic)
         delivery.pk = None

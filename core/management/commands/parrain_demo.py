@@ -29,8 +29,12 @@ from parrain.core.conf import parrain_settings
 from parrain.core.exceptions import ParrainError
 from parrain.core.models import (
     AuditEvent,
+    Badge,
+    BadgeHolding,
     Contact,
     Invitation,
+    LoyaltyEntry,
+    LoyaltyKind,
     Order,
     Program,
     Referral,
@@ -41,10 +45,13 @@ from parrain.core.models import (
 from parrain.core.models.choices import ReferralStatus, RewardKind, Side
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.invitations import invite_by_email
+from parrain.core.services.loyalty import record_action
 from parrain.core.services.orders import OrderData, RefundData, record_order, record_refund
 from parrain.core.services.registration import register_referee
 from parrain.core.services.rewards import mark_redeemed
 from parrain.core.services.validation import reward_referrer, validate_due
+
+from ..demo_badges import evaluate_everyone, seed_badges
 
 MAIN_SLUG = "maison-lumiere"
 DEMO_SLUGS = (MAIN_SLUG, "atelier-velo")
@@ -55,6 +62,8 @@ DOMAINS = ("example.com", "example.fr", "example.net", "example.org")
 DISPOSABLE_DOMAINS = ("yopmail.com", "mailinator.com", "guerrillamail.com")
 FALLBACK_FIRST = "Camille Louis Léa Hugo Chloé Jules Manon Arthur Inès Lucas Zoé Gabriel".split()
 FALLBACK_LAST = "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau".split()
+# The demo shop's referrer (parrain_oscar_demo gives her a shop account with this address).
+ALICE = ("alice@example.com", "Alice")
 
 # Timestamp columns the services stamp with "now", per model, moved to the step's date.
 STAMPED: tuple[tuple[type, tuple[str, ...]], ...] = (
@@ -66,6 +75,7 @@ STAMPED: tuple[tuple[type, tuple[str, ...]], ...] = (
         ("invited_at", "registered_at", "validated_at", "rewarded_at", "cancelled_at"),
     ),
     (Reward, ("issued_at", "redeemed_at", "cancelled_at")),
+    (LoyaltyEntry, ("recorded_at",)),
     (AuditEvent, ("at",)),
 )
 
@@ -80,6 +90,7 @@ class Scale:
     disposable_friends: int
     star_friends: int = 0
     showcase: bool = False
+    alice: bool = False
 
 
 @dataclass(order=True)
@@ -146,6 +157,8 @@ class Story:
             self._plan_showcase()
         if self.scale.star_friends:
             self._plan_star()
+        if self.scale.alice:
+            self._plan_alice()
         for _ in range(self.scale.referrers):
             customer = self.rng.choice(customers) if self.rng.random() < 0.6 else None
             self._plan_referrer(customer, customers)
@@ -219,6 +232,31 @@ class Story:
             self.at(registered, lambda f=friend: self._register(holder, f))
             ordered = registered + timedelta(hours=5)
             self._plan_order(friend, "", ordered, friend=True, refund=refunded)
+
+    def _plan_alice(self) -> None:
+        """Alice: a newsletter sign-up, an order, a review; no friend yet (the demo journey
+        refers her first). Her review earns her the Bronze badge. Draws nothing from the
+        random generator, so the rest of the story stays the same."""
+        email, first = ALICE
+        enrolled = self.start + timedelta(days=8)
+        holder = self._plan_enrolment(email, first, enrolled)
+        signed_up = enrolled + timedelta(hours=1)
+        newsletter = LoyaltyKind.NEWSLETTER_SIGNUP
+        self.at(signed_up, lambda: self._action(holder, newsletter, 20, signed_up))
+        self.orders += 1
+        ref = f"{self.program.slug[:2].upper()}-{10000 + self.orders}"
+        ordered = self.start + timedelta(days=20)
+        data = OrderData(
+            external_id=ref,
+            email=email,
+            first_name=first,
+            amount=Decimal("124.00"),
+            currency=self.program.currency,
+            placed_at=ordered,
+        )
+        self.at(ordered, lambda: record_order(self.program, data))
+        reviewed = ordered + timedelta(days=4)
+        self.at(reviewed, lambda: self._action(holder, LoyaltyKind.REVIEW, 50, reviewed))
 
     def _share(self, total: int) -> int:
         return sum(self.rng.random() < 1 / max(self.scale.referrers, 1) for _ in range(total))
@@ -294,6 +332,18 @@ class Story:
         return enrol_referrer(
             self.program, email, first_name=first, actor="demo", vouched=True
         ).contact
+
+    def _action(self, holder: dict[str, Contact], kind: str, points: int, when: datetime) -> None:
+        record_action(
+            self.program,
+            holder["c"],
+            kind,
+            points,
+            occurred_at=when,
+            source="demo",
+            external_id=f"demo:{holder['c'].pk}:{kind}",
+            actor="demo",
+        )
 
     def _invite(self, holder: dict[str, Contact], emails: list[str], sent: datetime) -> None:
         if "c" in holder:
@@ -382,6 +432,8 @@ class Command(BaseCommand):
             programs = [main_program(), second_program()]
             _, clear = programs[0].create_api_key("demo")
             self._play(programs)
+            seed_badges(programs[0])
+            evaluate_everyone(programs[0])
         self._summary(programs, clear)
 
     def _admin(self) -> None:
@@ -392,7 +444,10 @@ class Command(BaseCommand):
     def _play(self, programs: list[Program]) -> None:
         now = timezone.now()
         rng = random.Random(SEED)  # nosec B311 # reproducible demo data, draws no secret
-        scales = (Scale(110, 45, 25, 5, star_friends=22, showcase=True), Scale(14, 6, 3, 0))
+        scales = (
+            Scale(110, 45, 25, 5, star_friends=22, showcase=True, alice=True),
+            Scale(14, 6, 3, 0),
+        )
         steps: list[Step] = []
         for program, scale in zip(programs, scales, strict=True):
             steps += Story(program, scale, now, rng).plan()
@@ -425,13 +480,26 @@ class Command(BaseCommand):
             )
             line = ", ".join(f"{n} {what}" for what, n in counts.items())
             self.stdout.write(f"{program.name}: {line}; referrals {statuses}")
+        self._badge_summary(programs[0])
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Admin login (demo only): {ADMIN[0]} / {ADMIN[1]}")
         self.stdout.write(f"Secret API key for {programs[0].name} (shown once): {clear_key}")
         self.stdout.write(f"Public widget key: {programs[0].public_key}")
 
+    def _badge_summary(self, program: Program) -> None:
+        holders = BadgeHolding.objects.filter(lost_at__isnull=True)
+        parts = [
+            f"{badge.name('en')} {holders.filter(badge=badge).count()}"
+            for badge in Badge.objects.filter(program=program)
+        ]
+        alice = holders.filter(badge__program=program, contact__email=ALICE[0])
+        held = ", ".join(holding.badge.name("en") for holding in alice) or "none"
+        self.stdout.write(f"Badge holders: {', '.join(parts)}; {ALICE[0]} holds: {held}")
+
 
 def delete_demo() -> None:
+    for badge in Badge.objects.filter(program__slug__in=DEMO_SLUGS).exclude(image=""):
+        badge.image.delete(save=False)  # the medal files drawn at the last seeding
     # Referral.invitation is PROTECT, so referrals go before their program.
     Referral.objects.filter(program__slug__in=DEMO_SLUGS).delete()
     Program.objects.filter(slug__in=DEMO_SLUGS).delete()
@@ -467,6 +535,7 @@ def main_program() -> Program:
         currency="EUR",
         languages=["fr", "en"],
         default_language="fr",
+        loyalty_points_per_unit=Decimal("1"),
         landing_url=f"{demo_origin()}/widgets/",
         allowed_origins=demo_origins(),
     )

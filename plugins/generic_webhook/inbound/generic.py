@@ -1,6 +1,7 @@
 """Any shop: Standard Webhooks signature and Parrain's own ``{type, timestamp, data}`` events.
 
-Types: ``customer.created``, ``order.paid``, ``order.refunded``, ``order.cancelled``.
+Types: ``customer.created``, ``order.paid``, ``order.refunded``, ``order.cancelled``,
+``loyalty_action.recorded``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from parrain.core.api.schemas import ApiLoyaltyKind
+from parrain.core.services.loyalty import MAX_POINTS, RESERVED_PREFIXES
 from parrain.core.validation_types import Currency, Email, ExternalId, Name
 
 from ..conf import webhook_settings
@@ -64,6 +67,38 @@ class OrderCancelled(BaseModel):
     order_external_id: ExternalId
 
 
+class LoyaltyActionRecorded(BaseModel):
+    """The server API's loyalty action, with the contact named as in ``order.paid`` and an
+    ``external_id`` that is required: a webhook is retried, so every action must be
+    recognisable when it comes again."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    email: Email | None = None
+    customer_external_id: ExternalId | None = None
+    kind: ApiLoyaltyKind
+    points: Annotated[int, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+    occurred_at: datetime | None = None
+    external_id: ExternalId
+    custom_kind: Annotated[str, Field(max_length=60)] = ""
+    reason: Annotated[str, Field(max_length=255)] = ""
+
+    @field_validator("external_id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        # Parrain's own lines (an order's points, a refund's reversal, a reward) use these
+        # ids: a shop posting one would take over that line and block the real one.
+        if value.lower().startswith(RESERVED_PREFIXES):
+            raise ValueError(f"ids starting with {', '.join(RESERVED_PREFIXES)} are Parrain's own")
+        return value
+
+    @model_validator(mode="after")
+    def _one_contact(self) -> LoyaltyActionRecorded:
+        if not (self.email or self.customer_external_id):
+            raise ValueError("give email or customer_external_id")
+        return self
+
+
 def verify(endpoint: InboundEndpoint, request: HttpRequest, body: bytes) -> Envelope:
     msg_id = header(request, "webhook-id")
     raw_timestamp = header(request, "webhook-timestamp")
@@ -110,6 +145,9 @@ def handle(endpoint: InboundEndpoint, topic: str, body: bytes) -> Outcome:
         return translate.cancelled(
             program, OrderCancelled.model_validate(event.data).order_external_id
         )
+    if event.type == "loyalty_action.recorded":
+        action = LoyaltyActionRecorded.model_validate(event.data)
+        return translate.loyalty_action(program, translate.LoyaltyAction(**action.model_dump()))
     return ignored(
         "unknown_topic", _("%(topic)s is not an event Parrain reads.") % {"topic": event.type}
     )

@@ -1,4 +1,4 @@
-"""Turn a platform's order, refund and customer into core service calls."""
+"""Turn a platform's order, refund, customer and loyalty action into core service calls."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from parrain.core.exceptions import NotFound
-from parrain.core.models import Order, Program, Reward
+from parrain.core.exceptions import NotFound, ParrainError
+from parrain.core.models import Contact, Order, Program, Reward
 from parrain.core.models.choices import Side
-from parrain.core.services.contacts import ContactData, upsert_contact
+from parrain.core.services import loyalty
+from parrain.core.services.contacts import ContactData, find_contact, upsert_contact
 from parrain.core.services.orders import OrderData, RefundData, record_order, record_refund_outcome
 
 from .base import Outcome, accepted, ignored
@@ -35,6 +36,28 @@ class PaidOrder:
     placed_at: datetime | None = None
     discount_codes: list[str] = field(default_factory=list)
     referral_code: str = ""
+
+
+@dataclass
+class LoyaltyAction:
+    external_id: str
+    kind: str
+    points: int
+    email: str | None = None
+    customer_external_id: str | None = None
+    occurred_at: datetime | None = None
+    custom_kind: str = ""
+    reason: str = ""
+
+
+class UnknownContact(ParrainError):
+    """Points need a person to hold them. Unlike an order (a purchase is proof enough of a
+    customer, so ``order.paid`` creates the contact), an action for someone Parrain does not
+    know is most often a ``customer.created`` still on its way: refusing makes the shop
+    retry later, when the contact exists, and keeps a typo from opening a ledger."""
+
+    status = 422
+    code = "unknown_contact"
 
 
 def welcome_code_among(program: Program, codes: list[str]) -> str:
@@ -125,3 +148,37 @@ def customer(
     )
     _contact, created = upsert_contact(program, data)
     return accepted("customer_created" if created else "customer_updated")
+
+
+def _action_contact(program: Program, action: LoyaltyAction) -> Contact:
+    found = None
+    if action.customer_external_id:
+        found = Contact.objects.filter(
+            program=program, external_id=action.customer_external_id
+        ).first()
+    if found is None and action.email:
+        found = find_contact(program, action.email)
+    if found is None or found.is_erased:
+        field = "email" if action.email else "customer_external_id"
+        raise UnknownContact(_("No contact matches in this program."), field=field)
+    return found
+
+
+def loyalty_action(program: Program, action: LoyaltyAction) -> Outcome:
+    """One line on the contact's ledger; a replay of ``external_id`` answers the same line."""
+    entry, created = loyalty.record_action(
+        program,
+        _action_contact(program, action),
+        action.kind,
+        action.points,
+        occurred_at=action.occurred_at,
+        source="webhook",
+        external_id=action.external_id,
+        reason=action.reason,
+        custom_kind=action.custom_kind,
+        actor="webhook",
+    )
+    detail = _("Ledger line %(id)s.") % {"id": entry.pk}
+    if not created:
+        return ignored("action_already_recorded", detail)
+    return accepted("action_recorded", detail)
