@@ -24,3 +24,6 @@ PARRAIN_WEBHOOKS = {"ALLOW_PRIVATE_TARGETS": False}
 # tests/oscar fixture names its own ("boutique"). Other tests' programs are the install's
 # other programs: their rewards are plain codes, not Oscar vouchers.
 PARRAIN_OSCAR = {"PROGRAM": "maison-lumiere", "CANCEL_STATUSES": ["Cancelled", "Refunded"]}
+
+# Uploaded files (badge images) go to a throw-away folder, never into the demo's .media/.
+MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="parrain-test-media-")

@@ -93,10 +93,27 @@ def render(kind: str, contact: Contact, context: dict[str, Any]) -> tuple[str, s
     return subject.strip(), body.strip() + "\n"
 
 
+def _badge_context(contact: Contact, context: dict[str, Any]) -> dict[str, Any] | None:
+    """The badge variables, as they stand at sending; None when the badge was lost since."""
+    from ..models import BadgeHolding
+    from ..services.badges import message_context
+
+    holding = (
+        BadgeHolding.objects.select_related("badge", "contact__program")
+        .filter(pk=context.get("holding_id"), contact=contact, lost_at__isnull=True)
+        .first()
+    )
+    return None if holding is None else {**context, **message_context(holding)}
+
+
 def deliver(kind: str, contact: Contact, context: dict[str, Any]) -> bool:
     """Render and send now; returns False when the contact unsubscribed or was erased."""
     if contact.unsubscribed_at is not None or contact.is_erased:
         return False
+    if kind == MessageKind.BADGE_AWARDED:
+        context = _badge_context(contact, context)
+        if context is None:
+            return False
     subject, body = render(kind, contact, context)
     sender = parrain_settings.DEFAULT_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
     send_mail(subject, body, sender, [contact.email])

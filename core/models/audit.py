@@ -17,7 +17,7 @@ class AuditEvent(models.Model):
     )
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=60)
-    reason = models.CharField(_("reason"), max_length=60, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
     message = models.TextField(_("message"), blank=True)
     actor = models.CharField(_("actor"), max_length=120, default="system")
     referral = models.ForeignKey(

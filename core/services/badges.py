@@ -367,7 +367,9 @@ def _queue_message(holding: BadgeHolding) -> None:
 
     contact = holding.contact
     if contact.unsubscribed_at is None and not contact.is_erased:
-        queue_message(MessageKind.BADGE_AWARDED, contact, **message_context(holding))
+        # Only the holding's id: the variables (next badge, balance…) are computed when the
+        # message is sent (messaging.deliver), so awarding stays cheap inside a recompute.
+        queue_message(MessageKind.BADGE_AWARDED, contact, holding_id=holding.pk)
 
 
 def message_context(holding: BadgeHolding) -> dict[str, Any]:

@@ -321,7 +321,10 @@ def test_award_message_carries_the_badge_the_next_one_and_the_balance(program, a
         badges.evaluate(alice)
 
     assert [(str(k), c) for k, c, _ in queued] == [("badge_awarded", alice)]
-    context = queued[0][2]
+    # The message carries the holding; its variables are computed when it is sent.
+    holding = alice.badges.get(lost_at__isnull=True)
+    assert queued[0][2] == {"holding_id": holding.pk}
+    context = badges.message_context(holding)
     assert context["badge"]["name"] == "Bronze"
     assert context["next_badge"] == {"name": "Silver", "missing": "38 more points"}
     assert context["points"] == {"balance": 12}
@@ -363,6 +366,20 @@ def test_award_email_is_rendered_in_the_contacts_language(
     assert "Jeanne" not in message.subject
     for line in lines:
         assert line in message.body
+
+
+def test_a_badge_taken_back_before_its_email_leaves_is_not_announced(
+    program, django_capture_on_commit_callbacks
+) -> None:
+    contact = ContactFactory(program=program)
+    bronze = make_badge(program, "Bronze")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        badges.award(bronze, contact, actor="admin:ops", reason="event winner")
+        badges.revoke(bronze, contact, actor="admin:ops", reason="wrong person")
+    for callback in callbacks:
+        callback()
+
+    assert mail.outbox == []
 
 
 def test_image_url_is_absolute(program, settings) -> None:
