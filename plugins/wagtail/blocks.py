@@ -96,11 +96,12 @@ class OfferBlock(blocks.StructBlock):
 
 
 class ReferralWidgetBlock(blocks.StructBlock):
-    """The referrer or referee widget, written through :func:`parrain.core.embed.render_widget`."""
+    """The referrer, referee or loyalty widget, through :func:`parrain.core.embed.render_widget`."""
 
     KINDS = (
         ("referrer", _("Referrer widget (invite friends)")),
         ("referee", _("Referee widget (claim the welcome offer)")),
+        ("loyalty", _("Loyalty space (points, history and badges of the signed-in customer)")),
     )
 
     kind = blocks.ChoiceBlock(choices=KINDS, default="referee", label=_("widget"))
@@ -141,13 +142,14 @@ class ReferralWidgetBlock(blocks.StructBlock):
 
     @staticmethod
     def _identity(program: Program, value: Any, request: Any) -> str:
-        """A signed token for a logged-in visitor on the referrer widget, never in preview.
+        """A signed token for a logged-in visitor on the referrer or loyalty widget, never in
+        preview.
 
         The editor previewing the page sees what an anonymous visitor sees.
         """
         user = getattr(request, "user", None)
         if (
-            value.get("kind") != "referrer"
+            value.get("kind") not in ("referrer", "loyalty")
             or getattr(request, "is_preview", False)
             or not getattr(user, "is_authenticated", False)
             or not getattr(user, "email", "")

@@ -73,8 +73,14 @@ def test_widget_block_identifies_a_logged_in_customer_on_the_referrer_widget() -
         block.to_python({"kind": "referee", "program": program.pk}), {"request": request}
     )
 
+    loyalty = block.render(
+        block.to_python({"kind": "loyalty", "program": program.pk}), {"request": request}
+    )
+
     assert "data-parrain-identity=" in referrer
     assert "data-parrain-identity=" not in referee
+    assert 'data-parrain-widget="loyalty"' in loyalty
+    assert "data-parrain-identity=" in loyalty
 
 
 @pytest.mark.parametrize(
