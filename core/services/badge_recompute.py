@@ -133,8 +133,12 @@ def recompute_batch(definitions: list, contact_ids: list[int]) -> tuple[int, int
         held[contact_id].add(badge_id)
     changing = [pk for pk in contact_ids if badges.decide(definitions, values[pk], held[pk])]
     awarded = lost = 0
-    for contact in Contact.objects.filter(pk__in=changing).order_by("pk"):
-        for change in badges.evaluate_with(contact, definitions, now=now):
-            awarded += change.awarded
-            lost += not change.awarded
+    # One transaction for the batch's changes (each contact in its own savepoint): a commit
+    # waits for the disk, and one per changed contact made the first recompute of a big
+    # program three times slower. The batch's changed contacts stay locked until its end.
+    with transaction.atomic():
+        for contact in Contact.objects.filter(pk__in=changing).order_by("pk"):
+            for change in badges.evaluate_with(contact, definitions, now=now):
+                awarded += change.awarded
+                lost += not change.awarded
     return awarded, lost
