@@ -74,6 +74,7 @@ def _upload(api: ApiClient, badge_id: int, data: bytes, name: str = "badge.png")
         data=encode_multipart(BOUNDARY, {"image": file}),
         content_type=MULTIPART_CONTENT,
         HTTP_AUTHORIZATION=f"Bearer {api.key}",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
 

@@ -51,7 +51,8 @@ def test_an_action_by_email_lands_on_the_ledger(client, program, generic, carla)
     assert entry.occurred_at.isoformat() == "2026-11-20T09:30:00+00:00"
     assert entry.reason == "5-star review of the kettle"
     assert balance(carla) == 50
-    assert last_delivery().message == f"Ledger line {entry.pk}."
+    # No Accept-Language: the site's language (French) words the delivery log.
+    assert last_delivery().message == f"Ligne {entry.pk} de l'historique des points."
 
 
 def test_an_action_by_the_shops_customer_id(client, program, generic, carla):
@@ -69,7 +70,8 @@ def test_a_replayed_external_id_is_ignored_and_names_the_same_line(client, progr
     assert (first.json()["result"], again.json()["result"]) == ("accepted", "ignored")
     assert again.json()["reason"] == "action_already_recorded"
     entry = LoyaltyEntry.objects.get(contact=carla)
-    assert last_delivery().message == f"Ledger line {entry.pk}."
+    # No Accept-Language: the site's language (French) words the delivery log.
+    assert last_delivery().message == f"Ligne {entry.pk} de l'historique des points."
     assert balance(carla) == 50
 
 
