@@ -38,3 +38,14 @@ badge_awarded = Signal()
 
 # sender=Program, holding=BadgeHolding (now with lost_at set), values=dict
 badge_lost = Signal()
+
+# sender=Program, boost=Boost: sent once each by the periodic task (core.tasks.announce_boosts)
+boost_started = Signal()
+boost_ended = Signal()
+
+# sender=Program, contest=Contest (now open, its commitment published)
+contest_opened = Signal()
+
+# sender=Program, contest=Contest, winners=list[ContestWinner] (the picks of this draw or
+# redraw only)
+contest_drawn = Signal()

@@ -35,6 +35,7 @@ class MessageKind(StrEnum):
     REWARD = "reward"
     CONFIRMATION = "confirmation"  # a referrer confirms their address (and gets their link)
     BADGE_AWARDED = "badge_awarded"  # a contact earned an ambassador badge
+    CONTEST_WON = "contest_won"  # a contest winner is told their prize (winner_id only)
 
 
 def unsubscribe_token(contact: Contact) -> str:

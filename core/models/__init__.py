@@ -7,7 +7,19 @@ from .badge import (
     BadgeRecompute,
     ConditionKind,
 )
+from .boost import Boost
 from .contact import Contact
+from .contest import (
+    Contest,
+    ContestEntry,
+    ContestOptIn,
+    ContestPrize,
+    ContestStatus,
+    ContestWinner,
+    Participants,
+    TicketSource,
+    WinnerStatus,
+)
 from .held import AnonymousInvitationDay, HeldInvitation
 from .loyalty import LoyaltyEntry, LoyaltyKind
 from .order import Order, Refund
@@ -25,12 +37,20 @@ __all__ = [
     "BadgeHolding",
     "BadgeMatch",
     "BadgeRecompute",
+    "Boost",
     "ConditionKind",
     "Contact",
+    "Contest",
+    "ContestEntry",
+    "ContestOptIn",
+    "ContestPrize",
+    "ContestStatus",
+    "ContestWinner",
     "HeldInvitation",
     "Invitation",
     "LoyaltyEntry",
     "LoyaltyKind",
+    "Participants",
     "Order",
     "PoolCode",
     "Program",
@@ -40,4 +60,6 @@ __all__ = [
     "Reward",
     "RewardRule",
     "ShareClick",
+    "TicketSource",
+    "WinnerStatus",
 ]

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class Side(models.TextChoices):
     REFERRER = "referrer", _("Referrer reward")
     REFEREE = "referee", _("Referee welcome offer")
+    PRIZE = "prize", _("Contest prize")  # a rule a contest prize is fulfilled with
 
 
 class RewardKind(models.TextChoices):

@@ -3,7 +3,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -22,6 +24,13 @@ def _webhook_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
+def validate_timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value}) from exc
+
+
 def _default_languages() -> list[str]:
     return ["fr", "en"]
 
@@ -36,6 +45,13 @@ class Program(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/Paris",
+        validators=[validate_timezone],
+        help_text=_("Boosts, contests and dashboards read dates in this time zone."),
+    )
     languages = models.JSONField(_("languages"), default=_default_languages)
     default_language = models.CharField(_("default language"), max_length=8, default="fr")
     is_active = models.BooleanField(_("active"), default=True)
@@ -181,10 +197,19 @@ class Program(models.Model):
         )
         return key, clear
 
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
     def rule(self, side: str) -> RewardRule | None:
         """The newest active rule of ``side``; a rule that belongs to a badge (its holders'
-        own referrer reward) is never the program's."""
-        rules = self.reward_rules.filter(side=side, is_active=True, badges__isnull=True)
+        own referrer reward) or to a boost is never the program's normal offer."""
+        rules = self.reward_rules.filter(
+            side=side,
+            is_active=True,
+            badges__isnull=True,
+            boosts_as_referrer__isnull=True,
+            boosts_as_referee__isnull=True,
+        )
         return rules.order_by("-pk").first()
 
 

@@ -23,6 +23,17 @@ class Reward(models.Model):
         on_delete=models.CASCADE,
         verbose_name=_("referral"),
         related_name="rewards",
+        null=True,
+        blank=True,
+    )
+    # A contest prize (side ``prize``) has no referral: it is fulfilled once per winner.
+    prize_winner = models.OneToOneField(
+        "parrain.ContestWinner",
+        on_delete=models.PROTECT,
+        verbose_name=_("contest winner"),
+        related_name="reward",
+        null=True,
+        blank=True,
     )
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     kind = models.CharField(_("type"), max_length=20, choices=RewardKind.choices)

@@ -1,0 +1,116 @@
+"""Contests: setup, tickets, entries, the provably fair draw, prizes.
+
+Contract (issue 12) — signatures shared by every adapter; TODO bodies are built in
+branches ``i12-contest-core`` (tickets, freeze, draw, redraw, prizes, notification) and
+``i12-contest-setup`` (create/update/open/cancel, forms, API, admin, public page).
+The draw algorithm is specified in ``core/draw_verify.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..models import Contact, Contest, ContestWinner, Program
+
+
+@dataclass(frozen=True)
+class Tickets:
+    """A contact's standing in one contest."""
+
+    contest: Contest
+    tickets: int  # capped
+    uncapped: int
+    cap: int  # 0: no cap
+    opted_in: bool | None  # None when opt-in is not required
+    entrant: str  # the pseudonymous id they will have in the entries file
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    contest: Contest
+    winners: list[ContestWinner]
+    created: bool  # False: the contest was already drawn, this is the first result
+
+
+# --- setup (i12-contest-setup) -----------------------------------------------------------
+
+
+def create_contest(
+    program: Program, *, prizes: list[dict], actor: str = "admin", **fields: Any
+) -> Contest:
+    """Validate and create a draft; ``prizes`` = [{label, quantity, reward_rule}], ordered."""
+    raise NotImplementedError
+
+
+def update_contest(
+    contest: Contest, *, prizes: list[dict] | None = None, actor: str = "admin", **fields: Any
+) -> Contest:
+    """Draft: anything. Open: only texts, rules URL and a later ``draw_at``; never the
+    ticket rules, the period start, the prizes nor the public value source. Drawn: nothing."""
+    raise NotImplementedError
+
+
+def open_contest(contest: Contest, *, actor: str = "admin") -> Contest:
+    """Refused without rules (text in a language or URL), without prizes or without the
+    public value source. Makes the secret server seed and publishes its commitment."""
+    raise NotImplementedError
+
+
+def cancel_contest(contest: Contest, *, actor: str = "admin") -> Contest:
+    raise NotImplementedError
+
+
+# --- tickets, draw, prizes (i12-contest-core) --------------------------------------------
+
+
+def entrant_id(contest: Contest, contact_id: int) -> str:
+    """The pseudonymous id of a contact in a contest's entries file (stable, not reversible
+    without the server's key)."""
+    raise NotImplementedError
+
+
+def tickets_of(contest: Contest, contact: Contact, at: datetime | None = None) -> Tickets:
+    raise NotImplementedError
+
+
+def contact_contests(contact: Contact, at: datetime | None = None) -> list[Tickets]:
+    """The open (or drawn in the last 30 days) contests of the contact's program with the
+    contact's tickets, for the widget and the account page."""
+    raise NotImplementedError
+
+
+def opt_in(contest: Contest, contact: Contact) -> None:
+    """Record the contact's opt-in (contests with ``opt_in_required``)."""
+    raise NotImplementedError
+
+
+def entries_csv(contest: Contest) -> bytes:
+    """The frozen entries file (drawn contests), byte for byte what was hashed; before the
+    draw, a preview computed now (not hashed, not published)."""
+    raise NotImplementedError
+
+
+def draw(
+    contest: Contest, public_value: str, *, actor: str = "admin", at: datetime | None = None
+) -> DrawResult:
+    """Freeze entries, hash them, pick one winner per prize unit, publish the seed, notify
+    winners (message ``contest_won``) and issue reward prizes once. Idempotent: a drawn
+    contest returns its first result (``created=False``). Refused before ``draw_at``,
+    when not open, with no entries."""
+    raise NotImplementedError
+
+
+def redraw(winner: ContestWinner, *, actor: str = "admin", reason: str = "") -> ContestWinner:
+    """Mark ``winner`` unclaimed and give its prize unit to the next pick of the chain."""
+    raise NotImplementedError
+
+
+def mark_delivered(winner: ContestWinner, *, actor: str = "admin") -> ContestWinner:
+    raise NotImplementedError
+
+
+def public_winner_name(winner: ContestWinner) -> str:
+    """First name and initial only ("Alice D."), or the entrant id if unknown/erased."""
+    raise NotImplementedError
