@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain', '0015_refused_origin'),
+        ("parrain", "0015_refused_origin"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='reason',
-            field=models.CharField(blank=True, max_length=255, verbose_name='reason'),
+            model_name="auditevent",
+            name="reason",
+            field=models.CharField(blank=True, max_length=255, verbose_name="reason"),
         ),
     ]

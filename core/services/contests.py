@@ -1,8 +1,8 @@
 """Contests: setup, tickets, entries, the provably fair draw, prizes.
 
 Contract (issue 12) — signatures shared by every adapter; TODO bodies are built in
-branches ``i12-contest-core`` (tickets, freeze, draw, redraw, prizes, notification) and
-``i12-contest-setup`` (create/update/open/cancel, forms, API, admin, public page).
+branch ``i12-contest-core`` (tickets, freeze, draw, redraw, prizes, notification); the
+setup (create/update/open/cancel) is ``core.services.contest_setup``.
 The draw algorithm is specified in ``core/draw_verify.py``.
 """
 
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from ..models import Contact, Contest, ContestWinner, Program
+from ..models import Contact, Contest, ContestWinner
 
 
 @dataclass(frozen=True)
@@ -32,34 +31,6 @@ class DrawResult:
     contest: Contest
     winners: list[ContestWinner]
     created: bool  # False: the contest was already drawn, this is the first result
-
-
-# --- setup (i12-contest-setup) -----------------------------------------------------------
-
-
-def create_contest(
-    program: Program, *, prizes: list[dict], actor: str = "admin", **fields: Any
-) -> Contest:
-    """Validate and create a draft; ``prizes`` = [{label, quantity, reward_rule}], ordered."""
-    raise NotImplementedError
-
-
-def update_contest(
-    contest: Contest, *, prizes: list[dict] | None = None, actor: str = "admin", **fields: Any
-) -> Contest:
-    """Draft: anything. Open: only texts, rules URL and a later ``draw_at``; never the
-    ticket rules, the period start, the prizes nor the public value source. Drawn: nothing."""
-    raise NotImplementedError
-
-
-def open_contest(contest: Contest, *, actor: str = "admin") -> Contest:
-    """Refused without rules (text in a language or URL), without prizes or without the
-    public value source. Makes the secret server seed and publishes its commitment."""
-    raise NotImplementedError
-
-
-def cancel_contest(contest: Contest, *, actor: str = "admin") -> Contest:
-    raise NotImplementedError
 
 
 # --- tickets, draw, prizes (i12-contest-core) --------------------------------------------

@@ -5,6 +5,7 @@ and badges of a signed-in customer); ``program`` is a Program or its slug. Optio
 ``identify=user`` signs an identity token for a logged-in user (their email and first name)
 so the referrer and loyalty widgets open pre-identified with their stats, badges and
 points; ``title="…"`` and ``colour="#…"`` override the program's.
+``{% parrain_offer program %}`` shows the offer in force with a boost's countdown.
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ def parrain_widget(
         title=title,
         colour=colour,
     )
+
+
+@register.inclusion_tag("parrain/includes/offer.html")
+def parrain_offer(program: Program, language: str = "") -> dict[str, Any]:
+    """``{% parrain_offer program %}``: the offer in force, boosted with its end and a live
+    countdown while a boost runs (load ``parrain/countdown.js`` once on the page); it turns
+    back to the normal offer by itself at the end."""
+    from django.utils import translation
+
+    from ..services.boosts import offer_view
+
+    language = language or translation.get_language() or program.default_language
+    return {"offer": offer_view(program, language)}
 
 
 @register.simple_tag
