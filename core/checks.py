@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
@@ -109,3 +110,20 @@ def program_origin_problems(program: Program) -> list[CheckMessage]:
             )
         )
     return problems
+
+
+@register()
+def check_api_docs_assets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Without the ``ninja`` app, django-ninja's docs page loads Swagger UI from a CDN: the
+    API docs are blank offline or behind a strict Content-Security-Policy."""
+    if apps.is_installed("ninja"):
+        return []
+    return [
+        Warning(
+            "/api/v1/docs loads Swagger UI from a CDN: it stays blank offline or under a strict "
+            "Content-Security-Policy.",
+            hint='Add "ninja" to INSTALLED_APPS (before "parrain.core") to serve its files '
+            "from your static files.",
+            id="parrain.W005",
+        )
+    ]

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI's files for /api/v1/docs from static files (works offline)
     "parrain.core",
     # -- webhooks plugin (issue 6) --
     "parrain.plugins.generic_webhook",

@@ -10,6 +10,7 @@ origin and the per-IP limit before any of these views run.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -334,8 +335,13 @@ def qr_svg(request: HttpRequest, key: str, code: str) -> HttpResponse:
     referrer = referrer_by_code(program, code[:32])
     if referrer is None:
         raise NotFound(_("This referral code does not exist."), field="code")
-    svg = segno.make(share_url(referrer), error="m").svg_inline(scale=4, border=2)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    # A standalone document (with xmlns), not svg_inline(): the widget shows it in an <img>,
+    # and browsers draw an SVG image without its namespace as a broken image.
+    buffer = io.BytesIO()
+    segno.make(share_url(referrer), error="m").save(
+        buffer, kind="svg", xmldecl=False, scale=4, border=2
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "public, max-age=86400"
     return response
 

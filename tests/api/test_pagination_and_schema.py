@@ -120,4 +120,20 @@ def test_openapi_and_docs_are_served(api: ApiClient) -> None:
     served = api.client.get("/api/v1/openapi.json")
     assert served.status_code == 200
     assert served.json()["paths"].keys() == json.loads(render())["paths"].keys()
-    assert api.client.get("/api/v1/docs").status_code == 200
+    docs = api.client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    # Served from the project's static files, so the docs work offline (no CDN).
+    assert b"/static/ninja/swagger-ui-bundle.js" in docs.content
+    assert b"cdn.jsdelivr" not in docs.content and b"unpkg" not in docs.content
+
+
+def test_docs_without_the_ninja_app_are_diagnosed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from parrain.core import checks
+    from parrain.core.checks import check_api_docs_assets
+
+    assert check_api_docs_assets() == []
+    installed = checks.apps.is_installed
+    monkeypatch.setattr(
+        checks.apps, "is_installed", lambda name: name != "ninja" and installed(name)
+    )
+    assert [problem.id for problem in check_api_docs_assets()] == ["parrain.W005"]

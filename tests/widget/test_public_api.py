@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from django.core import mail
@@ -156,7 +157,10 @@ def test_qr_code_of_the_share_link_is_an_svg(widget: Widget, program: Program) -
     code = enrol_referrer(program, "alice@example.com").code
     response = widget.get(f"/codes/{code}/qr.svg", origin=None)
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
-    assert response.content.startswith(b"<svg")
+    # An <img> shows only a standalone SVG document: the root must carry the SVG namespace.
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.find("{http://www.w3.org/2000/svg}path") is not None
     assert widget.get("/codes/NOPE1234/qr.svg", origin=None).status_code == 404
 
 
