@@ -11,7 +11,11 @@ DJANGO_ADMIN := $(CURDIR)/$(VENV)/bin/django-admin
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) sandbox/manage.py
 ADDRESS := 127.0.0.1:8000
+, := ,
 CATALOGUES := core sandbox plugins/generic_webhook plugins/wagtail plugins/oscar
+# Progress lines: `$(call step,text)` prints "==> [+12s] text", counted from make's start.
+START := $(shell date +%s)
+step = @echo "==> [+$$(( $$(date +%s) - $(START) ))s] $(1)"
 
 .PHONY: help install translations demo test lint bandit bench openapi messages clean widget
 
@@ -24,19 +28,24 @@ help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(PY):
+	$(call step,Creating the virtualenv $(VENV))
 	$(PYTHON) -m venv $(VENV)
 
 $(INSTALLED): pyproject.toml setup.py | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(call step,Installing Parrain and its dependencies into $(VENV) (a first run takes 1-3 minutes))
+	$(PY) -m pip install --quiet --progress-bar off -e '.[dev]'
+	$(call step,Installed)
 	@touch $@
 
 install: $(INSTALLED) $(WIDGET) ## Create .venv and install Parrain with its dev tools (again only when pyproject.toml or setup.py changed)
 
 $(WIDGET_NPM): widget_js/package.json widget_js/package-lock.json
+	$(call step,Installing the widget's build tools (npm ci))
 	cd widget_js && npm ci --no-audit --no-fund
 	@touch $@
 
 $(WIDGET): $(WIDGET_NPM) $(WIDGET_SOURCES)
+	$(call step,Building the widget)
 	cd widget_js && npm run --silent build
 
 widget: $(WIDGET) ## Build the embeddable widget (npm ci + esbuild) into core/static/parrain/widget.js
@@ -52,10 +61,15 @@ translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msg
 # environment wins. Running `make demo ADDRESS=…` again re-homes the seeded programs.
 demo: export PARRAIN_DEMO_ADDRESS = $(ADDRESS)
 demo: $(INSTALLED) $(WIDGET) translations ## Seed the demo database and serve it (DEBUG on) on ADDRESS, 127.0.0.1:8000 unless e.g. make demo ADDRESS=localhost:8101
+	$(call step,Creating or updating the demo database (SQLite file demo.sqlite3; a first run applies every migration))
 	$(MANAGE) migrate --no-input --verbosity 0
+	$(call step,Seeding the referral program$(,) contacts$(,) badges and offers)
 	$(MANAGE) parrain_demo
+	$(call step,Seeding the Oscar shop)
 	$(MANAGE) parrain_oscar_demo  # Oscar shop: catalogue, shipping country, referrer account (issue 4)
+	$(call step,Seeding the Wagtail landing page)
 	$(MANAGE) parrain_wagtail_demo --shop-url /shop/  # Wagtail landing page at /parrainage/ (issue 5), next step: the shop
+	$(call step,Ready (a first run on a fresh machine takes about 3-5 minutes$(,) later runs seconds))
 	@url=$$($(PY) -m sandbox.demo_address); echo; \
 	echo "  Home page        $$url/"; \
 	echo "  Administration   $$url/admin/   (login: admin / admin, demo only)"; \
