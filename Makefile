@@ -32,7 +32,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(INSTALLED): pyproject.toml setup.py | $(PY)
-	$(call step,Installing Parrain and its dependencies into $(VENV) (a first run takes 1-3 minutes))
+	$(call step,Installing Parrain and its dependencies into $(VENV) (a first run takes 1-3 minutes on a quiet machine))
 	$(PY) -m pip install --quiet --progress-bar off -e '.[dev]'
 	$(call step,Installed)
 	@touch $@
@@ -62,14 +62,14 @@ translations: $(INSTALLED) ## Compile the French catalogues (needs gettext's msg
 demo: export PARRAIN_DEMO_ADDRESS = $(ADDRESS)
 demo: $(INSTALLED) $(WIDGET) translations ## Seed the demo database and serve it (DEBUG on) on ADDRESS, 127.0.0.1:8000 unless e.g. make demo ADDRESS=localhost:8101
 	$(call step,Creating or updating the demo database (SQLite file demo.sqlite3; a first run applies every migration))
-	$(MANAGE) migrate --no-input --verbosity 0
+	$(MANAGE) migrate --no-input
 	$(call step,Seeding the referral program$(,) contacts$(,) badges and offers)
 	$(MANAGE) parrain_demo
 	$(call step,Seeding the Oscar shop)
 	$(MANAGE) parrain_oscar_demo  # Oscar shop: catalogue, shipping country, referrer account (issue 4)
 	$(call step,Seeding the Wagtail landing page)
 	$(MANAGE) parrain_wagtail_demo --shop-url /shop/  # Wagtail landing page at /parrainage/ (issue 5), next step: the shop
-	$(call step,Ready (a first run on a fresh machine takes about 3-5 minutes$(,) later runs seconds))
+	$(call step,Ready (a first run takes 3-5 minutes on a quiet machine$(,) later runs seconds))
 	@url=$$($(PY) -m sandbox.demo_address); echo; \
 	echo "  Home page        $$url/"; \
 	echo "  Administration   $$url/admin/   (login: admin / admin, demo only)"; \

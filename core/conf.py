@@ -47,6 +47,11 @@ class ParrainSettings(BaseModel):
     # After a secret is rotated (the program's identity secret, a webhook endpoint's signing
     # secret), the previous one is still accepted this long, then refused.
     SECRET_ROTATION_GRACE: Annotated[timedelta, Field(ge=timedelta(0))] = timedelta(days=7)
+    # Shops date orders in whole seconds (Shopify, WooCommerce) by their own clock: an order
+    # placed up to this long "before" the friend's invitation or claim still counts.
+    ORDER_CLOCK_SKEW: Annotated[timedelta, Field(ge=timedelta(0), le=timedelta(hours=1))] = (
+        timedelta(minutes=5)
+    )
 
     def rate_limit(self, scope: str) -> tuple[int, int]:
         return self.PUBLIC_RATE_LIMITS.get(scope) or PUBLIC_RATE_DEFAULTS[scope]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import audit, fraud, signals
+from ..conf import parrain_settings
 from ..exceptions import InvalidInput, NotFound
 from ..locks import referral_for_update
 from ..models import Contact, Order, Program, Referral, Refund, Reward
@@ -135,7 +136,7 @@ def attribute(order: Order) -> Referral | None:
             via=via,
         )
         return None
-    if order.placed_at < referral.invited_at:
+    if order.placed_at + parrain_settings.ORDER_CLOCK_SKEW < referral.invited_at:
         audit.record(
             order.program,
             "order.not_attributed",
