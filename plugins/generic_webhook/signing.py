@@ -21,9 +21,17 @@ class InvalidSecret(ValueError):
 
 
 def secret_key(secret: str) -> bytes:
+    """The key of a ``whsec_`` secret: standard base64 (the Standard Webhooks form, which the
+    reference libraries load), or the URL-safe form without padding that programs made
+    before 2026-12 held, still accepted so their endpoints keep working."""
     key = secret.removeprefix(PREFIX).strip()
+    padded = key + "=" * (-len(key) % 4)
     try:
-        return base64.b64decode(key + "=" * (-len(key) % 4), validate=True)
+        return base64.b64decode(padded, validate=True)
+    except binascii.Error:
+        pass
+    try:
+        return base64.b64decode(padded, altchars=b"-_", validate=True)
     except binascii.Error as exc:
         raise InvalidSecret("a whsec_ secret holds a base64 key") from exc
 

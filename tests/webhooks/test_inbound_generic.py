@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,6 +48,20 @@ def send(client, program, generic, body: bytes, **overrides: str):
 def test_generic_endpoint_gets_a_standard_webhooks_secret(generic):
     assert generic.secret.startswith("whsec_")
     Webhook(generic.secret)  # the reference library accepts it
+    assert base64.b64decode(generic.secret.removeprefix("whsec_"), validate=True)
+
+
+def test_an_older_url_safe_secret_still_verifies(client, program):
+    """Secrets made before they were standard base64 (URL-safe, unpadded) keep working."""
+    key = bytes(range(250, 256)) * 5 + b"\xfb\xff"  # encodes with "-" and "_"
+    old = "whsec_" + base64.urlsafe_b64encode(key).decode().rstrip("=")
+    assert "-" in old or "_" in old
+    endpoint(program, "generic", secret=old)
+    body = event("customer.created", {"email": "carol@example.org"})
+    standard = "whsec_" + base64.b64encode(key).decode()  # the same key, as the library wants
+    response = post(client, inbound_url(program, "generic"), body, **signed(standard, body))
+    assert response.status_code == 200, response.content
+    assert Contact.objects.filter(email="carol@example.org").exists()
 
 
 def test_order_paid_with_the_welcome_code_converts_the_referral(client, program, generic):
