@@ -107,3 +107,11 @@ def recompute_fading_badges() -> int:
     started = start_fading()
     logger.info("badge recomputes for rolling periods: %s", len(started))
     return len(started)
+
+
+@shared_task
+def forget_idempotency_keys() -> int:
+    """Delete the server API's Idempotency-Key answers past their 24 hours."""
+    from .idempotency import forget_expired
+
+    return forget_expired()

@@ -123,6 +123,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parrain.core.tasks.recompute_fading_badges",
         "schedule": crontab(hour=3, minute=30),
     },
+    # issue 16: the server API's Idempotency-Key answers are kept 24 hours
+    "parrain-forget-idempotency-keys": {
+        "task": "parrain.core.tasks.forget_idempotency_keys",
+        "schedule": crontab(minute=20),
+    },
 }
 
 # -- webhooks plugin (issue 6): retry sweep for outbound webhooks (safety net with a worker,

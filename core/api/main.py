@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
+from .. import idempotency
 from . import problems, ratelimit
 from .origins import public_door
 from .security import guard_body, refuse_nul
@@ -20,15 +21,45 @@ ERROR_MEDIA = problems.PROBLEM_CONTENT_TYPE
 class ParrainAPI(NinjaAPI):
     """A NinjaAPI whose error responses, in the schema as on the wire, are problems."""
 
+    idempotent_posts = False
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
         for operations in schema["paths"].values():
-            for operation in operations.values():
+            for method, operation in operations.items():
+                if self.idempotent_posts and method == "post":
+                    _document_idempotency(operation)
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
                     if int(status) >= 400 and "application/json" in content:
                         response["content"] = {ERROR_MEDIA: content["application/json"]}
         return schema
+
+
+def _document_idempotency(operation: dict[str, Any]) -> None:
+    """Every POST takes ``Idempotency-Key`` (core/idempotency.py) and may answer 400/409/422."""
+    operation.setdefault("parameters", []).append(
+        {
+            "in": "header",
+            "name": idempotency.HEADER,
+            "required": False,
+            "description": (
+                "Send a unique key (e.g. a UUID) to retry this POST safely: the same key with "
+                "the same body gets the first answer again (header Idempotent-Replayed: true), "
+                "with another body a 422; kept 24 hours."
+            ),
+            "schema": {"type": "string", "pattern": idempotency.KEY_PATTERN},
+        }
+    )
+    problem_ref = {ERROR_MEDIA: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    responses = operation.setdefault("responses", {})
+    for status, description in (
+        (400, "Bad request"),
+        (409, "A request with this Idempotency-Key is still running"),
+        (422, "Invalid input"),
+    ):
+        if status not in responses and str(status) not in responses:
+            responses[status] = {"description": description, "content": problem_ref}
 
 
 api = ParrainAPI(
@@ -39,6 +70,7 @@ api = ParrainAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+api.idempotent_posts = True
 problems.install_handlers(api)
 api.add_decorator(guard_body, mode="view")
 api.add_router("", router)
@@ -95,6 +127,9 @@ def urls(of: NinjaAPI = api) -> tuple[list[URLPattern | URLResolver], str, str]:
                 limited = not str(pattern.pattern).endswith("/config")
                 pattern.callback = public_door(pattern.callback, limited=limited)
             pattern.callback = refuse_nul(pattern.callback)
+            if of.idempotent_posts:  # outermost: a replay runs nothing, not even the checks
+                pattern.callback = idempotency.idempotent(pattern.callback)
+                pattern.callback.csrf_exempt = True  # type: ignore[attr-defined]
     return [*patterns, re_path(r"", _unknown_path)], app_name, namespace
 
 

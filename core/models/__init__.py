@@ -21,6 +21,7 @@ from .contest import (
     WinnerStatus,
 )
 from .held import AnonymousInvitationDay, HeldInvitation
+from .idempotency import IdempotentRequest
 from .loyalty import LoyaltyEntry, LoyaltyKind
 from .order import Order, Refund
 from .program import ApiKey, Program, RewardRule
@@ -47,6 +48,7 @@ __all__ = [
     "ContestStatus",
     "ContestWinner",
     "HeldInvitation",
+    "IdempotentRequest",
     "Invitation",
     "LoyaltyEntry",
     "LoyaltyKind",
