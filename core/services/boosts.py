@@ -481,8 +481,24 @@ def _announce(boost: Boost, stamp: str, signal: Any, action: str, at: datetime) 
     return True
 
 
-def comparison(boost: Boost) -> dict[str, Any]:
+def comparison(boost: Boost, now: datetime | None = None) -> dict[str, Any]:
     """The boost window against the same length just before it: invitations, conversions,
     conversion rate, referred revenue — ``{"boost": {...}, "before": {...}, "window":
-    (start, end), "before_window": (start, end)}``; a running boost counts up to now."""
-    raise NotImplementedError
+    (start, end), "before_window": (start, end)}``; a running boost counts up to now (and
+    is compared with as long a stretch before it), a scheduled one counts nothing yet.
+
+    The figures are the dashboard's (``stats``, docs/dashboard.md) over these instants:
+    invitations issued, distinct friends invited, distinct friends converted (by conversion
+    date), conversion rate = converted / invited, referred revenue (net of refunds)."""
+    from . import stats
+
+    now = now or timezone.now()
+    start = boost.starts_at
+    end = max(start, min(boost.ends_at, now))
+    before = (start - (end - start), start)
+    return {
+        "boost": stats.figures_between(boost.program, start, end),
+        "before": stats.figures_between(boost.program, *before),
+        "window": (start, end),
+        "before_window": before,
+    }
