@@ -50,6 +50,14 @@ def running_boost(program: Program, at: datetime | None = None) -> Boost | None:
     )
 
 
+def status(boost: Boost, at: datetime | None = None) -> str:
+    """``scheduled``, ``running`` or ``ended`` at ``at`` (now)."""
+    at = at or timezone.now()
+    if at < boost.starts_at:
+        return "scheduled"
+    return "running" if at < boost.ends_at else "ended"
+
+
 def label(boost: Boost, language: str) -> str:
     """The boost's customer label in ``language`` (primary subtag, then any), never empty."""
     for tag in dict.fromkeys((language, language.split("-")[0])):
