@@ -203,3 +203,16 @@ def test_no_boost_means_the_normal_offer_at_any_date() -> None:
     program = ProgramFactory()
     assert referrer_terms_at(program, START).source == "rule"
     assert welcome_terms_at(program, START).value == Decimal("15")
+
+
+def test_better_terms_rule() -> None:
+    from parrain.core.services.offers import RewardTerms, better
+
+    def terms(kind: str, value: str, source: str) -> RewardTerms:
+        return RewardTerms(kind=kind, value=Decimal(value), currency="EUR", source=source)
+
+    boost, badge = terms("fixed_amount", "20", "boost"), terms("fixed_amount", "25", "badge")
+    assert better(boost, badge) is badge  # same kind: the higher value
+    assert better(boost, terms("fixed_amount", "20", "badge")) is boost  # a tie keeps current
+    assert better(boost, terms("percentage", "50", "badge")) is boost  # else boost > badge
+    assert better(terms("percentage", "5", "rule"), boost) is boost  # > the normal offer
