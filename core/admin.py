@@ -107,6 +107,14 @@ class RewardRuleInline(admin.TabularInline):
         "is_active",
     )
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RewardRule]:
+        """A boost's own rules are changed with the boost (frozen once it started)."""
+        return (
+            super()
+            .get_queryset(request)
+            .filter(boosts_as_referrer__isnull=True, boosts_as_referee__isnull=True)
+        )
+
 
 class ApiKeyInline(ReadOnlyInline):
     model = ApiKey
@@ -749,4 +757,4 @@ class AuditEventAdmin(HistoryAdmin):
 
 
 # Badges (their own module: forms over the setup service, holders, chart)
-from . import admin_badges  # noqa: E402, F401
+from . import admin_badges, admin_boosts  # noqa: E402, F401

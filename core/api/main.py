@@ -13,6 +13,7 @@ from . import problems, ratelimit
 from .origins import public_door
 from .security import guard_body, refuse_nul
 from .server import router
+from .server_boosts import router as boosts_router
 from .widget import router as widget_router
 
 ERROR_MEDIA = problems.PROBLEM_CONTENT_TYPE
@@ -74,6 +75,7 @@ api.idempotent_posts = True
 problems.install_handlers(api)
 api.add_decorator(guard_body, mode="view")
 api.add_router("", router)
+api.add_router("", boosts_router)
 
 
 # Public widget API (issue 3): public key in the path, CORS and rate limits in public_door.
