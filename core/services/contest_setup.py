@@ -149,6 +149,23 @@ def cancel_contest(contest: Contest, *, actor: str = "admin") -> Contest:
     return contest
 
 
+def delete_contest(contest: Contest, *, actor: str = "admin") -> None:
+    """Delete a draft that was never opened (an opened contest is cancelled instead: its
+    commitment was published)."""
+    with transaction.atomic():
+        contest = _locked(contest)
+        if contest.status != ContestStatus.DRAFT or contest.opened_at is not None:
+            raise Refused(
+                "not_draft",
+                _("Only a draft can be deleted; cancel an open contest instead."),
+            )
+        rules = [p.reward_rule_id for p in contest.prizes.all() if p.reward_rule_id]
+        pk, name = contest.pk, contest.name
+        contest.delete()
+        RewardRule.objects.filter(pk__in=rules, side=Side.PRIZE, prizes__isnull=True).delete()
+        audit.record(contest.program, "contest.deleted", actor=actor, contest=pk, name=name)
+
+
 def commitment_of(seed: str) -> str:
     """SHA-256 of the seed's ASCII text (``core/draw_verify.py``, step 1)."""
     return hashlib.sha256(seed.encode("ascii")).hexdigest()
