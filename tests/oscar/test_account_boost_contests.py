@@ -68,9 +68,7 @@ def test_account_page_shows_the_boosted_offer_with_its_end_then_the_normal_one(
     assert "for each friend who orders" in offer  # the normal offer again
 
 
-def test_account_page_without_a_boost_shows_the_normal_offer(
-    program: Program, alice: Any
-) -> None:
+def test_account_page_without_a_boost_shows_the_normal_offer(program: Program, alice: Any) -> None:
     page = shopper_for(alice).client.get(PAGE).content.decode()
     offer = page.split('id="parrain-offer"')[1].split("</section>")[0]
     assert "parrain-offer--boosted" not in offer
@@ -83,6 +81,7 @@ def test_account_page_lists_tickets_in_open_contests_with_the_public_page(
     contest = open_contest(
         program,
         start=timezone.now() - timedelta(days=1),
+        names={"en": "Summer prize draw", "fr": "Grand tirage d'été"},
         ticket_source="invitation_sent",
         ticket_cap=5,
     )

@@ -14,10 +14,15 @@ from oscar.test.factories import UserFactory
 
 from parrain.core.models import AuditEvent, Contest, Program
 from parrain.core.models.contest import ContestStatus
-from tests.core.contest_helpers import make_contest, open_contest
+from parrain.core.services import contest_setup
+from tests.core.contest_helpers import make_contest
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 BASE = "/shop/dashboard/referral/contests/"
+
+
+def opened(program: Program, **extra: Any) -> Contest:
+    return contest_setup.open_contest(make_contest(program, **extra), actor="tests")
 
 
 def signed_in(language: str = "en", **user: Any) -> Client:
@@ -152,7 +157,7 @@ def test_bad_dates_are_a_form_error_and_store_nothing(program: Program, staff: C
 
 
 def test_editing_an_open_contest_says_what_is_frozen(program: Program, staff: Client) -> None:
-    contest = open_contest(program)
+    contest = opened(program)
     page = staff.get(f"{BASE}{contest.pk}/edit/").content.decode()
     assert 'id="parrain-contest-locked"' in page
     assert "The contest is open: participants rely on this" in page
