@@ -41,3 +41,22 @@ def make_contest(program: Program, *, prizes: list[dict] | None = None, **extra:
 
 def open_contest(program: Program, **extra: Any) -> Contest:
     return contest_setup.open_contest(make_contest(program, **extra), actor="tests")
+
+
+def converted_friends(program: Program, friends_of: dict[str, int], **names: str) -> list:
+    """Referrers (by email) with that many friends converted now; ``names`` gives first
+    names as email=first name (default: the part before @, capitalised)."""
+    from parrain.core.factories import ContactFactory
+
+    from .badge_helpers import referral
+
+    referrers = []
+    for email, friends in friends_of.items():
+        first = names.get(email) or email.split("@")[0].capitalize()
+        referrer = ContactFactory(
+            program=program, email=email, first_name=first, last_name="Martin"
+        )
+        for _ in range(friends):
+            referral(referrer, "converted")
+        referrers.append(referrer)
+    return referrers
