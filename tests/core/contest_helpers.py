@@ -130,3 +130,22 @@ def invite(
         converted_at=at + timedelta(days=1) if converted or validated else None,
         validated_at=at + timedelta(days=2) if validated else None,
     )
+
+
+def converted_friends(program: Program, friends_of: dict[str, int], **names: str) -> list:
+    """Referrers (by email) with that many friends converted now; ``names`` gives first
+    names as email=first name (default: the part before @, capitalised)."""
+    from parrain.core.factories import ContactFactory
+
+    from .badge_helpers import referral
+
+    referrers = []
+    for email, friends in friends_of.items():
+        first = names.get(email) or email.split("@")[0].capitalize()
+        referrer = ContactFactory(
+            program=program, email=email, first_name=first, last_name="Martin"
+        )
+        for _ in range(friends):
+            referral(referrer, "converted")
+        referrers.append(referrer)
+    return referrers
