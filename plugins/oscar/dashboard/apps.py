@@ -4,6 +4,13 @@ from oscar.core.application import OscarDashboardConfig
 
 VIEW_CONTESTS = ["is_staff", "parrain.view_contest"]
 CHANGE_CONTESTS = ["is_staff", "parrain.view_contest", "parrain.change_contest"]
+BOOST_PERMISSIONS = {
+    "parrain-boost-list": ["is_staff", "parrain.view_boost"],
+    "parrain-boost-detail": ["is_staff", "parrain.view_boost"],
+    "parrain-boost-create": ["is_staff", "parrain.view_boost", "parrain.add_boost"],
+    "parrain-boost-update": ["is_staff", "parrain.view_boost", "parrain.change_boost"],
+    "parrain-boost-delete": ["is_staff", "parrain.view_boost", "parrain.delete_boost"],
+}
 CONTEST_PERMISSIONS = {
     "parrain-contest-list": VIEW_CONTESTS,
     "parrain-contest-detail": VIEW_CONTESTS,
@@ -46,6 +53,7 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
                 "parrain.add_badgeholding",
                 "parrain.change_badgeholding",
             ],
+            **BOOST_PERMISSIONS,
             **CONTEST_PERMISSIONS,
         }
 
@@ -53,7 +61,7 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
         self.configure_permissions()
 
     def get_urls(self):  # type: ignore[no-untyped-def]
-        from . import badges, contests, views
+        from . import badges, boosts, contests, views
 
         urls = [
             path("", views.FiguresView.as_view(), name="parrain-index"),
@@ -73,9 +81,26 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
                 badges.BadgeHolderChangeView.as_view(),
                 name="parrain-badge-holders",
             ),
+            *boost_urls(boosts),
             *contest_urls(contests),
         ]
         return self.post_process_urls(urls)
+
+
+def boost_urls(boosts):  # type: ignore[no-untyped-def]
+    return [
+        path("boosts/", boosts.BoostListView.as_view(), name="parrain-boost-list"),
+        path("boosts/new/", boosts.BoostFormView.as_view(), name="parrain-boost-create"),
+        path("boosts/<int:pk>/", boosts.BoostDetailView.as_view(), name="parrain-boost-detail"),
+        path(
+            "boosts/<int:pk>/edit/", boosts.BoostUpdateView.as_view(), name="parrain-boost-update"
+        ),
+        path(
+            "boosts/<int:pk>/delete/",
+            boosts.BoostDeleteView.as_view(),
+            name="parrain-boost-delete",
+        ),
+    ]
 
 
 def contest_urls(contests):  # type: ignore[no-untyped-def]
