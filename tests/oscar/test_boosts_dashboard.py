@@ -78,9 +78,7 @@ def test_boost_pages_are_for_staff_with_the_boost_permissions(program: Program) 
     assert list(Boost.objects.values_list("name", flat=True)) == ["Double week"]
 
 
-def test_list_separates_running_scheduled_and_ended_boosts(
-    program: Program, staff: Client
-) -> None:
+def test_list_separates_running_scheduled_and_ended_boosts(program: Program, staff: Client) -> None:
     boost_at(program, hour(-72), hour(-48), name="Last week")
     boost_at(program, hour(-2), hour(24), name="This weekend")
     make_boost(program, hour(48), hour(72), name="Next week")

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 from oscar.test.factories import UserFactory
 
-from parrain.core.models import AuditEvent, Contest, Program
-from parrain.core.models.contest import ContestStatus
-from parrain.core.services import contest_setup
-from tests.core.contest_helpers import make_contest
+from parrain.core.models import AuditEvent, Contest, ContestEntry, ContestWinner, Program
+from parrain.core.models.contest import ContestStatus, WinnerStatus
+from parrain.core.services import contest_setup, contests
+from tests.core.contest_helpers import invite, make_contest, referrer
+from tests.core.contest_helpers import open_contest as open_ready
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 BASE = "/shop/dashboard/referral/contests/"
@@ -210,3 +211,185 @@ def test_contest_pages_speak_french(program: Program) -> None:
 def test_unknown_contest_is_a_404(program: Program, staff: Client) -> None:
     assert staff.get(f"{BASE}999999/").status_code == 404
     assert staff.post(f"{BASE}999999/open/").status_code == 404
+
+
+# --- entries, the draw, winners -----------------------------------------------------------
+
+
+def drawable(program: Program, friends: list[int], **extra: Any) -> Contest:
+    """An open contest whose entries ended two days ago and whose draw date has passed:
+    one ticket per invitation sent; one referrer per item of ``friends``, who invited that
+    many friends."""
+    start = timezone.now() - timedelta(days=3)
+    contest = open_ready(
+        program,
+        start=start,
+        days=1,
+        ticket_source="invitation_sent",
+        prizes=[("Hamper", 1, None), ("Cinema tickets", 2, None)],
+        **extra,
+    )
+    for count in friends:
+        sender = referrer(program)
+        for _ in range(count):
+            invite(program, sender, start + timedelta(hours=1))
+    return contest
+
+
+@pytest.fixture
+def ready(program: Program) -> Contest:
+    return drawable(program, [1, 2, 3])
+
+
+def test_entries_page_previews_open_entries_page_by_page_and_exports_them(
+    ready: Contest, staff: Client, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("parrain.plugins.oscar.dashboard.contests.ENTRIES_PER_PAGE", 2)
+
+    first = staff.get(f"{BASE}{ready.pk}/entries/").content.decode()
+
+    assert "3 entrants" in first
+    assert "A preview computed now" in first
+    assert first.count("<td data-tickets>") == 2
+    second = staff.get(f"{BASE}{ready.pk}/entries/", {"page": 2}).content.decode()
+    assert second.count("<td data-tickets>") == 1
+    export = staff.get(f"{BASE}{ready.pk}/entries.csv")
+    assert export["Content-Type"].startswith("text/csv")
+    assert f"contest-{ready.public_id}-entries-preview.csv" in export["Content-Disposition"]
+    assert export.content == contests.entries_csv(ready)
+    assert export.content.decode().splitlines()[0] == "entrant,tickets"
+
+
+def test_draw_asks_for_the_public_value_then_a_confirmation_then_draws(
+    ready: Contest, staff: Client
+) -> None:
+    url = f"{BASE}{ready.pk}/draw/"
+    form = staff.get(url).content.decode()
+    assert "drand round 5000000" in form and ready.commitment in form
+
+    confirm = staff.post(url, {"public_value": "  round 5000000: 8b1f  "})
+
+    assert confirm.status_code == 200
+    page = confirm.content.decode()
+    assert "Please confirm: the draw is final" in page
+    assert "<code>round 5000000: 8b1f</code>" in page
+    assert "One winner is drawn for each of the 3 prize units" in page
+    assert 'name="confirm" value="on"' in page
+    ready.refresh_from_db()
+    assert ready.status == ContestStatus.OPEN and not ContestEntry.objects.exists()
+
+    drawn = staff.post(url, {"public_value": "round 5000000: 8b1f", "confirm": "on"}, follow=True)
+
+    ready.refresh_from_db()
+    assert ready.status == ContestStatus.DRAWN
+    assert ready.public_value == "round 5000000: 8b1f"
+    page = drawn.content.decode()
+    assert drawn.redirect_chain[-1][0] == f"{BASE}{ready.pk}/"
+    assert "The draw is done: the winners are below." in page
+    winners = page.split('id="parrain-contest-winners"')[1].split("</table>")[0]
+    assert winners.count("data-winner=") == 3
+    assert "Hamper #1" in winners and "Cinema tickets #2" in winners
+    assert ready.server_seed in page and ready.entries_hash in page
+    assert "3 entrants" in staff.get(f"{BASE}{ready.pk}/entries/").content.decode()
+    # drawing again shows the first result, and never draws twice
+    again = staff.post(url, {"public_value": "another value", "confirm": "on"}, follow=True)
+    assert "This contest had already been drawn" in again.content.decode()
+    assert ContestWinner.objects.count() == 3
+    ready.refresh_from_db()
+    assert ready.public_value == "round 5000000: 8b1f"
+
+
+def test_draw_without_a_public_value_is_a_form_error(ready: Contest, staff: Client) -> None:
+    response = staff.post(f"{BASE}{ready.pk}/draw/", {"public_value": " ", "confirm": "on"})
+    assert response.status_code == 400
+    assert "Type the public value published by the source." in response.content.decode()
+    ready.refresh_from_db()
+    assert ready.status == ContestStatus.OPEN
+
+
+def test_draw_before_the_draw_date_is_refused_and_changes_nothing(
+    program: Program, staff: Client
+) -> None:
+    contest = drawable(program, [1], draw_at=timezone.now() + timedelta(days=1))
+    url = f"{BASE}{contest.pk}/draw/"
+    assert "The draw cannot be run before" in staff.get(url).content.decode()
+
+    response = staff.post(url, {"public_value": "42", "confirm": "on"})
+
+    assert response.status_code == 409
+    assert "the draw cannot happen before it" in response.content.decode()
+    contest.refresh_from_db()
+    assert contest.status == ContestStatus.OPEN and not contest.public_value
+    assert not ContestEntry.objects.exists()
+
+
+def test_draw_without_entries_is_refused(program: Program, staff: Client) -> None:
+    contest = drawable(program, [])
+    response = staff.post(f"{BASE}{contest.pk}/draw/", {"public_value": "42", "confirm": "on"})
+    assert response.status_code == 409
+    assert "Nobody has a ticket: there is nothing to draw." in response.content.decode()
+    contest.refresh_from_db()
+    assert contest.status == ContestStatus.OPEN
+
+
+def drawn(contest: Contest) -> list[ContestWinner]:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return contests.draw(contest, "round 7", actor="tests").winners
+
+
+def test_redraw_asks_for_a_reason_then_gives_the_prize_to_the_next_pick(
+    program: Program, staff: Client
+) -> None:
+    ready = drawable(program, [1, 2, 3, 2])
+    first = drawn(ready)[0]
+    url = f"/shop/dashboard/referral/contests/winners/{first.pk}/redraw/"
+    confirm = staff.get(url).content.decode()
+    assert "will lose this prize for good" in confirm
+
+    no_reason = staff.post(url, {"reason": ""})
+    assert no_reason.status_code == 400
+    assert "Say why: the reason is kept in the audit log." in no_reason.content.decode()
+    first.refresh_from_db()
+    assert first.status != WinnerStatus.UNCLAIMED
+
+    done = staff.post(url, {"reason": "not claimed within 30 days"}, follow=True)
+
+    first.refresh_from_db()
+    assert first.status == WinnerStatus.UNCLAIMED
+    assert "Prize redrawn: pick 4" in done.content.decode()
+    assert ContestWinner.objects.filter(prize=first.prize, unit=first.unit).count() == 2
+    assert AuditEvent.objects.filter(action__contains="redraw").exists()
+    again = staff.post(url, {"reason": "twice"})
+    assert again.status_code == 409
+    assert ContestWinner.objects.count() == 4
+
+
+def test_redraw_when_every_entrant_has_won_is_refused(ready: Contest, staff: Client) -> None:
+    first = drawn(ready)[0]
+    url = f"/shop/dashboard/referral/contests/winners/{first.pk}/redraw/"
+
+    response = staff.post(url, {"reason": "not claimed"})
+
+    assert response.status_code == 409
+    assert "Every entrant has already been picked." in response.content.decode()
+    first.refresh_from_db()
+    assert first.status != WinnerStatus.UNCLAIMED
+    assert ContestWinner.objects.count() == 3
+
+
+def test_delivered_marks_the_prize_and_refuses_a_redrawn_one(
+    program: Program, staff: Client
+) -> None:
+    first, second = drawn(drawable(program, [1, 2, 3, 2]))[:2]
+    base = "/shop/dashboard/referral/contests/winners/"
+
+    staff.post(f"{base}{first.pk}/delivered/")
+
+    first.refresh_from_db()
+    assert first.status == WinnerStatus.CLAIMED and first.delivered_at is not None
+    contests.redraw(second, actor="tests", reason="gone")
+    refused = staff.post(f"{base}{second.pk}/delivered/")
+    assert refused.status_code == 409
+    assert "This prize was redrawn to someone else." in refused.content.decode()
+    second.refresh_from_db()
+    assert second.delivered_at is None
