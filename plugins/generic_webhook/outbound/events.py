@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parrain.core.models import BadgeHolding, Contact, Referral, Reward
+from parrain.core.models import BadgeHolding, Boost, Contact, Referral, Reward
 
 REFERRAL_EVENTS = {
     "invited": "referral.invited",
@@ -16,7 +16,8 @@ REFERRAL_EVENTS = {
     "cancelled": "referral.cancelled",
 }
 BADGE_EVENTS = ("badge.awarded", "badge.lost")
-EVENT_TYPES = sorted({*REFERRAL_EVENTS.values(), "reward.issued", *BADGE_EVENTS})
+BOOST_EVENTS = ("boost.started", "boost.ended")
+EVENT_TYPES = sorted({*REFERRAL_EVENTS.values(), "reward.issued", *BADGE_EVENTS, *BOOST_EVENTS})
 
 
 def _when(value: Any) -> str | None:
@@ -96,4 +97,24 @@ def badge_data(holding: BadgeHolding, values: dict[str, Any]) -> dict[str, Any]:
         "lost_at": _when(holding.lost_at),
         "by": holding.lost_by if holding.lost_at else holding.awarded_by,
         "values": values,
+    }
+
+
+def boost_data(boost: Boost) -> dict[str, Any]:
+    """A boosted offer that started or ended, with the terms it gives while it runs."""
+    from parrain.core.services.offers import terms_from_rule
+
+    def terms(rule: Any) -> dict[str, Any] | None:
+        return terms_from_rule(rule).as_json() if rule is not None else None
+
+    return {
+        "id": boost.pk,
+        "program": boost.program.slug,
+        "name": boost.name,
+        "labels": boost.labels,
+        "starts_at": _when(boost.starts_at),
+        "ends_at": _when(boost.ends_at),
+        "referrer_reward": terms(boost.referrer_rule),
+        "welcome_offer": terms(boost.referee_rule),
+        "contest_id": boost.contest_id,
     }

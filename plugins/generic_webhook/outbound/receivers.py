@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from parrain.core import signals
-from parrain.core.models import BadgeHolding, Program, Referral, Reward
+from parrain.core.models import BadgeHolding, Boost, Program, Referral, Reward
 
 from ..models import OutboundEndpoint, OutboundMessage
-from .events import REFERRAL_EVENTS, badge_data, referral_data, reward_data
+from .events import REFERRAL_EVENTS, badge_data, boost_data, referral_data, reward_data
 
 
 def new_msg_id() -> str:
@@ -78,9 +78,19 @@ def on_badge_lost(sender: Any, holding: BadgeHolding, values: dict, **kwargs: An
     emit(holding.badge.program, "badge.lost", badge_data(holding, values))
 
 
+def on_boost_started(sender: Any, boost: Boost, **kwargs: Any) -> None:
+    emit(boost.program, "boost.started", boost_data(boost))
+
+
+def on_boost_ended(sender: Any, boost: Boost, **kwargs: Any) -> None:
+    emit(boost.program, "boost.ended", boost_data(boost))
+
+
 def connect() -> None:
     signals.invitation_issued.connect(on_invitation, dispatch_uid="parrain_webhooks_invitation")
     signals.referral_status_changed.connect(on_status, dispatch_uid="parrain_webhooks_status")
     signals.reward_issued.connect(on_reward, dispatch_uid="parrain_webhooks_reward")
     signals.badge_awarded.connect(on_badge_awarded, dispatch_uid="parrain_webhooks_badge_won")
     signals.badge_lost.connect(on_badge_lost, dispatch_uid="parrain_webhooks_badge_lost")
+    signals.boost_started.connect(on_boost_started, dispatch_uid="parrain_webhooks_boost_start")
+    signals.boost_ended.connect(on_boost_ended, dispatch_uid="parrain_webhooks_boost_end")
