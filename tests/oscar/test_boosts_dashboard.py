@@ -183,3 +183,42 @@ def test_boost_pages_speak_french(program: Program) -> None:
 def test_unknown_boost_is_a_404(program: Program, staff: Client) -> None:
     assert staff.get(f"{BASE}999999/").status_code == 404
     assert staff.post(f"{BASE}999999/delete/").status_code == 404
+
+
+def test_boost_page_compares_its_window_with_the_same_length_before(
+    program: Program, staff: Client, monkeypatch: Any
+) -> None:
+    boost = boost_at(program, hour(-48), hour(-24))
+    before = (boost.starts_at - timedelta(days=1), boost.starts_at)
+    figures = {
+        "boost": {
+            "invitations": 30,
+            "conversions": 6,
+            "conversion_rate": Decimal("0.2"),
+            "referred_revenue": Decimal("540.00"),
+        },
+        "before": {
+            "invitations": 20,
+            "conversions": 2,
+            "conversion_rate": Decimal("0.1"),
+            "referred_revenue": Decimal("180.00"),
+        },
+        "window": (boost.starts_at, boost.ends_at),
+        "before_window": before,
+    }
+    # the core's figures (boosts.comparison), as its contract documents them
+    monkeypatch.setattr(
+        "parrain.core.services.boosts.comparison", lambda asked: figures if asked == boost else {}
+    )
+
+    page = staff.get(f"{BASE}{boost.pk}/").content.decode()
+
+    table = page.split('id="parrain-boost-comparison"')[1].split("</table>")[0]
+
+    def row(name: str) -> str:
+        return table.split(f'data-figure="{name}"')[1].split("</tr>")[0]
+
+    assert "<td data-before>20</td><td data-boost>30</td><td>+50 %</td>" in row("invitations")
+    assert "<td data-before>10.0 %</td><td data-boost>20.0 %</td>" in row("conversion_rate")
+    assert "540.00 EUR" in row("referred_revenue") and "+200 %" in row("referred_revenue")
+    assert "Before the boost" in table and "During the boost" in table
