@@ -756,5 +756,6 @@ class AuditEventAdmin(HistoryAdmin):
     date_hierarchy = "at"
 
 
-# Badges (their own module: forms over the setup service, holders, chart)
-from . import admin_badges, admin_boosts  # noqa: E402, F401
+# Badges (their own module: forms over the setup service, holders, chart), boosts and contests
+# (the core BoostForm / ContestForm, open and draw behind a confirmation, winners)
+from . import admin_badges, admin_boosts, admin_contests  # noqa: E402, F401
