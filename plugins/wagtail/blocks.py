@@ -21,7 +21,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 from parrain.core.embed import COLOUR_PATTERN, render_widget
 from parrain.core.identity import sign_identity
 from parrain.core.models import Badge, Program
-from parrain.core.services import boosts
+from parrain.core.services import boosts, contest_public
 
 from .badge_text import condition_text, match_text
 
@@ -244,6 +244,43 @@ class BadgesBlock(blocks.StructBlock):
         }
 
 
+class ContestBlock(blocks.StructBlock):
+    """A contest (prize draw) on a landing page: what a visitor needs to take part and,
+    after the draw, who won and how to check it. Read at render time through
+    ``contest_public.public_view`` (what the public contest page shows), in the page's
+    language; a contest that was never opened shows nothing."""
+
+    contest = SnippetChooserBlock("parrain.Contest", label=_("contest"))
+    heading = blocks.CharBlock(
+        label=_("heading"),
+        required=False,
+        max_length=120,
+        help_text=_("Empty shows the contest's public name."),
+    )
+
+    class Meta:
+        icon = "trophy"
+        label = _("Contest")
+        template = "parrain_wagtail/blocks/contest.html"
+
+    def get_context(self, value: Any, parent_context: dict | None = None) -> dict:
+        context = super().get_context(value, parent_context=parent_context)
+        contest = value.get("contest")
+        if contest is None or not contest_public.is_public(contest):
+            context["view"] = None
+            return context
+        language = page_language(parent_context)
+        view = contest_public.public_view(contest, language)
+        context.update(
+            language=language,
+            view=view,
+            contest=contest,
+            heading=value.get("heading") or view.name,
+            script=countdown_script(parent_context) if view.countdown_to else "",
+        )
+        return context
+
+
 class RulesBlock(blocks.StructBlock):
     heading = blocks.CharBlock(
         label=_("heading"),
@@ -280,5 +317,6 @@ class LandingPageBlocks(blocks.StreamBlock):
     offer = OfferBlock()
     widget = ReferralWidgetBlock()
     badges = BadgesBlock()
+    contest = ContestBlock()
     rules = RulesBlock()
     legal_notice = LegalNoticeBlock()
