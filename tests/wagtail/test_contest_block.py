@@ -9,9 +9,10 @@ import time_machine
 from django.test import override_settings
 
 from parrain.plugins.wagtail.blocks import ContestBlock, LandingPageBlocks
-from tests.core.contest_helpers import make_contest, open_contest
+from tests.core.contest_helpers import make_contest
 
 from .helpers import make_program
+from .helpers import opened_contest as open_contest
 from .test_blocks import FakePage
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,11 @@ from wagtail.test.utils import WagtailTestUtils
 
 from parrain.core.models import AuditEvent, Contest, ContestEntry
 from parrain.core.models.contest import ContestStatus
-from tests.core.contest_helpers import make_contest, open_contest
+from tests.core.contest_helpers import make_contest
 from tests.core.test_contest_form import form_data
 
 from .helpers import SITE_ROOT_URL, make_program
+from .helpers import opened_contest as open_contest
 
 ADD = reverse("wagtailsnippets_parrain_contest:add")
 LIST = reverse("wagtailsnippets_parrain_contest:list")
