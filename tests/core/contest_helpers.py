@@ -11,8 +11,6 @@ import secrets
 from datetime import datetime, timedelta
 from itertools import count
 
-from django.utils import timezone
-
 from parrain.core.factories import ContactFactory
 from parrain.core.models import (
     Contact,
