@@ -1,7 +1,7 @@
 """Contests and referral activity for the contest tests.
 
-``make_contest`` goes through ``contest_setup`` (a draft with rules, prizes and a public
-value source). ``open_contest`` writes with the ORM an open contest the way
+``make_contest`` makes a draft through ``contest_setup`` (rules, prizes, a public value
+source); ``open_contest`` writes an open contest with the ORM, the way
 ``contest_setup.open_contest`` leaves it: a secret seed of 32 random bytes in hex and its
 SHA-256 commitment.
 """
@@ -13,6 +13,8 @@ import secrets
 from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
+
+from django.utils import timezone
 
 from parrain.core.factories import ContactFactory
 from parrain.core.models import (
@@ -29,7 +31,6 @@ from parrain.core.models.choices import Channel, ReferralStatus
 from parrain.core.services import contest_setup
 
 _ids = count(1)
-
 PRIZES = [
     {"label": "Weekend for two", "quantity": 1},
     {"label": "Voucher", "quantity": 2, "reward": {"kind": "fixed_amount", "value": "20"}},
@@ -129,3 +130,22 @@ def invite(
         converted_at=at + timedelta(days=1) if converted or validated else None,
         validated_at=at + timedelta(days=2) if validated else None,
     )
+
+
+def converted_friends(program: Program, friends_of: dict[str, int], **names: str) -> list:
+    """Referrers (by email) with that many friends converted now; ``names`` gives first
+    names as email=first name (default: the part before @, capitalised)."""
+    from parrain.core.factories import ContactFactory
+
+    from .badge_helpers import referral
+
+    referrers = []
+    for email, friends in friends_of.items():
+        first = names.get(email) or email.split("@")[0].capitalize()
+        referrer = ContactFactory(
+            program=program, email=email, first_name=first, last_name="Martin"
+        )
+        for _ in range(friends):
+            referral(referrer, "converted")
+        referrers.append(referrer)
+    return referrers
