@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.templatetags.static import static
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
@@ -19,7 +21,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 from parrain.core.embed import COLOUR_PATTERN, render_widget
 from parrain.core.identity import sign_identity
 from parrain.core.models import Badge, Program
-from parrain.core.services import offers
+from parrain.core.services import boosts, contest_public
 
 from .badge_text import condition_text, match_text
 
@@ -55,7 +57,13 @@ class HeroBlock(blocks.StructBlock):
 
 
 class OfferBlock(blocks.StructBlock):
-    """The program's current offer, worded in the page's language. Nothing is stored."""
+    """The program's current offer, worded in the page's language. Nothing is stored.
+
+    While a boost runs it shows the boosted offer with its label, its end and a live
+    countdown (``parrain/countdown.js``); the normal offer is in the page too, hidden, and
+    the script shows it at the end without a reload. A page rendered after the end shows
+    the normal offer (``boosts.offer_view`` reads the clock at render time).
+    """
 
     SIDES = (
         ("referee", _("Welcome offer for the friend")),
@@ -79,20 +87,45 @@ class OfferBlock(blocks.StructBlock):
         program = _program(value, parent_context)
         language = page_language(parent_context)
         side = value.get("side") or "both"
-        welcome = referrer = ""
-        if program is not None:
-            if side in ("referee", "both"):
-                welcome = offers.describe(offers.welcome_terms_at(program), language)
-            if side in ("referrer", "both"):
-                referrer = offers.describe(offers.referrer_terms_at(program), language)
-        with translation.override(language):
-            context.update(
-                welcome_offer=welcome,
-                referrer_offer=referrer,
-                welcome_caption=str(_("Your friend gets")),
-                referrer_caption=str(_("You get")),
-            )
+        offer = boosts.offer_view(program, language) if program is not None else None
+        welcome = side in ("referee", "both")
+        referrer = side in ("referrer", "both")
+        context.update(
+            language=language,
+            offer=offer,
+            boosted=_side_texts(offer, welcome, referrer, boosted=True),
+            normal=_side_texts(offer, welcome, referrer, boosted=False),
+            time_zone=program.time_zone if program is not None else "UTC",
+            script=countdown_script(parent_context) if offer and offer.boost else "",
+        )
         return context
+
+
+def _side_texts(
+    offer: boosts.OfferView | None, welcome: bool, referrer: bool, *, boosted: bool
+) -> dict[str, str]:
+    """The two sides of the boosted (or normal) offer the block was asked to show."""
+    if offer is None or (boosted and offer.boost is None):
+        return {"welcome": "", "referrer": ""}
+    texts = (
+        (offer.welcome_offer, offer.referrer_reward)
+        if boosted
+        else (offer.normal_welcome_offer, offer.normal_referrer_reward)
+    )
+    return {"welcome": texts[0] if welcome else "", "referrer": texts[1] if referrer else ""}
+
+
+_COUNTDOWN_DONE = "_parrain_countdown_script"
+
+
+def countdown_script(context: dict[str, Any] | None) -> str:
+    """The countdown script tag, once per request (several blocks may count down)."""
+    request = (context or {}).get("request")
+    if request is not None and getattr(request, _COUNTDOWN_DONE, False):
+        return ""
+    if request is not None:
+        setattr(request, _COUNTDOWN_DONE, True)
+    return format_html('<script src="{}" defer></script>', static("parrain/countdown.js"))
 
 
 class ReferralWidgetBlock(blocks.StructBlock):
@@ -211,6 +244,43 @@ class BadgesBlock(blocks.StructBlock):
         }
 
 
+class ContestBlock(blocks.StructBlock):
+    """A contest (prize draw) on a landing page: what a visitor needs to take part and,
+    after the draw, who won and how to check it. Read at render time through
+    ``contest_public.public_view`` (what the public contest page shows), in the page's
+    language; a contest that was never opened shows nothing."""
+
+    contest = SnippetChooserBlock("parrain.Contest", label=_("contest"))
+    heading = blocks.CharBlock(
+        label=_("heading"),
+        required=False,
+        max_length=120,
+        help_text=_("Empty shows the contest's public name."),
+    )
+
+    class Meta:
+        icon = "trophy"
+        label = _("Contest")
+        template = "parrain_wagtail/blocks/contest.html"
+
+    def get_context(self, value: Any, parent_context: dict | None = None) -> dict:
+        context = super().get_context(value, parent_context=parent_context)
+        contest = value.get("contest")
+        if contest is None or not contest_public.is_public(contest):
+            context["view"] = None
+            return context
+        language = page_language(parent_context)
+        view = contest_public.public_view(contest, language)
+        context.update(
+            language=language,
+            view=view,
+            contest=contest,
+            heading=value.get("heading") or view.name,
+            script=countdown_script(parent_context) if view.countdown_to else "",
+        )
+        return context
+
+
 class RulesBlock(blocks.StructBlock):
     heading = blocks.CharBlock(
         label=_("heading"),
@@ -247,5 +317,6 @@ class LandingPageBlocks(blocks.StreamBlock):
     offer = OfferBlock()
     widget = ReferralWidgetBlock()
     badges = BadgesBlock()
+    contest = ContestBlock()
     rules = RulesBlock()
     legal_notice = LegalNoticeBlock()

@@ -20,6 +20,7 @@ from parrain.core.models import Badge, Program, Referral, RewardRule
 
 from . import landing
 from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
+from .contest_views import ContestViewSet
 from .models import ReferralLandingPageMixin
 from .permissions import may_change_programs
 from .secret_views import IdentitySecretView, ProgramInspectView
@@ -119,7 +120,7 @@ class ReferralMenu(SnippetViewSetGroup):
     menu_label = _("Referral")
     menu_icon = "group"
     menu_order = 250
-    items = (ProgramViewSet, RewardRuleViewSet, BadgeViewSet)
+    items = (ProgramViewSet, RewardRuleViewSet, BadgeViewSet, ContestViewSet)
     submenu_hook = MENU_HOOK
 
 

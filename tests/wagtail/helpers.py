@@ -54,3 +54,25 @@ def make_program(slug: str = "maison", name: str = "Maison Lumière") -> Program
         labels={"fr": "-15 % sur votre première commande", "en": "15% off your first order"},
     )
     return program
+
+
+def make_boost(program: Program, starts_at, ends_at, **fields):  # type: ignore[no-untyped-def]
+    """A boost doubling the referrer reward, written directly (the block only reads it)."""
+    from parrain.core.models import Boost
+
+    rule = RewardRule.objects.create(
+        program=program,
+        side=Side.REFERRER,
+        kind=RewardKind.FIXED_AMOUNT,
+        value=Decimal("20"),
+        labels={"fr": "20 € offerts", "en": "€20 off"},
+    )
+    fields.setdefault("labels", {"fr": "Double récompense", "en": "Double reward until Sunday"})
+    return Boost.objects.create(
+        program=program,
+        name=fields.pop("name", "Double"),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        referrer_rule=rule,
+        **fields,
+    )

@@ -118,8 +118,10 @@ def test_offer_and_rules_captions_follow_the_page_language() -> None:
     french = {"page": FakePage(program, "fr")}
     english = {"page": FakePage(program, "en")}
 
-    assert "Votre filleul reçoit" in offer.render(offer.to_python({}), context=french)
-    assert "Your friend gets" in offer.render(offer.to_python({}), context=english)
+    assert "Offre de bienvenue du filleul" in offer.render(offer.to_python({}), context=french)
+    assert "Récompense du parrain" in offer.render(offer.to_python({}), context=french)
+    assert "Welcome offer for the friend" in offer.render(offer.to_python({}), context=english)
+    assert "Reward for the referrer" in offer.render(offer.to_python({}), context=english)
     body = {"body": "<p>r</p>"}
     assert "Règlement du programme" in rules.render(rules.to_python(body), context=french)
     assert "Program rules" in rules.render(rules.to_python(body), context=english)
