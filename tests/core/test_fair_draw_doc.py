@@ -15,18 +15,29 @@ from pathlib import Path
 
 import pytest
 
+from parrain.core import draw_verify
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "fair-draw.md"
 
 SEED = "4cea362702ae965c9e3d97bc533d3ec513d1717afd803aad2b2a2031a8d525a4"
 COMMITMENT = "2230be51434cafc7f46678aaa78d4557a78642f8af5f83e9a5aa8263bb9fa6c5"
-PUBLIC = "c928d78a97c1404d51727b7073290511e7b9c845d2b881d908e21082d8639f6e"
-ENTRIES = b"entrant,tickets\n3kq7v2ma,5\n8hd2xw4p,1\nc9tn5r1e,3\nm4zb6y0s,2\n"
-ENTRIES_HASH = "21a79ed55a39205865ef73208459c4e5e459619c4cd959029e009fc6ceedfe4b"
+PUBLIC = "25f9352cb2446ab2b05468f44af843bd486146b53e063def8ba086b34c0b197e"
+ENTRIES = (
+    b"entrant,tickets\n"
+    b"7c93f5e02e193e49c931,5\n"
+    b"8545331c5b67f08d377e,2\n"
+    b"a4a763bbf73f60d06c61,3\n"
+    b"ffe3f5efc179d79479f6,1\n"
+)
+ENTRIES_HASH = "97407faf45f4047a75e5f0060017da1eeeb35505e2574fd7adc1093287b4a08f"
 # (pick, HMAC hex, T, x, winner): two prizes, then one redraw.
+H0 = "6377b2ec5eac597aa60b28071e2fde3538483ae24fc784fd7fad634a268dea5e"
+H1 = "5c43958979657eb661f4999c22d3082d8595ce143926301a34a771a251ef7f4f"
+H2 = "9dd8d7e0f8b15511b7b1148037afb506c0e0154b8b34dc22fc298d726fa2f97e"
 PICKS = [
-    (0, "9820bae48296d0510330e83db26bcc43164911248f9be9b9c60a8ad3ef60b5d4", 11, 8, "c9tn5r1e"),
-    (1, "3eeeca3c18b24c1ff5c6418251a830a0d954bb081b3547cc5beb05d3770a564d", 8, 5, "8hd2xw4p"),
-    (2, "5857d1e79ef50f579ef704103d74fc308500b5eccf43ab85b0aea4546c12af89", 7, 5, "m4zb6y0s"),
+    (0, H0, 11, 7, "a4a763bbf73f60d06c61"),
+    (1, H1, 8, 7, "ffe3f5efc179d79479f6"),
+    (2, H2, 7, 6, "8545331c5b67f08d377e"),
 ]
 
 
@@ -67,24 +78,31 @@ def test_the_page_prints_every_value() -> None:
         assert f"`{winner}`" in page
 
 
-def test_the_verifier_finds_the_same_winners(tmp_path: Path) -> None:
-    draw_verify = pytest.importorskip("parrain.core.draw_verify")
-    if not hasattr(draw_verify, "main"):
-        pytest.skip("TODO: core/draw_verify.py's implementation (branch i12-contest-core)")
+def test_the_verifier_computes_every_value_of_the_example() -> None:
+    rows = draw_verify.parse_entries(ENTRIES)
+    assert draw_verify.commitment_of(SEED) == COMMITMENT
+    assert draw_verify.entries_hash(ENTRIES) == ENTRIES_HASH
+    tickets = [count for _, count in rows]
+    chain = draw_verify.draw_chain(tickets, SEED, PUBLIC, ENTRIES_HASH, len(PICKS))
+    assert [rows[position][0] for position in chain] == [pick[4] for pick in PICKS]
+    left = list(tickets)
+    for i, h, total, x, winner in PICKS:
+        number = draw_verify.pick_number(SEED, PUBLIC, ENTRIES_HASH, i)
+        assert (f"{number:064x}", sum(left), number % sum(left)) == (h, total, x)
+        pool = [(n, count) for n, count in enumerate(left) if count]
+        walked = draw_verify.walk_pick([count for _, count in pool], x)
+        assert rows[pool[walked][0]][0] == winner
+        left[pool[walked][0]] = 0
+
+
+def test_the_verifier_prints_what_the_page_shows(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     entries = tmp_path / "entries.csv"
     entries.write_bytes(ENTRIES)
-    output = subprocess.run(  # nosec B603 # fixed arguments
-        [
-            *("python", "-m", "parrain.core.draw_verify", str(entries)),
-            *("--seed", SEED, "--public", PUBLIC, "--commitment", COMMITMENT, "--picks", "3"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert ENTRIES_HASH in output
-    for _, _, _, _, winner in PICKS:
-        assert winner in output
+    arguments = [str(entries), "--seed", SEED, "--public", PUBLIC, "--commitment", COMMITMENT]
+    status = draw_verify.main([*arguments, "--hash", ENTRIES_HASH, "--picks", "3"])
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert f"```\n{printed}```" in DOC.read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(
