@@ -27,7 +27,6 @@ from parrain.core.models import (
     LoyaltyEntry,
     LoyaltyKind,
     Program,
-    RewardRule,
 )
 from parrain.core.models.choices import RewardKind, Side
 from parrain.core.models.contest import Participants, TicketSource
@@ -112,25 +111,27 @@ def local_midnight(program: Program, day: datetime, days: int = 0) -> datetime:
 
 
 def seed_boost(program: Program, now: datetime) -> Boost:
-    """Double referrer reward, yesterday 00:00 → the end of the fifth day from today."""
+    """Double referrer reward, yesterday 00:00 → the end of the fifth day from today.
+
+    ``create_boost`` refuses a start in the past (invitations already issued keep their
+    terms), so the demo creates it starting now and moves the start back to yesterday
+    like the story's rows (demo only); it runs before the story is played, so the
+    invitations of that first day are issued with its terms, as in a real shop.
+    """
     normal = program.rule(Side.REFERRER)
     value = (normal.value if normal else Decimal("10")) * 2
-    rule = RewardRule.objects.create(
-        program=program,
-        side=Side.REFERRER,
-        kind=RewardKind.FIXED_AMOUNT,
-        value=value,
-        labels={"fr": f"{value:.0f} € offerts", "en": f"€{value:.0f} off"},
-    )
-    return create_boost(
+    boost = create_boost(
         program,
         actor="demo",
         name="Double reward week",
         labels=BOOST_LABELS,
-        starts_at=local_midnight(program, now, -1),
+        starts_at=now,
         ends_at=local_midnight(program, now, 6),
-        referrer_rule=rule,
+        referrer_reward={"kind": RewardKind.FIXED_AMOUNT, "value": value},
     )
+    Boost.objects.filter(pk=boost.pk).update(starts_at=local_midnight(program, now, -1))
+    boost.refresh_from_db()
+    return boost
 
 
 def seed_reviews(program: Program, now: datetime, alice: Contact) -> list[LoyaltyEntry]:
