@@ -26,6 +26,7 @@ from ..identity import InvalidIdentity, verify_identity
 from ..memo import Memo
 from ..models import Contact, Program, Referral
 from ..models.choices import Channel, ReferralStatus
+from ..services import sharing
 from ..services.confirmation import hold_invitations, send_confirmation
 from ..services.enrolment import enrol_referrer, referrer_by_code, share_url, sharing_name
 from ..services.invitations import invite_by_email, not_yet_invited
@@ -311,6 +312,7 @@ def claim(request: HttpRequest, key: str, payload: ClaimIn) -> Any:
             first_name=payload.first_name,
             channel=Channel.LINK,
             source="widget",
+            link_click=payload.link_click or request.COOKIES.get(sharing.CLICK_COOKIE, ""),
         )
     except Refused:
         if program.privacy_mode:
