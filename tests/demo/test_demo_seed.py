@@ -18,6 +18,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from PIL import Image
 
+from parrain.core.management.commands.parrain_demo import delete_demo
 from parrain.core.models import (
     AuditEvent,
     Badge,
@@ -70,6 +71,7 @@ def seeded_output(
     media = tmp_path_factory.mktemp("media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media)):
         yield seed()
+        delete_demo()
         Referral.objects.all().delete()
         Program.objects.all().delete()
         get_user_model().objects.all().delete()

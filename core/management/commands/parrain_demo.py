@@ -34,6 +34,7 @@ from parrain.core.models import (
     Boost,
     Contact,
     Contest,
+    ContestWinner,
     Invitation,
     LoyaltyEntry,
     LoyaltyKind,
@@ -521,8 +522,12 @@ class Command(BaseCommand):
 def delete_demo() -> None:
     for badge in Badge.objects.filter(program__slug__in=DEMO_SLUGS).exclude(image=""):
         badge.image.delete(save=False)  # the medal files drawn at the last seeding
-    # Referral.invitation is PROTECT, so referrals go before their program.
+    # Referral.invitation is PROTECT, so referrals go before their program; so do the
+    # boosts and contests whose reward rules (and a winner's prize) are PROTECT too.
     Referral.objects.filter(program__slug__in=DEMO_SLUGS).delete()
+    ContestWinner.objects.filter(contest__program__slug__in=DEMO_SLUGS).delete()
+    Contest.objects.filter(program__slug__in=DEMO_SLUGS).delete()
+    Boost.objects.filter(program__slug__in=DEMO_SLUGS).delete()
     Program.objects.filter(slug__in=DEMO_SLUGS).delete()
 
 
