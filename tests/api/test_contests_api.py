@@ -207,7 +207,8 @@ def test_draw_twice_returns_the_first_result(api, open_contest_with_entries):
 
 def test_entries_export_before_and_after_the_draw(api, open_contest_with_entries):
     contest = open_contest_with_entries
-    preview = api.call("get", f"/contests/{contest.pk}/entries.csv")
+    with time_machine.travel(contest.entries_start + timedelta(hours=2)):
+        preview = api.call("get", f"/contests/{contest.pk}/entries.csv")
     assert preview.status_code == 200 and preview["X-Parrain-Preview"] == "true"
     rows = list(csv.reader(io.StringIO(preview.content.decode())))
     assert rows[0] == ["entrant", "tickets"]
