@@ -29,7 +29,7 @@ CONTEST = CONTESTS + "/{contest_id}"
 ERRORS: dict[int, type[Problem]] = {c: Problem for c in (400, 401, 404, 409, 413, 415, 422)}
 CSV_RESPONSE = {
     "responses": {
-        "200": {
+        200: {
             "description": "The entries file: header entrant,tickets, one line per entrant. "
             "Once drawn, byte for byte the published file (its SHA-256 is entries_hash); "
             "before, a preview computed now (X-Parrain-Preview: true).",
