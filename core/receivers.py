@@ -89,12 +89,22 @@ def connect_badges() -> None:
         signal.connect(receiver, dispatch_uid=f"badges-{n}-{receiver.__name__}")
 
 
+def forget_boosted_config(sender: type, boost: Any, **kwargs: Any) -> None:
+    """A boost started or ended: this process's widget configuration says so at once."""
+    from .api.widget import forget_config
+
+    forget_config(boost.program_id)
+
+
 def connect() -> None:
+    from . import signals
     from .models import Boost, Contact, Program, RewardRule
 
     connect_badges()
 
     post_delete.connect(forget_share_targets, sender=Contact, dispatch_uid="widget-contact")
+    signals.boost_started.connect(forget_boosted_config, dispatch_uid="widget-boost-start")
+    signals.boost_ended.connect(forget_boosted_config, dispatch_uid="widget-boost-end")
     for model in (Program, RewardRule, Boost):
         post_save.connect(forget_widget_config, sender=model, dispatch_uid=f"widget-{model}")
         post_delete.connect(forget_widget_config, sender=model, dispatch_uid=f"widget-d-{model}")

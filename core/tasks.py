@@ -110,6 +110,16 @@ def recompute_badges(recompute_id: int) -> str:
 
 
 @shared_task
+def announce_boosts() -> str:
+    """Every minute (schedule it): boost.started / boost.ended, once each."""
+    from .services.boosts import announce_boosts as announce
+
+    started, ended = announce()
+    logger.info("boosts started: %s, ended: %s", len(started), len(ended))
+    return f"{len(started)} started, {len(ended)} ended"
+
+
+@shared_task
 def recompute_fading_badges() -> int:
     """Daily (schedule it): programs with re-evaluated badges over a rolling period."""
     from .services.badge_recompute import start_fading

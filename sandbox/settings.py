@@ -114,6 +114,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parrain.core.tasks.release_held_invitations",
         "schedule": crontab(minute=5),
     },
+    # issue 12: boost.started / boost.ended, once each, within a minute of the instant
+    "parrain-announce-boosts": {
+        "task": "parrain.core.tasks.announce_boosts",
+        "schedule": crontab(minute="*"),
+    },
     # issue 11: re-evaluated badges over a rolling period fade without any event
     "parrain-recompute-fading-badges": {
         "task": "parrain.core.tasks.recompute_fading_badges",

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import audit
+from .. import audit, signals
 from ..exceptions import InvalidInput
 from ..locks import row_for_update
 from ..models import Boost, Contest, Program, RewardRule
@@ -448,12 +448,57 @@ _CHECKS = {
 
 
 def announce_boosts(at: datetime | None = None) -> tuple[list[Boost], list[Boost]]:
-    """Emit ``boost_started`` / ``boost_ended`` once each (periodic task); returns them."""
-    raise NotImplementedError
+    """Emit ``boost_started`` / ``boost_ended`` once each (periodic task); returns them.
+
+    Each announcement is claimed by a conditional UPDATE (``…_announced_at IS NULL``) in the
+    transaction that stores what the receivers do (outbound webhooks): two workers running
+    the task at once cannot both emit, and a failed receiver leaves it for the next run."""
+    at = at or timezone.now()
+    due = Boost.objects.select_related("program", "referrer_rule", "referee_rule")
+    started = [
+        b
+        for b in due.filter(started_announced_at=None, starts_at__lte=at).order_by("starts_at")
+        if _announce(b, "started_announced_at", signals.boost_started, "boost.started", at)
+    ]
+    ended = [
+        b
+        for b in due.filter(
+            ended_announced_at=None, ends_at__lte=at, started_announced_at__isnull=False
+        ).order_by("ends_at")
+        if _announce(b, "ended_announced_at", signals.boost_ended, "boost.ended", at)
+    ]
+    return started, ended
 
 
-def comparison(boost: Boost) -> dict[str, Any]:
+def _announce(boost: Boost, stamp: str, signal: Any, action: str, at: datetime) -> bool:
+    with transaction.atomic():
+        claimed = Boost.objects.filter(pk=boost.pk, **{stamp: None}).update(**{stamp: at})
+        if not claimed:
+            return False
+        setattr(boost, stamp, at)
+        audit.record(boost.program, action, **_summary(boost))
+        signal.send(Program, boost=boost)
+    return True
+
+
+def comparison(boost: Boost, now: datetime | None = None) -> dict[str, Any]:
     """The boost window against the same length just before it: invitations, conversions,
     conversion rate, referred revenue — ``{"boost": {...}, "before": {...}, "window":
-    (start, end), "before_window": (start, end)}``; a running boost counts up to now."""
-    raise NotImplementedError
+    (start, end), "before_window": (start, end)}``; a running boost counts up to now (and
+    is compared with as long a stretch before it), a scheduled one counts nothing yet.
+
+    The figures are the dashboard's (``stats``, docs/dashboard.md) over these instants:
+    invitations issued, distinct friends invited, distinct friends converted (by conversion
+    date), conversion rate = converted / invited, referred revenue (net of refunds)."""
+    from . import stats
+
+    now = now or timezone.now()
+    start = boost.starts_at
+    end = max(start, min(boost.ends_at, now))
+    before = (start - (end - start), start)
+    return {
+        "boost": stats.figures_between(boost.program, start, end),
+        "before": stats.figures_between(boost.program, *before),
+        "window": (start, end),
+        "before_window": before,
+    }

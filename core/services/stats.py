@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
@@ -150,6 +151,25 @@ def dashboard(program: Program, start: date, end: date) -> DashboardFigures:
         opt_in_answered=opt_in["answered"],
         opt_in_rate=rate(opt_in["consented"], opt_in["answered"]),
     )
+
+
+def figures_between(program: Program, since: datetime, until: datetime) -> dict[str, Any]:
+    """The dashboard's figures over the instants ``[since, until)`` (a boost's window):
+    invitations issued, distinct friends invited, distinct friends converted (by conversion
+    date), conversion rate = converted / invited, referred revenue net of refunds."""
+    span = Span(since, until)
+    sent = _invitations_in(program, span).aggregate(
+        invitations=Count("*"), invited=Count("referee", distinct=True)
+    )
+    converted = _referral_figures(program, span)["converted"]
+    return {
+        "invitations": sent["invitations"],
+        "invited_referees": sent["invited"],
+        "conversions": converted,
+        "conversion_rate": rate(converted, sent["invited"]),
+        "referred_revenue": _order_figures(program, span)["referred"],
+        "currency": program.currency,
+    }
 
 
 def _invitations_in(program: Program, span: Span) -> QuerySet[Invitation]:

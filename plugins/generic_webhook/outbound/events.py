@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from parrain.core.models import BadgeHolding, Contact, Contest, ContestWinner, Referral, Reward
+from parrain.core.models import (
+    BadgeHolding,
+    Boost,
+    Contact,
+    Contest,
+    ContestWinner,
+    Referral,
+    Reward,
+)
 
 REFERRAL_EVENTS = {
     "invited": "referral.invited",
@@ -17,7 +25,10 @@ REFERRAL_EVENTS = {
 }
 BADGE_EVENTS = ("badge.awarded", "badge.lost")
 CONTEST_EVENTS = ("contest.opened", "contest.drawn")
-EVENT_TYPES = sorted({*REFERRAL_EVENTS.values(), "reward.issued", *BADGE_EVENTS, *CONTEST_EVENTS})
+BOOST_EVENTS = ("boost.started", "boost.ended")
+EVENT_TYPES = sorted(
+    {*REFERRAL_EVENTS.values(), "reward.issued", *BADGE_EVENTS, *CONTEST_EVENTS, *BOOST_EVENTS}
+)
 
 
 def _when(value: Any) -> str | None:
@@ -147,4 +158,24 @@ def winner_data(winner: ContestWinner) -> dict[str, Any]:
         "entrant": winner.entry.entrant,
         "tickets": winner.entry.tickets,
         "contact": contact_data(contact) if contact and not contact.is_erased else None,
+    }
+
+
+def boost_data(boost: Boost) -> dict[str, Any]:
+    """A boosted offer that started or ended, with the terms it gives while it runs."""
+    from parrain.core.services.offers import terms_from_rule
+
+    def terms(rule: Any) -> dict[str, Any] | None:
+        return terms_from_rule(rule).as_json() if rule is not None else None
+
+    return {
+        "id": boost.pk,
+        "program": boost.program.slug,
+        "name": boost.name,
+        "labels": boost.labels,
+        "starts_at": _when(boost.starts_at),
+        "ends_at": _when(boost.ends_at),
+        "referrer_reward": terms(boost.referrer_rule),
+        "welcome_offer": terms(boost.referee_rule),
+        "contest_id": boost.contest_id,
     }

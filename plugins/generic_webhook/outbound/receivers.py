@@ -10,12 +10,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from parrain.core import signals
-from parrain.core.models import BadgeHolding, Contest, ContestWinner, Program, Referral, Reward
+from parrain.core.models import (
+    BadgeHolding,
+    Boost,
+    Contest,
+    ContestWinner,
+    Program,
+    Referral,
+    Reward,
+)
 
 from ..models import OutboundEndpoint, OutboundMessage
 from .events import (
     REFERRAL_EVENTS,
     badge_data,
+    boost_data,
     contest_data,
     referral_data,
     reward_data,
@@ -102,6 +111,14 @@ def on_contest_drawn(
     emit(contest.program, "contest.drawn", data)
 
 
+def on_boost_started(sender: Any, boost: Boost, **kwargs: Any) -> None:
+    emit(boost.program, "boost.started", boost_data(boost))
+
+
+def on_boost_ended(sender: Any, boost: Boost, **kwargs: Any) -> None:
+    emit(boost.program, "boost.ended", boost_data(boost))
+
+
 def connect() -> None:
     signals.invitation_issued.connect(on_invitation, dispatch_uid="parrain_webhooks_invitation")
     signals.referral_status_changed.connect(on_status, dispatch_uid="parrain_webhooks_status")
@@ -110,3 +127,5 @@ def connect() -> None:
     signals.badge_lost.connect(on_badge_lost, dispatch_uid="parrain_webhooks_badge_lost")
     signals.contest_opened.connect(on_contest_opened, dispatch_uid="parrain_webhooks_contest_on")
     signals.contest_drawn.connect(on_contest_drawn, dispatch_uid="parrain_webhooks_contest_drawn")
+    signals.boost_started.connect(on_boost_started, dispatch_uid="parrain_webhooks_boost_start")
+    signals.boost_ended.connect(on_boost_ended, dispatch_uid="parrain_webhooks_boost_end")
