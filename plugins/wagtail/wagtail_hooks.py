@@ -20,6 +20,7 @@ from parrain.core.models import Badge, Program, Referral, RewardRule
 
 from . import landing
 from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
+from .boost_views import BoostViewSet
 from .contest_views import ContestViewSet
 from .models import ReferralLandingPageMixin
 from .permissions import may_change_programs
@@ -120,7 +121,7 @@ class ReferralMenu(SnippetViewSetGroup):
     menu_label = _("Referral")
     menu_icon = "group"
     menu_order = 250
-    items = (ProgramViewSet, RewardRuleViewSet, BadgeViewSet, ContestViewSet)
+    items = (ProgramViewSet, RewardRuleViewSet, BadgeViewSet, BoostViewSet, ContestViewSet)
     submenu_hook = MENU_HOOK
 
 

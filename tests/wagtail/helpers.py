@@ -76,3 +76,11 @@ def make_boost(program: Program, starts_at, ends_at, **fields):  # type: ignore[
         referrer_rule=rule,
         **fields,
     )
+
+
+def opened_contest(program: Program, **fields):  # type: ignore[no-untyped-def]
+    """A contest set up and opened through ``contest_setup`` (commitment published)."""
+    from parrain.core.services import contest_setup
+    from tests.core.contest_helpers import make_contest
+
+    return contest_setup.open_contest(make_contest(program, **fields), actor="tests")
