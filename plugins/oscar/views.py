@@ -1,4 +1,6 @@
-"""The customer's account page: their share link, referrals, rewards, badges and points."""
+"""The customer's account page: the offer in force (boosted, with its countdown, while a boost
+runs), their share link, referrals, rewards, tickets in the open contests, badges and
+points."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.views.generic import TemplateView
 from parrain.core.emails import normalize_email
 from parrain.core.models import Contact, LoyaltyEntry, Referral, Reward
 from parrain.core.services.badges import contact_badges
+from parrain.core.services.contests import Tickets, contact_contests
 from parrain.core.services.enrolment import share_url
 
 from .program import shop_program
@@ -47,9 +50,16 @@ class AccountReferralsView(LoginRequiredMixin, TemplateView):
             rewards=Reward.objects.filter(recipient=contact).order_by("-issued_at")
             if contact
             else [],
+            contests=self.contests(contact),
             **self.badges_and_points(contact),
         )
         return context
+
+    def contests(self, contact: Contact | None) -> list[Tickets]:
+        """The contact's tickets in the program's open (or just drawn) contests."""
+        if contact is None or contact.is_erased:
+            return []
+        return contact_contests(contact)
 
     def badges_and_points(self, contact: Contact | None) -> dict[str, Any]:
         """The current badge, the progress towards the next, every badge earned or locked,

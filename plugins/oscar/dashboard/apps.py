@@ -2,6 +2,28 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from oscar.core.application import OscarDashboardConfig
 
+VIEW_CONTESTS = ["is_staff", "parrain.view_contest"]
+CHANGE_CONTESTS = ["is_staff", "parrain.view_contest", "parrain.change_contest"]
+BOOST_PERMISSIONS = {
+    "parrain-boost-list": ["is_staff", "parrain.view_boost"],
+    "parrain-boost-detail": ["is_staff", "parrain.view_boost"],
+    "parrain-boost-create": ["is_staff", "parrain.view_boost", "parrain.add_boost"],
+    "parrain-boost-update": ["is_staff", "parrain.view_boost", "parrain.change_boost"],
+    "parrain-boost-delete": ["is_staff", "parrain.view_boost", "parrain.delete_boost"],
+}
+CONTEST_PERMISSIONS = {
+    "parrain-contest-list": VIEW_CONTESTS,
+    "parrain-contest-detail": VIEW_CONTESTS,
+    "parrain-contest-entries": VIEW_CONTESTS,
+    "parrain-contest-entries-csv": VIEW_CONTESTS,
+    "parrain-contest-create": ["is_staff", "parrain.add_contest"],
+    "parrain-contest-update": CHANGE_CONTESTS,
+    "parrain-contest-open": CHANGE_CONTESTS,
+    "parrain-contest-draw": CHANGE_CONTESTS,
+    "parrain-winner-redraw": CHANGE_CONTESTS,
+    "parrain-winner-delivered": CHANGE_CONTESTS,
+}
+
 
 class ParrainOscarDashboardConfig(OscarDashboardConfig):
     """The "Referral" section of Oscar's dashboard; every view checks its permission."""
@@ -31,13 +53,15 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
                 "parrain.add_badgeholding",
                 "parrain.change_badgeholding",
             ],
+            **BOOST_PERMISSIONS,
+            **CONTEST_PERMISSIONS,
         }
 
     def ready(self) -> None:
         self.configure_permissions()
 
     def get_urls(self):  # type: ignore[no-untyped-def]
-        from . import badges, views
+        from . import badges, boosts, contests, views
 
         urls = [
             path("", views.FiguresView.as_view(), name="parrain-index"),
@@ -57,5 +81,70 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
                 badges.BadgeHolderChangeView.as_view(),
                 name="parrain-badge-holders",
             ),
+            *boost_urls(boosts),
+            *contest_urls(contests),
         ]
         return self.post_process_urls(urls)
+
+
+def boost_urls(boosts):  # type: ignore[no-untyped-def]
+    return [
+        path("boosts/", boosts.BoostListView.as_view(), name="parrain-boost-list"),
+        path("boosts/new/", boosts.BoostFormView.as_view(), name="parrain-boost-create"),
+        path("boosts/<int:pk>/", boosts.BoostDetailView.as_view(), name="parrain-boost-detail"),
+        path(
+            "boosts/<int:pk>/edit/", boosts.BoostUpdateView.as_view(), name="parrain-boost-update"
+        ),
+        path(
+            "boosts/<int:pk>/delete/",
+            boosts.BoostDeleteView.as_view(),
+            name="parrain-boost-delete",
+        ),
+    ]
+
+
+def contest_urls(contests):  # type: ignore[no-untyped-def]
+    return [
+        path("contests/", contests.ContestListView.as_view(), name="parrain-contest-list"),
+        path("contests/new/", contests.ContestFormView.as_view(), name="parrain-contest-create"),
+        path(
+            "contests/<int:pk>/",
+            contests.ContestDetailView.as_view(),
+            name="parrain-contest-detail",
+        ),
+        path(
+            "contests/<int:pk>/edit/",
+            contests.ContestUpdateView.as_view(),
+            name="parrain-contest-update",
+        ),
+        path(
+            "contests/<int:pk>/open/",
+            contests.ContestOpenView.as_view(),
+            name="parrain-contest-open",
+        ),
+        path(
+            "contests/<int:pk>/entries/",
+            contests.ContestEntriesView.as_view(),
+            name="parrain-contest-entries",
+        ),
+        path(
+            "contests/<int:pk>/entries.csv",
+            contests.ContestEntriesCsvView.as_view(),
+            name="parrain-contest-entries-csv",
+        ),
+        path(
+            "contests/<int:pk>/draw/",
+            contests.ContestDrawView.as_view(),
+            name="parrain-contest-draw",
+        ),
+        path(
+            "contests/winners/<int:pk>/redraw/",
+            contests.WinnerRedrawView.as_view(),
+            name="parrain-winner-redraw",
+        ),
+        path(
+            "contests/winners/<int:pk>/delivered/",
+            contests.WinnerDeliveredView.as_view(),
+            name="parrain-winner-delivered",
+        ),
+    ]

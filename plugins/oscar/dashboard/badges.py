@@ -24,7 +24,7 @@ from parrain.core.services import badges, stats
 
 from .charts import holders_chart
 from .forms import BadgeHolderForm, DateRangeForm
-from .views import ProgramMixin
+from .views import ProgramMixin, actor_of
 
 #: Ranges longer than this are drawn week by week.
 DAILY_UP_TO = 92
@@ -133,7 +133,7 @@ class BadgeHolderChangeView(BadgeDetailView):
     def _apply(self, form: BadgeHolderForm) -> bool:
         data = form.cleaned_data
         contact, reason = data["contact"], data["reason"]
-        actor = f"oscar-dashboard:{self.request.user.pk}"
+        actor = actor_of(self.request)
         try:
             if data["action"] == BadgeHolderForm.AWARD:
                 badges.award(self.badge, contact, actor=actor, reason=reason)

@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parrain.core.models import AuditEvent, Badge, BadgeHolding, Program, RewardRule
+from parrain.core.models import AuditEvent, Badge, BadgeHolding, Contest, Program, RewardRule
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.contacts import find_contact
 
@@ -123,3 +123,28 @@ class BadgeHolderForm(forms.Form):
         elif data.get("action") == self.REVOKE and not held:
             self.add_error("email", _("This contact does not hold this badge."))
         return data
+
+
+class DrawForm(forms.Form):
+    """The public value typed at the draw; ``confirm`` is set by the confirmation step."""
+
+    public_value = forms.CharField(
+        label=_("Public value"),
+        max_length=Contest._meta.get_field("public_value").max_length,
+        strip=True,
+        help_text=_(
+            "Exactly as published by the source named in the rules (e.g. the drand round's "
+            "randomness or the lottery numbers)."
+        ),
+        error_messages={"required": _("Type the public value published by the source.")},
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class RedrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=AuditEvent._meta.get_field("reason").max_length,
+        help_text=_("Why the prize goes to someone else, e.g. “not claimed within 30 days”."),
+        error_messages={"required": _("Say why: the reason is kept in the audit log.")},
+    )

@@ -11,6 +11,8 @@ REFERRAL_NAVIGATION = {
         {"label": _("Review queue"), "url_name": "parrain_oscar_dashboard:parrain-review-queue"},
         {"label": _("Contacts"), "url_name": "parrain_oscar_dashboard:parrain-contact-list"},
         {"label": _("Badges"), "url_name": "parrain_oscar_dashboard:parrain-badge-list"},
+        {"label": _("Boosted offers"), "url_name": "parrain_oscar_dashboard:parrain-boost-list"},
+        {"label": _("Contests"), "url_name": "parrain_oscar_dashboard:parrain-contest-list"},
         {"label": _("Program settings"), "url_name": "parrain_oscar_dashboard:parrain-program"},
     ],
 }

@@ -52,6 +52,11 @@ SERIES = (
 )
 
 
+def actor_of(request: HttpRequest) -> str:
+    """Who did it, for the audit log: the dashboard user's id."""
+    return f"oscar-dashboard:{request.user.pk}"
+
+
 def selected_program(request: HttpRequest) -> Program:
     slug = request.GET.get("program", "")
     program = Program.objects.filter(slug=slug).first() if slug else shop_program()
@@ -141,7 +146,7 @@ class ReviewActionView(View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         referral = get_object_or_404(Referral, pk=pk)
-        actor = f"oscar-dashboard:{request.user.pk}"
+        actor = actor_of(request)
         action = request.POST.get("action")
         if action not in ("approve", "reject"):
             return HttpResponseBadRequest(_("Unknown action: choose approve or reject."))

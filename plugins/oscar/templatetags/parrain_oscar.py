@@ -1,5 +1,7 @@
 """``{% load parrain_oscar %}{% parrain_oscar_widget %}``: the shop's referrer widget;
-``{{ badge|parrain_badge_name }}``, ``|parrain_badge_image``: a badge in the page's language.
+``{{ badge|parrain_badge_name }}``, ``|parrain_badge_image``: a badge in the page's language;
+``{{ rule|parrain_reward }}``, ``{{ boost|parrain_boost_label }}``,
+``{{ contest|parrain_contest_name }}``: a reward, a boost, a contest in the page's language.
 
 Renders the program's referrer widget pre-identified for the signed-in customer (identity
 token signed server-side), for the order thank-you page and the account area. Renders
@@ -9,10 +11,13 @@ nothing when the shop runs no program.
 from __future__ import annotations
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
-from parrain.core.models import Badge
+from parrain.core.models import Badge, Boost, Contest, RewardRule
+from parrain.core.services import boosts
 from parrain.core.services.badges import image_url
+from parrain.core.services.offers import describe, terms_from_rule
 from parrain.core.templatetags.parrain import parrain_widget
 
 from ..program import shop_program
@@ -47,3 +52,40 @@ def parrain_badge_description(badge: Badge) -> str:
 def parrain_badge_image(badge: Badge) -> str:
     """The badge thumbnail's absolute URL, "" when it has no image."""
     return image_url(badge)
+
+
+def page_language() -> str:
+    return get_language() or ""
+
+
+@register.filter
+def parrain_reward(rule: RewardRule | None) -> str:
+    """A reward rule in words ("10 EUR off"), in the page's language; "" without a rule."""
+    return describe(terms_from_rule(rule), page_language()) if rule is not None else ""
+
+
+@register.filter
+def parrain_boost_label(boost: Boost) -> str:
+    """What customers read for the boost, in the page's language."""
+    return boosts.label(boost, page_language())
+
+
+@register.filter
+def parrain_contest_name(contest: Contest) -> str:
+    """The contest's public name in the page's language (primary subtag), else its name."""
+    language = page_language()
+    names = contest.names or {}
+    for tag in dict.fromkeys((language, language.split("-")[0])):
+        if names.get(tag):
+            return names[tag]
+    return contest.name
+
+
+@register.simple_tag
+def parrain_contest_url(contest: Contest) -> str:
+    """The contest's public page (rules, countdown, commitment, then the winners); "" when
+    the core's URLs are not mounted."""
+    try:
+        return reverse("parrain:contest", kwargs={"public_id": contest.public_id})
+    except NoReverseMatch:
+        return ""
