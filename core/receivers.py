@@ -90,11 +90,11 @@ def connect_badges() -> None:
 
 
 def connect() -> None:
-    from .models import Contact, Program, RewardRule
+    from .models import Boost, Contact, Program, RewardRule
 
     connect_badges()
 
     post_delete.connect(forget_share_targets, sender=Contact, dispatch_uid="widget-contact")
-    for model in (Program, RewardRule):
+    for model in (Program, RewardRule, Boost):
         post_save.connect(forget_widget_config, sender=model, dispatch_uid=f"widget-{model}")
         post_delete.connect(forget_widget_config, sender=model, dispatch_uid=f"widget-d-{model}")
