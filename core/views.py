@@ -46,7 +46,8 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def share_link(request: HttpRequest, code: str) -> HttpResponse:
-    """``/r/<code>``: record the click, set ``parrain_ref``, redirect to the landing page.
+    """``/r/<code>``: record the click, set ``parrain_ref`` (and ``parrain_ref_at``, when),
+    redirect to the landing page.
 
     Limited per client IP (``share_link`` scope) before anything is looked up or written:
     one address cannot inflate a referrer's clicks or probe codes at speed. Counted in
@@ -62,13 +63,13 @@ def share_link(request: HttpRequest, code: str) -> HttpResponse:
     clicks.record_click(target.program_id, target.referrer_id)
     landing = sharing.landing_target(target.landing, target.code, request.GET.get("next"))
     response = HttpResponseRedirect(landing)
-    response.set_cookie(
-        sharing.REFERRAL_COOKIE,
-        target.code,
-        max_age=target.max_age,
-        samesite="Lax",
-        secure=request.is_secure(),
-    )
+    for name, value in (
+        (sharing.REFERRAL_COOKIE, target.code),
+        (sharing.CLICK_COOKIE, sharing.click_value(target.code, timezone.now())),
+    ):
+        response.set_cookie(
+            name, value, max_age=target.max_age, samesite="Lax", secure=request.is_secure()
+        )
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -108,6 +108,14 @@ class RegisterIn(Input):
     email: Email
     consent: StrictBool | None = None
     first_name: Name = ""
+    link_click: str = Field(
+        default="",
+        max_length=200,
+        description=(
+            "The friend's share-link click cookie (parrain_ref_at), forwarded as is: the "
+            "friend is then invited at the click (a boosted offer running then applies)."
+        ),
+    )
 
 
 class ReferralRef(BaseModel):

@@ -185,6 +185,7 @@ def register(request: HttpRequest, slug: str, payload: s.RegisterIn) -> Status[A
         consent=payload.consent,
         first_name=payload.first_name,
         source="api",
+        link_click=payload.link_click,
     )
     reward = registration.reward
     welcome = None

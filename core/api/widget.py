@@ -29,7 +29,7 @@ from ..memo import Memo
 from ..models import Boost, Contact, Contest, Program, Referral
 from ..models.choices import Channel, ReferralStatus
 from ..models.contest import ContestStatus
-from ..services import contests
+from ..services import contests, sharing
 from ..services.boosts import OfferView, offer_view
 from ..services.confirmation import hold_invitations, send_confirmation
 from ..services.enrolment import enrol_referrer, referrer_by_code, share_url, sharing_name
@@ -405,6 +405,7 @@ def claim(request: HttpRequest, key: str, payload: ClaimIn) -> Any:
             first_name=payload.first_name,
             channel=Channel.LINK,
             source="widget",
+            link_click=payload.link_click or request.COOKIES.get(sharing.CLICK_COOKIE, ""),
         )
     except Refused:
         if program.privacy_mode:

@@ -207,6 +207,14 @@ class ClaimIn(Input):
     email: Email
     consent: StrictBool = Field(description="The friend's answer to the recontact question.")
     first_name: Name = ""
+    link_click: str = Field(
+        default="",
+        max_length=200,
+        description=(
+            "The share link's click cookie (parrain_ref_at) as read on the page, if any: the "
+            "friend is then invited at the click (a boosted offer running then applies)."
+        ),
+    )
 
 
 class WelcomeOut(BaseModel):

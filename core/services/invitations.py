@@ -18,7 +18,7 @@ from ..models.choices import Channel, FraudAction, ReferralStatus
 from . import ownership
 from .contacts import get_or_create_contact
 from .enrolment import ensure_code, share_url, sharing_name
-from .offers import describe, referrer_terms_at, welcome_terms_at
+from .offers import RewardTerms, better, describe, referrer_terms_at, welcome_terms_at
 
 INVITATION_RULES = tuple(
     (rule, setting) for rule, setting in fraud.RULES if rule is not fraud.monthly_reward_cap
@@ -80,6 +80,8 @@ def issue_invitation(
             referee_consent=referee.consent_recontact,
         )
         referral, created = _open_referral(referrer, referee, invitation, at)
+        if referral is not None and not created and referral.referrer_id == referrer.pk:
+            _keep_better_terms(referral, invitation)
     if created:
         audit.record(
             program, "referral.invited", referral=referral, contact=referee, channel=channel
@@ -117,6 +119,38 @@ def _open_referral(
     except IntegrityError:  # a concurrent invitation opened it first
         return ownership.live_referral(referee), False
     return referral, True
+
+
+#: A referral whose friend has not ordered yet may still take a re-invitation's better terms.
+OPEN_TO_BETTER_TERMS = (ReferralStatus.INVITED, ReferralStatus.REGISTERED, ReferralStatus.REVIEW)
+
+
+def _keep_better_terms(referral: Referral, invitation: Invitation) -> None:
+    """A friend re-invited by the same referrer (e.g. during a boost) keeps the better of
+    the referral's terms and the new invitation's (``offers.better``): the referral then
+    points at the new invitation, whose date also decides the welcome offer."""
+    if referral.status not in OPEN_TO_BETTER_TERMS or referral.invitation_id == invitation.pk:
+        return
+    current = referral.invitation
+    if current is None or not invitation.referrer_terms:
+        return
+    if current.referrer_terms:
+        old = RewardTerms.model_validate(current.referrer_terms)
+        new = RewardTerms.model_validate(invitation.referrer_terms)
+        if better(old, new) is old:
+            return
+    Referral.objects.filter(pk=referral.pk).update(invitation=invitation)
+    referral.invitation = invitation
+    audit.record(
+        referral.program,
+        "referral.terms_improved",
+        referral=referral,
+        contact=referral.referee,
+        invitation=invitation.pk,
+        previous_invitation=current.pk,
+        terms=describe(invitation.referrer_terms, "en"),
+        previous_terms=describe(current.referrer_terms, "en"),
+    )
 
 
 def invite_by_email(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from pydantic import BaseModel
 
 from ..models import Contact, Program, RewardRule
@@ -17,7 +18,8 @@ from ..models.choices import RewardKind, Side
 
 class RewardTerms(BaseModel):
     rule_id: int | None = None
-    source: str = "rule"
+    source: str = "rule"  # "rule" (the normal offer), "badge" or "boost"
+    boost_id: int | None = None  # the boost whose window held the invitation
     kind: RewardKind
     value: Decimal
     currency: str
@@ -46,7 +48,17 @@ def terms_from_rule(rule: RewardRule) -> RewardTerms:
 def terms_at(
     program: Program, side: Side | str, when: datetime | None = None
 ) -> RewardTerms | None:
-    """The terms for ``side`` at ``when``. Boosted offers will hook in here, by date."""
+    """The terms for ``side`` at ``when`` (now by default): the boost's when one runs at
+    that instant and has a rule for the side (source ``boost``), else the program's."""
+    from .boosts import running_boost
+
+    boost = running_boost(program, when or timezone.now())
+    if boost is not None:
+        rule = boost.referrer_rule if side == Side.REFERRER else boost.referee_rule
+        if rule is not None:
+            return terms_from_rule(rule).model_copy(
+                update={"source": "boost", "boost_id": boost.pk}
+            )
     rule = program.rule(side)
     return terms_from_rule(rule) if rule else None
 
@@ -54,21 +66,38 @@ def terms_at(
 def referrer_terms_at(
     program: Program, when: datetime | None = None, *, referrer: Contact | None = None
 ) -> RewardTerms | None:
-    """The referrer reward in force; for ``referrer``, the reward of the highest-ranked
-    badge they hold that carries one (source ``badge``) replaces the program's. Frozen
-    into each invitation: a badge won or lost later changes nothing already promised
-    (docs/decisions/0007-badge-reward-rule.md)."""
+    """The referrer reward in force at ``when``; for ``referrer``, the reward of the
+    highest-ranked badge they hold that carries one (source ``badge``) replaces the
+    program's, and competes with a running boost: the better one for the referrer wins
+    (``better``). Frozen into each invitation: a badge won or lost later changes nothing
+    already promised (docs/decisions/0007-badge-reward-rule.md, 0008-boost-terms.md)."""
+    offer = terms_at(program, Side.REFERRER, when)
     if referrer is not None:
         from .badges import referrer_rule_for
 
         rule = referrer_rule_for(referrer)
         if rule is not None:
-            return terms_from_rule(rule).model_copy(update={"source": "badge"})
-    return terms_at(program, Side.REFERRER, when)
+            badge = terms_from_rule(rule).model_copy(update={"source": "badge"})
+            return better(offer, badge) if offer and offer.source == "boost" else badge
+    return offer
 
 
 def welcome_terms_at(program: Program, when: datetime | None = None) -> RewardTerms | None:
     return terms_at(program, Side.REFEREE, when)
+
+
+#: Between terms of different kinds, which one is better (docs/decisions/0008-boost-terms.md).
+SOURCE_RANK = {"boost": 2, "badge": 1, "rule": 0}
+
+
+def better(current: RewardTerms, other: RewardTerms) -> RewardTerms:
+    """The better of two terms for the one who earns them: of the same kind and currency,
+    the higher value; else the higher source (boost, then badge, then the normal offer).
+    A tie keeps ``current``."""
+    if current.kind == other.kind and current.currency == other.currency:
+        return other if other.value > current.value else current
+    rank = SOURCE_RANK.get
+    return other if (rank(other.source, 0) > rank(current.source, 0)) else current
 
 
 def describe(terms: RewardTerms | dict | None, language: str = "en") -> str:

@@ -21,7 +21,7 @@ from ..locks import referral_for_update
 from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, ReferralStatus, Side
 from ..validation_types import Currency, Email, ExternalId, Moment, Money, Name
-from . import loyalty, ownership
+from . import loyalty, ownership, sharing
 from .contacts import get_or_create_contact
 from .enrolment import referrer_by_code
 from .invitations import issue_invitation
@@ -44,6 +44,9 @@ class OrderData(BaseModel):
     placed_at: Moment | None = None
     welcome_code: Annotated[str, Field(max_length=64)] = ""
     referral_code: Annotated[str, Field(max_length=32)] = ""
+    #: The share link's signed click cookie (``parrain_ref_at``) when the code came from it:
+    #: a referral opened by this order is dated at the click (boosts, decision 0008).
+    referral_click: Annotated[str, Field(max_length=200)] = ""
 
 
 class RefundData(BaseModel):
@@ -93,7 +96,10 @@ def _record_new(program: Program, data: OrderData) -> OrderOutcome:
         welcome_code=data.welcome_code,
         referral_code=data.referral_code.upper(),
     )
-    referral = attribute(order) if contact is not None else None
+    clicked_at = sharing.click_time(
+        data.referral_click, order.referral_code, program, now=order.placed_at
+    )
+    referral = attribute(order, clicked_at) if contact is not None else None
     if contact is not None:
         _mark_customer(contact, order.placed_at)
         loyalty.record_purchase(order)
@@ -119,9 +125,10 @@ def _mark_customer(contact: Contact, placed_at: datetime) -> None:
         Contact.objects.filter(pk=contact.pk).update(is_customer=True, first_order_at=placed_at)
 
 
-def attribute(order: Order) -> Referral | None:
-    """Find the referral this order converts, apply the fraud rules, move it on."""
-    referral, via = _find_referral(order)
+def attribute(order: Order, clicked_at: datetime | None = None) -> Referral | None:
+    """Find the referral this order converts, apply the fraud rules, move it on; a referral
+    the order's code opens is dated at ``clicked_at`` (the share link click) if known."""
+    referral, via = _find_referral(order, clicked_at)
     if referral is None:
         return None
     referral = referral_for_update(referral.pk)
@@ -223,7 +230,7 @@ def attribute(order: Order) -> Referral | None:
     return referral
 
 
-def _find_referral(order: Order) -> tuple[Referral | None, str]:
+def _find_referral(order: Order, clicked_at: datetime | None) -> tuple[Referral | None, str]:
     program, contact = order.program, order.contact
     if order.welcome_code:
         reward = (
@@ -249,7 +256,8 @@ def _find_referral(order: Order) -> tuple[Referral | None, str]:
             existing.referrer_id != referrer.pk
             and ownership.yield_reason(existing, order.placed_at)
         ):
-            _, referral = issue_invitation(referrer, contact, Channel.LINK, order.placed_at)
+            at = clicked_at or order.placed_at
+            _, referral = issue_invitation(referrer, contact, Channel.LINK, at)
             return referral, "referral_code"
         if existing.referrer_id == referrer.pk:
             return existing, "referral_code"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +15,7 @@ from ..exceptions import FulfilmentError, NotFound, Refused
 from ..messaging import MessageKind, queue_message
 from ..models import Contact, Program, Referral, Reward
 from ..models.choices import Channel, FraudAction, ReferralStatus, RewardStatus, Side
-from . import ownership
+from . import ownership, sharing
 from .contacts import get_or_create_contact, record_consent
 from .enrolment import referrer_by_code
 from .invitations import INVITATION_RULES, issue_invitation
@@ -49,10 +50,16 @@ def register_referee(
     first_name: str = "",
     channel: str = Channel.LINK,
     source: str = "widget",
+    link_click: str = "",
 ) -> Registration:
-    """Claim the welcome offer; a refusal is audited (and kept) before it is raised."""
+    """Claim the welcome offer; a refusal is audited (and kept) before it is raised.
+
+    ``link_click`` is the share link's signed click cookie (``sharing.CLICK_COOKIE``), if
+    the friend came through it: a new invitation is then dated at the click, so a friend
+    who clicked during a boost and claims after it still gets the boost's terms."""
+    invited_at = sharing.click_time(link_click, code, program) or timezone.now()
     with transaction.atomic():
-        result = _register(program, code, email, consent, first_name, channel, source)
+        result = _register(program, code, email, consent, first_name, channel, source, invited_at)
     if isinstance(result, Registration):
         return _with_code_in_shop(result)
     reason, referee_id, referrer_id = result
@@ -71,6 +78,7 @@ def _register(
     first_name: str,
     channel: str,
     source: str,
+    invited_at: datetime,
 ) -> Registration | tuple[str, int, int]:
     referrer = referrer_by_code(program, code)
     if referrer is None:
@@ -95,7 +103,7 @@ def _register(
         return verdict.reason, referee.pk, referrer.pk
     referral = mine
     if referral is None:
-        _, referral = issue_invitation(referrer, referee, channel, timezone.now())
+        _, referral = issue_invitation(referrer, referee, channel, invited_at)
     # With the already-referred rule off, the friend still claims, on the first referral.
     referral = referral or existing
     if referral is None:  # issue_invitation opens one unless a live referral exists
@@ -132,6 +140,11 @@ def _with_code_in_shop(registration: Registration) -> Registration:
     return replace(registration, reward=reward)
 
 
+def invited_when(referral: Referral) -> datetime:
+    """When the invitation that holds the referral's terms was issued."""
+    return referral.invitation.issued_at if referral.invitation else referral.invited_at
+
+
 def _welcome_of(referral: Referral) -> Reward | None:
     return Reward.objects.filter(referral=referral, side=Side.REFEREE).first()
 
@@ -143,7 +156,9 @@ def _is_own(referral: Referral | None, referrer: Contact, referee: Contact) -> b
 
 
 def _welcome(referral: Referral, referee) -> Reward | None:  # type: ignore[no-untyped-def]
-    terms = welcome_terms_at(referral.program)
+    """The welcome offer in force when the friend was invited (a boost's, for a friend
+    invited during one who claims after it ended)."""
+    terms = welcome_terms_at(referral.program, invited_when(referral))
     if terms is None:
         return None
     reward = issue_reward(referral, Side.REFEREE, terms)

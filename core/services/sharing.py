@@ -4,13 +4,22 @@ The link is what referrers paste anywhere; it carries the code to the program's 
 page as ``?parrain=<code>`` and leaves the first-party cookie ``parrain_ref`` (the code) for
 the attribution window, so an order placed days later on the same site is still attributed.
 Only the landing page's own host is ever a target: ``next`` elsewhere is ignored.
+
+Beside it, ``parrain_ref_at`` carries *when* the link was clicked, signed
+(``CODE:unix-seconds:signature``) so a friend cannot date their click back into a boost:
+a friend who clicked during a boost and claims or orders after it is invited at the click
+(``click_time``). Without it (cookies set before it existed), the friend is invited when
+they claim or order, as before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from django.core import signing
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..conf import parrain_settings
@@ -19,6 +28,10 @@ from ..models import Program
 from .enrolment import SHARE_QUERY_PARAM, referrer_by_code
 
 REFERRAL_COOKIE = "parrain_ref"
+CLICK_COOKIE = "parrain_ref_at"
+CLICK_SALT = "parrain.share-click"
+#: How far back a click may date an invitation when the program sets no attribution window.
+LONGEST_CLICK_AGE = timedelta(days=365)
 DAY_SECONDS = 24 * 60 * 60
 
 
@@ -80,3 +93,38 @@ def with_code(url: str, code: str) -> str:
 
 def cookie_max_age(program: Program) -> int:
     return program.attribution_window_days * DAY_SECONDS
+
+
+def click_value(code: str, at: datetime) -> str:
+    """The signed ``CLICK_COOKIE`` value: the code and the instant of the click."""
+    return signing.Signer(salt=CLICK_SALT).sign(f"{code}:{int(at.timestamp())}")
+
+
+def click_time(
+    value: str | None, code: str, program: Program, now: datetime | None = None
+) -> datetime | None:
+    """When the friend clicked ``code``'s link, read from a ``CLICK_COOKIE`` value; None when
+    the value is missing, forged, for another code, or older than the attribution window.
+    Never later than ``now`` (the claim's or the order's instant)."""
+    if not value:
+        return None
+    try:
+        clicked_code, stamp = signing.Signer(salt=CLICK_SALT).unsign(value).rsplit(":", 1)
+        clicked = datetime.fromtimestamp(int(stamp), tz=UTC)
+    except (signing.BadSignature, ValueError, OverflowError, OSError):
+        return None
+    if clicked_code.upper() != code.strip().upper():
+        return None
+    return bounded_click(clicked, program, now)
+
+
+def bounded_click(
+    clicked: datetime, program: Program, now: datetime | None = None
+) -> datetime | None:
+    """``clicked`` kept within [``now`` − attribution window, ``now``]: None when older."""
+    now = now or timezone.now()
+    days = program.attribution_window_days
+    oldest = now - (timedelta(days=days) if days else LONGEST_CLICK_AGE)
+    if clicked < oldest:
+        return None
+    return min(clicked, now)

@@ -30,3 +30,5 @@ oscar_settings = dict_setting("PARRAIN_OSCAR", OscarSettings)
 
 #: Session key holding the referral code carried from the share link.
 SESSION_KEY = "parrain_referral_code"
+#: The share link's signed click (``parrain_ref_at``) that came with the code, if any.
+CLICK_SESSION_KEY = "parrain_referral_click"

@@ -15,7 +15,9 @@ from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 
-from .conf import SESSION_KEY, oscar_settings
+from parrain.core.services.sharing import CLICK_COOKIE
+
+from .conf import CLICK_SESSION_KEY, SESSION_KEY, oscar_settings
 
 _CODE = re.compile(r"^[A-Za-z0-9]{4,32}$")
 _current_request: ContextVar[HttpRequest | None] = ContextVar("parrain_request", default=None)
@@ -33,6 +35,12 @@ def current_request() -> HttpRequest | None:
 def session_referral_code(request: HttpRequest | None) -> str:
     session = getattr(request, "session", None)
     return str(session.get(SESSION_KEY, "")) if session is not None else ""
+
+
+def session_referral_click(request: HttpRequest | None) -> str:
+    """The signed share-link click that came with the session's code ("" if none)."""
+    session = getattr(request, "session", None)
+    return str(session.get(CLICK_SESSION_KEY, "")) if session is not None else ""
 
 
 class ReferralCodeMiddleware:
@@ -55,7 +63,15 @@ class ReferralCodeMiddleware:
         if not (from_link or from_cookie):
             return
         session = request.session
+        code = ""
         if from_link and session.get(SESSION_KEY) != from_link:
-            session[SESSION_KEY] = from_link
+            code = session[SESSION_KEY] = from_link
         elif from_cookie and not session.get(SESSION_KEY):
-            session[SESSION_KEY] = from_cookie
+            code = session[SESSION_KEY] = from_cookie
+        if code:
+            # When the link was clicked (checked by the core, which dates the invitation).
+            click = request.COOKIES.get(CLICK_COOKIE, "")[:200]
+            if click.upper().startswith(f"{code}:"):
+                session[CLICK_SESSION_KEY] = click
+            else:
+                session.pop(CLICK_SESSION_KEY, None)

@@ -39,7 +39,9 @@ def order_amount(order: Any) -> Any:
     return order.total_incl_tax if oscar_settings.AMOUNT_INCLUDES_TAX else order.total_excl_tax
 
 
-def order_data(program: Program, order: Any, referral_code: str = "") -> OrderData:
+def order_data(
+    program: Program, order: Any, referral_code: str = "", link_click: str = ""
+) -> OrderData:
     return OrderData(
         external_id=str(order.number),
         email=order.email or None,
@@ -50,4 +52,5 @@ def order_data(program: Program, order: Any, referral_code: str = "") -> OrderDa
         placed_at=order.date_placed,
         welcome_code=welcome_code(program, voucher_codes(order)),
         referral_code=referral_code,
+        referral_click=link_click if referral_code else "",
     )

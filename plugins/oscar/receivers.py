@@ -16,8 +16,8 @@ from oscar.apps.basket.signals import voucher_addition
 from oscar.apps.customer.signals import user_registered
 from oscar.apps.order.signals import order_placed, order_status_changed
 
-from .conf import SESSION_KEY, oscar_settings
-from .middleware import current_request, session_referral_code
+from .conf import CLICK_SESSION_KEY, SESSION_KEY, oscar_settings
+from .middleware import current_request, session_referral_click, session_referral_code
 from .models import REFUSED_NOT_RECIPIENT, REFUSED_OTHER_PROGRAM, refusal
 
 
@@ -26,10 +26,12 @@ def on_order_placed(sender: Any, order: Any, user: Any = None, **kwargs: Any) ->
 
     request = current_request()
     code = session_referral_code(request)
+    click = session_referral_click(request)
     if code and request is not None:
         request.session.pop(SESSION_KEY, None)  # one order per link click
+        request.session.pop(CLICK_SESSION_KEY, None)
     order_id = order.pk
-    transaction.on_commit(lambda: record_oscar_order.delay(order_id, code))
+    transaction.on_commit(lambda: record_oscar_order.delay(order_id, code, link_click=click))
 
 
 def on_order_status_changed(
@@ -46,8 +48,9 @@ def on_user_registered(sender: Any, request: Any, user: Any, **kwargs: Any) -> N
     from .tasks import sync_oscar_customer
 
     code = session_referral_code(request)
+    click = session_referral_click(request)
     user_id = user.pk
-    transaction.on_commit(lambda: sync_oscar_customer.delay(user_id, code))
+    transaction.on_commit(lambda: sync_oscar_customer.delay(user_id, code, link_click=click))
 
 
 def on_voucher_addition(sender: Any, basket: Any, voucher: Any, **kwargs: Any) -> None:

@@ -24,13 +24,14 @@ OscarOrder = get_model("order", "Order")
 logger = logging.getLogger(__name__)
 
 
-def record_order_of(order_id: int, referral_code: str = "") -> Order | None:
+def record_order_of(order_id: int, referral_code: str = "", link_click: str = "") -> Order | None:
     program = shop_program()
     oscar_order = OscarOrder.objects.select_related("user").filter(pk=order_id).first()
     if program is None or oscar_order is None:
         return None
     try:
-        outcome = record_order(program, order_data(program, oscar_order, referral_code))
+        data = order_data(program, oscar_order, referral_code, link_click)
+        outcome = record_order(program, data)
     except ParrainError as exc:
         logger.warning("order %s not recorded: %s", oscar_order.number, exc.message)
         return None
@@ -50,7 +51,7 @@ def record_refund_of(order_id: int, status: str) -> Refund | None:
     )
 
 
-def sync_customer(user_id: int, referral_code: str = "") -> Contact | None:
+def sync_customer(user_id: int, referral_code: str = "", link_click: str = "") -> Contact | None:
     """A new shop account becomes a contact; with a code from a share link, a referee."""
     program = shop_program()
     user = get_user_model().objects.filter(pk=user_id).first()
@@ -71,7 +72,12 @@ def sync_customer(user_id: int, referral_code: str = "") -> Contact | None:
     if referral_code:
         try:
             register_referee(
-                program, referral_code, user.email, first_name=user.first_name, source="oscar"
+                program,
+                referral_code,
+                user.email,
+                first_name=user.first_name,
+                source="oscar",
+                link_click=link_click,
             )
         except Refused as exc:  # audited by the core with its reason
             logger.info("user %s: welcome offer refused (%s)", user_id, exc.reason)

@@ -12,10 +12,10 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retri
 
 
 @shared_task(**RETRY)
-def record_oscar_order(order_id: int, referral_code: str = "") -> int | None:
+def record_oscar_order(order_id: int, referral_code: str = "", link_click: str = "") -> int | None:
     from .sync import record_order_of
 
-    order = record_order_of(order_id, referral_code)
+    order = record_order_of(order_id, referral_code, link_click)
     logger.info("oscar order %s: parrain order %s", order_id, order.pk if order else "none")
     return order.pk if order else None
 
@@ -30,10 +30,10 @@ def record_oscar_refund(order_id: int, status: str) -> int | None:
 
 
 @shared_task(**RETRY)
-def sync_oscar_customer(user_id: int, referral_code: str = "") -> int | None:
+def sync_oscar_customer(user_id: int, referral_code: str = "", link_click: str = "") -> int | None:
     from .sync import sync_customer
 
-    contact = sync_customer(user_id, referral_code)
+    contact = sync_customer(user_id, referral_code, link_click)
     logger.info("oscar user %s: contact %s", user_id, contact.pk if contact else "none")
     return contact.pk if contact else None
 
