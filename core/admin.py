@@ -748,5 +748,6 @@ class AuditEventAdmin(HistoryAdmin):
     date_hierarchy = "at"
 
 
-# Badges (their own module: forms over the setup service, holders, chart)
-from . import admin_badges  # noqa: E402, F401
+# Badges (their own module: forms over the setup service, holders, chart) and contests (the
+# core ContestForm, open and draw behind a confirmation, winners)
+from . import admin_badges, admin_contests  # noqa: E402, F401

@@ -45,6 +45,16 @@ def complete_pending_reward(reward_id: int) -> str:
     return str(reward.status)
 
 
+@shared_task(autoretry_for=(OSError, FulfilmentError), retry_backoff=True, max_retries=5)
+def award_contest_prize(winner_id: int) -> str:
+    """Issue a contest winner's prize once and tell them (after the draw's commit)."""
+    from .services.contest_prizes import award
+
+    winner = award(winner_id)
+    logger.info("contest winner %s: %s", winner_id, winner.status if winner else "redrawn")
+    return str(winner.status) if winner else ""
+
+
 @shared_task
 def validate_due_referrals() -> int:
     from .services.validation import validate_due

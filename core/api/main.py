@@ -12,7 +12,9 @@ from . import problems, ratelimit
 from .origins import public_door
 from .security import guard_body, refuse_nul
 from .server import router
+from .server_contests import router as contests_router
 from .widget import router as widget_router
+from .widget_contests import router as public_contests_router
 
 ERROR_MEDIA = problems.PROBLEM_CONTENT_TYPE
 
@@ -42,6 +44,7 @@ api = ParrainAPI(
 problems.install_handlers(api)
 api.add_decorator(guard_body, mode="view")
 api.add_router("", router)
+api.add_router("", contests_router)
 
 
 # Public widget API (issue 3): public key in the path, CORS and rate limits in public_door.
@@ -60,6 +63,7 @@ public_api.add_exception_handler(
 )
 public_api.add_decorator(guard_body, mode="view")
 public_api.add_router("", widget_router)
+public_api.add_router("", public_contests_router)
 
 
 def _as_problem(view: Any) -> Any:

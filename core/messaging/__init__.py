@@ -115,6 +115,12 @@ def deliver(kind: str, contact: Contact, context: dict[str, Any]) -> bool:
         context = _badge_context(contact, context)
         if context is None:
             return False
+    if kind == MessageKind.CONTEST_WON:
+        from ..services.contest_prizes import message_context
+
+        context = message_context(contact, context)
+        if context is None:
+            return False
     subject, body = render(kind, contact, context)
     sender = parrain_settings.DEFAULT_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
     send_mail(subject, body, sender, [contact.email])

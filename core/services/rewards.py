@@ -1,4 +1,5 @@
-"""Issue and cancel rewards. A reward exists at most once per referral and side.
+"""Issue and cancel rewards. A reward exists at most once per referral and side, and a
+contest prize (side ``prize``, no referral) at most once per winner.
 
 With a remote fulfilment backend (the code lives in another shop, reached over HTTP) a
 reward is issued in two steps, so that no shop call happens inside a transaction or under
@@ -8,6 +9,7 @@ decided, then ``complete_reward`` creates that code in the shop and marks it iss
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -16,7 +18,7 @@ from django.utils import timezone
 from .. import audit, signals
 from ..conf import parrain_settings
 from ..fulfilment import get_backend
-from ..models import Referral, Reward
+from ..models import Contact, ContestWinner, Program, Referral, Reward, WinnerStatus
 from ..models.choices import ReferralStatus, RewardKind, RewardStatus, Side
 from . import loyalty
 from .offers import RewardTerms
@@ -40,11 +42,28 @@ def issue_reward(referral: Referral, side: Side, terms: RewardTerms) -> Reward:
     if found is not None:
         return found
     recipient = referral.referrer if side == Side.REFERRER else referral.referee
+    reward = _new_reward(referral.program, recipient, side, terms)
+    reward.referral = referral
+    return _save_once(reward, lambda: Reward.objects.get(referral=referral, side=side))
+
+
+def issue_prize_reward(winner: ContestWinner, terms: RewardTerms) -> Reward:
+    """Issue a contest prize (side ``prize``, no referral) once per winner, like a referral
+    reward: the caller holds the winner's row lock, then completes a pending one."""
+    found = Reward.objects.filter(prize_winner=winner).first()
+    if found is not None:
+        return found
+    contest = winner.contest
+    reward = _new_reward(contest.program, winner.entry.contact, Side.PRIZE, terms)
+    reward.prize_winner = winner
+    return _save_once(reward, lambda: Reward.objects.get(prize_winner=winner))
+
+
+def _new_reward(program: Program, recipient: Contact, side: Side, terms: RewardTerms) -> Reward:
     now = timezone.now()
-    reward = Reward(
-        program=referral.program,
+    return Reward(
+        program=program,
         recipient=recipient,
-        referral=referral,
         side=side,
         kind=terms.kind,
         value=terms.value,
@@ -53,6 +72,10 @@ def issue_reward(referral: Referral, side: Side, terms: RewardTerms) -> Reward:
         issued_at=now,
         expires_at=now + timedelta(days=terms.validity_days) if terms.validity_days else None,
     )
+
+
+def _save_once(reward: Reward, first: Callable[[], Reward]) -> Reward:
+    """Decide the code and save; when a concurrent call saved it first, return that one."""
     backend = get_backend()
     try:
         with transaction.atomic():
@@ -63,7 +86,7 @@ def issue_reward(referral: Referral, side: Side, terms: RewardTerms) -> Reward:
                 reward.code = backend.issue_code(reward)
             reward.save()
     except IntegrityError:
-        return Reward.objects.get(referral=referral, side=side)
+        return first()
     if reward.status == RewardStatus.ISSUED:
         _announce(reward)
     return reward
@@ -77,11 +100,14 @@ def complete_reward(reward_id: int) -> Reward:
     that moves the row from pending to issued writes the audit entry and sends
     ``reward_issued``. A ``FulfilmentError`` leaves the reward pending for a retry.
     """
-    reward = Reward.objects.select_related("program", "recipient", "referral").get(pk=reward_id)
+    reward = Reward.objects.select_related(
+        "program", "recipient", "referral", "prize_winner"
+    ).get(pk=reward_id)
     if reward.status != RewardStatus.PENDING:
         return reward
-    if reward.referral.status == ReferralStatus.CANCELLED:
-        cancel_reward(reward, "referral_cancelled")
+    withdrawn = _withdrawn(reward)
+    if withdrawn:
+        cancel_reward(reward, withdrawn)
         return reward
     backend = get_backend()
     backend.push(reward)
@@ -96,6 +122,17 @@ def complete_reward(reward_id: int) -> Reward:
         # Cancelled while the shop was creating it: take back what was just created.
         backend.cancel_code(reward)
     return reward
+
+
+def _withdrawn(reward: Reward) -> str:
+    """Why a pending reward is no longer due: its referral was cancelled, or its contest
+    prize went to someone else (redrawn)."""
+    if reward.referral is not None and reward.referral.status == ReferralStatus.CANCELLED:
+        return "referral_cancelled"
+    winner = reward.prize_winner
+    if winner is not None and winner.status == WinnerStatus.UNCLAIMED:
+        return "prize_redrawn"
+    return ""
 
 
 def pending_reward_ids(now: datetime) -> list[int]:

@@ -34,6 +34,7 @@
         if (normal) normal.hidden = false;
         box.classList.remove("parrain-offer--boosted");
         box.removeAttribute("data-parrain-ends-at");
+        if (counter && counter.hasAttribute("data-parrain-done")) counter.textContent = counter.getAttribute("data-parrain-done");
       } else if (counter) {
         counter.textContent = format(left);
       }
