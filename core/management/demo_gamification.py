@@ -40,8 +40,8 @@ BOOST_LABELS = {
 }
 CONTEST_NAMES = {"fr": "Le grand tirage de l'hiver", "en": "The great winter draw"}
 PUBLIC_VALUE_SOURCE = (
-    "drand mainnet: the randomness of the first round published after the draw date "
-    "(https://api.drand.sh/public/…)"
+    "drand mainnet (https://drand.love): the randomness of the first round published after "
+    "the draw date"
 )
 RULES = {
     "fr": (
