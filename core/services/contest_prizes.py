@@ -10,11 +10,13 @@ retries; nothing is issued twice (``Reward.prize_winner`` is one-to-one).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone, translation
 
+from ..conf import parrain_settings
 from ..locks import row_for_update
 from ..models import Contact, ContestWinner, Reward, WinnerStatus
 from ..models.choices import RewardStatus
@@ -40,6 +42,18 @@ def award(winner_id: int) -> ContestWinner | None:
         reward = complete_reward(reward.pk)
     _notify(winner)
     return winner
+
+
+def stuck_winner_ids(before: datetime) -> list[int]:
+    """Winners drawn before ``before`` and still not told (their task was lost, or the
+    shop failed past the retries) who can be told: for the validation sweep."""
+    qs = ContestWinner.objects.filter(
+        status=WinnerStatus.DRAWN,
+        drawn_at__lte=before,
+        entry__contact__erased_at__isnull=True,
+        entry__contact__unsubscribed_at__isnull=True,
+    ).order_by("pk")
+    return list(qs.values_list("pk", flat=True)[: parrain_settings.VALIDATION_SWEEP_BATCH])
 
 
 def _issue(winner: ContestWinner) -> Reward | None:
@@ -90,7 +104,9 @@ def message_context(contact: Contact, context: dict[str, Any]) -> dict[str, Any]
         return None
     language = language_for(contact)
     contest = winner.contest
-    reward = Reward.objects.filter(prize_winner=winner).exclude(status=RewardStatus.CANCELLED).first()
+    reward = (
+        Reward.objects.filter(prize_winner=winner).exclude(status=RewardStatus.CANCELLED).first()
+    )
     with translation.override(language):
         return {
             **context,

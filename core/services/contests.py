@@ -242,7 +242,12 @@ def _record_winners(
     entries = _entries_at(contest, chain)
     winners = [
         ContestWinner(
-            contest=contest, prize=prize, unit=unit, pick=pick, entry=entries[position], drawn_at=now
+            contest=contest,
+            prize=prize,
+            unit=unit,
+            pick=pick,
+            entry=entries[position],
+            drawn_at=now,
         )
         for pick, ((prize, unit), position) in enumerate(zip(units, chain, strict=False))
     ]

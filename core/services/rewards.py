@@ -100,9 +100,9 @@ def complete_reward(reward_id: int) -> Reward:
     that moves the row from pending to issued writes the audit entry and sends
     ``reward_issued``. A ``FulfilmentError`` leaves the reward pending for a retry.
     """
-    reward = Reward.objects.select_related(
-        "program", "recipient", "referral", "prize_winner"
-    ).get(pk=reward_id)
+    reward = Reward.objects.select_related("program", "recipient", "referral", "prize_winner").get(
+        pk=reward_id
+    )
     if reward.status != RewardStatus.PENDING:
         return reward
     withdrawn = _withdrawn(reward)

@@ -36,11 +36,13 @@ def validate_due(now: datetime | None = None) -> int:
     """The periodic sweep: validate every referral whose delay has passed.
 
     It also re-enqueues the reward of referrals validated more than ``STUCK_AFTER`` ago
-    and still not rewarded, and the rewards still pending in a remote shop (welcome
-    codes too); ``reward_referrer`` and ``complete_reward`` are idempotent, so a late
-    duplicate is harmless.
+    and still not rewarded, the rewards still pending in a remote shop (welcome codes and
+    contest prizes too) and the contest winners still not told; ``reward_referrer``,
+    ``complete_reward`` and ``contest_prizes.award`` are idempotent, so a late duplicate
+    is harmless.
     """
-    from ..tasks import complete_pending_reward, issue_referrer_reward
+    from ..tasks import award_contest_prize, complete_pending_reward, issue_referrer_reward
+    from .contest_prizes import stuck_winner_ids
 
     now = now or timezone.now()
     count = 0
@@ -51,6 +53,8 @@ def validate_due(now: datetime | None = None) -> int:
         issue_referrer_reward.delay(referral_id)
     for reward_id in pending_reward_ids(now):
         complete_pending_reward.delay(reward_id)
+    for winner_id in stuck_winner_ids(now - STUCK_AFTER):
+        award_contest_prize.delay(winner_id)
     return count
 
 

@@ -49,7 +49,7 @@ Voucher = get_model("voucher", "Voucher")
 Product = get_model("catalogue", "Product")
 
 ALL_PRODUCTS_RANGE = "Parrain: all products"
-PREFIXES = {Side.REFEREE: "BIENVENUE", Side.REFERRER: "MERCI"}
+PREFIXES = {Side.REFEREE: "BIENVENUE", Side.REFERRER: "MERCI", Side.PRIZE: "CADEAU"}
 NAME_LENGTH = 128  # Voucher.name and ConditionalOffer.name
 
 

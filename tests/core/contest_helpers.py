@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
-from django.utils import timezone
-
 from parrain.core.factories import ContactFactory
 from parrain.core.models import (
     Contact,

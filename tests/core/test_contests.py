@@ -37,7 +37,7 @@ from parrain.core.services.loyalty import record_action
 from parrain.core.services.rewards import mark_redeemed
 
 from .badge_helpers import make_badge
-from .contest_helpers import invite, open_contest, person, referrer
+from .contest_helpers import invite, open_contest, referrer
 
 pytestmark = pytest.mark.django_db
 
@@ -519,3 +519,23 @@ def _secret() -> bytes:
     from django.conf import settings
 
     return settings.SECRET_KEY.encode()
+
+
+def test_the_validation_sweep_tells_a_winner_whose_task_was_lost(program, monkeypatch):
+    from parrain.core.services import contest_prizes
+    from parrain.core.services.validation import validate_due
+
+    rule = _prize_rule(program)
+    contest, people = _contest_with_entrants(program, [1], prizes=[("Voucher", 1, rule)])
+    monkeypatch.setattr(contest_prizes, "award_after_commit", lambda winners: None)
+    winner = _draw(contest).winners[0]
+    monkeypatch.undo()
+    validate_due(now=AFTER_DRAW + timedelta(minutes=5))
+    assert not mail.outbox  # not yet: the task may still be running
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        validate_due(now=AFTER_DRAW + timedelta(minutes=20))
+
+    winner.refresh_from_db()
+    assert winner.status == WinnerStatus.NOTIFIED
+    assert Reward.objects.filter(prize_winner=winner).count() == 1 and len(mail.outbox) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parrain.core.models import BadgeHolding, Contact, Referral, Reward
+from parrain.core.models import BadgeHolding, Contact, Contest, ContestWinner, Referral, Reward
 
 REFERRAL_EVENTS = {
     "invited": "referral.invited",
@@ -16,7 +16,8 @@ REFERRAL_EVENTS = {
     "cancelled": "referral.cancelled",
 }
 BADGE_EVENTS = ("badge.awarded", "badge.lost")
-EVENT_TYPES = sorted({*REFERRAL_EVENTS.values(), "reward.issued", *BADGE_EVENTS})
+CONTEST_EVENTS = ("contest.opened", "contest.drawn")
+EVENT_TYPES = sorted({*REFERRAL_EVENTS.values(), "reward.issued", *BADGE_EVENTS, *CONTEST_EVENTS})
 
 
 def _when(value: Any) -> str | None:
@@ -74,6 +75,7 @@ def reward_data(reward: Reward) -> dict[str, Any]:
         "expires_at": _when(reward.expires_at),
         "recipient": contact_data(reward.recipient),
         "referral_id": reward.referral_id,
+        "contest_winner_id": reward.prize_winner_id,
     }
 
 
@@ -96,4 +98,53 @@ def badge_data(holding: BadgeHolding, values: dict[str, Any]) -> dict[str, Any]:
         "lost_at": _when(holding.lost_at),
         "by": holding.lost_by if holding.lost_at else holding.awarded_by,
         "values": values,
+    }
+
+
+def contest_data(contest: Contest) -> dict[str, Any]:
+    """A contest as published: the commitment from opening on, the draw's data once drawn
+    (the seed included: it is public after the draw)."""
+    drawn = contest.drawn_at is not None
+    return {
+        "id": contest.pk,
+        "public_id": contest.public_id,
+        "program": contest.program.slug,
+        "name": contest.name,
+        "names": contest.names,
+        "status": contest.status,
+        "rules_url": contest.rules_url,
+        "entries_start": _when(contest.entries_start),
+        "entries_end": _when(contest.entries_end),
+        "draw_at": _when(contest.draw_at),
+        "public_value_source": contest.public_value_source,
+        "commitment": contest.commitment,
+        "opened_at": _when(contest.opened_at),
+        "prizes": [
+            {"position": p.position, "label": p.label, "quantity": p.quantity}
+            for p in contest.prizes.order_by("position", "pk")
+        ],
+        "draw": None
+        if not drawn
+        else {
+            "drawn_at": _when(contest.drawn_at),
+            "algorithm": contest.algorithm,
+            "seed": contest.server_seed,
+            "public_value": contest.public_value,
+            "entries_hash": contest.entries_hash,
+            "entries_count": contest.entries_count,
+            "tickets_total": contest.tickets_total,
+        },
+    }
+
+
+def winner_data(winner: ContestWinner) -> dict[str, Any]:
+    contact = winner.entry.contact
+    return {
+        "id": winner.pk,
+        "pick": winner.pick,
+        "prize": {"position": winner.prize.position, "label": winner.prize.label},
+        "unit": winner.unit,
+        "entrant": winner.entry.entrant,
+        "tickets": winner.entry.tickets,
+        "contact": contact_data(contact) if contact and not contact.is_erased else None,
     }

@@ -10,10 +10,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from parrain.core import signals
-from parrain.core.models import BadgeHolding, Program, Referral, Reward
+from parrain.core.models import BadgeHolding, Contest, ContestWinner, Program, Referral, Reward
 
 from ..models import OutboundEndpoint, OutboundMessage
-from .events import REFERRAL_EVENTS, badge_data, referral_data, reward_data
+from .events import (
+    REFERRAL_EVENTS,
+    badge_data,
+    contest_data,
+    referral_data,
+    reward_data,
+    winner_data,
+)
 
 
 def new_msg_id() -> str:
@@ -78,9 +85,28 @@ def on_badge_lost(sender: Any, holding: BadgeHolding, values: dict, **kwargs: An
     emit(holding.badge.program, "badge.lost", badge_data(holding, values))
 
 
+def on_contest_opened(sender: Any, contest: Contest, **kwargs: Any) -> None:
+    emit(contest.program, "contest.opened", contest_data(contest))
+
+
+def on_contest_drawn(
+    sender: Any, contest: Contest, winners: list[ContestWinner], **kwargs: Any
+) -> None:
+    """The draw, or a redraw (``redraw`` true): ``winners`` are the picks of this call."""
+    units = sum(p.quantity for p in contest.prizes.all())
+    data = {
+        **contest_data(contest),
+        "redraw": bool(winners) and winners[0].pick >= units,
+        "winners": [winner_data(w) for w in winners],
+    }
+    emit(contest.program, "contest.drawn", data)
+
+
 def connect() -> None:
     signals.invitation_issued.connect(on_invitation, dispatch_uid="parrain_webhooks_invitation")
     signals.referral_status_changed.connect(on_status, dispatch_uid="parrain_webhooks_status")
     signals.reward_issued.connect(on_reward, dispatch_uid="parrain_webhooks_reward")
     signals.badge_awarded.connect(on_badge_awarded, dispatch_uid="parrain_webhooks_badge_won")
     signals.badge_lost.connect(on_badge_lost, dispatch_uid="parrain_webhooks_badge_lost")
+    signals.contest_opened.connect(on_contest_opened, dispatch_uid="parrain_webhooks_contest_on")
+    signals.contest_drawn.connect(on_contest_drawn, dispatch_uid="parrain_webhooks_contest_drawn")
