@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
+from django.utils import timezone
+
 from parrain.core.factories import ContactFactory
 from parrain.core.models import (
     Contact,
