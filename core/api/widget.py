@@ -11,6 +11,7 @@ origin and the per-IP limit before any of these views run.
 from __future__ import annotations
 
 import io
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,17 +22,20 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..exceptions import CapReached, NotFound, ParrainError, Refused
 from ..identity import InvalidIdentity, verify_identity
 from ..memo import Memo
-from ..models import Contact, Program, Referral
+from ..models import Boost, Contact, Contest, Program, Referral
 from ..models.choices import Channel, ReferralStatus
-from ..services import sharing
+from ..models.contest import ContestStatus
+from ..services import contests, sharing
+from ..services.boosts import OfferView, offer_view
 from ..services.confirmation import hold_invitations, send_confirmation
 from ..services.enrolment import enrol_referrer, referrer_by_code, share_url, sharing_name
 from ..services.invitations import invite_by_email, not_yet_invited
-from ..services.offers import describe, referrer_terms_at, welcome_terms_at
+from ..services.offers import describe, referrer_terms_at
 from ..services.registration import register_referee
 from ..validation_types import Language
 from . import ratelimit
@@ -39,10 +43,12 @@ from .problems import Problem
 from .widget_badges import loyalty_space, me_fields
 from .widget_schemas import (
     ANONYMOUS_MAX_FRIENDS,
+    BoostOut,
     ClaimIn,
     ClaimOut,
     CodeOut,
     ConfigOut,
+    ContestOut,
     EnrolIn,
     EnrolOut,
     InviteIn,
@@ -56,6 +62,9 @@ from .widget_schemas import (
 
 router = Router(tags=["widget"])
 KEY = "/{key}"
+# The shared cache keeps a configuration this long at most, and never past the next start or
+# end of a boost (``config_lifetime``): with the process memo below, a page never gets an
+# offer more than ~11 s after it changed by the clock (the widget itself switches at the end).
 CONFIG_TTL = 60
 # Each process also keeps the configuration a few seconds: the hot path needs no round trip.
 _configs: Memo[dict[str, Any]] = Memo(seconds=10)
@@ -118,15 +127,45 @@ def default_consent(program: Program) -> str:
     ) % {"program": program.name}
 
 
-def build_config(program: Program, language: str) -> dict[str, Any]:
+def boost_out(offer: OfferView) -> BoostOut | None:
+    """The running boost as the widgets show it, or None."""
+    if offer.boost is None or offer.ends_at is None:
+        return None
+    return BoostOut(
+        label=offer.boost_label,
+        ends_at=offer.ends_at,
+        referrer_reward=offer.referrer_reward,
+        welcome_offer=offer.welcome_offer,
+    )
+
+
+def config_lifetime(program: Program, offer: OfferView, at: datetime) -> int:
+    """Seconds the configuration built at ``at`` stays true: ``CONFIG_TTL`` at most, and
+    never past the running boost's end or the next boost's start."""
+    upcoming = (
+        Boost.objects.filter(program=program, starts_at__gt=at)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    changes = [edge for edge in (offer.ends_at, upcoming) if edge is not None]
+    if not changes:
+        return CONFIG_TTL
+    return max(0, min(CONFIG_TTL, math.ceil((min(changes) - at).total_seconds())))
+
+
+def build_config(program: Program, language: str, offer: OfferView) -> dict[str, Any]:
     with translation.override(language):
         consent = (program.consent_texts or {}).get(language) or default_consent(program)
         return ConfigOut(
             program=program.name,
             language=language,
             currency=program.currency,
-            referrer_reward=describe(referrer_terms_at(program), language),
-            welcome_offer=describe(welcome_terms_at(program), language),
+            referrer_reward=offer.referrer_reward,
+            welcome_offer=offer.welcome_offer,
+            boost=boost_out(offer),
+            normal_referrer_reward=offer.normal_referrer_reward,
+            normal_welcome_offer=offer.normal_welcome_offer,
             channels=[c for c in program.share_channels or [] if c in Channel.values],
             consent_text=consent,
             rules_url=program.rules_url,
@@ -139,7 +178,8 @@ def build_config(program: Program, language: str) -> dict[str, Any]:
 
 @router.get(f"{KEY}/config", response=_responses(ConfigOut))
 def config(request: HttpRequest, key: str, lang: Language | None = None) -> Any:
-    """Everything both widgets need to draw themselves, in the page's language."""
+    """Everything both widgets need to draw themselves, in the page's language; while a
+    boost runs, its offer with its end, and the normal offer the widget returns to then."""
     program = program_of(request)
     language = widget_language(program, lang)
     cache_key = config_cache_key(program.pk, language)
@@ -150,8 +190,12 @@ def _shared_config(cache_key: str, program: Program, language: str) -> dict[str,
     """The configuration from the shared cache, built and stored there on a miss."""
     body = cache.get(cache_key)
     if body is None:
-        body = build_config(program, language)
-        cache.set(cache_key, body, CONFIG_TTL)
+        now = timezone.now()
+        offer = offer_view(program, language, now)
+        body = build_config(program, language, offer)
+        lifetime = config_lifetime(program, offer, now)
+        if lifetime > 0:
+            cache.set(cache_key, body, lifetime)
     return body
 
 
@@ -204,22 +248,68 @@ def _identified_language(request: HttpRequest, payload: MeIn) -> tuple[Contact, 
     return contact, widget_language(program, request.GET.get("lang") or contact.language)
 
 
+def contest_url(contest: Contest) -> str:
+    return f"{parrain_settings.BASE_URL.rstrip('/')}/contest/{contest.public_id}/"
+
+
+def contest_out(standing: contests.Tickets, language: str) -> ContestOut:
+    contest = standing.contest
+    names = contest.names or {}
+    return ContestOut(
+        id=contest.public_id,
+        name=names.get(language) or contest.name,
+        status=contest.status,
+        tickets=standing.tickets,
+        cap=standing.cap,
+        opt_in_required=contest.opt_in_required,
+        opted_in=standing.opted_in is not False,
+        entries_start=contest.entries_start,
+        entries_end=contest.entries_end,
+        draw_at=contest.draw_at,
+        url=contest_url(contest),
+    )
+
+
 @router.post(f"{KEY}/me", response=_responses(MeOut))
 def me(request: HttpRequest, key: str, payload: MeIn) -> Any:
-    """A signed-in customer's link, reward, statistics, badges and points: needs the shop's
-    identity token."""
+    """A signed-in customer's link, reward, statistics, badges, points and contests (with
+    their tickets): needs the shop's identity token."""
     referrer, language = _identified_language(request, payload)
+    program = program_of(request)
+    now = timezone.now()
+    offer = offer_view(program, language, now)
+    # a badge with its own reward changes what the next invitations earn: show that one
+    reward = describe(referrer_terms_at(program, now, referrer=referrer), language)
+    after = offer.ends_at or now
     return MeOut(
         first_name=referrer.first_name,
         code=referrer.referrer_code or "",
         share_url=share_url(referrer),
-        # a badge with its own reward changes what the next invitations earn: show that one
-        referrer_reward=describe(
-            referrer_terms_at(program_of(request), referrer=referrer), language
+        referrer_reward=reward,
+        normal_referrer_reward=describe(
+            referrer_terms_at(program, after, referrer=referrer), language
         ),
+        boost=boost_out(offer),
+        contests=[contest_out(c, language) for c in contests.contact_contests(referrer, now)],
         stats=referrer_stats(referrer),
         **me_fields(referrer, language),
     )
+
+
+@router.post(f"{KEY}/contests/{{public_id}}/opt-in", response=_responses(ContestOut))
+def contest_opt_in(request: HttpRequest, key: str, public_id: str, payload: MeIn) -> Any:
+    """A signed-in customer agrees to take part in a contest that asks for it; answers their
+    standing in it. Opting in twice changes nothing."""
+    _limit_writes(request)
+    contact, language = _identified_language(request, payload)
+    contest = Contest.objects.filter(
+        program=program_of(request), public_id=public_id[:16], status=ContestStatus.OPEN
+    ).first()
+    if contest is None:
+        raise NotFound(_("This contest does not exist or is closed."), field="public_id")
+    if contest.opt_in_required:
+        contests.opt_in(contest, contact)
+    return contest_out(contests.tickets_of(contest, contact), language)
 
 
 @router.post(f"{KEY}/loyalty", response=_responses(LoyaltyOut))
@@ -284,17 +374,20 @@ def invite(request: HttpRequest, key: str, payload: InviteIn) -> Any:
 
 @router.get(f"{KEY}/codes/{{code}}", response=_responses(CodeOut))
 def lookup_code(request: HttpRequest, key: str, code: str, lang: Language | None = None) -> Any:
-    """Who invites the friend (the name they gave for sharing) and what the friend gets."""
+    """Who invites the friend (the name they gave for sharing) and what the friend gets
+    (the boosted welcome offer while a boost runs)."""
     _limit_writes(request)
     program = program_of(request)
     referrer = referrer_by_code(program, code[:32])
     if referrer is None:
         raise NotFound(_("This referral code does not exist."), field="code")
-    language = widget_language(program, lang)
+    offer = offer_view(program, widget_language(program, lang))
     return CodeOut(
         code=referrer.referrer_code or "",
         first_name=sharing_name(referrer),
-        welcome_offer=describe(welcome_terms_at(program), language),
+        welcome_offer=offer.welcome_offer,
+        boost=boost_out(offer),
+        normal_welcome_offer=offer.normal_welcome_offer,
     )
 
 

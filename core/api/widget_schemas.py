@@ -19,12 +19,29 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class BoostOut(BaseModel):
+    """A boosted offer running now: the widget counts down to ``ends_at``, then shows the
+    normal offer again by itself."""
+
+    label: str = Field(description='In the asked language, e.g. "Double reward until Sunday".')
+    ends_at: datetime = Field(description="When the boost ends (end excluded).")
+    referrer_reward: str = Field(description="The referrer reward during the boost.")
+    welcome_offer: str = Field(description="The friends' welcome offer during the boost.")
+
+
 class ConfigOut(BaseModel):
     program: str
     language: str
     currency: str
-    referrer_reward: str
-    welcome_offer: str
+    referrer_reward: str = Field(description="The referrer reward in force (boosted or not).")
+    welcome_offer: str = Field(description="The welcome offer in force (boosted or not).")
+    boost: BoostOut | None = Field(None, description="The boost running now, if any.")
+    normal_referrer_reward: str = Field(
+        "", description="The referrer reward outside boosts: shown again at the boost's end."
+    )
+    normal_welcome_offer: str = Field(
+        "", description="The welcome offer outside boosts: shown again at the boost's end."
+    )
     channels: list[str]
     consent_text: str
     rules_url: str
@@ -96,11 +113,34 @@ class BadgeProgressOut(BadgeOut):
     conditions: list[ConditionOut]
 
 
+class ContestOut(BaseModel):
+    """A contest the signed-in customer takes part in (open, or drawn lately)."""
+
+    id: str = Field(description="The contest's public id (its public page is ``url``).")
+    name: str = Field(description="The contest's name in the asked language.")
+    status: Literal["open", "drawn"]
+    tickets: int = Field(description="The customer's tickets, capped.")
+    cap: int = Field(description="Tickets per person at most; 0: no cap.")
+    opt_in_required: bool
+    opted_in: bool = Field(description="Always true when no opt-in is required.")
+    entries_start: datetime
+    entries_end: datetime
+    draw_at: datetime
+    url: str = Field(description="The public contest page: rules, commitment, winners.")
+
+
 class MeOut(BaseModel):
     first_name: str
     code: str
     share_url: str
-    referrer_reward: str
+    referrer_reward: str = Field(description="What this customer's next invitations earn.")
+    normal_referrer_reward: str = Field(
+        "", description="What they earn again once the running boost (if any) has ended."
+    )
+    boost: BoostOut | None = Field(None, description="The boost running now, if any.")
+    contests: list[ContestOut] = Field(
+        default_factory=list, description="The contests they take part in, with their tickets."
+    )
     stats: ReferrerStats
     badges: list[str] = Field(
         description="Names of the badges held, by rank (kept for older widgets: see earned)."
@@ -155,7 +195,11 @@ class CodeOut(BaseModel):
             "may be empty."
         )
     )
-    welcome_offer: str
+    welcome_offer: str = Field(description="The welcome offer in force (boosted or not).")
+    boost: BoostOut | None = Field(None, description="The boost running now, if any.")
+    normal_welcome_offer: str = Field(
+        "", description="The welcome offer outside boosts: shown again at the boost's end."
+    )
 
 
 class ClaimIn(Input):

@@ -93,12 +93,14 @@ def entries_url(contest: Contest) -> str:
     )
 
 
-def verify_command(contest: Contest) -> str:
+def verify_command(contest: Contest, picks: int | None = None) -> str:
     """The standalone verifier's command line, with the published values filled in."""
+    if picks is None:
+        picks = ContestWinner.objects.filter(contest=contest).count()
     return (
         "python -m parrain.core.draw_verify entries.csv "
         f"--seed {contest.server_seed} --public {_shell_quote(contest.public_value)} "
-        f"--commitment {contest.commitment}"
+        f"--commitment {contest.commitment} --hash {contest.entries_hash} --picks {picks}"
     )
 
 
@@ -134,6 +136,7 @@ def winners(contest: Contest) -> list[PublicWinner]:
 def public_view(contest: Contest, language: str) -> PublicContest:
     """The contest as a visitor reading ``language`` sees it."""
     drawn = contest.status == ContestStatus.DRAWN
+    picked = winners(contest) if drawn else []
     with translation.override(language):
         return PublicContest(
             contest=contest,
@@ -146,6 +149,6 @@ def public_view(contest: Contest, language: str) -> PublicContest:
             prizes=[(p.label, p.quantity) for p in contest.prizes.order_by("position", "pk")],
             drawn=drawn,
             entries_url=entries_url(contest) if drawn else None,
-            verify_command=verify_command(contest) if drawn else None,
-            winners=winners(contest) if drawn else [],
+            verify_command=verify_command(contest, len(picked)) if drawn else None,
+            winners=picked,
         )

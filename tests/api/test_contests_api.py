@@ -176,7 +176,9 @@ def open_contest_with_entries(api, program):
         make_contest(program, prizes=[{"label": "Bike", "quantity": 2}]), actor="t"
     )
     with time_machine.travel(contest.entries_start + timedelta(hours=1)):
-        converted_friends(program, {"alice@example.com": 2, "bob@example.com": 1})
+        converted_friends(
+            program, {"alice@example.com": 2, "bob@example.com": 1, "carol@example.com": 1}
+        )
     return contest
 
 
@@ -207,11 +209,12 @@ def test_draw_twice_returns_the_first_result(api, open_contest_with_entries):
 
 def test_entries_export_before_and_after_the_draw(api, open_contest_with_entries):
     contest = open_contest_with_entries
-    preview = api.call("get", f"/contests/{contest.pk}/entries.csv")
+    with time_machine.travel(contest.entries_start + timedelta(hours=2)):
+        preview = api.call("get", f"/contests/{contest.pk}/entries.csv")
     assert preview.status_code == 200 and preview["X-Parrain-Preview"] == "true"
     rows = list(csv.reader(io.StringIO(preview.content.decode())))
     assert rows[0] == ["entrant", "tickets"]
-    assert sorted(int(t) for _e, t in rows[1:]) == [1, 2]
+    assert sorted(int(t) for _e, t in rows[1:]) == [1, 1, 2]
 
     with time_machine.travel(contest.draw_at + timedelta(minutes=1)):
         api.call("post", f"/contests/{contest.pk}/draw", {"public_value": "abc"})
@@ -231,6 +234,19 @@ def test_winners_redraw_and_delivered(api, open_contest_with_entries):
 
     delivered = api.call("post", f"/contests/{contest.pk}/winners/{winners[0]['id']}/delivered")
     assert delivered.status_code == 200 and delivered.json()["delivered_at"]
+
+    redrawn = api.call(
+        "post", f"/contests/{contest.pk}/winners/{winners[1]['id']}/redraw", {"reason": "no reply"}
+    )
+    assert redrawn.status_code == 201, redrawn.content
+    new = redrawn.json()
+    assert new["pick"] == 2 and new["prize"] == winners[1]["prize"]
+    assert new["entrant"] not in {w["entrant"] for w in winners}
+    again = api.call("post", f"/contests/{contest.pk}/winners/{winners[1]['id']}/redraw", **EN)
+    assert_problem(again, 409)
+    after = api.call("get", f"/contests/{contest.pk}/winners").json()["items"]
+    assert [w["status"] for w in after][1] == "unclaimed" and len(after) == 3
+
     missing = api.call("post", f"/contests/{contest.pk}/winners/999999/redraw", {}, **EN)
     assert_problem(missing, 404)
     assert AuditEvent.objects.filter(action__startswith="contest.").exists()

@@ -135,7 +135,7 @@ def test_open_contest_form_saves_a_new_rules_text_only(program):
     contest = contest_setup.open_contest(make_contest(program), actor="t")
     initial = ContestForm(program=program, instance=contest)
     data = {}
-    for name, field in initial.fields.items():
+    for name in initial.fields:
         value = initial[name].value()
         data[name] = (
             _local(value) if isinstance(value, datetime) else ("" if value is None else value)

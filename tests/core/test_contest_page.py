@@ -146,3 +146,21 @@ def test_drawn_public_api_and_entries_file_verify(program, drawn):
 
 def test_entries_file_is_not_public_before_the_draw(opened):
     assert Client().get(f"/contest/{opened.public_id}/entries.csv").status_code == 404
+
+
+def test_published_command_reproduces_the_winners(program, drawn, tmp_path, capsys):
+    import shlex
+
+    from parrain.core import draw_verify
+
+    body = public_api(program, drawn, lang="en").json()
+    (tmp_path / "entries.csv").write_bytes(Client().get(body["entries_url"]).content)
+    argv = shlex.split(body["verify_command"])[3:]  # after "python -m parrain.core.draw_verify"
+    argv[0] = str(tmp_path / "entries.csv")
+
+    assert draw_verify.main(argv) == 0
+
+    printed = capsys.readouterr().out
+    assert "commitment: OK" in printed and "entries hash: OK" in printed
+    picked = [line.split(": ")[1].split(" ")[0] for line in printed.splitlines() if "pick " in line]
+    assert picked == [w["entrant"] for w in body["winners"]]

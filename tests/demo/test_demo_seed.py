@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import time, timedelta
+from decimal import Decimal
 from io import StringIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,11 +18,14 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from PIL import Image
 
+from parrain.core.management.commands.parrain_demo import delete_demo
 from parrain.core.models import (
     AuditEvent,
     Badge,
     BadgeHolding,
+    Boost,
     Contact,
+    Contest,
     Invitation,
     LoyaltyEntry,
     Order,
@@ -27,6 +33,9 @@ from parrain.core.models import (
     Referral,
 )
 from parrain.core.models.choices import ReferralStatus
+from parrain.core.models.contest import ContestStatus
+from parrain.core.services import contests
+from parrain.core.services.boosts import offer_view, running_boost
 from parrain.core.services.loyalty import balance
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +71,7 @@ def seeded_output(
     media = tmp_path_factory.mktemp("media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media)):
         yield seed()
+        delete_demo()
         Referral.objects.all().delete()
         Program.objects.all().delete()
         get_user_model().objects.all().delete()
@@ -151,22 +161,27 @@ def test_gold_carries_its_own_referrer_reward_and_requires_silver(seeded_output:
     assert program.rule("referrer").value == 10
 
 
-def test_alice_earned_bronze_with_her_review(seeded_output: str) -> None:
+def test_alice_earned_bronze_with_her_reviews(seeded_output: str) -> None:
     alice = Contact.objects.get(program__slug="maison-lumiere", email="alice@example.com")
     lines = LoyaltyEntry.objects.filter(contact=alice)
     assert sorted(lines.values_list("kind", flat=True)) == [
         "newsletter_signup",
         "purchase",
         "review",
+        "review",  # the contest's week: her ticket
     ]
-    assert balance(alice) == 124 + 50 + 20
-    # Played on the timeline: recorded weeks ago, not at seeding time
-    assert lines.get(kind="review").recorded_at < timezone.now() - timedelta(days=30)
+    assert balance(alice) == 124 + 50 + 50 + 20
+    # Played on the timeline: recorded weeks ago, and days ago, not at seeding time
+    first, second = lines.filter(kind="review").order_by("occurred_at")
+    assert first.recorded_at < timezone.now() - timedelta(days=30)
+    assert (
+        timezone.now() - timedelta(days=7) < second.recorded_at < timezone.now() - timedelta(days=1)
+    )
     # The evaluation (not a hand-made row) awarded Bronze, and only Bronze
     holding = BadgeHolding.objects.get(contact=alice, lost_at__isnull=True)
     assert holding.badge.name("en") == "Bronze ambassador"
     assert holding.awarded_by == "system"
-    assert holding.values["action_count.review"] == "1"
+    assert holding.values["action_count.review"] == "2"
     assert AuditEvent.objects.filter(contact=alice, action="badge.awarded").count() == 1
 
 
@@ -183,3 +198,72 @@ def test_seeding_again_changes_nothing(seeded_output: str) -> None:
     assert "demo data already present" in again
     assert "sk_" not in again
     assert counts() == before
+
+
+def test_a_double_reward_boost_runs_since_yesterday_in_paris(seeded_output: str) -> None:
+    program = Program.objects.get(slug="maison-lumiere")
+    boost = running_boost(program)
+    assert boost is not None and boost.is_running()
+    paris = ZoneInfo("Europe/Paris")
+    starts, ends = (timezone.localtime(d, paris) for d in (boost.starts_at, boost.ends_at))
+    today = timezone.localtime(timezone.now(), paris).date()
+    assert (starts.date(), starts.time()) == (today - timedelta(days=1), time(0))
+    assert (ends.date(), ends.time()) == (today + timedelta(days=6), time(0))
+    assert (boost.referrer_rule.kind, boost.referrer_rule.value) == ("fixed_amount", 20)
+    assert boost.labels["fr"].startswith("Récompense doublée")
+    assert boost.labels["en"].startswith("Double reward")
+    # What the widgets show: the boosted reward now, the normal one at the end
+    view = offer_view(program, "en")
+    assert view.boost == boost and view.ends_at == boost.ends_at
+    assert "20" in view.referrer_reward and "10" in view.normal_referrer_reward
+    # The program's own offer is untouched
+    assert program.rule("referrer").value == 10
+    assert "Boosted offer: Double reward" in seeded_output
+
+
+def test_invitations_of_the_boost_window_carry_the_boosted_reward(seeded_output: str) -> None:
+    boost = Boost.objects.get(program__slug="maison-lumiere")
+    inside = Invitation.objects.filter(program=boost.program, issued_at__gte=boost.starts_at)
+    before = Invitation.objects.filter(program=boost.program, issued_at__lt=boost.starts_at)
+    assert {Decimal(str(i.referrer_terms["value"])) for i in inside} <= {Decimal(20)}
+    assert Decimal(str(before.latest("issued_at").referrer_terms["value"])) in (10, 20)  # 20: Gold
+
+
+def test_an_open_contest_with_three_prizes_and_fair_draw_commitment(seeded_output: str) -> None:
+    contest = Contest.objects.get(program__slug="maison-lumiere")
+    assert contest.status == ContestStatus.OPEN
+    now = timezone.now()
+    assert now - timedelta(days=8) < contest.entries_start < now - timedelta(days=6)
+    assert now + timedelta(days=20) < contest.entries_end < contest.draw_at
+    assert contest.rules_texts["fr"] and contest.rules_texts["en"]
+    assert "drand" in contest.public_value_source
+    # The commitment published at opening is the seed's SHA-256 (docs/fair-draw.md)
+    assert len(contest.server_seed) == 64
+    assert hashlib.sha256(contest.server_seed.encode()).hexdigest() == contest.commitment
+    prizes = list(contest.prizes.order_by("position"))
+    assert [p.quantity for p in prizes] == [1, 1, 2]
+    assert prizes[0].reward_rule is not None and prizes[0].reward_rule.side == "prize"
+    assert prizes[0].reward_rule.value == 50
+    assert prizes[1].reward_rule is None  # the physical prize, sent by hand
+    assert AuditEvent.objects.filter(action="contest.opened").count() == 1
+    assert f"/contest/{contest.public_id}/" in seeded_output
+
+
+def test_alice_and_a_few_referrers_hold_tickets(seeded_output: str) -> None:
+    contest = Contest.objects.get(program__slug="maison-lumiere")
+    alice = Contact.objects.get(program=contest.program, email="alice@example.com")
+    assert contests.tickets_of(contest, alice).tickets == 1
+    standings = [
+        contests.tickets_of(contest, contact)
+        for contact in Contact.objects.filter(
+            program=contest.program, loyalty_entries__kind="review"
+        )
+        .distinct()
+        .order_by("pk")
+    ]
+    holders = [standing for standing in standings if standing.tickets]
+    assert len(holders) == 5
+    capped = [s for s in holders if s.uncapped > s.tickets]
+    assert [(s.tickets, s.uncapped, s.cap) for s in capped] == [(3, 4, 3)]
+    csv_lines = contests.entries_csv(contest).decode().splitlines()
+    assert csv_lines[0] == "entrant,tickets" and len(csv_lines) == 6

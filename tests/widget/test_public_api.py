@@ -77,7 +77,13 @@ def test_code_lookup_gives_the_first_name_only(widget: Widget, program: Program)
     ).json()["code"]
     response = widget.get(f"/codes/{code.lower()}?lang=en")
     assert response.status_code == 200
-    assert response.json() == {"code": code, "first_name": "Alice", "welcome_offer": "15% off"}
+    assert response.json() == {
+        "code": code,
+        "first_name": "Alice",
+        "welcome_offer": "15% off",
+        "boost": None,  # the program's offer, the same for everyone
+        "normal_welcome_offer": "15% off",
+    }
     assert "alice.secret" not in response.content.decode()
 
 

@@ -61,6 +61,7 @@ export function createClient({ api, key, lang, fetch = globalThis.fetch }) {
     invite: (payload) => request("/invitations", payload),
     lookup: (code) => request(`/codes/${encodeURIComponent(code)}`),
     claim: (payload) => request("/claims", payload),
+    optIn: (id, identity) => request(`/contests/${encodeURIComponent(id)}/opt-in`, { identity }),
     qrUrl: (code) => `${base}/codes/${encodeURIComponent(code)}/qr.svg`,
   };
 }

@@ -2,9 +2,11 @@
 import { createClient } from "./api.js";
 import { badgeSummary, loyaltyPanel } from "./badges.js";
 import { readCode } from "./code.js";
+import { contestList } from "./contests.js";
 import { h } from "./dom.js";
 import { logForDeveloper, messageFor } from "./errors.js";
 import { pickLanguage, t } from "./i18n.js";
+import { boostable } from "./offer.js";
 import { channelLinks, splitEmails } from "./share.js";
 import { CSS } from "./styles.js";
 
@@ -110,6 +112,22 @@ export class ParrainWidget extends HTMLElement {
     return valid;
   }
 
+  // The offer in force, boosted with its countdown while a boost runs (`data`: /me or a code
+  // lookup, else the configuration), then the normal one.
+  boosted(data, nowKey, normalKey, draw) {
+    const { config } = this;
+    const boost = data.boost === undefined ? config.boost : data.boost;
+    const now = data[nowKey] || config[nowKey];
+    const normal = data[normalKey] || config[normalKey] || now;
+    return boostable(this.language, boost, draw(now), () => draw(normal));
+  }
+
+  rewardLine(data = {}) {
+    return this.boosted(data, "referrer_reward", "normal_referrer_reward", (reward) =>
+      reward ? h("p", {}, this.t("reward", { reward })) : null,
+    );
+  }
+
   links() {
     const items = [
       ["rules", this.config.rules_url],
@@ -148,9 +166,7 @@ export class ParrainWidget extends HTMLElement {
     };
     this.show(
       this.heading(this.t("yourLink")),
-      this.config.referrer_reward
-        ? h("p", {}, this.t("reward", { reward: this.config.referrer_reward }))
-        : null,
+      this.rewardLine(),
       h("form", { noValidate: true, onsubmit: submit }, field, button),
       this.links(),
     );
@@ -167,10 +183,9 @@ export class ParrainWidget extends HTMLElement {
     );
     const channels = this.config.channels || [];
     const text = this.t("shareText", { offer: this.config.welcome_offer });
-    const reward = data.referrer_reward || this.config.referrer_reward;
     this.show(
       this.heading(this.t("yourLink")),
-      reward ? h("p", {}, this.t("reward", { reward })) : null,
+      this.rewardLine(data),
       h("div", { class: "row" }, h("label", { htmlFor: linkId }, this.t("yourLink")), link, copy),
       h(
         "div",
@@ -186,8 +201,18 @@ export class ParrainWidget extends HTMLElement {
         : null,
       data.stats ? h("p", { class: "muted" }, this.t("stats", data.stats)) : null,
       badgeSummary(this.language, data),
+      contestList(this.language, data.contests, (contest, button) => this.optIn(contest, button, identity)),
       this.links(),
     );
+  }
+
+  async optIn(contest, button, identity) {
+    let standing;
+    await this.run(button, async () => {
+      standing = await this.client.optIn(contest.id, identity);
+      this.say(this.t("optedIn"));
+    });
+    return standing;
   }
 
   webShare(url, text) {
@@ -300,10 +325,8 @@ export class ParrainWidget extends HTMLElement {
       );
     };
     this.show(
-      this.heading(
-        this.config.welcome_offer
-          ? this.t("offers", { name: this.t("aFriend"), offer: this.config.welcome_offer })
-          : this.t("haveCode"),
+      this.boosted({}, "welcome_offer", "normal_welcome_offer", (offer) =>
+        this.heading(offer ? this.t("offers", { name: this.t("aFriend"), offer }) : this.t("haveCode")),
       ),
       h("form", { noValidate: true, onsubmit: submit }, h("label", { htmlFor: id }, this.t("haveCode")), input, button),
       this.links(),
@@ -327,7 +350,9 @@ export class ParrainWidget extends HTMLElement {
       });
     };
     this.show(
-      this.heading(this.t("offers", { name, offer: info.welcome_offer })),
+      this.boosted(info, "welcome_offer", "normal_welcome_offer", (offer) =>
+        this.heading(this.t("offers", { name, offer })),
+      ),
       h(
         "form",
         { noValidate: true, onsubmit: submit },

@@ -39,5 +39,10 @@ caption{text-align:left;font-weight:600}
 td,th{padding:.3rem .2rem;text-align:left;border-bottom:1px solid var(--parrain-border,#d0d7de)}
 td+td+td,th+th+th{text-align:right;white-space:nowrap}
 .neg{color:var(--parrain-error,#b42318)}
+.bo{border-left:4px solid var(--a);padding-left:.7rem;margin:.5rem 0}
+.lb{display:inline-block;padding:.1rem .6rem;border-radius:1em;background:var(--a);color:var(--parrain-accent-text,#fff);font-weight:700;font-size:.85em}
+[role=timer]{font-variant-numeric:tabular-nums;font-weight:600}
+.ct li{margin:.6rem 0}
+.ct a{margin-left:.5rem;color:var(--a)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;

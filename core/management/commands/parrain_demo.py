@@ -31,7 +31,10 @@ from parrain.core.models import (
     AuditEvent,
     Badge,
     BadgeHolding,
+    Boost,
     Contact,
+    Contest,
+    ContestWinner,
     Invitation,
     LoyaltyEntry,
     LoyaltyKind,
@@ -52,6 +55,7 @@ from parrain.core.services.rewards import mark_redeemed
 from parrain.core.services.validation import reward_referrer, validate_due
 
 from ..demo_badges import evaluate_everyone, seed_badges
+from ..demo_gamification import seed_boost, seed_contest, seed_reviews
 
 MAIN_SLUG = "maison-lumiere"
 DEMO_SLUGS = (MAIN_SLUG, "atelier-velo")
@@ -431,9 +435,14 @@ class Command(BaseCommand):
             delete_demo()
             programs = [main_program(), second_program()]
             _, clear = programs[0].create_api_key("demo")
-            self._play(programs)
+            now = timezone.now()
+            seed_boost(programs[0], now)  # before the story: its last day's invitations get it
+            self._play(programs, now)
+            alice = Contact.objects.get(program=programs[0], email=ALICE[0])
+            seed_reviews(programs[0], now, alice)
             seed_badges(programs[0])
             evaluate_everyone(programs[0])
+            seed_contest(programs[0], now)
         self._summary(programs, clear)
 
     def _admin(self) -> None:
@@ -441,8 +450,7 @@ class Command(BaseCommand):
         if not user_model.objects.filter(username=ADMIN[0]).exists():
             user_model.objects.create_superuser(ADMIN[0], "admin@example.com", ADMIN[1])
 
-    def _play(self, programs: list[Program]) -> None:
-        now = timezone.now()
+    def _play(self, programs: list[Program], now: datetime) -> None:
         rng = random.Random(SEED)  # nosec B311 # reproducible demo data, draws no secret
         scales = (
             Scale(110, 45, 25, 5, star_friends=22, showcase=True, alice=True),
@@ -481,6 +489,7 @@ class Command(BaseCommand):
             line = ", ".join(f"{n} {what}" for what, n in counts.items())
             self.stdout.write(f"{program.name}: {line}; referrals {statuses}")
         self._badge_summary(programs[0])
+        self._animation_summary(programs[0])
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Admin login (demo only): {ADMIN[0]} / {ADMIN[1]}")
         self.stdout.write(f"Secret API key for {programs[0].name} (shown once): {clear_key}")
@@ -496,12 +505,29 @@ class Command(BaseCommand):
         held = ", ".join(holding.badge.name("en") for holding in alice) or "none"
         self.stdout.write(f"Badge holders: {', '.join(parts)}; {ALICE[0]} holds: {held}")
 
+    def _animation_summary(self, program: Program) -> None:
+        tz = program.tz()
+        for boost in Boost.objects.filter(program=program):
+            ends = timezone.localtime(boost.ends_at, tz).strftime("%Y-%m-%d %H:%M %Z")
+            self.stdout.write(f"Boosted offer: {boost.labels.get('en', boost.name)}, until {ends}")
+        for contest in Contest.objects.filter(program=program):
+            ends = timezone.localtime(contest.entries_end, tz).strftime("%Y-%m-%d %H:%M %Z")
+            url = f"{demo_origin()}/contest/{contest.public_id}/"
+            self.stdout.write(
+                f"Contest: {contest.names.get('en', contest.name)} ({contest.status}), entries "
+                f"until {ends}, commitment {contest.commitment[:16]}…, page {url}"
+            )
+
 
 def delete_demo() -> None:
     for badge in Badge.objects.filter(program__slug__in=DEMO_SLUGS).exclude(image=""):
         badge.image.delete(save=False)  # the medal files drawn at the last seeding
-    # Referral.invitation is PROTECT, so referrals go before their program.
+    # Referral.invitation is PROTECT, so referrals go before their program; so do the
+    # boosts and contests whose reward rules (and a winner's prize) are PROTECT too.
     Referral.objects.filter(program__slug__in=DEMO_SLUGS).delete()
+    ContestWinner.objects.filter(contest__program__slug__in=DEMO_SLUGS).delete()
+    Contest.objects.filter(program__slug__in=DEMO_SLUGS).delete()
+    Boost.objects.filter(program__slug__in=DEMO_SLUGS).delete()
     Program.objects.filter(slug__in=DEMO_SLUGS).delete()
 
 

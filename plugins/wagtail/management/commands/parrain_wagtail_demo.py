@@ -15,7 +15,8 @@ from django.utils.html import escape
 from wagtail.models import Site
 
 from parrain.core.conf import parrain_settings
-from parrain.core.models import Program
+from parrain.core.models import Contest, Program
+from parrain.core.models.contest import ContestStatus
 
 from ...factories import create_landing_page, landing_body
 from ...models import ReferralLandingPage
@@ -63,8 +64,14 @@ class Command(BaseCommand):
 
 
 def demo_body(program: Program, shop_url: str) -> list[dict[str, Any]]:
-    """The landing page's blocks; with a shop URL, the next step right under the widget."""
+    """The landing page's blocks; with a shop URL, the next step right under the widget;
+    the program's latest public contest (the demo's open one) before the rules."""
     body = landing_body(program)
+    contest = latest_public_contest(program)
+    if contest is not None:
+        rules = next(i for i, block in enumerate(body) if block["type"] == "rules")
+        block = {"type": "contest", "value": {"contest": contest.pk, "heading": ""}}
+        body = [*body[:rules], block, *body[rules:]]
     if not shop_url:
         return body
     next_step = {
@@ -75,3 +82,10 @@ def demo_body(program: Program, shop_url: str) -> list[dict[str, Any]]:
     }
     after = next(i for i, block in enumerate(body) if block["type"] == "widget") + 1
     return [*body[:after], next_step, *body[after:]]
+
+
+def latest_public_contest(program: Program) -> Contest | None:
+    """The contest a visitor can read about (open or drawn), the latest period first."""
+    shown = (ContestStatus.OPEN, ContestStatus.DRAWN)
+    found = Contest.objects.filter(program=program, status__in=shown)
+    return found.order_by("-entries_start", "-pk").first()
