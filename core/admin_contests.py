@@ -123,6 +123,18 @@ class ContestAdmin(admin.ModelAdmin):
         )
         return TemplateResponse(request, "admin/parrain/contest/form.html", context)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Contest | None = None) -> bool:
+        if obj is not None and (obj.status != ContestStatus.DRAFT or obj.opened_at):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Contest) -> None:
+        contest_setup.delete_contest(obj, actor=request.user.get_username())
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contest]) -> None:
+        for contest in queryset:
+            self._run(request, contest_setup.delete_contest, contest, _("%(name)s deleted."))
+
     # list columns
 
     @admin.display(description=_("entries"))

@@ -161,3 +161,17 @@ def test_draw_then_winners_and_export(admin_client, program):
     admin_client.post(action, **EN)
     winner.refresh_from_db()
     assert winner.delivered_at is not None
+
+
+def test_delete_action_deletes_drafts_only(admin_client, program):
+    draft = make_contest(program, name="Draft one")
+    opened = contest_setup.open_contest(make_contest(program), actor="t")
+    changelist = reverse("admin:parrain_contest_changelist")
+    both = {"action": "delete_selected", "_selected_action": [draft.pk, opened.pk], "post": "yes"}
+
+    refused = admin_client.post(changelist, both, **EN)
+    assert refused.status_code == 403 and Contest.objects.count() == 2
+
+    alone = {**both, "_selected_action": [draft.pk]}
+    admin_client.post(changelist, alone, follow=True, **EN)
+    assert list(Contest.objects.values_list("pk", flat=True)) == [opened.pk]
