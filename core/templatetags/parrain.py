@@ -50,16 +50,21 @@ def parrain_widget(
 
 
 @register.inclusion_tag("parrain/includes/offer.html")
-def parrain_offer(program: Program, language: str = "") -> dict[str, Any]:
-    """``{% parrain_offer program %}``: the offer in force, boosted with its end and a live
-    countdown while a boost runs (load ``parrain/countdown.js`` once on the page); it turns
-    back to the normal offer by itself at the end."""
+def parrain_offer(program: Program | str, language: str = "") -> dict[str, Any]:
+    """``{% parrain_offer program %}``: the offer in force, boosted with its end (in the
+    program's time zone) and a live countdown while a boost runs (load
+    ``parrain/countdown.js`` once on the page); it turns back to the normal offer by itself
+    at the end. ``program`` is a Program or its slug; an unknown slug renders nothing."""
     from django.utils import translation
 
     from ..services.boosts import offer_view
 
+    if not isinstance(program, Program):
+        program = Program.objects.filter(slug=program, is_active=True).first()
+        if program is None:
+            return {"offer": None}
     language = language or translation.get_language() or program.default_language
-    return {"offer": offer_view(program, language)}
+    return {"offer": offer_view(program, language), "time_zone": program.tz()}
 
 
 @register.simple_tag
