@@ -98,9 +98,7 @@ def test_the_boosted_offer_counts_down_then_the_normal_offer_returns_without_rel
     page.screenshot(path=artifacts / "boost-countdown-1280.png", full_page=True)
 
     # When the boost's end passes, both widgets show the normal offer, in the same page
-    referee.get_by_role("heading", name="A friend offers you 15% off").wait_for(
-        timeout=TIMEOUT_MS
-    )
+    referee.get_by_role("heading", name="A friend offers you 15% off").wait_for(timeout=TIMEOUT_MS)
     referrer.get_by_text("Earn 10 EUR off for each friend who orders.").wait_for()
     assert page.evaluate("() => window.__sameDocument") is True
     for section in ("referee", "referrer"):
