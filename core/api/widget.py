@@ -22,7 +22,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..exceptions import CapReached, NotFound, ParrainError, Refused
 from ..identity import InvalidIdentity, verify_identity
@@ -30,7 +29,7 @@ from ..memo import Memo
 from ..models import Boost, Contact, Contest, Program, Referral
 from ..models.choices import Channel, ReferralStatus
 from ..models.contest import ContestStatus
-from ..services import contests, sharing
+from ..services import contest_public, contests, sharing
 from ..services.boosts import OfferView, offer_view
 from ..services.confirmation import hold_invitations, send_confirmation
 from ..services.enrolment import enrol_referrer, referrer_by_code, share_url, sharing_name
@@ -248,16 +247,11 @@ def _identified_language(request: HttpRequest, payload: MeIn) -> tuple[Contact, 
     return contact, widget_language(program, request.GET.get("lang") or contact.language)
 
 
-def contest_url(contest: Contest) -> str:
-    return f"{parrain_settings.BASE_URL.rstrip('/')}/contest/{contest.public_id}/"
-
-
 def contest_out(standing: contests.Tickets, language: str) -> ContestOut:
     contest = standing.contest
-    names = contest.names or {}
     return ContestOut(
         id=contest.public_id,
-        name=names.get(language) or contest.name,
+        name=contest_public.text_in(contest.names, language, contest.name),
         status=contest.status,
         tickets=standing.tickets,
         cap=standing.cap,
@@ -266,7 +260,7 @@ def contest_out(standing: contests.Tickets, language: str) -> ContestOut:
         entries_start=contest.entries_start,
         entries_end=contest.entries_end,
         draw_at=contest.draw_at,
-        url=contest_url(contest),
+        url=contest_public.page_url(contest),
     )
 
 

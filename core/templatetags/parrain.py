@@ -54,7 +54,7 @@ def parrain_offer(program: Program | str, language: str = "") -> dict[str, Any]:
     """``{% parrain_offer program %}``: the offer in force, boosted with its end (in the
     program's time zone) and a live countdown while a boost runs (load
     ``parrain/countdown.js`` once on the page); it turns back to the normal offer by itself
-    at the end."""
+    at the end. ``program`` is a Program or its slug; an unknown slug renders nothing."""
     from django.utils import translation
 
     from ..services.boosts import offer_view
@@ -64,7 +64,7 @@ def parrain_offer(program: Program | str, language: str = "") -> dict[str, Any]:
         if program is None:
             return {"offer": None}
     language = language or translation.get_language() or program.default_language
-    return {"offer": offer_view(program, language), "zone": program.time_zone}
+    return {"offer": offer_view(program, language), "time_zone": program.tz()}
 
 
 @register.simple_tag

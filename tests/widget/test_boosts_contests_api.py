@@ -204,8 +204,9 @@ def make_contest(program: Program, **fields: Any) -> Contest:
 
 
 def alice_invites(program: Program, friends: int) -> Contact:
-    alice = enrol_referrer(program, "alice@example.com", first_name="Alice").contact
-    invite_by_email(alice, [f"friend{n}@example.com" for n in range(friends)])
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False):  # inside the period
+        alice = enrol_referrer(program, "alice@example.com", first_name="Alice").contact
+        invite_by_email(alice, [f"friend{n}@example.com" for n in range(friends)])
     return alice
 
 

@@ -10,7 +10,6 @@ const day = (lang, iso) => when(lang, iso, { dateStyle: "long" });
 
 /** One contest; `optIn(contest, button)` resolves to its new standing (nothing on failure). */
 export function contestItem(lang, contest, optIn) {
-  const item = h("li", {});
   const tickets = t(lang, contest.cap ? "ticketsCap" : "tickets", contest);
   const drawn = contest.status === "drawn";
   const waiting = !drawn && contest.opt_in_required && !contest.opted_in;
@@ -20,7 +19,9 @@ export function contestItem(lang, contest, optIn) {
       const standing = await optIn(contest, button);
       if (standing) item.replaceWith(contestItem(lang, standing, optIn));
     };
-  item.append(
+  const item = h(
+    "li",
+    {},
     h("strong", {}, contest.name),
     h("p", {}, tickets, waiting ? ` ${t(lang, "optInNote")}` : ""),
     h(

@@ -1,7 +1,7 @@
 // <parrain-widget kind="referrer|referee|loyalty" key="pk_…" api="https://…">: the widgets.
 import { createClient } from "./api.js";
 import { badgeSummary, loyaltyPanel } from "./badges.js";
-import { readCode } from "./code.js";
+import { CLICK_COOKIE, cookieValue, readCode, safeDecode } from "./code.js";
 import { contestList } from "./contests.js";
 import { h } from "./dom.js";
 import { logForDeveloper, messageFor } from "./errors.js";
@@ -344,7 +344,9 @@ export class ParrainWidget extends HTMLElement {
       if (!this.checkEmail(email)) return;
       const address = email.value.trim();
       this.run(button, async () => {
-        const result = await this.client.claim({ code, email: address, consent: consent.checked });
+        const clicked = safeDecode(cookieValue(document.cookie, CLICK_COOKIE)).slice(0, 200);
+        const payload = { code, email: address, consent: consent.checked };
+        const result = await this.client.claim(clicked ? { ...payload, link_click: clicked } : payload);
         this.welcome(result, address);
         this.focusHeading();
       });

@@ -111,6 +111,7 @@ test("a contest shows the tickets with the cap, the period, the draw and its pag
   assert.match(text, /Entries from December 1, 2026 to December 24, 2026 · draw on December 26, 2026/);
   assert.equal(document.querySelector("a").href, contest.url);
   assert.equal(document.querySelector("button"), null);
+  assert.doesNotMatch(text, /null|undefined/);
 });
 
 test("a contest asking for an opt-in has a button that records it", async () => {

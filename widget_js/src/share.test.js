@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { readCode } from "./code.js";
+import { CLICK_COOKIE, cookieValue, readCode } from "./code.js";
 import { channelLinks, splitEmails } from "./share.js";
 
 const URL_ = "https://shop.example/r/ABCD1234";
@@ -42,4 +42,10 @@ test("anything that is not a code is ignored", () => {
   assert.equal(readCode({ search: "?parrain=%3Cscript%3E" }), "");
   assert.equal(readCode({ search: "?parrain=%E0%A4%A" }), "");
   assert.equal(readCode({ search: "?parrain=a'b", cookie: "parrain_ref=GOOD1234" }), "GOOD1234");
+});
+
+test("the share link's signed click time is read whole from its cookie", () => {
+  const cookie = "parrain_ref=ABCD1234; parrain_ref_at=ABCD1234:1796378400:x-Y_z=; theme=dark";
+  assert.equal(cookieValue(cookie, CLICK_COOKIE), "ABCD1234:1796378400:x-Y_z=");
+  assert.equal(cookieValue("theme=dark", CLICK_COOKIE), "");
 });
