@@ -65,7 +65,11 @@ def entrant_prefix(contest: Contest) -> str:
 
 
 def entrant_id(contest: Contest, contact_id: int) -> str:
-    message = f"{entrant_prefix(contest)}{contact_id}".encode()
+    return _entrant(entrant_prefix(contest), contact_id)
+
+
+def _entrant(prefix: str, contact_id: int) -> str:
+    message = f"{prefix}{contact_id}".encode()
     return hmac.new(_entrant_key(), message, hashlib.sha256).hexdigest()[:ENTRANT_LENGTH]
 
 
@@ -74,9 +78,7 @@ def _entrant_sql(contest: Contest, column: str) -> SQL:
     key's inner and outer pads (RFC 2104); SQLite calls a Python function."""
     if connection.vendor != "postgresql":
         connection.ensure_connection()
-        connection.connection.create_function(
-            "parrain_entrant", 2, _sqlite_entrant, deterministic=True
-        )
+        connection.connection.create_function("parrain_entrant", 2, _entrant, deterministic=True)
         return f"parrain_entrant(%s, {column})", [entrant_prefix(contest)]
     key = _entrant_key().ljust(64, b"\0")
     inner, outer = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
@@ -85,11 +87,6 @@ def _entrant_sql(contest: Contest, column: str) -> SQL:
         f"convert_to(%s || {column}::text, 'UTF8'))), 'hex'), {ENTRANT_LENGTH})"
     )
     return sql, [outer, inner, entrant_prefix(contest)]
-
-
-def _sqlite_entrant(prefix: str, contact_id: int) -> str:
-    message = f"{prefix}{contact_id}".encode()
-    return hmac.new(_entrant_key(), message, hashlib.sha256).hexdigest()[:ENTRANT_LENGTH]
 
 
 def _table(model: type) -> str:
