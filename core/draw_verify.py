@@ -29,6 +29,13 @@ Algorithm ``parrain-draw-v1`` (docs/fair-draw.md explains it for participants):
 5. Prize units are served in prize order, unit by unit: pick 0 is prize 1 unit 1, …
    A redraw (an unclaimed prize) takes the next pick of the same chain.
 
+What it proves: the seed was fixed at opening (commitment), the winners follow from the
+published file, seed and public value, and nobody knew the public value at opening. What
+it cannot prove: the entries are frozen when the owner presses "draw", so an owner who
+learns the public value first could still cancel referrals (as fraud) to change the file.
+The rules should therefore name a public value produced after the draw date, and the draw
+should happen promptly once it is known.
+
 The walk of step 4 is what anyone can do by hand; ``draw_chain`` finds the same winner with
 a Fenwick tree (prefix sums), so 100 picks among a million entrants take milliseconds.
 """

@@ -53,6 +53,7 @@ ENTRANT_LENGTH = 20  # hex characters: 80 bits, no collision among millions of e
 NOT_COUNTED = (ReferralStatus.CANCELLED.value, ReferralStatus.REVIEW.value)
 VALIDATED = (ReferralStatus.VALIDATED.value, ReferralStatus.REWARDED.value)
 SQL = tuple[str, list]
+FREEZE_WORK_MEM = "256MB"  # per sort or hash, for the freeze's transaction only
 
 
 def _entrant_key() -> bytes:
@@ -64,7 +65,11 @@ def entrant_prefix(contest: Contest) -> str:
 
 
 def entrant_id(contest: Contest, contact_id: int) -> str:
-    message = f"{entrant_prefix(contest)}{contact_id}".encode()
+    return _entrant(entrant_prefix(contest), contact_id)
+
+
+def _entrant(prefix: str, contact_id: int) -> str:
+    message = f"{prefix}{contact_id}".encode()
     return hmac.new(_entrant_key(), message, hashlib.sha256).hexdigest()[:ENTRANT_LENGTH]
 
 
@@ -73,9 +78,7 @@ def _entrant_sql(contest: Contest, column: str) -> SQL:
     key's inner and outer pads (RFC 2104); SQLite calls a Python function."""
     if connection.vendor != "postgresql":
         connection.ensure_connection()
-        connection.connection.create_function(
-            "parrain_entrant", 2, _sqlite_entrant, deterministic=True
-        )
+        connection.connection.create_function("parrain_entrant", 2, _entrant, deterministic=True)
         return f"parrain_entrant(%s, {column})", [entrant_prefix(contest)]
     key = _entrant_key().ljust(64, b"\0")
     inner, outer = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
@@ -84,11 +87,6 @@ def _entrant_sql(contest: Contest, column: str) -> SQL:
         f"convert_to(%s || {column}::text, 'UTF8'))), 'hex'), {ENTRANT_LENGTH})"
     )
     return sql, [outer, inner, entrant_prefix(contest)]
-
-
-def _sqlite_entrant(prefix: str, contact_id: int) -> str:
-    message = f"{prefix}{contact_id}".encode()
-    return hmac.new(_entrant_key(), message, hashlib.sha256).hexdigest()[:ENTRANT_LENGTH]
 
 
 def _table(model: type) -> str:
@@ -111,7 +109,7 @@ def _referral_rows(contest: Contest, side: str, end: datetime, only: int | None)
     }[TicketSource(contest.ticket_source)]
     status = f"r.status IN {_in(VALIDATED)}" if stamp == "validated_at" else "TRUE"
     sql = (
-        f"SELECT r.{side}_id AS contact_id, COUNT(*) AS n FROM {_table(Referral)} r "
+        f"SELECT r.{side}_id AS contact_id, COUNT(*) AS n FROM {_table(Referral)} r "  # nosec B608 # table names, constants; values are parameters
         f"WHERE r.program_id = %s AND r.{stamp} >= %s AND r.{stamp} < %s "
         f"AND r.status NOT IN {_in(NOT_COUNTED)} AND {status}"
     )
@@ -127,7 +125,7 @@ def _only(sql: str, params: list, column: str, only: int | None, group: str) -> 
 
 def _invitation_rows(contest: Contest, end: datetime, only: int | None) -> SQL:
     sql = (
-        f"SELECT i.referrer_id AS contact_id, COUNT(*) AS n FROM {_table(Invitation)} i "
+        f"SELECT i.referrer_id AS contact_id, COUNT(*) AS n FROM {_table(Invitation)} i "  # nosec B608 # table names, constants; values are parameters
         "WHERE i.program_id = %s AND i.issued_at >= %s AND i.issued_at < %s "
         f"AND NOT EXISTS (SELECT 1 FROM {_table(Referral)} r WHERE r.invitation_id = i.id "
         f"AND r.status IN {_in(NOT_COUNTED)})"
@@ -144,7 +142,7 @@ def _loyalty_rows(contest: Contest, end: datetime, only: int | None) -> SQL:
         which, params = "l.kind = %s AND LOWER(l.custom_kind) = LOWER(%s)", ["custom", kind]
     table = _table(LoyaltyEntry)
     sql = (
-        f"SELECT l.contact_id AS contact_id, COUNT(*) AS n FROM {table} l "
+        f"SELECT l.contact_id AS contact_id, COUNT(*) AS n FROM {table} l "  # nosec B608 # table names, constants; values are parameters
         f"WHERE l.program_id = %s AND {which} AND l.occurred_at >= %s AND l.occurred_at < %s "
         f"AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.reversal_of_id = l.id)"
     )
@@ -154,7 +152,7 @@ def _loyalty_rows(contest: Contest, end: datetime, only: int | None) -> SQL:
 
 def _badge_rows(contest: Contest, end: datetime, only: int | None) -> SQL:
     sql = (
-        f"SELECT h.contact_id AS contact_id, {int(contest.badge_tickets)} AS n "
+        f"SELECT h.contact_id AS contact_id, {int(contest.badge_tickets)} AS n "  # nosec B608 # table names, constants; values are parameters
         f"FROM {_table(BadgeHolding)} h "
         "WHERE h.badge_id = %s AND h.awarded_at <= %s AND (h.lost_at IS NULL OR h.lost_at > %s)"
     )
@@ -187,14 +185,14 @@ def _who_may_enter(contest: Contest, opt_in: bool) -> SQL:
     conditions, params = ["c.program_id = %s", "c.erased_at IS NULL"], [contest.program_id]
     if contest.opt_in_required and opt_in:
         conditions.append(
-            f"EXISTS (SELECT 1 FROM {_table(ContestOptIn)} o "
+            f"EXISTS (SELECT 1 FROM {_table(ContestOptIn)} o "  # nosec B608 # table names, constants; values are parameters
             "WHERE o.contest_id = %s AND o.contact_id = c.id)"
         )
         params.append(contest.pk)
     if contest.ticket_source in (TicketSource.LOYALTY_ACTION, TicketSource.BADGE_HELD):
         referrer = "c.referrer_code IS NOT NULL"
         referee = (
-            f"EXISTS (SELECT 1 FROM {_table(Referral)} q WHERE q.referee_id = c.id "
+            f"EXISTS (SELECT 1 FROM {_table(Referral)} q WHERE q.referee_id = c.id "  # nosec B608 # table names, constants; values are parameters
             f"AND q.program_id = %s AND q.status NOT IN {_in(NOT_COUNTED)})"
         )
         match contest.participants:
@@ -217,9 +215,13 @@ def tickets_sql(
     union = " UNION ALL ".join(sql for sql, _ in parts)
     params = [p for _, sub in parts for p in sub]
     where, where_params = _who_may_enter(contest, opt_in)
+    if len(parts) == 1:  # already one row per contact: no second aggregation
+        select, group = "s.n", ""
+    else:
+        select, group = "SUM(s.n)", " GROUP BY s.contact_id"
     sql = (
-        f"SELECT s.contact_id AS contact_id, SUM(s.n) AS uncapped FROM ({union}) s "
-        f"JOIN {_table(Contact)} c ON c.id = s.contact_id WHERE {where} GROUP BY s.contact_id"
+        f"SELECT s.contact_id AS contact_id, {select} AS uncapped FROM ({union}) s "  # nosec B608 # table names, constants; values are parameters
+        f"JOIN {_table(Contact)} c ON c.id = s.contact_id WHERE {where}{group}"
     )
     return sql, [*params, *where_params]
 
@@ -234,7 +236,7 @@ def entries_sql(contest: Contest, end: datetime) -> SQL:
         capped = f"{least}(t.uncapped, {int(contest.ticket_cap)})"
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT ROW_NUMBER() OVER (ORDER BY e.entrant{collate}) - 1 AS position, e.entrant, "
+        f"SELECT ROW_NUMBER() OVER (ORDER BY e.entrant{collate}) - 1 AS position, e.entrant, "  # nosec B608 # table names, constants; values are parameters
         "e.contact_id, e.tickets FROM ("
         f"SELECT {entrant} AS entrant, t.contact_id AS contact_id, {capped} AS tickets "
         f"FROM ({inner}) t) e WHERE e.tickets > 0"
@@ -245,8 +247,11 @@ def entries_sql(contest: Contest, end: datetime) -> SQL:
 def freeze(cursor: CursorWrapper, contest: Contest, end: datetime) -> int:
     """Write the contest's ``ContestEntry`` rows with one ``INSERT … SELECT``."""
     select, params = entries_sql(contest, end)
+    if connection.vendor == "postgresql":
+        # A million contacts' counts and their sort by entrant fit in memory, not on disk.
+        cursor.execute(f"SET LOCAL work_mem = '{FREEZE_WORK_MEM}'")
     sql = (
-        f"INSERT INTO {_table(ContestEntry)} (contest_id, position, entrant, contact_id, "
+        f"INSERT INTO {_table(ContestEntry)} (contest_id, position, entrant, contact_id, "  # nosec B608 # table names, constants; values are parameters
         f"tickets) SELECT %s, f.position, f.entrant, f.contact_id, f.tickets FROM ({select}) f"
     )
     cursor.execute(sql, [contest.pk, *params])
