@@ -32,13 +32,13 @@ class Boost(models.Model):
     ends_at = models.DateTimeField(_("ends"))
     referrer_rule = models.ForeignKey(
         RewardRule,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         verbose_name=_("referrer reward during the boost"),
         related_name="boosts_as_referrer",
     )
     referee_rule = models.ForeignKey(
         RewardRule,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         verbose_name=_("welcome offer during the boost"),
         related_name="boosts_as_referee",
         null=True,

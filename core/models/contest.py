@@ -82,7 +82,7 @@ class Contest(models.Model):
     )
     badge = models.ForeignKey(
         Badge,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         verbose_name=_("badge"),
         null=True,
         blank=True,
@@ -143,7 +143,7 @@ class ContestPrize(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     reward_rule = models.ForeignKey(
         RewardRule,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         verbose_name=_("reward"),
         null=True,
         blank=True,
@@ -198,10 +198,10 @@ class ContestWinner(models.Model):
     """Pick ``pick`` of the draw chain, for one unit of one prize."""
 
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="winners")
-    prize = models.ForeignKey(ContestPrize, on_delete=models.PROTECT, related_name="winners")
+    prize = models.ForeignKey(ContestPrize, on_delete=models.RESTRICT, related_name="winners")
     unit = models.PositiveIntegerField(help_text="0-based unit of the prize's quantity")
     pick = models.PositiveIntegerField(help_text="index in the draw chain (redraws continue it)")
-    entry = models.ForeignKey(ContestEntry, on_delete=models.PROTECT, related_name="wins")
+    entry = models.ForeignKey(ContestEntry, on_delete=models.RESTRICT, related_name="wins")
     status = models.CharField(
         _("status"), max_length=10, choices=WinnerStatus.choices, default=WinnerStatus.DRAWN
     )

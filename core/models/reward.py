@@ -29,7 +29,7 @@ class Reward(models.Model):
     # A contest prize (side ``prize``) has no referral: it is fulfilled once per winner.
     prize_winner = models.OneToOneField(
         "parrain.ContestWinner",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         verbose_name=_("contest winner"),
         related_name="reward",
         null=True,

@@ -539,3 +539,26 @@ def test_the_validation_sweep_tells_a_winner_whose_task_was_lost(program, monkey
     winner.refresh_from_db()
     assert winner.status == WinnerStatus.NOTIFIED
     assert Reward.objects.filter(prize_winner=winner).count() == 1 and len(mail.outbox) == 1
+
+
+def test_deleting_a_program_deletes_its_drawn_contests_prizes_and_boosts(program):
+    """A program with a drawn contest (a reward prize issued) and a boost can be deleted;
+    a prize rule still used by a contest cannot be deleted on its own."""
+    from django.db.models import RestrictedError
+
+    from parrain.core.models import Boost, Contest, ContestWinner, Program
+
+    from .boost_helpers import make_boost
+
+    rule = _prize_rule(program)
+    contest, _people = _contest_with_entrants(program, [2, 1], prizes=[("Voucher", 1, rule)])
+    _draw(contest)
+    assert Reward.objects.filter(side=Side.PRIZE).count() == 1
+    now = datetime.now(tz=UTC)
+    make_boost(program, now + timedelta(days=1), now + timedelta(days=2))
+    with pytest.raises(RestrictedError):
+        rule.delete()
+    program.delete()
+    assert not Program.objects.filter(pk=program.pk).exists()
+    assert not Contest.objects.exists() and not ContestWinner.objects.exists()
+    assert not Boost.objects.exists() and not Reward.objects.exists()
