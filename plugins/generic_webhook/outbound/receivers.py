@@ -22,25 +22,32 @@ def new_msg_id() -> str:
 
 def emit(program: Program, event_type: str, data: dict[str, Any]) -> list[OutboundMessage]:
     """Store the event for every active endpoint of ``program`` that wants it."""
-    endpoints = [
-        e
-        for e in OutboundEndpoint.objects.filter(program=program, is_active=True)
-        if e.wants(event_type)
-    ]
-    if not endpoints:
+    return emit_many(program, [(event_type, data)])
+
+
+def emit_many(program: Program, events: list[tuple[str, dict[str, Any]]]) -> list[OutboundMessage]:
+    """Store each (event type, data) for every active endpoint of ``program`` that wants
+    it, in their order: the endpoints read once, the messages written in one statement
+    (a badge recompute emits hundreds of events a batch)."""
+    endpoints = list(OutboundEndpoint.objects.filter(program=program, is_active=True))
+    if not endpoints or not events:
         return []
     now = timezone.now()
-    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
     messages = [
-        OutboundMessage.objects.create(
+        OutboundMessage(
             endpoint=endpoint,
             msg_id=new_msg_id(),
             event_type=event_type,
-            payload=payload,
+            payload={"type": event_type, "timestamp": now.isoformat(), "data": data},
             next_attempt_at=now,
         )
+        for event_type, data in events
         for endpoint in endpoints
+        if endpoint.wants(event_type)
     ]
+    if not messages:
+        return []
+    messages = OutboundMessage.objects.bulk_create(messages)
     ids = [m.pk for m in messages]
     transaction.on_commit(lambda: _enqueue(ids))
     return messages
@@ -70,12 +77,30 @@ def on_reward(sender: Any, reward: Reward, **kwargs: Any) -> None:
     emit(reward.program, "reward.issued", reward_data(reward))
 
 
-def on_badge_awarded(sender: Any, holding: BadgeHolding, values: dict, **kwargs: Any) -> None:
-    emit(holding.badge.program, "badge.awarded", badge_data(holding, values))
+def on_badge_awarded(
+    sender: Any, holding: BadgeHolding, values: dict, batched: bool = False, **kwargs: Any
+) -> None:
+    if not batched:  # a batch's events are stored together (on_badges_changed)
+        emit(holding.badge.program, "badge.awarded", badge_data(holding, values))
 
 
-def on_badge_lost(sender: Any, holding: BadgeHolding, values: dict, **kwargs: Any) -> None:
-    emit(holding.badge.program, "badge.lost", badge_data(holding, values))
+def on_badge_lost(
+    sender: Any, holding: BadgeHolding, values: dict, batched: bool = False, **kwargs: Any
+) -> None:
+    if not batched:
+        emit(holding.badge.program, "badge.lost", badge_data(holding, values))
+
+
+def on_badges_changed(sender: Any, program: Program, changes: list, **kwargs: Any) -> None:
+    """A recompute batch's awards and losses, in their order: one write for all of them."""
+    events = [
+        (
+            "badge.awarded" if change.awarded else "badge.lost",
+            badge_data(change.holding, change.values),
+        )
+        for change in changes
+    ]
+    emit_many(program, events)
 
 
 def connect() -> None:
@@ -84,3 +109,4 @@ def connect() -> None:
     signals.reward_issued.connect(on_reward, dispatch_uid="parrain_webhooks_reward")
     signals.badge_awarded.connect(on_badge_awarded, dispatch_uid="parrain_webhooks_badge_won")
     signals.badge_lost.connect(on_badge_lost, dispatch_uid="parrain_webhooks_badge_lost")
+    signals.badges_changed.connect(on_badges_changed, dispatch_uid="parrain_webhooks_badges")
