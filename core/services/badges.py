@@ -196,11 +196,31 @@ def is_met(condition: BadgeCondition, value: Decimal) -> bool:
 
 
 def conditions_hold(badge: Badge, values: dict[str, Decimal], held: set[int]) -> bool:
-    conditions = conditions_of(badge)
-    if not conditions:  # a badge without conditions is only ever given by hand
+    """``is_met(c, figure(c, …))`` for each condition, from the badge's ``tests``."""
+    tests = _tests(badge)
+    if not tests:  # a badge without conditions is only ever given by hand
         return False
-    met = (is_met(c, figure(c, values, held)) for c in conditions)
+    zero = metrics.ZERO
+    met = (
+        required in held if key is None else values.get(key, zero) >= threshold
+        for key, required, threshold in tests
+    )
     return all(met) if badge.match == BadgeMatch.ALL else any(met)
+
+
+def _tests(badge: Badge) -> list[tuple[str | None, int | None, Decimal]]:
+    """Each condition as (its metric key, None for a required badge; the badge it
+    requires; its threshold), kept on the memoised badge like ``conditions_of``: a
+    recompute decides for every contact, and looking each one up again was a tenth of it."""
+    found = badge.__dict__.get("_tests")
+    if found is None:
+        found = badge.__dict__["_tests"] = [
+            (None, c.required_badge_id, c.threshold)
+            if c.kind == ConditionKind.HOLDS_BADGE
+            else (metrics.metric_key(c), None, c.threshold)
+            for c in conditions_of(badge)
+        ]
+    return found
 
 
 def decided_by(badge: Badge, values: dict[str, Decimal], held: set[int]) -> dict[str, str]:
