@@ -4,6 +4,7 @@ sent by Celery once the transaction commits (nothing leaves before the data is s
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -25,12 +26,15 @@ def emit(program: Program, event_type: str, data: dict[str, Any]) -> list[Outbou
     return emit_many(program, [(event_type, data)])
 
 
-def emit_many(program: Program, events: list[tuple[str, dict[str, Any]]]) -> list[OutboundMessage]:
+def emit_many(
+    program: Program, events: Iterable[tuple[str, dict[str, Any]]]
+) -> list[OutboundMessage]:
     """Store each (event type, data) for every active endpoint of ``program`` that wants
     it, in their order: the endpoints read once, the messages written in one statement
-    (a badge recompute emits hundreds of events a batch)."""
+    (a badge recompute emits hundreds of events a batch). ``events`` is only read when
+    the program has an endpoint."""
     endpoints = list(OutboundEndpoint.objects.filter(program=program, is_active=True))
-    if not endpoints or not events:
+    if not endpoints:
         return []
     now = timezone.now()
     messages = [
@@ -93,13 +97,13 @@ def on_badge_lost(
 
 def on_badges_changed(sender: Any, program: Program, changes: list, **kwargs: Any) -> None:
     """A recompute batch's awards and losses, in their order: one write for all of them."""
-    events = [
+    events = (
         (
             "badge.awarded" if change.awarded else "badge.lost",
             badge_data(change.holding, change.values),
         )
         for change in changes
-    ]
+    )
     emit_many(program, events)
 
 
