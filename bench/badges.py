@@ -2,14 +2,18 @@
 
     .venv/bin/python bench/badges.py [--contacts 1000000] [--ledger 5000000] [--samples 200]
         [--recompute-sample 10000] [--orders 1000] [--reload] [--explain] [--quick]
+        [--keep | --database NAME]
 
-Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and its own database
-``parrain_bench_badges`` (``parrain_bench_badges_quick`` for ``--quick``), created and
-migrated when missing. One program is filled server-side with ``INSERT … SELECT
-generate_series`` (contacts, invitations from a tenth of them, referrals in every state with
-their orders, the loyalty ledger), then vacuumed and analysed; a later run reuses the data
-unless ``--reload`` is given. The program gets 10 badges of 3 conditions each, touching
-every condition kind. Nothing is written into the repository.
+Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and a database of its own,
+``parrain_bench_badges_<pid>`` (``parrain_bench_badges_quick_<pid>`` for ``--quick``):
+several runs on one machine never share or drop each other's. The run creates, migrates and
+fills it, and drops it at the end unless ``--keep`` is given (its name is printed);
+``--database NAME`` reuses a kept one (data reloaded only when its sizes differ or with
+``--reload``) and leaves it in place. One program is filled server-side with ``INSERT …
+SELECT generate_series`` (contacts, invitations from a tenth of them, referrals in every
+state with their orders, the loyalty ledger), then vacuumed and analysed. The program gets
+10 badges of 3 conditions each, touching every condition kind. Nothing is written into the
+repository.
 
 (a) ``badges.evaluate(contact)`` for random contacts and random referrers: median and p95.
 (b) The full recompute's batch path (``badge_recompute.recompute_batch``, 1,000 contacts a
@@ -59,14 +63,29 @@ def env_int(name: str, default: int) -> int:
 
 
 def database(args: argparse.Namespace) -> str:
-    return "parrain_bench_badges_quick" if args.quick else "parrain_bench_badges"
+    if args.database:
+        return args.database
+    return f"parrain_bench_badges{'_quick' if args.quick else ''}_{os.getpid()}"
 
 
-def ensure_database(name: str) -> None:
+def create_database(name: str) -> bool:
+    """Create ``name`` unless it exists; True when this run created it (and may drop it)."""
     with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f"CREATE DATABASE {name}")
-            say(f"created database {name}")
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        conn.execute(f'CREATE DATABASE "{name}"')
+    say(f"created database {name}")
+    return True
+
+
+def drop_database(name: str) -> None:
+    """Drop the database this run created (Django's connection closed first)."""
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    say(f"dropped database {name}")
 
 
 def setup_django(name: str) -> None:
@@ -452,7 +471,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--orders", type=int, default=env_int("BENCH_ORDERS", 1000))
     parser.add_argument("--reload", action="store_true", help="reload even if already loaded")
     parser.add_argument("--explain", action="store_true", help="plans of one evaluation")
-    parser.add_argument("--quick", action="store_true", help="a small smoke run (own database)")
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--keep", action="store_true", help="keep the database this run made")
+    where.add_argument("--database", default="", help="reuse this (kept) database, never drop it")
     args = parser.parse_args()
     if args.quick:
         vars(args).update(QUICK)
@@ -463,12 +485,24 @@ def parse() -> argparse.Namespace:
 def main() -> None:
     args = parse()
     say(f"load average: {', '.join(f'{n:.1f}' for n in os.getloadavg())} on {os.cpu_count()} CPUs")
-    ensure_database(database(args))
-    setup_django(database(args))
-    if args.reload or not loaded(args):
-        load(args)
-    else:
-        say("data already loaded (use --reload to load again)")
+    name = database(args)
+    created = create_database(name)
+    try:
+        setup_django(name)
+        if args.reload or not loaded(args):
+            load(args)
+        else:
+            say("data already loaded (use --reload to load again)")
+        measure(args)
+    finally:
+        if created and not args.keep:
+            drop_database(name)
+        elif created:
+            say(f"kept database {name} (reuse it with --database {name})")
+    say(f"load average: {', '.join(f'{n:.1f}' for n in os.getloadavg())}")
+
+
+def measure(args: argparse.Namespace) -> None:
     from parrain.core.models import Program
 
     program = Program.objects.get(slug=SLUG)
@@ -477,7 +511,6 @@ def main() -> None:
     measure_recompute(program, args)
     measure_evaluation(program, args)
     measure_ingestion(args)
-    say(f"load average: {', '.join(f'{n:.1f}' for n in os.getloadavg())}")
 
 
 if __name__ == "__main__":

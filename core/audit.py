@@ -19,7 +19,40 @@ def record(
     order: Order | None = None,
     **data: Any,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    entry = event(
+        program,
+        action,
+        reason=reason,
+        message=message,
+        actor=actor,
+        referral=referral,
+        contact=contact,
+        order=order,
+        **data,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Write many events (built with ``event``) in one statement, in their order."""
+    return AuditEvent.objects.bulk_create(events)
+
+
+def event(
+    program: Program,
+    action: str,
+    *,
+    reason: str = "",
+    message: str = "",
+    actor: str = "system",
+    referral: Referral | None = None,
+    contact: Contact | None = None,
+    order: Order | None = None,
+    **data: Any,
+) -> AuditEvent:
+    """The event ``record`` writes, not saved yet."""
+    return AuditEvent(
         program=program,
         action=action,
         reason=reason,

@@ -28,6 +28,11 @@ def contact_for_update(pk: int) -> Contact:
     return Contact.objects.order_by("pk").select_for_update().get(pk=pk)
 
 
+def contacts_for_update(pks: list[int]) -> list[Contact]:
+    """Many contacts locked in one statement, in primary-key order (a recompute batch)."""
+    return list(Contact.objects.filter(pk__in=pks).order_by("pk").select_for_update())
+
+
 def order_for_update(pk: int) -> Order:
     return Order.objects.order_by("pk").select_for_update().get(pk=pk)
 

@@ -33,11 +33,17 @@ contact_erased = Signal()
 loyalty_recorded = Signal()
 
 # sender=Program, holding=BadgeHolding (the new live row), values=dict (the condition values
-# that decided, empty for a manual award)
+# that decided, empty for a manual award), batched=True when it is one of a recompute
+# batch's changes (then ``badges_changed`` follows with all of them)
 badge_awarded = Signal()
 
-# sender=Program, holding=BadgeHolding (now with lost_at set), values=dict
+# sender=Program, holding=BadgeHolding (now with lost_at set), values=dict, batched as above
 badge_lost = Signal()
+
+# sender=Program, program=Program, changes=list[services.badges.Change]: once per recompute
+# batch, after each change's own badge_awarded / badge_lost, for receivers that do better
+# with all of them at once (the outbound webhook stores the batch's events in one write)
+badges_changed = Signal()
 
 # sender=Program, boost=Boost: sent once each by the periodic task (core.tasks.announce_boosts)
 boost_started = Signal()

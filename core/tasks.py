@@ -15,6 +15,24 @@ logger = get_task_logger(__name__)
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_message(kind: str, contact_id: int, context: dict[str, Any]) -> bool:
+    return _send(kind, contact_id, context)
+
+
+@shared_task
+def send_messages(kind: str, messages: list[tuple[int, dict[str, Any]]]) -> int:
+    """Messages of one kind queued together (``messaging.queue_messages``), each sent as
+    ``send_message`` sends it; one that fails is queued again alone, with its retries."""
+    sent = 0
+    for contact_id, context in messages:
+        try:
+            sent += _send(kind, contact_id, context)
+        except OSError as exc:
+            logger.warning("%s to contact %s failed (%s): queued alone", kind, contact_id, exc)
+            send_message.delay(kind, contact_id, context)
+    return sent
+
+
+def _send(kind: str, contact_id: int, context: dict[str, Any]) -> bool:
     from .messaging import deliver
 
     contact = Contact.objects.select_related("program").filter(pk=contact_id).first()

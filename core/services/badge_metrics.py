@@ -254,11 +254,9 @@ def for_contacts(
     contact_ids: list[int], conditions: Iterable[BadgeCondition], now: datetime
 ) -> dict[int, dict[str, Decimal]]:
     """The same metrics for a batch of contacts, one grouped query per family."""
-    conditions = list(conditions)
-    values: dict[int, dict[str, Decimal]] = {pk: {} for pk in contact_ids}
-    for family, metrics in _families(conditions).items():
-        if not metrics:
-            continue
+    families = {f: m for f, m in _families(conditions).items() if m}
+    found: dict[int, dict[str, Decimal]] = {pk: {} for pk in contact_ids}
+    for family, metrics in families.items():
         queryset, group = _base(family)
         names, aggregates = _aliases(metrics, now)
         rows = (
@@ -269,9 +267,7 @@ def for_contacts(
         )
         for row in rows:
             pk = row.pop(group)
-            values[pk].update({names[a]: Decimal(v or 0) for a, v in row.items()})
-    for figures in values.values():  # contacts with no row in a family count zero
-        for metrics in _families(conditions).values():
-            for key in metrics:
-                figures.setdefault(key, ZERO)
-    return values
+            found[pk].update({names[a]: Decimal(v or 0) for a, v in row.items()})
+    # contacts with no row in a family count zero
+    zeros = {key: ZERO for metrics in families.values() for key in metrics}
+    return {pk: {**zeros, **figures} for pk, figures in found.items()}

@@ -28,6 +28,7 @@ from ..exceptions import InvalidInput
 from ..locks import contact_for_update
 from ..memo import Memo
 from ..models import (
+    AuditEvent,
     Badge,
     BadgeCondition,
     BadgeHolding,
@@ -195,11 +196,31 @@ def is_met(condition: BadgeCondition, value: Decimal) -> bool:
 
 
 def conditions_hold(badge: Badge, values: dict[str, Decimal], held: set[int]) -> bool:
-    conditions = conditions_of(badge)
-    if not conditions:  # a badge without conditions is only ever given by hand
+    """``is_met(c, figure(c, …))`` for each condition, from the badge's ``tests``."""
+    tests = _tests(badge)
+    if not tests:  # a badge without conditions is only ever given by hand
         return False
-    met = (is_met(c, figure(c, values, held)) for c in conditions)
+    zero = metrics.ZERO
+    met = (
+        required in held if key is None else values.get(key, zero) >= threshold
+        for key, required, threshold in tests
+    )
     return all(met) if badge.match == BadgeMatch.ALL else any(met)
+
+
+def _tests(badge: Badge) -> list[tuple[str | None, int | None, Decimal]]:
+    """Each condition as (its metric key, None for a required badge; the badge it
+    requires; its threshold), kept on the memoised badge like ``conditions_of``: a
+    recompute decides for every contact, and looking each one up again was a tenth of it."""
+    found = badge.__dict__.get("_tests")
+    if found is None:
+        found = badge.__dict__["_tests"] = [
+            (None, c.required_badge_id, c.threshold)
+            if c.kind == ConditionKind.HOLDS_BADGE
+            else (metrics.metric_key(c), None, c.threshold)
+            for c in conditions_of(badge)
+        ]
+    return found
 
 
 def decided_by(badge: Badge, values: dict[str, Decimal], held: set[int]) -> dict[str, str]:
@@ -241,8 +262,8 @@ def held_badge_ids(contact_id: int) -> set[int]:
 
 
 @contextmanager
-def evaluating(contact_id: int) -> Iterator[None]:
-    token = EVALUATING.set(EVALUATING.get() | {contact_id})
+def evaluating(*contact_ids: int) -> Iterator[None]:
+    token = EVALUATING.set(EVALUATING.get() | set(contact_ids))
     try:
         yield
     finally:
@@ -321,12 +342,11 @@ def award(badge: Badge, contact: Contact, *, actor: str, reason: str = "", value
         live = _live(badge, locked)
         if live is not None:
             return live, False
-        holding = BadgeHolding.objects.create(
-            badge=badge, contact=locked, awarded_by=actor, reason=reason, values=values
-        )
+        holding = new_holding(badge, locked, actor, reason, values)
+        holding.save(force_insert=True)
         _audit(holding, "badge.awarded", actor, reason, values)
         signals.badge_awarded.send(Program, holding=holding, values=values)
-        _queue_message(holding)
+        queue_award_message(holding)
     return holding, True
 
 
@@ -348,9 +368,25 @@ def revoke(badge: Badge, contact: Contact, *, actor: str, reason: str = "", valu
     return holding
 
 
+def new_holding(
+    badge: Badge, contact: Contact, actor: str, reason: str, values: dict
+) -> BadgeHolding:
+    """The live holding ``award`` writes, not saved yet."""
+    return BadgeHolding(
+        badge=badge, contact=contact, awarded_by=actor, reason=reason, values=values
+    )
+
+
 def _audit(holding: BadgeHolding, action: str, actor: str, reason: str, values: dict) -> None:
+    audit.record_many([audit_event(holding, action, actor, reason, values)])
+
+
+def audit_event(
+    holding: BadgeHolding, action: str, actor: str, reason: str, values: dict
+) -> AuditEvent:
+    """The ``badge.awarded`` / ``badge.lost`` event with the figures that decided, unsaved."""
     badge = holding.badge
-    audit.record(
+    return audit.event(
         badge.program,
         action,
         reason=reason,
@@ -362,7 +398,7 @@ def _audit(holding: BadgeHolding, action: str, actor: str, reason: str, values: 
     )
 
 
-def _queue_message(holding: BadgeHolding) -> None:
+def queue_award_message(holding: BadgeHolding) -> None:
     from ..messaging import MessageKind, queue_message
 
     contact = holding.contact
@@ -370,6 +406,13 @@ def _queue_message(holding: BadgeHolding) -> None:
         # Only the holding's id: the variables (next badge, balance…) are computed when the
         # message is sent (messaging.deliver), so awarding stays cheap inside a recompute.
         queue_message(MessageKind.BADGE_AWARDED, contact, holding_id=holding.pk)
+
+
+def queue_award_messages(holdings: list[BadgeHolding]) -> None:
+    """``queue_award_message`` for many new holdings, in one task after commit."""
+    from ..messaging import MessageKind, queue_messages
+
+    queue_messages(MessageKind.BADGE_AWARDED, [(h.contact, {"holding_id": h.pk}) for h in holdings])
 
 
 def message_context(holding: BadgeHolding) -> dict[str, Any]:

@@ -4,6 +4,7 @@ sent by Celery once the transaction commits (nothing leaves before the data is s
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -38,25 +39,35 @@ def new_msg_id() -> str:
 
 def emit(program: Program, event_type: str, data: dict[str, Any]) -> list[OutboundMessage]:
     """Store the event for every active endpoint of ``program`` that wants it."""
-    endpoints = [
-        e
-        for e in OutboundEndpoint.objects.filter(program=program, is_active=True)
-        if e.wants(event_type)
-    ]
+    return emit_many(program, [(event_type, data)])
+
+
+def emit_many(
+    program: Program, events: Iterable[tuple[str, dict[str, Any]]]
+) -> list[OutboundMessage]:
+    """Store each (event type, data) for every active endpoint of ``program`` that wants
+    it, in their order: the endpoints read once, the messages written in one statement
+    (a badge recompute emits hundreds of events a batch). ``events`` is only read when
+    the program has an endpoint."""
+    endpoints = list(OutboundEndpoint.objects.filter(program=program, is_active=True))
     if not endpoints:
         return []
     now = timezone.now()
-    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
     messages = [
-        OutboundMessage.objects.create(
+        OutboundMessage(
             endpoint=endpoint,
             msg_id=new_msg_id(),
             event_type=event_type,
-            payload=payload,
+            payload={"type": event_type, "timestamp": now.isoformat(), "data": data},
             next_attempt_at=now,
         )
+        for event_type, data in events
         for endpoint in endpoints
+        if endpoint.wants(event_type)
     ]
+    if not messages:
+        return []
+    messages = OutboundMessage.objects.bulk_create(messages)
     ids = [m.pk for m in messages]
     transaction.on_commit(lambda: _enqueue(ids))
     return messages
@@ -86,12 +97,30 @@ def on_reward(sender: Any, reward: Reward, **kwargs: Any) -> None:
     emit(reward.program, "reward.issued", reward_data(reward))
 
 
-def on_badge_awarded(sender: Any, holding: BadgeHolding, values: dict, **kwargs: Any) -> None:
-    emit(holding.badge.program, "badge.awarded", badge_data(holding, values))
+def on_badge_awarded(
+    sender: Any, holding: BadgeHolding, values: dict, batched: bool = False, **kwargs: Any
+) -> None:
+    if not batched:  # a batch's events are stored together (on_badges_changed)
+        emit(holding.badge.program, "badge.awarded", badge_data(holding, values))
 
 
-def on_badge_lost(sender: Any, holding: BadgeHolding, values: dict, **kwargs: Any) -> None:
-    emit(holding.badge.program, "badge.lost", badge_data(holding, values))
+def on_badge_lost(
+    sender: Any, holding: BadgeHolding, values: dict, batched: bool = False, **kwargs: Any
+) -> None:
+    if not batched:
+        emit(holding.badge.program, "badge.lost", badge_data(holding, values))
+
+
+def on_badges_changed(sender: Any, program: Program, changes: list, **kwargs: Any) -> None:
+    """A recompute batch's awards and losses, in their order: one write for all of them."""
+    events = (
+        (
+            "badge.awarded" if change.awarded else "badge.lost",
+            badge_data(change.holding, change.values),
+        )
+        for change in changes
+    )
+    emit_many(program, events)
 
 
 def on_contest_opened(sender: Any, contest: Contest, **kwargs: Any) -> None:
@@ -129,3 +158,4 @@ def connect() -> None:
     signals.contest_drawn.connect(on_contest_drawn, dispatch_uid="parrain_webhooks_contest_drawn")
     signals.boost_started.connect(on_boost_started, dispatch_uid="parrain_webhooks_boost_start")
     signals.boost_ended.connect(on_boost_ended, dispatch_uid="parrain_webhooks_boost_end")
+    signals.badges_changed.connect(on_badges_changed, dispatch_uid="parrain_webhooks_badges")
