@@ -138,7 +138,7 @@ class ContestPrize(models.Model):
     contest = models.ForeignKey(
         Contest, on_delete=models.CASCADE, verbose_name=_("contest"), related_name="prizes"
     )
-    position = models.PositiveIntegerField(_("order"), default=1)
+    position = models.PositiveIntegerField(_("rank"), default=1)
     label = models.CharField(_("label"), max_length=160)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     reward_rule = models.ForeignKey(
