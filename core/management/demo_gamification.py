@@ -39,9 +39,9 @@ BOOST_LABELS = {
     "en": "Double reward: €20 for each friend who becomes a customer",
 }
 CONTEST_NAMES = {"fr": "Le grand tirage de l'hiver", "en": "The great winter draw"}
+# One text for every reader (the field is not per language): the shop's own, French.
 PUBLIC_VALUE_SOURCE = (
-    "drand mainnet (https://drand.love): the randomness of the first round published after "
-    "the draw date"
+    "drand mainnet (https://drand.love) : l'aléa du premier tour publié après la date du tirage"
 )
 RULES = {
     "fr": (

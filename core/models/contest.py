@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .badge import Badge
 from .contact import Contact
@@ -27,10 +28,11 @@ def _public_id() -> str:
 
 
 class ContestStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    DRAWN = "drawn", _("Drawn")
-    CANCELLED = "cancelled", _("Cancelled")
+    # A context: "Open" alone is the verb on buttons ("Ouvrir"), here it is a state ("Ouvert").
+    DRAFT = "draft", pgettext_lazy("contest status", "Draft")
+    OPEN = "open", pgettext_lazy("contest status", "Open")
+    DRAWN = "drawn", pgettext_lazy("contest status", "Drawn")
+    CANCELLED = "cancelled", pgettext_lazy("contest status", "Cancelled")
 
 
 class Participants(models.TextChoices):
