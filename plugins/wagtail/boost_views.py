@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views import snippets
 
 from parrain.core.exceptions import ParrainError
@@ -22,6 +22,7 @@ from parrain.core.forms.boost import BoostForm
 from parrain.core.models import Boost, Program
 from parrain.core.services import boosts
 
+from .columns import ProgramDateColumn
 from .core_form_views import CoreFormView
 from .permissions import actor
 
@@ -137,8 +138,8 @@ class BoostViewSet(snippets.SnippetViewSet):
     list_display = [
         "name",
         "program",
-        DateColumn("starts_at", label=_("Starts"), sort_key="starts_at"),
-        DateColumn("ends_at", label=_("Ends"), sort_key="ends_at"),
+        ProgramDateColumn("starts_at", label=_("Starts"), sort_key="starts_at"),
+        ProgramDateColumn("ends_at", label=_("Ends"), sort_key="ends_at"),
         StateColumn("state", label=_("State")),
     ]
     list_filter = ["program"]

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.snippets.views import snippets
@@ -29,6 +29,7 @@ from parrain.core.models import Contest, ContestWinner, Program
 from parrain.core.models.contest import ContestStatus, WinnerStatus
 from parrain.core.services import contest_public, contest_setup, contests
 
+from .columns import ProgramDateColumn
 from .core_form_views import CoreFormView
 from .permissions import actor
 
@@ -312,8 +313,8 @@ class ContestViewSet(snippets.SnippetViewSet):
         "name",
         "program",
         Column("status", label=_("Status"), accessor="get_status_display"),
-        DateColumn("entries_end", label=_("Entries until"), sort_key="entries_end"),
-        DateColumn("draw_at", label=_("Draw date"), sort_key="draw_at"),
+        ProgramDateColumn("entries_end", label=_("Entries until"), sort_key="entries_end"),
+        ProgramDateColumn("draw_at", label=_("Draw date"), sort_key="draw_at"),
     ]
     list_filter = ["program", "status"]
     ordering = ["-entries_start"]

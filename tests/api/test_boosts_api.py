@@ -95,6 +95,7 @@ def test_reward_of_a_started_boost_cannot_change(api) -> None:  # type: ignore[n
             "patch",
             f"/boosts/{boost_id}",
             {"referrer_reward": {"kind": "fixed_amount", "value": 30}},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
         body = assert_problem(response, 422, "referrer_reward")
         assert "already carry this reward" in body["detail"]

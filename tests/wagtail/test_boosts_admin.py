@@ -64,6 +64,9 @@ class BoostAdminTests(WagtailTestUtils, TestCase):
         self.assertContains(response, "Running one")
         self.assertContains(response, "Running")
         self.assertContains(response, "Scheduled")
+        # Dates as the owner set them, in the program's zone (Paris), not "in 6 days".
+        self.assertContains(response, "12/10/2026 midnight")
+        self.assertNotContains(response, "ago")
 
     def test_shop_owner_creates_a_boost_read_in_the_program_time_zone(self) -> None:
         page = self.client.get(ADD, **EN)
