@@ -257,6 +257,7 @@ def contest_out(standing: contests.Tickets, language: str) -> ContestOut:
         cap=standing.cap,
         opt_in_required=contest.opt_in_required,
         opted_in=standing.opted_in is not False,
+        entrant=standing.entrant,
         entries_start=contest.entries_start,
         entries_end=contest.entries_end,
         draw_at=contest.draw_at,

@@ -123,6 +123,10 @@ class ContestOut(BaseModel):
     cap: int = Field(description="Tickets per person at most; 0: no cap.")
     opt_in_required: bool
     opted_in: bool = Field(description="Always true when no opt-in is required.")
+    entrant: str = Field(
+        description="The customer's pseudonymous id in the published entries file, to find "
+        "their own line and check their tickets after the draw (docs/fair-draw.md)."
+    )
     entries_start: datetime
     entries_end: datetime
     draw_at: datetime

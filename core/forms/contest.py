@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import ParrainError
@@ -28,29 +27,9 @@ from ..models import Badge, Contest, Program
 from ..models.choices import RewardKind
 from ..models.contest import ContestStatus, Participants, TicketSource
 from ..services import contest_setup
+from .fields import LocalDateTimeField
 
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 PHYSICAL = ""
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A ``datetime-local`` input read and shown in a given time zone (the program's)."""
-
-    def __init__(self, *, tz: Any, **kwargs: Any) -> None:
-        self.tz = tz
-        kwargs.setdefault(
-            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> datetime | None:
-        with timezone.override(self.tz):
-            return super().to_python(value)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, datetime) and timezone.is_aware(value):
-            return timezone.make_naive(value, self.tz)
-        return value
 
 
 class PrizeForm(forms.Form):

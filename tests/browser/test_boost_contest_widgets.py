@@ -151,6 +151,11 @@ def test_the_referrer_widget_shows_the_tickets_of_a_contest(
     assert contests.get_by_text("Your tickets: 3 (at most 5)").is_visible()
     text = contests.inner_text()
     assert "draw on" in text and "null" not in text, text
+    # and her id in the entries file the draw will publish, to find her line in it
+    from parrain.core.services.contests import entrant_id
+
+    alice = contest.program.contacts.get(email_normalized="alice@example.com")
+    assert f"Your id in the draw: {entrant_id(contest, alice.pk)}" in text
     link = contests.get_by_role("link", name="Rules and draw")
     assert link.get_attribute("href") == f"{site['url']}/contest/{contest.public_id}/"
     page.screenshot(path=artifacts / "contest-tickets-1280.png", full_page=True)

@@ -193,3 +193,37 @@ def test_refer_a_friend_who_buys_with_the_welcome_code(
     assert FRIEND[0] not in rows[0]  # a first name or a masked address, never the email
     alice.screenshot(path=artifacts / "journey-7-alice-converted.png", full_page=True)
     alice_context.close()
+
+
+def test_the_landing_page_counts_down_the_boost_then_shows_the_normal_offer(
+    browser: Any, demo: str, artifacts: Path
+) -> None:
+    """The demo's running boost on the Wagtail landing page: its label, both sides and a
+    live countdown in the offer block and in the referee widget; when the page's clock
+    passes the end, both give way to the normal offer without a reload."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.clock.install()  # the page's own clock, moved forward below
+    page.goto(f"{demo}/parrainage/")
+    block = page.locator("section.parrain-offer").first
+    boosted = block.locator(".parrain-offer__boosted")
+    assert "Récompense doublée" in boosted.inner_text()
+    assert "20" in boosted.locator(".parrain-offer-referrer").inner_text()
+    countdown = boosted.locator("[data-parrain-countdown]")
+    page.clock.run_for(2_000)
+    assert "jours" in countdown.inner_text()  # "5 jours 21 heures", kept up to date
+    widget = page.locator("parrain-widget").first
+    widget.get_by_text("Récompense doublée").first.wait_for()
+    page.screenshot(path=artifacts / "landing-boost-countdown.png", full_page=True)
+
+    page.clock.fast_forward(7 * 24 * 3600 * 1000)  # a week later: the boost has ended
+    page.clock.run_for(2_000)
+    assert boosted.is_hidden()
+    normal = block.locator(".parrain-offer__normal")
+    assert normal.is_visible() and "10" in normal.locator(".parrain-offer-referrer").inner_text()
+    assert "Récompense doublée" not in page.locator("parrain-widget").first.evaluate(
+        "w => w.shadowRoot.textContent"
+    )
+    page.screenshot(path=artifacts / "landing-boost-ended.png", full_page=True)
+    context.close()

@@ -12,8 +12,9 @@ import time_machine
 from django.utils import timezone
 from oscar.test.factories import UserFactory
 
-from parrain.core.models import Boost, Program, RewardRule
+from parrain.core.models import Boost, Contact, Program, RewardRule
 from parrain.core.models.choices import RewardKind, Side
+from parrain.core.services import contests
 from parrain.core.services.enrolment import enrol_referrer
 from tests.core.contest_helpers import open_contest
 
@@ -93,6 +94,10 @@ def test_account_page_lists_tickets_in_open_contests_with_the_public_page(
     assert f'href="/contest/{contest.public_id}/"' in table
     assert 'data-tickets="1"' in table and "1 ticket" in table
     assert "(at most 5)" in table
+    # their own line in the entries file the draw will publish
+    alice = Contact.objects.get(program=program, email_normalized="alice@example.com")
+    entrant = contests.entrant_id(contest, alice.pk)
+    assert f"<code data-entrant>{entrant}</code>" in table
 
 
 def test_account_page_has_no_tickets_table_without_open_contests(

@@ -15,6 +15,7 @@ from parrain.core.identity import sign_identity
 from parrain.core.models import Boost, Contact, Contest, ContestOptIn, Program, RewardRule
 from parrain.core.models.choices import RewardKind, Side
 from parrain.core.models.contest import ContestStatus, TicketSource
+from parrain.core.services import contests
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.invitations import invite_by_email
 from tests.api.conftest import assert_problem
@@ -227,6 +228,7 @@ def test_me_lists_the_contests_with_the_customer_s_tickets_capped(
     contest = make_contest(program)
     alice_invites(program, 3)
     body = widget.post("/me?lang=en", {"identity": token(program)}).json()
+    alice = Contact.objects.get(program=program, email="alice@example.com")
     assert body["contests"] == [
         {
             "id": contest.public_id,
@@ -236,6 +238,7 @@ def test_me_lists_the_contests_with_the_customer_s_tickets_capped(
             "cap": 2,
             "opt_in_required": False,
             "opted_in": True,
+            "entrant": contests.entrant_id(contest, alice.pk),  # their line in the file
             "entries_start": "2026-12-03T10:00:00Z",
             "entries_end": "2026-12-14T10:00:00Z",
             "draw_at": "2026-12-15T10:00:00Z",

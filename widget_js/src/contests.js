@@ -1,5 +1,5 @@
 // Prize draws in the referrer widget: the person's tickets in each contest, its period and
-// draw date, an opt-in button when the contest asks for one, and a link to its public page
+// draw date, their id in the published entries file, an opt-in button when the contest asks for one, and a link to its public page
 // (rules, commitment, winners).
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -35,6 +35,7 @@ export function contestItem(lang, contest, optIn) {
             draw: day(lang, contest.draw_at),
           }),
     ),
+    contest.entrant ? h("p", { class: "muted" }, t(lang, "entrant", contest)) : null,
     button,
     SAFE_URL.test(contest.url || "")
       ? h("a", { href: contest.url, target: "_blank", rel: "noopener" }, t(lang, drawn ? "results" : "contestPage"))
