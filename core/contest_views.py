@@ -13,7 +13,6 @@ from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from .api.widget import widget_language
-from .models.contest import ContestStatus
 from .services import contest_public, contests
 
 
@@ -39,9 +38,10 @@ def contest_page(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 def contest_entries(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The frozen entries file, once drawn: byte for byte what was hashed."""
+    """The frozen entries file, from the end of the entries on: byte for byte what was
+    hashed."""
     contest = contest_public.find_public(public_id)
-    if contest is None or contest.status != ContestStatus.DRAWN:
+    if contest is None or contest.entries_frozen_at is None:
         raise Http404("no published entries file")
     response = HttpResponse(contests.entries_csv(contest), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{contest.public_id}-entries.csv"'

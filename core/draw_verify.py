@@ -10,11 +10,13 @@ Algorithm ``parrain-draw-v1`` (docs/fair-draw.md explains it for participants):
 
 1. At opening the server makes ``seed`` = 32 random bytes written as 64 lowercase hex
    characters and publishes ``commitment = SHA-256(seed as ASCII text)`` (hex).
-2. At the draw the entries file is frozen: UTF-8 CSV without BOM, header
-   ``entrant,tickets``, then one line per entrant with at least one ticket, sorted by
-   ``entrant`` (byte order); every line, the last included, ends with ``\n``. An entrant is
-   a lowercase hex pseudonym (no quoting ever needed), tickets a decimal integer ≥ 1
-   without leading zeros. ``entries_hash = SHA-256(file bytes)`` (hex) is published.
+2. When the entry period ends (before the draw date) the entries file is frozen: UTF-8
+   CSV without BOM, header ``entrant,tickets``, then one line per entrant with at least
+   one ticket, sorted by ``entrant`` (byte order); every line, the last included, ends
+   with ``\n``. An entrant is a lowercase hex pseudonym (no quoting ever needed), tickets
+   a decimal integer ≥ 1 without leading zeros. ``entries_hash = SHA-256(file bytes)``
+   (hex) is published at once, with the time it was frozen (a draw freezes the file
+   itself if that had not happened).
 3. The owner types the ``public`` value (named in the rules before opening: a lottery
    result, a drand round's randomness…). It is used exactly as published, as UTF-8 (the
    server strips surrounding blanks when it is typed, before anything is computed).
@@ -30,11 +32,11 @@ Algorithm ``parrain-draw-v1`` (docs/fair-draw.md explains it for participants):
    A redraw (an unclaimed prize) takes the next pick of the same chain.
 
 What it proves: the seed was fixed at opening (commitment), the winners follow from the
-published file, seed and public value, and nobody knew the public value at opening. What
-it cannot prove: the entries are frozen when the owner presses "draw", so an owner who
-learns the public value first could still cancel referrals (as fraud) to change the file.
-The rules should therefore name a public value produced after the draw date, and the draw
-should happen promptly once it is known.
+published file, seed and public value, and nobody knew the public value at opening. The
+entries are frozen and their hash published at the end of the entry period, so with a
+public value produced after the draw date (as the rules should name) the owner could not
+shape the file knowing the public value either: anyone compares the published freeze time
+with the public value's.
 
 The walk of step 4 is what anyone can do by hand; ``draw_chain`` finds the same winner with
 a Fenwick tree (prefix sums), so 100 picks among a million entrants take milliseconds.

@@ -153,3 +153,12 @@ def forget_idempotency_keys() -> int:
     from .idempotency import forget_expired
 
     return forget_expired()
+
+
+@shared_task
+def freeze_contest_entries() -> int:
+    """Freeze the entries of the contests whose entry period has ended (every minute): their
+    hash is published before the draw's public value exists."""
+    from .services.contests import freeze_due_entries
+
+    return len(freeze_due_entries())

@@ -128,6 +128,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parrain.core.tasks.recompute_fading_badges",
         "schedule": crontab(hour=3, minute=30),
     },
+    # issue 12: a contest's entries are frozen and their hash published at the end of entries
+    "parrain-freeze-contest-entries": {
+        "task": "parrain.core.tasks.freeze_contest_entries",
+        "schedule": crontab(minute="*"),
+    },
     # issue 16: the server API's Idempotency-Key answers are kept 24 hours
     "parrain-forget-idempotency-keys": {
         "task": "parrain.core.tasks.forget_idempotency_keys",

@@ -138,9 +138,13 @@ class ContestOut(BaseModel):
     opened_at: datetime | None
     server_seed: str | None = Field(description="Published once drawn; null before.")
     public_value: str
-    entries_hash: str
+    entries_hash: str = Field(description="Published once the entries are frozen; empty before.")
     entries_count: int
     tickets_total: int
+    entries_frozen_at: datetime | None = Field(
+        description="When the entries were frozen: at the end of the entry period (the periodic "
+        "task freeze_contest_entries), or at the draw if the task had not run."
+    )
     drawn_at: datetime | None
     algorithm: str
     created_at: datetime
@@ -227,6 +231,7 @@ class PublicContestOut(BaseModel):
     entries_hash: str | None = None
     entries_count: int | None = None
     tickets_total: int | None = None
+    entries_frozen_at: datetime | None = None
     entries_url: str | None = None
     drawn_at: datetime | None = None
     winners: list[PublicWinnerOut] = Field(default_factory=list)

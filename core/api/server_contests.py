@@ -113,6 +113,7 @@ def contest_out(contest: Contest) -> s.ContestOut:
         entries_hash=contest.entries_hash,
         entries_count=contest.entries_count,
         tickets_total=contest.tickets_total,
+        entries_frozen_at=contest.entries_frozen_at,
         drawn_at=contest.drawn_at,
         algorithm=contest.algorithm,
         created_at=contest.created_at,

@@ -48,9 +48,10 @@ def public_contest_out(view: contest_public.PublicContest) -> PublicContestOut:
         algorithm=contest.algorithm or "parrain-draw-v1",
         server_seed=contest.server_seed if drawn else None,
         public_value=contest.public_value if drawn else None,
-        entries_hash=contest.entries_hash if drawn else None,
-        entries_count=contest.entries_count if drawn else None,
-        tickets_total=contest.tickets_total if drawn else None,
+        entries_hash=contest.entries_hash or None,  # published once the entries are frozen
+        entries_count=contest.entries_count if contest.entries_frozen_at else None,
+        tickets_total=contest.tickets_total if contest.entries_frozen_at else None,
+        entries_frozen_at=contest.entries_frozen_at,
         entries_url=view.entries_url,
         drawn_at=contest.drawn_at,
         winners=[PublicWinnerOut(**w.__dict__) for w in view.winners],

@@ -114,6 +114,12 @@ class Contest(models.Model):
     entries_hash = models.CharField(
         _("entries file SHA-256"), max_length=64, blank=True, editable=False
     )
+    # Set when the entries are frozen, at the end of the entry period (the periodic task
+    # freeze_contest_entries), before the public value exists: the owner cannot shape the
+    # file once the public value is known. A draw freezes them itself if the task did not.
+    entries_frozen_at = models.DateTimeField(
+        _("entries frozen"), null=True, blank=True, editable=False
+    )
     entries_count = models.PositiveIntegerField(default=0, editable=False)
     tickets_total = models.PositiveBigIntegerField(default=0, editable=False)
     drawn_at = models.DateTimeField(_("drawn"), null=True, blank=True, editable=False)

@@ -148,7 +148,7 @@ def public_view(contest: Contest, language: str) -> PublicContest:
             ticket_source=str(contest.get_ticket_source_display()),
             prizes=[(p.label, p.quantity) for p in contest.prizes.order_by("position", "pk")],
             drawn=drawn,
-            entries_url=entries_url(contest) if drawn else None,
+            entries_url=entries_url(contest) if contest.entries_frozen_at else None,
             verify_command=verify_command(contest, len(picked)) if drawn else None,
             winners=picked,
         )

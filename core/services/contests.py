@@ -126,9 +126,9 @@ def opt_in(contest: Contest, contact: Contact) -> None:
 
 
 def entries_csv(contest: Contest) -> bytes:
-    """The frozen entries file (drawn contests), byte for byte what was hashed; before the
-    draw, a preview computed now (not hashed, not published)."""
-    if contest.status == ContestStatus.DRAWN:
+    """The frozen entries file (from the end of the entries on), byte for byte what was
+    hashed; before, a preview computed now (not hashed, not published)."""
+    if contest.entries_frozen_at is not None:
         return draw_verify.entries_file(_frozen_rows(contest))
     end = min(contest.entries_end, timezone.now())
     sql, params = contest_tickets.entries_sql(contest, end)
@@ -140,6 +140,59 @@ def entries_csv(contest: Contest) -> bytes:
 def _frozen_rows(contest: Contest) -> list[tuple[str, int]]:
     rows = ContestEntry.objects.filter(contest=contest).order_by("position")
     return list(rows.values_list("entrant", "tickets").iterator(chunk_size=20_000))
+
+
+def freeze_entries(contest: Contest, *, at: datetime | None = None) -> Contest:
+    """Freeze an open contest's entries once its entry period has ended: the rows, their
+    file's SHA-256, the counts — published on the contest page before the draw date, so
+    before the public value exists. Does nothing to a contest already frozen; refused
+    before the end of the entries."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        contest = row_for_update(Contest, contest.pk)
+        if contest.entries_frozen_at is not None:
+            return contest
+        if contest.status != ContestStatus.OPEN:
+            raise Refused("contest_not_open", _("Only an open contest's entries are frozen."))
+        if now < contest.entries_end:
+            raise Refused(
+                "entries_still_open",
+                _("The entries are frozen when the entry period ends, not before."),
+            )
+        _freeze(contest, now)
+        audit.record(
+            contest.program,
+            "contest.entries_frozen",
+            actor="system",
+            contest=contest.pk,
+            entries_hash=contest.entries_hash,
+            entries=contest.entries_count,
+            tickets=contest.tickets_total,
+        )
+    return contest
+
+
+def freeze_due_entries(at: datetime | None = None) -> list[Contest]:
+    """Freeze every open contest whose entry period has ended (periodic task)."""
+    now = at or timezone.now()
+    due = Contest.objects.filter(
+        status=ContestStatus.OPEN, entries_frozen_at__isnull=True, entries_end__lte=now
+    )
+    return [freeze_entries(contest, at=now) for contest in due]
+
+
+def _freeze(contest: Contest, now: datetime) -> None:
+    """Write the entries (once) and record the file's hash and counts on ``contest``."""
+    with connection.cursor() as cursor:
+        contest_tickets.freeze(cursor, contest, contest.entries_end)
+    rows = _frozen_rows(contest)
+    contest.entries_hash = draw_verify.entries_hash(draw_verify.entries_file(rows))
+    contest.entries_count = len(rows)
+    contest.tickets_total = sum(t for _e, t in rows)
+    contest.entries_frozen_at = now
+    contest.save(
+        update_fields=["entries_hash", "entries_count", "tickets_total", "entries_frozen_at"]
+    )
 
 
 # --- the draw -----------------------------------------------------------------------------
@@ -160,13 +213,12 @@ def draw(
             return DrawResult(contest, live_winners(contest), False, _undrawn(contest))
         _check_drawable(contest, now)
         units = prize_units(contest)
-        with connection.cursor() as cursor:
-            count = contest_tickets.freeze(cursor, contest, contest.entries_end)
-        if not count:  # the atomic block rolls the (empty) freeze back with the refusal
+        if contest.entries_frozen_at is None:  # the periodic task did not run: freeze now
+            _freeze(contest, now)
+        if not contest.entries_count:
             raise Refused("no_entries", _("Nobody has a ticket: there is nothing to draw."))
         rows = _frozen_rows(contest)
-        data = draw_verify.entries_file(rows)
-        _publish(contest, public_value, data, rows, now)
+        _publish(contest, public_value, now)
         tickets = [t for _entrant, t in rows]
         chain = draw_verify.draw_chain(
             tickets, contest.server_seed, public_value, contest.entries_hash, len(units)
@@ -213,22 +265,14 @@ def prize_units(contest: Contest) -> list[tuple[ContestPrize, int]]:
     return [(prize, unit) for prize in prizes for unit in range(prize.quantity)]
 
 
-def _publish(
-    contest: Contest, public: str, data: bytes, rows: list[tuple[str, int]], now: datetime
-) -> None:
+def _publish(contest: Contest, public: str, now: datetime) -> None:
     contest.public_value = public
-    contest.entries_hash = draw_verify.entries_hash(data)
-    contest.entries_count = len(rows)
-    contest.tickets_total = sum(t for _e, t in rows)
     contest.algorithm = draw_verify.ALGORITHM
     contest.drawn_at = now
     contest.status = ContestStatus.DRAWN
     contest.save(
         update_fields=[
             "public_value",
-            "entries_hash",
-            "entries_count",
-            "tickets_total",
             "algorithm",
             "drawn_at",
             "status",

@@ -144,8 +144,26 @@ def test_drawn_public_api_and_entries_file_verify(program, drawn):
     assert hashlib.sha256(entries.content).hexdigest() == body["entries_hash"]
 
 
-def test_entries_file_is_not_public_before_the_draw(opened):
+def test_entries_file_is_not_public_while_entries_are_open(opened):
     assert Client().get(f"/contest/{opened.public_id}/entries.csv").status_code == 404
+
+
+def test_entries_file_and_hash_are_public_once_frozen_before_the_draw(program, opened):
+    """At the end of the entries the file is frozen and published, before the draw date and
+    so before the public value exists; the seed stays secret until the draw."""
+    with time_machine.travel(opened.entries_start + timedelta(hours=1)):
+        converted_friends(program, {"alice@example.com": 2})
+    with time_machine.travel(opened.entries_end + timedelta(minutes=1)):
+        contests.freeze_due_entries()
+    opened.refresh_from_db()
+    html = page(opened, "en").content.decode()
+    assert opened.entries_hash and opened.entries_hash in html
+    assert opened.server_seed not in html
+    entries = Client().get(f"/contest/{opened.public_id}/entries.csv")
+    assert entries.status_code == 200
+    assert hashlib.sha256(entries.content).hexdigest() == opened.entries_hash
+    body = public_api(program, opened, lang="en").json()
+    assert body["entries_hash"] == opened.entries_hash and body["server_seed"] is None
 
 
 def test_published_command_reproduces_the_winners(program, drawn, tmp_path, capsys):

@@ -562,3 +562,42 @@ def test_deleting_a_program_deletes_its_drawn_contests_prizes_and_boosts(program
     assert not Program.objects.filter(pk=program.pk).exists()
     assert not Contest.objects.exists() and not ContestWinner.objects.exists()
     assert not Boost.objects.exists() and not Reward.objects.exists()
+
+
+# --- entries frozen at the end of the entry period ---------------------------------------
+
+END = START + timedelta(days=10)  # open_contest's entry period: 10 days from START
+
+
+def test_entries_are_frozen_at_the_end_of_entries_before_the_public_value_exists(program):
+    """The periodic task freezes and hashes the entries when the period ends; a referral
+    cancelled afterwards (when the owner might already know the public value) changes
+    neither the file nor the winners' chances: the draw uses what was frozen."""
+    contest, people = _contest_with_entrants(program, [2, 1])
+    with time_machine.travel(END - timedelta(seconds=1), tick=False):
+        assert contests.freeze_due_entries() == []  # still open for entries
+        with pytest.raises(Refused):
+            contests.freeze_entries(contest)
+    with time_machine.travel(END, tick=False):
+        [frozen] = contests.freeze_due_entries()
+    published = contests.entries_csv(frozen)
+    assert frozen.entries_frozen_at == END and frozen.drawn_at is None
+    assert frozen.entries_hash == hashlib.sha256(published).hexdigest()
+    assert (frozen.entries_count, frozen.tickets_total) == (2, 3)
+    assert AuditEvent.objects.filter(action="contest.entries_frozen").count() == 1
+
+    people[0].referrals_made.update(status=ReferralStatus.CANCELLED)  # after the freeze
+    with time_machine.travel(END + timedelta(hours=1), tick=False):
+        assert contests.freeze_due_entries() == []  # frozen once
+    result = _draw(frozen)
+
+    assert result.contest.entries_hash == frozen.entries_hash
+    assert contests.entries_csv(result.contest) == published
+    assert result.contest.entries_frozen_at == END  # not moved by the draw
+
+
+def test_a_draw_freezes_the_entries_itself_when_the_task_did_not_run(program):
+    contest, _people = _contest_with_entrants(program, [1, 1])
+    result = _draw(contest)
+    assert result.contest.entries_frozen_at == AFTER_DRAW
+    assert result.contest.entries_count == 2
