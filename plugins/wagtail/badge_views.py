@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import ObjectList
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views import snippets
@@ -32,6 +32,7 @@ from parrain.core.models import Badge, BadgeHolding, BadgeRecompute, Program
 from parrain.core.services import badge_setup, stats
 
 from .badge_forms import BadgeForm, badge_panels
+from .columns import ProgramDateColumn
 from .permissions import actor
 from .views import DashboardForm
 
@@ -172,9 +173,9 @@ class BadgeHoldersView(ReportView):
         Column("contact", label=_("Contact"), accessor="contact.email"),
         Column("badge", label=_("Badge")),
         Column("program", label=_("Program"), accessor="badge.program"),
-        DateColumn("awarded_at", label=_("Awarded"), sort_key="awarded_at"),
+        ProgramDateColumn("awarded_at", label=_("Awarded"), sort_key="awarded_at"),
         Column("awarded_by", label=_("Awarded by")),
-        DateColumn("lost_at", label=_("Lost"), sort_key="lost_at"),
+        ProgramDateColumn("lost_at", label=_("Lost"), sort_key="lost_at"),
     ]
     list_export = [
         "contact.email",
@@ -260,7 +261,7 @@ class BadgeStatsView(ReportView):
     def columns(self) -> list[Column]:  # type: ignore[override]
         lines = self.figure.badges if self.figure else []
         return [
-            DateColumn("day", label=_("Day")),
+            ProgramDateColumn("day", label=_("Day")),
             *(Column(f"badge_{line.badge_id}", label=line.name) for line in lines),
         ]
 

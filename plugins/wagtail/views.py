@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
@@ -25,6 +25,8 @@ from parrain.core.exports import safe_value_preprocess
 from parrain.core.models import Program, Referral
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import stats
+
+from .columns import ProgramDateColumn
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -69,7 +71,7 @@ class DashboardView(ReportView):
     permission_required = "view"
     paginate_by = None
     columns = [
-        DateColumn("day", label=_("Day")),
+        ProgramDateColumn("day", label=_("Day")),
         Column("invitations", label=_("Invitations")),
         Column("invited_referees", label=_("Invited referees")),
         Column("converted_referees", label=_("Converted referees")),
@@ -185,8 +187,8 @@ class ReferralReportView(ReportView):
         Column("referrer", label=_("Referrer"), accessor="referrer.email"),
         Column("program", label=_("Program")),
         Column("status", label=_("Status"), accessor="get_status_display"),
-        DateColumn("invited_at", label=_("Invited"), sort_key="invited_at"),
-        DateColumn("converted_at", label=_("Converted"), sort_key="converted_at"),
+        ProgramDateColumn("invited_at", label=_("Invited"), sort_key="invited_at"),
+        ProgramDateColumn("converted_at", label=_("Converted"), sort_key="converted_at"),
     ]
     list_export = [
         "referee.email",

@@ -206,3 +206,17 @@ def test_program_page_lists_recent_widget_errors_and_warns_of_fresh_ones(
     # Then the program's page lists it and says at the top what to do
     assert "Recent widget errors" in html and "http://localhost:8101" in html
     assert "this page origin is not allowed for this program" in html
+
+
+def test_contacts_page_says_not_answered_for_a_consent_never_given(
+    program: Program, staff: Client
+) -> None:
+    from parrain.core.factories import ContactFactory
+
+    ContactFactory(program=program, email="asked@example.org", consent_recontact=True)
+    ContactFactory(program=program, email="silent@example.org", consent_recontact=None)
+    page = staff.get(BASE + "contacts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    silent_row = page.split("silent@example.org")[1].split("</tr>")[0]
+    asked_row = page.split("asked@example.org")[1].split("</tr>")[0]
+    assert "not answered" in silent_row and "maybe" not in silent_row
+    assert "yes" in asked_row

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, Permission
 from django.test import TestCase, override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from wagtail.test.utils import WagtailTestUtils
 
 from parrain.core.models import Program, Referral, RewardRule
@@ -158,6 +158,10 @@ class AdminTests(WagtailTestUtils, TestCase):
         self.assertEqual(html.count('<svg class="parrain-chart"'), 2)
         self.assertIn("alice@example.com", html)  # top referrers
         self.assertNotIn("cdn", html.lower().split("<svg", 1)[1].split("</svg>", 1)[0])
+        # The daily rows say which day, not "3 weeks ago"
+        self.assertIn(formats.date_format(today, "SHORT_DATE_FORMAT"), html)
+        self.assertNotIn("Il y a", html)
+        self.assertNotIn(" ago", html)
 
     def test_dashboard_csv_has_one_row_per_day_of_the_range(self) -> None:
         referral_activity(self.program)
