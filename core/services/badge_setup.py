@@ -32,6 +32,7 @@ from ..models.badge import COUNTABLE_ACTIONS
 from ..models.choices import Side
 from ..models.loyalty import LoyaltyKind
 from . import badges
+from .texts import per_language
 
 
 class ImageTooLarge(InvalidInput):
@@ -235,28 +236,7 @@ def _apply(badge: Badge, changes: Mapping[str, Any]) -> None:
 
 
 def _texts(program: Program, value: Any, field: str, length: int, required: bool) -> dict:
-    if not isinstance(value, Mapping):
-        raise InvalidInput(_('Give one text per language, e.g. {"fr": …}.'), field=field)
-    texts = {str(k): str(v or "").strip() for k, v in value.items()}
-    for language, text in texts.items():
-        if language not in program.languages:
-            raise InvalidInput(
-                _("%(language)s is not a language of this program (%(languages)s).")
-                % {"language": language, "languages": ", ".join(program.languages)},
-                field=f"{field}.{language}",
-            )
-        if len(text) > length:
-            raise InvalidInput(
-                _("At most %(length)s characters.") % {"length": length},
-                field=f"{field}.{language}",
-            )
-    if required and not texts.get(program.default_language):
-        raise InvalidInput(
-            _("Give the name in %(language)s, the program's default language.")
-            % {"language": program.default_language},
-            field=f"{field}.{program.default_language}",
-        )
-    return {language: text for language, text in texts.items() if text}
+    return per_language(program, value, field, length, required=required)
 
 
 def _rank(program: Program, value: Any) -> int:

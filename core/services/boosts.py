@@ -25,6 +25,7 @@ from ..exceptions import InvalidInput
 from ..locks import row_for_update
 from ..models import Boost, Contest, Program, RewardRule
 from ..models.choices import RewardKind, Side
+from .texts import per_language
 
 
 @dataclass(frozen=True)
@@ -336,22 +337,7 @@ def _name(program: Program, value: Any) -> str:
 
 
 def _labels(program: Program, value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise InvalidInput(_('Give one label per language, e.g. {"fr": …}.'), field="labels")
-    labels = {str(k): str(v or "").strip() for k, v in value.items()}
-    for language, text in labels.items():
-        if language not in program.languages:
-            raise InvalidInput(
-                _("%(language)s is not a language of this program (%(languages)s).")
-                % {"language": language, "languages": ", ".join(program.languages)},
-                field=f"labels.{language}",
-            )
-        if len(text) > LABEL_LENGTH:
-            raise InvalidInput(
-                _("At most %(length)s characters.") % {"length": LABEL_LENGTH},
-                field=f"labels.{language}",
-            )
-    return {language: text for language, text in labels.items() if text}
+    return per_language(program, value, "labels", LABEL_LENGTH)
 
 
 def _instant(field: str):  # type: ignore[no-untyped-def]

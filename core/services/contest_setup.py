@@ -32,6 +32,7 @@ from ..locks import row_for_update
 from ..models import Badge, Contest, ContestPrize, Program, RewardRule
 from ..models.choices import RewardKind, Side
 from ..models.contest import ContestStatus, Participants, TicketSource
+from .texts import per_language
 
 NAME_LENGTH, LABEL_LENGTH, RULES_LENGTH, URL_LENGTH = 120, 160, 20_000, 200
 SOURCE_LENGTH, LOYALTY_KIND_LENGTH = 255, 40
@@ -343,24 +344,7 @@ def _text(field: str, length: int, required: bool = False):
 
 def _texts(field: str, length: int):
     def check(program: Program, value: Any) -> dict[str, str]:
-        if value is None:
-            value = {}
-        if not isinstance(value, Mapping):
-            raise InvalidInput(_('Give one text per language, e.g. {"fr": …}.'), field=field)
-        texts = {str(k): str(v or "").strip() for k, v in value.items()}
-        for language, text in texts.items():
-            if language not in program.languages:
-                raise InvalidInput(
-                    _("%(language)s is not a language of this program (%(languages)s).")
-                    % {"language": language, "languages": ", ".join(program.languages)},
-                    field=f"{field}.{language}",
-                )
-            if len(text) > length:
-                raise InvalidInput(
-                    _("At most %(length)s characters.") % {"length": length},
-                    field=f"{field}.{language}",
-                )
-        return {language: text for language, text in texts.items() if text}
+        return per_language(program, value, field, length)
 
     return check
 
