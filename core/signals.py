@@ -55,3 +55,7 @@ contest_opened = Signal()
 # sender=Program, contest=Contest, winners=list[ContestWinner] (the picks of this draw or
 # redraw only)
 contest_drawn = Signal()
+
+# sender=Program, message=ScheduledMessage (saved with its new status), old_status=str: a
+# scheduled message was sent, dropped or failed (core/messaging/engine.py)
+message_status_changed = Signal()

@@ -12,7 +12,6 @@ mail client has nothing to turn into a link; templates say "a friend" instead.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -24,18 +23,10 @@ from django.urls import NoReverseMatch, reverse
 
 from ..conf import parrain_settings
 from ..models import Contact
+from ..models.choices import MessageKind
 from ..validation_types import name_problem
 
 UNSUBSCRIBE_SALT = "parrain.unsubscribe"
-
-
-class MessageKind(StrEnum):
-    INVITATION = "invitation"
-    WELCOME = "welcome"
-    REWARD = "reward"
-    CONFIRMATION = "confirmation"  # a referrer confirms their address (and gets their link)
-    BADGE_AWARDED = "badge_awarded"  # a contact earned an ambassador badge
-    CONTEST_WON = "contest_won"  # a contest winner is told their prize (winner_id only)
 
 
 def unsubscribe_token(contact: Contact) -> str:

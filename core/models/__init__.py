@@ -23,6 +23,7 @@ from .contest import (
 from .held import AnonymousInvitationDay, HeldInvitation
 from .idempotency import IdempotentRequest
 from .loyalty import LoyaltyEntry, LoyaltyKind
+from .messages import MessageTemplate, ScenarioStep, ScheduledMessage
 from .order import Order, Refund
 from .program import ApiKey, Program, RewardRule
 from .referral import Invitation, Referral, ShareClick
@@ -52,6 +53,7 @@ __all__ = [
     "Invitation",
     "LoyaltyEntry",
     "LoyaltyKind",
+    "MessageTemplate",
     "Participants",
     "Order",
     "PoolCode",
@@ -61,6 +63,8 @@ __all__ = [
     "Refund",
     "Reward",
     "RewardRule",
+    "ScenarioStep",
+    "ScheduledMessage",
     "ShareClick",
     "TicketSource",
     "WinnerStatus",

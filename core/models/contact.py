@@ -38,6 +38,12 @@ class Contact(models.Model):
     consent_at = models.DateTimeField(_("consent given or refused at"), null=True, blank=True)
     consent_source = models.CharField(_("consent source"), max_length=40, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    # SMS needs its own consent (issue 13); a STOP reply sets sms_unsubscribed_at.
+    sms_consent = models.BooleanField(_("agrees to receive SMS"), null=True, blank=True)
+    sms_consent_at = models.DateTimeField(
+        _("SMS consent given or refused at"), null=True, blank=True
+    )
+    sms_unsubscribed_at = models.DateTimeField(_("unsubscribed from SMS"), null=True, blank=True)
     # Security (issue 10): set when the person proved they own the address (a confirmation
     # link), or when the shop vouched for them (identity token, server API, shop account).
     # Invitations by email from an unverified referrer are held; attribution by email alone

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -173,6 +174,36 @@ class Program(models.Model):
             "0 means orders earn no points."
         ),
     )
+    # Scenarios and messages (issue 13): the pressure put on one contact by solicitations
+    # (transactional messages are never held: see choices.TRANSACTIONAL_KINDS).
+    messages_per_week = models.PositiveSmallIntegerField(
+        _("messages per contact per 7 days"),
+        default=3,
+        help_text=_("At most this many solicitations per contact over any 7 days. 0: no limit."),
+    )
+    quiet_hours_start = models.TimeField(
+        _("quiet hours start"),
+        default=time(21, 0),
+        null=True,
+        blank=True,
+        help_text=_("Solicitations due from this time wait until the quiet hours end."),
+    )
+    quiet_hours_end = models.TimeField(
+        _("quiet hours end"), default=time(8, 0), null=True, blank=True
+    )
+    min_gap_hours = models.PositiveSmallIntegerField(
+        _("minimum gap between two messages (hours)"),
+        default=12,
+        help_text=_("A solicitation waits until this long after the contact's previous message."),
+    )
+    legal_footer = models.JSONField(
+        _("legal footer per language"),
+        default=dict,
+        blank=True,
+        help_text=_("Printed at the foot of every email: company name, address, registration."),
+    )
+    shop_address = models.TextField(_("shop postal address"), blank=True)
+    review_url = models.URLField(_("review page URL"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
