@@ -31,3 +31,11 @@ def _forget_badge_definitions() -> None:
     from parrain.core.services.badges import forget
 
     forget()
+
+
+@pytest.fixture(autouse=True)
+def _forget_scenario_steps() -> None:
+    """The scenario steps memo is keyed by program id, like the badge one above."""
+    from parrain.core.services.scenarios import forget
+
+    forget()

@@ -13,3 +13,6 @@ Contract:
 """
 
 from __future__ import annotations
+
+# Scenario forms (helper: engine), kept in their own module.
+from .scenario import ScenarioSettingsForm, ScenarioStepForm  # noqa: E402, F401
