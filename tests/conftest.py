@@ -31,3 +31,7 @@ def _forget_badge_definitions() -> None:
     from parrain.core.services.badges import forget
 
     forget()
+
+
+# A real SMTP server on loopback for any test that asks for it (tests/smtp.py).
+from tests.smtp import smtp_server  # noqa: E402, F401
