@@ -38,16 +38,19 @@ TYPICAL = {
     "offer_referrer": "15 € de remise",
     "offer_referee": "10 € de remise",
     "welcome_code": "BIENV-7Q2K",
+    "welcome_expiry": "2026-12-31",
     "share_link": "https://maison-lumiere.fr/r/alice-7q2k",
     "reward_code": "MERCI-9XW4",
     "reward_label": "15 € de remise",
-    "reward_expiry": "31/12/2026",
+    "reward_expiry": "2026-12-31",
     "badge_name": "Ambassadeur",
+    "next_badge_name": "Grand ambassadeur",
     "points_balance": "120",
     "contest_name": "Printemps",
     "contest_prize": "un panier garni",
+    "contest_rules_link": "https://maison-lumiere.fr/parrain/contests/printemps/",
     "boost_label": "Récompense doublée",
-    "boost_ends": "30/06/2026",
+    "boost_ends": "2026-06-30",
     "personal_message": "Tu vas adorer leurs lampes !",
     "confirm_link": "https://maison-lumiere.fr/parrain/confirm/AbCdEf123456/",
     "review_link": "https://maison-lumiere.fr/avis/1234",
@@ -59,7 +62,16 @@ TYPICAL = {
 NAMES = ("contact_first_name", "referrer_first_name", "friend_first_name")
 # Values a message may lack: a friend who has not claimed yet has no welcome code, a prize
 # handed over in person no code, a boost may have no end, a referrer no points.
-OPTIONAL = ("welcome_code", "reward_code", "reward_expiry", "boost_ends", "points_balance")
+OPTIONAL = (
+    "welcome_code",
+    "welcome_expiry",
+    "reward_code",
+    "reward_expiry",
+    "boost_ends",
+    "points_balance",
+    "next_badge_name",
+    "contest_rules_link",
+)
 
 
 def source(kind: str, lang: str, part: str) -> str:
