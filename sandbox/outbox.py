@@ -77,9 +77,9 @@ def read(name: str) -> StoredEmail:
     assert isinstance(parsed, ParsedEmail)  # nosec B101 # policy.default always makes one
     return StoredEmail(
         name=name,
-        subject=str(parsed.get("Subject", "")),
-        sender=str(parsed.get("From", "")),
-        to=", ".join(str(parsed.get(field, "")) for field in ("To", "Cc") if parsed.get(field)),
+        subject=_header(parsed, "Subject"),
+        sender=_header(parsed, "From"),
+        to=", ".join(_header(parsed, field) for field in ("To", "Cc") if parsed.get(field)),
         date=_date(parsed),
         text=_part(parsed, "plain"),
         html=_part(parsed, "html"),
@@ -93,6 +93,11 @@ def newest() -> list[StoredEmail]:
         return []
     names = sorted((p.name for p in folder.iterdir() if NAME.match(p.name)), reverse=True)
     return [read(name) for name in names[:SHOWN]]
+
+
+def _header(parsed: ParsedEmail, name: str) -> str:
+    """A header's decoded value on one line (a long one arrives folded)."""
+    return " ".join(str(parsed.get(name, "")).split())
 
 
 def _part(parsed: ParsedEmail, subtype: str) -> str:
