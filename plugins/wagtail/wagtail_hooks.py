@@ -22,6 +22,7 @@ from . import landing
 from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
 from .boost_views import BoostViewSet
 from .contest_views import ContestViewSet
+from .email_views import EmailDesignViewSet
 from .models import ReferralLandingPageMixin
 from .permissions import may_change_programs
 from .secret_views import IdentitySecretView, ProgramInspectView
@@ -121,7 +122,14 @@ class ReferralMenu(SnippetViewSetGroup):
     menu_label = _("Referral")
     menu_icon = "group"
     menu_order = 250
-    items = (ProgramViewSet, RewardRuleViewSet, BadgeViewSet, BoostViewSet, ContestViewSet)
+    items = (
+        ProgramViewSet,
+        RewardRuleViewSet,
+        BadgeViewSet,
+        BoostViewSet,
+        ContestViewSet,
+        EmailDesignViewSet,
+    )
     submenu_hook = MENU_HOOK
 
 
