@@ -2,8 +2,9 @@
 
 The design is the editor's; the core keeps the message it sends: saving a design writes
 the program's ``MessageTemplate`` through ``message_templates.save_template`` (checked
-there, audited, ``designed_with="wagtail"``), with the blocks turned into HTML and the text
-part left empty for the core to generate from it.
+there, audited, ``designed_with="wagtail"``) with the blocks' MJML sections as its ``html``
+(the core sets them in the program's layout and turns the whole into inlined HTML) and the
+text part left empty, for the core to make from the HTML.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from parrain.core.exceptions import TemplateRefused, line_message
 from parrain.core.messaging import mjml, render, templates
 from parrain.core.models.choices import MessageChannel
 from parrain.core.services import message_templates
@@ -31,13 +33,9 @@ def design_mjml(design: Any) -> str:
         return body_mjml(design.body)
 
 
-def design_html(design: Any) -> str:
-    return mjml.to_html(design_mjml(design))
-
-
 def problems(design: Any) -> dict[str, list[str]]:
     """What ``render.check`` refuses, by form field: the subject's lines, and the body's
-    per block and field ("Block 2 (Text), text, line 1: …") so the editor finds them."""
+    per block and field ("Block 2 (Text), text: Line 1: …") so the editor finds them."""
     found: dict[str, list[str]] = {}
     for problem in render.check(design.subject, kind=design.kind, part="subject"):
         found.setdefault("subject", []).append(line_message(problem))
@@ -49,21 +47,15 @@ def problems(design: Any) -> dict[str, list[str]]:
                     "block": child.block.label,
                     "field": label,
                 }
-                found.setdefault("body", []).append(f"{where}, {line_message(problem)}")
+                found.setdefault("body", []).append(f"{where}: {line_message(problem)}")
     return found
 
 
-def line_message(problem: render.TemplateProblem) -> str:
-    return _("line %(line)s: %(message)s") % {"line": problem.line, "message": problem.message}
-
-
-def refusal_messages(error: Any) -> dict[str, list[str]]:
-    """A ``TemplateRefused`` from the core, by form field (the HTML is the blocks)."""
-    fields = {"subject": "subject", "html": "body", "text": "body"}
+def refusal_messages(error: TemplateRefused) -> dict[str, list[str]]:
+    """A refusal of the core, by form field (its HTML is the blocks)."""
     found: dict[str, list[str]] = {}
-    for part, part_problems in error.problems.items():
-        field = fields.get(part, "body")
-        found.setdefault(field, []).extend(line_message(p) for p in part_problems)
+    for part, message in error.errors:
+        found.setdefault("subject" if part == "subject" else "body", []).append(message)
     return found
 
 
@@ -75,7 +67,7 @@ def publish(design: Any, *, actor: str) -> Any:
         EMAIL,
         design.language,
         subject=design.subject,
-        html=design_html(design),
+        html=design_mjml(design),
         text="",
         actor=actor,
         designed_with=DESIGNED_WITH,
@@ -90,7 +82,7 @@ def preview(design: Any) -> templates.Composed:
         EMAIL,
         design.language,
         subject=design.subject,
-        html=design_html(design),
+        html=design_mjml(design),
         text="",
     )
 
@@ -122,15 +114,15 @@ def text_page(composed: templates.Composed) -> str:
     )
 
 
-def send_test(design: Any, to: str) -> None:
+def send_test(design: Any, to: str) -> templates.Composed:
     """The saved design, with example values, to ``to`` now (marked "[TEST]" by the core)."""
-    message_templates.send_test(
+    return message_templates.send_test(
         design.program,
         design.kind,
         EMAIL,
         design.language,
         to,
         subject=design.subject,
-        html=design_html(design),
+        html=design_mjml(design),
         text="",
     )

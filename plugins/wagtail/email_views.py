@@ -9,6 +9,7 @@ nothing is stored. The variables of the design's kind are listed in a side panel
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 from django.contrib import messages
@@ -27,7 +28,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views import snippets
 
-from parrain.core.exceptions import ParrainError
+from parrain.core.exceptions import ParrainError, TemplateRefused
 from parrain.core.messaging import variables
 from parrain.core.models import Program
 from parrain.core.models.choices import MessageKind
@@ -65,7 +66,7 @@ class EmailDesignForm(WagtailAdminModelForm):
             self.add_error(field, ValidationError(found))
         return data
 
-    def add_refusal(self, error: Any) -> None:
+    def add_refusal(self, error: TemplateRefused) -> None:
         for field, found in email_design.refusal_messages(error).items():
             self.add_error(field, ValidationError(found))
 
@@ -80,8 +81,6 @@ class PublishMixin:
         return design
 
     def form_valid(self, form: Any) -> HttpResponse:
-        from parrain.core.services.message_templates import TemplateRefused
-
         try:
             return super().form_valid(form)  # type: ignore[misc]
         except TemplateRefused as error:
@@ -107,6 +106,7 @@ class VariablesSidePanel(BaseSidePanel):
     def get_context_data(self, parent_context: dict[str, Any]) -> dict[str, Any]:
         context = super().get_context_data(parent_context)
         context["kinds"] = variable_lists(self.object.kind or None)
+        context["example"] = "{{ name }}"
         return context
 
 
@@ -195,9 +195,15 @@ class SendTestView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
             return self.render_to_response(self.get_context_data(), status=400)
         try:
             email_design.send_test(self.design, to)
-        except (ParrainError, email_design.render.RenderError) as error:
-            messages.error(request, getattr(error, "message", str(error)))
-            return self.render_to_response(self.get_context_data(), status=400)
+        except TemplateRefused as error:
+            messages.error(request, " ".join(message for _part, message in error.errors))
+            return self.render_to_response(self.get_context_data(), status=error.status)
+        except ParrainError as error:
+            messages.error(request, error.message)
+            return self.render_to_response(self.get_context_data(), status=error.status)
+        except (smtplib.SMTPException, OSError) as error:
+            messages.error(request, _("The test could not be sent: %(error)s") % {"error": error})
+            return self.render_to_response(self.get_context_data(), status=502)
         messages.success(request, _("A test was sent to %(to)s.") % {"to": to})
         return back
 

@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 import django_filters
-from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,6 +28,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from parrain.core.exports import safe_value_preprocess
+from parrain.core.forms.messages import MessageTemplateForm
 from parrain.core.messaging import templates, variables
 from parrain.core.models import Contact, MessageTemplate, Program, ScheduledMessage
 from parrain.core.models.choices import (
@@ -118,32 +118,6 @@ class MessagesView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
         return {"language": language, "state": state, "custom": row is not None, "url": url}
 
 
-class SmsTemplateForm(forms.Form):
-    text = forms.CharField(
-        label=_("SMS text"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Variables are written {{ name }}. Keep it to one SMS when you can."),
-    )
-
-    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind = kind
-
-    def clean_text(self) -> str:
-        from parrain.core.messaging import render
-
-        text = self.cleaned_data["text"]
-        problems = render.check(text, kind=self.kind, part="sms")
-        if problems:
-            raise forms.ValidationError([line_message(p) for p in problems])
-        return text
-
-
-def line_message(problem: Any) -> str:
-    return str(_("line %(line)s: %(message)s") % {"line": problem.line, "message": problem.message})
-
-
 class SmsTemplateView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
     """One SMS text of a program, with the variables of its kind and the segment count."""
 
@@ -202,9 +176,17 @@ class SmsTemplateView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templat
         )
         return context
 
+    def make_form(self, data: Any = None) -> MessageTemplateForm:
+        return MessageTemplateForm(
+            data,
+            program=self.program,
+            kind=self.kind,
+            channel=MessageChannel.SMS,
+            language=self.language,
+        )
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = SmsTemplateForm(initial={"text": self.current().text}, kind=self.kind)
-        return self.render_to_response(self.get_context_data(form=form))
+        return self.render_to_response(self.get_context_data(form=self.make_form()))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if "reset" in request.POST:
@@ -217,28 +199,12 @@ class SmsTemplateView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templat
             )
             messages.success(request, _("The SMS is back to the shipped text."))
             return HttpResponseRedirect(request.get_full_path())
-        form = SmsTemplateForm(request.POST, kind=self.kind)
-        if form.is_valid() and self.save(form):
+        form = self.make_form(request.POST)
+        if form.is_valid() and form.save(actor=actor(request.user)) is not None:
             messages.success(request, _("The SMS is saved."))
             return HttpResponseRedirect(messages_url(self.program))
         messages.error(request, _("Nothing was saved: please correct the errors below."))
         return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    def save(self, form: SmsTemplateForm) -> bool:
-        try:
-            message_templates.save_template(
-                self.program,
-                self.kind,
-                MessageChannel.SMS,
-                self.language,
-                text=form.cleaned_data["text"],
-                actor=actor(self.request.user),
-            )
-        except message_templates.TemplateRefused as error:
-            for part_problems in error.problems.values():
-                form.add_error("text", [line_message(p) for p in part_problems])
-            return False
-        return True
 
 
 # The contacts' message history

@@ -11,9 +11,11 @@ from django.core import mail
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
+from parrain.core.messaging import templates, variables
 from parrain.core.models import MessageTemplate
 from parrain.core.models.choices import MessageChannel, MessageKind
 from parrain.plugins.wagtail import email_design
@@ -72,26 +74,36 @@ class EmailDesignTests(WagtailTestUtils, TestCase):
         self.assertEqual(template.designed_with, "wagtail")
         self.assertEqual(template.language, "en")
         self.assertEqual(template.subject, design.subject)
-        html = template.html
-        # The blocks, in the order the editor dragged them, variables left for the sending.
+        # The blocks' MJML is the template; the core sets it in the layout and sends HTML.
+        self.assertTrue(template.html.startswith("<mj-section"))
+        html = templates.preview(
+            self.program, MessageKind.INVITATION, MessageChannel.EMAIL, "en"
+        ).html
+        self.assertNotIn("<mj-", html)
+        # The blocks, in the order the editor dragged them, with the example values.
+        examples = variables.example_context(self.program, MessageKind.INVITATION, "en")
+        body = html[html.index("<body") :]  # the subject, in the title, names the offer too
         positions = [
-            html.index("Claim my offer"),
-            html.index("A gift from a friend"),
-            html.index("{{ offer_referee }}"),
-            html.index("<b>there</b>"),
+            body.index("Claim my offer"),
+            body.index("A gift from a friend"),
+            body.index(escape(examples["offer_referee"])),
+            body.index("<b>there</b>"),
         ]
         self.assertEqual(positions, sorted(positions))
-        self.assertIn('href="{{ share_link }}"', html)
-        self.assertNotIn("<mj-", html)  # MJML became HTML
+        self.assertIn(f'href="{escape(examples["share_link"])}"', html)
 
     def test_editor_text_is_escaped_and_variables_stay_tags(self) -> None:
         typed = "<script>x</script> & {{ shop_name }}"
         heading = ("heading", {"heading": typed, "size": "large", "align": "left"})
         self.save_design([heading])
 
-        html = MessageTemplate.objects.get().html
+        source = MessageTemplate.objects.get().html
+        self.assertIn("&lt;script&gt;x&lt;/script&gt; &amp; {{ shop_name }}", source)
+        html = templates.preview(
+            self.program, MessageKind.INVITATION, MessageChannel.EMAIL, "en"
+        ).html
         self.assertNotIn("<script>x", html)
-        self.assertIn("&lt;script&gt;x&lt;/script&gt; &amp; {{ shop_name }}", html)
+        self.assertIn("&lt;script&gt;x&lt;/script&gt; &amp; Maison Lumi", html)
 
     def test_unknown_variable_is_refused_with_the_block_and_the_line(self) -> None:
         bad = ("text", {"text": rich_text("<p>Hello</p><p>{{ contact_shoe_size }}</p>")})
@@ -102,7 +114,7 @@ class EmailDesignTests(WagtailTestUtils, TestCase):
         self.assertFalse(MessageTemplate.objects.exists())
         errors = " ".join(response.context["form"].errors["body"])
         self.assertIn("Block 2 (Text)", errors)
-        self.assertIn("line 1", errors)
+        self.assertIn("Line 1", errors)
         self.assertIn("contact_shoe_size", errors)
 
     def test_subject_with_a_syntax_error_is_refused_with_the_line(self) -> None:
@@ -110,7 +122,7 @@ class EmailDesignTests(WagtailTestUtils, TestCase):
 
         self.assertFalse(MessageTemplate.objects.exists())
         errors = " ".join(response.context["form"].errors["subject"])
-        self.assertIn("line 1", errors)
+        self.assertIn("Line 1", errors)
 
     def test_edited_design_replaces_the_template_and_keeps_its_keys(self) -> None:
         self.save_design([HEADING])

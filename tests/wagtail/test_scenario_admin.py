@@ -171,7 +171,7 @@ class ScenarioAdminTests(WagtailTestUtils, TestCase):
 
         refused = self.client.post(sms, {"text": "Code: {{ welcome_kode }}"}, **EN)
         self.assertEqual(refused.status_code, 400)
-        self.assertContains(refused, "line 1", status_code=400)
+        self.assertContains(refused, "Line 1", status_code=400)
         self.assertFalse(MessageTemplate.objects.exists())
 
         saved = self.client.post(sms, {"text": "Your code: {{ welcome_code }}"}, **EN)
