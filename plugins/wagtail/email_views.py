@@ -28,7 +28,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views import snippets
 
-from parrain.core.exceptions import ParrainError, TemplateRefused
+from parrain.core.exceptions import InvalidInput, ParrainError, TemplateRefused
 from parrain.core.messaging import variables
 from parrain.core.models import Program
 from parrain.core.models.choices import MessageKind
@@ -66,7 +66,11 @@ class EmailDesignForm(WagtailAdminModelForm):
             self.add_error(field, ValidationError(found))
         return data
 
-    def add_refusal(self, error: TemplateRefused) -> None:
+    def add_refusal(self, error: TemplateRefused | InvalidInput) -> None:
+        if isinstance(error, InvalidInput):  # a language the program does not have
+            field = error.field if error.field in self.fields else None
+            self.add_error(field, error.message)
+            return
         for field, found in email_design.refusal_messages(error).items():
             self.add_error(field, ValidationError(found))
 
@@ -83,7 +87,7 @@ class PublishMixin:
     def form_valid(self, form: Any) -> HttpResponse:
         try:
             return super().form_valid(form)  # type: ignore[misc]
-        except TemplateRefused as error:
+        except (TemplateRefused, InvalidInput) as error:
             form.add_refusal(error)
             self.produced_error_code = "validation_error"
             self.produced_error_message = self.get_error_message()  # type: ignore[attr-defined]

@@ -118,6 +118,17 @@ class EmailDesignTests(WagtailTestUtils, TestCase):
         self.assertIn("Line 1", errors)
         self.assertIn("contact_shoe_size", errors)
 
+    def test_a_language_the_program_does_not_have_is_refused(self) -> None:
+        self.program.languages = ["fr"]
+        self.program.default_language = "fr"
+        self.program.save()
+
+        response = self.save_design([HEADING])
+
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("language", response.context["form"].errors)
+        self.assertFalse(EmailDesign.objects.exists())
+
     def test_subject_with_a_syntax_error_is_refused_with_the_line(self) -> None:
         response = self.save_design([HEADING], subject="Hello {{ shop_name")
 
