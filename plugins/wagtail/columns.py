@@ -1,12 +1,16 @@
-"""Table columns for the referral snippets."""
+"""Table columns for the referral snippets and reports."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils import formats, timezone
 from wagtail.admin.ui.tables import Column
+from wagtail.permissions import policy_registry
+
+from parrain.core.models import ScheduledMessage
 
 
 class ProgramDateColumn(Column):
@@ -26,3 +30,24 @@ class ProgramDateColumn(Column):
         program = getattr(instance, "program", None)
         zone = program.tz() if program is not None else None
         return formats.date_format(timezone.localtime(value, zone), "SHORT_DATETIME_FORMAT")
+
+
+class ContactColumn(Column):
+    """A contact's email, linked to their message history for users who may see it."""
+
+    cell_template_name = "parrain_wagtail/admin/contact_cell.html"
+
+    def get_cell_context_data(self, instance: Any, parent_context: dict) -> dict:
+        context = super().get_cell_context_data(instance, parent_context)
+        contact = self.get_value(instance)
+        request = parent_context.get("request")
+        policy = policy_registry.get_by_type(ScheduledMessage)
+        context["email"] = getattr(contact, "email", "") or ""
+        context["url"] = (
+            f"{reverse('parrain_wagtail:message_history')}?contact={contact.pk}"
+            if contact is not None
+            and request is not None
+            and policy.user_has_permission(request.user, "view")
+            else ""
+        )
+        return context

@@ -55,6 +55,9 @@ class CoreFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
         """The saved object, or None when the service refused (its reason on the form)."""
         return form.save(actor=actor(self.request.user))
 
+    def success_url(self, saved: Any) -> str:
+        return reverse(self.inspect_url_name, args=[saved.pk])
+
     # the program
 
     def get_program(self) -> Program | None:
@@ -121,4 +124,4 @@ class CoreFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
             request,
             _("“%(object)s” saved.") % {"object": saved},
         )
-        return HttpResponseRedirect(reverse(self.inspect_url_name, args=[saved.pk]))
+        return HttpResponseRedirect(self.success_url(saved))

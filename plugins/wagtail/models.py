@@ -19,12 +19,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
+from wagtail.models import PreviewableMixin
+
+from parrain.core.models.choices import MessageKind
 
 from .blocks import LandingPageBlocks
+from .email_blocks import EmailBlocks
 from .panels import ProgramPanel
 from .permissions import acting_as
 
 swapper.set_app_prefix("wagtailcore", "wagtail")
+
+#: The languages the shipped templates exist in.
+EMAIL_LANGUAGES = [("fr", "Français"), ("en", "English")]
 
 #: True when the project keeps Wagtail's own ``Page`` as the base page model.
 DEFAULT_BASE_PAGE = not swapper.is_swapped("wagtailcore", "Page")
@@ -80,3 +87,48 @@ if DEFAULT_BASE_PAGE:
         class Meta:
             verbose_name = _("referral landing page")
             verbose_name_plural = _("referral landing pages")
+
+
+class EmailDesign(PreviewableMixin, models.Model):
+    """An email of a program drawn with blocks in Wagtail: one per kind and language.
+
+    Saving it writes the program's core ``MessageTemplate`` (email channel) with the blocks
+    turned into HTML (``email_design.publish``); the design stays here so the editor can
+    reopen it as blocks. Wagtail's live preview shows the email with example values.
+    """
+
+    program = models.ForeignKey(
+        "parrain.Program",
+        verbose_name=_("program"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(_("message"), max_length=30, choices=MessageKind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=EMAIL_LANGUAGES)
+    subject = models.CharField(
+        _("subject"),
+        max_length=200,
+        help_text=_("Variables are written {{ name }}, for example {{ shop_name }}."),
+    )
+    body = StreamField(EmailBlocks(), verbose_name=_("content"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("email design")
+        verbose_name_plural = _("email designs")
+        ordering = ["program", "kind", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "kind", "language"], name="parrain_wagtail_email_design_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"
+
+    preview_modes = [("", _("Email")), ("text", _("Text part"))]
+
+    def serve_preview(self, request: Any, mode_name: str) -> Any:
+        from .email_design import preview_response
+
+        return preview_response(self, mode_name)

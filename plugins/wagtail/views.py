@@ -26,7 +26,7 @@ from parrain.core.models import Program, Referral
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import stats
 
-from .columns import ProgramDateColumn
+from .columns import ContactColumn, ProgramDateColumn
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -183,8 +183,8 @@ class ReferralReportView(ReportView):
     filterset_class = ReferralFilterSet
     default_ordering = "-invited_at"
     columns = [
-        Column("referee", label=_("Referee"), accessor="referee.email"),
-        Column("referrer", label=_("Referrer"), accessor="referrer.email"),
+        ContactColumn("referee", label=_("Referee"), accessor="referee"),
+        ContactColumn("referrer", label=_("Referrer"), accessor="referrer"),
         Column("program", label=_("Program")),
         Column("status", label=_("Status"), accessor="get_status_display"),
         ProgramDateColumn("invited_at", label=_("Invited"), sort_key="invited_at"),

@@ -16,14 +16,31 @@ from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from parrain.core.models import Badge, Program, Referral, RewardRule
+from parrain.core.models import (
+    Badge,
+    MessageTemplate,
+    Program,
+    Referral,
+    RewardRule,
+    ScenarioStep,
+    ScheduledMessage,
+)
 
 from . import landing
 from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
 from .boost_views import BoostViewSet
 from .contest_views import ContestViewSet
+from .email_views import EmailDesignViewSet
+from .message_views import MessageHistoryView, MessagesView, SmsTemplateView
 from .models import ReferralLandingPageMixin
 from .permissions import may_change_programs
+from .scenario_views import (
+    ScenarioSettingsView,
+    ScenarioView,
+    StepDeleteView,
+    StepEditView,
+    StepFormView,
+)
 from .secret_views import IdentitySecretView, ProgramInspectView
 from .views import DashboardView, ReferralReportView
 
@@ -121,7 +138,14 @@ class ReferralMenu(SnippetViewSetGroup):
     menu_label = _("Referral")
     menu_icon = "group"
     menu_order = 250
-    items = (ProgramViewSet, RewardRuleViewSet, BadgeViewSet, BoostViewSet, ContestViewSet)
+    items = (
+        ProgramViewSet,
+        RewardRuleViewSet,
+        BadgeViewSet,
+        BoostViewSet,
+        ContestViewSet,
+        EmailDesignViewSet,
+    )
     submenu_hook = MENU_HOOK
 
 
@@ -151,8 +175,34 @@ def register_admin_urls() -> list:
             BadgeStatsView.as_view(results_only=True),
             name="badge_stats_results",
         ),
+        *message_urls(),
     ]
     return [path("parrain/", include((urls, "parrain_wagtail"), namespace="parrain_wagtail"))]
+
+
+def message_urls() -> list[URLPattern]:
+    """Scenario, messages and history (issue 13)."""
+    return [
+        path("scenario/", ScenarioView.as_view(), name="scenario"),
+        path("scenario/steps/add/", StepFormView.as_view(), name="scenario_step_add"),
+        path("scenario/steps/<int:pk>/", StepEditView.as_view(), name="scenario_step_edit"),
+        path(
+            "scenario/steps/<int:pk>/delete/", StepDeleteView.as_view(), name="scenario_step_delete"
+        ),
+        path("scenario/settings/", ScenarioSettingsView.as_view(), name="scenario_settings"),
+        path("messages/", MessagesView.as_view(), name="messages"),
+        path(
+            "messages/sms/<int:program>/<str:kind>/<str:language>/",
+            SmsTemplateView.as_view(),
+            name="sms_template",
+        ),
+        path("messages/history/", MessageHistoryView.as_view(), name="message_history"),
+        path(
+            "messages/history/results/",
+            MessageHistoryView.as_view(results_only=True),
+            name="message_history_results",
+        ),
+    ]
 
 
 class ReferralsMenuItem(MenuItem):
@@ -194,6 +244,37 @@ def register_badge_holders_menu_item() -> MenuItem:
 def register_badge_stats_menu_item() -> MenuItem:
     return BadgeReportMenuItem(
         _("Badges over time"), reverse("parrain_wagtail:badge_stats"), icon_name="pick", order=410
+    )
+
+
+class ModelMenuItem(MenuItem):
+    """Shown to users allowed to view ``model`` (the same check as its views)."""
+
+    def __init__(self, *args: Any, model: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.model = model
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return policy_registry.get_by_type(self.model).user_has_permission(request.user, "view")
+
+
+@hooks.register(MENU_HOOK)
+def register_scenario_menu_item() -> MenuItem:
+    url = reverse("parrain_wagtail:scenario")
+    return ModelMenuItem(_("Scenario"), url, icon_name="resubmit", order=500, model=ScenarioStep)
+
+
+@hooks.register(MENU_HOOK)
+def register_messages_menu_item() -> MenuItem:
+    url = reverse("parrain_wagtail:messages")
+    return ModelMenuItem(_("Messages"), url, icon_name="mail", order=510, model=MessageTemplate)
+
+
+@hooks.register(MENU_HOOK)
+def register_message_history_menu_item() -> MenuItem:
+    url = reverse("parrain_wagtail:message_history")
+    return ModelMenuItem(
+        _("Message history"), url, icon_name="history", order=520, model=ScheduledMessage
     )
 
 
