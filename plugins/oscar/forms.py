@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parrain.core.conf import parrain_settings
 from parrain.core.emails import normalize_phone
 from parrain.core.models import Contact
 
@@ -47,7 +48,7 @@ class MessagePreferencesForm(forms.Form):
         if not raw:
             return ""
         try:
-            return normalize_phone(raw)
+            return normalize_phone(raw, parrain_settings.PHONE_REGION)
         except ValueError:
             raise forms.ValidationError(
                 _(

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from parrain.core.conf import parrain_settings
 from parrain.core.emails import normalize_phone
 from parrain.core.exceptions import ParrainError
 from parrain.core.forms.messages import MessageTemplateForm
@@ -227,7 +228,9 @@ class TemplateEditView(TemplateMixin, TemplateView):
                 return None
             return self.request.user.email
         try:
-            return normalize_phone(self.request.POST.get("test_phone", ""))
+            return normalize_phone(
+                self.request.POST.get("test_phone", ""), parrain_settings.PHONE_REGION
+            )
         except ValueError:
             messages.error(
                 self.request,
