@@ -161,6 +161,7 @@ def test_staff_adds_a_step_and_edits_its_delay(
         "kind": MessageKind.REVIEW_REQUEST,
         "recipient": Recipient.CONTACT,
         "is_active": "on",
+        "position": "0",
     }
     response = staff.post(f"{BASE}scenario/steps/new/?program={program.slug}", data)
     assert response.status_code == 302
@@ -187,6 +188,7 @@ def test_a_step_for_someone_the_trigger_does_not_concern_is_refused(
         "kind": MessageKind.FRIEND_REMINDER,
         "recipient": Recipient.FRIEND,  # an order has no friend
         "is_active": "on",
+        "position": "0",
     }
     response = staff.post(f"{BASE}scenario/steps/new/?program={program.slug}", data)
     assert response.status_code == 400

@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 
 from parrain.core.conf import parrain_settings
 from parrain.core.emails import normalize_phone
-from parrain.core.exceptions import ParrainError
+from parrain.core.exceptions import ParrainError, TemplateRefused
 from parrain.core.forms.messages import MessageTemplateForm
 from parrain.core.messaging import render as template_render
 from parrain.core.messaging import sms, templates, variables
@@ -135,7 +135,7 @@ class TemplateEditView(TemplateMixin, TemplateView):
     def form(self, data: Any = None) -> MessageTemplateForm:
         kind, channel, language = self.key
         form = MessageTemplateForm(
-            data, kind=kind, channel=channel, initial=self.parts(None) if data is None else None
+            data, program=self.program, kind=kind, channel=channel, language=language
         )
         if self.is_sms and "text" in form.fields:
             # core/static/parrain/sms_counter.js: the live segment count under the text.
@@ -166,9 +166,7 @@ class TemplateEditView(TemplateMixin, TemplateView):
             row=row,
             is_sms=self.is_sms,
             segments=sms.segments(text) if self.is_sms else None,
-            variables=[
-                (name, variables.VARIABLES[name]) for name in variables.KIND_VARIABLES[kind]
-            ],
+            variables=form.variables,
             preview_url=self.url("parrain-message-preview"),
             list_url=reverse("parrain_oscar_dashboard:parrain-message-list")
             + f"?program={self.program.slug}",
@@ -190,10 +188,8 @@ class TemplateEditView(TemplateMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         if action == "test":
             return self.send_test(form)
-        try:
-            form.save(self.program, *self.key, actor=actor_of(request))
-        except ParrainError as error:  # TemplateRefused: the form's check missed nothing
-            form.add_error(None, error.message)
+        if form.save(actor=actor_of(request)) is None:  # refused by the service
+            messages.error(request, _("The message was not saved: see the errors below."))
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, _("Message saved: it is used from the next sending on."))
         return HttpResponseRedirect(self.url("parrain-message-edit"))
@@ -210,12 +206,17 @@ class TemplateEditView(TemplateMixin, TemplateView):
                 self.get_context_data(form=form, test_phone=self.request.POST.get("test_phone")),
                 status=400,
             )
-        parts = self.parts(self.request.POST)
+        parts = {name: form.cleaned_data.get(name, "") for name in ("subject", "html", "text")}
         try:
             message_templates.send_test(self.program, *self.key, to, **parts)
-        except (ParrainError, template_render.RenderError, sms.SmsError) as error:
-            messages.error(self.request, _("The test was not sent: %(error)s") % {"error": error})
+        except TemplateRefused as refused:
+            for part, message in refused.errors:
+                form.add_error(part if part in form.fields else None, message)
             return self.render_to_response(self.get_context_data(form=form), status=400)
+        except (ParrainError, sms.SmsError, OSError) as error:
+            reason = getattr(error, "message", None) or str(error)
+            messages.error(self.request, _("The test was not sent: %(error)s") % {"error": reason})
+            return self.render_to_response(self.get_context_data(form=form), status=502)
         messages.success(self.request, _("Test sent to %(to)s.") % {"to": to})
         return self.render_to_response(self.get_context_data(form=form))
 

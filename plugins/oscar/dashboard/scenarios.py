@@ -52,7 +52,7 @@ class ScenarioView(ProgramMixin, TemplateView):
         if not form.is_valid():
             messages.error(request, _("The sending rules were not saved: see the errors below."))
             return self.render_to_response(self.get_context_data(settings_form=form), status=400)
-        form.save()
+        form.save(actor=actor_of(request))
         messages.success(request, _("Sending rules saved."))
         return HttpResponseRedirect(scenario_url(self.program))
 
