@@ -254,6 +254,28 @@ def test_unsubscribed_or_erased_contacts_get_nothing_scheduled(program) -> None:
     assert not ScheduledMessage.objects.filter(step=step).exists()
 
 
+def test_erasing_a_contact_scrubs_its_messages_and_the_notes_it_wrote(program) -> None:
+    from parrain.core.services.erasure import erase_contact
+
+    alice = enrol_referrer(program, "alice@example.com", vouched=True).contact
+    invite_by_email(alice, ["bob@example.org"], personal_message="Bob, c'est Alice Martin")
+    bob = Contact.objects.get(email="bob@example.org")
+    ScheduledMessage.objects.filter(contact=bob, kind=MessageKind.INVITATION).update(
+        to="bob@example.org", status=MessageStatus.SENT
+    )
+    # The referrer's erasure takes back the note they wrote in the friend's message
+    erase_contact(alice, actor="owner")
+    invitation = ScheduledMessage.objects.get(contact=bob, kind=MessageKind.INVITATION)
+    assert invitation.context == {} and invitation.to == "bob@example.org"
+    # The friend's own erasure: no address kept, nothing more leaves, the counts stay
+    erase_contact(bob, actor="owner")
+    rows = {r.kind: r for r in ScheduledMessage.objects.filter(contact=bob)}
+    assert rows[MessageKind.INVITATION].status == MessageStatus.SENT
+    assert rows[MessageKind.INVITATION].to == ""
+    assert rows[MessageKind.FRIEND_REMINDER].status == MessageStatus.DROPPED
+    assert rows[MessageKind.FRIEND_REMINDER].reason == MessageRule.ERASED
+
+
 def test_address_confirmation_goes_through_the_queue(program) -> None:
     contact = ContactFactory(program=program)
     first = scenarios.send_system(MessageKind.CONFIRMATION, contact, context={"held": 2})
