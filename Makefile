@@ -79,6 +79,7 @@ demo: $(INSTALLED) $(WIDGET) translations ## Seed the demo database and serve it
 	echo "  OpenAPI schema   $$url/api/v1/openapi.json"; \
 	echo "  Oscar shop       $$url/shop/   (referrer: alice@example.com / alice-demo-2026)"; \
 	echo "  Referral dashboard $$url/shop/dashboard/referral/   (admin / admin)"; \
+	echo "  Demo outbox      $$url/demo/outbox/   (emails the demo sent; SMS print on this console)"; \
 	echo "  Secret key       .demo/secret_key (made on the first run, this checkout only)"; \
 	echo
 	DJANGO_DEBUG=1 $(MANAGE) runserver $(ADDRESS)

@@ -97,8 +97,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR.parent / ".static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# issue 13: the demo keeps every email it sends in .demo/outbox/, shown at /demo/outbox/
+# (sandbox/outbox.py); its SMS are printed on the console.
+EMAIL_BACKEND = "sandbox.outbox.OutboxBackend"
+DEMO_OUTBOX_DIR = BASE_DIR.parent / ".demo" / "outbox"
 DEFAULT_FROM_EMAIL = "Parrain demo <parrainage@example.com>"
+PARRAIN_SMS = {"BACKEND": "parrain.core.messaging.sms.ConsoleBackend"}
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ

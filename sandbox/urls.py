@@ -2,13 +2,17 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import outbox, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     # widget (issue 3): demo page with both widgets; baseline view of bench/share_link.py
     path("widgets/", views.widgets, name="widgets"),
     path("bench/bare/", views.bare, name="bench-bare"),
+    # issue 13: the emails the demo sent (staff only; off unless the outbox backend is in use)
+    path("demo/outbox/", outbox.outbox, name="demo-outbox"),
+    path("demo/outbox/<str:name>/", outbox.outbox_email, name="demo-outbox-email"),
+    path("demo/outbox/<str:name>/html/", outbox.outbox_email_html, name="demo-outbox-email-html"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("parrain.core.urls")),

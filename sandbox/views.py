@@ -9,11 +9,14 @@ from django.utils.translation import get_language
 
 from parrain.core.models import Program, RewardRule
 
+from . import outbox
+
 LINKS = {
     "admin": "/admin/",
     "docs": "/api/v1/docs",
     "openapi": "/api/v1/openapi.json",
     "widgets": "/widgets/",
+    "outbox": "/demo/outbox/",
 }
 
 
@@ -33,7 +36,8 @@ def home(request: HttpRequest) -> HttpResponse:
     for program in programs:
         rules = [rule for rule in program.reward_rules.all() if rule.is_active]
         program.offers = [(rule.get_side_display(), offer_label(rule, language)) for rule in rules]
-    return render(request, "sandbox/home.html", {"programs": programs, "links": LINKS})
+    context = {"programs": programs, "links": LINKS, "outbox": outbox.enabled()}
+    return render(request, "sandbox/home.html", context)
 
 
 # Widget (issue 3): the demo page with both widgets, and the bare view the benchmark uses.

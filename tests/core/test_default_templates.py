@@ -11,16 +11,18 @@ from pathlib import Path
 
 import mrml
 import pytest
-from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 
 import parrain.core.messaging
-from parrain.core.models.choices import MessageKind
+from parrain.core.factories import ProgramFactory
+from parrain.core.messaging import render, templates
+from parrain.core.models.choices import MessageChannel, MessageKind
 from parrain.core.services.confirmation import CONFIRM_VALID
 
 DEFAULTS = Path(parrain.core.messaging.__file__).parent / "defaults"
 LANGUAGES = ("fr", "en")
 PARTS = ("subject.txt", "email.mjml", "sms.txt")
+# The part each file is for ``render.check``.
+CHECKED_AS = {"subject.txt": "subject", "email.mjml": "html", "sms.txt": "sms"}
 CASES = [(kind.value, lang) for kind in MessageKind for lang in LANGUAGES]
 
 # GSM 03.38 basic set (extension characters, which count two, listed apart).
@@ -79,9 +81,8 @@ def source(kind: str, lang: str, part: str) -> str:
 
 
 def fill(template: str, **values: str) -> str:
-    """Rendered as the sandbox does: a name the template uses but the values lack fails."""
-    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-    return env.from_string(template).render({**TYPICAL, **values}).strip()
+    """Rendered by the sender's sandbox: a name the template uses but the values lack fails."""
+    return render.render(template, {**TYPICAL, **values}, html=False).strip()
 
 
 def septets(text: str) -> int:
@@ -92,6 +93,29 @@ def septets(text: str) -> int:
 @pytest.mark.parametrize(("kind", "lang"), CASES)
 def test_every_kind_has_each_part_in_french_and_english(kind: str, lang: str, part: str) -> None:
     assert source(kind, lang, part).strip(), f"{kind}.{lang}.{part} is empty"
+
+
+@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize(("kind", "lang"), CASES)
+def test_passes_the_check_an_owners_template_must_pass(kind: str, lang: str, part: str) -> None:
+    """Only the variables its kind offers, no refused construct: an owner who starts from
+    the default and saves it unchanged is never refused."""
+    assert render.check(source(kind, lang, part), kind=kind, part=CHECKED_AS[part]) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "lang"), CASES)
+def test_email_composes_in_the_layout_with_example_values(kind: str, lang: str) -> None:
+    program = ProgramFactory(name="Maison Lumière", languages=["fr", "en"])
+
+    email = templates.preview(program, kind, MessageChannel.EMAIL, lang)
+    sms = templates.preview(program, kind, MessageChannel.SMS, lang)
+
+    assert email.subject and "{" not in email.subject
+    for text in (email.html, email.text, sms.text):
+        assert "{{" not in text and "{%" not in text
+    assert "Maison Lumière" in email.html and "Maison Lumière" in email.text
+    assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 @pytest.mark.parametrize(("kind", "lang"), CASES)

@@ -1,0 +1,78 @@
+"""``make demo`` leaves an email sent by the scenario in the outbox, and only that.
+
+The 90 days of history send nothing (their messages went out long ago, in a real shop);
+after them, Bruno invites Léa and the default scenario sends her the invitation at once,
+through the demo's email backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test.utils import override_settings
+
+from parrain.core.management.commands.parrain_demo import delete_demo
+from parrain.core.models import Program, Referral, ScenarioStep, ScheduledMessage
+from parrain.core.models.choices import MessageKind, MessageStatus
+from sandbox import outbox
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def seeded(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
+) -> Iterator[tuple[Path, str]]:
+    folder = tmp_path_factory.mktemp("outbox")
+    media = tmp_path_factory.mktemp("media")
+    settings = override_settings(
+        EMAIL_BACKEND=outbox.BACKEND, DEMO_OUTBOX_DIR=str(folder), MEDIA_ROOT=str(media)
+    )
+    with django_db_blocker.unblock(), settings:
+        out = StringIO()
+        call_command("parrain_demo", stdout=out)
+        yield folder, out.getvalue()
+        delete_demo()
+        Referral.objects.all().delete()
+        Program.objects.all().delete()
+        get_user_model().objects.all().delete()
+
+
+def test_the_scenarios_invitation_is_in_the_outbox(seeded: tuple[Path, str]) -> None:
+    folder, output = seeded
+    with override_settings(EMAIL_BACKEND=outbox.BACKEND, DEMO_OUTBOX_DIR=str(folder)):
+        emails = outbox.newest()
+
+    to_lea = [email for email in emails if email.to == "lea@example.net"]
+    assert len(to_lea) == 1
+    invitation = to_lea[0]
+    assert invitation.subject.startswith("Une invitation : ")
+    assert "Maison Lumière" in invitation.subject
+    assert "Bruno" in invitation.html and "Bruno" in invitation.text
+    assert "Je pense que leurs lampes vont te plaire !" in invitation.text
+    assert "/r/" in invitation.text  # the share link
+    assert ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click") in invitation.headers
+    assert "lea@example.net: see /demo/outbox/" in output
+
+
+def test_the_history_sent_nothing_to_the_outbox(seeded: tuple[Path, str]) -> None:
+    folder, _output = seeded
+
+    assert len(list(folder.iterdir())) == 1
+
+
+def test_the_demo_program_runs_the_default_scenario(seeded: tuple[Path, str]) -> None:
+    program = Program.objects.get(slug="maison-lumiere")
+    message = ScheduledMessage.objects.get(
+        program=program, kind=MessageKind.INVITATION, contact__email="lea@example.net"
+    )
+
+    assert message.status == MessageStatus.SENT
+    assert message.step is not None and message.step.is_active
+    assert ScenarioStep.objects.filter(program=program, is_active=True).count() >= 9
