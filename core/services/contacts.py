@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from .. import audit, locks
-from ..emails import normalize_email
+from ..conf import parrain_settings
+from ..emails import normalize_email, normalize_phone
 from ..exceptions import InvalidInput
 from ..models import Contact, Program
 from ..validation_types import Email, ExternalId, Language, Moment, Name, Phone
@@ -107,6 +108,35 @@ def vouch_for(contact: Contact, *, share_name: str = "") -> None:
         fields.append("share_name")
     if fields:
         contact.save(update_fields=fields)
+
+
+def set_email_unsubscribed(contact: Contact, unsubscribed: bool, *, actor: str) -> bool:
+    """Stop (or start again) the program's emails to ``contact``, as the contact asked
+    from their account; audited. Returns whether anything changed. Messages still waiting
+    are dropped when due (MessageRule.UNSUBSCRIBED)."""
+    if (contact.unsubscribed_at is not None) == unsubscribed:
+        return False
+    contact.unsubscribed_at = timezone.now() if unsubscribed else None
+    contact.save(update_fields=["unsubscribed_at"])
+    action = "contact.unsubscribed" if unsubscribed else "contact.resubscribed"
+    audit.record(contact.program, action, contact=contact, actor=actor)
+    return True
+
+
+def set_sms_number(contact: Contact, phone: str, *, actor: str) -> bool:
+    """The mobile number the person gives for SMS (any form; stored E.164); audited.
+    Raises ``InvalidInput`` (field "phone") for what is not a valid number, storing nothing.
+    Returns whether it changed."""
+    try:
+        number = normalize_phone(phone, parrain_settings.PHONE_REGION)
+    except ValueError as exc:
+        raise InvalidInput(_("This is not a valid mobile number."), field="phone") from exc
+    if number == contact.phone:
+        return False
+    contact.phone = number
+    contact.save(update_fields=["phone"])
+    audit.record(contact.program, "contact.phone_changed", contact=contact, actor=actor)
+    return True
 
 
 def record_consent(contact: Contact, consent: bool, source: str, *, save: bool = True) -> None:

@@ -1,12 +1,16 @@
 """The customer's account page: the offer in force (boosted, with its countdown, while a boost
 runs), their share link, referrals, rewards, tickets in the open contests, badges and
-points."""
+points, and which messages they accept (emails; SMS with their number)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -14,11 +18,19 @@ from django.views.generic import TemplateView
 from parrain.core.emails import normalize_email
 from parrain.core.models import Contact, LoyaltyEntry, Referral, Reward
 from parrain.core.services.badges import contact_badges
+from parrain.core.services.contacts import (
+    record_sms_consent,
+    set_email_unsubscribed,
+    set_sms_number,
+)
 from parrain.core.services.contests import Tickets, contact_contests
 from parrain.core.services.enrolment import share_url
 
+from .forms import MessagePreferencesForm
 from .program import shop_program
 
+#: The consent source recorded for what the customer ticks on their account page.
+SOURCE = "oscar-account"
 #: Ledger lines shown on the account page (the newest).
 LEDGER_LINES = 10
 
@@ -28,14 +40,21 @@ class AccountReferralsView(LoginRequiredMixin, TemplateView):
     page_title = _("Referrals")
     active_tab = "parrain-referrals"
 
+    def contact(self) -> Contact | None:
+        """The signed-in customer in the shop's program (None without program or contact)."""
+        program = shop_program()
+        if program is None or not self.request.user.email:
+            return None
+        return Contact.objects.filter(
+            program=program, email_normalized=normalize_email(self.request.user.email)
+        ).first()
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         program = shop_program()
-        contact = None
-        if program is not None and self.request.user.email:
-            contact = Contact.objects.filter(
-                program=program, email_normalized=normalize_email(self.request.user.email)
-            ).first()
+        contact = self.contact()
+        if contact is not None and not contact.is_erased:
+            context.setdefault("preferences", MessagePreferencesForm.for_contact(contact))
         context.update(
             page_title=self.page_title,
             active_tab=self.active_tab,
@@ -55,6 +74,22 @@ class AccountReferralsView(LoginRequiredMixin, TemplateView):
         )
         return context
 
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Save the message preferences; an invalid number is refused and nothing stored."""
+        contact = self.contact()
+        if contact is None or contact.is_erased:
+            return HttpResponse(_("You have no referral account yet."), status=404)
+        form = MessagePreferencesForm.for_contact(contact, request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Your preferences were not saved: see below."))
+            return self.render_to_response(self.get_context_data(preferences=form), status=400)
+        with transaction.atomic():
+            save_preferences(contact, form.cleaned_data)
+        messages.success(request, _("Your message preferences are saved."))
+        return HttpResponseRedirect(
+            reverse("parrain_oscar:account-referrals") + "#parrain-messages"
+        )
+
     def contests(self, contact: Contact | None) -> list[Tickets]:
         """The contact's tickets in the program's open (or just drawn) contests."""
         if contact is None or contact.is_erased:
@@ -71,3 +106,15 @@ class AccountReferralsView(LoginRequiredMixin, TemplateView):
             "badges": contact_badges(contact, get_language() or contact.program.default_language),
             "ledger": ledger[:LEDGER_LINES],
         }
+
+
+def save_preferences(contact: Contact, data: dict[str, Any]) -> None:
+    """What the customer ticked, through the core's consent services (audited). Ticking
+    SMS again lifts an earlier STOP: the person asks for it themselves."""
+    set_email_unsubscribed(contact, not data["emails"], actor="contact")
+    had_sms = bool(contact.sms_consent) and contact.sms_unsubscribed_at is None
+    if data["sms"]:
+        set_sms_number(contact, data["phone"], actor="contact")
+        record_sms_consent(contact, True, SOURCE, resubscribe=True)
+    elif had_sms:
+        record_sms_consent(contact, False, SOURCE)

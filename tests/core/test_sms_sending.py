@@ -93,7 +93,9 @@ def test_a_server_error_is_retried_and_the_sms_sent_exactly_once(
     assert accepted.body["recipient"] == "+33612345678"
     assert accepted.body["from"] == "Lumiere"
     text = accepted.body["message"]["text"]
-    assert "Zoé" in text or "Maison Lumière" in text  # the rendered template, variables in
+    # The shipped French text, its variables filled in.
+    assert text.startswith("Offrez ") and "chez Maison Lumière" in text
+    assert "https://shop.example/r/" in text and text.endswith("répondez STOP")
     assert "{{" not in text
 
 

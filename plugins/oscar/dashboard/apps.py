@@ -23,6 +23,17 @@ CONTEST_PERMISSIONS = {
     "parrain-winner-redraw": CHANGE_CONTESTS,
     "parrain-winner-delivered": CHANGE_CONTESTS,
 }
+VIEW_TEMPLATES = ["is_staff", "parrain.view_messagetemplate"]
+SCENARIO_PERMISSIONS = {
+    "parrain-scenario": ["is_staff", "parrain.view_scenariostep"],
+    "parrain-step-create": ["is_staff", "parrain.add_scenariostep"],
+    "parrain-step-update": ["is_staff", "parrain.view_scenariostep", "parrain.change_scenariostep"],
+    "parrain-step-delete": ["is_staff", "parrain.view_scenariostep", "parrain.delete_scenariostep"],
+    # Changing a template, resetting it or sending a test: checked by the view on POST.
+    "parrain-message-list": VIEW_TEMPLATES,
+    "parrain-message-edit": VIEW_TEMPLATES,
+    "parrain-message-preview": VIEW_TEMPLATES,
+}
 
 
 class ParrainOscarDashboardConfig(OscarDashboardConfig):
@@ -44,6 +55,11 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             "parrain-review-queue": view_referrals,
             "parrain-referral-review": ["is_staff", "parrain.change_referral"],
             "parrain-contact-list": ["is_staff", "parrain.view_contact"],
+            "parrain-contact-detail": [
+                "is_staff",
+                "parrain.view_contact",
+                "parrain.view_scheduledmessage",
+            ],
             "parrain-program": ["is_staff", "parrain.change_program", "parrain.change_rewardrule"],
             "parrain-badge-list": ["is_staff", "parrain.view_badge"],
             "parrain-badge-detail": ["is_staff", "parrain.view_badge", "parrain.view_badgeholding"],
@@ -55,13 +71,14 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             ],
             **BOOST_PERMISSIONS,
             **CONTEST_PERMISSIONS,
+            **SCENARIO_PERMISSIONS,
         }
 
     def ready(self) -> None:
         self.configure_permissions()
 
     def get_urls(self):  # type: ignore[no-untyped-def]
-        from . import badges, boosts, contests, views
+        from . import badges, boosts, contests, messages, scenarios, views
 
         urls = [
             path("", views.FiguresView.as_view(), name="parrain-index"),
@@ -73,6 +90,11 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
                 name="parrain-referral-review",
             ),
             path("contacts/", views.ContactListView.as_view(), name="parrain-contact-list"),
+            path(
+                "contacts/<int:pk>/",
+                views.ContactDetailView.as_view(),
+                name="parrain-contact-detail",
+            ),
             path("program/", views.ProgramSettingsView.as_view(), name="parrain-program"),
             path("badges/", badges.BadgeListView.as_view(), name="parrain-badge-list"),
             path("badges/<int:pk>/", badges.BadgeDetailView.as_view(), name="parrain-badge-detail"),
@@ -83,6 +105,8 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             ),
             *boost_urls(boosts),
             *contest_urls(contests),
+            *scenario_urls(scenarios),
+            *message_urls(messages),
         ]
         return self.post_process_urls(urls)
 
@@ -146,5 +170,35 @@ def contest_urls(contests):  # type: ignore[no-untyped-def]
             "contests/winners/<int:pk>/delivered/",
             contests.WinnerDeliveredView.as_view(),
             name="parrain-winner-delivered",
+        ),
+    ]
+
+
+def scenario_urls(scenarios):  # type: ignore[no-untyped-def]
+    return [
+        path("scenario/", scenarios.ScenarioView.as_view(), name="parrain-scenario"),
+        path("scenario/steps/new/", scenarios.StepFormView.as_view(), name="parrain-step-create"),
+        path(
+            "scenario/steps/<int:pk>/",
+            scenarios.StepUpdateView.as_view(),
+            name="parrain-step-update",
+        ),
+        path(
+            "scenario/steps/<int:pk>/delete/",
+            scenarios.StepDeleteView.as_view(),
+            name="parrain-step-delete",
+        ),
+    ]
+
+
+def message_urls(messages):  # type: ignore[no-untyped-def]
+    one = "messages/<slug:kind>/<slug:channel>/<slug:language>/"
+    return [
+        path("messages/", messages.MessageListView.as_view(), name="parrain-message-list"),
+        path(one, messages.TemplateEditView.as_view(), name="parrain-message-edit"),
+        path(
+            f"{one}preview/",
+            messages.TemplatePreviewView.as_view(),
+            name="parrain-message-preview",
         ),
     ]

@@ -13,6 +13,8 @@ REFERRAL_NAVIGATION = {
         {"label": _("Badges"), "url_name": "parrain_oscar_dashboard:parrain-badge-list"},
         {"label": _("Boosted offers"), "url_name": "parrain_oscar_dashboard:parrain-boost-list"},
         {"label": _("Contests"), "url_name": "parrain_oscar_dashboard:parrain-contest-list"},
+        {"label": _("Scenario"), "url_name": "parrain_oscar_dashboard:parrain-scenario"},
+        {"label": _("Messages"), "url_name": "parrain_oscar_dashboard:parrain-message-list"},
         {"label": _("Program settings"), "url_name": "parrain_oscar_dashboard:parrain-program"},
     ],
 }

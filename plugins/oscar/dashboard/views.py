@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from parrain.core.models import Contact, Program, Referral
+from parrain.core.models import Contact, Program, Referral, ScheduledMessage
 from parrain.core.models.choices import ReferralStatus
-from parrain.core.services import review, stats
+from parrain.core.services import review, scenarios, stats
 from parrain.core.services.widget_errors import (
     recent_widget_errors,
     refused_lately,
@@ -185,6 +185,33 @@ class ContactListView(ProgramMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["form"] = self.form
+        return context
+
+
+class ContactDetailView(ProgramMixin, ListView):
+    """One contact: who they are, their consents, and every message the program scheduled
+    for them (newest first) with its status and the rule that delayed, dropped or failed it."""
+
+    template_name = "parrain_oscar/dashboard/contact_detail.html"
+    context_object_name = "history"
+    paginate_by = 50
+
+    @property
+    def contact(self) -> Contact:
+        if not hasattr(self, "_contact"):
+            self._contact = get_object_or_404(
+                Contact.objects.select_related("program"), pk=self.kwargs["pk"]
+            )
+            self._program = self._contact.program
+        return self._contact
+
+    def get_queryset(self) -> QuerySet[ScheduledMessage]:
+        return scenarios.history(self.contact)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        contact = self.contact
+        context = super().get_context_data(**kwargs)
+        context.update(contact=contact, programs=[])
         return context
 
 
