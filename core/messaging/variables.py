@@ -128,6 +128,12 @@ VARIABLES: dict[str, Variable] = {
             _("Champion"),
         ),
         _v(
+            "next_badge_missing",
+            _("Still to go for the next badge"),
+            _("What the contact still lacks for the next badge; empty when all are earned."),
+            _("38 more points"),
+        ),
+        _v(
             "points_balance",
             _("Points balance"),
             _("The contact's loyalty points balance."),
@@ -234,6 +240,7 @@ KIND_VARIABLES: dict[MessageKind, tuple[str, ...]] = {
         *_COMMON,
         "badge_name",
         "next_badge_name",
+        "next_badge_missing",
         "points_balance",
         "share_link",
     ),
@@ -522,6 +529,7 @@ _VALUES: dict[str, Callable[[_Subject], Any]] = {
     "reward_expiry": _reward_expiry,
     "badge_name": lambda s: _badge(s).get("badge", {}).get("name", ""),
     "next_badge_name": lambda s: (_badge(s).get("next_badge") or {}).get("name", ""),
+    "next_badge_missing": lambda s: (_badge(s).get("next_badge") or {}).get("missing", ""),
     "points_balance": _points_balance,
     "contest_name": lambda s: _contest(s).get("contest_title", ""),
     "contest_prize": lambda s: _contest(s).get("prize", ""),
