@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from parrain.core.messaging.variables import VARIABLES
 from parrain.core.models.choices import Audience, MessageKind, MessageRule, Trigger
 from parrain.core.services.scenarios import DEFAULT_SCENARIO
 
@@ -44,6 +45,13 @@ def test_every_kind_trigger_condition_and_rule_is_documented() -> None:
         assert f"`{value.value}`" in MESSAGES, value
     assert f"`{MessageRule.QUIET_HOURS.value}`" in MESSAGES
     assert f"`{MessageRule.MIN_GAP.value}`" in MESSAGES
+
+
+def test_every_variable_is_documented() -> None:
+    documented = {row[0] for row in table_after("## Variables")}
+    names = {name for cell in documented for name in re.findall(r"`(\w+)`", cell)}
+
+    assert names == set(VARIABLES)
 
 
 def test_default_scenario_table_matches_the_steps_a_new_program_gets() -> None:

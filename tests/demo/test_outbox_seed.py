@@ -8,6 +8,7 @@ through the demo's email backend.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from parrain.core.management.commands.parrain_demo import delete_demo
 from parrain.core.models import Program, Referral, ScenarioStep, ScheduledMessage
@@ -58,13 +60,24 @@ def test_the_scenarios_invitation_is_in_the_outbox(seeded: tuple[Path, str]) -> 
     assert "Je pense que leurs lampes vont te plaire !" in invitation.text
     assert "/r/" in invitation.text  # the share link
     assert ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click") in invitation.headers
-    assert "lea@example.net: see /demo/outbox/" in output
+    assert "invitation sent to lea@example.net: see /demo/outbox/" in output
 
 
 def test_the_history_sent_nothing_to_the_outbox(seeded: tuple[Path, str]) -> None:
     folder, _output = seeded
 
     assert len(list(folder.iterdir())) == 1
+
+
+def test_the_history_leaves_no_backlog_for_a_worker(seeded: tuple[Path, str]) -> None:
+    """Messages due during the 90 days were handled at seeding (sent to nowhere, or dropped
+    when their goal was reached): a worker started on the demo sends none of them."""
+    waiting = ScheduledMessage.objects.filter(status=MessageStatus.PENDING)
+
+    assert not waiting.filter(due_at__lte=timezone.now() - timedelta(minutes=1)).exists()
+    assert ScheduledMessage.objects.filter(status=MessageStatus.SENT).count() > 100
+    reminders = ScheduledMessage.objects.filter(kind=MessageKind.FRIEND_REMINDER)
+    assert reminders.filter(status=MessageStatus.DROPPED).exists()
 
 
 def test_the_demo_program_runs_the_default_scenario(seeded: tuple[Path, str]) -> None:

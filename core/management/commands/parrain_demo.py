@@ -56,7 +56,7 @@ from parrain.core.services.validation import reward_referrer, validate_due
 
 from ..demo_badges import evaluate_everyone, seed_badges
 from ..demo_gamification import seed_boost, seed_contest, seed_reviews
-from ..demo_messages import send_showcase_invitation
+from ..demo_messages import send_showcase_invitation, settle_history
 
 MAIN_SLUG = "maison-lumiere"
 DEMO_SLUGS = (MAIN_SLUG, "atelier-velo")
@@ -444,11 +444,16 @@ class Command(BaseCommand):
             seed_badges(programs[0])
             evaluate_everyone(programs[0])
             seed_contest(programs[0], now)
+        with override_settings(EMAIL_BACKEND=locmem):
+            settled = settle_history()
         # After the commit, with the demo's own email backend: the scenario's invitation
         # leaves now and waits in the outbox (/demo/outbox/).
         invited = send_showcase_invitation(programs[0])
         self._summary(programs, clear)
-        self.stdout.write(f"Invitation sent by the scenario to {invited}: see /demo/outbox/")
+        self.stdout.write(
+            f"Scenario history: {settled.sent} sent, {settled.dropped} dropped, "
+            f"{settled.delayed} delayed; invitation sent to {invited}: see /demo/outbox/"
+        )
 
     def _admin(self) -> None:
         user_model = get_user_model()
