@@ -421,7 +421,7 @@ def test_physical_prize_message_in_french_and_delivered_by_hand(program):
 
     [message] = mail.outbox
     assert message.subject.startswith("Vous avez gagné chez")
-    assert "Nous vous contacterons" in message.body
+    assert "Nous revenons vers vous très vite pour vous le remettre" in message.body
     assert not Reward.objects.exists()
     winner = contests.mark_delivered(result.winners[0], actor="owner")
     assert winner.status == WinnerStatus.CLAIMED and winner.delivered_at

@@ -47,6 +47,7 @@ TYPICAL = {
     "reward_expiry": "2026-12-31",
     "badge_name": "Ambassadeur",
     "next_badge_name": "Grand ambassadeur",
+    "next_badge_missing": "encore 30 points",
     "points_balance": "120",
     "contest_name": "Printemps",
     "contest_prize": "un panier garni",
@@ -72,6 +73,7 @@ OPTIONAL = (
     "boost_ends",
     "points_balance",
     "next_badge_name",
+    "next_badge_missing",
     "contest_rules_link",
 )
 
