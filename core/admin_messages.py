@@ -389,6 +389,8 @@ class MessageTemplateAdmin(ProgramPagesMixin, admin.ModelAdmin):
             composed = message_admin.preview_draft(program, kind, channel, language, **parts)
         except message_templates.TemplateRefused as refused:
             context["problems"] = message_admin.refusal_lines(refused)
+        except ParrainError as error:
+            context["problems"] = [("", error.message)]
         else:
             context["composed"] = composed
             if channel == MessageChannel.SMS:

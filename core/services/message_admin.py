@@ -17,7 +17,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..emails import normalize_email, normalize_phone
+from ..emails import normalize_email
 from ..exceptions import InvalidInput, NotFound, ParrainError
 from ..messaging import render, sms, templates, variables
 from ..models import Contact, MessageTemplate, Program, ScenarioStep, ScheduledMessage
@@ -172,29 +172,23 @@ def contact_of(program: Program, contact: str, *, by: str) -> Contact:
 
 
 def draft(
-    program: Program,
     kind: str,
     channel: str,
-    language: str,
     *,
     subject: str | None = None,
     html: str | None = None,
     text: str | None = None,
 ) -> dict[str, str]:
-    """The parts to preview or test: those given, the ones in use for the others; checked
-    like a save (``TemplateRefused`` with each part's problems)."""
-    current = templates.template_for(program, kind, channel, language)
-    parts = {
-        "subject": current.subject if subject is None else subject,
-        "html": current.html if html is None else html,
-        "text": current.text if text is None else text,
-    }
+    """The parts of a draft, checked like a save (``TemplateRefused`` with each part's
+    problems). An empty part is the one in use (an email's text: made from its HTML)."""
     if channel == MessageChannel.SMS:
-        parts["subject"] = parts["html"] = ""
-    checked = {"text": "sms"} if channel == MessageChannel.SMS else {p: p for p in EMAIL_PARTS}
+        parts, names = {"subject": "", "html": "", "text": text or ""}, {"text": "sms"}
+    else:
+        parts = {"subject": subject or "", "html": html or "", "text": text or ""}
+        names = {part: part for part in EMAIL_PARTS}
     problems = {
         part: found
-        for part, name in checked.items()
+        for part, name in names.items()
         if parts[part] and (found := render.check(parts[part], kind=kind, part=name))
     }
     if problems:
@@ -202,15 +196,21 @@ def draft(
     return parts
 
 
+def _unrenderable(error: render.RenderError) -> InvalidInput:
+    return InvalidInput(
+        _("This draft cannot be rendered: %(error)s") % {"error": error}, field=None
+    )
+
+
 def preview_draft(
     program: Program, kind: str, channel: str, language: str, **parts: str | None
 ) -> templates.Composed:
-    """The message a draft makes with example values; a render error is a refusal."""
-    checked = draft(program, kind, channel, language, **parts)
+    """The message a draft makes with example values; nothing is saved."""
+    checked = draft(kind, channel, **parts)
     try:
         return templates.preview(program, kind, channel, language, **checked)
     except render.RenderError as error:
-        raise TemplateRefused({"text": [render.TemplateProblem(0, str(error))]}) from None
+        raise _unrenderable(error) from None
 
 
 def test_recipient(channel: str, to: str) -> str:
@@ -218,7 +218,7 @@ def test_recipient(channel: str, to: str) -> str:
     to = to.strip()
     if channel == MessageChannel.SMS:
         try:
-            return normalize_phone(to)
+            return sms.normalize_number(to)
         except ValueError:
             raise InvalidInput(
                 _("Give a valid phone number, e.g. +33 6 12 34 56 78."), field="to"
@@ -234,11 +234,11 @@ def send_draft_test(
     program: Program, kind: str, channel: str, language: str, to: str, **parts: str | None
 ) -> None:
     """Send a draft now to ``to``, marked [TEST]; the transport's refusal is a 502."""
-    checked = draft(program, kind, channel, language, **parts)
+    checked = draft(kind, channel, **parts)
     try:
         send_test(program, kind, channel, language, to, **checked)
     except render.RenderError as error:
-        raise TemplateRefused({"text": [render.TemplateProblem(0, str(error))]}) from None
+        raise _unrenderable(error) from None
     except (sms.SmsError, smtplib.SMTPException, OSError) as error:
         raise DeliveryFailed(
             _("The message could not be delivered: %(error)s") % {"error": error}
