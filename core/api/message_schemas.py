@@ -39,6 +39,18 @@ KindIn = Literal[
     "boost_announcement",
     "confirmation",
 ]
+#: What a step may send: every kind but the address confirmation (sent by no step).
+StepKindIn = Literal[
+    "invitation",
+    "friend_reminder",
+    "welcome",
+    "incitation",
+    "reward",
+    "review_request",
+    "badge_awarded",
+    "contest_won",
+    "boost_announcement",
+]
 ChannelIn = Literal["email", "sms"]
 RecipientIn = Literal["referrer", "friend", "contact"]
 AudienceIn = Literal[
@@ -77,7 +89,9 @@ class StepIn(Input):
     delay_amount: Annotated[int, Field(ge=0, le=MAX_DELAY, strict=True)] = 0
     delay_unit: DelayUnitIn = "days"
     channel: ChannelIn = "email"
-    kind: KindIn = Field(description="The message sent (its template per channel and language).")
+    kind: StepKindIn = Field(
+        description="The message sent (its template per channel and language)."
+    )
     recipient: RecipientIn = Field(
         description="Who of the trigger's people it writes to: friend and referrer for the "
         "invitation and referral triggers, contact for the others."
@@ -85,7 +99,7 @@ class StepIn(Input):
     audience: Audiences = Field(default_factory=list)
     is_active: bool = True
     position: Annotated[int, Field(ge=0, le=32_767, strict=True)] | None = Field(
-        None, description="Order among the steps; left out: after the last one."
+        None, description="Breaks ties between steps of one trigger and delay; default 0."
     )
 
 
@@ -97,7 +111,7 @@ class StepPatch(Input):
     delay_amount: Annotated[int, Field(ge=0, le=MAX_DELAY, strict=True)] | None = None
     delay_unit: DelayUnitIn | None = None
     channel: ChannelIn | None = None
-    kind: KindIn | None = None
+    kind: StepKindIn | None = None
     recipient: RecipientIn | None = None
     audience: Audiences | None = None
     is_active: bool | None = None

@@ -20,7 +20,7 @@ from ..conf import parrain_settings
 from ..exceptions import InvalidInput, NotFound
 from ..messaging import templates
 from ..models import MessageTemplate, ScenarioStep, ScheduledMessage
-from ..models.choices import TRIGGER_ROLES, MessageChannel, MessageKind, Trigger
+from ..models.choices import MessageChannel, MessageKind
 from ..services import message_admin, message_templates, scenario_settings, scenarios
 from . import message_schemas as s
 from .pagination import after_cursor, encode_cursor
@@ -54,16 +54,6 @@ def _step(request: HttpRequest, step_id: int) -> ScenarioStep:
     return found
 
 
-def _check_recipient(trigger: str, recipient: str) -> None:
-    if recipient not in TRIGGER_ROLES[Trigger(trigger)]:
-        names = ", ".join(str(role.label) for role in TRIGGER_ROLES[Trigger(trigger)])
-        raise InvalidInput(
-            _("“%(trigger)s” has no such person to write to; choose: %(roles)s.")
-            % {"trigger": Trigger(trigger).label, "roles": names},
-            field="recipient",
-        )
-
-
 def _step_out(step: ScenarioStep, counts: Any) -> s.StepOut:
     return s.StepOut(
         id=step.pk,
@@ -95,10 +85,9 @@ def _one_step(step: ScenarioStep) -> s.StepOut:
 def list_steps(request: HttpRequest, slug: str) -> Any:
     """The scenario: every step by trigger, then delay, with what it has sent, delayed,
     dropped, failed, and what is waiting."""
-    program = program_of(request)
-    counts = scenarios.step_counts(program)
-    steps = sorted(ScenarioStep.objects.filter(program=program), key=message_admin.timeline_order)
-    return s.StepList(items=[_step_out(step, counts.get(step.pk)) for step in steps])
+    timeline = scenarios.timeline(program_of(request))
+    items = [_step_out(one.step, one.counts) for entry in timeline for one in entry.steps]
+    return s.StepList(items=items)
 
 
 @router.post(STEPS, response=_responses(201, model=s.StepOut))
@@ -108,8 +97,6 @@ def create_step(request: HttpRequest, slug: str, payload: s.StepIn) -> Status[An
     data = payload.model_dump()
     if data["position"] is None:
         del data["position"]
-    data["audience"] = list(dict.fromkeys(data["audience"]))
-    _check_recipient(data["trigger"], data["recipient"])
     step = scenarios.create_step(program_of(request), data, actor=actor_of(request))
     return Status(201, _one_step(step))
 
@@ -127,9 +114,6 @@ def patch_step(request: HttpRequest, slug: str, step_id: StepId, payload: s.Step
     for field, value in changes.items():
         if value is None:
             raise InvalidInput(_("This field cannot be null."), field=field)
-    if "audience" in changes:
-        changes["audience"] = list(dict.fromkeys(changes["audience"]))
-    _check_recipient(changes.get("trigger", step.trigger), changes.get("recipient", step.recipient))
     step = scenarios.update_step(step, changes, actor=actor_of(request))
     return _one_step(_step(request, step.pk))
 

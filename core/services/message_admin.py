@@ -27,14 +27,12 @@ from ..models.choices import (
     MessageChannel,
     MessageKind,
     MessageRule,
-    Trigger,
 )
 from . import scenarios
 from .contacts import find_contact
 from .message_templates import TemplateRefused, send_test
 from .scenarios import StepCounts
 
-TRIGGER_ORDER = {trigger: index for index, trigger in enumerate(Trigger.values)}
 EMAIL_PARTS = ("subject", "html", "text")
 
 
@@ -76,12 +74,6 @@ def refusal_lines(refused: TemplateRefused) -> list[tuple[str, str]]:
 
 def counts_dict(counts: StepCounts | None) -> dict[str, int]:
     return asdict(counts or StepCounts())
-
-
-def timeline_order(step: ScenarioStep) -> tuple[int, float, int, int]:
-    """By trigger (in the order of the lifecycle), then delay, then position."""
-    seconds = step.delay.total_seconds()
-    return TRIGGER_ORDER.get(step.trigger, 99), seconds, step.position, step.pk
 
 
 def variables_of(kind: str) -> list[dict[str, str]]:
@@ -280,12 +272,15 @@ class TimelineGroup:
 
 
 def timeline_groups(program: Program) -> list[TimelineGroup]:
-    """The steps grouped by trigger (lifecycle order), each by delay, with its counts."""
-    counts = scenarios.step_counts(program)
-    groups: dict[str, list[TimelineRow]] = {}
-    for step in sorted(program.scenario_steps.all(), key=timeline_order):
-        row = TimelineRow(
-            step, delay_label(step), audience_labels(step), counts_dict(counts.get(step.pk))
+    """``scenarios.timeline`` with the labels a page shows (delay, conditions)."""
+    return [
+        TimelineGroup(
+            entry.trigger,
+            entry.label,
+            [
+                TimelineRow(s.step, delay_label(s.step), audience_labels(s.step), asdict(s.counts))
+                for s in entry.steps
+            ],
         )
-        groups.setdefault(step.trigger, []).append(row)
-    return [TimelineGroup(t, str(Trigger(t).label), rows) for t, rows in groups.items()]
+        for entry in scenarios.timeline(program)
+    ]

@@ -2,7 +2,7 @@
 what every email carries (legal footer per language, shop address, review page).
 
 One door for the API and any admin that does not go through ``ScenarioSettingsForm``:
-checked, saved together or not at all, audited ("scenario.settings_updated").
+checked, saved together or not at all, audited ("scenario.settings_changed").
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def update_settings(program: Program, changes: dict[str, Any], *, actor: str) ->
         program.save(update_fields=list(FIELDS))
         audit.record(
             program,
-            "scenario.settings_updated",
+            "scenario.settings_changed",
             actor=actor,
             message=", ".join(sorted(changes)),
         )

@@ -64,6 +64,7 @@ def _message(step: ScenarioStep, contact: Any, n: int, **fields: Any) -> Schedul
 def test_literals_are_the_model_choices() -> None:
     assert set(get_args(s.TriggerIn)) == set(Trigger.values)
     assert set(get_args(s.KindIn)) == set(MessageKind.values)
+    assert set(get_args(s.StepKindIn)) == set(MessageKind.values) - {"confirmation"}
     assert set(get_args(s.ChannelIn)) == set(MessageChannel.values)
     assert set(get_args(s.RecipientIn)) == set(Recipient.values)
     assert set(get_args(s.AudienceIn)) == set(Audience.values)
@@ -197,7 +198,7 @@ def test_settings_read_and_change(api: ApiClient) -> None:
         "patch", "/scenario/settings", {"quiet_hours_start": None, "quiet_hours_end": None}
     )
     assert off.json()["quiet_hours_start"] is None
-    assert AuditEvent.objects.filter(action="scenario.settings_updated").count() == 2
+    assert AuditEvent.objects.filter(action="scenario.settings_changed").count() == 2
 
 
 @pytest.mark.parametrize(
