@@ -40,6 +40,7 @@ def _step_post(**extra: Any) -> dict[str, Any]:
         "recipient": "friend",
         "audience": ["not_converted"],
         "is_active": "on",
+        "position": "0",
         **extra,
     }
 
@@ -321,4 +322,5 @@ def test_messages_list_filters_and_the_contact_history(
     assert "Friend has not ordered yet" in contact_page.content.decode()
     message = ScheduledMessage.objects.filter(contact=camille).get()
     detail = admin_client.get(f"/admin/parrain/scheduledmessage/{message.pk}/change/", **EN)
-    assert detail.status_code == 200 and 'type="submit"' not in detail.content.decode()
+    assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
+    assert "Friend has not ordered yet" in detail.content.decode()
