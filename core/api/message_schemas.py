@@ -6,7 +6,7 @@ out so the OpenAPI document names every value a client may send.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -68,6 +68,11 @@ FOOTER_LENGTH = 1_000
 ADDRESS_LENGTH = 500
 URL_LENGTH = 200
 
+#: A time of day in the program's time zone, "21:00" (no seconds, no offset).
+ClockTime = Annotated[
+    str,
+    Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description='Local time, e.g. "21:00".'),
+]
 Audiences = Annotated[
     list[AudienceIn],
     Field(
@@ -158,8 +163,8 @@ class StepList(BaseModel):
 
 class SettingsOut(BaseModel):
     messages_per_week: int = Field(description="Solicitations per contact over any 7 days.")
-    quiet_hours_start: time | None
-    quiet_hours_end: time | None
+    quiet_hours_start: ClockTime | None
+    quiet_hours_end: ClockTime | None
     time_zone: str = Field(description="The program's time zone, for the quiet hours.")
     min_gap_hours: int
     legal_footer: dict[str, str]
@@ -173,8 +178,8 @@ class SettingsPatch(Input):
     messages_per_week: Annotated[int, Field(ge=0, le=100, strict=True)] | None = Field(
         None, description="0: no limit."
     )
-    quiet_hours_start: time | None = None
-    quiet_hours_end: time | None = None
+    quiet_hours_start: ClockTime | None = None
+    quiet_hours_end: ClockTime | None = None
     min_gap_hours: Annotated[int, Field(ge=0, le=720, strict=True)] | None = None
     legal_footer: dict[Language, Annotated[str, Field(max_length=FOOTER_LENGTH)]] | None = Field(
         None, description="Per language of the program, printed under every email."

@@ -9,6 +9,7 @@ problems one per part, with their line) and stores nothing.
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
@@ -128,8 +129,15 @@ def delete_step(request: HttpRequest, slug: str, step_id: StepId) -> Status[None
 # Pressure settings
 
 
+def _clock(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
 def _settings_out(program: Any) -> s.SettingsOut:
-    return s.SettingsOut(**scenario_settings.settings_of(program), time_zone=str(program.time_zone))
+    values = scenario_settings.settings_of(program)
+    for field in ("quiet_hours_start", "quiet_hours_end"):
+        values[field] = _clock(values[field])
+    return s.SettingsOut(**values, time_zone=str(program.time_zone))
 
 
 @router.get(f"{PROGRAM}/scenario/settings", response=_responses(200, model=s.SettingsOut))
@@ -148,6 +156,9 @@ def patch_settings(request: HttpRequest, slug: str, payload: s.SettingsPatch) ->
     for field in ("shop_address", "review_url"):
         if field in changes and changes[field] is None:
             changes[field] = ""
+    for field in ("quiet_hours_start", "quiet_hours_end"):
+        if changes.get(field) is not None:
+            changes[field] = time.fromisoformat(changes[field])
     program = scenario_settings.update_settings(
         program_of(request), changes, actor=actor_of(request)
     )

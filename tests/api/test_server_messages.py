@@ -177,7 +177,7 @@ def test_keys_and_other_programs(api: ApiClient) -> None:
 
 def test_settings_read_and_change(api: ApiClient) -> None:
     got = api.call("get", "/scenario/settings").json()
-    assert got["messages_per_week"] == 3 and got["quiet_hours_start"] == "21:00:00"
+    assert got["messages_per_week"] == 3 and got["quiet_hours_start"] == "21:00"
     changes = {
         "messages_per_week": 2,
         "quiet_hours_start": "20:30",
@@ -210,6 +210,7 @@ def test_settings_read_and_change(api: ApiClient) -> None:
         ({"messages_per_week": -1}, "messages_per_week"),
         ({"min_gap_hours": None}, "min_gap_hours"),
         ({"unknown": 1}, "unknown"),
+        ({"quiet_hours_end": "25:00"}, "quiet_hours_end"),
     ],
 )
 def test_bad_settings_are_refused_nothing_stored(
