@@ -45,7 +45,6 @@ from ..memo import Memo
 from ..messaging.audience import Candidate, unmet
 from ..models import Contact, Program, ScenarioStep, ScheduledMessage
 from ..models.choices import (
-    TRANSACTIONAL_KINDS,
     TRIGGER_ROLES,
     TRIGGER_SUBJECT,
     Audience,
@@ -129,8 +128,9 @@ def fire(
     context: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> int:
-    """Schedule the active steps of ``trigger`` for ``people``; returns the rows written
-    (a replayed trigger writes none). Raises ``ValueError`` for an unknown trigger."""
+    """Schedule the active steps of ``trigger`` for ``people``; returns how many messages
+    the trigger asked for (a replay asks again, the dedupe key stores each once). Raises
+    ``ValueError`` for an unknown trigger."""
     return fire_many(program, trigger, [Firing(subject, people, context)], at=at)
 
 
@@ -213,9 +213,9 @@ def reachable(contact: Contact) -> bool:
 
 
 def _sends_now(row: ScheduledMessage, at: datetime) -> bool:
-    """Transactional rows due now leave after commit; solicitations wait for the periodic
-    task, which applies the pressure rules to them within the minute."""
-    return row.due_at <= at and row.kind in TRANSACTIONAL_KINDS
+    """Rows due now leave after commit, not at the next beat (the engine still holds a
+    solicitation the pressure rules hold)."""
+    return row.due_at <= at
 
 
 def _fan_out(
@@ -359,7 +359,7 @@ STEP_FIELDS = (
 def create_step(program: Program, data: Mapping[str, Any], *, actor: str) -> ScenarioStep:
     """Add a step (checked: see ``_check``); audited ``scenario.step_created``."""
     step = ScenarioStep(program=program)
-    _apply(step, data)
+    apply_data(step, data)
     with transaction.atomic():
         step.save()
         audit.record(program, "scenario.step_created", actor=actor, **_summary(step))
@@ -370,7 +370,7 @@ def create_step(program: Program, data: Mapping[str, Any], *, actor: str) -> Sce
 def update_step(step: ScenarioStep, data: Mapping[str, Any], *, actor: str) -> ScenarioStep:
     """Change a step; switched off, its waiting messages are dropped (``step_off``)."""
     was_active = step.is_active
-    _apply(step, data)
+    apply_data(step, data)
     with transaction.atomic():
         step.save()
         dropped = 0 if step.is_active or not was_active else _drop_waiting(step)
@@ -412,7 +412,7 @@ def _summary(step: ScenarioStep) -> dict[str, Any]:
     }
 
 
-def _apply(step: ScenarioStep, data: Mapping[str, Any]) -> None:
+def apply_data(step: ScenarioStep, data: Mapping[str, Any]) -> None:
     unknown = set(data) - set(STEP_FIELDS)
     if unknown:
         raise InvalidInput(_("Unknown field."), field=sorted(unknown)[0])
