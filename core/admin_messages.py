@@ -294,9 +294,10 @@ class MessageTemplateAdmin(ProgramPagesMixin, admin.ModelAdmin):
             self.message_user(request, _("The default template is back."), messages.SUCCESS)
             return HttpResponseRedirect(here)
         current = templates.template_for(program, kind, channel, language)
-        initial = {"subject": current.subject, "html": current.html, "text": current.text}
         data = request.POST if request.method == "POST" else None
-        form = MessageTemplateForm(data, initial=initial, kind=kind, channel=channel)
+        form = MessageTemplateForm(
+            data, program=program, kind=kind, channel=channel, language=language
+        )
         number = TestNumberForm(data)
         if channel == MessageChannel.SMS and "text" in form.fields:
             examples = {v["name"]: v["example"] for v in message_admin.variables_of(kind)}
@@ -309,8 +310,7 @@ class MessageTemplateAdmin(ProgramPagesMixin, admin.ModelAdmin):
         if data is not None and form.is_valid():
             if "_test" in data:
                 self._send_test(request, program, kind, channel, language, form, number)
-            else:
-                form.save(program, kind, channel, language, actor=request.user.get_username())
+            elif form.save(actor=request.user.get_username()) is not None:
                 self.message_user(request, _("The template was saved."), messages.SUCCESS)
                 return HttpResponseRedirect(here)
         saved = MessageTemplate.objects.filter(
@@ -365,16 +365,18 @@ class MessageTemplateAdmin(ProgramPagesMixin, admin.ModelAdmin):
             return
         parts = {part: form.cleaned_data.get(part, "") for part in ("subject", "html", "text")}
         try:
-            to = message_admin.test_recipient(channel, raw)
-            message_admin.send_draft_test(program, kind, channel, language, to, **parts)
+            sent = message_admin.send_draft_test(program, kind, channel, language, raw, **parts)
         except message_templates.TemplateRefused as refused:
-            for part, line in message_admin.refusal_lines(refused):
-                self.message_user(request, f"{form.fields[part].label}: {line}", messages.ERROR)
+            for part, line in refused.errors:
+                label = form.fields[part].label if part in form.fields else part
+                self.message_user(request, f"{label}: {line}", messages.ERROR)
             return
         except ParrainError as error:
             self.message_user(request, error.message, messages.ERROR)
             return
-        self.message_user(request, _("A test was sent to %(to)s.") % {"to": to}, messages.SUCCESS)
+        self.message_user(
+            request, _("A test was sent to %(to)s.") % {"to": sent.to}, messages.SUCCESS
+        )
 
     def preview_view(
         self, request: HttpRequest, program_id: int, kind: str, channel: str, language: str
@@ -388,7 +390,7 @@ class MessageTemplateAdmin(ProgramPagesMixin, admin.ModelAdmin):
         try:
             composed = message_admin.preview_draft(program, kind, channel, language, **parts)
         except message_templates.TemplateRefused as refused:
-            context["problems"] = message_admin.refusal_lines(refused)
+            context["problems"] = refused.errors
         except ParrainError as error:
             context["problems"] = [("", error.message)]
         else:

@@ -9,7 +9,6 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
 from .. import idempotency
-from ..services import message_templates
 from . import problems, ratelimit
 from .origins import public_door
 from .security import guard_body, refuse_nul
@@ -17,7 +16,6 @@ from .server import router
 from .server_boosts import router as boosts_router
 from .server_contests import router as contests_router
 from .server_messages import router as messages_router
-from .server_messages import template_refused
 from .widget import router as widget_router
 from .widget_contests import router as public_contests_router
 
@@ -83,7 +81,6 @@ api.add_router("", router)
 api.add_router("", boosts_router)
 api.add_router("", contests_router)
 api.add_router("", messages_router)
-api.add_exception_handler(message_templates.TemplateRefused, template_refused)
 
 
 # Public widget API (issue 3): public key in the path, CORS and rate limits in public_door.

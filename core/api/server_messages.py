@@ -25,7 +25,7 @@ from ..models.choices import MessageChannel, MessageKind
 from ..services import message_admin, message_templates, scenario_settings, scenarios
 from . import message_schemas as s
 from .pagination import after_cursor, encode_cursor
-from .problems import Problem, problem
+from .problems import Problem
 from .security import SecretKey, actor_of, program_of
 
 router = Router(auth=SecretKey(), tags=["scenarios and messages"])
@@ -287,9 +287,9 @@ def test_template(
     marked [TEST]. 502 when the mail server or SMS provider refused it."""
     language = _language(request, language)
     draft = payload.model_dump()
-    to = message_admin.test_recipient(channel, draft.pop("to"))
-    message_admin.send_draft_test(program_of(request), kind, channel, language, to, **draft)
-    return s.TestOut(channel=channel, to=to)
+    to = draft.pop("to")
+    sent = message_admin.send_draft_test(program_of(request), kind, channel, language, to, **draft)
+    return s.TestOut(channel=channel, to=sent.to)
 
 
 # A contact's messages
@@ -322,11 +322,3 @@ def contact_messages(
     cursor = encode_cursor(page[-1].due_at, page[-1].pk) if more else None
     items = [s.MessageOut(**message_admin.message_dict(m)) for m in page]
     return s.MessagePage(contact_id=found.pk, items=items, next_cursor=cursor)
-
-
-def template_refused(request: HttpRequest, exc: message_templates.TemplateRefused) -> Any:
-    """422 listing each part's problems: ``{"field": "html", "message": "Line 3: …"}``."""
-    errors = message_admin.refusal_lines(exc)
-    return problem(
-        422, "template-refused", _("The template was not saved: see each problem."), errors=errors
-    )

@@ -12,13 +12,10 @@ import smtplib
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..emails import normalize_email
-from ..exceptions import InvalidInput, NotFound, ParrainError
+from ..exceptions import InvalidInput, NotFound, ParrainError, TemplateRefused
 from ..messaging import render, sms, templates, variables
 from ..models import Contact, MessageTemplate, Program, ScenarioStep, ScheduledMessage
 from ..models.choices import (
@@ -28,9 +25,8 @@ from ..models.choices import (
     MessageKind,
     MessageRule,
 )
-from . import scenarios
+from . import message_templates, scenarios
 from .contacts import find_contact
-from .message_templates import TemplateRefused, send_test
 from .scenarios import StepCounts
 
 EMAIL_PARTS = ("subject", "html", "text")
@@ -61,15 +57,6 @@ def why(message: ScheduledMessage) -> str:
     if message.delayed_by:
         return _("delayed: %(rule)s") % {"rule": rule_label(message.delayed_by)}
     return ""
-
-
-def refusal_lines(refused: TemplateRefused) -> list[tuple[str, str]]:
-    """(part, "Line 3: …") for each problem of a refused template."""
-    return [
-        (part, _("Line %(line)s: %(message)s") % {"line": p.line, "message": p.message})
-        for part, found in refused.problems.items()
-        for p in found
-    ]
 
 
 def counts_dict(counts: StepCounts | None) -> dict[str, int]:
@@ -174,24 +161,13 @@ def draft(
     """The parts of a draft, checked like a save (``TemplateRefused`` with each part's
     problems). An empty part is the one in use (an email's text: made from its HTML)."""
     if channel == MessageChannel.SMS:
-        parts, names = {"subject": "", "html": "", "text": text or ""}, {"text": "sms"}
+        parts = {"subject": "", "html": "", "text": (text or "").strip()}
     else:
         parts = {"subject": subject or "", "html": html or "", "text": text or ""}
-        names = {part: part for part in EMAIL_PARTS}
-    problems = {
-        part: found
-        for part, name in names.items()
-        if parts[part] and (found := render.check(parts[part], kind=kind, part=name))
-    }
-    if problems:
+        parts = {part: value.strip() for part, value in parts.items()}
+    if any(parts.values()) and (problems := message_templates.check_parts(kind, channel, **parts)):
         raise TemplateRefused(problems)
     return parts
-
-
-def _unrenderable(error: render.RenderError) -> InvalidInput:
-    return InvalidInput(
-        _("This draft cannot be rendered: %(error)s") % {"error": error}, field=None
-    )
 
 
 def preview_draft(
@@ -202,35 +178,20 @@ def preview_draft(
     try:
         return templates.preview(program, kind, channel, language, **checked)
     except render.RenderError as error:
-        raise _unrenderable(error) from None
-
-
-def test_recipient(channel: str, to: str) -> str:
-    """``to`` checked for the channel: an email address, or a number made E.164."""
-    to = to.strip()
-    if channel == MessageChannel.SMS:
-        try:
-            return sms.normalize_number(to)
-        except ValueError:
-            raise InvalidInput(
-                _("Give a valid phone number, e.g. +33 6 12 34 56 78."), field="to"
-            ) from None
-    try:
-        validate_email(to)
-    except ValidationError:
-        raise InvalidInput(_("Give a valid email address."), field="to") from None
-    return normalize_email(to)
+        raise InvalidInput(
+            _("This draft cannot be rendered: %(error)s") % {"error": error}
+        ) from None
 
 
 def send_draft_test(
     program: Program, kind: str, channel: str, language: str, to: str, **parts: str | None
-) -> None:
+) -> templates.Composed:
     """Send a draft now to ``to``, marked [TEST]; the transport's refusal is a 502."""
     checked = draft(kind, channel, **parts)
+    if channel == MessageChannel.SMS and not checked["text"]:  # the SMS in use
+        checked["text"] = templates.template_for(program, kind, channel, language).text
     try:
-        send_test(program, kind, channel, language, to, **checked)
-    except render.RenderError as error:
-        raise _unrenderable(error) from None
+        return message_templates.send_test(program, kind, channel, language, to, **checked)
     except (sms.SmsError, smtplib.SMTPException, OSError) as error:
         raise DeliveryFailed(
             _("The message could not be delivered: %(error)s") % {"error": error}
