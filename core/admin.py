@@ -25,7 +25,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .admin_messages import MessageHistoryInline
+from .admin_messages import contact_history
 from .admin_secrets import SecretsAdminMixin
 from .exceptions import InvalidInput
 from .fulfilment.pool import import_pool
@@ -385,9 +385,13 @@ class ContactAdmin(BigTableAdmin):
         "erased_at",
         "created_at",
         "loyalty_balance",
+        "message_history",
     )
     actions = ("erase_selected",)
-    inlines = (MessageHistoryInline,)
+
+    @admin.display(description=_("message history"))
+    def message_history(self, obj: Contact | None) -> str:
+        return contact_history(obj)
 
     @admin.display(description=_("loyalty points balance"))
     def loyalty_balance(self, obj: Contact | None) -> int | str:

@@ -22,6 +22,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -474,25 +475,20 @@ class ScheduledMessageAdmin(admin.ModelAdmin):
         return message_admin.rule_label(obj.delayed_by) or "-"
 
 
-class MessageHistoryInline(admin.TabularInline):
-    """A contact's messages, on the contact's page (newest first, read-only)."""
+HISTORY_ROWS = 20
 
-    model = ScheduledMessage
-    fk_name = "contact"
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    verbose_name_plural = _("message history")
-    fields = ("due_at", "kind", "channel", "status", "why", "sent_at", "subject_line")
-    readonly_fields = fields
-    ordering = ("-due_at", "-pk")
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("why"))
-    def why(self, obj: ScheduledMessage) -> str:
-        return message_admin.why(obj)
+def contact_history(contact: Any) -> str:
+    """A contact's latest messages as a read-only table, with a link to all of them."""
+    if contact is None or not contact.pk:
+        return "-"
+    rows = list(scenarios.history(contact)[:HISTORY_ROWS])
+    if not rows:
+        return str(_("No message yet."))
+    context = {
+        "rows": [(m, message_admin.why(m)) for m in rows],
+        "all_url": reverse("admin:parrain_scheduledmessage_changelist")
+        + f"?contact__id__exact={contact.pk}",
+        "more": len(rows) == HISTORY_ROWS,
+    }
+    return render_to_string("admin/parrain/scheduledmessage/history.html", context)

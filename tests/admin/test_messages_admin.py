@@ -320,6 +320,8 @@ def test_messages_list_filters_and_the_contact_history(
         contact_page = admin_client.get(f"/admin/parrain/contact/{camille.pk}/change/", **EN)
     assert "Message history" in contact_page.content.decode()
     assert "Friend has not ordered yet" in contact_page.content.decode()
+    every = admin_client.get(f"/admin/parrain/scheduledmessage/?contact__id__exact={camille.pk}")
+    assert every.status_code == 200 and len(every.context["cl"].result_list) == 1
     message = ScheduledMessage.objects.filter(contact=camille).get()
     detail = admin_client.get(f"/admin/parrain/scheduledmessage/{message.pk}/change/", **EN)
     assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
