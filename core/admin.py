@@ -21,9 +21,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .admin_messages import contact_history
 from .admin_secrets import SecretsAdminMixin
 from .exceptions import InvalidInput
 from .fulfilment.pool import import_pool
@@ -141,7 +143,7 @@ class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
     list_filter = ("is_active", "currency")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("public_key", "identity_secret_masked", "created_at")
+    readonly_fields = ("public_key", "identity_secret_masked", "created_at", "scenario_links")
     secret_fields = ("identity_secret",)
     secret_displays = ("identity_secret_masked",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -193,6 +195,16 @@ class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
         ),
         (_("Delays"), {"fields": ("attribution_window_days", "validation_delay_days")}),
         (
+            _("Scenario and messages"),
+            {
+                "fields": ("scenario_links",),
+                "description": _(
+                    "The emails and SMS sent automatically, when, to whom, and how often at "
+                    "most; and the text of every message."
+                ),
+            },
+        ),
+        (
             _("Loyalty points"),
             {
                 "fields": ("loyalty_points_per_unit",),
@@ -243,6 +255,21 @@ class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
         origins = refused_lately(program)
         if origins:
             messages.warning(request, refused_origins_message(origins))
+
+    @admin.display(description=_("pages"))
+    def scenario_links(self, obj: Program | None) -> str:
+        if obj is None or not obj.pk:
+            return str(_("Save the program first."))
+        links = (
+            ("admin:parrain_scenariostep_scenario", _("Scenario")),
+            ("admin:parrain_scenariostep_settings", _("Pressure settings")),
+            ("admin:parrain_messagetemplate_program", _("Messages")),
+        )
+        return format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            ((reverse(name, args=[obj.pk]), label) for name, label in links),
+        )
 
     @admin.display(description=_("identity token secret"))
     def identity_secret_masked(self, obj: Program | None) -> str:
@@ -358,8 +385,13 @@ class ContactAdmin(BigTableAdmin):
         "erased_at",
         "created_at",
         "loyalty_balance",
+        "message_history",
     )
     actions = ("erase_selected",)
+
+    @admin.display(description=_("message history"))
+    def message_history(self, obj: Contact | None) -> str:
+        return contact_history(obj)
 
     @admin.display(description=_("loyalty points balance"))
     def loyalty_balance(self, obj: Contact | None) -> int | str:
