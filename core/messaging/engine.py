@@ -83,6 +83,11 @@ class Counts:
     def handled(self) -> int:
         return self.sent + self.delayed + self.dropped + self.failed + self.retried
 
+    def add(self, other: Counts) -> None:
+        """Sum another batch's counts into these (a loop over batches)."""
+        for name in ("sent", "delayed", "dropped", "failed", "retried"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 def send_due(*, limit: int = BATCH, now: datetime | None = None) -> Counts:
     """One batch of the due waiting messages, oldest first (see the module docstring)."""
