@@ -3,9 +3,9 @@
 ``messaging.engine`` sends it through Django's email backend or the SMS backend.
 
 No person's name ever goes into a subject (only the program's name and offer, which the shop
-writes). In bodies, a name is plain text: ``render`` blanks any ``*_name`` value, and the
-recipient's own ``contact_name``, that is not a name (a web address, a line break), so a
-mail client has nothing to turn into a link; templates say "a friend" instead.
+writes). In bodies, a name is plain text: ``variables.context_for`` blanks a person's name
+that is not a name (a web address, a line break), so a mail client has nothing to turn
+into a link; templates say "a friend" instead.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core import signing
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from ..conf import parrain_settings
@@ -54,18 +53,3 @@ def plain_name(value: Any) -> str:
     """``value`` when it is a person's name, else empty (the template's neutral wording)."""
     name = " ".join(str(value or "").split())
     return "" if name_problem(str(value or "")) else name
-
-
-def render(kind: str, contact: Contact, context: dict[str, Any]) -> tuple[str, str]:
-    names = {key: plain_name(value) for key, value in context.items() if key.endswith("_name")}
-    ctx = {
-        "contact": contact,
-        "program": contact.program,
-        "unsubscribe_url": unsubscribe_url(contact),
-        **context,
-        **names,
-        "contact_name": plain_name(contact.first_name),
-    }
-    text = render_to_string(f"parrain/email/{kind}.{language_for(contact)}.txt", ctx)
-    subject, _, body = text.strip().partition("\n")
-    return subject.strip(), body.strip() + "\n"

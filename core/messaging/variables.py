@@ -166,6 +166,12 @@ VARIABLES: dict[str, Variable] = {
             _("You will love it!"),
         ),
         _v(
+            "held_invitations",
+            _("Invitations waiting"),
+            _("How many invitations wait for the address to be confirmed; empty when none."),
+            "4",
+        ),
+        _v(
             "confirm_link",
             _("Confirmation link"),
             _("The link that confirms the referrer's email address."),
@@ -261,7 +267,7 @@ KIND_VARIABLES: dict[MessageKind, tuple[str, ...]] = {
         "offer_referee",
         "share_link",
     ),
-    MessageKind.CONFIRMATION: (*_COMMON, "share_link", "confirm_link"),
+    MessageKind.CONFIRMATION: (*_COMMON, "share_link", "confirm_link", "held_invitations"),
 }
 
 #: Names that are a person's name: blanked when they are not one (``plain_name``).
@@ -538,6 +544,7 @@ _VALUES: dict[str, Callable[[_Subject], Any]] = {
     "boost_ends": lambda s: _date(s.boost.ends_at, s.program) if s.boost else "",
     "personal_message": lambda s: s.message.context.get("personal_message", ""),
     "confirm_link": _confirm_link,
+    "held_invitations": lambda s: str(s.message.context.get("held") or ""),
     "review_link": lambda s: s.program.review_url,
     "unsubscribe_link": _unsubscribe_link,
     "shop_name": lambda s: s.program.name,

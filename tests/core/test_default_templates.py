@@ -55,6 +55,7 @@ TYPICAL = {
     "boost_label": "Récompense doublée",
     "boost_ends": "2026-06-30",
     "personal_message": "Tu vas adorer leurs lampes !",
+    "held_invitations": "4",
     "confirm_link": "https://maison-lumiere.fr/parrain/confirm/AbCdEf123456/",
     "review_link": "https://maison-lumiere.fr/avis/1234",
     "unsubscribe_link": "https://maison-lumiere.fr/parrain/unsubscribe/AbCdEf123456/",
@@ -75,6 +76,7 @@ OPTIONAL = (
     "next_badge_name",
     "next_badge_missing",
     "contest_rules_link",
+    "held_invitations",
 )
 
 

@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from parrain.core.identity import sign_identity
-from parrain.core.messaging import MessageKind, render
+from parrain.core.messaging import MessageKind, templates, variables
 from parrain.core.models import (
     AuditEvent,
     Contact,
@@ -26,6 +26,7 @@ from parrain.core.models import (
     Program,
     Referral,
 )
+from parrain.core.models.choices import MessageChannel
 from parrain.core.services.confirmation import release_waiting
 from parrain.core.services.enrolment import enrol_referrer
 from tests.api.conftest import ApiClient, assert_problem
@@ -108,12 +109,21 @@ def test_ordinary_names_still_pass(widget: Widget) -> None:
 
 
 def test_no_message_puts_a_person_s_name_in_its_subject(program: Program) -> None:
-    contact = Contact.objects.create(program=program, email="r@example.com", first_name="Zorro")
-    names = {"referrer_name": "Zorro", "referee_name": "Zorro"}
+    names = {name: "Zorro" for name in variables.PERSON_NAMES}
     for kind in MessageKind:
-        context = {**names, "offer": "15% off", "share_url": "https://s/r/X", "code": "C"}
-        subject, body = render(str(kind), contact, context)
-        assert "Zorro" not in subject, (kind, subject)
+        for language in ("fr", "en"):
+            values = {**variables.example_context(program, kind, language), **names}
+            resolved = templates.template_for(program, kind, MessageChannel.EMAIL, language)
+            message = templates.build(
+                program,
+                MessageChannel.EMAIL,
+                language,
+                resolved,
+                values,
+                to="r@example.com",
+                unsubscribe_link="https://s/u/",
+            )
+            assert "Zorro" not in message.subject, (kind, language, message.subject)
 
 
 def test_a_stored_name_that_is_a_web_address_never_reaches_an_invitation(
