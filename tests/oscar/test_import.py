@@ -13,11 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from oscar.test.factories import UserFactory, create_order
 
 from parrain.core.models import Contact, Order, Program, Referral
+from parrain.core.services import scenarios
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 def run_import(*args: str) -> tuple[str, int]:
+    scenarios.forget()  # each run reads the program's scenario steps once, as a new process
     out = StringIO()
     with CaptureQueriesContext(connection) as queries:
         call_command("parrain_oscar_import", *args, stdout=out)
