@@ -181,7 +181,7 @@ INSERT INTO parrain_scheduledmessage (program_id, step_id, contact_id, kind, cha
     subject_type, subject_id, context, dedupe_key, created_at, due_at, status, delayed_by,
     reason, error, attempts, "to", subject_line, provider_id)
 SELECT c.program_id, %(step)s, c.id, %(kind)s, 'email', 'contact', c.id, '{}',
-    %(step)s || ':' || c.id || ':contact:' || c.id, now(), now() - interval '1 minute',
+    's' || %(step)s || ':' || c.id || ':contact:' || c.id, now(), now() - interval '1 minute',
     'pending', '', '', '', 0, '', '', ''
 FROM parrain_contact c
 WHERE c.program_id = %(program)s AND NOT EXISTS (
