@@ -96,11 +96,91 @@ def forget_boosted_config(sender: type, boost: Any, **kwargs: Any) -> None:
     forget_config(boost.program_id)
 
 
+# Scenarios (issue 13): each state change fires its trigger; core/services/scenarios.py
+# schedules the program's active steps for it. Invitations, claims, new customers and
+# contest winners fire from their services, where the context is known.
+
+
+def scenario_after_status(sender: Any, referral: Any, new_status: str, **kwargs: Any) -> None:
+    from .models.choices import Recipient, ReferralStatus, Trigger
+    from .services.scenarios import fire
+
+    trigger = {
+        ReferralStatus.REGISTERED: Trigger.FRIEND_REGISTERED,
+        ReferralStatus.CONVERTED: Trigger.FRIEND_FIRST_ORDER,
+        ReferralStatus.VALIDATED: Trigger.REFERRAL_VALIDATED,
+    }.get(new_status)
+    if trigger is not None:
+        people = {Recipient.FRIEND: referral.referee, Recipient.REFERRER: referral.referrer}
+        fire(referral.program, trigger, subject=referral, people=people)
+
+
+def scenario_after_order(sender: Any, order: Any, created: bool, **kwargs: Any) -> None:
+    from .models.choices import Recipient, Trigger
+    from .services.scenarios import fire
+
+    if created and order.contact_id is not None:
+        people = {Recipient.CONTACT: order.contact}
+        fire(order.program, Trigger.ORDER_PLACED, subject=order, people=people)
+
+
+def scenario_after_reward(sender: Any, reward: Any, **kwargs: Any) -> None:
+    """A referrer's reward; a friend's welcome offer is the ``friend_claimed`` trigger and
+    a contest prize the ``contest_drawn`` one."""
+    from .models.choices import Recipient, Side, Trigger
+    from .services.scenarios import fire
+
+    if reward.side == Side.REFERRER:
+        people = {Recipient.CONTACT: reward.recipient}
+        fire(reward.program, Trigger.REWARD_ISSUED, subject=reward, people=people)
+
+
+def scenario_after_boost(sender: Any, boost: Any, **kwargs: Any) -> None:
+    from .models.choices import Trigger
+    from .services.scenarios import fire
+
+    fire(boost.program, Trigger.BOOST_STARTED, subject=boost, people={})
+
+
+def default_scenario(
+    sender: type, instance: Any, created: bool, raw: bool = False, **kw: Any
+) -> None:
+    """A new program starts with the default scenario (the owner edits it from there)."""
+    from .services.scenarios import install_default_scenario
+
+    if created and not raw:
+        install_default_scenario(instance)
+
+
+def forget_scenario(sender: type, instance: Any, **kwargs: Any) -> None:
+    from .services.scenarios import forget
+
+    forget(instance.program_id)
+
+
+def connect_scenarios() -> None:
+    from . import signals
+    from .models import Program, ScenarioStep
+
+    post_save.connect(default_scenario, sender=Program, dispatch_uid="scenario-default")
+    post_save.connect(forget_scenario, sender=ScenarioStep, dispatch_uid="scenario-step")
+    post_delete.connect(forget_scenario, sender=ScenarioStep, dispatch_uid="scenario-step-d")
+    events = {
+        signals.referral_status_changed: scenario_after_status,
+        signals.order_recorded: scenario_after_order,
+        signals.reward_issued: scenario_after_reward,
+        signals.boost_started: scenario_after_boost,
+    }
+    for signal, receiver in events.items():
+        signal.connect(receiver, dispatch_uid=f"scenario-{receiver.__name__}")
+
+
 def connect() -> None:
     from . import signals
     from .models import Boost, Contact, Program, RewardRule
 
     connect_badges()
+    connect_scenarios()
 
     post_delete.connect(forget_share_targets, sender=Contact, dispatch_uid="widget-contact")
     signals.boost_started.connect(forget_boosted_config, dispatch_uid="widget-boost-start")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
@@ -13,35 +13,41 @@ from .models import Contact
 logger = get_task_logger(__name__)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_message(kind: str, contact_id: int, context: dict[str, Any]) -> bool:
-    return _send(kind, contact_id, context)
+#: How long one ``send_due_messages`` run keeps taking batches (the beat runs it every
+#: minute; the next run takes over).
+SEND_DUE_BUDGET_SECONDS = 50.0
 
 
 @shared_task
-def send_messages(kind: str, messages: list[tuple[int, dict[str, Any]]]) -> int:
-    """Messages of one kind queued together (``messaging.queue_messages``), each sent as
-    ``send_message`` sends it; one that fails is queued again alone, with its retries."""
-    sent = 0
-    for contact_id, context in messages:
-        try:
-            sent += _send(kind, contact_id, context)
-        except OSError as exc:
-            logger.warning("%s to contact %s failed (%s): queued alone", kind, contact_id, exc)
-            send_message.delay(kind, contact_id, context)
+def send_due_messages() -> int:
+    """Every minute (schedule it): the scenario's due messages, batch after batch, until
+    none is due or the time budget is spent. Several workers share the queue."""
+    from .messaging.engine import BATCH, send_due
+
+    started, sent = time.monotonic(), 0
+    while time.monotonic() - started < SEND_DUE_BUDGET_SECONDS:
+        counts = send_due(limit=BATCH)
+        sent += counts.sent
+        if counts.handled < BATCH:
+            break
+    logger.info("scheduled messages sent: %s", sent)
     return sent
 
 
-def _send(kind: str, contact_id: int, context: dict[str, Any]) -> bool:
-    from .messaging import deliver
+@shared_task
+def send_scheduled_messages(program_id: int, dedupe_keys: list[str]) -> int:
+    """A trigger's messages due now, right after its commit (``scenarios.fire``)."""
+    from .messaging.engine import send_now
+    from .models import ScheduledMessage
 
-    contact = Contact.objects.select_related("program").filter(pk=contact_id).first()
-    if contact is None:
-        logger.warning("contact %s is gone; %s not sent", contact_id, kind)
-        return False
-    sent = deliver(kind, contact, context)
-    logger.info("%s to contact %s: %s", kind, contact_id, "sent" if sent else "skipped")
-    return sent
+    ids = list(
+        ScheduledMessage.objects.filter(
+            program_id=program_id, dedupe_key__in=dedupe_keys
+        ).values_list("pk", flat=True)
+    )
+    counts = send_now(ids)
+    logger.info("program %s: %s message(s) sent now", program_id, counts.sent)
+    return counts.sent
 
 
 @shared_task(autoretry_for=(OSError, FulfilmentError), retry_backoff=True, max_retries=5)

@@ -133,6 +133,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parrain.core.tasks.freeze_contest_entries",
         "schedule": crontab(minute="*"),
     },
+    # issue 13: the scenario's due messages (several workers share the queue)
+    "parrain-send-due-messages": {
+        "task": "parrain.core.tasks.send_due_messages",
+        "schedule": crontab(minute="*"),
+    },
     # issue 16: the server API's Idempotency-Key answers are kept 24 hours
     "parrain-forget-idempotency-keys": {
         "task": "parrain.core.tasks.forget_idempotency_keys",

@@ -12,6 +12,367 @@ Contract:
   pushed back (exponential), failed after ``MAX_ATTEMPTS``; a render error fails at once.
 - ``send_now(ids: list[int])``: the same for rows due now (transactional steps), called
   after commit by ``scenarios.fire`` so an invitation leaves at once, not at the next beat.
+
+Decisions:
+- The rows stay locked while the batch is sent, and their new status is written in the
+  same transaction: a worker that dies mid-batch leaves them waiting (sent again by the
+  next one, at least once), two workers never take the same row (exactly once otherwise).
+- The pressure cap delays: the next solicitation waits until the oldest one counted leaves
+  the rolling 7 days. A solicitation the rules would hold more than ``STALE_AFTER`` past
+  its first due time is dropped instead, with the rule as its reason (a reminder a week
+  late is no longer a reminder). Quiet hours and the minimum gap only delay.
+- Transactional kinds (TRANSACTIONAL_KINDS) are never held, but count for the minimum gap
+  of the solicitations that follow them.
 """
 
 from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .. import audit, signals
+from ..conf import parrain_settings
+from ..models import Program, ScheduledMessage
+from ..models.choices import TRANSACTIONAL_KINDS, MessageChannel, MessageRule, MessageStatus
+from .audience import Candidate, unmet
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+MAX_ATTEMPTS = 5
+#: First retry after a temporary transport error; doubled at each attempt.
+RETRY_AFTER = timedelta(minutes=1)
+WEEK = timedelta(days=7)
+#: A solicitation the pressure rules would hold longer than this after it was first due
+#: is dropped (with the rule) rather than sent out of its moment.
+STALE_AFTER = timedelta(days=7)
+
+# Fields a batch writes back, in one statement.
+_WRITTEN = [
+    "status",
+    "due_at",
+    "delayed_by",
+    "reason",
+    "error",
+    "attempts",
+    "sent_at",
+    "to",
+    "subject_line",
+    "provider_id",
+]
+
+
+@dataclass
+class Counts:
+    sent: int = 0
+    delayed: int = 0
+    dropped: int = 0
+    failed: int = 0
+    retried: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.delayed + self.dropped + self.failed + self.retried
+
+    def add(self, other: Counts) -> None:
+        for name in ("sent", "delayed", "dropped", "failed", "retried"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def send_due(*, limit: int = BATCH, now: datetime | None = None) -> Counts:
+    """One batch of the due waiting messages, oldest first (see the module docstring)."""
+    now = now or timezone.now()
+    due = ScheduledMessage.objects.filter(status=MessageStatus.PENDING, due_at__lte=now)
+    return _run(due.order_by("due_at", "pk"), limit, now)
+
+
+def send_now(ids: Sequence[int], *, now: datetime | None = None) -> Counts:
+    """The given rows, if still waiting and due (a trigger's transactional messages)."""
+    now = now or timezone.now()
+    due = ScheduledMessage.objects.filter(
+        pk__in=list(ids), status=MessageStatus.PENDING, due_at__lte=now
+    )
+    return _run(due.order_by("pk"), len(ids), now)
+
+
+def _run(queryset: Any, limit: int, now: datetime) -> Counts:
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+        batch = list(queryset.select_related("program", "contact", "step")[:limit])
+        if not batch:
+            return Counts()
+        outcome = Batch(batch, now).run()
+        outcome.save()
+    outcome.announce()
+    return outcome.counts
+
+
+@dataclass
+class Batch:
+    """The decisions about one batch of locked rows, written back together."""
+
+    messages: list[ScheduledMessage]
+    now: datetime
+    counts: Counts = field(default_factory=Counts)
+    changed: list[tuple[ScheduledMessage, str]] = field(default_factory=list)
+    _recent: dict[int, list[tuple[datetime, bool]]] = field(default_factory=dict)
+    _email: Any = None
+    _sms: Any = None
+
+    def run(self) -> Batch:
+        ready = [m for m in self.messages if not self._refused(m)]
+        ready = self._audience(ready)
+        self._recent = self._recent_sends([m for m in ready if not m.is_transactional])
+        try:
+            for message in ready:
+                if message.is_transactional or not self._held(message):
+                    self._deliver(message)
+        finally:
+            if self._email is not None:
+                self._email.close()
+        return self
+
+    # Checks again at sending
+
+    def _refused(self, message: ScheduledMessage) -> bool:
+        rule = refusal(message)
+        if rule:
+            self._drop(message, rule)
+        return bool(rule)
+
+    def _audience(self, messages: list[ScheduledMessage]) -> list[ScheduledMessage]:
+        candidates = [
+            Candidate(m.pk, m.contact, m.step.audience, m.created_at)
+            for m in messages
+            if m.step is not None and m.step.audience
+        ]
+        refused = unmet(candidates)
+        for message in messages:
+            if message.pk in refused:
+                self._drop(message, refused[message.pk])
+        return [m for m in messages if m.pk not in refused]
+
+    # Pressure rules (solicitations only)
+
+    def _recent_sends(self, messages: list[ScheduledMessage]) -> dict[int, list[Any]]:
+        """Each contact's sends of the last 7 days, one query for the batch."""
+        recent: dict[int, list[tuple[datetime, bool]]] = {}
+        ids = {m.contact_id for m in messages}
+        if not ids:
+            return recent
+        rows = ScheduledMessage.objects.filter(
+            contact_id__in=ids, status=MessageStatus.SENT, sent_at__gt=self.now - WEEK
+        ).values_list("contact_id", "sent_at", "kind")
+        for contact_id, sent_at, kind in rows:
+            recent.setdefault(contact_id, []).append((sent_at, kind not in TRANSACTIONAL_KINDS))
+        return recent
+
+    def _held(self, message: ScheduledMessage) -> bool:
+        """Move a solicitation later when a pressure rule says so; True if it waits."""
+        when, rule = pressure(message.program, self._recent.get(message.contact_id, []), self.now)
+        if rule is None:
+            return False
+        first_due = message.created_at + (message.step.delay if message.step else timedelta())
+        if when - first_due > STALE_AFTER:
+            self._drop(message, rule)
+            return True
+        message.due_at, message.delayed_by = when, rule
+        self.counts.delayed += 1
+        return True
+
+    # Composing and sending
+
+    def _deliver(self, message: ScheduledMessage) -> None:
+        from . import templates
+        from .render import RenderError
+
+        try:
+            composed = templates.compose(message)
+        except RenderError as exc:
+            self._fail(message, MessageRule.RENDER_ERROR, str(exc))
+            return
+        except Exception as exc:  # a bug must not hold the whole queue back
+            logger.exception("message %s could not be composed", message.pk)
+            self._fail(message, MessageRule.RENDER_ERROR, describe(exc))
+            return
+        if composed is None:
+            self._drop(message, MessageRule.SUBJECT_GONE)
+            return
+        message.to = composed.to[:254]
+        message.subject_line = composed.subject[:200]
+        try:
+            message.provider_id = self._transmit(message, composed)[:120]
+        except Exception as exc:  # noqa: BLE001 (sorted by transport_error)
+            self._transport_error(message, exc)
+            return
+        message.status, message.sent_at, message.error = MessageStatus.SENT, self.now, ""
+        message.attempts += 1
+        self._recent.setdefault(message.contact_id, []).append(
+            (self.now, not message.is_transactional)
+        )
+        self.changed.append((message, MessageStatus.PENDING))
+        self.counts.sent += 1
+
+    def _transmit(self, message: ScheduledMessage, composed: Any) -> str:
+        if message.channel == MessageChannel.SMS:
+            if self._sms is None:
+                from .sms import get_backend
+
+                self._sms = get_backend()
+            return self._sms.send(composed.to, composed.text) or ""
+        from .email import email_message
+
+        if self._email is None:
+            self._email = get_connection()
+        email = email_message(composed, sender=sender(), connection=self._email)
+        try:
+            email.send()
+        except Exception:
+            self._email.close()  # a broken session: the next message opens a new one
+            raise
+        return ""
+
+    def _transport_error(self, message: ScheduledMessage, exc: Exception) -> None:
+        if not temporary(exc):
+            self._fail(message, MessageRule.TRANSPORT_ERROR, describe(exc))
+            return
+        message.attempts += 1
+        if message.attempts >= MAX_ATTEMPTS:
+            self._fail(message, MessageRule.TRANSPORT_ERROR, describe(exc))
+            return
+        message.error = describe(exc)
+        message.due_at = self.now + RETRY_AFTER * 2 ** (message.attempts - 1)
+        self.counts.retried += 1
+        logger.warning("message %s: %s (retry %s)", message.pk, exc, message.attempts)
+
+    # Outcomes
+
+    def _drop(self, message: ScheduledMessage, reason: str) -> None:
+        message.status, message.reason = MessageStatus.DROPPED, reason
+        self.changed.append((message, MessageStatus.PENDING))
+        self.counts.dropped += 1
+
+    def _fail(self, message: ScheduledMessage, reason: str, error: str) -> None:
+        message.status, message.reason, message.error = MessageStatus.FAILED, reason, error
+        self.changed.append((message, MessageStatus.PENDING))
+        self.counts.failed += 1
+
+    def save(self) -> None:
+        """Every row of the batch in one statement, and the audit lines of the ones that
+        did not leave."""
+        ScheduledMessage.objects.bulk_update(self.messages, _WRITTEN)
+        audit.record_many(
+            [
+                audit.event(
+                    message.program,
+                    f"message.{message.status}",
+                    reason=message.reason,
+                    contact=message.contact,
+                    message_id=message.pk,
+                    kind=message.kind,
+                    channel=message.channel,
+                    step=message.step_id,
+                    error=message.error[:500],
+                )
+                for message, _old in self.changed
+                if message.status != MessageStatus.SENT
+            ]
+        )
+
+    def announce(self) -> None:
+        for message, old in self.changed:
+            signals.message_status_changed.send(Program, message=message, old_status=old)
+
+
+def refusal(message: ScheduledMessage) -> str:
+    """Why ``message`` may not leave at all now (a ``MessageRule``), or ""."""
+    contact, step = message.contact, message.step
+    if step is not None and not step.is_active:
+        return MessageRule.STEP_OFF
+    if contact.erased_at is not None:
+        return MessageRule.ERASED
+    if contact.unsubscribed_at is not None:
+        return MessageRule.UNSUBSCRIBED
+    if message.channel == MessageChannel.SMS:
+        if contact.sms_unsubscribed_at is not None:
+            return MessageRule.UNSUBSCRIBED
+        if contact.sms_consent is not True:
+            return MessageRule.NO_CONSENT
+        return "" if contact.phone else MessageRule.NO_ADDRESS
+    return "" if contact.email else MessageRule.NO_ADDRESS
+
+
+def pressure(
+    program: Program, recent: Iterable[tuple[datetime, bool]], now: datetime
+) -> tuple[datetime, str | None]:
+    """When a solicitation may leave given the contact's sends of the last 7 days
+    (``(sent_at, was_a_solicitation)``), and the rule that decided (None: now).
+
+    Minimum gap after any previous message; at most ``messages_per_week`` solicitations
+    over any 7 days (the next waits until the oldest leaves the window); never in the quiet
+    hours of the program's time zone (moved to their end)."""
+    when, rule = now, None
+    recent = sorted(recent)
+    if recent and program.min_gap_hours:
+        free = recent[-1][0] + timedelta(hours=program.min_gap_hours)
+        if free > when:
+            when, rule = free, MessageRule.MIN_GAP
+    solicitations = [sent_at for sent_at, counted in recent if counted]
+    cap = program.messages_per_week
+    if cap and len(solicitations) >= cap:
+        free = solicitations[-cap] + WEEK
+        if free > when:
+            when, rule = free, MessageRule.PRESSURE_CAP
+    quiet_end = end_of_quiet_hours(program, when)
+    if quiet_end is not None:
+        when, rule = quiet_end, MessageRule.QUIET_HOURS
+    return when, rule
+
+
+def end_of_quiet_hours(program: Program, at: datetime) -> datetime | None:
+    """The end of the quiet hours ``at`` falls in (program's time zone), or None."""
+    start, end = program.quiet_hours_start, program.quiet_hours_end
+    if start is None or end is None or start == end:
+        return None
+    tz = program.tz()
+    local = at.astimezone(tz)
+    t = local.time()
+    if start < end:  # e.g. 00:00-07:00
+        quiet, next_day = start <= t < end, False
+    else:  # e.g. 21:00-08:00, across midnight
+        quiet, next_day = t >= start or t < end, t >= start
+    if not quiet:
+        return None
+    day = local.date() + timedelta(days=1 if next_day else 0)
+    return datetime.combine(day, end, tzinfo=tz)
+
+
+def temporary(exc: Exception) -> bool:
+    """Whether a retry may fix a transport error."""
+    from .sms import SmsError
+
+    if isinstance(exc, SmsError):
+        return exc.temporary
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return any(code < 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code < 500
+    return isinstance(exc, (OSError, smtplib.SMTPException))
+
+
+def describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def sender() -> str:
+    return parrain_settings.DEFAULT_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL

@@ -399,20 +399,23 @@ def audit_event(
 
 
 def queue_award_message(holding: BadgeHolding) -> None:
-    from ..messaging import MessageKind, queue_message
-
-    contact = holding.contact
-    if contact.unsubscribed_at is None and not contact.is_erased:
-        # Only the holding's id: the variables (next badge, balance…) are computed when the
-        # message is sent (messaging.deliver), so awarding stays cheap inside a recompute.
-        queue_message(MessageKind.BADGE_AWARDED, contact, holding_id=holding.pk)
+    """The scenario's ``badge_earned`` trigger. Only the holding: the variables (next
+    badge, balance…) are read when the message is sent, so awarding stays cheap."""
+    queue_award_messages([holding])
 
 
 def queue_award_messages(holdings: list[BadgeHolding]) -> None:
-    """``queue_award_message`` for many new holdings, in one task after commit."""
-    from ..messaging import MessageKind, queue_messages
+    """``queue_award_message`` for many new holdings: one audience check, one insert."""
+    from ..models.choices import Recipient, Trigger
+    from .scenarios import Firing, fire_many
 
-    queue_messages(MessageKind.BADGE_AWARDED, [(h.contact, {"holding_id": h.pk}) for h in holdings])
+    if not holdings:
+        return
+    fire_many(
+        holdings[0].badge.program,
+        Trigger.BADGE_EARNED,
+        [Firing(h, {Recipient.CONTACT: h.contact}) for h in holdings],
+    )
 
 
 def message_context(holding: BadgeHolding) -> dict[str, Any]:

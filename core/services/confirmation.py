@@ -27,10 +27,11 @@ from .. import audit
 from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..locks import budget_day_for_update, contact_for_update
-from ..messaging import MessageKind, queue_message
 from ..models import AnonymousInvitationDay, Contact, HeldInvitation, Program
-from .enrolment import ensure_code, share_url
+from ..models.choices import MessageKind
+from .enrolment import ensure_code
 from .invitations import cap_room, invite_by_email, not_yet_invited
+from .scenarios import send_system
 
 CONFIRM_SALT = "parrain.confirm-email"
 CONFIRM_VALID = timedelta(days=3)
@@ -86,13 +87,13 @@ def send_confirmation(contact: Contact, *, held: int = 0, at: datetime | None = 
         return False
     ensure_code(contact)
     audit.record(contact.program, "contact.confirmation_sent", contact=contact, held=held)
-    queue_message(
+    # The link is signed now (valid CONFIRM_VALID from this moment); the rest is read again
+    # when the message is composed.
+    send_system(
         MessageKind.CONFIRMATION,
         contact,
-        share_url=share_url(contact),
-        confirm_url=confirmation_url(contact),
-        held=held,
-        valid_days=CONFIRM_VALID.days,
+        context={"confirm_link": confirmation_url(contact), "held": held},
+        at=at,
     )
     return True
 

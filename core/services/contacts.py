@@ -49,6 +49,7 @@ def upsert_contact(
 ) -> tuple[Contact, bool]:
     """``vouched``: the shop answers for the address (secret-key API, shop account sync)."""
     contact, created = get_or_create_contact(program, data.email)
+    was_customer = contact.is_customer
     if vouched and contact.email_verified_at is None:
         contact.email_verified_at = timezone.now()
     for field in ("first_name", "last_name", "phone", "external_id", "language"):
@@ -71,7 +72,21 @@ def upsert_contact(
         raise InvalidInput(
             _("This external id already belongs to another contact."), field="external_id"
         ) from exc
+    if contact.is_customer and not was_customer:
+        _became_customer(contact)
     return contact, created
+
+
+def _became_customer(contact: Contact) -> None:
+    from ..models.choices import Recipient, Trigger
+    from .scenarios import fire
+
+    fire(
+        contact.program,
+        Trigger.BECAME_CUSTOMER,
+        subject=contact,
+        people={Recipient.CONTACT: contact},
+    )
 
 
 def vouch_for(contact: Contact, *, share_name: str = "") -> None:

@@ -66,7 +66,8 @@ def _issue(winner: ContestWinner) -> Reward | None:
 
 
 def _notify(winner: ContestWinner) -> None:
-    from ..messaging import MessageKind, queue_message
+    from ..models.choices import Recipient, Trigger
+    from .scenarios import fire
 
     contact = winner.entry.contact
     if contact is None or contact.is_erased or contact.unsubscribed_at is not None:
@@ -75,7 +76,12 @@ def _notify(winner: ContestWinner) -> None:
         pk=winner.pk, status=WinnerStatus.DRAWN, notified_at__isnull=True
     ).update(status=WinnerStatus.NOTIFIED, notified_at=timezone.now())
     if told:
-        queue_message(MessageKind.CONTEST_WON, contact, winner_id=winner.pk)
+        fire(
+            contact.program,
+            Trigger.CONTEST_DRAWN,
+            subject=winner,
+            people={Recipient.CONTACT: contact},
+        )
 
 
 def withdraw(winner: ContestWinner) -> None:

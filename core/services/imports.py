@@ -18,6 +18,8 @@ from django.db.models import Min, OuterRef, Subquery
 from .. import audit
 from ..emails import canonical_email, normalize_email
 from ..models import Contact, Order, Program
+from ..models.choices import Recipient, Trigger
+from . import scenarios
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,9 @@ def import_past_orders(program: Program, rows: Sequence[PastOrderRow]) -> int:
 
 
 def _mark_customers(program: Program, contact_ids: set[int]) -> None:
+    """Mark the contacts customers; those who were not yet start the scenario's
+    ``became_customer`` steps (how a shop without a connection feeds the scenario)."""
+    newly = list(Contact.objects.filter(program=program, pk__in=contact_ids, is_customer=False))
     first = (
         Order.objects.filter(contact=OuterRef("pk"))
         .values("contact")
@@ -130,4 +135,11 @@ def _mark_customers(program: Program, contact_ids: set[int]) -> None:
     )
     Contact.objects.filter(program=program, pk__in=contact_ids).update(
         is_customer=True, first_order_at=Subquery(first)
+    )
+    for contact in newly:
+        contact.is_customer = True
+    scenarios.fire_many(
+        program,
+        Trigger.BECAME_CUSTOMER,
+        [scenarios.Firing(c, {Recipient.CONTACT: c}) for c in newly],
     )

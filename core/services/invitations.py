@@ -12,13 +12,13 @@ from .. import audit, fraud, signals
 from ..emails import normalize_email
 from ..exceptions import CapReached, InvalidInput
 from ..locks import contact_for_update
-from ..messaging import MessageKind, queue_message
 from ..models import Contact, Invitation, Referral
-from ..models.choices import Channel, FraudAction, ReferralStatus
+from ..models.choices import Channel, FraudAction, Recipient, ReferralStatus, Trigger
 from . import ownership
 from .contacts import get_or_create_contact
-from .enrolment import ensure_code, share_url, sharing_name
-from .offers import RewardTerms, better, describe, referrer_terms_at, welcome_terms_at
+from .enrolment import ensure_code
+from .offers import RewardTerms, better, describe, referrer_terms_at
+from .scenarios import fire
 
 INVITATION_RULES = tuple(
     (rule, setting) for rule, setting in fraud.RULES if rule is not fraud.monthly_reward_cap
@@ -199,14 +199,14 @@ def _invite_one(referrer: Contact, email: str, message: str, at: datetime) -> In
         )
         return InvitationOutcome(email=email, invited=False, reason=verdict.reason)
     invitation, _referral = issue_invitation(referrer, referee, Channel.EMAIL, at)
-    language = referee.language or program.default_language
-    queue_message(
-        MessageKind.INVITATION,
-        referee,
-        referrer_name=sharing_name(referrer),
-        offer=describe(welcome_terms_at(program, at), language),
-        share_url=share_url(referrer),
-        personal_message=message,
+    # The note is known only here: the message keeps it (the rest is read at sending).
+    fire(
+        program,
+        Trigger.INVITATION_SENT,
+        subject=invitation,
+        people={Recipient.FRIEND: referee, Recipient.REFERRER: referrer},
+        context={"personal_message": message} if message else None,
+        at=at,
     )
     return InvitationOutcome(email=email, invited=True, invitation=invitation)
 

@@ -20,9 +20,9 @@ from ..conf import parrain_settings
 from ..exceptions import InvalidInput, NotFound
 from ..locks import referral_for_update
 from ..models import Contact, Order, Program, Referral, Refund, Reward
-from ..models.choices import Channel, FraudAction, ReferralStatus, Side
+from ..models.choices import Channel, FraudAction, Recipient, ReferralStatus, Side, Trigger
 from ..validation_types import Currency, Email, ExternalId, Moment, Money, Name
-from . import loyalty, ownership, sharing
+from . import loyalty, ownership, scenarios, sharing
 from .contacts import get_or_create_contact
 from .enrolment import referrer_by_code
 from .invitations import issue_invitation
@@ -124,6 +124,14 @@ def _customer(program: Program, data: OrderData) -> Contact | None:
 def _mark_customer(contact: Contact, placed_at: datetime) -> None:
     if contact.first_order_at is None or placed_at < contact.first_order_at:
         Contact.objects.filter(pk=contact.pk).update(is_customer=True, first_order_at=placed_at)
+    if not contact.is_customer:
+        contact.is_customer, contact.first_order_at = True, placed_at
+        scenarios.fire(
+            contact.program,
+            Trigger.BECAME_CUSTOMER,
+            subject=contact,
+            people={Recipient.CONTACT: contact},
+        )
 
 
 def attribute(order: Order, clicked_at: datetime | None = None) -> Referral | None:

@@ -12,15 +12,23 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import audit, fraud
 from ..exceptions import FulfilmentError, NotFound, Refused
-from ..messaging import MessageKind, queue_message
 from ..models import Contact, Program, Referral, Reward
-from ..models.choices import Channel, FraudAction, ReferralStatus, RewardStatus, Side
+from ..models.choices import (
+    Channel,
+    FraudAction,
+    Recipient,
+    ReferralStatus,
+    RewardStatus,
+    Side,
+    Trigger,
+)
 from . import ownership, sharing
 from .contacts import get_or_create_contact, record_consent
 from .enrolment import referrer_by_code
 from .invitations import INVITATION_RULES, issue_invitation
-from .offers import describe, welcome_terms_at
+from .offers import welcome_terms_at
 from .rewards import complete_reward, issue_reward
+from .scenarios import fire
 from .transitions import move
 
 logger = logging.getLogger("parrain.rewards")
@@ -162,12 +170,10 @@ def _welcome(referral: Referral, referee) -> Reward | None:  # type: ignore[no-u
     if terms is None:
         return None
     reward = issue_reward(referral, Side.REFEREE, terms)
-    language = referee.language or referral.program.default_language
-    queue_message(
-        MessageKind.WELCOME,
-        referee,
-        code=reward.code or "",
-        offer=describe(reward.terms, language),
-        expires_at=reward.expires_at.date().isoformat() if reward.expires_at else "",
+    fire(
+        referral.program,
+        Trigger.FRIEND_CLAIMED,
+        subject=referral,
+        people={Recipient.FRIEND: referee, Recipient.REFERRER: referral.referrer},
     )
     return reward

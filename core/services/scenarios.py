@@ -28,9 +28,46 @@ Contract:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from ..models.choices import Audience, DelayUnit, MessageChannel, MessageKind, Recipient, Trigger
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import audit
+from ..exceptions import InvalidInput
+from ..memo import Memo
+from ..messaging.audience import Candidate, unmet
+from ..models import Contact, Program, ScenarioStep, ScheduledMessage
+from ..models.choices import (
+    TRANSACTIONAL_KINDS,
+    TRIGGER_ROLES,
+    TRIGGER_SUBJECT,
+    Audience,
+    DelayUnit,
+    MessageChannel,
+    MessageKind,
+    MessageRule,
+    MessageStatus,
+    Recipient,
+    Trigger,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Referrers scheduled per statement when a boost starts.
+FAN_OUT_BATCH = 1000
+#: Rows per ``send_now`` task after commit.
+SEND_NOW_BATCH = 500
+
+# Other processes see a changed step after these seconds; the engine checks again at
+# sending that the step is still active, so a step switched off never sends.
+_steps = Memo[dict[str, tuple[ScenarioStep, ...]]](seconds=5)
 
 
 @dataclass(frozen=True)
@@ -40,6 +77,431 @@ class StepCounts:
     dropped: int = 0
     failed: int = 0
     waiting: int = 0
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One occurrence of a trigger, for ``fire_many``."""
+
+    subject: Any
+    people: Mapping[str, Contact]
+    context: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    step: ScenarioStep
+    counts: StepCounts
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    trigger: str
+    label: str
+    steps: list[TimelineStep] = field(default_factory=list)
+
+
+# The steps a trigger schedules
+
+
+def active_steps(program: Program) -> dict[str, tuple[ScenarioStep, ...]]:
+    """The program's active steps by trigger (memoised a few seconds per process)."""
+
+    def load() -> dict[str, tuple[ScenarioStep, ...]]:
+        by_trigger: dict[str, list[ScenarioStep]] = {}
+        for step in ScenarioStep.objects.filter(program_id=program.pk, is_active=True):
+            by_trigger.setdefault(step.trigger, []).append(step)
+        return {trigger: tuple(steps) for trigger, steps in by_trigger.items()}
+
+    return _steps.get(program.pk, load)
+
+
+def forget(program_id: int | None = None) -> None:
+    _steps.forget(program_id)
+
+
+def fire(
+    program: Program,
+    trigger: str,
+    *,
+    subject: Any,
+    people: Mapping[str, Contact],
+    context: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Schedule the active steps of ``trigger`` for ``people``; returns the rows written
+    (a replayed trigger writes none). Raises ``ValueError`` for an unknown trigger."""
+    return fire_many(program, trigger, [Firing(subject, people, context)], at=at)
+
+
+def fire_many(
+    program: Program, trigger: str, firings: Sequence[Firing], *, at: datetime | None = None
+) -> int:
+    """``fire`` for many occurrences of one trigger (a badge recompute's awards), in one
+    audience check and one insert."""
+    trigger = known_trigger(trigger)
+    steps = active_steps(program).get(trigger, ())
+    if not steps or not firings:
+        return 0
+    at = at or timezone.now()
+    if trigger == Trigger.BOOST_STARTED:
+        return _fan_out(program, steps, firings, at)
+    return _schedule(program, trigger, steps, firings, at)
+
+
+def known_trigger(trigger: str) -> Trigger:
+    try:
+        return Trigger(trigger)
+    except ValueError:
+        raise ValueError(f"unknown scenario trigger {trigger!r}") from None
+
+
+def _schedule(
+    program: Program,
+    trigger: Trigger,
+    steps: Iterable[ScenarioStep],
+    firings: Sequence[Firing],
+    at: datetime,
+) -> int:
+    subject_type = TRIGGER_SUBJECT[trigger]
+    rows: dict[str, ScheduledMessage] = {}
+    candidates = []
+    for firing in firings:
+        for step in steps:
+            contact = firing.people.get(step.recipient)
+            if contact is None or not reachable(contact):
+                continue
+            row = _row(program, step, contact, subject_type, firing, at)
+            rows[row.dedupe_key] = row
+            candidates.append(Candidate(row.dedupe_key, contact, step.audience, at))
+    refused = unmet(candidates)
+    new = [row for key, row in rows.items() if key not in refused]
+    if not new:
+        return 0
+    ScheduledMessage.objects.bulk_create(new, ignore_conflicts=True, batch_size=FAN_OUT_BATCH)
+    send_after_commit(program, [r.dedupe_key for r in new if _sends_now(r, at)])
+    return len(new)
+
+
+def _row(
+    program: Program,
+    step: ScenarioStep,
+    contact: Contact,
+    subject_type: str,
+    firing: Firing,
+    at: datetime,
+) -> ScheduledMessage:
+    subject_id = getattr(firing.subject, "pk", None)
+    return ScheduledMessage(
+        program=program,
+        step=step,
+        contact=contact,
+        kind=step.kind,
+        channel=step.channel,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        context=dict(firing.context or {}),
+        dedupe_key=f"s{step.pk}:{contact.pk}:{subject_type}:{subject_id or ''}",
+        created_at=at,
+        due_at=at + step.delay,
+    )
+
+
+def reachable(contact: Contact) -> bool:
+    """Whether anything may be scheduled for ``contact`` at all."""
+    return contact.unsubscribed_at is None and contact.erased_at is None
+
+
+def _sends_now(row: ScheduledMessage, at: datetime) -> bool:
+    """Transactional rows due now leave after commit; solicitations wait for the periodic
+    task, which applies the pressure rules to them within the minute."""
+    return row.due_at <= at and row.kind in TRANSACTIONAL_KINDS
+
+
+def _fan_out(
+    program: Program, steps: Iterable[ScenarioStep], firings: Sequence[Firing], at: datetime
+) -> int:
+    """A boost is announced to every referrer of the program, a batch per statement."""
+    referrers = (
+        Contact.objects.filter(
+            program=program,
+            referrer_code__isnull=False,
+            unsubscribed_at__isnull=True,
+            erased_at__isnull=True,
+        )
+        .select_related(None)
+        .order_by("pk")
+    )
+    written, last = 0, 0
+    while True:
+        batch = list(referrers.filter(pk__gt=last)[:FAN_OUT_BATCH])
+        if not batch:
+            return written
+        last = batch[-1].pk
+        written += _schedule(
+            program,
+            Trigger.BOOST_STARTED,
+            steps,
+            [
+                Firing(f.subject, {Recipient.REFERRER: contact}, f.context)
+                for f in firings
+                for contact in batch
+            ],
+            at,
+        )
+
+
+def send_after_commit(program: Program, dedupe_keys: list[str]) -> None:
+    """Hand the rows due now to a worker once the trigger's transaction commits; the
+    periodic task sends them anyway if the broker is away."""
+    if not dedupe_keys:
+        return
+
+    def enqueue() -> None:
+        from ..tasks import send_scheduled_messages
+
+        for start in range(0, len(dedupe_keys), SEND_NOW_BATCH):
+            keys = dedupe_keys[start : start + SEND_NOW_BATCH]
+            try:
+                send_scheduled_messages.delay(program.pk, keys)
+            except Exception:  # broker away: send_due_messages picks them up
+                logger.warning("messages of program %s left to the beat", program.pk, exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+def send_system(
+    kind: str,
+    contact: Contact,
+    *,
+    subject: Any = None,
+    context: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> ScheduledMessage | None:
+    """A message no step sends (the address confirmation), through the same queue and
+    history, sent at once after commit. None when the contact cannot be written to."""
+    kind = MessageKind(kind)
+    if not reachable(contact):
+        return None
+    at = at or timezone.now()
+    subject_type = subject._meta.model_name if subject is not None else ""
+    subject_id = getattr(subject, "pk", None)
+    # Without a subject, each call is its own message (the caller decides how often).
+    tail = subject_id if subject_id is not None else f"@{at.timestamp():.6f}"
+    row = ScheduledMessage(
+        program_id=contact.program_id,
+        contact=contact,
+        kind=kind,
+        channel=MessageChannel.EMAIL,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        context=dict(context or {}),
+        dedupe_key=f"{kind}:{contact.pk}:{subject_type}:{tail}",
+        created_at=at,
+        due_at=at,
+    )
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        return None
+    send_after_commit(contact.program, [row.dedupe_key])
+    return row
+
+
+# The default scenario
+
+
+def install_default_scenario(program: Program) -> list[ScenarioStep]:
+    """``DEFAULT_SCENARIO`` for a program that has no step yet (else its steps as they are)."""
+    existing = list(ScenarioStep.objects.filter(program=program))
+    if existing:
+        return existing
+    steps = ScenarioStep.objects.bulk_create(
+        [
+            ScenarioStep(
+                program=program,
+                position=position,
+                trigger=trigger,
+                delay_amount=amount,
+                delay_unit=unit,
+                channel=DEFAULT_CHANNEL,
+                kind=kind,
+                recipient=recipient,
+                audience=list(audience),
+                is_active=active,
+            )
+            for position, (trigger, amount, unit, kind, recipient, audience, active) in enumerate(
+                DEFAULT_SCENARIO
+            )
+        ]
+    )
+    forget(program.pk)
+    return steps
+
+
+# Editing the scenario
+
+STEP_FIELDS = (
+    "position",
+    "name",
+    "trigger",
+    "delay_amount",
+    "delay_unit",
+    "channel",
+    "kind",
+    "recipient",
+    "audience",
+    "is_active",
+)
+
+
+def create_step(program: Program, data: Mapping[str, Any], *, actor: str) -> ScenarioStep:
+    """Add a step (checked: see ``_check``); audited ``scenario.step_created``."""
+    step = ScenarioStep(program=program)
+    _apply(step, data)
+    with transaction.atomic():
+        step.save()
+        audit.record(program, "scenario.step_created", actor=actor, **_summary(step))
+    forget(program.pk)
+    return step
+
+
+def update_step(step: ScenarioStep, data: Mapping[str, Any], *, actor: str) -> ScenarioStep:
+    """Change a step; switched off, its waiting messages are dropped (``step_off``)."""
+    was_active = step.is_active
+    _apply(step, data)
+    with transaction.atomic():
+        step.save()
+        dropped = 0 if step.is_active or not was_active else _drop_waiting(step)
+        audit.record(
+            step.program, "scenario.step_updated", actor=actor, dropped=dropped, **_summary(step)
+        )
+    forget(step.program_id)
+    return step
+
+
+def delete_step(step: ScenarioStep, *, actor: str) -> None:
+    """Delete a step and drop its waiting messages; the sent ones stay in the history."""
+    program = step.program
+    with transaction.atomic():
+        dropped = _drop_waiting(step)
+        audit.record(
+            program, "scenario.step_deleted", actor=actor, dropped=dropped, **_summary(step)
+        )
+        step.delete()
+    forget(program.pk)
+
+
+def _drop_waiting(step: ScenarioStep) -> int:
+    return ScheduledMessage.objects.filter(step=step, status=MessageStatus.PENDING).update(
+        status=MessageStatus.DROPPED, reason=MessageRule.STEP_OFF
+    )
+
+
+def _summary(step: ScenarioStep) -> dict[str, Any]:
+    return {
+        "step": step.pk,
+        "trigger": step.trigger,
+        "kind": step.kind,
+        "channel": step.channel,
+        "recipient": step.recipient,
+        "delay": f"{step.delay_amount} {step.delay_unit}",
+        "audience": ",".join(step.audience),
+        "active": step.is_active,
+    }
+
+
+def _apply(step: ScenarioStep, data: Mapping[str, Any]) -> None:
+    unknown = set(data) - set(STEP_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown field."), field=sorted(unknown)[0])
+    for name in STEP_FIELDS:
+        if name in data:
+            setattr(step, name, data[name])
+    _check(step)
+
+
+def _check(step: ScenarioStep) -> None:
+    """Refuse what the engine could not send, naming the field."""
+    choices = {
+        "trigger": Trigger,
+        "kind": MessageKind,
+        "channel": MessageChannel,
+        "recipient": Recipient,
+        "delay_unit": DelayUnit,
+    }
+    for name, enum in choices.items():
+        if getattr(step, name) not in enum.values:
+            raise InvalidInput(
+                _("Unknown value %(value)r.") % {"value": getattr(step, name)}, field=name
+            )
+    if step.kind == MessageKind.CONFIRMATION:
+        raise InvalidInput(_("The address confirmation is not a scenario message."), field="kind")
+    if step.recipient not in TRIGGER_ROLES[Trigger(step.trigger)]:
+        raise InvalidInput(
+            _("This trigger has no such recipient: choose among %(roles)s.")
+            % {"roles": ", ".join(str(Recipient(r).label) for r in TRIGGER_ROLES[step.trigger])},
+            field="recipient",
+        )
+    audience = step.audience
+    if not isinstance(audience, list) or any(a not in Audience.values for a in audience):
+        raise InvalidInput(_("Unknown audience condition."), field="audience")
+    step.audience = list(dict.fromkeys(audience))
+    if not isinstance(step.delay_amount, int) or not 0 <= step.delay_amount <= 365 * 24 * 60:
+        raise InvalidInput(_("Give a delay between 0 and one year."), field="delay_amount")
+    if not isinstance(step.position, int) or not 0 <= step.position <= 32767:
+        raise InvalidInput(_("Give a position between 0 and 32767."), field="position")
+    step.name = str(step.name or "")[:120]
+
+
+# What the admins show
+
+
+def step_counts(program: Program) -> dict[int, StepCounts]:
+    """Sent / delayed / dropped / failed / waiting per step, in one grouped query."""
+    rows = (
+        ScheduledMessage.objects.filter(program=program, step__isnull=False)
+        .values("step_id")
+        .annotate(
+            sent=Count("pk", filter=Q(status=MessageStatus.SENT)),
+            dropped=Count("pk", filter=Q(status=MessageStatus.DROPPED)),
+            failed=Count("pk", filter=Q(status=MessageStatus.FAILED)),
+            waiting=Count("pk", filter=Q(status=MessageStatus.PENDING)),
+            delayed=Count(
+                "pk",
+                filter=~Q(delayed_by="")
+                & Q(status__in=[MessageStatus.SENT, MessageStatus.PENDING]),
+            ),
+        )
+        .order_by()
+    )
+    return {
+        row.pop("step_id"): StepCounts(**row)  # type: ignore[misc]
+        for row in rows
+    }
+
+
+def history(contact: Contact) -> QuerySet[ScheduledMessage]:
+    """The contact's messages, newest first, each with its step."""
+    return contact.messages.select_related("step").order_by("-due_at", "-pk")
+
+
+def timeline(program: Program) -> list[TimelineEntry]:
+    """The scenario as every admin shows it: by trigger, each trigger's steps by delay."""
+    counts = step_counts(program)
+    steps = sorted(
+        ScenarioStep.objects.filter(program=program),
+        key=lambda s: (s.delay, s.position, s.pk),
+    )
+    entries = []
+    for trigger in Trigger:
+        mine = [
+            TimelineStep(s, counts.get(s.pk, StepCounts())) for s in steps if s.trigger == trigger
+        ]
+        if mine:
+            entries.append(TimelineEntry(trigger=trigger, label=str(trigger.label), steps=mine))
+    return entries
 
 
 # (trigger, delay amount, unit, kind, recipient, audience, active)

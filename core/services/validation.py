@@ -9,11 +9,9 @@ from django.utils import timezone
 
 from ..conf import parrain_settings
 from ..locks import referral_for_update
-from ..messaging import MessageKind, queue_message
 from ..models import Program, Referral, Reward
 from ..models.choices import ReferralStatus, RewardStatus, Side
-from .enrolment import share_url
-from .offers import RewardTerms, describe
+from .offers import RewardTerms
 from .orders import refund_keeps
 from .rewards import cancel_reward, complete_reward, issue_reward, pending_reward_ids
 from .transitions import move
@@ -120,14 +118,6 @@ def reward_referrer(referral_id: int) -> Reward | None:
 def _rewarded(referral: Referral, reward: Reward) -> Reward:
     """Under the referral's lock: mark it rewarded and tell the referrer their code."""
     move(referral, ReferralStatus.REWARDED, action="referral.rewarded")
-    referrer = referral.referrer
-    queue_message(
-        MessageKind.REWARD,
-        referrer,
-        code=reward.code or "",
-        offer=describe(reward.terms, referrer.language or referral.program.default_language),
-        referee_name=referral.referee.display_name,
-        share_url=share_url(referrer),
-        expires_at=reward.expires_at.date().isoformat() if reward.expires_at else "",
-    )
+    # The reward notice is the scenario's (trigger reward_issued, fired by the receiver of
+    # signals.reward_issued).
     return reward
