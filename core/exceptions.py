@@ -49,3 +49,44 @@ class FulfilmentError(ParrainError):
     status = 503
     code = "fulfilment-unavailable"
     default_message = _("No reward code is available right now.")
+
+
+class TemplateRefused(Refused):
+    """A message template that cannot be saved or sent: ``problems`` maps each part
+    ("subject", "html", "text") to its ``render.TemplateProblem`` list (line, reason)."""
+
+    status = 422
+    code = "template-refused"
+    default_message = _("The template has errors; nothing was saved.")
+
+    def __init__(self, problems: dict, message: str | None = None) -> None:
+        self.problems = {part: list(found) for part, found in problems.items() if found}
+        super().__init__("template_invalid", message)
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """(part, "Line 3: …") pairs, for the API's problem body and the forms."""
+        return [
+            (part, line_message(problem))
+            for part, found in self.problems.items()
+            for problem in found
+        ]
+
+    @property
+    def problem_fields(self) -> dict:
+        return {
+            "problems": {
+                part: [{"line": p.line, "message": str(p.message)} for p in found]
+                for part, found in self.problems.items()
+            }
+        }
+
+
+def line_message(problem: object) -> str:
+    """``Line 3: Unknown variable “x”.`` in the active language."""
+    from django.utils.translation import gettext
+
+    return gettext("Line %(line)s: %(message)s") % {
+        "line": getattr(problem, "line", 1),
+        "message": getattr(problem, "message", problem),
+    }

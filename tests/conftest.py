@@ -31,3 +31,23 @@ def _forget_badge_definitions() -> None:
     from parrain.core.services.badges import forget
 
     forget()
+
+
+@pytest.fixture(autouse=True)
+def _forget_scenario_steps() -> None:
+    """The scenario steps memo is keyed by program id, like the badge one above."""
+    from parrain.core.services.scenarios import forget
+
+    forget()
+
+
+@pytest.fixture(autouse=True)
+def _forget_message_templates() -> None:
+    """The owner templates memo is keyed by program id, like the badge one above."""
+    from parrain.core.messaging.templates import forget
+
+    forget()
+
+
+# A real SMTP server on loopback for any test that asks for it (tests/smtp.py).
+from tests.smtp import smtp_server  # noqa: E402, F401

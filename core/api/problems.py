@@ -145,9 +145,14 @@ def _on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResp
 
 
 def _on_parrain_error(request: HttpRequest, exc: ParrainError) -> HttpResponse:
-    errors = [(exc.field, exc.message)] if exc.field else []
+    errors = getattr(exc, "errors", None) or ([(exc.field, exc.message)] if exc.field else [])
     return problem(
-        exc.status, exc.code, exc.message, errors=errors, reason=getattr(exc, "reason", None)
+        exc.status,
+        exc.code,
+        exc.message,
+        errors=errors,
+        reason=getattr(exc, "reason", None),
+        **getattr(exc, "problem_fields", {}),
     )
 
 

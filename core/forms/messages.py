@@ -13,3 +13,9 @@ Contract:
 """
 
 from __future__ import annotations
+
+# The template form (helper: templates), kept in its own module.
+from .message_template import MessageTemplateForm  # noqa: E402, F401
+
+# Scenario forms (helper: engine), kept in their own module.
+from .scenario import ScenarioSettingsForm, ScenarioStepForm  # noqa: E402, F401

@@ -5,6 +5,150 @@ Contract:
   Jinja tags in the MJML (``{{ welcome_code }}``) come out intact, for ``render`` to fill.
 - ``html_to_text(html: str) -> str``: the text alternative of an email (links as
   "label (url)", headings and paragraphs kept apart).
+
+Jinja tags are set aside before mrml and css_inline see the source (an HTML parser would
+escape ``{% if a > b %}``) and put back after. No file or web address is ever read:
+``mj-include`` resolves to nothing, no web font is linked, no remote stylesheet loaded.
 """
 
 from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import css_inline
+import mrml
+
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_TOKEN = "PARRAINJINJA{:06d}X"
+_TOKEN_RE = re.compile(r"PARRAINJINJA(\d{6})X")
+
+_INLINER = css_inline.CSSInliner(
+    keep_style_tags=True,  # media queries: the responsive part of mrml's output
+    load_remote_stylesheets=False,
+)
+
+
+class MjmlError(ValueError):
+    """The MJML could not be turned into HTML."""
+
+
+def _protect(source: str) -> tuple[str, list[str]]:
+    tags: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        tags.append(match.group(0))
+        return _TOKEN.format(len(tags) - 1)
+
+    return _JINJA.sub(keep, source), tags
+
+
+def _restore(html: str, tags: list[str]) -> str:
+    return _TOKEN_RE.sub(lambda m: tags[int(m.group(1))], html)
+
+
+# MJML elements whose content is HTML (a Jinja tag in them stays where it is).
+_ENDING = re.compile(
+    r"<(mj-text|mj-button|mj-raw|mj-table|mj-navbar-link|mj-title|mj-preview|mj-style|"
+    r"mj-accordion-title|mj-accordion-text|mj-social-element)\b"
+    ""
+    r"""(?:[^>"']|"[^"]*"|'[^']*')*(?<!/)>.*?</\1\s*>""",
+    re.DOTALL,
+)
+_STATEMENT = re.compile(r"\{%.*?%\}", re.DOTALL)
+_UNWRAP = re.compile(r"<!--(\{%.*?%\})-->", re.DOTALL)
+
+
+def _raw_statements(source: str) -> str:
+    """Wrap in ``<mj-raw>`` each ``{% … %}`` standing between MJML elements (``{% if
+    personal_message %}<mj-text>…</mj-text>{% endif %}``): mrml would move bare text, and
+    the condition with it, away from the elements it guards."""
+    content = [m.span() for m in _ENDING.finditer(source)]
+    out, last = [], 0
+    for match in _STATEMENT.finditer(source):
+        start, end = match.span()
+        inside_content = any(a < start < b for a, b in content)
+        inside_tag = source.rfind("<", 0, start) > source.rfind(">", 0, start)
+        if inside_content or inside_tag:
+            continue
+        out.append(source[last:start])
+        # In an HTML comment: the HTML parser of css_inline moves bare text out of a table.
+        out.append(f"<mj-raw><!--{match.group(0)}--></mj-raw>")
+        last = end
+    out.append(source[last:])
+    return "".join(out)
+
+
+def to_html(mjml: str) -> str:
+    """``mjml`` (a whole ``<mjml>`` document) as inlined HTML, Jinja tags intact."""
+    protected, tags = _protect(_raw_statements(mjml))
+    try:
+        output = mrml.to_html(
+            protected,
+            parser_options=mrml.ParserOptions(include_loader=mrml.noop_loader()),
+            render_options=mrml.RenderOptions(fonts={}),
+        )
+        html = _INLINER.inline(output.content)
+    except Exception as exc:  # mrml raises its own error types
+        raise MjmlError(str(exc)) from exc
+    return _UNWRAP.sub(r"\1", _restore(html, tags))
+
+
+# -- the text alternative -------------------------------------------------------------------
+
+_BLOCKS = frozenset(
+    {"p", "div", "table", "tr", "ul", "ol", "li", "section", "article", "header", "footer"}
+)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_SKIP = frozenset({"head", "style", "script", "title"})
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skipping = 0
+        self.links: list[tuple[str, int]] = []  # (href, position in out)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skipping += 1
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in _HEADINGS:
+            self.out.append("\n\n")
+        elif tag in _BLOCKS:
+            self.out.append("\n")
+        elif tag == "a":
+            self.links.append((dict(attrs).get("href") or "", len(self.out)))
+        elif tag == "img":
+            alt = dict(attrs).get("alt") or ""
+            if alt:
+                self.out.append(alt)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _HEADINGS:
+            self.out.append("\n\n")
+        elif tag in _BLOCKS:
+            self.out.append("\n")
+        elif tag == "a" and self.links:
+            href, start = self.links.pop()
+            label = " ".join("".join(self.out[start:]).split())
+            if href and not href.startswith(("#", "javascript:")) and href != label:
+                self.out.append(f" ({href})" if label else href)
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of ``html``: one paragraph a block, links as "label (url)"."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.out).split("\n")]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

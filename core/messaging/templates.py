@@ -12,11 +12,41 @@ Contract:
   unsubscribe link). Raises ``render.RenderError``.
 - ``preview(program, kind, channel, language, *, subject, html, text) -> Composed``: with
   ``variables.example_context``; for the editors' live preview and test send.
+
+An email's ``html`` part (a default or an owner's) is a fragment: MJML ``<mj-section>``
+elements (what the default files and Wagtail's blocks write) or plain HTML (the Django
+admin's field). Either is set in the program's layout ``defaults/_layout.<lang>.mjml``
+(header with the program's name in its brand colour, legal footer, shop address, plain
+unsubscribe link), turned into inlined HTML once per process (``_document``), then filled
+with the message's values by the sandbox. An empty ``text`` is made from the rendered HTML;
+an owner's text gets the footer and the unsubscribe line added.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from ..models.choices import MessageChannel, MessageKind
+from . import mjml
+from .render import RenderError, render
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+LAYOUT_MARKER = "<!-- parrain:content -->"
+LANGUAGES = ("fr", "en")
+#: How long a process trusts its copy of a program's templates (a save in this process
+#: forgets it at once; another process, a worker, sees the change within this delay).
+CACHE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -35,3 +65,266 @@ class Composed:
     text: str
     html: str = ""  # email only
     headers: dict[str, str] = field(default_factory=dict)  # List-Unsubscribe, …
+
+
+# -- the shipped defaults -------------------------------------------------------------------
+
+
+def _read(name: str) -> str:
+    path = DEFAULTS_DIR / name
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def _load_defaults() -> dict[tuple[str, str, str], Resolved]:
+    found = {}
+    for kind in MessageKind.values:
+        for language in LANGUAGES:
+            subject = _read(f"{kind}.{language}.subject.txt").strip()
+            body = _read(f"{kind}.{language}.email.mjml")
+            if body:
+                found[(kind, MessageChannel.EMAIL.value, language)] = Resolved(
+                    subject=subject, html=body, text="", is_default=True
+                )
+            sms = _read(f"{kind}.{language}.sms.txt").strip()
+            if sms:
+                found[(kind, MessageChannel.SMS.value, language)] = Resolved(
+                    subject="", html="", text=sms, is_default=True
+                )
+    return found
+
+
+DEFAULTS: dict[tuple[str, str, str], Resolved] = _load_defaults()
+
+
+def default_for(kind: str, channel: str, language: str) -> Resolved:
+    """The shipped template, in ``language`` or else English; RenderError when none."""
+    for lang in dict.fromkeys((language, "en", "fr")):
+        resolved = DEFAULTS.get((str(kind), str(channel), lang))
+        if resolved is not None:
+            return resolved
+    raise RenderError(f"no template for {kind} by {channel}")
+
+
+# -- the owner's templates, cached per program ----------------------------------------------
+
+_CACHE: dict[int, tuple[float, dict[tuple[str, str, str], Any]]] = {}
+
+
+def forget(program_id: int | None = None) -> None:
+    """Drop this process's copy of a program's templates (all programs: None)."""
+    if program_id is None:
+        _CACHE.clear()
+    else:
+        _CACHE.pop(program_id, None)
+
+
+def _forget_on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
+    forget(instance.program_id)
+
+
+def _owner_rows(program: Any) -> dict[tuple[str, str, str], Any]:
+    from ..models import MessageTemplate
+
+    cached = _CACHE.get(program.pk)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    rows = {
+        (row.kind, row.channel, row.language): row
+        for row in MessageTemplate.objects.filter(program_id=program.pk)
+    }
+    _CACHE[program.pk] = (now, rows)
+    return rows
+
+
+def template_for(program: Any, kind: str, channel: str, language: str) -> Resolved:
+    """The owner's template for ``kind``/``channel``/``language``, its empty parts taken
+    from the default; the default alone when the owner wrote none."""
+    kind, channel = str(kind), str(channel)
+    row = _owner_rows(program).get((kind, channel, language))
+    try:
+        default = default_for(kind, channel, language)
+    except RenderError:
+        if row is None:
+            raise
+        default = Resolved("", "", "", True)
+    if row is None:
+        return default
+    if channel == MessageChannel.SMS:
+        return Resolved("", "", row.text or default.text, is_default=False)
+    html = row.html or default.html
+    # A text written for the default HTML does not follow the owner's HTML: generated.
+    text = row.text if row.text else ("" if row.html else default.text)
+    return Resolved(row.subject or default.subject, html, text, is_default=False)
+
+
+# -- the email document ---------------------------------------------------------------------
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL | re.IGNORECASE)
+_SLOT = "PARRAINCONTENTSLOTX"
+_HTML_SLOT = (
+    "<mj-section><mj-column><mj-raw><tr><td "
+    'style="padding:10px 25px;font-family:Helvetica, Arial, sans-serif;font-size:15px;'
+    f'line-height:1.5;color:#1f2328;">{_SLOT}</td></tr></mj-raw></mj-column></mj-section>'
+)
+
+
+def is_mjml(fragment: str) -> bool:
+    return fragment.lstrip().startswith(("<mj-", "<mjml"))
+
+
+@lru_cache(maxsize=256)
+def _document(language: str, fragment: str) -> str:
+    """The whole email (layout and ``fragment``) as inlined HTML with its Jinja tags, once
+    per process for each language and fragment."""
+    layout = _read(f"_layout.{language}.mjml") or _read("_layout.en.mjml")
+    if is_mjml(fragment):
+        inner = fragment.strip()
+        if inner.startswith("<mjml"):  # a whole document: its body's sections
+            inner = re.sub(r"^.*?<mj-body[^>]*>|</mj-body>.*$", "", inner, flags=re.DOTALL)
+        return mjml.to_html(layout.replace(LAYOUT_MARKER, inner))
+    body = _BODY.search(fragment)
+    html = body.group(1) if body else fragment
+    return mjml.to_html(layout.replace(LAYOUT_MARKER, _HTML_SLOT)).replace(_SLOT, html)
+
+
+def _multiline_html(value: str) -> str:
+    return mark_safe("<br>".join(escape(line) for line in value.strip().splitlines()))  # nosec B308 B703 # each line escaped
+
+
+def _footer(program: Any, language: str) -> str:
+    footers = program.legal_footer or {}
+    return str(footers.get(language) or footers.get(program.default_language) or "").strip()
+
+
+def _text_footer(program: Any, language: str, unsubscribe_link: str) -> str:
+    lines = [_footer(program, language), (program.shop_address or "").strip()]
+    with translation.override(language):
+        lines.append(
+            _("Stop receiving messages from %(program)s: %(url)s")
+            % {"program": program.name, "url": unsubscribe_link}
+        )
+    return "\n-- \n" + "\n".join(line for line in lines if line) + "\n"
+
+
+def build(
+    program: Any,
+    channel: str,
+    language: str,
+    resolved: Resolved,
+    variables: dict[str, str],
+    *,
+    to: str,
+    unsubscribe_link: str,
+) -> Composed:
+    """The message made from ``resolved`` and ``variables``; RenderError when a part
+    cannot be rendered whole (nothing is sent then)."""
+    if channel == MessageChannel.SMS:
+        text = render(resolved.text, variables, html=False).strip()
+        if not text:
+            raise RenderError(_("The message is empty."))
+        return Composed(channel=str(channel), to=to, subject="", text=text)
+    subject = " ".join(render(resolved.subject, variables, html=False).split())
+    if not subject:
+        raise RenderError(_("The subject is empty."))
+    if not resolved.html:
+        raise RenderError(_("The message is empty."))
+    layout = {
+        **variables,
+        "subject": subject,
+        "brand_colour": program.brand_colour,
+        "program_name": program.name,
+        "legal_footer": _multiline_html(_footer(program, language)),
+        "shop_address": _multiline_html(program.shop_address or ""),
+        "unsubscribe_link": unsubscribe_link,
+    }
+    html = render(_document(language, resolved.html), layout, html=True)
+    if resolved.text:
+        text = render(resolved.text, variables, html=False).strip() + "\n"
+        text += _text_footer(program, language, unsubscribe_link)
+    else:
+        text = mjml.html_to_text(html)
+    return Composed(
+        channel=str(channel),
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def compose(message: Any) -> Composed | None:
+    """``message`` (a ``ScheduledMessage``) rendered for its contact now; None when what
+    it is about is gone. Raises ``RenderError``."""
+    from . import language_for, unsubscribe_url
+    from .variables import context_for
+
+    contact = message.contact
+    variables = context_for(message)
+    if variables is None:
+        return None
+    language = language_for(contact)
+    resolved = template_for(message.program, message.kind, message.channel, language)
+    email = message.channel == MessageChannel.EMAIL
+    return build(
+        message.program,
+        message.channel,
+        language,
+        resolved,
+        variables,
+        to=contact.email if email else contact.phone,
+        unsubscribe_link=variables.get("unsubscribe_link") or unsubscribe_url(contact),
+    )
+
+
+def preview(
+    program: Any,
+    kind: str,
+    channel: str,
+    language: str,
+    *,
+    subject: str = "",
+    html: str = "",
+    text: str = "",
+    to: str = "",
+) -> Composed:
+    """What the template being edited makes with example values (its empty parts: the
+    current template's). Raises ``RenderError``."""
+    from .variables import example_context
+
+    current = template_for(program, kind, channel, language)
+    if channel == MessageChannel.SMS:
+        resolved = Resolved("", "", text or current.text, is_default=False)
+    else:
+        resolved = Resolved(
+            subject or current.subject,
+            html or current.html,
+            text if (text or html) else current.text,
+            is_default=False,
+        )
+    variables = example_context(program, kind, language)
+    return build(
+        program,
+        channel,
+        language,
+        resolved,
+        variables,
+        to=to,
+        unsubscribe_link=variables.get("unsubscribe_link", ""),
+    )
+
+
+def _connect() -> None:
+    from ..models import MessageTemplate
+
+    post_save.connect(_forget_on_change, sender=MessageTemplate, dispatch_uid="parrain_tpl_save")
+    post_delete.connect(
+        _forget_on_change, sender=MessageTemplate, dispatch_uid="parrain_tpl_delete"
+    )
+
+
+_connect()

@@ -129,8 +129,9 @@ def fire(
     context: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> int:
-    """Schedule the active steps of ``trigger`` for ``people``; returns the rows written
-    (a replayed trigger writes none). Raises ``ValueError`` for an unknown trigger."""
+    """Schedule the active steps of ``trigger`` for ``people``; returns how many messages
+    the trigger asked for (a replay asks again, the dedupe key stores each once). Raises
+    ``ValueError`` for an unknown trigger."""
     return fire_many(program, trigger, [Firing(subject, people, context)], at=at)
 
 
@@ -359,7 +360,7 @@ STEP_FIELDS = (
 def create_step(program: Program, data: Mapping[str, Any], *, actor: str) -> ScenarioStep:
     """Add a step (checked: see ``_check``); audited ``scenario.step_created``."""
     step = ScenarioStep(program=program)
-    _apply(step, data)
+    apply_data(step, data)
     with transaction.atomic():
         step.save()
         audit.record(program, "scenario.step_created", actor=actor, **_summary(step))
@@ -370,7 +371,7 @@ def create_step(program: Program, data: Mapping[str, Any], *, actor: str) -> Sce
 def update_step(step: ScenarioStep, data: Mapping[str, Any], *, actor: str) -> ScenarioStep:
     """Change a step; switched off, its waiting messages are dropped (``step_off``)."""
     was_active = step.is_active
-    _apply(step, data)
+    apply_data(step, data)
     with transaction.atomic():
         step.save()
         dropped = 0 if step.is_active or not was_active else _drop_waiting(step)
@@ -412,7 +413,7 @@ def _summary(step: ScenarioStep) -> dict[str, Any]:
     }
 
 
-def _apply(step: ScenarioStep, data: Mapping[str, Any]) -> None:
+def apply_data(step: ScenarioStep, data: Mapping[str, Any]) -> None:
     unknown = set(data) - set(STEP_FIELDS)
     if unknown:
         raise InvalidInput(_("Unknown field."), field=sorted(unknown)[0])
