@@ -28,6 +28,7 @@ Decisions:
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -111,10 +112,26 @@ def _run(queryset: Any, limit: int, now: datetime) -> Counts:
         batch = list(queryset.select_related("program", "contact", "step")[:limit])
         if not batch:
             return Counts()
+        _share_related(batch)
         outcome = Batch(batch, now).run()
         outcome.save()
     outcome.announce()
     return outcome.counts
+
+
+def _share_related(batch: list[ScheduledMessage]) -> None:
+    """One Program and one ScenarioStep object for all the batch's rows that point at it
+    (what a program or step object remembers is then computed once a batch), and each
+    contact's program taken from its message rather than fetched again, one row a time."""
+    programs: dict[int, Program] = {}
+    steps: dict[int, Any] = {}
+    for message in batch:
+        program = programs.setdefault(message.program_id, message.program)
+        message.program = program
+        if message.step_id is not None:
+            message.step = steps.setdefault(message.step_id, message.step)
+        if message.contact.program_id == program.pk:
+            message.contact.program = program
 
 
 @dataclass
@@ -233,12 +250,16 @@ class Batch:
         from .email import email_message
 
         if self._email is None:
+            # Opened here, so that the backend keeps one session for the whole batch
+            # (a backend opened by ``send`` itself closes it after each message).
             self._email = get_connection()
+            self._email.open()
         email = email_message(composed, sender=sender(), connection=self._email)
         try:
             email.send()
         except Exception:
             self._email.close()  # a broken session: the next message opens a new one
+            self._email = None
             raise
         return ""
 
@@ -270,7 +291,7 @@ class Batch:
     def save(self) -> None:
         """Every row of the batch in one statement, and the audit lines of the ones that
         did not leave."""
-        ScheduledMessage.objects.bulk_update(self.messages, _WRITTEN)
+        write_back(self.messages)
         audit.record_many(
             [
                 audit.event(
@@ -292,6 +313,31 @@ class Batch:
     def announce(self) -> None:
         for message, old in self.changed:
             signals.message_status_changed.send(Program, message=message, old_status=old)
+
+
+def write_back(messages: list[ScheduledMessage]) -> None:
+    """The batch's rows as decided, in one statement: on PostgreSQL an ``UPDATE … FROM
+    unnest(<one array per column>)`` (``bulk_update`` writes a ``CASE`` per column and row,
+    which PostgreSQL takes longer to plan than to run), elsewhere ``bulk_update``."""
+    if connection.vendor != "postgresql":
+        ScheduledMessage.objects.bulk_update(messages, _WRITTEN)
+        return
+    fields = [ScheduledMessage._meta.get_field(name) for name in _WRITTEN]
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in fields]
+    types = ["bigint"] + [re.sub(r"\(\d+\)", "", f.db_type(connection)) for f in fields]
+    values = [[m.pk for m in messages]] + [
+        [f.get_db_prep_save(getattr(m, f.attname), connection) for m in messages] for f in fields
+    ]
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    table = quote(ScheduledMessage._meta.db_table)
+    sql = (
+        f"UPDATE {table} AS m SET {assignments} FROM unnest({arrays}) AS v(id, "
+        f"{', '.join(columns)}) WHERE m.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
 
 
 def refusal(message: ScheduledMessage) -> str:
