@@ -267,7 +267,7 @@ TRIGGER_VALUES = frozenset({"personal_message"})
 def _date(value: datetime | None, program: Any = None) -> str:
     if value is None:
         return ""
-    tz = program.tz if program is not None else None
+    tz = program.tz() if program is not None else None
     return timezone.localtime(value, tz).date().isoformat()
 
 
