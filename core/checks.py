@@ -9,6 +9,7 @@ Programs are read when the database can be reached (not before the first ``migra
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.http.request import validate_host
+from django.utils.module_loading import import_string
 
 from .addresses import is_loopback, origin_of
 from .conf import parrain_settings
@@ -127,3 +129,63 @@ def check_api_docs_assets(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             id="parrain.W005",
         )
     ]
+
+
+SMS_HINT = "See core/messaging/sms.py for the PARRAIN_SMS keys."
+
+
+@register()
+def check_sms_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``PARRAIN_SMS``: a backend that does not import, or an HTTP backend with nowhere to
+    send, would fail every SMS of the scenarios at send time, one by one."""
+    from .messaging.sms import HttpBackend, SmsBackend
+
+    setting = parrain_settings.SMS
+    try:
+        backend = import_string(setting.BACKEND)
+    except ImportError as exc:
+        return [
+            Error(
+                f"PARRAIN_SMS BACKEND {setting.BACKEND!r} cannot be imported: {exc}",
+                hint=SMS_HINT,
+                id="parrain.E020",
+            )
+        ]
+    if not (isinstance(backend, type) and issubclass(backend, SmsBackend)):
+        return [
+            Error(
+                f"PARRAIN_SMS BACKEND {setting.BACKEND!r} is not an SmsBackend subclass.",
+                hint=SMS_HINT,
+                id="parrain.E021",
+            )
+        ]
+    if issubclass(backend, HttpBackend):
+        return _http_sms_problems(setting)
+    return []
+
+
+def _http_sms_problems(setting: Any) -> list[CheckMessage]:
+    if not origin_of(setting.URL):
+        return [
+            Error(
+                f"PARRAIN_SMS uses HttpBackend but its URL {setting.URL!r} is not an absolute "
+                "http(s) URL: no SMS could be sent.",
+                hint=SMS_HINT,
+                id="parrain.E022",
+            )
+        ]
+    try:
+        body = json.loads(setting.BODY) if isinstance(setting.BODY, str) else setting.BODY
+    except ValueError as exc:
+        return [
+            Error(f"PARRAIN_SMS BODY is not valid JSON: {exc}", hint=SMS_HINT, id="parrain.E023")
+        ]
+    if "{text}" not in json.dumps(body):
+        return [
+            Warning(
+                "PARRAIN_SMS BODY has no {text} placeholder: every SMS would go out empty.",
+                hint=SMS_HINT,
+                id="parrain.W020",
+            )
+        ]
+    return []

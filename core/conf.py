@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
@@ -15,6 +15,28 @@ class BackendSetting(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     BACKEND: str
+    OPTIONS: dict[str, Any] = Field(default_factory=dict)
+
+
+class SmsSettings(BaseModel):
+    """``PARRAIN_SMS``: the SMS backend and, for ``HttpBackend``, the provider's API
+    (core/messaging/sms.py documents each key)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    BACKEND: str = "parrain.core.messaging.sms.ConsoleBackend"
+    URL: str = ""
+    HEADERS: dict[str, str] = Field(default_factory=dict)
+    # A JSON value (or its text) whose strings may hold {to}, {text} and {sender}.
+    BODY: Any = Field(default_factory=lambda: {"to": "{to}", "text": "{text}", "from": "{sender}"})
+    BODY_FORMAT: Literal["json", "form"] = "json"
+    SENDER: str = ""
+    TIMEOUT: Annotated[float, Field(gt=0, le=120)] = 10.0
+    # Where the provider's message id is in its JSON answer: "id", "messages.0.message-id".
+    ID_FIELD: str = "id"
+    # The shared secret of the inbound endpoint (STOP replies); empty: the endpoint is off.
+    INBOUND_TOKEN: str = ""
+    # Anything a third-party backend needs.
     OPTIONS: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -30,6 +52,10 @@ class ParrainSettings(BaseModel):
     CODE_LENGTH: Annotated[int, Field(ge=6, le=32)] = 8
     REWARD_CODE_LENGTH: Annotated[int, Field(ge=8, le=32)] = 10
     DEFAULT_FROM_EMAIL: str | None = None
+    SMS: SmsSettings = SmsSettings()
+    # Phone numbers written without a country code are read as numbers of this region
+    # (ISO 3166 code) and stored in E.164 form.
+    PHONE_REGION: Annotated[str, Field(pattern="^[A-Z]{2}$")] = "FR"
     API_MAX_BODY_BYTES: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
     BULK_MAX_ROWS: Annotated[int, Field(ge=1)] = 10_000
     PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 50
@@ -64,6 +90,8 @@ PUBLIC_RATE_DEFAULTS: dict[str, tuple[int, int]] = {
     "referrer_claim": (30, 3600),  # claims with one referrer's code
     # /r/<code> per client IP: a crowd shares the link, each visitor from their own address
     "share_link": (60, 60),
+    # SMS provider's inbound calls (STOP replies) per client IP: one provider sends them all
+    "sms_inbound": (600, 60),
 }
 
 

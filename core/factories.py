@@ -25,6 +25,10 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     currency = "EUR"
     landing_url = "https://shop.example/parrainage"
     allowed_origins = ["https://shop.example"]
+    # No quiet hours: a test's messages do not depend on the hour it runs at (tests of the
+    # quiet hours set them).
+    quiet_hours_start = None
+    quiet_hours_end = None
 
     @factory.post_generation
     def rules(self, create: bool, extracted: object, **kwargs: object) -> None:

@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from .conf import parrain_settings
 from .emails import normalize_phone
 
 
@@ -83,7 +84,18 @@ def _check_name(value: str) -> str:
 
 
 def _check_phone(value: str) -> str:
-    return normalize_phone(value) if value else ""
+    """E.164 form; a number without its country code is read in ``PARRAIN_PHONE_REGION``."""
+    if not value:
+        return ""
+    try:
+        return normalize_phone(value, parrain_settings.PHONE_REGION)
+    except ValueError:
+        raise ValueError(
+            _(
+                "This is not a valid phone number; write it with its country code, "
+                "e.g. +33 6 12 34 56 78."
+            )
+        ) from None
 
 
 def _check_currency(value: str) -> str:
@@ -152,7 +164,8 @@ Phone = Annotated[
     Field(
         max_length=32,
         json_schema_extra={"format": "phone"},
-        description="A valid number, international (+33…) or French; empty for none.",
+        description="A valid number, international (+33…) or national in PARRAIN_PHONE_REGION "
+        "(France by default), stored in E.164 form; empty for none.",
     ),
     AfterValidator(_check_phone),
 ]

@@ -13,6 +13,9 @@ DATABASES = test_databases()
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# SMS kept in memory (LocmemBackend.outbox), like the emails; tests/sms_provider.py plays a
+# real HTTP provider where the HTTP backend is under test.
+PARRAIN_SMS = {"BACKEND": "parrain.core.messaging.sms.LocmemBackend", "INBOUND_TOKEN": ""}
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -40,6 +40,10 @@ class ContactOut(BaseModel):
     is_customer: bool
     first_order_at: datetime | None
     consent_recontact: bool | None
+    sms_consent: bool | None
+    sms_unsubscribed_at: datetime | None = Field(
+        description="When the number replied STOP: no SMS is sent to it since."
+    )
     referrer_code: str | None
     created_at: datetime
 

@@ -107,7 +107,11 @@ class ScenarioStepForm(forms.ModelForm):
         }
         values["audience"] = list(self.cleaned_data.get("audience") or [])
         if self.instance.pk:
-            return scenarios.update_step(self.instance, values, actor=actor)
+            # The form already wrote the new values on ``instance``: the service compares
+            # with the stored step (switched off → its waiting messages are dropped).
+            stored = ScenarioStep.objects.select_related("program").get(pk=self.instance.pk)
+            self.instance = scenarios.update_step(stored, values, actor=actor)
+            return self.instance
         return scenarios.create_step(self.program, values, actor=actor)
 
 

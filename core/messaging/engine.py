@@ -84,10 +84,6 @@ class Counts:
     def handled(self) -> int:
         return self.sent + self.delayed + self.dropped + self.failed + self.retried
 
-    def add(self, other: Counts) -> None:
-        for name in ("sent", "delayed", "dropped", "failed", "retried"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
 
 def send_due(*, limit: int = BATCH, now: datetime | None = None) -> Counts:
     """One batch of the due waiting messages, oldest first (see the module docstring)."""
@@ -97,7 +93,8 @@ def send_due(*, limit: int = BATCH, now: datetime | None = None) -> Counts:
 
 
 def send_now(ids: Sequence[int], *, now: datetime | None = None) -> Counts:
-    """The given rows, if still waiting and due (a trigger's transactional messages)."""
+    """The given rows, if still waiting and due: a trigger's messages due now, sent after
+    its commit (the pressure rules still hold a solicitation)."""
     now = now or timezone.now()
     due = ScheduledMessage.objects.filter(
         pk__in=list(ids), status=MessageStatus.PENDING, due_at__lte=now

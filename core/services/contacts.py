@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from .. import audit, locks
 from ..emails import normalize_email
 from ..exceptions import InvalidInput
 from ..models import Contact, Program
@@ -25,6 +26,9 @@ class ContactData(BaseModel):
     is_customer: StrictBool | None = None
     first_order_at: Moment | None = None
     consent_recontact: StrictBool | None = None
+    sms_consent: StrictBool | None = Field(
+        None, description="Whether the person agrees to receive SMS (separate from email)."
+    )
     consent_source: str = "api"
 
 
@@ -65,6 +69,7 @@ def upsert_contact(
         contact.is_customer = True
     if data.consent_recontact is not None:
         record_consent(contact, data.consent_recontact, data.consent_source, save=False)
+    sms_changed = data.sms_consent is not None and _set_sms_consent(contact, data.sms_consent)
     try:
         with transaction.atomic():
             contact.save()
@@ -72,6 +77,8 @@ def upsert_contact(
         raise InvalidInput(
             _("This external id already belongs to another contact."), field="external_id"
         ) from exc
+    if sms_changed:
+        _audit_sms_consent(contact, data.consent_source)
     if contact.is_customer and not was_customer:
         _became_customer(contact)
     return contact, created
@@ -108,3 +115,69 @@ def record_consent(contact: Contact, consent: bool, source: str, *, save: bool =
     contact.consent_source = source[:40]
     if save:
         contact.save(update_fields=["consent_recontact", "consent_at", "consent_source"])
+
+
+def record_sms_consent(
+    contact: Contact, consent: bool, source: str, *, resubscribe: bool = False
+) -> bool:
+    """Record the person's answer to "may we send you SMS?"; True when it changed.
+
+    The same answer again (a nightly sync) changes nothing and writes no audit entry. A STOP
+    reply (``sms_unsubscribed_at``) outlasts any consent the shop sends; only the person
+    ticking the box again themselves (``resubscribe``: their account page) lifts it.
+    """
+    changed = _set_sms_consent(contact, consent)
+    lifted = resubscribe and consent and contact.sms_unsubscribed_at is not None
+    if lifted:
+        contact.sms_unsubscribed_at = None
+    if not (changed or lifted):
+        return False
+    contact.save(update_fields=["sms_consent", "sms_consent_at", "sms_unsubscribed_at"])
+    _audit_sms_consent(contact, source, resubscribed=lifted)
+    return True
+
+
+def _set_sms_consent(contact: Contact, consent: bool) -> bool:
+    if contact.sms_consent is consent and contact.sms_consent_at is not None:
+        return False
+    contact.sms_consent = consent
+    contact.sms_consent_at = timezone.now()
+    return True
+
+
+def _audit_sms_consent(contact: Contact, source: str, *, resubscribed: bool = False) -> None:
+    audit.record(
+        contact.program,
+        "contact.sms_consent",
+        contact=contact,
+        actor="contact" if resubscribed else "system",
+        consent=contact.sms_consent,
+        source=source[:40],
+        **({"resubscribed": True} if resubscribed else {}),
+    )
+
+
+def sms_unsubscribe(number: str) -> int:
+    """A STOP reply from ``number`` (E.164): no more SMS to any contact with it, in every
+    program; returns how many contacts it unsubscribed (already unsubscribed ones: none)."""
+    now = timezone.now()
+    pks = list(
+        Contact.objects.filter(phone=number, sms_unsubscribed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    with transaction.atomic():
+        # Locked, then read again: two STOPs at once unsubscribe (and audit) once.
+        contacts = [c for c in locks.contacts_for_update(pks) if c.sms_unsubscribed_at is None]
+        for contact in contacts:
+            contact.sms_unsubscribed_at = now
+        Contact.objects.bulk_update(contacts, ["sms_unsubscribed_at"])
+        audit.record_many(
+            [
+                audit.event(
+                    contact.program, "contact.sms_unsubscribed", contact=contact, actor="contact"
+                )
+                for contact in contacts
+            ]
+        )
+    return len(contacts)

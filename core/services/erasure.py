@@ -30,7 +30,9 @@ from ..models import (
     Program,
     Referral,
     Reward,
+    ScheduledMessage,
 )
+from ..models.choices import MessageRule, MessageStatus
 
 ALL_ROWS = Q(pk__isnull=False)
 
@@ -50,6 +52,7 @@ def erase_contact(contact: Contact, *, actor: str) -> bool:
         _drop_held_invitations(contact)
         _drop_loyalty_ledger(contact)
         _drop_badges(contact)
+        _scrub_messages(contact)
         _anonymise(contact)
         _scrub_core(contact, personal)
         _scrub_admin_history(contact, personal)
@@ -113,6 +116,20 @@ def _drop_badges(contact: Contact) -> None:
     """The badges a person held are computed from their ledger and activity: history of the
     person, gone with them (the program's "holders over time" loses them too)."""
     BadgeHolding.objects.filter(contact=contact).delete()
+
+
+def _scrub_messages(contact: Contact) -> None:
+    """The person's messages stay as counts (sent, dropped…) without their address or what
+    the trigger said; the waiting ones never leave; the notes they wrote to friends go."""
+    mine = ScheduledMessage.objects.filter(contact=contact)
+    mine.filter(status=MessageStatus.PENDING).update(
+        status=MessageStatus.DROPPED, reason=MessageRule.ERASED
+    )
+    mine.update(to="", subject_line="", context={}, error="")
+    invited = Invitation.objects.filter(referrer=contact).values("pk")
+    ScheduledMessage.objects.filter(subject_type="invitation", subject_id__in=invited).update(
+        context={}
+    )
 
 
 def _scrub_core(contact: Contact, personal: PersonalData) -> None:

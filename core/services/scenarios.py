@@ -45,7 +45,6 @@ from ..memo import Memo
 from ..messaging.audience import Candidate, unmet
 from ..models import Contact, Program, ScenarioStep, ScheduledMessage
 from ..models.choices import (
-    TRANSACTIONAL_KINDS,
     TRIGGER_ROLES,
     TRIGGER_SUBJECT,
     Audience,
@@ -214,9 +213,9 @@ def reachable(contact: Contact) -> bool:
 
 
 def _sends_now(row: ScheduledMessage, at: datetime) -> bool:
-    """Transactional rows due now leave after commit; solicitations wait for the periodic
-    task, which applies the pressure rules to them within the minute."""
-    return row.due_at <= at and row.kind in TRANSACTIONAL_KINDS
+    """Rows due now leave after commit, not at the next beat (the engine still holds a
+    solicitation the pressure rules hold)."""
+    return row.due_at <= at
 
 
 def _fan_out(

@@ -173,25 +173,33 @@ def test_the_award_emails_of_a_batch_leave_after_commit(
     assert all("Bronze" in m.subject for m in mail.outbox)
 
 
-def test_a_failing_award_email_is_queued_again_alone(monkeypatch) -> None:
-    from parrain.core import messaging, tasks
+def test_a_failing_award_email_is_retried_alone_and_the_others_leave(
+    monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from parrain.core.messaging import engine
+    from parrain.core.models import ScheduledMessage
 
     program = ProgramFactory()
-    alice, bob = (ContactFactory(program=program) for _ in range(2))
-    alone = []
+    make_badge(program, "Bronze", {"kind": "points_balance", "threshold": 10})
+    alice = ContactFactory(program=program, email="alice@example.com", language="en")
+    bob = ContactFactory(program=program, email="bob@example.com", language="en")
+    for contact in (alice, bob):
+        act(contact, points=12)
+    real = engine.Batch._transmit
 
-    def deliver(kind, contact, context):
-        if contact == alice:
+    def transmit(self, message, composed):
+        if message.contact_id == alice.pk:
             raise OSError("mail server away")
-        return True
+        return real(self, message, composed)
 
-    monkeypatch.setattr(messaging, "deliver", deliver)
-    monkeypatch.setattr(tasks.send_message, "delay", lambda *args: alone.append(args))
+    monkeypatch.setattr(engine.Batch, "_transmit", transmit)
+    with django_capture_on_commit_callbacks(execute=True):
+        _recompute(program)
 
-    sent = tasks.send_messages("badge_awarded", [(alice.pk, {"holding_id": 1}), (bob.pk, {})])
-
-    assert sent == 1
-    assert alone == [("badge_awarded", alice.pk, {"holding_id": 1})]
+    assert [m.to for m in mail.outbox] == [["bob@example.com"]]
+    waiting = ScheduledMessage.objects.get(contact=alice)
+    assert (waiting.status, waiting.attempts) == ("pending", 1)
+    assert "mail server away" in waiting.error
 
 
 def test_a_badge_awarded_while_the_batch_waited_for_its_locks_is_not_given_twice(

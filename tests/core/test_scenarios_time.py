@@ -43,7 +43,12 @@ def paris(*args: int) -> datetime:
 @pytest.fixture
 def program():
     """A program with the default scenario (installed when it is created)."""
-    return ProgramFactory(name="Maison Lumière", time_zone="Europe/Paris")
+    return ProgramFactory(
+        name="Maison Lumière",
+        time_zone="Europe/Paris",
+        quiet_hours_start=time(21, 0),
+        quiet_hours_end=time(8, 0),
+    )
 
 
 @pytest.fixture
