@@ -30,7 +30,9 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +44,7 @@ from django.utils import timezone
 
 from .. import audit, signals
 from ..conf import parrain_settings
+from ..memo import batch_scope
 from ..models import Program, ScheduledMessage
 from ..models.choices import TRANSACTIONAL_KINDS, MessageChannel, MessageRule, MessageStatus
 from .audience import Candidate, unmet
@@ -49,6 +52,8 @@ from .audience import Candidate, unmet
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+#: Emails composed ahead of the one the server is answering.
+IN_FLIGHT = 8
 MAX_ATTEMPTS = 5
 #: First retry after a temporary transport error; doubled at each attempt.
 RETRY_AFTER = timedelta(minutes=1)
@@ -142,18 +147,24 @@ class Batch:
     _recent: dict[int, list[tuple[datetime, bool]]] = field(default_factory=dict)
     _email: Any = None
     _sms: Any = None
+    # Emails handed to the sending thread, oldest first, with what the thread will say.
+    _in_flight: deque[tuple[ScheduledMessage, Future[None]]] = field(default_factory=deque)
+    _sender: ThreadPoolExecutor | None = None
 
     def run(self) -> Batch:
         ready = [m for m in self.messages if not self._refused(m)]
         ready = self._audience(ready)
         self._recent = self._recent_sends([m for m in ready if not m.is_transactional])
         try:
-            for message in ready:
-                if message.is_transactional or not self._held(message):
-                    self._deliver(message)
+            with batch_scope():  # the offer in force now, … read once for the batch
+                for message in ready:
+                    if message.is_transactional or not self._held(message):
+                        self._deliver(message)
+            self._settle(0)
         finally:
-            if self._email is not None:
-                self._email.close()
+            if self._sender is not None:
+                self._sender.submit(self._close_email)
+                self._sender.shutdown(wait=True)
         return self
 
     # Checks again at sending
@@ -224,41 +235,75 @@ class Batch:
             return
         message.to = composed.to[:254]
         message.subject_line = composed.subject[:200]
-        try:
-            message.provider_id = self._transmit(message, composed)[:120]
-        except Exception as exc:  # noqa: BLE001 (sorted by transport_error)
-            self._transport_error(message, exc)
-            return
-        message.status, message.sent_at, message.error = MessageStatus.SENT, self.now, ""
-        message.attempts += 1
+        # Counted at once for the pressure rules of the batch's next messages to the same
+        # contact (a send that fails later only made one of them wait).
         self._recent.setdefault(message.contact_id, []).append(
             (self.now, not message.is_transactional)
         )
+        if message.channel == MessageChannel.EMAIL:
+            self._hand_over(message, composed)
+            return
+        try:
+            message.provider_id = self._send_sms(composed)[:120]
+        except Exception as exc:  # noqa: BLE001 (sorted by transport_error)
+            self._transport_error(message, exc)
+            return
+        self._sent(message)
+
+    def _sent(self, message: ScheduledMessage) -> None:
+        message.status, message.sent_at, message.error = MessageStatus.SENT, self.now, ""
+        message.attempts += 1
         self.changed.append((message, MessageStatus.PENDING))
         self.counts.sent += 1
 
-    def _transmit(self, message: ScheduledMessage, composed: Any) -> str:
-        if message.channel == MessageChannel.SMS:
-            if self._sms is None:
-                from .sms import get_backend
+    def _send_sms(self, composed: Any) -> str:
+        if self._sms is None:
+            from .sms import get_backend
 
-                self._sms = get_backend()
-            return self._sms.send(composed.to, composed.text) or ""
+            self._sms = get_backend()
+        return self._sms.send(composed.to, composed.text) or ""
+
+    # Emails leave from one thread on one connection, while this one composes the next
+    # (the time spent waiting for the server's replies is then not lost). Only that thread
+    # touches the connection; the database only this one.
+
+    def _hand_over(self, message: ScheduledMessage, composed: Any) -> None:
         from .email import email_message
 
+        if self._sender is None:
+            self._sender = ThreadPoolExecutor(1, thread_name_prefix="parrain-email")
+        email = email_message(composed, sender=sender())
+        self._in_flight.append((message, self._sender.submit(self._send_email, email)))
+        self._settle(IN_FLIGHT)
+
+    def _settle(self, keep: int) -> None:
+        """The outcome of the emails handed over, until ``keep`` are left in flight."""
+        while len(self._in_flight) > keep:
+            message, sending = self._in_flight.popleft()
+            try:
+                sending.result()
+            except Exception as exc:  # noqa: BLE001 (sorted by transport_error)
+                self._transport_error(message, exc)
+            else:
+                self._sent(message)
+
+    def _send_email(self, email: Any) -> None:
         if self._email is None:
             # Opened here, so that the backend keeps one session for the whole batch
             # (a backend opened by ``send`` itself closes it after each message).
             self._email = get_connection()
             self._email.open()
-        email = email_message(composed, sender=sender(), connection=self._email)
+        email.connection = self._email
         try:
             email.send()
         except Exception:
-            self._email.close()  # a broken session: the next message opens a new one
-            self._email = None
+            self._close_email()  # a broken session: the next message opens a new one
             raise
-        return ""
+
+    def _close_email(self) -> None:
+        if self._email is not None:
+            self._email.close()
+            self._email = None
 
     def _transport_error(self, message: ScheduledMessage, exc: Exception) -> None:
         if not temporary(exc):
