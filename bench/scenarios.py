@@ -17,7 +17,8 @@ side measured pays for it with its own time. Nothing is written into the reposit
     message each. ``--fire`` of them are scheduled through ``scenarios.fire`` (timed: the
     scheduling rate), the others written set-based. Then, in ``--rounds`` alternating
     rounds, the same worker loop a Celery worker runs (``engine.send_due`` batches, called
-    in this process: one worker, no broker) sends ``count / rounds`` messages, and a bare
+    in this process: one worker, no broker; the engine's own sending thread included) sends
+    ``count / rounds`` messages, and a bare
     ``smtplib`` loop on one connection sends as many pre-rendered messages (``--sample`` of
     the same messages composed beforehand, sent in turn). Prints each side's rate and the
     ratio engine / bare (target ≥ 0.5), with and without the scheduling time.

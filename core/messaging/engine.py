@@ -23,6 +23,13 @@ Decisions:
   late is no longer a reminder). Quiet hours and the minimum gap only delay.
 - Transactional kinds (TRANSACTIONAL_KINDS) are never held, but count for the minimum gap
   of the solicitations that follow them.
+- Speed (bench/scenarios.py): the batch's rows come in one locked SELECT with their
+  program, contact and step (one object per program and step); the pressure rules read
+  the batch's contacts' recent sends in one query; what stays the same for the batch (the
+  offer in force now) is read once (``memo.batch_scope``) and a message computes only the
+  variables its template reads; emails leave from one thread on one SMTP connection per
+  batch while this thread composes the next ones (``IN_FLIGHT`` ahead); the statuses are
+  written in one statement, and audit lines only for what did not leave.
 """
 
 from __future__ import annotations
@@ -244,36 +251,28 @@ class Batch:
             self._hand_over(message, composed)
             return
         try:
-            message.provider_id = self._send_sms(composed)[:120]
+            provider_id = self._transmit(message, composed)
         except Exception as exc:  # noqa: BLE001 (sorted by transport_error)
             self._transport_error(message, exc)
             return
-        self._sent(message)
+        self._sent(message, provider_id)
 
-    def _sent(self, message: ScheduledMessage) -> None:
+    def _sent(self, message: ScheduledMessage, provider_id: str) -> None:
         message.status, message.sent_at, message.error = MessageStatus.SENT, self.now, ""
+        message.provider_id = (provider_id or "")[:120]
         message.attempts += 1
         self.changed.append((message, MessageStatus.PENDING))
         self.counts.sent += 1
-
-    def _send_sms(self, composed: Any) -> str:
-        if self._sms is None:
-            from .sms import get_backend
-
-            self._sms = get_backend()
-        return self._sms.send(composed.to, composed.text) or ""
 
     # Emails leave from one thread on one connection, while this one composes the next
     # (the time spent waiting for the server's replies is then not lost). Only that thread
     # touches the connection; the database only this one.
 
     def _hand_over(self, message: ScheduledMessage, composed: Any) -> None:
-        from .email import email_message
-
         if self._sender is None:
             self._sender = ThreadPoolExecutor(1, thread_name_prefix="parrain-email")
-        email = email_message(composed, sender=sender())
-        self._in_flight.append((message, self._sender.submit(self._send_email, email)))
+        sending = self._sender.submit(self._transmit, message, composed)
+        self._in_flight.append((message, sending))
         self._settle(IN_FLIGHT)
 
     def _settle(self, keep: int) -> None:
@@ -281,24 +280,34 @@ class Batch:
         while len(self._in_flight) > keep:
             message, sending = self._in_flight.popleft()
             try:
-                sending.result()
+                provider_id = sending.result()
             except Exception as exc:  # noqa: BLE001 (sorted by transport_error)
                 self._transport_error(message, exc)
             else:
-                self._sent(message)
+                self._sent(message, provider_id)
 
-    def _send_email(self, email: Any) -> None:
+    def _transmit(self, message: ScheduledMessage, composed: Any) -> str:
+        """Send now (emails: in the sending thread); the provider's id, if any."""
+        if message.channel == MessageChannel.SMS:
+            if self._sms is None:
+                from .sms import get_backend
+
+                self._sms = get_backend()
+            return self._sms.send(composed.to, composed.text) or ""
+        from .email import email_message
+
         if self._email is None:
             # Opened here, so that the backend keeps one session for the whole batch
             # (a backend opened by ``send`` itself closes it after each message).
             self._email = get_connection()
             self._email.open()
-        email.connection = self._email
+        email = email_message(composed, sender=sender(), connection=self._email)
         try:
             email.send()
         except Exception:
             self._close_email()  # a broken session: the next message opens a new one
             raise
+        return ""
 
     def _close_email(self) -> None:
         if self._email is not None:
