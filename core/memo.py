@@ -9,8 +9,10 @@ process that made it forgets at once (``core/receivers.py``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -39,3 +41,28 @@ class Memo(Generic[T]):
             self._items.clear()
         else:
             self._items.pop(key, None)
+
+
+# A batch's own memory: values that stay the same for the few seconds a batch of work
+# takes (the offer in force now, a program's rule), computed once for the batch instead of
+# once per row. Nothing is remembered outside a ``batch_scope`` block.
+_SCOPE: ContextVar[dict[Hashable, Any] | None] = ContextVar("parrain_batch_scope", default=None)
+
+
+@contextmanager
+def batch_scope() -> Iterator[None]:
+    token = _SCOPE.set({})
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def scoped(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered under ``key`` until the current ``batch_scope`` ends."""
+    scope = _SCOPE.get()
+    if scope is None:
+        return compute()
+    if key not in scope:
+        scope[key] = compute()
+    return scope[key]

@@ -16,3 +16,15 @@ CELERY_BROKER_URL = REDIS_TEST_URL
 CELERY_TASK_ALWAYS_EAGER = False
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ.get("PARRAIN_WORKER_MAIL_DIR", "")
+
+# tests/core/test_scenario_workers.py: several workers deliver to one loopback SMTP server
+# (``PARRAIN_WORKER_SMTP_PORT``), each greeting it with its own name (``PARRAIN_WORKER_NAME``,
+# the EHLO and Message-ID domain), so the test tells which worker sent what.
+if os.environ.get("PARRAIN_WORKER_SMTP_PORT"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "127.0.0.1"
+    EMAIL_PORT = int(os.environ["PARRAIN_WORKER_SMTP_PORT"])
+if os.environ.get("PARRAIN_WORKER_NAME"):
+    from django.core.mail.utils import DNS_NAME
+
+    DNS_NAME._fqdn = os.environ["PARRAIN_WORKER_NAME"]

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from ..conf import parrain_settings
+from .mime import Email
 from .templates import Composed
 
 
@@ -28,7 +29,7 @@ def email_message(
 ) -> EmailMultiAlternatives:
     """``composed`` as an email: the text part, the HTML alternative, and its headers
     (List-Unsubscribe and List-Unsubscribe-Post for one-click unsubscribing)."""
-    message = EmailMultiAlternatives(
+    message = Email(
         subject=composed.subject,
         body=composed.text,
         from_email=sender or default_sender(),

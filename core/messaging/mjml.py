@@ -144,10 +144,21 @@ class _Text(HTMLParser):
             self.out.append(data)
 
 
+# What the text never shows, removed before parsing (the parser's time goes on the inlined
+# styles of every table cell): the document's head, and presentational attributes in
+# double quotes (an escaped text holds no double quote, so none is taken from the text).
+_HEAD = re.compile(r"<head\b.*?</head>", re.DOTALL | re.IGNORECASE)
+_PRESENTATION = re.compile(
+    r"\s(?:style|class|width|height|align|valign|cellpadding|cellspacing|border|role"
+    r'|bgcolor|dir|lang|id)="[^"<>]*"',
+    re.IGNORECASE,
+)
+
+
 def html_to_text(html: str) -> str:
     """The readable text of ``html``: one paragraph a block, links as "label (url)"."""
     parser = _Text()
-    parser.feed(html)
+    parser.feed(_PRESENTATION.sub("", _HEAD.sub("", html)))
     parser.close()
     lines = [" ".join(line.split()) for line in "".join(parser.out).split("\n")]
     text = "\n".join(lines)

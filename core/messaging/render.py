@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 #: A template longer than this is refused (an email body is a few kilobytes).
@@ -194,6 +194,16 @@ def _compiled(source: str, html: bool):  # type: ignore[no-untyped-def]
     if tree is None or (problems := _constructs(tree)):
         raise RenderError(f"line {problems[0].line}: {problems[0].message}")
     return _ENV[html].from_string(source)
+
+
+@lru_cache(maxsize=512)
+def used_names(source: str) -> frozenset[str] | None:
+    """The variables ``source`` reads (None when it does not parse: ``render`` says why),
+    so that a message computes only those (a balance, an offer: each may cost a query)."""
+    try:
+        return frozenset(meta.find_undeclared_variables(_ENV[False].parse(source)))
+    except Exception:  # noqa: BLE001 (render raises the RenderError with the line)
+        return None
 
 
 def render(source: str, variables: dict[str, str], *, html: bool) -> str:

@@ -264,12 +264,12 @@ def compose(message: Any) -> Composed | None:
     from .variables import context_for
 
     contact = message.contact
-    variables = context_for(message)
-    if variables is None:
-        return None
     language = language_for(contact)
     resolved = template_for(message.program, message.kind, message.channel, language)
     email = message.channel == MessageChannel.EMAIL
+    variables = context_for(message, only=_names(resolved, language, email=email))
+    if variables is None:
+        return None
     return build(
         message.program,
         message.channel,
@@ -279,6 +279,23 @@ def compose(message: Any) -> Composed | None:
         to=contact.email if email else contact.phone,
         unsubscribe_link=variables.get("unsubscribe_link") or unsubscribe_url(contact),
     )
+
+
+def _names(resolved: Resolved, language: str, *, email: bool) -> frozenset[str] | None:
+    """The variables ``resolved`` reads, layout included (None: all of them)."""
+    from .render import used_names
+
+    if not email:
+        return used_names(resolved.text)
+    parts = [resolved.subject, resolved.text]
+    try:
+        parts.append(_document(language, resolved.html) if resolved.html else "")
+    except Exception:  # noqa: BLE001 (build raises the RenderError)
+        return None
+    names = [used_names(part) for part in parts]
+    if any(found is None for found in names):
+        return None
+    return frozenset({"unsubscribe_link"}).union(*names)  # type: ignore[arg-type]
 
 
 def preview(

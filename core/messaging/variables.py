@@ -24,7 +24,7 @@ a line break), as in the plain-text emails before: templates then say "a friend"
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -553,10 +553,12 @@ _VALUES: dict[str, Callable[[_Subject], Any]] = {
 }
 
 
-def context_for(message: Any) -> dict[str, str] | None:
+def context_for(message: Any, only: Collection[str] | None = None) -> dict[str, str] | None:
     """The variables of ``message`` (a ``ScheduledMessage``) as they stand now, in the
     recipient's language; None when what it is about is gone (badge lost, reward
-    cancelled, prize redrawn, referral cancelled, boost over)."""
+    cancelled, prize redrawn, referral cancelled, boost over). ``only``: the names to
+    compute (those the template reads, ``templates.compose``), every name of the kind by
+    default."""
     from . import language_for, plain_name
 
     subject = _load(message)
@@ -571,6 +573,8 @@ def context_for(message: Any) -> dict[str, str] | None:
             return None
         subject.extra["contest"] = contest
     names = KIND_VARIABLES.get(MessageKind(message.kind), ())
+    if only is not None:  # the template's own (compose): the others may cost a query each
+        names = tuple(name for name in names if name in only)
     values: dict[str, str] = {}
     with translation.override(subject.language):
         for name in names:

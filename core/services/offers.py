@@ -50,6 +50,16 @@ def terms_at(
 ) -> RewardTerms | None:
     """The terms for ``side`` at ``when`` (now by default): the boost's when one runs at
     that instant and has a rule for the side (source ``boost``), else the program's."""
+    from ..memo import scoped
+
+    if when is None:  # the same for every message of a batch (engine.send_due)
+        return scoped(("terms_at", program.pk, str(side)), lambda: _terms_at(program, side))
+    return _terms_at(program, side, when)
+
+
+def _terms_at(
+    program: Program, side: Side | str, when: datetime | None = None
+) -> RewardTerms | None:
     from .boosts import running_boost
 
     boost = running_boost(program, when or timezone.now())
