@@ -96,7 +96,8 @@ def test_invitation_claim_and_registration_schedule_the_friend_messages(program)
 def test_a_claimed_friend_gets_no_not_claimed_reminder(program) -> None:
     alice = enrol_referrer(program, "alice@example.com", vouched=True)
     register_referee(program, alice.code, "bob@example.org")
-    # the invitation_sent reminder asks "not claimed": already claimed at scheduling
+    # the invitation_sent reminder asks "not claimed": already claimed at scheduling. What
+    # the friend did is read when the reminder is due (the trigger's request pays nothing).
     friend = Contact.objects.get(email="bob@example.org")
     scenarios.fire(
         program,
@@ -104,9 +105,10 @@ def test_a_claimed_friend_gets_no_not_claimed_reminder(program) -> None:
         subject=friend.invitations_received.get(),
         people={Recipient.FRIEND: friend},
     )
-    assert scheduled(contact=friend, kind=MessageKind.FRIEND_REMINDER) == [
-        ("friend_reminder", "bob@example.org")  # the claim's own reminder only
-    ]
+    reminders = ScheduledMessage.objects.filter(contact=friend, kind=MessageKind.FRIEND_REMINDER)
+    engine.send_due(now=max(m.due_at for m in reminders) + timedelta(minutes=1))
+    outcome = {(m.step.trigger, m.status, m.reason) for m in reminders.select_related("step")}
+    assert (Trigger.INVITATION_SENT, MessageStatus.DROPPED, Audience.NOT_CLAIMED) in outcome
 
 
 def test_each_referral_step_fires_its_trigger(program, django_capture_on_commit_callbacks) -> None:
@@ -157,9 +159,10 @@ def test_an_order_schedules_the_incitation_a_week_later_for_non_referrers(progra
         program,
         OrderData(external_id="A-1", email="alice@example.com", amount=Decimal(20), currency="EUR"),
     )
-    assert not ScheduledMessage.objects.filter(
-        contact=alice.contact, kind=MessageKind.INCITATION
-    ).exists()
+    incitation = ScheduledMessage.objects.get(contact=alice.contact, kind=MessageKind.INCITATION)
+    engine.send_due(now=incitation.due_at + timedelta(minutes=1))
+    incitation.refresh_from_db()
+    assert (incitation.status, incitation.reason) == (MessageStatus.DROPPED, Audience.NOT_REFERRER)
 
 
 def _became_customer_step(program: Program) -> ScenarioStep:
