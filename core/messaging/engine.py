@@ -389,7 +389,7 @@ def write_back(messages: list[ScheduledMessage]) -> None:
     arrays = ", ".join(f"%s::{t}[]" for t in types)
     table = quote(ScheduledMessage._meta.db_table)
     sql = (
-        f"UPDATE {table} AS m SET {assignments} FROM unnest({arrays}) AS v(id, "
+        f"UPDATE {table} AS m SET {assignments} FROM unnest({arrays}) AS v(id, "  # nosec B608 # model's table and column names; values are parameters
         f"{', '.join(columns)}) WHERE m.id = v.id"
     )
     with connection.cursor() as cursor:

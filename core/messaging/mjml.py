@@ -20,7 +20,7 @@ import css_inline
 import mrml
 
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
-_TOKEN = "PARRAINJINJA{:06d}X"
+_TOKEN = "PARRAINJINJA{:06d}X"  # nosec B105 # a placeholder for a jinja tag, not a password
 _TOKEN_RE = re.compile(r"PARRAINJINJA(\d{6})X")
 
 _INLINER = css_inline.CSSInliner(
