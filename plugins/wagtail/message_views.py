@@ -72,6 +72,9 @@ class MessagesView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
     page_title = _("Messages")
     header_icon = "mail"
 
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         program = chosen_program(self.request)
@@ -230,7 +233,10 @@ def why(message: ScheduledMessage) -> str:
 
     labels = {**dict(MessageRule.choices), **dict(Audience.choices)}
     parts = []
-    if message.reason:
+    if message.reason in Audience.values:
+        condition = Audience(message.reason).label
+        parts.append(str(_("Condition no longer met: %(condition)s") % {"condition": condition}))
+    elif message.reason:
         parts.append(str(labels.get(message.reason, message.reason)))
     if message.delayed_by:
         rule = labels.get(message.delayed_by, message.delayed_by)

@@ -94,6 +94,9 @@ class ScenarioView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
     page_title = _("Scenario")
     header_icon = "resubmit"
 
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         program = chosen_program(self.request)
