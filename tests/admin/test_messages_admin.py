@@ -326,3 +326,12 @@ def test_messages_list_filters_and_the_contact_history(
     detail = admin_client.get(f"/admin/parrain/scheduledmessage/{message.pk}/change/", **EN)
     assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
     assert "Friend has not ordered yet" in detail.content.decode()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Any:
+    """These tests read the English wording (a request without Accept-Language gets it too);
+    the French catalogue is checked by the tests that ask for French."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

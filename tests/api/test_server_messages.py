@@ -9,7 +9,7 @@ from typing import Any, get_args
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from parrain.core.api import message_schemas as s
 from parrain.core.factories import ContactFactory, ProgramFactory
@@ -362,3 +362,12 @@ def test_history_of_an_unknown_contact_or_a_bad_cursor(api: ApiClient) -> None:
     assert_problem(api.call("get", "/contacts/nobody@example.com/messages"), 404, "contact")
     ContactFactory(program=api.program, email="a@example.com")
     assert_problem(api.call("get", "/contacts/a@example.com/messages?cursor=zzz"), 400, "cursor")
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Any:
+    """These tests read the English wording (a request without Accept-Language gets it too);
+    the French catalogue is checked by the tests that ask for French."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -3,6 +3,8 @@ sandboxed, sent through a real SMTP server with one-click unsubscribe headers.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.utils import timezone, translation
 
@@ -240,3 +242,12 @@ def test_send_test_reaches_the_smtp_server_marked_test(smtp_server) -> None:
 
     with pytest.raises(InvalidInput):
         send_test(program, "welcome", "email", "fr", "not an address")
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Any:
+    """These tests read the English wording (a request without Accept-Language gets it too);
+    the French catalogue is checked by the tests that ask for French."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.utils import timezone, translation
 
@@ -134,3 +136,12 @@ def test_contact_out_schema_documents_the_sms_fields() -> None:
     assert "sms_consent" in contact_in and "phone" in contact_in
     contact_out = schema["components"]["schemas"]["ContactOut"]["properties"]
     assert {"sms_consent", "sms_unsubscribed_at"} <= set(contact_out)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Any:
+    """These tests read the English wording (a request without Accept-Language gets it too);
+    the French catalogue is checked by the tests that ask for French."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
