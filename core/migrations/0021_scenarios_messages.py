@@ -8,139 +8,382 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain', '0020_contest_entries_frozen_at'),
+        ("parrain", "0020_contest_entries_frozen_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='sms_consent',
-            field=models.BooleanField(blank=True, null=True, verbose_name='agrees to receive SMS'),
+            model_name="contact",
+            name="sms_consent",
+            field=models.BooleanField(blank=True, null=True, verbose_name="agrees to receive SMS"),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='sms_consent_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='SMS consent given or refused at'),
+            model_name="contact",
+            name="sms_consent_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="SMS consent given or refused at"
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='sms_unsubscribed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='unsubscribed from SMS'),
+            model_name="contact",
+            name="sms_unsubscribed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="unsubscribed from SMS"),
         ),
         migrations.AddField(
-            model_name='program',
-            name='legal_footer',
-            field=models.JSONField(blank=True, default=dict, help_text='Printed at the foot of every email: company name, address, registration.', verbose_name='legal footer per language'),
+            model_name="program",
+            name="legal_footer",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Printed at the foot of every email: company name, address, registration.",
+                verbose_name="legal footer per language",
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='messages_per_week',
-            field=models.PositiveSmallIntegerField(default=3, help_text='At most this many solicitations per contact over any 7 days. 0: no limit.', verbose_name='messages per contact per 7 days'),
+            model_name="program",
+            name="messages_per_week",
+            field=models.PositiveSmallIntegerField(
+                default=3,
+                help_text="At most this many solicitations per contact over any 7 days. 0: no limit.",
+                verbose_name="messages per contact per 7 days",
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='min_gap_hours',
-            field=models.PositiveSmallIntegerField(default=12, help_text="A solicitation waits until this long after the contact's previous message.", verbose_name='minimum gap between two messages (hours)'),
+            model_name="program",
+            name="min_gap_hours",
+            field=models.PositiveSmallIntegerField(
+                default=12,
+                help_text="A solicitation waits until this long after the contact's previous message.",
+                verbose_name="minimum gap between two messages (hours)",
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='quiet_hours_end',
-            field=models.TimeField(blank=True, default=datetime.time(8, 0), null=True, verbose_name='quiet hours end'),
+            model_name="program",
+            name="quiet_hours_end",
+            field=models.TimeField(
+                blank=True, default=datetime.time(8, 0), null=True, verbose_name="quiet hours end"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='quiet_hours_start',
-            field=models.TimeField(blank=True, default=datetime.time(21, 0), help_text='Solicitations due from this time wait until the quiet hours end.', null=True, verbose_name='quiet hours start'),
+            model_name="program",
+            name="quiet_hours_start",
+            field=models.TimeField(
+                blank=True,
+                default=datetime.time(21, 0),
+                help_text="Solicitations due from this time wait until the quiet hours end.",
+                null=True,
+                verbose_name="quiet hours start",
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='review_url',
-            field=models.URLField(blank=True, verbose_name='review page URL'),
+            model_name="program",
+            name="review_url",
+            field=models.URLField(blank=True, verbose_name="review page URL"),
         ),
         migrations.AddField(
-            model_name='program',
-            name='shop_address',
-            field=models.TextField(blank=True, verbose_name='shop postal address'),
+            model_name="program",
+            name="shop_address",
+            field=models.TextField(blank=True, verbose_name="shop postal address"),
         ),
         migrations.CreateModel(
-            name='ScenarioStep',
+            name="ScenarioStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('name', models.CharField(blank=True, max_length=120, verbose_name='name')),
-                ('trigger', models.CharField(choices=[('invitation_sent', 'Invitation sent'), ('friend_claimed', 'Friend claimed the welcome offer'), ('friend_registered', 'Friend registered'), ('friend_first_order', "Friend's first order"), ('order_placed', 'Order placed by any customer'), ('became_customer', 'Contact became a customer'), ('referral_validated', 'Referral validated'), ('reward_issued', 'Reward issued'), ('badge_earned', 'Badge earned'), ('contest_drawn', 'Contest drawn'), ('boost_started', 'Boosted offer started')], max_length=30, verbose_name='trigger')),
-                ('delay_amount', models.PositiveIntegerField(default=0, verbose_name='delay')),
-                ('delay_unit', models.CharField(choices=[('minutes', 'minutes'), ('hours', 'hours'), ('days', 'days')], default='days', max_length=10, verbose_name='delay unit')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS')], default='email', max_length=10, verbose_name='channel')),
-                ('kind', models.CharField(choices=[('invitation', 'Invitation (referrer to friend)'), ('friend_reminder', 'Reminder to the friend'), ('welcome', 'Welcome code (friend)'), ('incitation', 'Invitation to refer (customer)'), ('reward', 'Reward notice (referrer)'), ('review_request', 'Review request (customer)'), ('badge_awarded', 'Badge earned'), ('contest_won', 'Contest won'), ('boost_announcement', 'Boosted offer announcement'), ('confirmation', 'Address confirmation (referrer)')], max_length=30, verbose_name='message')),
-                ('recipient', models.CharField(choices=[('referrer', 'Referrer'), ('friend', 'Friend (referee)'), ('contact', 'The contact concerned')], max_length=10, verbose_name='recipient')),
-                ('audience', models.JSONField(blank=True, default=list, verbose_name='audience conditions')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scenario_steps', to='parrain.program', verbose_name='program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("name", models.CharField(blank=True, max_length=120, verbose_name="name")),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("invitation_sent", "Invitation sent"),
+                            ("friend_claimed", "Friend claimed the welcome offer"),
+                            ("friend_registered", "Friend registered"),
+                            ("friend_first_order", "Friend's first order"),
+                            ("order_placed", "Order placed by any customer"),
+                            ("became_customer", "Contact became a customer"),
+                            ("referral_validated", "Referral validated"),
+                            ("reward_issued", "Reward issued"),
+                            ("badge_earned", "Badge earned"),
+                            ("contest_drawn", "Contest drawn"),
+                            ("boost_started", "Boosted offer started"),
+                        ],
+                        max_length=30,
+                        verbose_name="trigger",
+                    ),
+                ),
+                ("delay_amount", models.PositiveIntegerField(default=0, verbose_name="delay")),
+                (
+                    "delay_unit",
+                    models.CharField(
+                        choices=[("minutes", "minutes"), ("hours", "hours"), ("days", "days")],
+                        default="days",
+                        max_length=10,
+                        verbose_name="delay unit",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS")],
+                        default="email",
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("invitation", "Invitation (referrer to friend)"),
+                            ("friend_reminder", "Reminder to the friend"),
+                            ("welcome", "Welcome code (friend)"),
+                            ("incitation", "Invitation to refer (customer)"),
+                            ("reward", "Reward notice (referrer)"),
+                            ("review_request", "Review request (customer)"),
+                            ("badge_awarded", "Badge earned"),
+                            ("contest_won", "Contest won"),
+                            ("boost_announcement", "Boosted offer announcement"),
+                            ("confirmation", "Address confirmation (referrer)"),
+                        ],
+                        max_length=30,
+                        verbose_name="message",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.CharField(
+                        choices=[
+                            ("referrer", "Referrer"),
+                            ("friend", "Friend (referee)"),
+                            ("contact", "The contact concerned"),
+                        ],
+                        max_length=10,
+                        verbose_name="recipient",
+                    ),
+                ),
+                (
+                    "audience",
+                    models.JSONField(blank=True, default=list, verbose_name="audience conditions"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scenario_steps",
+                        to="parrain.program",
+                        verbose_name="program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scenario step',
-                'verbose_name_plural': 'scenario steps',
-                'ordering': ['program', 'position', 'pk'],
+                "verbose_name": "scenario step",
+                "verbose_name_plural": "scenario steps",
+                "ordering": ["program", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MessageTemplate',
+            name="MessageTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('invitation', 'Invitation (referrer to friend)'), ('friend_reminder', 'Reminder to the friend'), ('welcome', 'Welcome code (friend)'), ('incitation', 'Invitation to refer (customer)'), ('reward', 'Reward notice (referrer)'), ('review_request', 'Review request (customer)'), ('badge_awarded', 'Badge earned'), ('contest_won', 'Contest won'), ('boost_announcement', 'Boosted offer announcement'), ('confirmation', 'Address confirmation (referrer)')], max_length=30, verbose_name='message')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS')], max_length=10, verbose_name='channel')),
-                ('language', models.CharField(max_length=8, verbose_name='language')),
-                ('subject', models.CharField(blank=True, max_length=200, verbose_name='subject')),
-                ('html', models.TextField(blank=True, verbose_name='HTML body')),
-                ('text', models.TextField(blank=True, verbose_name='text body')),
-                ('designed_with', models.CharField(blank=True, editable=False, max_length=20)),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('updated_by', models.CharField(blank=True, max_length=150, verbose_name='updated by')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='message_templates', to='parrain.program', verbose_name='program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("invitation", "Invitation (referrer to friend)"),
+                            ("friend_reminder", "Reminder to the friend"),
+                            ("welcome", "Welcome code (friend)"),
+                            ("incitation", "Invitation to refer (customer)"),
+                            ("reward", "Reward notice (referrer)"),
+                            ("review_request", "Review request (customer)"),
+                            ("badge_awarded", "Badge earned"),
+                            ("contest_won", "Contest won"),
+                            ("boost_announcement", "Boosted offer announcement"),
+                            ("confirmation", "Address confirmation (referrer)"),
+                        ],
+                        max_length=30,
+                        verbose_name="message",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS")],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("language", models.CharField(max_length=8, verbose_name="language")),
+                ("subject", models.CharField(blank=True, max_length=200, verbose_name="subject")),
+                ("html", models.TextField(blank=True, verbose_name="HTML body")),
+                ("text", models.TextField(blank=True, verbose_name="text body")),
+                ("designed_with", models.CharField(blank=True, editable=False, max_length=20)),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "updated_by",
+                    models.CharField(blank=True, max_length=150, verbose_name="updated by"),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="message_templates",
+                        to="parrain.program",
+                        verbose_name="program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message template',
-                'verbose_name_plural': 'message templates',
-                'ordering': ['program', 'kind', 'channel', 'language'],
-                'constraints': [models.UniqueConstraint(fields=('program', 'kind', 'channel', 'language'), name='parrain_template_unique')],
+                "verbose_name": "message template",
+                "verbose_name_plural": "message templates",
+                "ordering": ["program", "kind", "channel", "language"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("program", "kind", "channel", "language"),
+                        name="parrain_template_unique",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ScheduledMessage',
+            name="ScheduledMessage",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('invitation', 'Invitation (referrer to friend)'), ('friend_reminder', 'Reminder to the friend'), ('welcome', 'Welcome code (friend)'), ('incitation', 'Invitation to refer (customer)'), ('reward', 'Reward notice (referrer)'), ('review_request', 'Review request (customer)'), ('badge_awarded', 'Badge earned'), ('contest_won', 'Contest won'), ('boost_announcement', 'Boosted offer announcement'), ('confirmation', 'Address confirmation (referrer)')], max_length=30, verbose_name='message')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS')], max_length=10, verbose_name='channel')),
-                ('subject_type', models.CharField(blank=True, max_length=20)),
-                ('subject_id', models.BigIntegerField(blank=True, null=True)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('dedupe_key', models.CharField(max_length=120)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='scheduled')),
-                ('due_at', models.DateTimeField(verbose_name='due')),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('sent', 'Sent'), ('dropped', 'Dropped'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
-                ('delayed_by', models.CharField(blank=True, max_length=20, verbose_name='delayed by')),
-                ('reason', models.CharField(blank=True, max_length=30, verbose_name='reason')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
-                ('to', models.CharField(blank=True, max_length=254, verbose_name='to')),
-                ('subject_line', models.CharField(blank=True, max_length=200, verbose_name='subject')),
-                ('provider_id', models.CharField(blank=True, max_length=120, verbose_name='provider id')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='parrain.contact', verbose_name='contact')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scheduled_messages', to='parrain.program', verbose_name='program')),
-                ('step', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='parrain.scenariostep', verbose_name='scenario step')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("invitation", "Invitation (referrer to friend)"),
+                            ("friend_reminder", "Reminder to the friend"),
+                            ("welcome", "Welcome code (friend)"),
+                            ("incitation", "Invitation to refer (customer)"),
+                            ("reward", "Reward notice (referrer)"),
+                            ("review_request", "Review request (customer)"),
+                            ("badge_awarded", "Badge earned"),
+                            ("contest_won", "Contest won"),
+                            ("boost_announcement", "Boosted offer announcement"),
+                            ("confirmation", "Address confirmation (referrer)"),
+                        ],
+                        max_length=30,
+                        verbose_name="message",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS")],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("subject_type", models.CharField(blank=True, max_length=20)),
+                ("subject_id", models.BigIntegerField(blank=True, null=True)),
+                ("context", models.JSONField(blank=True, default=dict)),
+                ("dedupe_key", models.CharField(max_length=120)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="scheduled"
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="due")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("sent", "Sent"),
+                            ("dropped", "Dropped"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "delayed_by",
+                    models.CharField(blank=True, max_length=20, verbose_name="delayed by"),
+                ),
+                ("reason", models.CharField(blank=True, max_length=30, verbose_name="reason")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent")),
+                ("to", models.CharField(blank=True, max_length=254, verbose_name="to")),
+                (
+                    "subject_line",
+                    models.CharField(blank=True, max_length=200, verbose_name="subject"),
+                ),
+                (
+                    "provider_id",
+                    models.CharField(blank=True, max_length=120, verbose_name="provider id"),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="parrain.contact",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scheduled_messages",
+                        to="parrain.program",
+                        verbose_name="program",
+                    ),
+                ),
+                (
+                    "step",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="parrain.scenariostep",
+                        verbose_name="scenario step",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message',
-                'verbose_name_plural': 'messages',
-                'ordering': ['-due_at', '-pk'],
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['due_at'], name='parrain_message_due'), models.Index(fields=['contact', 'sent_at'], name='parrain_message_contact_sent'), models.Index(fields=['step', 'status'], name='parrain_message_step_status')],
-                'constraints': [models.UniqueConstraint(fields=('program', 'dedupe_key'), name='parrain_message_dedupe')],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages",
+                "ordering": ["-due_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["due_at"],
+                        name="parrain_message_due",
+                    ),
+                    models.Index(
+                        fields=["contact", "sent_at"], name="parrain_message_contact_sent"
+                    ),
+                    models.Index(fields=["step", "status"], name="parrain_message_step_status"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("program", "dedupe_key"), name="parrain_message_dedupe"
+                    )
+                ],
             },
         ),
     ]

@@ -9,6 +9,7 @@ from .badge import (
 )
 from .boost import Boost
 from .contact import Contact
+from .contact_import import ConsentRecord, ContactImport, ImportSchedule
 from .contest import (
     Contest,
     ContestEntry,
@@ -41,7 +42,9 @@ __all__ = [
     "BadgeRecompute",
     "Boost",
     "ConditionKind",
+    "ConsentRecord",
     "Contact",
+    "ContactImport",
     "Contest",
     "ContestEntry",
     "ContestOptIn",
@@ -50,6 +53,7 @@ __all__ = [
     "ContestWinner",
     "HeldInvitation",
     "IdempotentRequest",
+    "ImportSchedule",
     "Invitation",
     "LoyaltyEntry",
     "LoyaltyKind",

@@ -188,3 +188,46 @@ class MessageRule(models.TextChoices):
     ERASED = "erased", _("Contact erased")
     RENDER_ERROR = "render_error", _("Template error")
     TRANSPORT_ERROR = "transport_error", _("Delivery error")
+
+
+class ImportSource(models.TextChoices):
+    """Where a contact import's rows came from (issue 14): one import service for all."""
+
+    FILE = "file", _("Uploaded file")
+    URL = "url", _("Regular import from a URL")
+    API = "api", _("Server API")
+    OSCAR = "oscar", _("Oscar shop")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Columns to map")
+    CHECKING = "checking", _("Dry run in progress")
+    CHECKED = "checked", _("Ready to import")
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+#: An import in one of these states holds the program's import slot (one at a time).
+ACTIVE_IMPORT_STATUSES = (ImportStatus.CHECKING, ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class ConsentSource(models.TextChoices):
+    """Where a consent was given or withdrawn: shown in the contact's consent history."""
+
+    WIDGET = "widget", _("Referral widget")
+    IMPORT = "import", _("Contact import")
+    API = "api", _("Server API")
+    WEBHOOK = "webhook", _("Shop webhook")
+    OSCAR = "oscar", _("Oscar shop registration")
+    ACCOUNT = "account", _("Customer account page")
+    ADMIN = "admin", _("Administration")
+    UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+    SMS_STOP = "sms_stop", _("SMS STOP reply")

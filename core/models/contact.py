@@ -56,6 +56,12 @@ class Contact(models.Model):
     # GDPR erasure (services/erasure.py): the row stays as an anonymous tombstone so that the
     # referrals, orders and rewards it takes part in keep counting.
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+    # Issue 14: what a customer file brings beside the identity (imports never lower them:
+    # tags are merged, the total spent is the shop's figure as of the latest import).
+    total_spent = models.DecimalField(
+        _("total spent"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    tags = models.JSONField(_("tags"), default=list, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -20,6 +20,7 @@ class LoyaltyKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Manual adjustment")
     REWARD = "reward", _("Referral reward")
     REVERSAL = "reversal", _("Reversal")
+    IMPORT = "import", _("Imported balance")
 
 
 class LoyaltyEntry(models.Model):

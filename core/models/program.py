@@ -204,6 +204,16 @@ class Program(models.Model):
     )
     shop_address = models.TextField(_("shop postal address"), blank=True)
     review_url = models.URLField(_("review page URL"), blank=True)
+    # Issue 14: the last column mapping confirmed ({header: field key}), offered again on
+    # the next import; and the retention period (contacts with no activity for this many
+    # months are erased by the periodic task ``erase_inactive_contacts``; empty: never).
+    import_mapping = models.JSONField(_("saved column mapping"), default=dict, blank=True)
+    retention_months = models.PositiveSmallIntegerField(
+        _("erase inactive contacts after (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to keep contacts until they ask to be erased."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
