@@ -16,7 +16,11 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # (or git worktrees) can run the suite at the same time without dropping each other's data.
 CHECKOUT_ID = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()
 TEST_DB_NAME = "test_parrain_" + CHECKOUT_ID[:8]
-REDIS_TEST_URL = f"redis://127.0.0.1:6379/{8 + int(CHECKOUT_ID, 16) % 8}"
+# Under pytest-xdist each worker (``gw0``, ``gw1``…) has its own test database (pytest-django
+# adds the suffix) and its own Redis database: the real Celery workers a test starts must
+# not take the other xdist worker's tasks.
+XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+REDIS_TEST_URL = f"redis://127.0.0.1:6379/{8 + (int(CHECKOUT_ID, 16) + XDIST_WORKER) % 8}"
 
 
 @cache
