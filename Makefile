@@ -11,6 +11,8 @@ DJANGO_ADMIN := $(CURDIR)/$(VENV)/bin/django-admin
 INSTALLED := $(VENV)/.installed
 MANAGE := $(PY) sandbox/manage.py
 ADDRESS := 127.0.0.1:8000
+# Test processes (pytest-xdist): the CI machine has two cores.
+TEST_JOBS ?= 2
 , := ,
 CATALOGUES := core sandbox plugins/generic_webhook plugins/wagtail plugins/oscar
 # Progress lines: `$(call step,text)` prints "==> [+12s] text", counted from make's start.
@@ -88,7 +90,7 @@ test: lint $(WIDGET) ## Run the linters, the migrations check and the whole test
 	cd widget_js && npm test --silent
 	@# Browser tests drive Debian's chromium; installed here when missing (as root, e.g. in CI).
 	tests/browser/ensure_chromium.sh
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS) --dist load
 	@# Each tests/only_<name>/ is an install without the other adapters: own process, own settings.
 	@shopt -s nullglob; for dir in tests/only_*/; do \
 		name=$$(basename $$dir); echo "== $$name (settings tests.$$name.settings)"; \
