@@ -5,7 +5,9 @@ anything else must be text. A CSV's encoding is UTF-8 (BOM or not) when every by
 as such, else Windows-1252, else Latin-1 (the five bytes Windows-1252 leaves undefined);
 a UTF-16 file with a BOM (Excel's "Unicode text") is read too. The delimiter is the one of
 ``, ; tab |`` that splits the first lines into the same number of cells, quotes respected.
-The header row is the first non-blank row.
+The header row is the first non-blank row. An XLSX file's first sheet is read by
+:mod:`.xlsx` (openpyxl for the workbook's parts, its rows cut fast), or by openpyxl's
+read-only worksheet for the rare sheets that module declines.
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ def inspect(file: IO[bytes] | Path, name: str) -> FileInfo:
         _refuse_binary(head, name)
         encoding = _detect_encoding(stream, head)
         stream.seek(0)
-        delimiter = _sniff_delimiter(_sample_text(stream, encoding))
+        tabs = name.lower().endswith((".tsv", ".tab"))
+        delimiter = _sniff_delimiter(_sample_text(stream, encoding), prefer="\t" if tabs else ",")
         stream.seek(0)
         info = FileInfo("csv", [], encoding=encoding, delimiter=delimiter)
         header_row, headers = _header(_csv_records(stream, info))
@@ -225,14 +228,14 @@ def _sample_text(stream: IO[bytes], encoding: str) -> str:
         text.detach()
 
 
-def _sniff_delimiter(sample: str) -> str:
+def _sniff_delimiter(sample: str, prefer: str = ",") -> str:
     """The delimiter that splits most sample lines into the same number (> 1) of cells;
-    ``,`` for a one-column file."""
+    ``prefer`` (from the file's name) on a tie and for a one-column file."""
     lines = sample.splitlines(keepends=True)
     if len(lines) > 1 and not sample.endswith(("\n", "\r")):
         lines = lines[:-1]  # the sample may cut its last line
-    best, best_score = ",", (0, 0)
-    for delimiter in DELIMITERS:
+    best, best_score = prefer, (0, 0)
+    for delimiter in sorted(DELIMITERS, key=lambda candidate: candidate != prefer):
         widths = [len(cells) for cells in csv.reader(lines, delimiter=delimiter) if any(cells)]
         if not widths:
             continue

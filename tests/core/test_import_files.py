@@ -130,6 +130,12 @@ def test_delimiter_inside_quotes_does_not_fool_the_sniffer() -> None:
     assert info.headers == ["Nom, prénom", "email", "ville"]
 
 
+def test_the_name_breaks_a_tie_between_delimiters() -> None:
+    data = b"email\tnote,x\na@example.com\tb,c\n"
+    assert files.inspect(io.BytesIO(data), "export.tsv").delimiter == "\t"
+    assert files.inspect(io.BytesIO(data), "export.csv").delimiter == ","
+
+
 def test_iter_rows_start_skips_rows_already_imported() -> None:
     path = FIXTURES / "bad_rows.csv"
     info = files.inspect(path, path.name)
