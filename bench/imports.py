@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -118,6 +119,10 @@ def new_program(slug: str) -> Any:
 # The rows ----------------------------------------------------------------------------------
 
 
+def ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def generate(count: int) -> list:
     """``count`` parsed rows, the same for every run."""
     from parrain.core.importing.rows import ContactRow
@@ -132,7 +137,7 @@ def generate(count: int) -> list:
         rows.append(
             ContactRow(
                 row=n + 2,
-                email=f"{first.lower()}.{last.lower()}.{n}@bench.example",
+                email=ascii(f"{first}.{last}.{n}@bench.example").lower(),
                 external_id=f"C{n:07d}",
                 first_name=first,
                 last_name=last,
@@ -353,6 +358,136 @@ def bench_paths(rows: list, copy_time: float, folder: Path) -> None:
         say(f"    {name:<14} {elapsed:8.2f} s  {len(rows) / elapsed:9,.0f} rows/s")
         verdict(f"ratio COPY / {name} {ratio:.2f}", ratio >= COPY_TARGET, f"≥ {COPY_TARGET}")
         report_memory()
+
+
+def file_import(program: Any, file: Path) -> float:
+    """Upload → mapping (the guessed one) → confirm → the task's body, timed end to end."""
+    from parrain.core.services import contact_imports
+
+    started = time.perf_counter()
+    with file.open("rb") as handle:
+        contact_import = contact_imports.start(program, handle, file.name, actor="bench")
+    contact_imports.set_mapping(contact_import, contact_import.mapping, actor="bench")
+    contact_imports.confirm(contact_import, actor="bench")
+    done = contact_imports.run(contact_import.pk)
+    elapsed = time.perf_counter() - started
+    say(
+        f"    {file.suffix[1:].upper():<14} {done.status}: new {done.new_count:,}, "
+        f"updated {done.updated_count:,}, unchanged {done.unchanged_count:,}, "
+        f"invalid {done.invalid_count:,} {done.failure[:200]}"
+    )
+    return elapsed
+
+
+@path("CSV file")
+def csv_path(program: Any, rows: list, folder: Path) -> float:
+    import csv
+
+    file = folder / "clients.csv"
+    with file.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(HEADERS)
+        writer.writerows(cells(r) for r in rows)
+    return file_import(program, file)
+
+
+@path("XLSX file")
+def xlsx_path(program: Any, rows: list, folder: Path) -> float:
+    from openpyxl import Workbook
+
+    file = folder / "clients.xlsx"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Clients")
+    sheet.append(HEADERS)
+    for r in rows:
+        line: list[Any] = cells(r)
+        # As Excel stores them: dates and numbers as such, not text.
+        line[7] = r.first_order_at.replace(tzinfo=None) if r.first_order_at else None
+        line[8] = float(r.total_spent) if r.total_spent is not None else None
+        line[10] = r.consent_at.replace(tzinfo=None) if r.consent_at else None
+        line[12] = r.loyalty_points
+        sheet.append(line)
+    book.save(file)
+    return file_import(program, file)
+
+
+@path("bulk API")
+def api_path(program: Any, rows: list, folder: Path) -> float:
+    import json
+
+    from django.test import Client
+
+    _, key = program.create_api_key("bench")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    url = f"/api/v1/programs/{program.slug}/contacts/bulk"
+    bodies = []
+    for offset in range(0, len(rows), API_REQUEST):
+        bodies.append(
+            json.dumps(
+                {
+                    "rows": [
+                        {
+                            "email": r.email,
+                            "external_id": r.external_id,
+                            "first_name": r.first_name,
+                            "last_name": r.last_name,
+                            "phone": r.phone,
+                            "language": r.language,
+                            "is_customer": r.is_customer,
+                            **({} if r.consent is None else {"consent_recontact": r.consent}),
+                        }
+                        for r in rows[offset : offset + API_REQUEST]
+                    ]
+                }
+            )
+        )
+    started = time.perf_counter()
+    for body in bodies:
+        response = client.post(url, body, content_type="application/json")
+        if response.status_code not in (200, 202):
+            raise RuntimeError(
+                f"bulk API answered {response.status_code}: {response.content[:300]}"
+            )
+    return time.perf_counter() - started
+
+
+@path("Oscar import")
+def oscar_path(program: Any, rows: list, folder: Path) -> float:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    table = get_user_model()._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+        with cursor.cursor.copy(
+            f"COPY {table} (username, email, password, first_name, last_name, is_staff, "
+            "is_active, is_superuser, date_joined) FROM STDIN"
+        ) as copy:
+            now = datetime.now(UTC)
+            for r in rows:
+                copy.write_row(
+                    (
+                        r.external_id,
+                        r.email,
+                        "!",
+                        r.first_name,
+                        r.last_name,
+                        False,
+                        True,
+                        False,
+                        now,
+                    )
+                )
+    started = time.perf_counter()
+    call_command(
+        "parrain_oscar_import",
+        program=program.slug,
+        batch_size=5_000,
+        no_orders=True,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    return time.perf_counter() - started
 
 
 # Main --------------------------------------------------------------------------------------
