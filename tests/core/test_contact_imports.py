@@ -282,6 +282,21 @@ def test_rows_from_a_shop_are_one_import_record_with_counts(program: Program) ->
     assert ContactImport.objects.filter(status=ImportStatus.DONE).count() == 2
 
 
+def test_an_interrupted_shop_import_frees_the_slot_after_ten_minutes(program: Program) -> None:
+    contact_import, _result = contact_imports.import_rows(
+        program, [ContactRow(row=1, email="s@example.com")], source="oscar", actor="x"
+    )
+    ContactImport.objects.filter(pk=contact_import.pk).update(
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(minutes=11)
+    )
+
+    assert contact_imports.resume_orphaned() == []
+
+    contact_import.refresh_from_db()
+    assert contact_import.status == ImportStatus.FAILED and contact_import.failure
+    assert contact_imports.check(upload(program, ["b@example.com;B;B"]), actor=ACTOR)
+
+
 def test_shop_rows_wait_while_a_file_import_runs(program: Program) -> None:
     contact_imports.confirm(upload(program, ["a@example.com;Ana;A"]), actor=ACTOR)
     with pytest.raises(ImportBusy):
