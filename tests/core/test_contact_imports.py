@@ -8,6 +8,7 @@ import csv
 import io
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -304,3 +305,25 @@ def test_shop_rows_wait_while_a_file_import_runs(program: Program) -> None:
             program, [ContactRow(row=1, email="s@example.com")], source="oscar", actor="x"
         )
     assert not Contact.objects.exists()
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "contacts"
+
+
+@pytest.mark.parametrize(
+    ("name", "new", "invalid"),
+    [("excel_customers.xlsx", 4, 0), ("latin1_semicolon.csv", 3, 0), ("bad_rows.csv", 180, 20)],
+)
+def test_the_fixture_files_go_through_with_their_guessed_mapping(
+    program: Program, django_capture_on_commit_callbacks, name: str, new: int, invalid: int
+) -> None:
+    with (FIXTURES / name).open("rb") as handle:
+        contact_import = contact_imports.start(program, handle, name, actor=ACTOR)
+    contact_import = contact_imports.check(contact_import, actor=ACTOR)
+    assert contact_import.dry_run == {"new": new, "updated": 0, "unchanged": 0, "invalid": invalid}
+
+    done = confirm_and_run(contact_import, django_capture_on_commit_callbacks)
+
+    assert (done.status, done.new_count, done.invalid_count) == (ImportStatus.DONE, new, invalid)
+    assert Contact.objects.filter(program=program).count() == new
+    assert len(error_rows(done)) == invalid if invalid else not done.error_file
