@@ -652,6 +652,8 @@ def sync_rows(
         while chunk := list(islice(iterator, size)):
             with transaction.atomic():
                 refused = _moved_external_ids(program, chunk) if by_email else {}
+                if by_email:
+                    _drop_repeated_consents(program, chunk)
                 valid = [row for row in chunk if row.row not in refused]
                 known = _contact_ids(program, valid) if outcomes else {}
                 result = engine.apply_batch(
@@ -771,6 +773,20 @@ def _moved_external_ids(program: Program, rows: Sequence[ContactRow]) -> dict[in
         for row in rows
         if row.external_id in owners and owners[row.external_id] != _keys(row)
     }
+
+
+def _drop_repeated_consents(program: Program, rows: Sequence[ContactRow]) -> None:
+    """An API row's consent is dated now, so it would always win: the same answer as the
+    one stored is no new consent (a nightly sync re-sends every contact's)."""
+    emails = {_keys(row) for row in rows if row.consent is not None}
+    if not emails:
+        return
+    stored = dict(
+        _pairs(program, "email_normalized", "consent_recontact", "email_normalized", emails)
+    )
+    for row in rows:
+        if row.consent is not None and stored.get(_keys(row)) is row.consent:
+            row.consent = row.consent_at = row.consent_source = None
 
 
 def _record_sms_consents(

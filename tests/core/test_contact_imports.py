@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 
 from parrain.core.factories import ContactFactory, ProgramFactory
@@ -327,3 +328,24 @@ def test_the_fixture_files_go_through_with_their_guessed_mapping(
     assert (done.status, done.new_count, done.invalid_count) == (ImportStatus.DONE, new, invalid)
     assert Contact.objects.filter(program=program).count() == new
     assert len(error_rows(done)) == invalid if invalid else not done.error_file
+
+
+def test_the_api_sending_the_same_consent_again_records_it_once(program: Program) -> None:
+    from parrain.core.models import ConsentRecord
+
+    _, key = program.create_api_key("tests")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    url = f"/api/v1/programs/{program.slug}/contacts/bulk"
+    body = {"rows": [{"email": "zoe@example.com", "consent_recontact": True}]}
+
+    for _attempt in range(2):
+        response = client.post(url, json.dumps(body), content_type="application/json")
+        assert response.status_code == 200
+    given_at = Contact.objects.get().consent_at
+    assert ConsentRecord.objects.filter(contact__email="zoe@example.com").count() == 1
+
+    body["rows"][0]["consent_recontact"] = False  # a withdrawal is recorded
+    client.post(url, json.dumps(body), content_type="application/json")
+    zoe = Contact.objects.get()
+    assert zoe.consent_recontact is False and zoe.consent_at > given_at
+    assert ConsentRecord.objects.filter(contact=zoe).count() == 2
