@@ -225,6 +225,7 @@ def cancel(contact_import: ContactImport, *, actor: str) -> ContactImport:
     return contact_import
 
 
+_FROM_FILES = (ImportSource.FILE, ImportSource.URL)
 _UNFINISHED = (
     ImportStatus.UPLOADED,
     ImportStatus.CHECKING,
@@ -238,12 +239,18 @@ _UNFINISHED = (
 def resume_orphaned() -> list[int]:
     """Queue again the running imports no worker has written to for ``ORPHANED_AFTER``
     (their task was lost with its worker); returns their ids. Schedule it."""
-    stale = timezone.now() - ORPHANED_AFTER
-    ids = list(
-        ContactImport.objects.filter(
-            status__in=(ImportStatus.RUNNING, ImportStatus.CHECKING), heartbeat_at__lt=stale
-        ).values_list("pk", "status")
+    stale = ContactImport.objects.filter(
+        status__in=(ImportStatus.RUNNING, ImportStatus.CHECKING),
+        heartbeat_at__lt=timezone.now() - ORPHANED_AFTER,
     )
+    # rows handed over by a process (the Oscar command) cannot be read again: their
+    # import ends FAILED, freeing the slot; what was committed stays
+    stale.exclude(source__in=_FROM_FILES).update(
+        status=ImportStatus.FAILED,
+        failure=str(_("Interrupted: the process importing these rows stopped.")),
+        heartbeat_at=None,
+    )
+    ids = list(stale.filter(source__in=_FROM_FILES).values_list("pk", "status"))
     for pk, status in ids:
         _enqueue_after_commit(pk, str(uuid.uuid4()), dry_run=status == ImportStatus.CHECKING)
     return [pk for pk, _status in ids]
@@ -645,6 +652,8 @@ def sync_rows(
         while chunk := list(islice(iterator, size)):
             with transaction.atomic():
                 refused = _moved_external_ids(program, chunk) if by_email else {}
+                if by_email:
+                    _drop_repeated_consents(program, chunk)
                 valid = [row for row in chunk if row.row not in refused]
                 known = _contact_ids(program, valid) if outcomes else {}
                 result = engine.apply_batch(
@@ -766,6 +775,20 @@ def _moved_external_ids(program: Program, rows: Sequence[ContactRow]) -> dict[in
     }
 
 
+def _drop_repeated_consents(program: Program, rows: Sequence[ContactRow]) -> None:
+    """An API row's consent is dated now, so it would always win: the same answer as the
+    one stored is no new consent (a nightly sync re-sends every contact's)."""
+    emails = {_keys(row) for row in rows if row.consent is not None}
+    if not emails:
+        return
+    stored = dict(
+        _pairs(program, "email_normalized", "consent_recontact", "email_normalized", emails)
+    )
+    for row in rows:
+        if row.consent is not None and stored.get(_keys(row)) is row.consent:
+            row.consent = row.consent_at = row.consent_source = None
+
+
 def _record_sms_consents(
     program: Program,
     rows: Sequence[ContactRow],
@@ -809,7 +832,7 @@ def _pairs(
         return list(found.values_list(key, "pk" if value == "id" else value))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {key}, {value} FROM {Contact._meta.db_table} "  # noqa: S608 (our names)
+            f"SELECT {key}, {value} FROM {Contact._meta.db_table} "  # nosec B608 # our table and column names; values are parameters
             f"WHERE program_id = %s AND {field} = ANY(%s)",
             [program.pk, list(wanted)],
         )
@@ -825,7 +848,7 @@ def _vouch(contact_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Contact._meta.db_table} SET email_verified_at = %s "  # noqa: S608
+            f"UPDATE {Contact._meta.db_table} SET email_verified_at = %s "  # nosec B608 # our table name
             "WHERE id = ANY(%s) AND email_verified_at IS NULL",
             [now, ids],
         )

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 
 from parrain.core.factories import ContactFactory, ProgramFactory
@@ -282,6 +284,21 @@ def test_rows_from_a_shop_are_one_import_record_with_counts(program: Program) ->
     assert ContactImport.objects.filter(status=ImportStatus.DONE).count() == 2
 
 
+def test_an_interrupted_shop_import_frees_the_slot_after_ten_minutes(program: Program) -> None:
+    contact_import, _result = contact_imports.import_rows(
+        program, [ContactRow(row=1, email="s@example.com")], source="oscar", actor="x"
+    )
+    ContactImport.objects.filter(pk=contact_import.pk).update(
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(minutes=11)
+    )
+
+    assert contact_imports.resume_orphaned() == []
+
+    contact_import.refresh_from_db()
+    assert contact_import.status == ImportStatus.FAILED and contact_import.failure
+    assert contact_imports.check(upload(program, ["b@example.com;B;B"]), actor=ACTOR)
+
+
 def test_shop_rows_wait_while_a_file_import_runs(program: Program) -> None:
     contact_imports.confirm(upload(program, ["a@example.com;Ana;A"]), actor=ACTOR)
     with pytest.raises(ImportBusy):
@@ -289,3 +306,46 @@ def test_shop_rows_wait_while_a_file_import_runs(program: Program) -> None:
             program, [ContactRow(row=1, email="s@example.com")], source="oscar", actor="x"
         )
     assert not Contact.objects.exists()
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "contacts"
+
+
+@pytest.mark.parametrize(
+    ("name", "new", "invalid"),
+    [("excel_customers.xlsx", 4, 0), ("latin1_semicolon.csv", 3, 0), ("bad_rows.csv", 180, 20)],
+)
+def test_the_fixture_files_go_through_with_their_guessed_mapping(
+    program: Program, django_capture_on_commit_callbacks, name: str, new: int, invalid: int
+) -> None:
+    with (FIXTURES / name).open("rb") as handle:
+        contact_import = contact_imports.start(program, handle, name, actor=ACTOR)
+    contact_import = contact_imports.check(contact_import, actor=ACTOR)
+    assert contact_import.dry_run == {"new": new, "updated": 0, "unchanged": 0, "invalid": invalid}
+
+    done = confirm_and_run(contact_import, django_capture_on_commit_callbacks)
+
+    assert (done.status, done.new_count, done.invalid_count) == (ImportStatus.DONE, new, invalid)
+    assert Contact.objects.filter(program=program).count() == new
+    assert len(error_rows(done)) == invalid if invalid else not done.error_file
+
+
+def test_the_api_sending_the_same_consent_again_records_it_once(program: Program) -> None:
+    from parrain.core.models import ConsentRecord
+
+    _, key = program.create_api_key("tests")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    url = f"/api/v1/programs/{program.slug}/contacts/bulk"
+    body = {"rows": [{"email": "zoe@example.com", "consent_recontact": True}]}
+
+    for _attempt in range(2):
+        response = client.post(url, json.dumps(body), content_type="application/json")
+        assert response.status_code == 200
+    given_at = Contact.objects.get().consent_at
+    assert ConsentRecord.objects.filter(contact__email="zoe@example.com").count() == 1
+
+    body["rows"][0]["consent_recontact"] = False  # a withdrawal is recorded
+    client.post(url, json.dumps(body), content_type="application/json")
+    zoe = Contact.objects.get()
+    assert zoe.consent_recontact is False and zoe.consent_at > given_at
+    assert ConsentRecord.objects.filter(contact=zoe).count() == 2
