@@ -168,34 +168,24 @@ def dry_run_invalid_rows(contact_import: ContactImport) -> Iterator[bytes]:
     program = contact_import.program
     header = _error_csv(contact_import.headers, [])
     yield header.encode("utf-8-sig")
+    parse = parsing.make_parser(
+        contact_import.headers,
+        contact_import.mapping,
+        languages=list(program.languages),
+        phone_region=parrain_settings.PHONE_REGION,
+        tz=program.time_zone,
+    )
     with contact_import.file.open("rb") as handle:
         info = _file_info(contact_import, handle)
-        rows = _numbered_rows(handle, info)
+        rows = files.iter_numbered_rows(handle, info)
         while chunk := list(islice(rows, 1000)):
             errors = []
             for number, cells in chunk:
-                parsed = parsing.parse(
-                    number,
-                    cells,
-                    contact_import.headers,
-                    contact_import.mapping,
-                    languages=list(program.languages),
-                    phone_region=parrain_settings.PHONE_REGION,
-                    tz=program.time_zone,
-                )
+                parsed = parse(number, cells)
                 if not isinstance(parsed, parsing.ContactRow):
                     errors.extend(parsed)
             if errors:
                 yield _error_csv(contact_import.headers, errors).removeprefix(header).encode()
-
-
-def _numbered_rows(handle: Any, info: files.FileInfo) -> Iterator[tuple[int, list[Any]]]:
-    numbered = getattr(files, "iter_numbered_rows", None)
-    if numbered is not None:
-        yield from numbered(handle, info)
-        return
-    for index, cells in enumerate(files.iter_rows(handle, info)):
-        yield index + 2, cells  # the header is row 1
 
 
 def _error_csv(headers: list[str], errors: Any) -> str:
