@@ -116,9 +116,7 @@ class ContactImportAdmin(admin.ModelAdmin):
             "failed": "#cf222e",
             "cancelled": "#6e7781",
         }.get(obj.status, "#1f6feb")
-        return format_html(
-            '<strong style="color:{}">{}</strong>', colour, obj.get_status_display()
-        )
+        return format_html('<strong style="color:{}">{}</strong>', colour, obj.get_status_display())
 
     @admin.display(description=_("started by"))
     def who(self, obj: ContactImport) -> str:
@@ -128,4 +126,3 @@ class ContactImportAdmin(admin.ModelAdmin):
     def when(self, obj: ContactImport) -> str:
         local = timezone.localtime(obj.created_at, obj.program.tz())
         return date_format(local, "SHORT_DATETIME_FORMAT")
-

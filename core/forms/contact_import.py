@@ -28,7 +28,8 @@ from ..services import contact_imports
 
 #: File name endings the upload accepts (the content is checked by the import service).
 ACCEPTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
-ACCEPT_ATTR = ".csv,.txt,.tsv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACCEPT_ATTR = f"{','.join(ACCEPTED_SUFFIXES)},text/csv,{XLSX_TYPE}"
 
 
 def busy_message() -> str:
