@@ -3,7 +3,7 @@
  * step is over (the page then shows the dry run or the final report).
  *
  * <div data-parrain-import-status="/…/status/" data-parrain-import-state="running">
- *   <progress data-parrain-import-bar max="100" value="0"></progress>
+ *   <progress data-parrain-import-bar max="100" value="0"></progress>  (or a div: its width)
  *   <span data-parrain-import-rows></span> <span data-parrain-import-count="new"></span> …
  * </div>
  */
@@ -13,9 +13,12 @@
 
   function update(box, data) {
     var bar = box.querySelector("[data-parrain-import-bar]");
-    if (bar) {
+    if (bar && bar.tagName === "PROGRESS") {
       bar.value = data.percent;
       bar.textContent = data.percent + " %";
+    } else if (bar) {
+      bar.style.width = data.percent + "%";
+      bar.setAttribute("aria-valuenow", data.percent);
     }
     var percent = box.querySelector("[data-parrain-import-percent]");
     if (percent) percent.textContent = data.percent + " %";
