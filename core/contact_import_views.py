@@ -202,6 +202,7 @@ class ContactImportView(TemplateView):
     of the import's status), "status" (JSON), "errors" (the invalid rows CSV) or "cancel"."""
 
     screen = "detail"
+    page_title: Any = ""
     #: {screen: template}: list, upload, mapping, dry_run, progress, report.
     templates: dict[str, str] = {}
     request: HttpRequest
@@ -244,6 +245,7 @@ class ContactImportView(TemplateView):
 
     def show(self, name: str, status: int = 200, **context: Any) -> HttpResponse:
         self.template_name = self.templates[name]
+        self.page_title = TITLES[name]  # Wagtail's header reads it
         context.update(
             screen=name,
             title=TITLES[name],
