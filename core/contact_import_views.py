@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import date, datetime, time
 from itertools import islice
 from typing import Any
 
@@ -109,10 +110,15 @@ def _file_info(contact_import: ContactImport, handle: Any) -> files.FileInfo:
 
 
 def _text(cell: Any) -> str:
+    """A cell as the owner typed it: an Excel date without a time as a date, 1005.0 as 1005."""
     if cell is None:
         return ""
-    if hasattr(cell, "isoformat"):
-        return cell.isoformat(sep=" ") if hasattr(cell, "hour") else cell.isoformat()
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time() else cell.isoformat(sep=" ")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
     return str(cell).strip()[:80]
 
 

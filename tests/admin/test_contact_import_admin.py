@@ -244,3 +244,29 @@ def test_staff_without_the_permission_gets_403_and_viewers_cannot_import(
     assert client.post(_flow(contact_import.pk), post).status_code == 403
     contact_import.refresh_from_db()
     assert contact_import.status == ImportStatus.UPLOADED
+
+
+def test_an_excel_file_goes_through_with_dates_and_numbers_shown_as_samples(
+    admin_client: Client, program: Program, django_capture_on_commit_callbacks: Any
+) -> None:
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    xlsx = Path(__file__).resolve().parent.parent / "fixtures" / "contacts" / "excel_customers.xlsx"
+    upload = SimpleUploadedFile("clients.xlsx", xlsx.read_bytes())
+    assert admin_client.post(UPLOAD, {"file": upload}, **EN).status_code == 302
+    contact_import = ContactImport.objects.get()
+    assert contact_import.file_kind == "xlsx"
+
+    page = admin_client.get(_flow(contact_import.pk), **EN).content.decode()
+    assert 'data-column="Prénom"' in page
+    assert admin_client.post(_flow(contact_import.pk), mapping_post(page), **EN).status_code == 302
+    contact_import.refresh_from_db()
+    assert contact_import.dry_run["new"] == 4
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(_flow(contact_import.pk), {"action": "confirm"}, **EN)
+    contact_import.refresh_from_db()
+    assert contact_import.status == ImportStatus.DONE
+    assert Contact.objects.filter(program=program).count() == 4
