@@ -24,6 +24,8 @@ from typing import IO, Literal
 
 from django.utils.translation import gettext as _
 
+from . import xlsx
+
 #: A cell as read: text from a CSV; from an XLSX, what openpyxl gives (str, int, float,
 #: bool, datetime, None).
 Cell = object
@@ -272,8 +274,41 @@ def _inspect_xlsx(stream: IO[bytes]) -> FileInfo:
 
 
 def _xlsx_records(stream: IO[bytes]) -> Iterator[list[Cell]]:
-    """The first sheet's rows, read-only (openpyxl streams them and gives rows the sheet
-    never wrote as blank rows, so numbering stays right)."""
+    """The first sheet's rows, rows the sheet never wrote given as blank rows so that
+    numbering stays right. Read by :mod:`.xlsx` (openpyxl for the workbook's parts, the
+    sheet's rows cut fast), or by openpyxl alone for the sheets that one declines."""
+    try:
+        sheet = xlsx.Sheet(stream)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise FileError(_("The XLSX file cannot be read: it may be damaged.")) from exc
+    try:
+        if sheet.path is None:
+            raise FileError(_("The XLSX file has no sheet."))
+        rows = sheet.rows()
+        try:
+            first = next(rows, None)
+        except xlsx.Unsupported:
+            stream.seek(0)
+            yield from _openpyxl_records(stream)
+            return
+        expected = 1
+        for number, values in itertools.chain([first] if first else [], rows):
+            while expected < number:
+                yield []
+                expected += 1
+            expected = number + 1
+            yield values
+    except FileError:
+        raise
+    except (ValueError, LookupError, zipfile.BadZipFile) as exc:
+        raise FileError(_("The XLSX file cannot be read: it may be damaged.")) from exc
+    finally:
+        sheet.close()
+
+
+def _openpyxl_records(stream: IO[bytes]) -> Iterator[list[Cell]]:
+    """The same rows through openpyxl's read-only worksheet (which gives the rows the sheet
+    never wrote as blank rows)."""
     from openpyxl import load_workbook
 
     try:
