@@ -45,9 +45,9 @@ def other_import_running(program: Program, *, but: ContactImport | None = None) 
 
 
 class ImportUploadForm(forms.Form):
-    program = forms.ModelChoiceField(label=_("program"), queryset=Program.objects.none())
+    program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.none())
     file = forms.FileField(
-        label=_("customer file"),
+        label=_("Customer file"),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTR}),
     )
 
