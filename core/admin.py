@@ -790,4 +790,4 @@ class AuditEventAdmin(HistoryAdmin):
 
 # Badges (their own module: forms over the setup service, holders, chart), boosts and contests
 # (the core BoostForm / ContestForm, open and draw behind a confirmation, winners)
-from . import admin_badges, admin_boosts, admin_contests  # noqa: E402, F401
+from . import admin_badges, admin_boosts, admin_contests, admin_imports  # noqa: E402, F401
