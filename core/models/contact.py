@@ -61,7 +61,10 @@ class Contact(models.Model):
     total_spent = models.DecimalField(
         _("total spent"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    tags = models.JSONField(_("tags"), default=list, blank=True)
+    # db_default too: rows written by COPY or raw SQL (bulk imports, benches) get [] as well.
+    tags = models.JSONField(
+        _("tags"), default=list, db_default=models.Value([], models.JSONField()), blank=True
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
