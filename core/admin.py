@@ -790,4 +790,10 @@ class AuditEventAdmin(HistoryAdmin):
 
 # Badges (their own module: forms over the setup service, holders, chart), boosts and contests
 # (the core BoostForm / ContestForm, open and draw behind a confirmation, winners)
-from . import admin_badges, admin_boosts, admin_contests  # noqa: E402, F401
+# Regular imports (issue 14, admin_schedules): the core ImportScheduleForm, "Run now"
+from . import (  # noqa: E402, F401
+    admin_badges,
+    admin_boosts,
+    admin_contests,
+    admin_schedules,
+)

@@ -65,7 +65,9 @@ def save(schedule: ImportSchedule, *, actor: str) -> ImportSchedule:
     """Create or change a schedule (the forms' ``save``); the next run is recomputed."""
     created = schedule.pk is None
     if schedule.is_active and schedule.next_run_at is None:
-        schedule.next_run_at = timezone.now()
+        last = schedule.last_run_at
+        schedule.next_run_at = last + timedelta(hours=schedule.every_hours) if last else None
+        schedule.next_run_at = max(schedule.next_run_at or timezone.now(), timezone.now())
     if not schedule.is_active:
         schedule.next_run_at = None
     with transaction.atomic():
