@@ -340,18 +340,26 @@ def _claim(contact_import: ContactImport, *, dry_run: bool, task_id: str) -> boo
 
 def _file_batches(contact_import: ContactImport, status: str, *, dry_run: bool) -> None:
     program = contact_import.program
+    parse = parsing.make_parser(
+        contact_import.headers,
+        contact_import.mapping,
+        languages=list(program.languages),
+        phone_region=parrain_settings.PHONE_REGION,
+        tz=program.time_zone,
+    )
     with contact_import.file.open("rb") as handle:
         info = _file_info(contact_import, handle)
         numbered = files.iter_numbered_rows(handle, info, start=contact_import.rows_done)
         cursor = contact_import.rows_done
-        while chunk := list(islice(numbered, batch_size())):
-            if cursor + len(chunk) > MAX_ROWS:
-                raise ImportRefused(_too_many_rows())
-            valid, invalid = _parse(program, contact_import, chunk)
-            if not dry_run:
-                _write_error_piece(contact_import, cursor, invalid)
-            _commit(contact_import, status, cursor, len(chunk), valid, invalid, dry_run=dry_run)
-            cursor += len(chunk)
+        try:
+            while chunk := list(islice(numbered, batch_size())):
+                if cursor + len(chunk) > MAX_ROWS:
+                    raise ImportRefused(_too_many_rows())
+                batch = _Batch(cursor, chunk, [parse(number, cells) for number, cells in chunk])
+                _commit(contact_import, status, batch, dry_run=dry_run)
+                cursor += len(chunk)
+        finally:
+            numbered.close()  # before the file: the reader holds it
 
 
 def _file_info(contact_import: ContactImport, handle: IO[bytes]) -> files.FileInfo:
@@ -361,40 +369,36 @@ def _file_info(contact_import: ContactImport, handle: IO[bytes]) -> files.FileIn
         raise ImportRefused(str(exc)) from exc
 
 
-def _parse(
-    program: Program, contact_import: ContactImport, chunk: list[tuple[int, list]]
-) -> tuple[list[ContactRow], list[list[RowError]]]:
-    valid: list[ContactRow] = []
-    invalid: list[list[RowError]] = []
-    for number, cells in chunk:
-        parsed = parsing.parse(
-            number,
-            cells,
-            contact_import.headers,
-            contact_import.mapping,
-            languages=list(program.languages),
-            phone_region=parrain_settings.PHONE_REGION,
-            tz=program.time_zone,
-        )
-        if isinstance(parsed, ContactRow):
-            valid.append(parsed)
-        else:
-            invalid.append(parsed)
-    return valid, invalid
+@dataclass
+class _Batch:
+    """Rows ``cursor`` to ``cursor + len(cells)`` of the file (blank rows not counted)."""
+
+    cursor: int
+    cells: list[tuple[int, list[Any]]]
+    parsed: list[ContactRow | list[RowError]]
+
+    @property
+    def valid(self) -> list[ContactRow]:
+        return [row for row in self.parsed if isinstance(row, ContactRow)]
+
+    def invalid(self, result: BatchResult, headers: list[str]) -> list[list[RowError]]:
+        """The rows the parser refused, and those the engine could not write, in order."""
+        refused = dict(result.refused)
+        column = headers[0] if headers else ""
+        errors: list[list[RowError]] = []
+        for (number, cells), row in zip(self.cells, self.parsed, strict=True):
+            if not isinstance(row, ContactRow):
+                errors.append(row)
+            elif number in refused:
+                text = parsing.cells_as_text(cells)
+                errors.append([RowError(number, column, refused[number], text)])
+        return errors
 
 
-def _commit(
-    contact_import: ContactImport,
-    status: str,
-    cursor: int,
-    count: int,
-    valid: Sequence[ContactRow],
-    invalid: list[list[RowError]],
-    *,
-    dry_run: bool,
-) -> None:
-    """One batch and the import's counters, in one transaction; refused (``_Stopped``)
-    when the import was cancelled or another worker committed this batch meanwhile."""
+def _commit(contact_import: ContactImport, status: str, batch: _Batch, *, dry_run: bool) -> None:
+    """One batch, its error piece and the import's counters, in one transaction; refused
+    (``_Stopped``) when the import was cancelled or another worker committed this batch
+    meanwhile."""
     with transaction.atomic():
         locked = (
             ContactImport.objects.select_related("program")
@@ -402,8 +406,9 @@ def _commit(
             .select_for_update(of=("self",))
             .get(pk=contact_import.pk)
         )
-        if locked.status != status or locked.rows_done != cursor:
+        if locked.status != status or locked.rows_done != batch.cursor:
             raise _Stopped
+        valid = batch.valid
         result = BatchResult()
         if valid:
             result = engine.apply_batch(
@@ -413,7 +418,10 @@ def _commit(
                 actor=locked.actor or "import",
                 dry_run=dry_run,
             )
-        _count(locked, cursor + count, result, invalid)
+        invalid = batch.invalid(result, locked.headers)
+        if not dry_run:
+            _write_error_piece(locked, batch.cursor, invalid)
+        _count(locked, batch.cursor + len(batch.cells), result, invalid)
 
 
 def _count(
@@ -642,6 +650,9 @@ def sync_rows(
                 result = engine.apply_batch(
                     program, valid, contact_import=contact_import, actor=actor
                 )
+                for number, reason in result.refused:
+                    refused[number] = [RowError(number, "external_id", reason)]
+                valid = [row for row in valid if row.row not in refused]
                 if outcomes or vouched or sms_consents:
                     after = _contact_ids(program, valid)
                     by_row.update(_outcomes(valid, known, after, refused))

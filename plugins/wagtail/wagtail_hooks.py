@@ -18,6 +18,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from parrain.core.models import (
     Badge,
+    ContactImport,
     MessageTemplate,
     Program,
     Referral,
@@ -31,6 +32,7 @@ from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
 from .boost_views import BoostViewSet
 from .contest_views import ContestViewSet
 from .email_views import EmailDesignViewSet
+from .import_views import import_urls
 from .message_views import MessageHistoryView, MessagesView, SmsTemplateView
 from .models import ReferralLandingPageMixin
 from .permissions import may_change_programs
@@ -176,6 +178,7 @@ def register_admin_urls() -> list:
             name="badge_stats_results",
         ),
         *message_urls(),
+        *import_urls(),
     ]
     return [path("parrain/", include((urls, "parrain_wagtail"), namespace="parrain_wagtail"))]
 
@@ -268,6 +271,14 @@ def register_scenario_menu_item() -> MenuItem:
 def register_messages_menu_item() -> MenuItem:
     url = reverse("parrain_wagtail:messages")
     return ModelMenuItem(_("Messages"), url, icon_name="mail", order=510, model=MessageTemplate)
+
+
+@hooks.register(MENU_HOOK)
+def register_contact_imports_menu_item() -> MenuItem:
+    url = reverse("parrain_wagtail:import_list")
+    return ModelMenuItem(
+        _("Contact imports"), url, icon_name="upload", order=530, model=ContactImport
+    )
 
 
 @hooks.register(MENU_HOOK)

@@ -34,6 +34,16 @@ SCENARIO_PERMISSIONS = {
     "parrain-message-edit": VIEW_TEMPLATES,
     "parrain-message-preview": VIEW_TEMPLATES,
 }
+VIEW_IMPORTS = ["is_staff", "parrain.view_contactimport"]
+IMPORT_PERMISSIONS = {
+    # Uploading, mapping, confirming and cancelling also take add_contactimport (the view).
+    "parrain-import-list": VIEW_IMPORTS,
+    "parrain-import-upload": [*VIEW_IMPORTS, "parrain.add_contactimport"],
+    "parrain-import-detail": VIEW_IMPORTS,
+    "parrain-import-status": VIEW_IMPORTS,
+    "parrain-import-errors": VIEW_IMPORTS,
+    "parrain-import-cancel": [*VIEW_IMPORTS, "parrain.add_contactimport"],
+}
 
 
 class ParrainOscarDashboardConfig(OscarDashboardConfig):
@@ -72,13 +82,14 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             **BOOST_PERMISSIONS,
             **CONTEST_PERMISSIONS,
             **SCENARIO_PERMISSIONS,
+            **IMPORT_PERMISSIONS,
         }
 
     def ready(self) -> None:
         self.configure_permissions()
 
     def get_urls(self):  # type: ignore[no-untyped-def]
-        from . import badges, boosts, contests, messages, scenarios, views
+        from . import badges, boosts, contests, imports, messages, scenarios, views
 
         urls = [
             path("", views.FiguresView.as_view(), name="parrain-index"),
@@ -107,6 +118,7 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             *contest_urls(contests),
             *scenario_urls(scenarios),
             *message_urls(messages),
+            *import_urls(imports),
         ]
         return self.post_process_urls(urls)
 
@@ -201,4 +213,18 @@ def message_urls(messages):  # type: ignore[no-untyped-def]
             messages.TemplatePreviewView.as_view(),
             name="parrain-message-preview",
         ),
+    ]
+
+
+def import_urls(imports):  # type: ignore[no-untyped-def]
+    def screen(name: str):  # type: ignore[no-untyped-def]
+        return imports.ImportView.as_view(screen=name)
+
+    return [
+        path("imports/", screen("list"), name="parrain-import-list"),
+        path("imports/upload/", screen("upload"), name="parrain-import-upload"),
+        path("imports/<int:pk>/", screen("detail"), name="parrain-import-detail"),
+        path("imports/<int:pk>/status/", screen("status"), name="parrain-import-status"),
+        path("imports/<int:pk>/invalid-rows/", screen("errors"), name="parrain-import-errors"),
+        path("imports/<int:pk>/cancel/", screen("cancel"), name="parrain-import-cancel"),
     ]

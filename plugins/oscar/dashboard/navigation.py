@@ -10,6 +10,10 @@ REFERRAL_NAVIGATION = {
         {"label": _("Referrals"), "url_name": "parrain_oscar_dashboard:parrain-referral-list"},
         {"label": _("Review queue"), "url_name": "parrain_oscar_dashboard:parrain-review-queue"},
         {"label": _("Contacts"), "url_name": "parrain_oscar_dashboard:parrain-contact-list"},
+        {
+            "label": _("Contact imports"),
+            "url_name": "parrain_oscar_dashboard:parrain-import-list",
+        },
         {"label": _("Badges"), "url_name": "parrain_oscar_dashboard:parrain-badge-list"},
         {"label": _("Boosted offers"), "url_name": "parrain_oscar_dashboard:parrain-boost-list"},
         {"label": _("Contests"), "url_name": "parrain_oscar_dashboard:parrain-contest-list"},
