@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -21,22 +20,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .forms.import_schedule import EVERY_LABELS, ImportScheduleForm
+from .import_schedule_views import recent_imports
 from .models import ImportSchedule, Program
 from .services import import_schedules
-
-
-def queue_run(schedule: ImportSchedule, *, actor: str) -> None:
-    """ "Run now" from any admin: the fetch and the import run in tasks, after commit."""
-    from .tasks import run_import_schedule
-
-    pk = schedule.pk
-    transaction.on_commit(lambda: run_import_schedule.delay(pk, actor))
-
-
-def recent_imports(schedule: ImportSchedule | None) -> list[Any]:
-    if schedule is None or schedule.pk is None:
-        return []
-    return list(schedule.imports.order_by("-created_at", "-pk")[:10])
 
 
 @admin.register(ImportSchedule)
@@ -101,7 +87,7 @@ class ImportScheduleAdmin(admin.ModelAdmin):
         schedule = self._schedule(request, object_id)
         if request.method != "POST" or not self.has_change_permission(request, schedule):
             raise PermissionDenied
-        queue_run(schedule, actor=request.user.get_username())
+        import_schedules.queue_run(schedule, actor=request.user.get_username())
         self.message_user(
             request, _("The file is being fetched; the report follows when the import ends.")
         )
@@ -133,7 +119,10 @@ class ImportScheduleAdmin(admin.ModelAdmin):
             "form": form,
             "program": program,
             "original": schedule,
-            "imports": recent_imports(schedule) if schedule else [],
+            "import_links": [
+                (item, reverse("admin:parrain_contactimport_change", args=[item.pk]))
+                for item in recent_imports(schedule)
+            ],
             "can_change": schedule is None or self.has_change_permission(request, schedule),
             "can_delete": schedule is not None and self.has_delete_permission(request, schedule),
         }

@@ -84,6 +84,15 @@ def save(schedule: ImportSchedule, *, actor: str) -> ImportSchedule:
     return schedule
 
 
+def queue_run(schedule: ImportSchedule, *, actor: str) -> None:
+    """ "Run now" from any admin: the fetch and the import run in tasks, after commit, so
+    the page answers at once."""
+    from ..tasks import run_import_schedule
+
+    pk = schedule.pk
+    transaction.on_commit(lambda: run_import_schedule.delay(pk, actor))
+
+
 def delete(schedule: ImportSchedule, *, actor: str) -> None:
     with transaction.atomic():
         audit.record(
