@@ -96,7 +96,29 @@ def bulk_contacts(request: HttpRequest, slug: str, payload: s.BulkContactsIn) ->
         except PydanticValidationError as exc:
             errors = [{"field": f, "message": m} for f, m in pydantic_errors(exc.errors())]
             results[index] = s.BulkRowResult(index=index, status="error", errors=errors)
-    with transaction.atomic():  # all the valid rows, or (on a failure) none
+    import_id = None
+    if valid:
+        import_id = _bulk_sync(request, program, valid, results)
+    ordered = [results[index] for index in range(len(payload.rows))]
+    counts = {kind: sum(r.status == kind for r in ordered) for kind in ("created", "updated")}
+    return s.BulkContactsOut(
+        created=counts["created"],
+        updated=counts["updated"],
+        failed=len(ordered) - counts["created"] - counts["updated"],
+        import_id=import_id,
+        results=ordered,
+    )
+
+
+def _bulk_sync(
+    request: HttpRequest,
+    program: Any,
+    valid: list[tuple[int, ContactData]],
+    results: dict[int, s.BulkRowResult],
+) -> int:
+    """The valid rows through the contact import service, in one transaction: all of
+    them, or (on a failure) none; returns the import's id."""
+    with transaction.atomic():
         outcome = contact_imports.sync_rows(
             program,
             [contact_imports.row_from_contact_data(index, data) for index, data in valid],
@@ -112,15 +134,7 @@ def bulk_contacts(request: HttpRequest, slug: str, payload: s.BulkContactsIn) ->
         )
     for index, row in outcome.rows.items():
         results[index] = _bulk_result(index, row)
-    ordered = [results[index] for index in range(len(payload.rows))]
-    counts = {kind: sum(r.status == kind for r in ordered) for kind in ("created", "updated")}
-    return s.BulkContactsOut(
-        created=counts["created"],
-        updated=counts["updated"],
-        failed=len(ordered) - counts["created"] - counts["updated"],
-        import_id=outcome.contact_import.pk,
-        results=ordered,
-    )
+    return outcome.contact_import.pk
 
 
 class TooManyRows(ParrainError):
