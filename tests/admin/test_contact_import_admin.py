@@ -91,7 +91,7 @@ def test_upload_mapping_dry_run_confirm_and_report(
     assert Contact.objects.get(email="ana@example.com").first_name == "Ana"
     assert Contact.objects.get(email="bob@example.com").first_name == "Bob"
     page = admin_client.get(_flow(contact_import.pk), **EN).content.decode()
-    assert "Import finished" in page and "See the contacts" in page
+    assert "Import finished:" in page and "See the contacts" in page
     assert "Download the invalid rows" in page
 
     status = admin_client.get(f"{BASE}{contact_import.pk}/status/").json()

@@ -66,7 +66,7 @@ def test_upload_mapping_dry_run_confirm_and_report(
     assert contact_import.actor.startswith("oscar-dashboard:")
 
     page = staff.get(detail).content.decode()
-    assert "Import finished" in page and "/shop/dashboard/referral/contacts/" in page
+    assert "Import finished:" in page and "/shop/dashboard/referral/contacts/" in page
     status = staff.get(f"{BASE}{contact_import.pk}/status/{_q(program)}").json()
     assert status["finished"] and status["counts"]["invalid"] == 1
     errors = staff.get(f"{BASE}{contact_import.pk}/invalid-rows/{_q(program)}")
