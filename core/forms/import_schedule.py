@@ -151,7 +151,7 @@ class ImportScheduleForm(forms.Form):
         if data["password"]:
             schedule.password = data["password"]
         if not data["username"]:
-            schedule.password = ""
+            schedule.password = ""  # nosec B105 # no user name: the password goes too
         if "mapping" in data:
             schedule.mapping = data["mapping"]
         if schedule.pk is not None and "every_hours" in self.changed_data:
