@@ -7,17 +7,28 @@ loopback, as the demo does); the SSRF test turns the guard back on and sees it r
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import ipaddress
+import ssl
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core import mail
+from django.core.checks import run_checks
 from django.utils import timezone, translation
 
+from parrain.core import http_guard
 from parrain.core.factories import ProgramFactory
 from parrain.core.models import AuditEvent, Contact, ContactImport, ImportSchedule, Program
 from parrain.core.models.choices import ImportSource, ImportStatus
@@ -43,19 +54,17 @@ class FileServer:
     seen_auth: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def file_server() -> Iterator[FileServer]:
-    server_state = FileServer()
+def _handler(state: FileServer) -> type[BaseHTTPRequestHandler]:
     expected = "Basic " + base64.b64encode(b"shop:s3cret").decode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             auth = self.headers.get("Authorization", "")
-            server_state.seen_auth.append(auth)
+            state.seen_auth.append(auth)
             if self.path == "/private/clients.csv" and auth != expected:
                 self._answer(401, b"who are you?", {"WWW-Authenticate": 'Basic realm="shop"'})
             elif self.path in ("/clients.csv", "/private/clients.csv"):
-                self._answer(200, server_state.body, {"Content-Type": "text/csv"})
+                self._answer(200, state.body, {"Content-Type": "text/csv"})
             else:
                 self._answer(404, b"not here", {})
 
@@ -70,16 +79,72 @@ def file_server() -> Iterator[FileServer]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    return Handler
+
+
+@contextmanager
+def serving(tls: ssl.SSLContext | None = None) -> Iterator[FileServer]:
+    state = FileServer()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    server_state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "https" if tls is not None else "http"
+    state.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     try:
-        yield server_state
+        yield state
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def file_server() -> Iterator[FileServer]:
+    with serving() as state:
+        yield state
+
+
+@dataclass
+class Certificate:
+    pem: str
+    server: ssl.SSLContext
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> Certificate:
+    """A self-signed certificate for 127.0.0.1 (no public CA knows it)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    (tmp_path / "cert.pem").write_text(pem)
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return Certificate(pem, server)
 
 
 @pytest.fixture
@@ -270,3 +335,58 @@ def test_report_goes_to_nobody_without_a_notify_email(
 
     assert mail.outbox == []
     assert schedule.last_error
+
+
+def test_https_with_a_certificate_nobody_vouches_for_is_refused(
+    program, certificate, allow_loopback, django_capture_on_commit_callbacks
+):
+    with serving(certificate.server) as server:
+        schedule = schedule_for(program, f"{server.url}/clients.csv")
+
+        failed = run_now(schedule, django_capture_on_commit_callbacks)
+
+    assert failed.status == ImportStatus.FAILED
+    assert schedule.last_error == "The server's HTTPS certificate could not be verified."
+    assert not Contact.objects.exists()
+
+
+def test_https_with_a_trusted_certificate_imports(
+    program, certificate, allow_loopback, django_capture_on_commit_callbacks, monkeypatch
+):
+    trusted = ssl.create_default_context(cadata=certificate.pem)
+    monkeypatch.setattr(http_guard, "tls_context", lambda: trusted)
+    with serving(certificate.server) as server:
+        schedule = schedule_for(
+            program, f"{server.url}/private/clients.csv", username="shop", password="s3cret"
+        )
+
+        done = run_now(schedule, django_capture_on_commit_callbacks)
+
+    assert done.status == ImportStatus.DONE
+    assert done.new_count == 2
+
+
+def test_a_new_frequency_moves_the_next_run_from_the_last_one(program):
+    from parrain.core.forms.import_schedule import ImportScheduleForm
+
+    last = timezone.now() - timedelta(hours=2)
+    schedule = schedule_for(
+        program,
+        "https://files.shop.example/clients.csv",
+        last_run_at=last,
+        next_run_at=last + timedelta(hours=24),
+    )
+    data = {"url": schedule.url, "every_hours": "6", "is_active": "on"}
+
+    ImportScheduleForm(data, program=program, instance=schedule).save(actor="admin:owner")
+
+    schedule.refresh_from_db()
+    assert schedule.next_run_at == last + timedelta(hours=6)
+
+
+def test_system_check_warns_when_private_targets_are_allowed_outside_debug(settings):
+    settings.DEBUG = False
+    settings.PARRAIN_ALLOW_PRIVATE_TARGETS = True
+    assert "parrain.W030" in {message.id for message in run_checks()}
+    settings.PARRAIN_ALLOW_PRIVATE_TARGETS = False
+    assert "parrain.W030" not in {message.id for message in run_checks()}
