@@ -145,3 +145,8 @@ def test_run_now_needs_a_post_and_the_change_permission(
     client.force_login(viewer)
     assert client.post(f"{LIST}{schedule.pk}/run/").status_code == 403
     assert schedule.imports.count() == 0
+
+
+def test_linked_from_the_contact_import_list(admin_client: Client) -> None:
+    listing = admin_client.get("/admin/parrain/contactimport/", **EN).content.decode()
+    assert LIST in listing and "Regular imports from a URL" in listing

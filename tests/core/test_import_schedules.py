@@ -390,3 +390,20 @@ def test_system_check_warns_when_private_targets_are_allowed_outside_debug(setti
     assert "parrain.W030" in {message.id for message in run_checks()}
     settings.PARRAIN_ALLOW_PRIVATE_TARGETS = False
     assert "parrain.W030" not in {message.id for message in run_checks()}
+
+
+def test_a_run_while_another_import_holds_the_slot_is_tried_again_soon(
+    program, file_server, allow_loopback, django_capture_on_commit_callbacks
+):
+    # Given a manual import of the program still running
+    ContactImport.objects.create(program=program, status=ImportStatus.RUNNING)
+    schedule = schedule_for(program, f"{file_server.url}/clients.csv", every_hours=24)
+
+    given_up = run_now(schedule, django_capture_on_commit_callbacks)
+
+    # Then nothing is imported, the reason is kept, and the next try is in 15 minutes
+    assert given_up.status == ImportStatus.CANCELLED
+    assert "Another import" in schedule.last_error
+    assert schedule.next_run_at - schedule.last_run_at < timedelta(minutes=16)
+    assert not Contact.objects.exists()
+    assert "Another import" in mail.outbox[0].body
