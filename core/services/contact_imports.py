@@ -33,7 +33,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -731,11 +731,7 @@ def _contact_ids(program: Program, rows: Sequence[ContactRow]) -> dict[str, int]
     emails = {_keys(row) for row in rows if row.email}
     if not emails:
         return {}
-    return dict(
-        Contact.objects.filter(program=program, email_normalized__in=emails).values_list(
-            "email_normalized", "pk"
-        )
-    )
+    return dict(_pairs(program, "email_normalized", "id", "email_normalized", emails))
 
 
 def _outcomes(
@@ -761,11 +757,7 @@ def _moved_external_ids(program: Program, rows: Sequence[ContactRow]) -> dict[in
     wanted = {row.external_id for row in rows if row.external_id and row.email}
     if not wanted:
         return {}
-    owners = dict(
-        Contact.objects.filter(program=program, external_id__in=wanted).values_list(
-            "external_id", "email_normalized"
-        )
-    )
+    owners = dict(_pairs(program, "external_id", "email_normalized", "external_id", wanted))
     reason = str(_("This external id already belongs to another contact."))
     return {
         row.row: [RowError(row.row, "external_id", reason)]
@@ -807,10 +799,36 @@ def row_from_contact_data(row: int, data: ContactData) -> ContactRow:
     )
 
 
+def _pairs(
+    program: Program, key: str, value: str, field: str, wanted: set[str]
+) -> list[tuple[Any, Any]]:
+    """(key, value) of the program's contacts whose ``field`` is in ``wanted``: on
+    PostgreSQL one array parameter (5,000 ``IN`` parameters cost a second a batch)."""
+    if connection.vendor != "postgresql":
+        found = Contact.objects.filter(program=program, **{f"{field}__in": wanted})
+        return list(found.values_list(key, "pk" if value == "id" else value))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {key}, {value} FROM {Contact._meta.db_table} "  # noqa: S608 (our names)
+            f"WHERE program_id = %s AND {field} = ANY(%s)",
+            [program.pk, list(wanted)],
+        )
+        return cursor.fetchall()
+
+
 def _vouch(contact_ids: Iterable[int]) -> None:
-    Contact.objects.filter(pk__in=list(contact_ids), email_verified_at__isnull=True).update(
-        email_verified_at=timezone.now()
-    )
+    ids, now = list(contact_ids), timezone.now()
+    if connection.vendor != "postgresql":
+        Contact.objects.filter(pk__in=ids, email_verified_at__isnull=True).update(
+            email_verified_at=now
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Contact._meta.db_table} SET email_verified_at = %s "  # noqa: S608
+            "WHERE id = ANY(%s) AND email_verified_at IS NULL",
+            [now, ids],
+        )
 
 
 __all__ = [
