@@ -5,7 +5,9 @@ anything else must be text. A CSV's encoding is UTF-8 (BOM or not) when every by
 as such, else Windows-1252, else Latin-1 (the five bytes Windows-1252 leaves undefined);
 a UTF-16 file with a BOM (Excel's "Unicode text") is read too. The delimiter is the one of
 ``, ; tab |`` that splits the first lines into the same number of cells, quotes respected.
-The header row is the first non-blank row.
+The header row is the first non-blank row. An XLSX file's first sheet is read by
+:mod:`.xlsx` (openpyxl for the workbook's parts, its rows cut fast), or by openpyxl's
+read-only worksheet for the rare sheets that module declines.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pathlib import Path
 from typing import IO, Literal
 
 from django.utils.translation import gettext as _
+
+from . import xlsx
 
 #: A cell as read: text from a CSV; from an XLSX, what openpyxl gives (str, int, float,
 #: bool, datetime, None).
@@ -65,7 +69,8 @@ def inspect(file: IO[bytes] | Path, name: str) -> FileInfo:
         _refuse_binary(head, name)
         encoding = _detect_encoding(stream, head)
         stream.seek(0)
-        delimiter = _sniff_delimiter(_sample_text(stream, encoding))
+        tabs = name.lower().endswith((".tsv", ".tab"))
+        delimiter = _sniff_delimiter(_sample_text(stream, encoding), prefer="\t" if tabs else ",")
         stream.seek(0)
         info = FileInfo("csv", [], encoding=encoding, delimiter=delimiter)
         header_row, headers = _header(_csv_records(stream, info))
@@ -223,14 +228,14 @@ def _sample_text(stream: IO[bytes], encoding: str) -> str:
         text.detach()
 
 
-def _sniff_delimiter(sample: str) -> str:
+def _sniff_delimiter(sample: str, prefer: str = ",") -> str:
     """The delimiter that splits most sample lines into the same number (> 1) of cells;
-    ``,`` for a one-column file."""
+    ``prefer`` (from the file's name) on a tie and for a one-column file."""
     lines = sample.splitlines(keepends=True)
     if len(lines) > 1 and not sample.endswith(("\n", "\r")):
         lines = lines[:-1]  # the sample may cut its last line
-    best, best_score = ",", (0, 0)
-    for delimiter in DELIMITERS:
+    best, best_score = prefer, (0, 0)
+    for delimiter in sorted(DELIMITERS, key=lambda candidate: candidate != prefer):
         widths = [len(cells) for cells in csv.reader(lines, delimiter=delimiter) if any(cells)]
         if not widths:
             continue
@@ -272,8 +277,41 @@ def _inspect_xlsx(stream: IO[bytes]) -> FileInfo:
 
 
 def _xlsx_records(stream: IO[bytes]) -> Iterator[list[Cell]]:
-    """The first sheet's rows, read-only (openpyxl streams them and gives rows the sheet
-    never wrote as blank rows, so numbering stays right)."""
+    """The first sheet's rows, rows the sheet never wrote given as blank rows so that
+    numbering stays right. Read by :mod:`.xlsx` (openpyxl for the workbook's parts, the
+    sheet's rows cut fast), or by openpyxl alone for the sheets that one declines."""
+    try:
+        sheet = xlsx.Sheet(stream)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise FileError(_("The XLSX file cannot be read: it may be damaged.")) from exc
+    try:
+        if sheet.path is None:
+            raise FileError(_("The XLSX file has no sheet."))
+        rows = sheet.rows()
+        try:
+            first = next(rows, None)
+        except xlsx.Unsupported:
+            stream.seek(0)
+            yield from _openpyxl_records(stream)
+            return
+        expected = 1
+        for number, values in itertools.chain([first] if first else [], rows):
+            while expected < number:
+                yield []
+                expected += 1
+            expected = number + 1
+            yield values
+    except FileError:
+        raise
+    except (ValueError, LookupError, zipfile.BadZipFile) as exc:
+        raise FileError(_("The XLSX file cannot be read: it may be damaged.")) from exc
+    finally:
+        sheet.close()
+
+
+def _openpyxl_records(stream: IO[bytes]) -> Iterator[list[Cell]]:
+    """The same rows through openpyxl's read-only worksheet (which gives the rows the sheet
+    never wrote as blank rows)."""
     from openpyxl import load_workbook
 
     try:

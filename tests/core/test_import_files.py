@@ -130,6 +130,12 @@ def test_delimiter_inside_quotes_does_not_fool_the_sniffer() -> None:
     assert info.headers == ["Nom, prénom", "email", "ville"]
 
 
+def test_the_name_breaks_a_tie_between_delimiters() -> None:
+    data = b"email\tnote,x\na@example.com\tb,c\n"
+    assert files.inspect(io.BytesIO(data), "export.tsv").delimiter == "\t"
+    assert files.inspect(io.BytesIO(data), "export.csv").delimiter == ","
+
+
 def test_iter_rows_start_skips_rows_already_imported() -> None:
     path = FIXTURES / "bad_rows.csv"
     info = files.inspect(path, path.name)
@@ -365,6 +371,40 @@ def test_phones_become_e164(cell: object, expected: str) -> None:
     result = parse({"Email": "a@example.com", "Téléphone": cell})
     assert isinstance(result, ContactRow)
     assert result.phone == expected
+
+
+@pytest.mark.parametrize("region", ["FR", "GB", "US", "IT", "DE", "BR", "AR", "MX", "JP", "IN"])
+def test_e164_fast_path_agrees_with_phonenumbers(region: str) -> None:
+    import phonenumbers
+
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+        example = phonenumbers.example_number_for_type(region, kind)
+        e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+        assert rows._phone_e164.__wrapped__(e164, "FR") == e164
+        for broken in (e164[:-2], e164 + "99", e164[:4] + "0" + e164[4:]):
+            slow = _slow_phone(broken)
+            assert rows._phone_e164.__wrapped__(broken, "FR") == slow, broken
+
+
+def test_e164_fast_path_agrees_with_phonenumbers_on_random_numbers() -> None:
+    import random
+
+    rng = random.Random(164)
+    for _ in range(3000):
+        text = f"+{rng.randrange(1, 999)}{rng.randrange(10**5, 10**12)}"
+        assert rows._phone_e164.__wrapped__(text, "FR") == _slow_phone(text), text
+
+
+def _slow_phone(text: str) -> str | None:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def test_languages_are_the_program_ones() -> None:
