@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -96,7 +96,7 @@ class _State:
         self.new = pk is None
         self.erased = erased
         self.values = values
-        self.original = dict(values)
+        self.original = values if pk is None else dict(values)  # new: never compared
         self.changed: list[str] = []  # field names, in the order they first changed
         self.consents: list[tuple[bool, datetime, str]] = []  # (given, at, text)
         self.imported_points = 0  # what imports brought to the loyalty balance so far
@@ -117,6 +117,8 @@ class _State:
 
     @property
     def consent_changed(self) -> bool:
+        if self.new:
+            return False  # no invitation names a contact created by this batch
         return self.values["consent_recontact"] != self.original["consent_recontact"]
 
 
@@ -160,10 +162,9 @@ class _Plan:
             if values["external_id"]:
                 self.by_ext[values["external_id"]] = state
         if any(r.loyalty_points is not None for r in rows):
-            ids = [s.id for s in self.states if not s.erased]
-            for pk, points in _imported_points(ids):
-                state = next(s for s in self.states if s.id == pk)
-                state.imported_points = points
+            by_id = {s.id: s for s in self.states if not s.erased}
+            for pk, points in _imported_points(list(by_id)):
+                by_id[pk].imported_points = points
         for row in rows:
             self.apply(row)
 
@@ -337,18 +338,25 @@ def _chunks(a: list[str], b: list[str], size: int):  # type: ignore[no-untyped-d
 
 
 def _imported_points(ids: list[int]) -> list[tuple[int, int]]:
-    from django.db.models import Sum
-
+    """What imports brought so far to each contact's loyalty balance."""
     from ..models import LoyaltyEntry
     from ..models.loyalty import LoyaltyKind
 
     if not ids:
         return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT contact_id, SUM(points) FROM parrain_loyaltyentry "
+                "WHERE contact_id = ANY(%s) AND kind = %s GROUP BY contact_id",
+                [ids, LoyaltyKind.IMPORT.value],
+            )
+            return [(pk, int(total)) for pk, total in cursor.fetchall()]
     out: list[tuple[int, int]] = []
-    for start in range(0, len(ids), 900):
+    for start in range(0, len(ids), 400):
         out += list(
             LoyaltyEntry.objects.filter(
-                contact_id__in=ids[start : start + 900], kind=LoyaltyKind.IMPORT
+                contact_id__in=ids[start : start + 400], kind=LoyaltyKind.IMPORT
             )
             .values("contact_id")
             .annotate(total=Sum("points"))
@@ -509,14 +517,15 @@ CREATE TEMP TABLE IF NOT EXISTS {TEMP} (
 ) ON COMMIT DROP
 """
 CONTACT_COLUMNS = ", ".join(COLUMNS)
+# New contacts' ids are taken from the table's sequence beforehand (one statement), so
+# that every later statement reads them from the temporary table, with no join back.
+IDS_SQL = """
+SELECT nextval(pg_get_serial_sequence('parrain_contact', 'id')) FROM generate_series(1, %s)
+"""
 INSERT_SQL = f"""
-WITH ins AS (
-    INSERT INTO parrain_contact (program_id, {CONTACT_COLUMNS}, share_name, created_at)
-    SELECT %(program)s, {CONTACT_COLUMNS}, '', %(now)s FROM {TEMP} WHERE op = 'n'
-    RETURNING id, email_normalized
-)
-UPDATE {TEMP} t SET contact_id = ins.id FROM ins
-WHERE t.op = 'n' AND t.email_normalized = ins.email_normalized
+INSERT INTO parrain_contact (id, program_id, {CONTACT_COLUMNS}, share_name, created_at)
+SELECT contact_id, %(program)s, {CONTACT_COLUMNS}, '', %(now)s FROM {TEMP} WHERE op = 'n'
+ORDER BY contact_id
 """
 UPDATE_SQL = f"""
 UPDATE parrain_contact c SET {", ".join(f"{n} = t.{n}" for n in COLUMNS)}
@@ -567,6 +576,11 @@ def _write_copy(
     }
     any_new = any_old = any_consent = any_loyalty = any_consent_change = False
     with connection.cursor() as cursor:
+        new = [s for s in states if s.new]
+        if new:
+            cursor.execute(IDS_SQL, [len(new)])
+            for state, (pk,) in zip(new, cursor.fetchall(), strict=True):
+                state.id = pk
         cursor.execute(TEMP_SQL)
         cursor.execute(f"TRUNCATE {TEMP}")
         raw = cursor.cursor  # psycopg 3
@@ -605,5 +619,4 @@ def _write_copy(
             cursor.execute(LOYALTY_SQL, params)
         if any_consent_change:
             cursor.execute(INVITATIONS_SQL)
-        cursor.execute(f"SELECT contact_id FROM {TEMP} WHERE became_customer ORDER BY contact_id")
-        return [r[0] for r in cursor.fetchall()]
+    return [s.id for s in states if s.became_customer]  # type: ignore[misc]
