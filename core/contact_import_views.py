@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import date, datetime, time
 from itertools import islice
 from typing import Any
 
@@ -109,10 +110,15 @@ def _file_info(contact_import: ContactImport, handle: Any) -> files.FileInfo:
 
 
 def _text(cell: Any) -> str:
+    """A cell as the owner typed it: an Excel date without a time as a date, 1005.0 as 1005."""
     if cell is None:
         return ""
-    if hasattr(cell, "isoformat"):
-        return cell.isoformat(sep=" ") if hasattr(cell, "hour") else cell.isoformat()
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time() else cell.isoformat(sep=" ")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
     return str(cell).strip()[:80]
 
 
@@ -296,6 +302,8 @@ class ContactImportView(TemplateView):
             return self.mapping(contact_import)
         if action == "confirm":
             return self.confirm(contact_import)
+        if action == "retry":
+            return self.retry(contact_import)
         screen = SCREEN_OF_STATUS[ImportStatus(contact_import.status)]
         if screen == "mapping":
             return self.mapping(contact_import)
@@ -319,6 +327,14 @@ class ContactImportView(TemplateView):
         except ParrainError as exc:
             context = self.import_context(contact_import)
             return self.show("dry_run", status=409, refusal=exc.message, **context)
+        return HttpResponseRedirect(self.import_url("detail", contact_import))
+
+    def retry(self, contact_import: ContactImport) -> HttpResponse:
+        """A failed import queued again: it resumes after its last committed batch."""
+        try:
+            contact_imports.retry(contact_import, actor=self.actor())
+        except ParrainError as exc:
+            messages.error(self.request, exc.message)
         return HttpResponseRedirect(self.import_url("detail", contact_import))
 
     def status_screen(self, request: HttpRequest, pk: Any) -> HttpResponse:
@@ -373,5 +389,6 @@ class ContactImportView(TemplateView):
             "errors_url": self.import_url("errors", contact_import) if has_errors_file else "",
             "contacts_url": self.import_url("contacts", contact_import),
             "may_cancel": not finished,
+            "may_retry": contact_import.status == ImportStatus.FAILED and bool(contact_import.file),
             "percent": int(contact_import.progress * 100),
         }

@@ -18,6 +18,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import ParrainError
@@ -47,11 +48,6 @@ class ImportUploadForm(forms.Form):
     program = forms.ModelChoiceField(label=_("program"), queryset=Program.objects.none())
     file = forms.FileField(
         label=_("customer file"),
-        help_text=_(
-            "A CSV file (any delimiter, UTF-8 or Windows encoding) or an Excel XLSX file, "
-            "its first row naming the columns, up to %(max)s rows."
-        )
-        % {"max": f"{contact_imports.MAX_ROWS:,}".replace(",", " ")},
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTR}),
     )
 
@@ -65,6 +61,10 @@ class ImportUploadForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(data, files, **kwargs)
+        self.fields["file"].help_text = _(
+            "A CSV file (any delimiter, UTF-8 or Windows encoding) or an Excel XLSX file, "
+            "its first row naming the columns, up to %(max)s rows."
+        ) % {"max": number_format(contact_imports.MAX_ROWS, force_grouping=True)}
         self.fixed_program = program
         choices = programs if programs is not None else Program.objects.order_by("name")
         if program is None and choices.count() == 1:

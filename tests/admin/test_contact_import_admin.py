@@ -244,3 +244,65 @@ def test_staff_without_the_permission_gets_403_and_viewers_cannot_import(
     assert client.post(_flow(contact_import.pk), post).status_code == 403
     contact_import.refresh_from_db()
     assert contact_import.status == ImportStatus.UPLOADED
+
+
+def test_an_excel_file_goes_through_with_dates_and_numbers_shown_as_samples(
+    admin_client: Client, program: Program, django_capture_on_commit_callbacks: Any
+) -> None:
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    xlsx = Path(__file__).resolve().parent.parent / "fixtures" / "contacts" / "excel_customers.xlsx"
+    upload = SimpleUploadedFile("clients.xlsx", xlsx.read_bytes())
+    assert admin_client.post(UPLOAD, {"file": upload}, **EN).status_code == 302
+    contact_import = ContactImport.objects.get()
+    assert contact_import.file_kind == "xlsx"
+
+    page = admin_client.get(_flow(contact_import.pk), **EN).content.decode()
+    assert 'data-column="Prénom"' in page
+    assert admin_client.post(_flow(contact_import.pk), mapping_post(page), **EN).status_code == 302
+    contact_import.refresh_from_db()
+    assert contact_import.dry_run["new"] == 4
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(_flow(contact_import.pk), {"action": "confirm"}, **EN)
+    contact_import.refresh_from_db()
+    assert contact_import.status == ImportStatus.DONE
+    assert Contact.objects.filter(program=program).count() == 4
+
+
+def test_a_big_file_shows_the_dry_run_in_progress_then_its_report(
+    admin_client: Client, program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(contact_imports, "INLINE_CHECK_ROWS", 1)  # checked by the worker
+    contact_import = _checked(admin_client, GOOD_ROWS)
+    assert contact_import.status == ImportStatus.CHECKING
+
+    page = admin_client.get(_flow(contact_import.pk), **EN).content.decode()
+    assert "Dry run in progress: nothing is written" in page
+    assert 'data-parrain-import-state="checking"' in page
+
+    contact_imports.run(contact_import.pk, dry_run=True, task_id=contact_import.task_id)
+    page = admin_client.get(_flow(contact_import.pk), **EN).content.decode()
+    assert "Confirm the import" in page
+
+
+def test_a_failed_import_is_resumed_from_its_report(
+    admin_client: Client, program: Program, django_capture_on_commit_callbacks: Any
+) -> None:
+    contact_import = _checked(admin_client, GOOD_ROWS)
+    admin_client.post(_flow(contact_import.pk), {"action": "confirm"}, **EN)
+    ContactImport.objects.filter(pk=contact_import.pk).update(
+        status=ImportStatus.FAILED, failure="worker lost"
+    )
+    page = admin_client.get(_flow(contact_import.pk), **EN).content.decode()
+    assert "worker lost" in page and "Resume the import" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(_flow(contact_import.pk), {"action": "retry"}, **EN)
+
+    assert response.status_code == 302
+    contact_import.refresh_from_db()
+    assert contact_import.status == ImportStatus.DONE
+    assert Contact.objects.filter(email="ana@example.com").exists()
