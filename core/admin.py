@@ -790,4 +790,12 @@ class AuditEventAdmin(HistoryAdmin):
 
 # Badges (their own module: forms over the setup service, holders, chart), boosts and contests
 # (the core BoostForm / ContestForm, open and draw behind a confirmation, winners)
-from . import admin_badges, admin_boosts, admin_contests, admin_imports  # noqa: E402, F401
+# Contact imports (issue 14): admin_imports, the upload → mapping → dry run → confirm flow;
+# admin_schedules, regular imports (the core ImportScheduleForm, "Run now")
+from . import (  # noqa: E402, F401
+    admin_badges,
+    admin_boosts,
+    admin_contests,
+    admin_imports,
+    admin_schedules,
+)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.http.request import validate_host
@@ -189,3 +189,17 @@ def _http_sms_problems(setting: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_private_targets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if not parrain_settings.ALLOW_PRIVATE_TARGETS or settings.DEBUG:
+        return []
+    return [
+        Warning(
+            "PARRAIN_ALLOW_PRIVATE_TARGETS is on outside DEBUG: regular imports may fetch "
+            "files from this server's own network.",
+            hint="Turn it off in production; it is meant for tests and local demos.",
+            id="parrain.W030",
+        )
+    ]

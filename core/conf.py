@@ -82,6 +82,11 @@ class ParrainSettings(BaseModel):
         timedelta(minutes=5)
     )
 
+    # Outbound calls of the core (regular imports fetching a customer file) may reach
+    # private, loopback and link-local addresses only when this is True (tests, the demo);
+    # DEBUG does not change it, and a system check warns when it is on outside DEBUG.
+    ALLOW_PRIVATE_TARGETS: bool = False
+
     def rate_limit(self, scope: str) -> tuple[int, int]:
         return self.PUBLIC_RATE_LIMITS.get(scope) or PUBLIC_RATE_DEFAULTS[scope]
 

@@ -140,6 +140,10 @@ def run_contact_import(self: Task, import_id: int, dry_run: bool = False) -> str
     from .services.contact_imports import run
 
     row = run(import_id, dry_run=dry_run, task_id=self.request.id or "")
+    if row.schedule_id and not dry_run:
+        from .services.import_schedules import report
+
+        report(row)  # a regular import's report, once it has ended
     logger.info(
         "contact import %s%s: %s (%s/%s rows)",
         import_id,
@@ -149,6 +153,29 @@ def run_contact_import(self: Task, import_id: int, dry_run: bool = False) -> str
         row.total_rows,
     )
     return str(row.status)
+
+
+@shared_task
+def run_import_schedules() -> int:
+    """Every 5 minutes (schedule it): the regular imports whose next run has come."""
+    from .services.import_schedules import run_due
+
+    count = run_due()
+    if count:
+        logger.info("regular imports run: %s", count)
+    return count
+
+
+@shared_task
+def run_import_schedule(schedule_id: int, actor: str) -> int | None:
+    """A regular import's "Run now": fetch and queue the import; the import's id."""
+    from .models import ImportSchedule
+    from .services.import_schedules import run_now
+
+    schedule = ImportSchedule.objects.select_related("program").filter(pk=schedule_id).first()
+    if schedule is None:
+        return None
+    return run_now(schedule, actor=actor).pk
 
 
 @shared_task

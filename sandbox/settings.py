@@ -103,6 +103,8 @@ EMAIL_BACKEND = "sandbox.outbox.OutboxBackend"
 DEMO_OUTBOX_DIR = BASE_DIR.parent / ".demo" / "outbox"
 DEFAULT_FROM_EMAIL = "Parrain demo <parrainage@example.com>"
 PARRAIN_SMS = {"BACKEND": "parrain.core.messaging.sms.ConsoleBackend"}
+# Regular imports may fetch a customer file from this machine's network in the demo only.
+PARRAIN_ALLOW_PRIVATE_TARGETS = DEBUG
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ
@@ -151,6 +153,11 @@ CELERY_BEAT_SCHEDULE = {
     "parrain-forget-idempotency-keys": {
         "task": "parrain.core.tasks.forget_idempotency_keys",
         "schedule": crontab(minute=20),
+    },
+    # issue 14: regular imports whose next run has come fetch their file and import it
+    "parrain-run-import-schedules": {
+        "task": "parrain.core.tasks.run_import_schedules",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -23,6 +23,7 @@ PARRAIN_BASE_URL = "https://shop.example"
 # The SSRF guard is on in tests whatever the demo says; tests that talk to a loopback
 # server opt out explicitly (tests/webhooks/conftest.py: allow_loopback).
 PARRAIN_WEBHOOKS = {"ALLOW_PRIVATE_TARGETS": False}
+PARRAIN_ALLOW_PRIVATE_TARGETS = False
 # The Oscar shop runs the demo's program, which the demo and browser tests create; the
 # tests/oscar fixture names its own ("boutique"). Other tests' programs are the install's
 # other programs: their rewards are plain codes, not Oscar vouchers.

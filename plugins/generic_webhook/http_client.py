@@ -1,77 +1,37 @@
 """Every outbound HTTP call of the plugin: timeouts, no redirects, no private targets.
 
-The guard sits in the transport, so no caller can forget it: each new connection resolves
-the host name once, refuses it when any address is loopback, private, link-local, reserved,
-multicast, or a NAT64 / 6to4 / Teredo / IPv4-mapped or -compatible form of such an address,
-then connects to the very address it checked (a second DNS answer cannot swap in another,
-which defeats DNS rebinding). TLS still sends the host name (SNI) and verifies the
-certificate against it, and the ``Host`` header stays the name.
-
-Only ``PARRAIN_WEBHOOKS["ALLOW_PRIVATE_TARGETS"]`` turns the refusal off (tests, the demo):
-``DEBUG`` does not, and a system check warns when it is on outside ``DEBUG``. Proxies from
-the environment (``HTTPS_PROXY``…) are not used: the guard must see the address it
-connects to.
+The guard itself is the core's (``parrain.core.http_guard``: resolve once, refuse private
+addresses, connect to the address checked); this module gives it the plugin's switch,
+``PARRAIN_WEBHOOKS["ALLOW_PRIVATE_TARGETS"]`` (tests, the demo: ``DEBUG`` does not turn it
+on, and a system check warns when it is on outside ``DEBUG``), and keeps one pooled client
+per process.
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
-import socket
 import ssl
-from collections.abc import Iterable
-from urllib.parse import urlsplit
 
-import httpcore
 import httpx
-from django.utils.translation import gettext as _
+
+from parrain.core import http_guard
+from parrain.core.http_guard import LIMITS, UnsafeTarget, forbidden
 
 from .conf import webhook_settings
 
+__all__ = [
+    "LIMITS",
+    "GuardedBackend",
+    "GuardedTransport",
+    "UnsafeTarget",
+    "check_target",
+    "client",
+    "forbidden",
+    "private_targets_allowed",
+    "resolve",
+]
+
 USER_AGENT = "Parrain-Webhooks/1"
-LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-# RFC 6052 well-known NAT64 prefix: the last 32 bits are an IPv4 address.
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-# RFC 8215 local-use NAT64 prefix: translates into the operator's own network.
-LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
-# IPv4-compatible addresses (deprecated): ``::a.b.c.d``.
-IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-class UnsafeTarget(ValueError):
-    pass
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address that an IPv6 address reaches in the end, if it carries one."""
-    if ip.ipv4_mapped:
-        return ip.ipv4_mapped
-    if ip.sixtofour:
-        return ip.sixtofour
-    if ip.teredo:
-        return ip.teredo[1]
-    if ip in NAT64 or ip in IPV4_COMPATIBLE:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
-
-
-def _not_public(ip: Address) -> bool:
-    return not ip.is_global or ip.is_multicast
-
-
-def forbidden(address: str) -> bool:
-    """True for an address that a webhook or shop call must not reach."""
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv4Address):
-        return _not_public(ip)
-    if ip in LOCAL_NAT64:
-        return True
-    embedded = _embedded_ipv4(ip)
-    if ip.ipv4_mapped or (embedded is not None and ip in IPV4_COMPATIBLE):
-        return _not_public(embedded)  # type: ignore[arg-type]  # the kernel reaches the IPv4
-    return _not_public(ip) or (embedded is not None and _not_public(embedded))
 
 
 def private_targets_allowed() -> bool:
@@ -80,79 +40,30 @@ def private_targets_allowed() -> bool:
 
 def resolve(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to, once; ``UnsafeTarget`` if any is forbidden."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeTarget(_("The host name does not resolve.")) from exc
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not private_targets_allowed() and any(forbidden(address) for address in addresses):
-        raise UnsafeTarget(
-            _("The URL points to a private or loopback address, which is not allowed.")
-        )
-    return addresses
+    return http_guard.resolve(host, port, allow_private=private_targets_allowed())
 
 
 def check_target(url: str) -> None:
     """Raise ``UnsafeTarget`` unless ``url`` is http(s) to a public address (admin forms)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeTarget(_("Only http and https URLs with a host name are accepted."))
-    resolve(parts.hostname, parts.port or 443)
+    http_guard.check_url(url, allow_private=private_targets_allowed())
 
 
-class GuardedBackend(httpcore.NetworkBackend):
-    """httpcore's network layer with the guard: resolve once, check, connect to that IP."""
+class GuardedBackend(http_guard.GuardedBackend):
+    """The core's guarded network backend under the plugin's switch."""
 
     def __init__(self) -> None:
-        self._system = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        refused: httpcore.ConnectError | None = None
-        for address in resolve(host, port):
-            try:
-                return self._system.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except httpcore.ConnectError as exc:  # the next address, as the system would
-                refused = exc
-        raise refused or httpcore.ConnectError(f"{host} has no address")
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        raise UnsafeTarget(_("Only http and https URLs with a host name are accepted."))
-
-    def sleep(self, seconds: float) -> None:
-        self._system.sleep(seconds)
+        super().__init__(private_targets_allowed)
 
 
-class GuardedTransport(httpx.HTTPTransport):
-    """httpx's own transport over the guarded network backend (httpx has no argument for
-    it, httpcore's pool has: the pool is rebuilt with it)."""
+class GuardedTransport(http_guard.GuardedTransport):
+    """The core's guarded transport under the plugin's switch."""
 
     def __init__(self, tls: ssl.SSLContext) -> None:
-        super().__init__(verify=tls, limits=LIMITS, trust_env=False)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=tls,
-            max_connections=LIMITS.max_connections,
-            max_keepalive_connections=LIMITS.max_keepalive_connections,
-            keepalive_expiry=LIMITS.keepalive_expiry,
-            network_backend=GuardedBackend(),
-        )
+        super().__init__(tls, private_targets_allowed)
 
 
 def tls_context() -> ssl.SSLContext:
-    return httpx.create_ssl_context()
+    return http_guard.tls_context()
 
 
 def client() -> httpx.Client:
@@ -163,10 +74,10 @@ def client() -> httpx.Client:
 
 @functools.cache
 def _client(connect: float, read: float) -> httpx.Client:
-    return httpx.Client(
-        transport=GuardedTransport(tls_context()),
-        timeout=httpx.Timeout(read, connect=connect),
-        follow_redirects=False,
-        headers={"User-Agent": USER_AGENT},
-        trust_env=False,
+    return http_guard.guarded_client(
+        user_agent=USER_AGENT,
+        connect_timeout=connect,
+        read_timeout=read,
+        allow_private=private_targets_allowed,
+        tls=tls_context(),
     )

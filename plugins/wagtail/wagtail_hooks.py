@@ -43,6 +43,7 @@ from .scenario_views import (
     StepEditView,
     StepFormView,
 )
+from .schedule_views import schedule_urls
 from .secret_views import IdentitySecretView, ProgramInspectView
 from .views import DashboardView, ReferralReportView
 
@@ -179,6 +180,7 @@ def register_admin_urls() -> list:
         ),
         *message_urls(),
         *import_urls(),
+        *schedule_urls(),
     ]
     return [path("parrain/", include((urls, "parrain_wagtail"), namespace="parrain_wagtail"))]
 

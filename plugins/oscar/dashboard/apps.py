@@ -43,6 +43,8 @@ IMPORT_PERMISSIONS = {
     "parrain-import-status": VIEW_IMPORTS,
     "parrain-import-errors": VIEW_IMPORTS,
     "parrain-import-cancel": [*VIEW_IMPORTS, "parrain.add_contactimport"],
+    # Saving and "Run now" also take add_ or change_importschedule (checked by the view).
+    "parrain-import-schedule": ["is_staff", "parrain.view_importschedule"],
 }
 
 
@@ -217,6 +219,8 @@ def message_urls(messages):  # type: ignore[no-untyped-def]
 
 
 def import_urls(imports):  # type: ignore[no-untyped-def]
+    from . import schedules
+
     def screen(name: str):  # type: ignore[no-untyped-def]
         return imports.ImportView.as_view(screen=name)
 
@@ -227,4 +231,9 @@ def import_urls(imports):  # type: ignore[no-untyped-def]
         path("imports/<int:pk>/status/", screen("status"), name="parrain-import-status"),
         path("imports/<int:pk>/invalid-rows/", screen("errors"), name="parrain-import-errors"),
         path("imports/<int:pk>/cancel/", screen("cancel"), name="parrain-import-cancel"),
+        path(
+            "imports/regular/",
+            schedules.ImportScheduleDashboardView.as_view(),
+            name="parrain-import-schedule",
+        ),
     ]
