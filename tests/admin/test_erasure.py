@@ -7,17 +7,23 @@ canonical), names, phone and external id.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission, User
+from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -28,15 +34,27 @@ from parrain.core import audit
 from parrain.core.factories import ProgramFactory
 from parrain.core.models import (
     AuditEvent,
+    ConsentRecord,
     Contact,
+    ContactImport,
     HeldInvitation,
     LoyaltyEntry,
     Order,
     Program,
     Referral,
     Reward,
+    ScheduledMessage,
 )
-from parrain.core.models.choices import ReferralStatus, Side
+from parrain.core.models.choices import (
+    ConsentChannel,
+    ConsentSource,
+    ImportStatus,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+    ReferralStatus,
+    Side,
+)
 from parrain.core.services import stats
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.erasure import erase_contact
@@ -62,6 +80,7 @@ LAST_NAME = "Delacroix-Hammond"
 PHONE = "+33612345678"
 PHONE_AS_TYPED_BY_THE_SHOP = "06 12 34 56 78"
 EXTERNAL_ID = "cust-88421"
+STORED_TEXT = (models.CharField, models.TextField, models.JSONField, models.BinaryField)
 NEEDLES = (
     TYPED_EMAIL,
     NORMALIZED,
@@ -80,6 +99,8 @@ def _texts(value: Any) -> Iterator[str]:
     """The value as stored, and decoded when it is JSON (``\\u00e9`` escapes included)."""
     if value is None:
         return
+    if isinstance(value, (bytes, memoryview)):
+        value = bytes(value).decode("utf-8", "replace")
     if not isinstance(value, str):
         yield json.dumps(value, ensure_ascii=False, default=str)
         return
@@ -91,27 +112,44 @@ def _texts(value: Any) -> Iterator[str]:
     yield json.dumps(decoded, ensure_ascii=False)
 
 
+def _shop_own(model: type[models.Model]) -> bool:
+    """The shop's own records (Oscar's users, orders, addresses…): the shop erases them in
+    the shop, not Parrain (docs/decisions/0006-erasure.md)."""
+    return model.__module__.startswith("oscar.") or model is get_user_model()
+
+
+def _stored_files() -> Iterator[tuple[str, str]]:
+    """``(path, text)`` of every file under the import storage; an XLSX's XML parts too."""
+    root = Path(settings.MEDIA_ROOT) / "parrain" / "imports"
+    for path in sorted(root.rglob("*")) if root.exists() else ():
+        if not path.is_file():
+            continue
+        content = path.read_bytes()
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                content = b"".join(archive.read(name) for name in archive.namelist())
+        yield str(path.relative_to(root)), content.decode("utf-8", "replace")
+
+
 def stored_copies(needles: tuple[str, ...] = NEEDLES) -> set[tuple[str, str, str]]:
-    """``(model, field, needle)`` for every text/char/JSON column of every table holding one."""
+    """``(model, field, needle)`` for every text/char/JSON/binary column of every installed
+    table (the shop's own left out) holding one, and ``("file", path, needle)`` for every
+    import file holding one."""
     wanted = [n.lower() for n in needles]
     found = set()
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
-        if meta.proxy or not meta.managed:
+        if meta.proxy or not meta.managed or _shop_own(model):
             continue
-        fields = [
-            f
-            for f in meta.concrete_fields
-            if isinstance(f, (models.CharField, models.TextField, models.JSONField))
-        ]
+        fields = [f for f in meta.concrete_fields if isinstance(f, STORED_TEXT)]
         if not fields:
             continue
         for row in model._base_manager.values_list(*[f.attname for f in fields]):
             for field, value in zip(fields, row, strict=True):
                 for text in _texts(value):
-                    for needle in wanted:
-                        if needle in text.lower():
-                            found.add((meta.label, field.name, needle))
+                    found |= {(meta.label, field.name, n) for n in wanted if n in text.lower()}
+    for path, text in _stored_files():
+        found |= {("file", path, n) for n in wanted if n in text.lower()}
     return found
 
 
@@ -218,8 +256,18 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
     assert alice_referral.status == ReferralStatus.CONVERTED
     alice_reward = _validate_and_reward(alice_referral)
 
-    # Zoé becomes a referrer herself: she invites Carol, and Bob orders through her link
-    zoe_code = enrol_referrer(program, TYPED_EMAIL).code
+    # Zoé becomes a referrer herself through the shop's server API (a retried call: its
+    # answer is kept for the retry), invites Carol, and Bob orders through her link
+    _, key = program.create_api_key("shop")
+    response = Client().post(
+        f"/api/v1/programs/{program.slug}/referrers",
+        data=json.dumps({"email": TYPED_EMAIL, "first_name": FIRST_NAME}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+        HTTP_IDEMPOTENCY_KEY="enrol-zoe-1",
+    )
+    assert response.status_code in (200, 201), response.content
+    zoe_code = response.json()["code"]
     zoe.refresh_from_db()
     invite_by_email(zoe, ["carol@example.org"])
     bob_welcome = register_referee(program, zoe_code, "bob@example.org", consent=False).reward
@@ -251,6 +299,7 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
     # One webhook about her reached the shop, which echoed it back
     sent = OutboundMessage.objects.filter(payload__data__referrer__id=zoe.pk).first()
     delivery.attempt(sent.pk, force=True)
+    _seed_issue_14(program, zoe)
     return Story(
         program=program,
         zoe=zoe,
@@ -259,6 +308,106 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
         alice_reward=alice_reward,
         zoe_reward=zoe_reward,
     )
+
+
+CUSTOMER_FILE_HEADER = "email;first_name;last_name;phone;tags\r\n"
+HUGO_LINE = "hugo@example.net;Hugo;Martin;+33698765432;vip\r\n"
+
+
+def _seed_issue_14(program: Program, zoe: Contact) -> None:
+    """Issue 14's stores: tags and total spent, consent records, a customer file whose row
+    of hers was invalid (the first errors and the error file quote her), an XLSX customer
+    file still stored (an import under way), and her message history (email and SMS)."""
+    Contact.objects.filter(pk=zoe.pk).update(
+        tags=["vip", f"parrain:{NORMALIZED}"], total_spent=Decimal("180.00")
+    )
+    for channel, source, actor in [
+        (ConsentChannel.EMAIL, ConsentSource.WIDGET, ""),
+        (ConsentChannel.SMS, ConsentSource.IMPORT, f"import of {TYPED_EMAIL}'s file"),
+    ]:
+        ConsentRecord.objects.create(
+            program=program,
+            contact=zoe,
+            channel=channel,
+            given=True,
+            source=source,
+            text="J'accepte de recevoir les offres de Maison Éloïse.",
+            text_version="3f2a9c01",
+            actor=actor,
+        )
+    her_line = f"{TYPED_EMAIL};{FIRST_NAME};{LAST_NAME};{PHONE_AS_TYPED_BY_THE_SHOP}x;vip\r\n"
+    csv_file = (CUSTOMER_FILE_HEADER + her_line + HUGO_LINE).encode("cp1252")
+    error_file = CUSTOMER_FILE_HEADER.replace("\r\n", ";error\r\n") + her_line.replace(
+        "\r\n", ";Not a phone number\r\n"
+    )
+    error_file += HUGO_LINE.replace("vip", "'=cmd|' /C calc'!A0;Formula")
+    ContactImport.objects.create(
+        program=program,
+        status=ImportStatus.DONE,
+        file=ContentFile(csv_file, name="customers.csv"),
+        original_name="customers.csv",
+        file_kind="csv",
+        encoding="cp1252",
+        delimiter=";",
+        headers=["email", "first_name", "last_name", "phone", "tags"],
+        invalid_count=1,
+        errors=[
+            {
+                "row": 2,
+                "column": "phone",
+                "reason": f"{PHONE_AS_TYPED_BY_THE_SHOP}x is not a phone number ({TYPED_EMAIL})",
+            }
+        ],
+        error_file=ContentFile(error_file.encode(), name="customers-errors.csv"),
+    )
+    ContactImport.objects.create(
+        program=program,
+        status=ImportStatus.RUNNING,
+        file=ContentFile(
+            _xlsx([["email", "name"], [NORMALIZED, LAST_NAME], ["hugo@example.net", "Martin"]]),
+            name="crm.xlsx",
+        ),
+        original_name="crm.xlsx",
+        file_kind="xlsx",
+    )
+    now = timezone.now()
+    for channel, to, subject in [
+        (MessageChannel.EMAIL, TYPED_EMAIL, f"{FIRST_NAME}, votre code"),
+        (MessageChannel.SMS, PHONE, ""),
+    ]:
+        ScheduledMessage.objects.create(
+            program=program,
+            contact=zoe,
+            kind=MessageKind.REWARD,
+            channel=channel,
+            dedupe_key=f"reward:{zoe.pk}:{channel}",
+            due_at=now,
+            sent_at=now,
+            status=MessageStatus.SENT,
+            to=to,
+            subject_line=subject,
+            context={"note": f"Merci {FIRST_NAME} {LAST_NAME}"},
+        )
+    ScheduledMessage.objects.create(
+        program=program,
+        contact=zoe,
+        kind=MessageKind.REVIEW_REQUEST,
+        channel=MessageChannel.SMS,
+        dedupe_key=f"review:{zoe.pk}",
+        due_at=now + timedelta(days=3),
+        context={"phone": PHONE},
+    )
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _figures(program: Program) -> dict[str, Any]:
@@ -293,6 +442,15 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
         ("parrain_webhooks.InboundDelivery", "body"),
         ("parrain_webhooks.OutboundMessage", "payload"),
         ("parrain_webhooks.OutboundAttempt", "response_excerpt"),
+        ("parrain.IdempotentRequest", "body"),
+        ("parrain.ConsentRecord", "actor"),
+        ("parrain.ContactImport", "errors"),
+        ("parrain.Contact", "tags"),
+        ("parrain.ScheduledMessage", "to"),
+        ("parrain.ScheduledMessage", "context"),
+        ("file", "customers.csv"),
+        ("file", "customers-errors.csv"),
+        ("file", "crm.xlsx"),
     ]:
         assert place in before, f"the story stored nothing in {place}"
     figures = _figures(story.program)
@@ -338,6 +496,44 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
         {"contact_id": zoe.pk},
     )
     assert LogEntry.objects.filter(object_id=str(zoe.pk)).exists()
+    # and the audit log follows her under one stable pseudonym
+    note = AuditEvent.objects.get(action="support.note")
+    alias = f"contact-{zoe.pk}"
+    assert note.message == f"{alias} <{alias}> called from {alias}"
+    assert note.data == {"email": alias}
+    _assert_issue_14_stores_kept_without_her(zoe)
+
+
+def _assert_issue_14_stores_kept_without_her(zoe: Contact) -> None:
+    """The consent proofs, the shop's labels and figures, and the other rows of the files."""
+    assert (zoe.tags, zoe.total_spent) == (["vip", "parrain:[erased]"], Decimal("180.00"))
+    proofs = ConsentRecord.objects.filter(contact=zoe).order_by("channel")
+    assert [(p.channel, p.given, p.source, p.text_version) for p in proofs] == [
+        ("email", True, "widget", "3f2a9c01"),
+        ("sms", True, "import", "3f2a9c01"),
+    ]
+    assert proofs[0].text == "J'accepte de recevoir les offres de Maison Éloïse."
+    done, running = ContactImport.objects.order_by("pk")
+    assert [(e["row"], e["column"]) for e in done.errors] == [(2, "phone")]
+    with done.error_file.open("rb") as handle:
+        errors = handle.read().decode()
+    assert errors.splitlines() == [
+        "email;first_name;last_name;phone;tags;error",
+        "hugo@example.net;Hugo;Martin;+33698765432;'=cmd|' /C calc'!A0;Formula",
+    ]
+    with done.file.open("rb") as handle:
+        customers = handle.read().decode("cp1252").splitlines()
+    assert customers == [CUSTOMER_FILE_HEADER.strip(), ";;;;", HUGO_LINE.strip()]
+    from openpyxl import load_workbook
+
+    with running.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows == [["email", "name"], [None, None], ["hugo@example.net", "Martin"]]
+    assert set(ScheduledMessage.objects.filter(contact=zoe).values_list("status", "to")) == {
+        (MessageStatus.SENT, ""),
+        (MessageStatus.DROPPED, ""),
+    }
 
 
 def test_erasing_twice_changes_nothing_more(
