@@ -33,6 +33,7 @@ from .contest_views import ContestViewSet
 from .email_views import EmailDesignViewSet
 from .message_views import MessageHistoryView, MessagesView, SmsTemplateView
 from .models import ReferralLandingPageMixin
+from .panels import RetentionPanel
 from .permissions import may_change_programs
 from .scenario_views import (
     ScenarioSettingsView,
@@ -97,6 +98,7 @@ class ProgramViewSet(SnippetViewSet):
             ],
             _("Fraud"),
         ),
+        MultiFieldPanel([RetentionPanel()], _("Privacy")),
     ]
 
     def get_inspect_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
