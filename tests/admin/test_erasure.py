@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
@@ -202,10 +203,18 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
     OutboundEndpoint.objects.create(program=program, url=f"{receiver.url}/hook")
     alice = enrol_referrer(program, "alice@example.com", first_name="Alice")
 
-    # Zoé claims Alice's offer, consenting to be recontacted
-    welcome = register_referee(
-        program, alice.code, TYPED_EMAIL, consent=True, first_name=FIRST_NAME
-    ).reward
+    # Zoé claims Alice's offer in the widget, consenting to be recontacted
+    cache.clear()
+    claim = Client().post(
+        f"/api/v1/public/{program.public_key}/claims",
+        data=json.dumps(
+            {"code": alice.code, "email": TYPED_EMAIL, "consent": True, "first_name": FIRST_NAME}
+        ),
+        content_type="application/json",
+        HTTP_ORIGIN="https://shop.example",
+    )
+    assert claim.status_code == 200, claim.content
+    welcome_code = claim.json()["welcome"]["code"]
     zoe = Contact.objects.get(program=program, email_normalized=NORMALIZED)
 
     # The shop owner completes her record in the admin
@@ -236,7 +245,7 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
                 "first_name": FIRST_NAME,
                 "amount": "80.00",
                 "currency": "EUR",
-                "discount_codes": [welcome.code],
+                "discount_codes": [welcome_code],
                 "billing": {
                     "name": f"{FIRST_NAME} {LAST_NAME}",
                     "phone": PHONE_AS_TYPED_BY_THE_SHOP,
@@ -587,3 +596,43 @@ def test_bulk_action_asks_then_erases_each_selected_contact(admin_client: Client
     assert sorted(c.email for c in erased) == sorted(f"erased-{pk}@invalid" for pk in chosen)
     assert stored_copies(("alice@example.com", "bob@example.org", "Bobby")) == set()
     assert Referral.objects.filter(program=program).count() == 1
+
+
+def test_an_oscar_customer_is_erased_from_parrain_and_left_to_the_shop(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Zoé follows Alice's link in the Oscar shop, opens an account and orders with her
+    welcome voucher: erased, nothing of hers stays in Parrain's tables; the shop's own
+    account and order are the shop's to erase."""
+    from oscar.core.loading import get_model
+    from oscar.test.factories import create_product
+
+    from tests.oscar.shop import Shopper
+
+    program = ProgramFactory(slug="boutique", landing_url="https://shop.example/shop/")
+    settings.PARRAIN_OSCAR = {"PROGRAM": program.slug, "CANCEL_STATUSES": ["Cancelled"]}
+    get_model("address", "Country").objects.get_or_create(
+        iso_3166_1_a2="FR",
+        defaults={"printable_name": "France", "name": "France", "is_shipping_country": True},
+    )
+    product = create_product(price=Decimal("100.00"), num_in_stock=10, title="Lampe")
+    code = enrol_referrer(program, "alice@example.com").code
+    zoe = Shopper(Client(HTTP_ACCEPT_LANGUAGE="en"))
+    zoe.visit("/shop/catalogue/", parrain=code)
+    with django_capture_on_commit_callbacks(execute=True):
+        zoe.register(NORMALIZED)
+    contact = Contact.objects.get(program=program, email_normalized=NORMALIZED)
+    welcome = Reward.objects.get(program=program, recipient=contact)
+    zoe.add_to_basket(product)
+    zoe.apply_voucher(welcome.code)
+    with django_capture_on_commit_callbacks(execute=True):
+        oscar_order, _ = zoe.checkout()
+    assert Order.objects.filter(program=program, contact=contact).exists()
+    needles = (NORMALIZED, CANONICAL)
+    assert stored_copies(needles)  # Parrain holds her address (contact, audit…)
+
+    assert erase_contact(contact, actor="owner") is True
+
+    assert stored_copies(needles) == set()
+    oscar_order.refresh_from_db()
+    assert oscar_order.email == NORMALIZED  # the shop's order: the shop erases it
