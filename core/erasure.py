@@ -9,7 +9,8 @@ core's own tables with :func:`scrub_rows`, and hands it to the plugins through t
 A row is *about the person* when it is linked to them or holds their email or phone (the
 identifiers that cannot belong to anyone else); only those rows are scrubbed, and in them
 the names and external id go too. A name alone is never searched for across a table: another
-Zoé would lose hers.
+Zoé would lose hers. Copies become ``[erased]``, or in the audit log the person's stable
+pseudonym ``contact-<id>`` (:meth:`PersonalData.pseudonymised`).
 """
 
 from __future__ import annotations

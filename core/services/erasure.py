@@ -3,8 +3,10 @@
 The contact row becomes an anonymous tombstone (``erased-<id>@invalid``, no name, phone,
 external id, language, consent or share code) so that the invitations, referrals, orders
 and rewards it takes part in keep counting, and other people's referrals and rewards stay
-whole. Every stored copy of the person's details is scrubbed: the core's audit log, orders
-and Django admin history here, the plugins' stores through the ``contact_erased`` signal.
+whole. Every stored copy of the person's details is scrubbed: the core's audit log and Django
+admin history (under the stable pseudonym ``contact-<id>``), orders, messages, consent
+records, contact imports and their files, idempotent API answers here, the plugins' stores
+through the ``contact_erased`` signal.
 Nothing is kept aside: the erasure cannot be undone. See docs/decisions/0006-erasure.md.
 """
 
