@@ -58,6 +58,9 @@ class ParrainSettings(BaseModel):
     PHONE_REGION: Annotated[str, Field(pattern="^[A-Z]{2}$")] = "FR"
     API_MAX_BODY_BYTES: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
     BULK_MAX_ROWS: Annotated[int, Field(ge=1)] = 10_000
+    # Contact imports (issue 14) write and commit this many rows at a time: a worker
+    # restarted mid-import resumes after the last committed batch.
+    IMPORT_BATCH: Annotated[int, Field(ge=1, le=50_000)] = 5_000
     PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 50
     VALIDATION_SWEEP_BATCH: Annotated[int, Field(ge=1)] = 500
     DISPOSABLE_DOMAINS_EXTRA: list[str] = Field(default_factory=list)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.utils.log import get_task_logger
 
 from .exceptions import FulfilmentError
@@ -131,6 +131,32 @@ def recompute_badges(recompute_id: int) -> str:
     row = run(recompute_id)
     logger.info("badge recompute %s: %s (%s/%s)", recompute_id, row.state, row.done, row.total)
     return str(row.state)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_contact_import(self: Task, import_id: int, dry_run: bool = False) -> str:
+    """A contact import's dry run or real run (issue 14); a worker lost mid-way gives the
+    task back to the broker and the next worker resumes after the last committed batch."""
+    from .services.contact_imports import run
+
+    row = run(import_id, dry_run=dry_run, task_id=self.request.id or "")
+    logger.info(
+        "contact import %s%s: %s (%s/%s rows)",
+        import_id,
+        " (dry run)" if dry_run else "",
+        row.status,
+        row.rows_done,
+        row.total_rows,
+    )
+    return str(row.status)
+
+
+@shared_task
+def resume_orphaned_imports() -> int:
+    """Every few minutes (schedule it): queue again the imports whose worker vanished."""
+    from .services.contact_imports import resume_orphaned
+
+    return len(resume_orphaned())
 
 
 @shared_task

@@ -142,6 +142,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parrain.core.tasks.send_due_messages",
         "schedule": crontab(minute="*"),
     },
+    # issue 14: contact imports whose worker vanished (silent 10 minutes) are queued again
+    "parrain-resume-orphaned-imports": {
+        "task": "parrain.core.tasks.resume_orphaned_imports",
+        "schedule": crontab(minute="*/5"),
+    },
     # issue 16: the server API's Idempotency-Key answers are kept 24 hours
     "parrain-forget-idempotency-keys": {
         "task": "parrain.core.tasks.forget_idempotency_keys",

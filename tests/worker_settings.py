@@ -28,3 +28,16 @@ if os.environ.get("PARRAIN_WORKER_NAME"):
     from django.core.mail.utils import DNS_NAME
 
     DNS_NAME._fqdn = os.environ["PARRAIN_WORKER_NAME"]
+
+# tests/core/test_import_worker.py: the worker reads the uploads this test process stored
+# (``PARRAIN_WORKER_MEDIA_ROOT``), imports in small batches (``PARRAIN_WORKER_IMPORT_BATCH``),
+# and takes back, on start, a task its killed predecessor had not acknowledged
+# (``PARRAIN_WORKER_VISIBILITY_TIMEOUT`` seconds; Redis keeps it an hour by default).
+if os.environ.get("PARRAIN_WORKER_MEDIA_ROOT"):
+    MEDIA_ROOT = os.environ["PARRAIN_WORKER_MEDIA_ROOT"]
+if os.environ.get("PARRAIN_WORKER_IMPORT_BATCH"):
+    PARRAIN_IMPORT_BATCH = int(os.environ["PARRAIN_WORKER_IMPORT_BATCH"])
+if os.environ.get("PARRAIN_WORKER_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ["PARRAIN_WORKER_VISIBILITY_TIMEOUT"])
+    }

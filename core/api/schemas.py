@@ -65,6 +65,9 @@ class BulkContactsOut(BaseModel):
     created: int
     updated: int
     failed: int
+    import_id: int | None = Field(
+        None, description="The contact import that recorded this request (its counts, audit)."
+    )
     results: list[BulkRowResult]
 
 

@@ -28,8 +28,8 @@ from ..models import (
     Order,
     Referral,
 )
-from ..models.choices import ReferralStatus
-from ..services import badge_setup, badges, loyalty, review, stats
+from ..models.choices import ImportSource, ReferralStatus
+from ..services import badge_setup, badges, contact_imports, loyalty, review, stats
 from ..services.contacts import ContactData, find_contact, upsert_contact
 from ..services.enrolment import enrol_referrer, referrer_by_code
 from ..services.invitations import invite_by_email
@@ -80,21 +80,61 @@ def put_contact(request: HttpRequest, slug: str, payload: ContactData) -> Status
     exclude_none=True,
 )
 def bulk_contacts(request: HttpRequest, slug: str, payload: s.BulkContactsIn) -> Any:
-    """Upsert many contacts; each row is validated and stored on its own."""
+    """Upsert many contacts; each row is validated on its own, the valid ones are written
+    together by the contact import service (one import record, ``import_id``)."""
     limit = parrain_settings.BULK_MAX_ROWS
     if len(payload.rows) > limit:
         raise TooManyRows(
             _("Send at most %(limit)s rows per request.") % {"limit": limit}, field="rows"
         )
     program = program_of(request)
-    results = [_bulk_row(program, index, row) for index, row in enumerate(payload.rows)]
-    counts = {kind: sum(r.status == kind for r in results) for kind in ("created", "updated")}
+    results: dict[int, s.BulkRowResult] = {}
+    valid: list[tuple[int, ContactData]] = []
+    for index, row in enumerate(payload.rows):
+        try:
+            valid.append((index, ContactData.model_validate(row)))
+        except PydanticValidationError as exc:
+            errors = [{"field": f, "message": m} for f, m in pydantic_errors(exc.errors())]
+            results[index] = s.BulkRowResult(index=index, status="error", errors=errors)
+    import_id = None
+    if valid:
+        import_id = _bulk_sync(request, program, valid, results)
+    ordered = [results[index] for index in range(len(payload.rows))]
+    counts = {kind: sum(r.status == kind for r in ordered) for kind in ("created", "updated")}
     return s.BulkContactsOut(
         created=counts["created"],
         updated=counts["updated"],
-        failed=len(results) - counts["created"] - counts["updated"],
-        results=results,
+        failed=len(ordered) - counts["created"] - counts["updated"],
+        import_id=import_id,
+        results=ordered,
     )
+
+
+def _bulk_sync(
+    request: HttpRequest,
+    program: Any,
+    valid: list[tuple[int, ContactData]],
+    results: dict[int, s.BulkRowResult],
+) -> int:
+    """The valid rows through the contact import service, in one transaction: all of
+    them, or (on a failure) none; returns the import's id."""
+    with transaction.atomic():
+        outcome = contact_imports.sync_rows(
+            program,
+            [contact_imports.row_from_contact_data(index, data) for index, data in valid],
+            source=ImportSource.API,
+            actor=actor_of(request),
+            vouched=True,
+            by_email=True,
+            sms_consents={
+                index: (data.sms_consent, data.consent_source)
+                for index, data in valid
+                if data.sms_consent is not None
+            },
+        )
+    for index, row in outcome.rows.items():
+        results[index] = _bulk_result(index, row)
+    return outcome.contact_import.pk
 
 
 class TooManyRows(ParrainError):
@@ -102,19 +142,11 @@ class TooManyRows(ParrainError):
     code = "too-many-rows"
 
 
-def _bulk_row(program: Any, index: int, row: Any) -> s.BulkRowResult:
-    try:
-        data = ContactData.model_validate(row)
-    except PydanticValidationError as exc:
-        errors = [{"field": f, "message": m} for f, m in pydantic_errors(exc.errors())]
-        return s.BulkRowResult(index=index, status="error", errors=errors)
-    try:
-        with transaction.atomic():
-            contact, created = upsert_contact(program, data, vouched=True)
-    except ParrainError as exc:
-        error = {"field": exc.field or "", "message": exc.message}
-        return s.BulkRowResult(index=index, status="error", errors=[error])
-    return s.BulkRowResult(index=index, status="created" if created else "updated", id=contact.pk)
+def _bulk_result(index: int, row: contact_imports.RowOutcome) -> s.BulkRowResult:
+    if row.status != "error":
+        return s.BulkRowResult(index=index, status=row.status, id=row.contact_id)
+    errors = [{"field": e.column, "message": str(e.reason)} for e in row.errors or []]
+    return s.BulkRowResult(index=index, status="error", errors=errors)
 
 
 # Referrers, invitations, registrations

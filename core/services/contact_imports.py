@@ -11,32 +11,89 @@ batch) → done, with the invalid rows in ``error_file``. The task is ``acks_lat
 
 Two imports of one program never run at once (``ACTIVE_IMPORT_STATUSES``, a partial unique
 index): ``check`` and ``confirm`` raise :class:`ImportBusy` while another holds the slot.
+
+Each batch's invalid rows are kept as their own piece of CSV in storage, named after the
+batch's first row, written before the batch commits: a batch redone after a crash rewrites
+its piece, so the final error file (the pieces joined in order) has every invalid row once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import IO
+import io
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Mapping as Map
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import islice
+from pathlib import PurePosixPath
+from typing import IO, Any
 
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import audit
+from ..conf import parrain_settings
+from ..emails import normalize_email
 from ..exceptions import ParrainError
+from ..importing import engine, files
+from ..importing import mapping as mappings
+from ..importing import rows as parsing
 from ..importing.engine import BatchResult
 from ..importing.mapping import Mapping
-from ..importing.rows import ContactRow
-from ..models import ContactImport, Program
-from ..models.choices import ImportSource
+from ..importing.rows import ContactRow, RowError
+from ..models import Contact, ContactImport, Program
+from ..models.choices import ACTIVE_IMPORT_STATUSES, ImportSource, ImportStatus
+from .contacts import ContactData, record_sms_consent
 
-#: Rows per committed batch.
+#: Rows per committed batch (``PARRAIN_IMPORT_BATCH`` overrides it).
 BATCH = 5_000
 #: Rows at most in one file.
 MAX_ROWS = 500_000
+#: Files with at most this many rows get their dry run at once, in the request.
+INLINE_CHECK_ROWS = 20_000
+#: Files this small are counted at upload (an XLSX file is slow to count).
+COUNT_AT_UPLOAD_BYTES = 5 * 1024 * 1024
+#: A running import silent this long was orphaned: another worker may take it over.
+ORPHANED_AFTER = timedelta(minutes=10)
+#: Errors kept on the import for the report (all are in the error file).
+ERRORS_SHOWN = 20
+
+Progress = Callable[[ContactImport], None]
 
 
 class ImportBusy(ParrainError):
     """Another import of this program is checking or running."""
 
+    status = 409
+    code = "import-busy"
+    default_message = _(
+        "Another import of this program is under way; try again when it has finished."
+    )
+
 
 class ImportRefused(ParrainError):
     """The file or mapping cannot be imported; the message says why, for a user."""
+
+    status = 422
+    code = "import-refused"
+
+
+class _Stopped(Exception):
+    """The import was cancelled or moved on by another worker: stop quietly."""
+
+
+def batch_size() -> int:
+    return parrain_settings.IMPORT_BATCH
+
+
+# -- the steps a user takes -----------------------------------------------------------------
 
 
 def start(
@@ -48,32 +105,471 @@ def start(
     source: ImportSource = ImportSource.FILE,
 ) -> ContactImport:
     """Store the file and its headers, with the saved or guessed mapping (UPLOADED)."""
-    raise NotImplementedError
+    contact_import = ContactImport(
+        program=program, source=source, original_name=name[:255], actor=actor[:120]
+    )
+    suffix = PurePosixPath(name).suffix.lower()[:6]
+    contact_import.file.save(f"upload{suffix}", File(upload, name=name), save=False)
+    try:
+        info, total = _inspect(contact_import, name)
+    except ImportRefused:
+        contact_import.file.delete(save=False)
+        raise
+    contact_import.file_kind = info.kind
+    contact_import.encoding = info.encoding
+    contact_import.delimiter = info.delimiter
+    contact_import.headers = info.headers
+    contact_import.mapping = mappings.guess(info.headers, program.import_mapping)
+    contact_import.total_rows = total
+    contact_import.save()
+    return contact_import
+
+
+def _inspect(contact_import: ContactImport, name: str) -> tuple[files.FileInfo, int | None]:
+    try:
+        with contact_import.file.open("rb") as handle:
+            info = files.inspect(handle, name)
+            count = info.kind == "csv" or contact_import.file.size <= COUNT_AT_UPLOAD_BYTES
+            total = files.count_rows(handle, info) if count else None
+    except files.FileError as exc:
+        raise ImportRefused(str(exc), field="file") from exc
+    if total is not None and total > MAX_ROWS:
+        raise ImportRefused(_too_many_rows(), field="file")
+    return info, total
+
+
+def _too_many_rows() -> str:
+    return str(
+        _("The file has more than %(max)s rows: split it in several files.") % {"max": MAX_ROWS}
+    )
 
 
 def set_mapping(contact_import: ContactImport, mapping: Mapping, *, actor: str) -> ContactImport:
     """Check and keep the mapping, and save it on the program for the next import."""
-    raise NotImplementedError
+    _expect(contact_import, ImportStatus.UPLOADED, ImportStatus.CHECKED)
+    problems = mappings.check(mapping, contact_import.headers)
+    if problems:
+        raise ImportRefused(" ".join(str(p) for p in problems), field="mapping")
+    program = contact_import.program
+    with transaction.atomic():
+        _move(
+            contact_import,
+            ImportStatus.UPLOADED,
+            mapping=mapping,
+            dry_run={},
+            errors=[],
+            invalid_count=0,
+            failure="",
+        )
+        program.import_mapping = {**program.import_mapping, **mapping}
+        Program.objects.filter(pk=program.pk).update(import_mapping=program.import_mapping)
+    return contact_import
 
 
 def check(contact_import: ContactImport, *, actor: str) -> ContactImport:
     """Start the dry run (CHECKING → CHECKED); small files are checked at once."""
-    raise NotImplementedError
+    _expect(contact_import, ImportStatus.UPLOADED, ImportStatus.CHECKED)
+    problems = mappings.check(contact_import.mapping, contact_import.headers)
+    if problems:
+        raise ImportRefused(" ".join(str(p) for p in problems), field="mapping")
+    task_id = str(uuid.uuid4())
+    with transaction.atomic():
+        _move(contact_import, ImportStatus.CHECKING, task_id=task_id, **_cleared())
+        small = (contact_import.total_rows or MAX_ROWS) <= INLINE_CHECK_ROWS
+        if not small:
+            _enqueue_after_commit(contact_import.pk, task_id, dry_run=True)
+    if small:
+        return run(contact_import.pk, dry_run=True, task_id=task_id)
+    return contact_import
 
 
 def confirm(contact_import: ContactImport, *, actor: str) -> ContactImport:
-    """Queue the real import (QUEUED); the task ``run_contact_import`` runs it."""
-    raise NotImplementedError
+    """Queue the real import (QUEUED); the task ``run_contact_import`` runs it. A regular
+    import may confirm straight from UPLOADED (no dry run)."""
+    _expect(contact_import, ImportStatus.CHECKED, ImportStatus.UPLOADED)
+    problems = mappings.check(contact_import.mapping, contact_import.headers)
+    if problems:
+        raise ImportRefused(" ".join(str(p) for p in problems), field="mapping")
+    return _queue(contact_import, actor=actor)
+
+
+def retry(contact_import: ContactImport, *, actor: str) -> ContactImport:
+    """Queue a FAILED import again: it resumes after its last committed batch."""
+    _expect(contact_import, ImportStatus.FAILED)
+    if not contact_import.file:
+        raise ImportRefused(_("The file of this import is gone: upload it again."))
+    return _queue(contact_import, actor=actor)
+
+
+def _queue(contact_import: ContactImport, *, actor: str) -> ContactImport:
+    task_id = str(uuid.uuid4())
+    with transaction.atomic():
+        _move(contact_import, ImportStatus.QUEUED, task_id=task_id, failure="", actor=actor[:120])
+        _enqueue_after_commit(contact_import.pk, task_id, dry_run=False)
+    return contact_import
 
 
 def cancel(contact_import: ContactImport, *, actor: str) -> ContactImport:
     """Stop an import that has not finished; batches already committed stay."""
-    raise NotImplementedError
+    _expect(contact_import, *_UNFINISHED)
+    with transaction.atomic():
+        _move(contact_import, ImportStatus.CANCELLED, finished_at=timezone.now())
+        audit.record(
+            contact_import.program,
+            "contacts.import_cancelled",
+            actor=actor,
+            import_id=contact_import.pk,
+            rows_done=contact_import.rows_done,
+        )
+        transaction.on_commit(lambda: _discard_files(contact_import, keep_errors=False))
+    return contact_import
 
 
-def run(import_id: int, *, dry_run: bool = False) -> ContactImport:
-    """The task body: check or import from ``rows_done`` on, batch by batch."""
-    raise NotImplementedError
+_UNFINISHED = (
+    ImportStatus.UPLOADED,
+    ImportStatus.CHECKING,
+    ImportStatus.CHECKED,
+    ImportStatus.QUEUED,
+    ImportStatus.RUNNING,
+    ImportStatus.FAILED,
+)
+
+
+def resume_orphaned() -> list[int]:
+    """Queue again the running imports no worker has written to for ``ORPHANED_AFTER``
+    (their task was lost with its worker); returns their ids. Schedule it."""
+    stale = timezone.now() - ORPHANED_AFTER
+    ids = list(
+        ContactImport.objects.filter(
+            status__in=(ImportStatus.RUNNING, ImportStatus.CHECKING), heartbeat_at__lt=stale
+        ).values_list("pk", "status")
+    )
+    for pk, status in ids:
+        _enqueue_after_commit(pk, str(uuid.uuid4()), dry_run=status == ImportStatus.CHECKING)
+    return [pk for pk, _status in ids]
+
+
+def _expect(contact_import: ContactImport, *statuses: str) -> None:
+    if contact_import.status not in statuses:
+        raise ImportRefused(
+            _("This import is %(status)s: it cannot do that now.")
+            % {"status": contact_import.get_status_display()}
+        )
+
+
+def _cleared() -> dict[str, Any]:
+    return {
+        "rows_done": 0,
+        "new_count": 0,
+        "updated_count": 0,
+        "unchanged_count": 0,
+        "invalid_count": 0,
+        "errors": [],
+        "failure": "",
+    }
+
+
+def _move(contact_import: ContactImport, status: str, **fields: Any) -> None:
+    """Compare-and-set the status (taking or freeing the program's import slot)."""
+    try:
+        with transaction.atomic():
+            moved = ContactImport.objects.filter(
+                pk=contact_import.pk, status=contact_import.status
+            ).update(status=status, **fields)
+    except IntegrityError as exc:
+        raise ImportBusy() from exc
+    if not moved:
+        raise ImportRefused(_("This import changed meanwhile: reload the page."))
+    contact_import.refresh_from_db()
+
+
+def _enqueue_after_commit(import_id: int, task_id: str, *, dry_run: bool) -> None:
+    from ..tasks import run_contact_import
+
+    transaction.on_commit(
+        lambda: run_contact_import.apply_async((import_id,), {"dry_run": dry_run}, task_id=task_id)
+    )
+
+
+# -- the task body --------------------------------------------------------------------------
+
+
+def run(import_id: int, *, dry_run: bool = False, task_id: str = "") -> ContactImport:
+    """The task body: check or import from ``rows_done`` on, batch by batch. ``task_id``
+    tells a redelivered task (same id: it resumes) from a second one (it leaves a running
+    import alone unless its heartbeat is older than ``ORPHANED_AFTER``)."""
+    contact_import = ContactImport.objects.select_related("program").get(pk=import_id)
+    if not _claim(contact_import, dry_run=dry_run, task_id=task_id):
+        return contact_import
+    status = ImportStatus.CHECKING if dry_run else ImportStatus.RUNNING
+    try:
+        _file_batches(contact_import, status, dry_run=dry_run)
+        _finish(contact_import, status, dry_run=dry_run)
+    except _Stopped:
+        pass
+    except ImportRefused as exc:
+        _fail(contact_import, status, exc.message, dry_run=dry_run)
+    except Exception as exc:
+        _fail(contact_import, status, repr(exc)[:2000], dry_run=dry_run)
+        raise
+    contact_import.refresh_from_db()
+    return contact_import
+
+
+def _claim(contact_import: ContactImport, *, dry_run: bool, task_id: str) -> bool:
+    now = timezone.now()
+    claim = {"heartbeat_at": now, "task_id": task_id[:64]}
+    rows = ContactImport.objects.filter(pk=contact_import.pk)
+    if dry_run:
+        mine = rows.filter(status=ImportStatus.CHECKING)
+    elif contact_import.status == ImportStatus.QUEUED:
+        mine = rows.filter(status=ImportStatus.QUEUED)
+        claim.update(status=ImportStatus.RUNNING, started_at=contact_import.started_at or now)
+        if contact_import.rows_done == 0:
+            claim.update(_cleared())
+    else:
+        mine = rows.filter(status=ImportStatus.RUNNING)
+    if contact_import.status in (ImportStatus.CHECKING, ImportStatus.RUNNING):
+        # the same task delivered again (its worker died), or an orphan taken over
+        mine = mine.filter(task_id=task_id) | mine.filter(heartbeat_at__lt=now - ORPHANED_AFTER)
+    if not mine.update(**claim):
+        return False
+    contact_import.refresh_from_db()
+    return True
+
+
+def _file_batches(contact_import: ContactImport, status: str, *, dry_run: bool) -> None:
+    program = contact_import.program
+    parse = parsing.make_parser(
+        contact_import.headers,
+        contact_import.mapping,
+        languages=list(program.languages),
+        phone_region=parrain_settings.PHONE_REGION,
+        tz=program.time_zone,
+    )
+    with contact_import.file.open("rb") as handle:
+        info = _file_info(contact_import, handle)
+        numbered = files.iter_numbered_rows(handle, info, start=contact_import.rows_done)
+        cursor = contact_import.rows_done
+        try:
+            while chunk := list(islice(numbered, batch_size())):
+                if cursor + len(chunk) > MAX_ROWS:
+                    raise ImportRefused(_too_many_rows())
+                batch = _Batch(cursor, chunk, [parse(number, cells) for number, cells in chunk])
+                _commit(contact_import, status, batch, dry_run=dry_run)
+                cursor += len(chunk)
+        finally:
+            numbered.close()  # before the file: the reader holds it
+
+
+def _file_info(contact_import: ContactImport, handle: IO[bytes]) -> files.FileInfo:
+    try:
+        return files.inspect(handle, contact_import.original_name)
+    except files.FileError as exc:
+        raise ImportRefused(str(exc)) from exc
+
+
+@dataclass
+class _Batch:
+    """Rows ``cursor`` to ``cursor + len(cells)`` of the file (blank rows not counted)."""
+
+    cursor: int
+    cells: list[tuple[int, list[Any]]]
+    parsed: list[ContactRow | list[RowError]]
+
+    @property
+    def valid(self) -> list[ContactRow]:
+        return [row for row in self.parsed if isinstance(row, ContactRow)]
+
+    def invalid(self, result: BatchResult, headers: list[str]) -> list[list[RowError]]:
+        """The rows the parser refused, and those the engine could not write, in order."""
+        refused = dict(result.refused)
+        column = headers[0] if headers else ""
+        errors: list[list[RowError]] = []
+        for (number, cells), row in zip(self.cells, self.parsed, strict=True):
+            if not isinstance(row, ContactRow):
+                errors.append(row)
+            elif number in refused:
+                text = parsing.cells_as_text(cells)
+                errors.append([RowError(number, column, refused[number], text)])
+        return errors
+
+
+def _commit(contact_import: ContactImport, status: str, batch: _Batch, *, dry_run: bool) -> None:
+    """One batch, its error piece and the import's counters, in one transaction; refused
+    (``_Stopped``) when the import was cancelled or another worker committed this batch
+    meanwhile."""
+    with transaction.atomic():
+        locked = (
+            ContactImport.objects.select_related("program")
+            .order_by("pk")
+            .select_for_update(of=("self",))
+            .get(pk=contact_import.pk)
+        )
+        if locked.status != status or locked.rows_done != batch.cursor:
+            raise _Stopped
+        valid = batch.valid
+        result = BatchResult()
+        if valid:
+            result = engine.apply_batch(
+                locked.program,
+                valid,
+                contact_import=locked,
+                actor=locked.actor or "import",
+                dry_run=dry_run,
+            )
+        invalid = batch.invalid(result, locked.headers)
+        if not dry_run:
+            _write_error_piece(locked, batch.cursor, invalid)
+        _count(locked, batch.cursor + len(batch.cells), result, invalid)
+
+
+def _count(
+    contact_import: ContactImport, rows_done: int, result: BatchResult, invalid: list
+) -> None:
+    shown = contact_import.errors[:ERRORS_SHOWN]
+    for errors in invalid:
+        shown += [_error_json(error) for error in errors][: ERRORS_SHOWN - len(shown)]
+    ContactImport.objects.filter(pk=contact_import.pk).update(
+        rows_done=rows_done,
+        new_count=F("new_count") + result.new,
+        updated_count=F("updated_count") + result.updated,
+        unchanged_count=F("unchanged_count") + result.unchanged,
+        invalid_count=F("invalid_count") + len(invalid),
+        errors=shown,
+        heartbeat_at=timezone.now(),
+    )
+
+
+def _error_json(error: RowError) -> dict[str, Any]:
+    return {"row": error.row, "column": error.column, "reason": str(error.reason)}
+
+
+def _finish(contact_import: ContactImport, status: str, *, dry_run: bool) -> None:
+    contact_import.refresh_from_db()
+    counts = {
+        "new": contact_import.new_count,
+        "updated": contact_import.updated_count,
+        "unchanged": contact_import.unchanged_count,
+        "invalid": contact_import.invalid_count,
+    }
+    done = {"total_rows": contact_import.rows_done, "heartbeat_at": None}
+    if dry_run:
+        moved = ContactImport.objects.filter(pk=contact_import.pk, status=status).update(
+            status=ImportStatus.CHECKED,
+            dry_run=counts,
+            **{**done, "rows_done": 0, "new_count": 0, "updated_count": 0, "unchanged_count": 0},
+        )
+        if not moved:
+            raise _Stopped
+        return
+    error_file = _join_error_pieces(contact_import)
+    with transaction.atomic():
+        moved = ContactImport.objects.filter(pk=contact_import.pk, status=status).update(
+            status=ImportStatus.DONE,
+            finished_at=timezone.now(),
+            error_file=error_file,
+            **done,
+        )
+        if not moved:
+            raise _Stopped
+        audit.record(
+            contact_import.program,
+            "contacts.imported",
+            actor=contact_import.actor or "import",
+            import_id=contact_import.pk,
+            source=contact_import.source,
+            **counts,
+        )
+        transaction.on_commit(lambda: _discard_files(contact_import, keep_errors=True))
+
+
+def _fail(contact_import: ContactImport, status: str, reason: str, *, dry_run: bool) -> None:
+    """A failed dry run goes back to UPLOADED (check again); a failed import is FAILED,
+    its file kept so that ``retry`` resumes it. Either way the slot is freed."""
+    ContactImport.objects.filter(pk=contact_import.pk, status=status).update(
+        status=ImportStatus.UPLOADED if dry_run else ImportStatus.FAILED,
+        failure=reason,
+        heartbeat_at=None,
+        **({"rows_done": 0} if dry_run else {}),
+    )
+
+
+# -- the error file -------------------------------------------------------------------------
+
+
+def _pieces_folder(contact_import: ContactImport) -> str:
+    return f"parrain/imports/{contact_import.pk}/invalid-rows"
+
+
+def _error_text(headers: list[str], errors: Iterable[RowError]) -> str:
+    out = io.StringIO()
+    parsing.write_error_file(out, headers, errors)
+    return out.getvalue()
+
+
+def _write_error_piece(
+    contact_import: ContactImport, cursor: int, invalid: list[list[RowError]]
+) -> None:
+    name = f"{_pieces_folder(contact_import)}/{cursor:09d}.csv"
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    if invalid:
+        text = _error_text(contact_import.headers, (e for errors in invalid for e in errors))
+        header = _error_text(contact_import.headers, [])
+        default_storage.save(name, ContentFile(text.removeprefix(header).encode()))
+
+
+def _error_pieces(contact_import: ContactImport) -> list[str]:
+    folder = _pieces_folder(contact_import)
+    try:
+        _dirs, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [f"{folder}/{name}" for name in sorted(names)]
+
+
+def _join_error_pieces(contact_import: ContactImport) -> str:
+    """The invalid rows of every committed batch as one CSV (UTF-8 with a BOM, for
+    Excel); its storage name, or "" when every row was valid."""
+    pieces = [
+        name
+        for name in _error_pieces(contact_import)
+        if int(PurePosixPath(name).stem) < contact_import.rows_done
+    ]
+    if not pieces:
+        return ""
+    name = f"parrain/imports/{contact_import.pk}/invalid-rows.csv"
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as joined:
+        joined.write(_error_text(contact_import.headers, []).encode("utf-8-sig"))
+        for piece in pieces:
+            with default_storage.open(piece, "rb") as handle:
+                shutil.copyfileobj(handle, joined)
+        joined.seek(0)
+        return default_storage.save(name, File(joined, name="invalid-rows.csv"))
+
+
+def _discard_files(contact_import: ContactImport, *, keep_errors: bool) -> None:
+    """Data minimisation: the source file goes once the import is over (its contacts are
+    in the database), and the error pieces once joined."""
+    for name in _error_pieces(contact_import):
+        default_storage.delete(name)
+    fields: dict[str, str] = {}
+    if contact_import.file:
+        contact_import.file.delete(save=False)
+        fields["file"] = ""
+    if not keep_errors:
+        joined = ContactImport.objects.get(pk=contact_import.pk).error_file
+        if joined:
+            joined.delete(save=False)
+            fields["error_file"] = ""
+    if fields:
+        ContactImport.objects.filter(pk=contact_import.pk).update(**fields)
+
+
+# -- rows already parsed (server API, Oscar) -----------------------------------------------
 
 
 def import_rows(
@@ -82,7 +578,258 @@ def import_rows(
     *,
     source: ImportSource,
     actor: str,
+    take_slot: bool | None = None,
+    batch: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[ContactImport, BatchResult]:
     """Rows already parsed (server API bulk, Oscar import): one ContactImport row records
-    them, the same engine writes them, in batches of ``BATCH``."""
-    raise NotImplementedError
+    them, the same engine writes them, in batches of ``BATCH``.
+
+    ``take_slot`` (default: all but the API): the import holds the program's import slot
+    (:class:`ImportBusy` if taken) and commits batch by batch, counters with each; an error
+    marks it FAILED. Without it (the API's synchronous request) call it inside one
+    transaction: the import row appears DONE with its contacts, or not at all."""
+    outcome = sync_rows(
+        program,
+        rows,
+        source=source,
+        actor=actor,
+        take_slot=take_slot,
+        batch=batch,
+        progress=progress,
+        outcomes=False,
+    )
+    return outcome.contact_import, outcome.result
+
+
+@dataclass
+class RowOutcome:
+    """One row of ``sync_rows``: "created" or "updated" with the contact id, or "error"."""
+
+    status: str
+    contact_id: int | None = None
+    errors: list[RowError] | None = None
+
+
+@dataclass
+class SyncOutcome:
+    contact_import: ContactImport
+    result: BatchResult
+    rows: dict[int, RowOutcome]  # by ContactRow.row
+
+
+def sync_rows(
+    program: Program,
+    rows: Iterable[ContactRow],
+    *,
+    source: ImportSource,
+    actor: str,
+    take_slot: bool | None = None,
+    batch: int | None = None,
+    progress: Progress | None = None,
+    outcomes: bool = True,
+    vouched: bool = False,
+    by_email: bool = False,
+    sms_consents: Map[int, tuple[bool, str]] | None = None,
+) -> SyncOutcome:
+    """``import_rows`` with, per row (``outcomes``), created or updated and the contact id.
+    ``vouched``: the shop answers for the addresses. ``by_email`` (the API's contract):
+    a row whose external id belongs to the contact of another email is refused alone.
+    ``sms_consents``: {row: (given, source)}, the SMS answers some rows carry."""
+    take_slot = source != ImportSource.API if take_slot is None else take_slot
+    size = batch or batch_size()
+    contact_import = _open_import(program, source, actor, take_slot=take_slot)
+    total, by_row = BatchResult(), {}
+    iterator = iter(rows)
+    try:
+        while chunk := list(islice(iterator, size)):
+            with transaction.atomic():
+                refused = _moved_external_ids(program, chunk) if by_email else {}
+                valid = [row for row in chunk if row.row not in refused]
+                known = _contact_ids(program, valid) if outcomes else {}
+                result = engine.apply_batch(
+                    program, valid, contact_import=contact_import, actor=actor
+                )
+                for number, reason in result.refused:
+                    refused[number] = [RowError(number, "external_id", reason)]
+                valid = [row for row in valid if row.row not in refused]
+                if outcomes or vouched or sms_consents:
+                    after = _contact_ids(program, valid)
+                    by_row.update(_outcomes(valid, known, after, refused))
+                    if vouched:
+                        _vouch(after.values())
+                    if sms_consents:
+                        _record_sms_consents(program, valid, after, sms_consents)
+                total += result
+                _count_rows(contact_import, len(chunk), result, refused)
+            if progress is not None:
+                progress(contact_import)
+    except Exception as exc:
+        if take_slot:
+            _fail(contact_import, ImportStatus.RUNNING, repr(exc)[:2000], dry_run=False)
+        raise
+    _close_import(contact_import, total, take_slot=take_slot)
+    return SyncOutcome(contact_import, total, by_row)
+
+
+def _open_import(
+    program: Program, source: ImportSource, actor: str, *, take_slot: bool
+) -> ContactImport:
+    now = timezone.now()
+    fields = {"program": program, "source": source, "actor": actor[:120], "started_at": now}
+    if not take_slot:
+        return ContactImport.objects.create(status=ImportStatus.UPLOADED, **fields)
+    try:
+        with transaction.atomic():
+            return ContactImport.objects.create(
+                status=ImportStatus.RUNNING, heartbeat_at=now, **fields
+            )
+    except IntegrityError as exc:
+        raise ImportBusy() from exc
+
+
+def _count_rows(
+    contact_import: ContactImport, count: int, result: BatchResult, refused: dict
+) -> None:
+    ContactImport.objects.filter(pk=contact_import.pk).update(
+        rows_done=F("rows_done") + count,
+        new_count=F("new_count") + result.new,
+        updated_count=F("updated_count") + result.updated,
+        unchanged_count=F("unchanged_count") + result.unchanged,
+        invalid_count=F("invalid_count") + len(refused),
+        heartbeat_at=timezone.now(),
+    )
+    contact_import.refresh_from_db()
+
+
+def _close_import(contact_import: ContactImport, total: BatchResult, *, take_slot: bool) -> None:
+    ContactImport.objects.filter(pk=contact_import.pk).update(
+        status=ImportStatus.DONE,
+        finished_at=timezone.now(),
+        total_rows=F("rows_done"),
+        heartbeat_at=None,
+    )
+    contact_import.refresh_from_db()
+    audit.record(
+        contact_import.program,
+        "contacts.imported",
+        actor=contact_import.actor or "import",
+        import_id=contact_import.pk,
+        source=contact_import.source,
+        new=total.new,
+        updated=total.updated,
+        unchanged=total.unchanged,
+        invalid=contact_import.invalid_count,
+    )
+
+
+def _keys(row: ContactRow) -> str:
+    return normalize_email(row.email or "")
+
+
+def _contact_ids(program: Program, rows: Sequence[ContactRow]) -> dict[str, int]:
+    emails = {_keys(row) for row in rows if row.email}
+    if not emails:
+        return {}
+    return dict(
+        Contact.objects.filter(program=program, email_normalized__in=emails).values_list(
+            "email_normalized", "pk"
+        )
+    )
+
+
+def _outcomes(
+    rows: Sequence[ContactRow],
+    known: dict[str, int],
+    after: dict[str, int],
+    refused: dict[int, list[RowError]],
+) -> dict[int, RowOutcome]:
+    outcomes: dict[int, RowOutcome] = {
+        row: RowOutcome("error", errors=errors) for row, errors in refused.items()
+    }
+    seen: set[str] = set()
+    for row in rows:
+        email = _keys(row)
+        created = email not in known and email not in seen
+        seen.add(email)
+        outcomes[row.row] = RowOutcome("created" if created else "updated", after.get(email))
+    return outcomes
+
+
+def _moved_external_ids(program: Program, rows: Sequence[ContactRow]) -> dict[int, list[RowError]]:
+    """Rows whose external id already belongs to a contact with another email."""
+    wanted = {row.external_id for row in rows if row.external_id and row.email}
+    if not wanted:
+        return {}
+    owners = dict(
+        Contact.objects.filter(program=program, external_id__in=wanted).values_list(
+            "external_id", "email_normalized"
+        )
+    )
+    reason = str(_("This external id already belongs to another contact."))
+    return {
+        row.row: [RowError(row.row, "external_id", reason)]
+        for row in rows
+        if row.external_id in owners and owners[row.external_id] != _keys(row)
+    }
+
+
+def _record_sms_consents(
+    program: Program,
+    rows: Sequence[ContactRow],
+    ids: dict[str, int],
+    consents: Map[int, tuple[bool, str]],
+) -> None:
+    """The SMS answers (the API's ``sms_consent``), through the consent service: only
+    the rows that carry one, each recorded (and audited) when it changes something."""
+    wanted = {ids[_keys(row)]: consents[row.row] for row in rows if row.row in consents}
+    for contact in Contact.objects.filter(pk__in=wanted).select_related("program"):
+        given, source = wanted[contact.pk]
+        record_sms_consent(contact, given, source)
+
+
+def row_from_contact_data(row: int, data: ContactData) -> ContactRow:
+    """A server API contact (``PUT /contacts``' body) as an import row: an empty field
+    says nothing; a consent given through the API is dated now."""
+    return ContactRow(
+        row=row,
+        email=data.email,
+        external_id=data.external_id or None,
+        first_name=data.first_name or None,
+        last_name=data.last_name or None,
+        phone=data.phone or None,
+        language=data.language or None,
+        is_customer=True if data.is_customer or data.first_order_at else None,
+        first_order_at=data.first_order_at,
+        consent=data.consent_recontact,
+        consent_at=timezone.now() if data.consent_recontact is not None else None,
+        consent_source=data.consent_source if data.consent_recontact is not None else None,
+    )
+
+
+def _vouch(contact_ids: Iterable[int]) -> None:
+    Contact.objects.filter(pk__in=list(contact_ids), email_verified_at__isnull=True).update(
+        email_verified_at=timezone.now()
+    )
+
+
+__all__ = [
+    "ACTIVE_IMPORT_STATUSES",
+    "BATCH",
+    "MAX_ROWS",
+    "ImportBusy",
+    "ImportRefused",
+    "RowOutcome",
+    "SyncOutcome",
+    "cancel",
+    "check",
+    "confirm",
+    "import_rows",
+    "resume_orphaned",
+    "retry",
+    "row_from_contact_data",
+    "run",
+    "set_mapping",
+    "start",
+    "sync_rows",
+]

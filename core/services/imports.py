@@ -1,4 +1,5 @@
-"""Bulk imports of a shop's history: customers and past orders, in batches, re-runnable.
+"""Bulk imports of a shop's history: past orders, in batches, re-runnable (customers go
+through the one contact import service, ``contact_imports.import_rows``).
 
 Past orders are recorded for the figures (total revenue, who is already a customer) but
 never attributed: they predate the program. Each batch is a handful of queries whatever
@@ -77,17 +78,6 @@ def _contacts_by_email(program: Program, rows: Sequence[CustomerRow]) -> dict[st
             )
         )
     return known
-
-
-@transaction.atomic
-def import_customers(program: Program, rows: Sequence[CustomerRow]) -> int:
-    """Create the contacts not known yet; returns how many were created."""
-    before = Contact.objects.filter(program=program).count()
-    _contacts_by_email(program, rows)
-    created = Contact.objects.filter(program=program).count() - before
-    if created:
-        audit.record(program, "contacts.imported", actor="import", count=created)
-    return created
 
 
 @transaction.atomic

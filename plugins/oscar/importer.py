@@ -12,7 +12,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from oscar.core.loading import get_model
 
-from parrain.core.services.imports import CustomerRow, PastOrderRow
+from parrain.core.importing.rows import ContactRow
+from parrain.core.services.imports import PastOrderRow
 
 from .conf import oscar_settings
 from .orders import customer_external_id
@@ -45,18 +46,19 @@ def batches(queryset: Any, fields: tuple[str, ...], size: int) -> Iterator[list[
         yield rows
 
 
-def customer_batches(size: int) -> Iterator[list[CustomerRow]]:
+def customer_rows(size: int) -> Iterator[ContactRow]:
+    """The shop's customers as import rows (``row`` is the user's id), read ``size`` at a
+    time, for the core's one contact import service."""
     users = get_user_model().objects.exclude(email="")
     for rows in batches(users, USER_FIELDS, size):
-        yield [
-            CustomerRow(
+        for row in rows:
+            yield ContactRow(
+                row=row["pk"],
                 email=row["email"],
                 external_id=customer_external_id(_Pk(row["pk"])),
-                first_name=row["first_name"] or "",
-                last_name=row["last_name"] or "",
+                first_name=row["first_name"] or None,
+                last_name=row["last_name"] or None,
             )
-            for row in rows
-        ]
 
 
 def order_batches(size: int) -> Iterator[list[PastOrderRow]]:

@@ -8,14 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from parrain.core.factories import ContactFactory, ProgramFactory
+from parrain.core.factories import ProgramFactory
 from parrain.core.models import AuditEvent, Contact, Order, Referral
-from parrain.core.services.imports import (
-    CustomerRow,
-    PastOrderRow,
-    import_customers,
-    import_past_orders,
-)
+from parrain.core.services.imports import PastOrderRow, import_past_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -51,24 +46,3 @@ def test_past_orders_are_recorded_once_and_mark_their_buyers_as_customers() -> N
     assert not Order.objects.filter(external_id="USD-1").exists()
     assert not Referral.objects.exists()
     assert AuditEvent.objects.filter(action="orders.imported").count() == 1
-
-
-def test_customers_import_keeps_existing_contacts_untouched() -> None:
-    program = ProgramFactory()
-    existing = ContactFactory(program=program, email="known@example.com", first_name="Connue")
-
-    created = import_customers(
-        program,
-        [
-            CustomerRow("known@example.com", "user-1", "Autre"),
-            CustomerRow("new@example.com", "user-2", "Nouvelle"),
-            CustomerRow("NEW@example.com", "user-3"),
-        ],
-    )
-
-    assert created == 1
-    existing.refresh_from_db()
-    assert existing.first_name == "Connue"
-    new = Contact.objects.get(program=program, email_normalized="new@example.com")
-    assert new.email_canonical == "new@example.com"
-    assert import_customers(program, [CustomerRow("new@example.com")]) == 0

@@ -14,7 +14,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from parrain.core.models import Program
-from parrain.core.services.imports import import_customers, import_past_orders
+from parrain.core.models.choices import ImportSource
+from parrain.core.services.contact_imports import ImportBusy, import_rows
+from parrain.core.services.imports import import_past_orders
 
 from ... import importer
 from ...program import shop_program
@@ -58,13 +60,7 @@ class Command(BaseCommand):
         size = options["batch_size"]
         if not 1 <= size <= 10_000:
             raise CommandError("--batch-size must be between 1 and 10000.")
-        customers = self.run(
-            "customers",
-            importer.count_customers(),
-            importer.customer_batches(size),
-            lambda rows: import_customers(program, rows),
-            self.stdout,
-        )
+        customers = self.customers(program, size)
         orders = 0
         if not options["no_orders"]:
             orders = self.run(
@@ -85,6 +81,31 @@ class Command(BaseCommand):
         if program is None:
             raise CommandError("No such program: give --program or set PARRAIN_OSCAR['PROGRAM'].")
         return program
+
+    def customers(self, program: Program, size: int) -> int:
+        """Through the core's contact import service: one import record, batches
+        committed with its counters, never two imports of the program at once."""
+        progress = Progress("customers", importer.count_customers(), self.stdout)
+        done = 0
+
+        def advance(contact_import: Any) -> None:
+            nonlocal done
+            progress.advance(contact_import.rows_done - done)
+            done = contact_import.rows_done
+
+        try:
+            _import, result = import_rows(
+                program,
+                importer.customer_rows(size),
+                source=ImportSource.OSCAR,
+                actor="oscar-import",
+                batch=size,
+                progress=advance,
+            )
+        except ImportBusy as exc:
+            raise CommandError(exc.message) from exc
+        progress.finish()
+        return result.new
 
     def run(self, label: str, total: int, batches: Any, save: Any, out: Any) -> int:
         progress = Progress(label, total, out)
