@@ -1,12 +1,13 @@
 """Erasure in the contact imports' stored files (issue 14): the uploaded or fetched customer
-file (kept while its import runs) and the file of invalid rows (kept for the shop owner).
+file (kept while its import runs), the file of invalid rows (kept for the shop owner) and,
+while an import runs, the pieces of it each committed batch wrote.
 
 A line is *the person's* when one of its cells holds their email (any alias of the mailbox),
 their phone however written, or is their external id (:meth:`PersonalData.identifies`): a
 name alone never decides, another Zoé keeps her line. The other lines are written back as
 they were, so the file stays usable:
 
-- in the file of invalid rows, the person's lines go;
+- in the file of invalid rows and its pieces, the person's lines go;
 - in a customer file, the person's cells are emptied but the line stays: an import resumes
   by row number, and a blank row is counted but skipped.
 
@@ -22,6 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
 
 from .erasure import PersonalData
@@ -45,10 +47,29 @@ def scrub_import_files(imports: Iterable[ContactImport], people: list[PersonalDa
             updates["error_file"] = contact_import.error_file.name
         if contact_import.file and _rewrite(contact_import.file, personal, drop=False):
             updates["file"] = contact_import.file.name
+        pieces = [_rewrite_in_place(name, personal) for name in _error_pieces(contact_import)]
         if updates:
             ContactImport.objects.filter(pk=contact_import.pk).update(**updates)
-            changed += 1
+        changed += bool(updates) or any(pieces)
     return changed
+
+
+def _error_pieces(contact_import: ContactImport) -> list[str]:
+    """The invalid rows of a running import's committed batches, not yet joined."""
+    from .services.contact_imports import _error_pieces as pieces
+
+    return pieces(contact_import)
+
+
+def _rewrite_in_place(name: str, personal: _Anyone) -> bool:
+    """An error piece keeps its name: the pieces are joined in the order of their names."""
+    with default_storage.open(name, "rb") as handle:
+        new = _csv_without(handle.read(), personal, drop=True)
+    if new is None:
+        return False
+    default_storage.delete(name)
+    default_storage.save(name, ContentFile(new))
+    return True
 
 
 class _Anyone:

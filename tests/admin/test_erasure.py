@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -56,7 +57,7 @@ from parrain.core.models.choices import (
     ReferralStatus,
     Side,
 )
-from parrain.core.services import stats
+from parrain.core.services import contact_imports, stats
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.erasure import erase_contact
 from parrain.core.services.invitations import invite_by_email
@@ -194,7 +195,9 @@ def receiver(settings: Any) -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def story(admin_client: Client, receiver: Receiver) -> Story:
+def story(
+    admin_client: Client, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> Story:
     """Zoé was referred by Alice, then referred Bob; the shop talks to Parrain by webhooks."""
     program = ProgramFactory(
         name="Maison Éloïse", slug="maison-eloise", loyalty_points_per_unit=Decimal("1")
@@ -308,7 +311,7 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
     # One webhook about her reached the shop, which echoed it back
     sent = OutboundMessage.objects.filter(payload__data__referrer__id=zoe.pk).first()
     delivery.attempt(sent.pk, force=True)
-    _seed_issue_14(program, zoe)
+    _seed_issue_14(program, zoe, django_capture_on_commit_callbacks)
     return Story(
         program=program,
         zoe=zoe,
@@ -319,17 +322,47 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
     )
 
 
-CUSTOMER_FILE_HEADER = "email;first_name;last_name;phone;tags\r\n"
-HUGO_LINE = "hugo@example.net;Hugo;Martin;+33698765432;vip\r\n"
+CUSTOMER_FILE_HEADER = (
+    "email;first_name;last_name;phone;tags;total_spent;consent;consent_source\r\n"
+)
+HUGO_LINE = "hugo@example.net;Hugo;Martin;+33698765432;vip;12;oui;boutique\r\n"
+IMPORT_ACTOR = "admin:owner"
 
 
-def _seed_issue_14(program: Program, zoe: Contact) -> None:
-    """Issue 14's stores: tags and total spent, consent records, a customer file whose row
-    of hers was invalid (the first errors and the error file quote her), an XLSX customer
-    file still stored (an import under way), and her message history (email and SMS)."""
-    Contact.objects.filter(pk=zoe.pk).update(
-        tags=["vip", f"parrain:{NORMALIZED}"], total_spent=Decimal("180.00")
+def _import_file(program: Program, lines: list[str], name: str, capture: Any) -> ContactImport:
+    """Through the one import service, as the owner does it: upload, mapping, dry run, go."""
+    upload = io.BytesIO((CUSTOMER_FILE_HEADER + "".join(lines)).encode("cp1252"))
+    started = contact_imports.start(program, upload, name, actor=IMPORT_ACTOR)
+    mapping = {header: header for header in started.headers}
+    mapped = contact_imports.set_mapping(started, mapping, actor=IMPORT_ACTOR)
+    checked = contact_imports.check(mapped, actor=IMPORT_ACTOR)
+    with capture(execute=True):
+        contact_imports.confirm(checked, actor=IMPORT_ACTOR)
+    checked.refresh_from_db()
+    assert checked.status == ImportStatus.DONE, checked.failure
+    return checked
+
+
+def _seed_issue_14(program: Program, zoe: Contact, capture: Any) -> None:
+    """Issue 14's stores: a customer file that brings her tags, total spent and consent
+    (its free-text source quoting her address); another whose row of hers is invalid (the
+    first errors and the error file quote her); an XLSX customer file still stored with an
+    error piece (an import under way); consent records; her message history (email, SMS)."""
+    _import_file(
+        program,
+        [
+            f"{TYPED_EMAIL};;;;vip,parrain:{NORMALIZED};180;oui;newsletter {TYPED_EMAIL}\r\n",
+            HUGO_LINE,
+        ],
+        "crm.csv",
+        capture,
     )
+    her_bad_line = (
+        f"{NORMALIZED};{FIRST_NAME};{LAST_NAME};{PHONE_AS_TYPED_BY_THE_SHOP};;beaucoup;;\r\n"
+    )
+    hugo_bad_line = HUGO_LINE.replace(";12;", ";=1+2;")
+    checked = _import_file(program, [her_bad_line, hugo_bad_line], "customers.csv", capture)
+    assert checked.invalid_count == 2 and checked.error_file
     for channel, source, actor in [
         (ConsentChannel.EMAIL, ConsentSource.WIDGET, ""),
         (ConsentChannel.SMS, ConsentSource.IMPORT, f"import of {TYPED_EMAIL}'s file"),
@@ -344,32 +377,7 @@ def _seed_issue_14(program: Program, zoe: Contact) -> None:
             text_version="3f2a9c01",
             actor=actor,
         )
-    her_line = f"{TYPED_EMAIL};{FIRST_NAME};{LAST_NAME};{PHONE_AS_TYPED_BY_THE_SHOP}x;vip\r\n"
-    csv_file = (CUSTOMER_FILE_HEADER + her_line + HUGO_LINE).encode("cp1252")
-    error_file = CUSTOMER_FILE_HEADER.replace("\r\n", ";error\r\n") + her_line.replace(
-        "\r\n", ";Not a phone number\r\n"
-    )
-    error_file += HUGO_LINE.replace("vip", "'=cmd|' /C calc'!A0;Formula")
-    ContactImport.objects.create(
-        program=program,
-        status=ImportStatus.DONE,
-        file=ContentFile(csv_file, name="customers.csv"),
-        original_name="customers.csv",
-        file_kind="csv",
-        encoding="cp1252",
-        delimiter=";",
-        headers=["email", "first_name", "last_name", "phone", "tags"],
-        invalid_count=1,
-        errors=[
-            {
-                "row": 2,
-                "column": "phone",
-                "reason": f"{PHONE_AS_TYPED_BY_THE_SHOP}x is not a phone number ({TYPED_EMAIL})",
-            }
-        ],
-        error_file=ContentFile(error_file.encode(), name="customers-errors.csv"),
-    )
-    ContactImport.objects.create(
+    running = ContactImport.objects.create(
         program=program,
         status=ImportStatus.RUNNING,
         file=ContentFile(
@@ -378,6 +386,10 @@ def _seed_issue_14(program: Program, zoe: Contact) -> None:
         ),
         original_name="crm.xlsx",
         file_kind="xlsx",
+    )
+    her_piece = f"{NORMALIZED},{LAST_NAME},Not an email\r\nhugo@example.net,Martin,Too long\r\n"
+    default_storage.save(
+        f"{contact_imports._pieces_folder(running)}/0.csv", ContentFile(her_piece.encode())
     )
     now = timezone.now()
     for channel, to, subject in [
@@ -442,6 +454,8 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
 ) -> None:
     # Given Zoé's details are stored in the places the issue names
     before = {(model, field) for model, field, _needle in stored_copies()}
+    files = {field for model, field in before if model == "file"}
+    assert len(files) == 3, files  # an error file, a customer file, an error piece
     for place in [
         ("parrain.Contact", "email"),
         ("parrain.AuditEvent", "message"),
@@ -453,13 +467,9 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
         ("parrain_webhooks.OutboundAttempt", "response_excerpt"),
         ("parrain.IdempotentRequest", "body"),
         ("parrain.ConsentRecord", "actor"),
-        ("parrain.ContactImport", "errors"),
         ("parrain.Contact", "tags"),
         ("parrain.ScheduledMessage", "to"),
         ("parrain.ScheduledMessage", "context"),
-        ("file", "customers.csv"),
-        ("file", "customers-errors.csv"),
-        ("file", "crm.xlsx"),
     ]:
         assert place in before, f"the story stored nothing in {place}"
     figures = _figures(story.program)
@@ -516,29 +526,28 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
 def _assert_issue_14_stores_kept_without_her(zoe: Contact) -> None:
     """The consent proofs, the shop's labels and figures, and the other rows of the files."""
     assert (zoe.tags, zoe.total_spent) == (["vip", "parrain:[erased]"], Decimal("180.00"))
-    proofs = ConsentRecord.objects.filter(contact=zoe).order_by("channel")
-    assert [(p.channel, p.given, p.source, p.text_version) for p in proofs] == [
-        ("email", True, "widget", "3f2a9c01"),
-        ("sms", True, "import", "3f2a9c01"),
+    proofs = ConsentRecord.objects.filter(contact=zoe, text_version="3f2a9c01")
+    assert sorted((p.channel, p.given, p.source) for p in proofs) == [
+        ("email", True, "widget"),
+        ("sms", True, "import"),
     ]
     assert proofs[0].text == "J'accepte de recevoir les offres de Maison Éloïse."
-    done, running = ContactImport.objects.order_by("pk")
-    assert [(e["row"], e["column"]) for e in done.errors] == [(2, "phone")]
-    with done.error_file.open("rb") as handle:
-        errors = handle.read().decode()
-    assert errors.splitlines() == [
-        "email;first_name;last_name;phone;tags;error",
-        "hugo@example.net;Hugo;Martin;+33698765432;'=cmd|' /C calc'!A0;Formula",
-    ]
-    with done.file.open("rb") as handle:
-        customers = handle.read().decode("cp1252").splitlines()
-    assert customers == [CUSTOMER_FILE_HEADER.strip(), ";;;;", HUGO_LINE.strip()]
+    checked = ContactImport.objects.get(original_name="customers.csv")
+    assert sorted(e["row"] for e in checked.errors) == [2, 3]  # the errors stay, not her
+    with checked.error_file.open("rb") as handle:
+        lines = handle.read().decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[0].startswith("email,")
+    assert lines[1].startswith("hugo@example.net,") and "'=1+2" in lines[1]
     from openpyxl import load_workbook
 
+    running = ContactImport.objects.get(original_name="crm.xlsx")
     with running.file.open("rb") as handle:
         sheet = load_workbook(io.BytesIO(handle.read())).active
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows == [["email", "name"], [None, None], ["hugo@example.net", "Martin"]]
+    [piece] = contact_imports._error_pieces(running)
+    with default_storage.open(piece, "rb") as handle:
+        assert handle.read().decode() == "hugo@example.net,Martin,Too long\r\n"
     assert set(ScheduledMessage.objects.filter(contact=zoe).values_list("status", "to")) == {
         (MessageStatus.SENT, ""),
         (MessageStatus.DROPPED, ""),
