@@ -186,6 +186,12 @@ def _validate_and_reward(referral: Referral) -> Reward:
     return reward
 
 
+@pytest.fixture(autouse=True)
+def _own_media_root(settings: Any, tmp_path: Path) -> None:
+    """Stored files outlive a test's transaction: each test scans only its own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
     settings.PARRAIN_WEBHOOKS = {"ALLOW_PRIVATE_TARGETS": True}
