@@ -11,8 +11,9 @@ they were, so the file stays usable:
 - in a customer file, the person's cells are emptied but the line stays: an import resumes
   by row number, and a blank row is counted but skipped.
 
-Each rewritten file is saved under a new name and the import row points at it; the old file
-is deleted.
+Each rewritten file is saved under a new name in its folder and the import row points at it;
+the old file is deleted. The erasure's transaction is still open: if a file cannot be
+rewritten, nothing of the erasure is kept and it can be run again.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def _rewrite(stored: FieldFile, personal: _Anyone, *, drop: bool) -> bool:
     if new is None:
         return False
     old_name = stored.name
-    stored.save(old_name.rsplit("/", 1)[-1], ContentFile(new), save=False)
+    stored.name = stored.storage.save(old_name, ContentFile(new))  # same folder, new name
     stored.storage.delete(old_name)
     return True
 

@@ -70,8 +70,8 @@ def erase_contact(contact: Contact, *, actor: str, scrub_files: bool = True) -> 
         audit.record(
             contact.program, "contact.erased", contact=contact, actor=actor, contact_id=contact.pk
         )
-    if scrub_files:
-        scrub_import_files(_imports_with_files(contact.program), [personal])
+        if scrub_files:  # last: a file that cannot be rewritten undoes the erasure
+            scrub_import_files(_imports_with_files(contact.program), [personal])
     return True
 
 

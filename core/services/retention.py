@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -95,11 +96,14 @@ def erase_inactive(program: Program, *, actor: str = "retention") -> int:
     ids = list(inactive_contacts(program).values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
         people = []
-        for contact in Contact.objects.filter(pk__in=ids[start : start + BATCH]).order_by("pk"):
-            person = PersonalData.of(contact)
-            if erase_contact(contact, actor=actor, scrub_files=False):
-                people.append(person)
-        scrub_import_files_of(program, people)
+        # One transaction per batch: a file that cannot be rewritten undoes the batch.
+        with transaction.atomic():
+            batch = Contact.objects.filter(pk__in=ids[start : start + BATCH]).order_by("pk")
+            for contact in batch:
+                person = PersonalData.of(contact)
+                if erase_contact(contact, actor=actor, scrub_files=False):
+                    people.append(person)
+            scrub_import_files_of(program, people)
         erased += len(people)
     if erased:
         audit.record(

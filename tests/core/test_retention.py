@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils import translation
 
 from parrain.core.factories import ContactFactory, OrderFactory, ProgramFactory, verified_referrer
@@ -17,6 +19,7 @@ from parrain.core.models import (
     AuditEvent,
     ConsentRecord,
     Contact,
+    ContactImport,
     LoyaltyEntry,
     Program,
     Reward,
@@ -26,6 +29,7 @@ from parrain.core.models import (
 from parrain.core.models.choices import (
     ConsentChannel,
     ConsentSource,
+    ImportStatus,
     MessageChannel,
     MessageKind,
     MessageStatus,
@@ -236,3 +240,28 @@ def test_dry_run_text_counts_without_erasing(program: Program, zoe: Contact) -> 
     assert settings.CELERY_BEAT_SCHEDULE["parrain-erase-inactive-contacts"]["task"] == (
         "parrain.core.tasks.erase_inactive_contacts"
     )
+
+
+def test_erased_inactive_contacts_leave_the_import_error_files(
+    program: Program, zoe: Contact, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    with _at(START):
+        idle = ContactFactory(program=program, email="idle@example.com")
+    with _at(RECENT):
+        _order(program, zoe)
+    lines = "email,error\r\nidle@example.com,Bad date\r\nzoe@example.com,Bad date\r\n"
+    contact_import = ContactImport.objects.create(
+        program=program,
+        status=ImportStatus.DONE,
+        error_file=ContentFile(lines.encode(), name="invalid-rows.csv"),
+    )
+
+    with _at(CHECKED_AT):
+        assert erase_inactive(program) == 1
+
+    contact_import.refresh_from_db()
+    with contact_import.error_file.open("rb") as handle:
+        assert handle.read().decode() == "email,error\r\nzoe@example.com,Bad date\r\n"
+    idle.refresh_from_db()
+    assert idle.is_erased
