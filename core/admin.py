@@ -53,6 +53,7 @@ from .services.confirmation import budget_reached_today
 from .services.contacts import find_contact
 from .services.erasure import erase_contact, kept_history
 from .services.loyalty import MAX_POINTS, balance, record_action
+from .services.retention import dry_run_text
 from .services.review import approve_referral, reject_referral
 from .services.secrets import rotate_identity_secret
 from .services.widget_errors import refused_lately, refused_origins_message
@@ -143,7 +144,13 @@ class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
     list_filter = ("is_active", "currency")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("public_key", "identity_secret_masked", "created_at", "scenario_links")
+    readonly_fields = (
+        "public_key",
+        "identity_secret_masked",
+        "created_at",
+        "scenario_links",
+        "retention_dry_run",
+    )
     secret_fields = ("identity_secret",)
     secret_displays = ("identity_secret_masked",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -227,6 +234,17 @@ class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
                 )
             },
         ),
+        (
+            _("Privacy"),
+            {
+                "fields": ("retention_months", "retention_dry_run"),
+                "description": _(
+                    "Contacts with no activity (invitation, referral, order, reward, points, "
+                    "consent, message, share-link click) for this many months are erased every "
+                    "night, as if they had asked to be (GDPR). Empty: never."
+                ),
+            },
+        ),
     )
 
     def change_view(
@@ -270,6 +288,10 @@ class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
             '<a href="{}">{}</a>',
             ((reverse(name, args=[obj.pk]), label) for name, label in links),
         )
+
+    @admin.display(description=_("now"))
+    def retention_dry_run(self, obj: Program | None) -> str:
+        return dry_run_text(obj) if obj is not None and obj.pk else ""
 
     @admin.display(description=_("identity token secret"))
     def identity_secret_masked(self, obj: Program | None) -> str:

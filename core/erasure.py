@@ -9,7 +9,8 @@ core's own tables with :func:`scrub_rows`, and hands it to the plugins through t
 A row is *about the person* when it is linked to them or holds their email or phone (the
 identifiers that cannot belong to anyone else); only those rows are scrubbed, and in them
 the names and external id go too. A name alone is never searched for across a table: another
-Zoé would lose hers.
+Zoé would lose hers. Copies become ``[erased]``, or in the audit log the person's stable
+pseudonym ``contact-<id>`` (:meth:`PersonalData.pseudonymised`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +38,12 @@ PHONE_GAP = r"[\s.\-()/]*"
 #: in free text, "42" would also be a quantity or a price.
 SHORT_ID = 4
 TEXT_FIELDS = (models.CharField, models.TextField)
+
+
+def pseudonym(contact_id: int) -> str:
+    """The stable pseudonym of an erased contact in the audit log: the same for every entry
+    of the person, and nothing more than the id their anonymous tombstone row keeps."""
+    return f"contact-{contact_id}"
 
 
 def _name_parts(*names: str) -> list[str]:
@@ -67,6 +74,13 @@ class PersonalData:
     names: tuple[str, ...] = ()
     phone: str = ""
     external_id: str = ""
+    #: What each found copy becomes: ``[erased]``, or in the audit log the person's stable
+    #: pseudonym (:meth:`pseudonymised`), so an auditor can still follow one person's events.
+    replacement: str = ERASED
+
+    def pseudonymised(self, contact_id: int) -> PersonalData:
+        """The same person, whose copies become ``contact-<id>`` instead of ``[erased]``."""
+        return replace(self, replacement=pseudonym(contact_id))
 
     @classmethod
     def of(cls, contact: Any) -> PersonalData:
@@ -119,12 +133,25 @@ class PersonalData:
         """Aliases of the address (``+tags``, Gmail dots, googlemail.com) are the person's too."""
         token = match.group()
         canonical = {canonical_email(e) for e in self.emails}
-        return ERASED if canonical_email(token) in canonical else token
+        return self.replacement if canonical_email(token) in canonical else token
+
+    def identifies(self, text: str) -> bool:
+        """Whether ``text`` names this person beyond doubt: their mailbox (any alias), their
+        phone however written, or exactly their external id. A name alone never does."""
+        canonical = {canonical_email(e) for e in self.emails}
+        if any(canonical_email(t) in canonical for t in EMAIL_TOKEN.findall(text)):
+            return True
+        if any(i in text.lower() for i in self.identifiers):
+            return True
+        phone = _phone_pattern(self.phone) if self.phone else None
+        if phone and re.search(phone, text):
+            return True
+        return bool(self.external_id) and text.strip() == self.external_id
 
     def scrub_text(self, text: str) -> str:
         text = EMAIL_TOKEN.sub(self._erase_if_same_mailbox, text)
         for pattern in self._patterns:
-            text = pattern.sub(ERASED, text)
+            text = pattern.sub(self.replacement, text)
         return text
 
     def scrub_value(self, value: Any) -> Any:
@@ -134,7 +161,7 @@ class PersonalData:
         if isinstance(value, list):
             return [self.scrub_value(v) for v in value]
         if self.external_id and not isinstance(value, bool) and str(value) == self.external_id:
-            return None if not isinstance(value, str) else ERASED
+            return None if not isinstance(value, str) else self.replacement
         if isinstance(value, str):
             return self.scrub_text(value)
         return value
@@ -186,6 +213,22 @@ def scrub_rows(queryset: QuerySet[Any], personal: PersonalData, linked: Q | None
         updates = _scrubbed(row, fields, personal)
         if updates:
             queryset.model._base_manager.filter(pk=row.pk).update(**updates)
+            changed += 1
+    return changed
+
+
+def scrub_stored_answers(queryset: QuerySet[Any], personal: PersonalData) -> int:
+    """Scrub the ``body`` bytes of stored answers (the server API's idempotent replies,
+    kept a day) that mention the person: the answer replays without their details."""
+    changed = 0
+    rows = queryset.exclude(body=b"").only("pk", "body").order_by("pk")
+    for row in rows.iterator(chunk_size=500):
+        text = bytes(row.body).decode("utf-8", "replace")
+        if not personal.identifies(text):
+            continue
+        new = personal.scrub_stored_text(text).encode()
+        if new != bytes(row.body):
+            queryset.model._base_manager.filter(pk=row.pk).update(body=new)
             changed += 1
     return changed
 

@@ -221,3 +221,18 @@ def freeze_contest_entries() -> int:
     from .services.contests import freeze_due_entries
 
     return len(freeze_due_entries())
+
+
+@shared_task
+def erase_inactive_contacts() -> int:
+    """Daily (schedule it): erase the contacts with no activity for their program's
+    retention period; programs without one (the default) are left alone."""
+    from .models import Program
+    from .services.retention import erase_inactive
+
+    erased = 0
+    for program in Program.objects.filter(retention_months__isnull=False).order_by("pk"):
+        count = erase_inactive(program)
+        logger.info("program %s: %s inactive contact(s) erased", program.pk, count)
+        erased += count
+    return erased

@@ -159,6 +159,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "parrain.core.tasks.run_import_schedules",
         "schedule": crontab(minute="*/5"),
     },
+    # issue 14: contacts inactive for their program's retention period are erased (only
+    # programs whose retention setting is filled; empty by default)
+    "parrain-erase-inactive-contacts": {
+        "task": "parrain.core.tasks.erase_inactive_contacts",
+        "schedule": crontab(hour=2, minute=40),
+    },
 }
 
 # -- webhooks plugin (issue 6): retry sweep for outbound webhooks (safety net with a worker,

@@ -3,8 +3,10 @@
 The contact row becomes an anonymous tombstone (``erased-<id>@invalid``, no name, phone,
 external id, language, consent or share code) so that the invitations, referrals, orders
 and rewards it takes part in keep counting, and other people's referrals and rewards stay
-whole. Every stored copy of the person's details is scrubbed: the core's audit log, orders
-and Django admin history here, the plugins' stores through the ``contact_erased`` signal.
+whole. Every stored copy of the person's details is scrubbed: the core's audit log and Django
+admin history (under the stable pseudonym ``contact-<id>``), orders, messages, consent
+records, contact imports and their files, idempotent API answers here, the plugins' stores
+through the ``contact_erased`` signal.
 Nothing is kept aside: the erasure cannot be undone. See docs/decisions/0006-erasure.md.
 """
 
@@ -12,18 +14,22 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .. import audit, signals
 from ..emails import normalize_email
-from ..erasure import PersonalData, scrub_rows
+from ..erasure import PersonalData, scrub_rows, scrub_stored_answers
+from ..erasure_files import scrub_import_files
 from ..locks import contact_for_update
 from ..models import (
     AuditEvent,
     BadgeHolding,
+    ConsentRecord,
     Contact,
+    ContactImport,
     HeldInvitation,
+    IdempotentRequest,
     Invitation,
     LoyaltyEntry,
     Order,
@@ -42,8 +48,11 @@ def tombstone_email(contact: Contact) -> str:
     return f"erased-{contact.pk}@invalid"
 
 
-def erase_contact(contact: Contact, *, actor: str) -> bool:
-    """Erase the person behind ``contact``; False (and nothing done) if already erased."""
+def erase_contact(contact: Contact, *, actor: str, scrub_files: bool = True) -> bool:
+    """Erase the person behind ``contact``; False (and nothing done) if already erased.
+
+    ``scrub_files=False`` leaves the import files to the caller, who erases many people and
+    rewrites each file once for all of them (``scrub_import_files``)."""
     with transaction.atomic():
         contact = contact_for_update(contact.pk)
         if contact.is_erased:
@@ -53,14 +62,22 @@ def erase_contact(contact: Contact, *, actor: str) -> bool:
         _drop_loyalty_ledger(contact)
         _drop_badges(contact)
         _scrub_messages(contact)
-        _anonymise(contact)
+        _anonymise(contact, personal)
         _scrub_core(contact, personal)
+        _scrub_imports(contact, personal)
         _scrub_admin_history(contact, personal)
         signals.contact_erased.send(Program, contact=contact, personal=personal)
         audit.record(
             contact.program, "contact.erased", contact=contact, actor=actor, contact_id=contact.pk
         )
+        if scrub_files:  # last: a file that cannot be rewritten undoes the erasure
+            scrub_import_files(_imports_with_files(contact.program), [personal])
     return True
+
+
+def scrub_import_files_of(program: Program, people: list[PersonalData]) -> int:
+    """The program's import files rewritten without these (already erased) people."""
+    return scrub_import_files(_imports_with_files(program), people)
 
 
 def kept_history(contact: Contact) -> dict[str, int]:
@@ -74,9 +91,10 @@ def kept_history(contact: Contact) -> dict[str, int]:
     }
 
 
-def _anonymise(contact: Contact) -> None:
+def _anonymise(contact: Contact, personal: PersonalData) -> None:
     """``update()``, not ``save()``: the invitations keep their copy of the consent answer,
-    so the opt-in rate of past ranges does not move."""
+    so the opt-in rate of past ranges does not move. The tags are the shop's labels and the
+    total spent a figure: both stay, the tags without the person's details."""
     email = tombstone_email(contact)
     Contact.objects.filter(pk=contact.pk).update(
         email=email,
@@ -94,6 +112,7 @@ def _anonymise(contact: Contact) -> None:
         consent_at=None,
         consent_source="",
         email_verified_at=None,
+        tags=personal.scrub_value(contact.tags),
         erased_at=timezone.now(),
     )
     contact.refresh_from_db()
@@ -136,8 +155,23 @@ def _scrub_core(contact: Contact, personal: PersonalData) -> None:
     referrals = Referral.objects.filter(Q(referrer=contact) | Q(referee=contact))
     orders = Order.objects.filter(contact=contact)
     linked = Q(contact=contact) | Q(referral__in=referrals) | Q(order__in=orders)
-    scrub_rows(AuditEvent.objects.filter(program=contact.program), personal, linked)
+    audit_log = AuditEvent.objects.filter(program=contact.program)
+    scrub_rows(audit_log, personal.pseudonymised(contact.pk), linked)
     scrub_rows(orders, personal, ALL_ROWS)
+    scrub_stored_answers(IdempotentRequest.objects.all(), personal)
+
+
+def _scrub_imports(contact: Contact, personal: PersonalData) -> None:
+    """Consent records stay as the proof of each event (when, channel, source, the text
+    shown: the program's words), without the person's details; an import's first errors
+    lose the cells that quoted them."""
+    program = contact.program
+    scrub_rows(ConsentRecord.objects.filter(program=program), personal, Q(contact=contact))
+    scrub_rows(ContactImport.objects.filter(program=program), personal)
+
+
+def _imports_with_files(program: Program) -> QuerySet[ContactImport]:
+    return ContactImport.objects.filter(program=program).exclude(file="", error_file="")
 
 
 def _scrub_admin_history(contact: Contact, personal: PersonalData) -> None:
@@ -148,5 +182,5 @@ def _scrub_admin_history(contact: Contact, personal: PersonalData) -> None:
     from django.contrib.contenttypes.models import ContentType
 
     own = Q(content_type=ContentType.objects.get_for_model(Contact), object_id=str(contact.pk))
-    scrub_rows(LogEntry.objects.all(), personal, own)
+    scrub_rows(LogEntry.objects.all(), personal.pseudonymised(contact.pk), own)
     LogEntry.objects.filter(own).update(object_repr=str(contact)[:200])

@@ -35,6 +35,7 @@ from .email_views import EmailDesignViewSet
 from .import_views import import_urls
 from .message_views import MessageHistoryView, MessagesView, SmsTemplateView
 from .models import ReferralLandingPageMixin
+from .panels import RetentionPanel
 from .permissions import may_change_programs
 from .scenario_views import (
     ScenarioSettingsView,
@@ -100,6 +101,7 @@ class ProgramViewSet(SnippetViewSet):
             ],
             _("Fraud"),
         ),
+        MultiFieldPanel([RetentionPanel()], _("Privacy")),
     ]
 
     def get_inspect_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:

@@ -7,17 +7,25 @@ canonical), names, phone and external id.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -28,16 +36,28 @@ from parrain.core import audit
 from parrain.core.factories import ProgramFactory
 from parrain.core.models import (
     AuditEvent,
+    ConsentRecord,
     Contact,
+    ContactImport,
     HeldInvitation,
     LoyaltyEntry,
     Order,
     Program,
     Referral,
     Reward,
+    ScheduledMessage,
 )
-from parrain.core.models.choices import ReferralStatus, Side
-from parrain.core.services import stats
+from parrain.core.models.choices import (
+    ConsentChannel,
+    ConsentSource,
+    ImportStatus,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+    ReferralStatus,
+    Side,
+)
+from parrain.core.services import contact_imports, stats
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.erasure import erase_contact
 from parrain.core.services.invitations import invite_by_email
@@ -62,6 +82,7 @@ LAST_NAME = "Delacroix-Hammond"
 PHONE = "+33612345678"
 PHONE_AS_TYPED_BY_THE_SHOP = "06 12 34 56 78"
 EXTERNAL_ID = "cust-88421"
+STORED_TEXT = (models.CharField, models.TextField, models.JSONField, models.BinaryField)
 NEEDLES = (
     TYPED_EMAIL,
     NORMALIZED,
@@ -80,6 +101,8 @@ def _texts(value: Any) -> Iterator[str]:
     """The value as stored, and decoded when it is JSON (``\\u00e9`` escapes included)."""
     if value is None:
         return
+    if isinstance(value, (bytes, memoryview)):
+        value = bytes(value).decode("utf-8", "replace")
     if not isinstance(value, str):
         yield json.dumps(value, ensure_ascii=False, default=str)
         return
@@ -91,27 +114,44 @@ def _texts(value: Any) -> Iterator[str]:
     yield json.dumps(decoded, ensure_ascii=False)
 
 
+def _shop_own(model: type[models.Model]) -> bool:
+    """The shop's own records (Oscar's users, orders, addresses…): the shop erases them in
+    the shop, not Parrain (docs/decisions/0006-erasure.md)."""
+    return model.__module__.startswith("oscar.") or model is get_user_model()
+
+
+def _stored_files() -> Iterator[tuple[str, str]]:
+    """``(path, text)`` of every file under the import storage; an XLSX's XML parts too."""
+    root = Path(settings.MEDIA_ROOT) / "parrain" / "imports"
+    for path in sorted(root.rglob("*")) if root.exists() else ():
+        if not path.is_file():
+            continue
+        content = path.read_bytes()
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                content = b"".join(archive.read(name) for name in archive.namelist())
+        yield str(path.relative_to(root)), content.decode("utf-8", "replace")
+
+
 def stored_copies(needles: tuple[str, ...] = NEEDLES) -> set[tuple[str, str, str]]:
-    """``(model, field, needle)`` for every text/char/JSON column of every table holding one."""
+    """``(model, field, needle)`` for every text/char/JSON/binary column of every installed
+    table (the shop's own left out) holding one, and ``("file", path, needle)`` for every
+    import file holding one."""
     wanted = [n.lower() for n in needles]
     found = set()
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
-        if meta.proxy or not meta.managed:
+        if meta.proxy or not meta.managed or _shop_own(model):
             continue
-        fields = [
-            f
-            for f in meta.concrete_fields
-            if isinstance(f, (models.CharField, models.TextField, models.JSONField))
-        ]
+        fields = [f for f in meta.concrete_fields if isinstance(f, STORED_TEXT)]
         if not fields:
             continue
         for row in model._base_manager.values_list(*[f.attname for f in fields]):
             for field, value in zip(fields, row, strict=True):
                 for text in _texts(value):
-                    for needle in wanted:
-                        if needle in text.lower():
-                            found.add((meta.label, field.name, needle))
+                    found |= {(meta.label, field.name, n) for n in wanted if n in text.lower()}
+    for path, text in _stored_files():
+        found |= {("file", path, n) for n in wanted if n in text.lower()}
     return found
 
 
@@ -146,6 +186,12 @@ def _validate_and_reward(referral: Referral) -> Reward:
     return reward
 
 
+@pytest.fixture(autouse=True)
+def _own_media_root(settings: Any, tmp_path: Path) -> None:
+    """Stored files outlive a test's transaction: each test scans only its own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
     settings.PARRAIN_WEBHOOKS = {"ALLOW_PRIVATE_TARGETS": True}
@@ -155,7 +201,9 @@ def receiver(settings: Any) -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def story(admin_client: Client, receiver: Receiver) -> Story:
+def story(
+    admin_client: Client, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> Story:
     """Zoé was referred by Alice, then referred Bob; the shop talks to Parrain by webhooks."""
     program = ProgramFactory(
         name="Maison Éloïse", slug="maison-eloise", loyalty_points_per_unit=Decimal("1")
@@ -164,10 +212,18 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
     OutboundEndpoint.objects.create(program=program, url=f"{receiver.url}/hook")
     alice = enrol_referrer(program, "alice@example.com", first_name="Alice")
 
-    # Zoé claims Alice's offer, consenting to be recontacted
-    welcome = register_referee(
-        program, alice.code, TYPED_EMAIL, consent=True, first_name=FIRST_NAME
-    ).reward
+    # Zoé claims Alice's offer in the widget, consenting to be recontacted
+    cache.clear()
+    claim = Client().post(
+        f"/api/v1/public/{program.public_key}/claims",
+        data=json.dumps(
+            {"code": alice.code, "email": TYPED_EMAIL, "consent": True, "first_name": FIRST_NAME}
+        ),
+        content_type="application/json",
+        HTTP_ORIGIN="https://shop.example",
+    )
+    assert claim.status_code == 200, claim.content
+    welcome_code = claim.json()["welcome"]["code"]
     zoe = Contact.objects.get(program=program, email_normalized=NORMALIZED)
 
     # The shop owner completes her record in the admin
@@ -198,7 +254,7 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
                 "first_name": FIRST_NAME,
                 "amount": "80.00",
                 "currency": "EUR",
-                "discount_codes": [welcome.code],
+                "discount_codes": [welcome_code],
                 "billing": {
                     "name": f"{FIRST_NAME} {LAST_NAME}",
                     "phone": PHONE_AS_TYPED_BY_THE_SHOP,
@@ -218,8 +274,18 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
     assert alice_referral.status == ReferralStatus.CONVERTED
     alice_reward = _validate_and_reward(alice_referral)
 
-    # Zoé becomes a referrer herself: she invites Carol, and Bob orders through her link
-    zoe_code = enrol_referrer(program, TYPED_EMAIL).code
+    # Zoé becomes a referrer herself through the shop's server API (a retried call: its
+    # answer is kept for the retry), invites Carol, and Bob orders through her link
+    _, key = program.create_api_key("shop")
+    response = Client().post(
+        f"/api/v1/programs/{program.slug}/referrers",
+        data=json.dumps({"email": TYPED_EMAIL, "first_name": FIRST_NAME}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+        HTTP_IDEMPOTENCY_KEY="enrol-zoe-1",
+    )
+    assert response.status_code in (200, 201), response.content
+    zoe_code = response.json()["code"]
     zoe.refresh_from_db()
     invite_by_email(zoe, ["carol@example.org"])
     bob_welcome = register_referee(program, zoe_code, "bob@example.org", consent=False).reward
@@ -251,6 +317,7 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
     # One webhook about her reached the shop, which echoed it back
     sent = OutboundMessage.objects.filter(payload__data__referrer__id=zoe.pk).first()
     delivery.attempt(sent.pk, force=True)
+    _seed_issue_14(program, zoe, django_capture_on_commit_callbacks)
     return Story(
         program=program,
         zoe=zoe,
@@ -259,6 +326,115 @@ def story(admin_client: Client, receiver: Receiver) -> Story:
         alice_reward=alice_reward,
         zoe_reward=zoe_reward,
     )
+
+
+CUSTOMER_FILE_HEADER = (
+    "email;first_name;last_name;phone;tags;total_spent;consent;consent_source\r\n"
+)
+HUGO_LINE = "hugo@example.net;Hugo;Martin;+33698765432;vip;12;oui;boutique\r\n"
+IMPORT_ACTOR = "admin:owner"
+
+
+def _import_file(program: Program, lines: list[str], name: str, capture: Any) -> ContactImport:
+    """Through the one import service, as the owner does it: upload, mapping, dry run, go."""
+    upload = io.BytesIO((CUSTOMER_FILE_HEADER + "".join(lines)).encode("cp1252"))
+    started = contact_imports.start(program, upload, name, actor=IMPORT_ACTOR)
+    mapping = {header: header for header in started.headers}
+    mapped = contact_imports.set_mapping(started, mapping, actor=IMPORT_ACTOR)
+    checked = contact_imports.check(mapped, actor=IMPORT_ACTOR)
+    with capture(execute=True):
+        contact_imports.confirm(checked, actor=IMPORT_ACTOR)
+    checked.refresh_from_db()
+    assert checked.status == ImportStatus.DONE, checked.failure
+    return checked
+
+
+def _seed_issue_14(program: Program, zoe: Contact, capture: Any) -> None:
+    """Issue 14's stores: a customer file that brings her tags, total spent and consent
+    (its free-text source quoting her address); another whose row of hers is invalid (the
+    first errors and the error file quote her); an XLSX customer file still stored with an
+    error piece (an import under way); consent records; her message history (email, SMS)."""
+    _import_file(
+        program,
+        [
+            f"{TYPED_EMAIL};;;;vip,parrain:{NORMALIZED};180;oui;newsletter {TYPED_EMAIL}\r\n",
+            HUGO_LINE,
+        ],
+        "crm.csv",
+        capture,
+    )
+    her_bad_line = (
+        f"{NORMALIZED};{FIRST_NAME};{LAST_NAME};{PHONE_AS_TYPED_BY_THE_SHOP};;beaucoup;;\r\n"
+    )
+    hugo_bad_line = HUGO_LINE.replace(";12;", ";=1+2;")
+    checked = _import_file(program, [her_bad_line, hugo_bad_line], "customers.csv", capture)
+    assert checked.invalid_count == 2 and checked.error_file
+    for channel, source, actor in [
+        (ConsentChannel.EMAIL, ConsentSource.WIDGET, ""),
+        (ConsentChannel.SMS, ConsentSource.IMPORT, f"import of {TYPED_EMAIL}'s file"),
+    ]:
+        ConsentRecord.objects.create(
+            program=program,
+            contact=zoe,
+            channel=channel,
+            given=True,
+            source=source,
+            text="J'accepte de recevoir les offres de Maison Éloïse.",
+            text_version="3f2a9c01",
+            actor=actor,
+        )
+    running = ContactImport.objects.create(
+        program=program,
+        status=ImportStatus.RUNNING,
+        file=ContentFile(
+            _xlsx([["email", "name"], [NORMALIZED, LAST_NAME], ["hugo@example.net", "Martin"]]),
+            name="crm.xlsx",
+        ),
+        original_name="crm.xlsx",
+        file_kind="xlsx",
+    )
+    her_piece = f"{NORMALIZED},{LAST_NAME},Not an email\r\nhugo@example.net,Martin,Too long\r\n"
+    default_storage.save(
+        f"{contact_imports._pieces_folder(running)}/0.csv", ContentFile(her_piece.encode())
+    )
+    now = timezone.now()
+    for channel, to, subject in [
+        (MessageChannel.EMAIL, TYPED_EMAIL, f"{FIRST_NAME}, votre code"),
+        (MessageChannel.SMS, PHONE, ""),
+    ]:
+        ScheduledMessage.objects.create(
+            program=program,
+            contact=zoe,
+            kind=MessageKind.REWARD,
+            channel=channel,
+            dedupe_key=f"reward:{zoe.pk}:{channel}",
+            due_at=now,
+            sent_at=now,
+            status=MessageStatus.SENT,
+            to=to,
+            subject_line=subject,
+            context={"note": f"Merci {FIRST_NAME} {LAST_NAME}"},
+        )
+    ScheduledMessage.objects.create(
+        program=program,
+        contact=zoe,
+        kind=MessageKind.REVIEW_REQUEST,
+        channel=MessageChannel.SMS,
+        dedupe_key=f"review:{zoe.pk}",
+        due_at=now + timedelta(days=3),
+        context={"phone": PHONE},
+    )
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _figures(program: Program) -> dict[str, Any]:
@@ -284,6 +460,8 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
 ) -> None:
     # Given Zoé's details are stored in the places the issue names
     before = {(model, field) for model, field, _needle in stored_copies()}
+    files = {field for model, field in before if model == "file"}
+    assert len(files) == 3, files  # an error file, a customer file, an error piece
     for place in [
         ("parrain.Contact", "email"),
         ("parrain.AuditEvent", "message"),
@@ -293,6 +471,11 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
         ("parrain_webhooks.InboundDelivery", "body"),
         ("parrain_webhooks.OutboundMessage", "payload"),
         ("parrain_webhooks.OutboundAttempt", "response_excerpt"),
+        ("parrain.IdempotentRequest", "body"),
+        ("parrain.ConsentRecord", "actor"),
+        ("parrain.Contact", "tags"),
+        ("parrain.ScheduledMessage", "to"),
+        ("parrain.ScheduledMessage", "context"),
     ]:
         assert place in before, f"the story stored nothing in {place}"
     figures = _figures(story.program)
@@ -338,6 +521,43 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
         {"contact_id": zoe.pk},
     )
     assert LogEntry.objects.filter(object_id=str(zoe.pk)).exists()
+    # and the audit log follows her under one stable pseudonym
+    note = AuditEvent.objects.get(action="support.note")
+    alias = f"contact-{zoe.pk}"
+    assert note.message == f"{alias} <{alias}> called from {alias}"
+    assert note.data == {"email": alias}
+    _assert_issue_14_stores_kept_without_her(zoe)
+
+
+def _assert_issue_14_stores_kept_without_her(zoe: Contact) -> None:
+    """The consent proofs, the shop's labels and figures, and the other rows of the files."""
+    assert (zoe.tags, zoe.total_spent) == (["vip", "parrain:[erased]"], Decimal("180.00"))
+    proofs = ConsentRecord.objects.filter(contact=zoe, text_version="3f2a9c01")
+    assert sorted((p.channel, p.given, p.source) for p in proofs) == [
+        ("email", True, "widget"),
+        ("sms", True, "import"),
+    ]
+    assert proofs[0].text == "J'accepte de recevoir les offres de Maison Éloïse."
+    checked = ContactImport.objects.get(original_name="customers.csv")
+    assert sorted(e["row"] for e in checked.errors) == [2, 3]  # the errors stay, not her
+    with checked.error_file.open("rb") as handle:
+        lines = handle.read().decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[0].startswith("email,")
+    assert lines[1].startswith("hugo@example.net,") and "'=1+2" in lines[1]
+    from openpyxl import load_workbook
+
+    running = ContactImport.objects.get(original_name="crm.xlsx")
+    with running.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows == [["email", "name"], [None, None], ["hugo@example.net", "Martin"]]
+    [piece] = contact_imports._error_pieces(running)
+    with default_storage.open(piece, "rb") as handle:
+        assert handle.read().decode() == "hugo@example.net,Martin,Too long\r\n"
+    assert set(ScheduledMessage.objects.filter(contact=zoe).values_list("status", "to")) == {
+        (MessageStatus.SENT, ""),
+        (MessageStatus.DROPPED, ""),
+    }
 
 
 def test_erasing_twice_changes_nothing_more(
@@ -391,3 +611,43 @@ def test_bulk_action_asks_then_erases_each_selected_contact(admin_client: Client
     assert sorted(c.email for c in erased) == sorted(f"erased-{pk}@invalid" for pk in chosen)
     assert stored_copies(("alice@example.com", "bob@example.org", "Bobby")) == set()
     assert Referral.objects.filter(program=program).count() == 1
+
+
+def test_an_oscar_customer_is_erased_from_parrain_and_left_to_the_shop(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Zoé follows Alice's link in the Oscar shop, opens an account and orders with her
+    welcome voucher: erased, nothing of hers stays in Parrain's tables; the shop's own
+    account and order are the shop's to erase."""
+    from oscar.core.loading import get_model
+    from oscar.test.factories import create_product
+
+    from tests.oscar.shop import Shopper
+
+    program = ProgramFactory(slug="boutique", landing_url="https://shop.example/shop/")
+    settings.PARRAIN_OSCAR = {"PROGRAM": program.slug, "CANCEL_STATUSES": ["Cancelled"]}
+    get_model("address", "Country").objects.get_or_create(
+        iso_3166_1_a2="FR",
+        defaults={"printable_name": "France", "name": "France", "is_shipping_country": True},
+    )
+    product = create_product(price=Decimal("100.00"), num_in_stock=10, title="Lampe")
+    code = enrol_referrer(program, "alice@example.com").code
+    zoe = Shopper(Client(HTTP_ACCEPT_LANGUAGE="en"))
+    zoe.visit("/shop/catalogue/", parrain=code)
+    with django_capture_on_commit_callbacks(execute=True):
+        zoe.register(NORMALIZED)
+    contact = Contact.objects.get(program=program, email_normalized=NORMALIZED)
+    welcome = Reward.objects.get(program=program, recipient=contact)
+    zoe.add_to_basket(product)
+    zoe.apply_voucher(welcome.code)
+    with django_capture_on_commit_callbacks(execute=True):
+        oscar_order, _ = zoe.checkout()
+    assert Order.objects.filter(program=program, contact=contact).exists()
+    needles = (NORMALIZED, CANONICAL)
+    assert stored_copies(needles)  # Parrain holds her address (contact, audit…)
+
+    assert erase_contact(contact, actor="owner") is True
+
+    assert stored_copies(needles) == set()
+    oscar_order.refresh_from_db()
+    assert oscar_order.email == NORMALIZED  # the shop's order: the shop erases it

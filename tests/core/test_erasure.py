@@ -64,3 +64,24 @@ def test_another_person_with_the_same_first_name_keeps_it() -> None:
     assert other.first_name == "Zoé"
     assert AuditEvent.objects.get(action="note").message == "Zoé Martin asked a question"
     assert Contact.objects.get(pk=zoe.pk).first_name == ""
+
+
+@pytest.mark.django_db
+def test_the_audit_log_follows_each_erased_person_under_one_stable_pseudonym() -> None:
+    program = ProgramFactory()
+    zoe = ContactFactory(program=program, email="zoe@example.com", phone="+33612345678")
+    hugo = ContactFactory(program=program, email="hugo@example.com")
+    audit.record(program, "note", message="zoe@example.com called from 06 12 34 56 78")
+    audit.record(program, "note", message="Zoe@Example.com wrote again", who="zoe@example.com")
+    audit.record(program, "note", message="hugo@example.com wrote")
+
+    erase_contact(zoe, actor="owner")
+    erase_contact(hugo, actor="owner")
+
+    notes = list(AuditEvent.objects.filter(action="note").order_by("pk"))
+    assert [n.message for n in notes] == [
+        f"contact-{zoe.pk} called from contact-{zoe.pk}",
+        f"contact-{zoe.pk} wrote again",
+        f"contact-{hugo.pk} wrote",
+    ]
+    assert notes[1].data == {"who": f"contact-{zoe.pk}"}

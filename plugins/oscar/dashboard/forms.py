@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from parrain.core.models import AuditEvent, Badge, BadgeHolding, Contest, Program, RewardRule
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.contacts import find_contact
+from parrain.core.services.retention import dry_run_text
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -62,7 +63,14 @@ class ProgramForm(forms.ModelForm):
             "fraud_disposable_email",
             "daily_invitation_cap",
             "monthly_reward_cap",
+            "retention_months",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # the dry run of the saved setting, beside it
+            field = self.fields["retention_months"]
+            field.help_text = f"{field.help_text} {dry_run_text(self.instance)}"
 
 
 RewardRuleFormSet = forms.inlineformset_factory(
