@@ -29,6 +29,25 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class ConsentOut(BaseModel):
+    channel: Literal["email", "sms"]
+    given: bool = Field(description="True: consent given; false: refused or withdrawn.")
+    at: datetime = Field(description="When the person gave or withdrew it.")
+    source: str = Field(
+        description="Where: widget, import, api, webhook, oscar, account, admin, "
+        "unsubscribe (the link in an email) or sms_stop (a STOP reply)."
+    )
+    source_label: str
+    text: str = Field(description="The consent text the person saw, as shown (may be empty).")
+    text_version: str = Field(description="A short id of the text: same text, same id.")
+    recorded_at: datetime
+
+
+class ConsentsOut(BaseModel):
+    contact_id: int
+    items: list[ConsentOut] = Field(description="Latest first.")
+
+
 class ContactOut(BaseModel):
     id: int
     email: str
@@ -46,6 +65,10 @@ class ContactOut(BaseModel):
     )
     referrer_code: str | None
     created_at: datetime
+    consents: dict[str, ConsentOut] = Field(
+        default_factory=dict,
+        description="The latest consent record per channel (email, sms), when there is one.",
+    )
 
 
 class BulkContactsIn(Input):

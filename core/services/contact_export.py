@@ -260,6 +260,8 @@ def _audit(contact: Contact) -> list[dict[str, Any]]:
 
 
 def _actor(actor: str) -> str:
+    if actor.startswith("api:"):
+        return "api"
     if actor in _SERVICE_ACTORS or actor in ConsentSource.values or actor.startswith("import"):
         return actor
     return "staff"
