@@ -48,6 +48,30 @@ class ConsentsOut(BaseModel):
     items: list[ConsentOut] = Field(description="Latest first.")
 
 
+Rows = list[dict[str, Any]]
+
+
+class ContactExportOut(BaseModel):
+    """A contact's data (right of access). Dates are ISO 8601, amounts decimal strings.
+    Other people appear only as far as the contact knows them: a friend's email in an
+    invitation the contact sent by email, a referrer's code and the name they share."""
+
+    format: int = Field(description="Layout version (1).")
+    program: str
+    contact: dict[str, Any]
+    consents: Rows = Field(description="Consent records, latest first.")
+    invitations_sent: Rows
+    invitations_received: Rows
+    referrals_as_referrer: Rows
+    referrals_as_referee: Rows
+    orders: Rows = Field(description="Each with its refunds.")
+    rewards: Rows
+    badges: Rows
+    loyalty_ledger: Rows
+    messages: Rows = Field(description="Scheduled, sent, dropped or failed.")
+    audit: Rows = Field(description="Audit entries about the contact; staff shown as 'staff'.")
+
+
 class ContactOut(BaseModel):
     id: int
     email: str

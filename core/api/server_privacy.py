@@ -45,7 +45,7 @@ def contact_consents(
 
 @router.get(
     f"{CONTACT}/export",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: s.ContactExportOut, **ERRORS},
     openapi_extra={
         "responses": {
             200: {

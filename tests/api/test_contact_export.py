@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from parrain.core.api.schemas import ContactExportOut
 from parrain.core.factories import verified_referrer
 from parrain.core.models import AuditEvent, Contact, Program
 from parrain.core.models.choices import ConsentChannel, ConsentSource
@@ -56,6 +57,8 @@ def test_the_referrers_export_holds_her_data_and_only_what_she_knows_of_friends(
     alice, _bob, _carol = people
     data = export_of(api, "alice@example.com")
     assert data["format"] == 1
+    assert set(data) == set(ContactExportOut.model_fields)  # what the OpenAPI document says
+    ContactExportOut.model_validate(data)
     assert data["contact"]["email"] == "alice@example.com"
     assert data["contact"]["first_name"] == "Alice"
     assert data["loyalty_ledger"][0]["points"] == 5
