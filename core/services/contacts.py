@@ -74,10 +74,11 @@ def upsert_contact(
     try:
         with transaction.atomic():
             contact.save()
+            source = consents.source_of(data.consent_source)
+            # The shop's own label ("checkout") is kept beside the source it maps to.
+            label = "" if data.consent_source == source else data.consent_source
             for channel, given in answers:
-                consents.record(
-                    contact, channel, given, source=consents.source_of(data.consent_source)
-                )
+                consents.record(contact, channel, given, source=source, actor=label)
     except IntegrityError as exc:
         raise InvalidInput(
             _("This external id already belongs to another contact."), field="external_id"

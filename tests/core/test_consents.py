@@ -228,3 +228,10 @@ def test_the_backfill_migration_creates_one_record_per_stored_consent(program: P
     assert consents.history(never) == []
     migration.remove(apps, None)
     assert not ConsentRecord.objects.exists()
+
+
+def test_a_shop_label_that_is_no_known_source_is_kept_beside_api(program: Program) -> None:
+    data = ContactData(email="fred@example.com", sms_consent=True, consent_source="checkout")
+    contact, _ = upsert_contact(program, data)
+    entry = only_record(contact)
+    assert (entry.source, entry.actor) == ("api", "checkout")
