@@ -20,9 +20,7 @@ from .services import consents
 
 
 class ContactAdminForm(forms.ModelForm):
-    class Meta:
-        model = Contact
-        fields = ("sms_consent",)  # the admin passes its own list
+    """No ``Meta``: the admin builds the form with the model and its own field list."""
 
     def clean_sms_consent(self) -> bool | None:
         value = self.cleaned_data.get("sms_consent")

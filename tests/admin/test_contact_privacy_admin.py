@@ -102,10 +102,12 @@ def test_an_sms_consent_changed_in_the_admin_is_a_record(admin_client: Client) -
         for name, value in form.initial.items()
         if name in form.fields
     }
-    data.update(sms_consent="true", tags="[]")
+    assert {"email", "first_name", "phone", "sms_consent"} <= set(form.fields)
+    data.update(sms_consent="true", tags="[]", last_name="Le Goff")
     response = admin_client.post(change_url(contact), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     contact.refresh_from_db()
+    assert contact.last_name == "Le Goff"  # the other fields are still edited
     assert contact.sms_consent is True and contact.sms_consent_at is not None
     entry = consents.history(contact)[0]
     assert (entry.channel, entry.given, entry.source, entry.actor) == (
