@@ -105,7 +105,8 @@ class Loader:
             code = f"B{pk}" if pk <= self.referrers else r"\N"
             answer = consent.get(pk)
             flag = r"\N" if answer is None else ("t" if answer else "f")
-            empty_defaults = "\t\t\t\t\tf\t"  # phone, names, language, is_customer, source
+            # phone, names, language, is_customer, source, share name, tags
+            empty_defaults = "\t\t\t\t\tf\t\t\t[]"
             yield (
                 f"{pk}\t{self.program_id}\t{email}\t{email}\t{email}\t{code}\t{flag}\t{created}"
                 f"{empty_defaults}\n"
@@ -228,7 +229,8 @@ class Loader:
 
 CONTACT_COLUMNS = (
     "id, program_id, email, email_normalized, email_canonical, referrer_code, consent_recontact,"
-    " created_at, phone, first_name, last_name, language, is_customer, consent_source"
+    " created_at, phone, first_name, last_name, language, is_customer, consent_source,"
+    " share_name, tags"
 )
 INVITATION_COLUMNS = "id, program_id, referrer_id, referee_id, channel, issued_at, referrer_terms"
 REFERRAL_COLUMNS = (

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .admin_messages import contact_history
+from .admin_privacy import ContactPrivacyAdminMixin
 from .admin_secrets import SecretsAdminMixin
 from .exceptions import InvalidInput
 from .fulfilment.pool import import_pool
@@ -370,7 +371,7 @@ class ApiKeyAdmin(BigTableAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(BigTableAdmin):
+class ContactAdmin(ContactPrivacyAdminMixin, BigTableAdmin):
     list_display = (
         "email",
         "first_name",

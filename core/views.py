@@ -6,11 +6,12 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import audit
 from .api import problems, ratelimit
 from .messaging import contact_from_token, language_for
 from .models import HeldInvitation
+from .models.choices import ConsentSource
 from .services import clicks, confirmation, sharing
+from .services.contacts import set_email_unsubscribed
 from .services.enrolment import share_url
 
 
@@ -21,10 +22,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     contact = contact_from_token(token)
     if contact is None:
         return render(request, "parrain/unsubscribe.html", {"invalid": True}, status=404)
-    if request.method == "POST" and contact.unsubscribed_at is None:
-        contact.unsubscribed_at = timezone.now()
-        contact.save(update_fields=["unsubscribed_at"])
-        audit.record(contact.program, "contact.unsubscribed", contact=contact, actor="contact")
+    if request.method == "POST":
+        set_email_unsubscribed(contact, True, actor="contact", source=ConsentSource.UNSUBSCRIBE)
     return render(request, "parrain/unsubscribe.html", {"contact": contact})
 
 

@@ -16,6 +16,7 @@ from .server import router
 from .server_boosts import router as boosts_router
 from .server_contests import router as contests_router
 from .server_messages import router as messages_router
+from .server_privacy import router as privacy_router
 from .widget import router as widget_router
 from .widget_contests import router as public_contests_router
 
@@ -81,6 +82,7 @@ api.add_router("", router)
 api.add_router("", boosts_router)
 api.add_router("", contests_router)
 api.add_router("", messages_router)
+api.add_router("", privacy_router)
 
 
 # Public widget API (issue 3): public key in the path, CORS and rate limits in public_door.

@@ -29,6 +29,49 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class ConsentOut(BaseModel):
+    channel: Literal["email", "sms"]
+    given: bool = Field(description="True: consent given; false: refused or withdrawn.")
+    at: datetime = Field(description="When the person gave or withdrew it.")
+    source: str = Field(
+        description="Where: widget, import, api, webhook, oscar, account, admin, "
+        "unsubscribe (the link in an email) or sms_stop (a STOP reply)."
+    )
+    source_label: str
+    text: str = Field(description="The consent text the person saw, as shown (may be empty).")
+    text_version: str = Field(description="A short id of the text: same text, same id.")
+    recorded_at: datetime
+
+
+class ConsentsOut(BaseModel):
+    contact_id: int
+    items: list[ConsentOut] = Field(description="Latest first.")
+
+
+Rows = list[dict[str, Any]]
+
+
+class ContactExportOut(BaseModel):
+    """A contact's data (right of access). Dates are ISO 8601, amounts decimal strings.
+    Other people appear only as far as the contact knows them: a friend's email in an
+    invitation the contact sent by email, a referrer's code and the name they share."""
+
+    format: int = Field(description="Layout version (1).")
+    program: str
+    contact: dict[str, Any]
+    consents: Rows = Field(description="Consent records, latest first.")
+    invitations_sent: Rows
+    invitations_received: Rows
+    referrals_as_referrer: Rows
+    referrals_as_referee: Rows
+    orders: Rows = Field(description="Each with its refunds.")
+    rewards: Rows
+    badges: Rows
+    loyalty_ledger: Rows
+    messages: Rows = Field(description="Scheduled, sent, dropped or failed.")
+    audit: Rows = Field(description="Audit entries about the contact; staff shown as 'staff'.")
+
+
 class ContactOut(BaseModel):
     id: int
     email: str
@@ -46,6 +89,10 @@ class ContactOut(BaseModel):
     )
     referrer_code: str | None
     created_at: datetime
+    consents: dict[str, ConsentOut] = Field(
+        default_factory=dict,
+        description="The latest consent record per channel (email, sms), when there is one.",
+    )
 
 
 class BulkContactsIn(Input):

@@ -23,13 +23,14 @@ from ..models import (
     Badge,
     BadgeHolding,
     BadgeRecompute,
+    ConsentRecord,
     Contact,
     LoyaltyEntry,
     Order,
     Referral,
 )
 from ..models.choices import ImportSource, ReferralStatus
-from ..services import badge_setup, badges, contact_imports, loyalty, review, stats
+from ..services import badge_setup, badges, consents, contact_imports, loyalty, review, stats
 from ..services.contacts import ContactData, find_contact, upsert_contact
 from ..services.enrolment import enrol_referrer, referrer_by_code
 from ..services.invitations import invite_by_email
@@ -64,7 +65,23 @@ def _responses(*success: int, model: Any) -> dict[int, Any]:
 
 
 def _contact_out(contact: Contact) -> s.ContactOut:
-    return s.ContactOut.model_validate(contact, from_attributes=True)
+    fields = {name: getattr(contact, name) for name in s.ContactOut.model_fields}
+    latest = consents.latest(contact)
+    fields["consents"] = {channel: consent_out(entry) for channel, entry in latest.items()}
+    return s.ContactOut.model_validate(fields)
+
+
+def consent_out(entry: ConsentRecord) -> s.ConsentOut:
+    return s.ConsentOut(
+        channel=entry.channel,
+        given=entry.given,
+        at=entry.at,
+        source=entry.source,
+        source_label=str(entry.get_source_display()),
+        text=entry.text,
+        text_version=entry.text_version,
+        recorded_at=entry.created_at,
+    )
 
 
 @router.put(f"{PROGRAM}/contacts", response=_responses(200, 201, model=s.ContactOut))

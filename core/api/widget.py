@@ -32,6 +32,7 @@ from ..models.contest import ContestStatus
 from ..services import contest_public, contests, sharing
 from ..services.boosts import OfferView, offer_view
 from ..services.confirmation import hold_invitations, send_confirmation
+from ..services.consents import consent_text
 from ..services.enrolment import enrol_referrer, referrer_by_code, share_url, sharing_name
 from ..services.invitations import invite_by_email, not_yet_invited
 from ..services.offers import describe, referrer_terms_at
@@ -120,12 +121,6 @@ def forget_config(program_id: int) -> None:
         _configs.forget(key)
 
 
-def default_consent(program: Program) -> str:
-    return _(
-        "I agree that %(program)s may send me offers by email. I can unsubscribe at any time."
-    ) % {"program": program.name}
-
-
 def boost_out(offer: OfferView) -> BoostOut | None:
     """The running boost as the widgets show it, or None."""
     if offer.boost is None or offer.ends_at is None:
@@ -155,7 +150,7 @@ def config_lifetime(program: Program, offer: OfferView, at: datetime) -> int:
 
 def build_config(program: Program, language: str, offer: OfferView) -> dict[str, Any]:
     with translation.override(language):
-        consent = (program.consent_texts or {}).get(language) or default_consent(program)
+        consent = consent_text(program, language)
         return ConfigOut(
             program=program.name,
             language=language,
@@ -392,12 +387,14 @@ def claim(request: HttpRequest, key: str, payload: ClaimIn) -> Any:
     _limit_writes(request)
     program = program_of(request)
     ratelimit.hit("referrer_claim", f"{program.pk}:{payload.code.upper()}")
+    language = widget_language(program, request.GET.get("lang"))
     try:
         registration = register_referee(
             program,
             payload.code,
             payload.email,
             consent=payload.consent,
+            consent_text=consent_text(program, language),
             first_name=payload.first_name,
             channel=Channel.LINK,
             source="widget",
@@ -410,7 +407,6 @@ def claim(request: HttpRequest, key: str, payload: ClaimIn) -> Any:
     reward = registration.reward
     if program.privacy_mode or reward is None or not reward.code:
         return ClaimOut(delivery="email")
-    language = widget_language(program, request.GET.get("lang"))
     welcome = WelcomeOut(
         code=reward.code, offer=describe(reward.terms, language), expires_at=reward.expires_at
     )

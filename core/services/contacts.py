@@ -11,8 +11,10 @@ from .. import audit, locks
 from ..conf import parrain_settings
 from ..emails import normalize_email, normalize_phone
 from ..exceptions import InvalidInput
-from ..models import Contact, Program
+from ..models import ConsentRecord, Contact, Program
+from ..models.choices import ConsentChannel, ConsentSource
 from ..validation_types import Email, ExternalId, Language, Moment, Name, Phone
+from . import consents
 
 
 class ContactData(BaseModel):
@@ -68,21 +70,37 @@ def upsert_contact(
     ):
         contact.first_order_at = data.first_order_at
         contact.is_customer = True
-    if data.consent_recontact is not None:
-        record_consent(contact, data.consent_recontact, data.consent_source, save=False)
-    sms_changed = data.sms_consent is not None and _set_sms_consent(contact, data.sms_consent)
+    answers = _new_answers(contact, data)
     try:
         with transaction.atomic():
             contact.save()
+            source = consents.source_of(data.consent_source)
+            # The shop's own label ("checkout") is kept beside the source it maps to.
+            label = "" if data.consent_source == source else data.consent_source
+            for channel, given in answers:
+                consents.record(contact, channel, given, source=source, actor=label)
     except IntegrityError as exc:
         raise InvalidInput(
             _("This external id already belongs to another contact."), field="external_id"
         ) from exc
-    if sms_changed:
+    if (ConsentChannel.SMS, data.sms_consent) in answers:
         _audit_sms_consent(contact, data.consent_source)
     if contact.is_customer and not was_customer:
         _became_customer(contact)
     return contact, created
+
+
+def _new_answers(contact: Contact, data: ContactData) -> list[tuple[ConsentChannel, bool]]:
+    """The consents ``data`` states that differ from the stored ones: a sync sending the
+    same answer every night adds no record."""
+    answers = []
+    if data.consent_recontact is not None and data.consent_recontact != contact.consent_recontact:
+        answers.append((ConsentChannel.EMAIL, data.consent_recontact))
+    if data.sms_consent is not None and (
+        data.sms_consent is not contact.sms_consent or contact.sms_consent_at is None
+    ):
+        answers.append((ConsentChannel.SMS, data.sms_consent))
+    return answers
 
 
 def _became_customer(contact: Contact) -> None:
@@ -110,14 +128,33 @@ def vouch_for(contact: Contact, *, share_name: str = "") -> None:
         contact.save(update_fields=fields)
 
 
-def set_email_unsubscribed(contact: Contact, unsubscribed: bool, *, actor: str) -> bool:
+def set_email_unsubscribed(
+    contact: Contact,
+    unsubscribed: bool,
+    *,
+    actor: str,
+    source: ConsentSource = ConsentSource.ACCOUNT,
+    text: str = "",
+) -> bool:
     """Stop (or start again) the program's emails to ``contact``, as the contact asked
-    from their account; audited. Returns whether anything changed. Messages still waiting
-    are dropped when due (MessageRule.UNSUBSCRIBED)."""
+    from their account (or the unsubscribe link: ``source``); audited, and kept as an email
+    consent record withdrawn (or given again). Returns whether anything changed. Messages
+    still waiting are dropped when due (MessageRule.UNSUBSCRIBED)."""
     if (contact.unsubscribed_at is not None) == unsubscribed:
         return False
-    contact.unsubscribed_at = timezone.now() if unsubscribed else None
-    contact.save(update_fields=["unsubscribed_at"])
+    now = timezone.now()
+    contact.unsubscribed_at = now if unsubscribed else None
+    with transaction.atomic():
+        contact.save(update_fields=["unsubscribed_at"])
+        consents.record(
+            contact,
+            ConsentChannel.EMAIL,
+            not unsubscribed,
+            source=source,
+            at=now,
+            text=text,
+            actor=actor,
+        )
     action = "contact.unsubscribed" if unsubscribed else "contact.resubscribed"
     audit.record(contact.program, action, contact=contact, actor=actor)
     return True
@@ -139,16 +176,23 @@ def set_sms_number(contact: Contact, phone: str, *, actor: str) -> bool:
     return True
 
 
-def record_consent(contact: Contact, consent: bool, source: str, *, save: bool = True) -> None:
-    contact.consent_recontact = consent
-    contact.consent_at = timezone.now()
-    contact.consent_source = source[:40]
-    if save:
-        contact.save(update_fields=["consent_recontact", "consent_at", "consent_source"])
+def record_consent(
+    contact: Contact, consent: bool, source: str, *, save: bool = True, text: str = ""
+) -> ConsentRecord:
+    """The person's answer to "may we email you?" (``text``: the sentence they saw), as a
+    consent record copied onto the contact (see ``consents.record`` for ``save``)."""
+    return consents.record(
+        contact,
+        ConsentChannel.EMAIL,
+        consent,
+        source=consents.source_of(source),
+        text=text,
+        save=save,
+    )
 
 
 def record_sms_consent(
-    contact: Contact, consent: bool, source: str, *, resubscribe: bool = False
+    contact: Contact, consent: bool, source: str, *, resubscribe: bool = False, text: str = ""
 ) -> bool:
     """Record the person's answer to "may we send you SMS?"; True when it changed.
 
@@ -156,22 +200,23 @@ def record_sms_consent(
     reply (``sms_unsubscribed_at``) outlasts any consent the shop sends; only the person
     ticking the box again themselves (``resubscribe``: their account page) lifts it.
     """
-    changed = _set_sms_consent(contact, consent)
+    changed = consent is not contact.sms_consent or contact.sms_consent_at is None
     lifted = resubscribe and consent and contact.sms_unsubscribed_at is not None
-    if lifted:
-        contact.sms_unsubscribed_at = None
     if not (changed or lifted):
         return False
-    contact.save(update_fields=["sms_consent", "sms_consent_at", "sms_unsubscribed_at"])
+    with transaction.atomic():
+        if lifted:
+            contact.sms_unsubscribed_at = None
+            contact.save(update_fields=["sms_unsubscribed_at"])
+        consents.record(
+            contact,
+            ConsentChannel.SMS,
+            consent,
+            source=consents.source_of(source),
+            text=text,
+            actor="contact" if resubscribe else "",
+        )
     _audit_sms_consent(contact, source, resubscribed=lifted)
-    return True
-
-
-def _set_sms_consent(contact: Contact, consent: bool) -> bool:
-    if contact.sms_consent is consent and contact.sms_consent_at is not None:
-        return False
-    contact.sms_consent = consent
-    contact.sms_consent_at = timezone.now()
     return True
 
 
@@ -199,9 +244,24 @@ def sms_unsubscribe(number: str) -> int:
     with transaction.atomic():
         # Locked, then read again: two STOPs at once unsubscribe (and audit) once.
         contacts = [c for c in locks.contacts_for_update(pks) if c.sms_unsubscribed_at is None]
+        withdrawals = []
         for contact in contacts:
             contact.sms_unsubscribed_at = now
-        Contact.objects.bulk_update(contacts, ["sms_unsubscribed_at"])
+            withdrawals.append(
+                consents.record(
+                    contact,
+                    ConsentChannel.SMS,
+                    False,
+                    source=ConsentSource.SMS_STOP,
+                    at=now,
+                    actor="contact",
+                    save=False,
+                )
+            )
+        Contact.objects.bulk_update(
+            contacts, ["sms_unsubscribed_at", "sms_consent", "sms_consent_at"]
+        )
+        ConsentRecord.objects.bulk_create(withdrawals)
         audit.record_many(
             [
                 audit.event(

@@ -59,15 +59,19 @@ def register_referee(
     channel: str = Channel.LINK,
     source: str = "widget",
     link_click: str = "",
+    consent_text: str = "",
 ) -> Registration:
     """Claim the welcome offer; a refusal is audited (and kept) before it is raised.
 
     ``link_click`` is the share link's signed click cookie (``sharing.CLICK_COOKIE``), if
     the friend came through it: a new invitation is then dated at the click, so a friend
-    who clicked during a boost and claims after it still gets the boost's terms."""
+    who clicked during a boost and claims after it still gets the boost's terms.
+    ``consent_text``: the sentence the friend answered ``consent`` to, kept as the proof."""
     invited_at = sharing.click_time(link_click, code, program) or timezone.now()
     with transaction.atomic():
-        result = _register(program, code, email, consent, first_name, channel, source, invited_at)
+        result = _register(
+            program, code, email, (consent, consent_text), first_name, channel, source, invited_at
+        )
     if isinstance(result, Registration):
         return _with_code_in_shop(result)
     reason, referee_id, referrer_id = result
@@ -82,7 +86,7 @@ def _register(
     program: Program,
     code: str,
     email: str,
-    consent: bool | None,
+    answer: tuple[bool | None, str],
     first_name: str,
     channel: str,
     source: str,
@@ -94,8 +98,9 @@ def _register(
     referee, _ = get_or_create_contact(
         program, email, first_name=first_name, language=referrer.language
     )
+    consent, text = answer
     if consent is not None:
-        record_consent(referee, consent, source)
+        record_consent(referee, consent, source, text=text)
     existing = ownership.live_referral(referee, lock=True)
     mine = existing if _is_own(existing, referrer, referee) else None
     if existing is None:

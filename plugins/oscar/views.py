@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 
 from parrain.core.emails import normalize_email
 from parrain.core.models import Contact, LoyaltyEntry, Referral, Reward
+from parrain.core.models.choices import ConsentSource
 from parrain.core.services.badges import contact_badges
 from parrain.core.services.contacts import (
     record_sms_consent,
@@ -30,7 +31,7 @@ from .forms import MessagePreferencesForm
 from .program import shop_program
 
 #: The consent source recorded for what the customer ticks on their account page.
-SOURCE = "oscar-account"
+SOURCE = ConsentSource.ACCOUNT
 #: Ledger lines shown on the account page (the newest).
 LEDGER_LINES = 10
 
@@ -111,10 +112,14 @@ class AccountReferralsView(LoginRequiredMixin, TemplateView):
 def save_preferences(contact: Contact, data: dict[str, Any]) -> None:
     """What the customer ticked, through the core's consent services (audited). Ticking
     SMS again lifts an earlier STOP: the person asks for it themselves."""
-    set_email_unsubscribed(contact, not data["emails"], actor="contact")
+    fields = MessagePreferencesForm.base_fields
+    set_email_unsubscribed(
+        contact, not data["emails"], actor="contact", text=str(fields["emails"].label)
+    )
     had_sms = bool(contact.sms_consent) and contact.sms_unsubscribed_at is None
+    sms_text = str(fields["sms"].label)
     if data["sms"]:
         set_sms_number(contact, data["phone"], actor="contact")
-        record_sms_consent(contact, True, SOURCE, resubscribe=True)
+        record_sms_consent(contact, True, SOURCE, resubscribe=True, text=sms_text)
     elif had_sms:
-        record_sms_consent(contact, False, SOURCE)
+        record_sms_consent(contact, False, SOURCE, text=sms_text)

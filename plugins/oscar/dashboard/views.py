@@ -26,6 +26,7 @@ from django.views.generic import ListView, TemplateView
 
 from parrain.core.models import Contact, Program, Referral, ScheduledMessage
 from parrain.core.models.choices import ReferralStatus
+from parrain.core.privacy_views import download, history_context
 from parrain.core.services import review, scenarios, stats
 from parrain.core.services.widget_errors import (
     recent_widget_errors,
@@ -211,8 +212,16 @@ class ContactDetailView(ProgramMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         contact = self.contact
         context = super().get_context_data(**kwargs)
-        context.update(contact=contact, programs=[])
+        context.update(contact=contact, programs=[], **history_context(contact))
         return context
+
+
+class ContactExportView(View):
+    """The contact's data as a JSON file (right of access); audited with the staff user."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = get_object_or_404(Contact.objects.select_related("program"), pk=pk)
+        return download(contact, actor=actor_of(request))
 
 
 class ProgramSettingsView(ProgramMixin, TemplateView):

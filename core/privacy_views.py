@@ -1,0 +1,72 @@
+"""What the admins (Django, Oscar dashboard) and the server API share to show a contact's
+consent history and hand out their export (issue 14)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import ConsentRecord, Contact
+from .services import consents, contact_export
+
+
+def download(contact: Contact, *, actor: str) -> HttpResponse:
+    """The export of ``contact`` as a JSON attachment, audited (``contact.exported``)."""
+    data = contact_export.exported(contact, actor=actor)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    name = contact_export.filename(contact)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    """One line of the consent history as the admins show it."""
+
+    channel: str
+    given: bool
+    at: datetime  # in the program's time zone
+    at_text: str  # e.g. "2026-12-04 09:40", in the program's time zone
+    source: str
+    text: str
+    text_version: str
+    actor: str
+
+
+def consent_rows(contact: Contact) -> list[ConsentRow]:
+    zone = contact.program.tz()
+    return [_row(entry, zone) for entry in consents.history(contact)]
+
+
+def consent_history_html(contact: Contact | None) -> str:
+    """The consent history table (shared by the Django admin and the Oscar dashboard)."""
+    if contact is None or not contact.pk:
+        return "-"
+    return render_to_string("parrain/includes/consent_history.html", history_context(contact))
+
+
+def history_context(contact: Contact) -> dict[str, object]:
+    return {"consent_rows": consent_rows(contact), "time_zone": contact.program.time_zone}
+
+
+def _row(entry: ConsentRecord, zone: ZoneInfo) -> ConsentRow:
+    return ConsentRow(
+        channel=str(entry.get_channel_display()),
+        given=entry.given,
+        at=timezone.localtime(entry.at, zone),
+        at_text=timezone.localtime(entry.at, zone).strftime("%Y-%m-%d %H:%M"),
+        source=str(entry.get_source_display()),
+        text=entry.text,
+        text_version=entry.text_version,
+        actor=entry.actor,
+    )
