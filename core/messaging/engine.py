@@ -28,7 +28,8 @@ Decisions:
   the batch's contacts' recent sends in one query; what stays the same for the batch (the
   offer in force now) is read once (``memo.batch_scope``) and a message computes only the
   variables its template reads; emails leave from one thread on one SMTP connection per
-  batch while this thread composes the next ones (``IN_FLIGHT`` ahead); the statuses are
+  batch while this thread composes the next ones and makes their MIME bytes
+  (``mime.Email.prepare``; ``IN_FLIGHT`` ahead), so that thread only sends; the statuses are
   written in one statement, and audit lines only for what did not leave.
 """
 
@@ -37,6 +38,8 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import sys
+import threading
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -62,6 +65,10 @@ BATCH = 500
 #: Emails composed ahead of the one the server is answering.
 IN_FLIGHT = 8
 MAX_ATTEMPTS = 5
+#: How often the GIL changes hands while a batch's sending thread runs: at Python's 5 ms,
+#: each SMTP reply would wait up to 5 ms for this thread to finish composing (several
+#: replies a message), and the sending thread would be the bottleneck.
+SWITCH_INTERVAL = 0.0005
 #: First retry after a temporary transport error; doubled at each attempt.
 RETRY_AFTER = timedelta(minutes=1)
 WEEK = timedelta(days=7)
@@ -162,6 +169,8 @@ class Batch:
     # Emails handed to the sending thread, oldest first, with what the thread will say.
     _in_flight: deque[tuple[ScheduledMessage, Future[None]]] = field(default_factory=deque)
     _sender: ThreadPoolExecutor | None = None
+    # Emails made ready (MIME bytes) in this thread, by message id, for ``_transmit``.
+    _prepared: dict[int, Any] = field(default_factory=dict)
 
     def run(self) -> Batch:
         ready = [m for m in self.messages if not self._refused(m)]
@@ -177,6 +186,7 @@ class Batch:
             if self._sender is not None:
                 self._sender.submit(self._close_email)
                 self._sender.shutdown(wait=True)
+                _switching.stop()
         return self
 
     # Checks again at sending
@@ -274,7 +284,14 @@ class Batch:
     # touches the connection; the database only this one.
 
     def _hand_over(self, message: ScheduledMessage, composed: Any) -> None:
+        from .email import email_message
+
+        email = email_message(composed, sender=sender())
+        if hasattr(email, "prepare"):
+            email.prepare()  # the MIME bytes made here, while the thread waits on the server
+        self._prepared[message.pk] = email
         if self._sender is None:
+            _switching.start()
             self._sender = ThreadPoolExecutor(1, thread_name_prefix="parrain-email")
         sending = self._sender.submit(self._transmit, message, composed)
         self._in_flight.append((message, sending))
@@ -306,7 +323,8 @@ class Batch:
             # (a backend opened by ``send`` itself closes it after each message).
             self._email = get_connection()
             self._email.open()
-        email = email_message(composed, sender=sender(), connection=self._email)
+        email = self._prepared.pop(message.pk, None) or email_message(composed, sender=sender())
+        email.connection = self._email
         try:
             email.send()
         except Exception:
@@ -369,6 +387,32 @@ class Batch:
     def announce(self) -> None:
         for message, old in self.changed:
             signals.message_status_changed.send(Program, message=message, old_status=old)
+
+
+class _Switching:
+    """``sys.setswitchinterval(SWITCH_INTERVAL)`` while at least one batch of this process
+    has its sending thread, Python's own interval back after the last one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._batches = 0
+        self._saved = sys.getswitchinterval()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._batches == 0:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._saved, SWITCH_INTERVAL))
+            self._batches += 1
+
+    def stop(self) -> None:
+        with self._lock:
+            self._batches -= 1
+            if self._batches == 0:
+                sys.setswitchinterval(self._saved)
+
+
+_switching = _Switching()
 
 
 def write_back(messages: list[ScheduledMessage]) -> None:

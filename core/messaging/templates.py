@@ -18,8 +18,9 @@ elements (what the default files and Wagtail's blocks write) or plain HTML (the 
 admin's field). Either is set in the program's layout ``defaults/_layout.<lang>.mjml``
 (header with the program's name in its brand colour, legal footer, shop address, plain
 unsubscribe link), turned into inlined HTML once per process (``_document``), then filled
-with the message's values by the sandbox. An empty ``text`` is made from the rendered HTML;
-an owner's text gets the footer and the unsubscribe line added.
+with the message's values by the sandbox. An empty ``text`` is the rendered HTML's text
+(``mjml.html_to_text``), made from a text template derived once from the document
+(``_generated_text``); an owner's text gets the footer and the unsubscribe line added.
 """
 
 from __future__ import annotations
@@ -192,6 +193,42 @@ def _multiline_html(value: str) -> str:
     return mark_safe("<br>".join(escape(line) for line in value.strip().splitlines()))  # nosec B308 B703 # each line escaped
 
 
+def _multiline_text(value: str) -> str:
+    return "\n".join(value.strip().splitlines())
+
+
+# (language, fragment) -> the text template made from its document (``mjml.text_template``),
+# or None when its first message showed that it does not give the text of the HTML.
+_TEXT: dict[tuple[str, str], str | None] = {}
+_TEXT_SIZE = 256
+
+
+def _generated_text(language: str, fragment: str, html: str, variables: dict[str, Any]) -> str:
+    """The text part of an email whose owner wrote none: ``mjml.html_to_text(html)``,
+    made from the template's text template once the first message proved it the same."""
+    key = (language, fragment)
+    source = _TEXT.get(key, "")
+    if source:
+        try:
+            return mjml.tidy_text(render(source, variables, html=False))
+        except RenderError:
+            return mjml.html_to_text(html)
+    text = mjml.html_to_text(html)
+    if source is None:
+        return text
+    try:
+        source = mjml.text_template(_document(language, fragment))
+        same = source is not None and (
+            mjml.tidy_text(render(source, variables, html=False)) == text
+        )
+    except Exception:  # noqa: BLE001 (the HTML's own conversion stays)
+        same = False
+    if len(_TEXT) >= _TEXT_SIZE:
+        _TEXT.clear()
+    _TEXT[key] = source if same else None
+    return text
+
+
 def _footer(program: Any, language: str) -> str:
     footers = program.legal_footer or {}
     return str(footers.get(language) or footers.get(program.default_language) or "").strip()
@@ -243,7 +280,12 @@ def build(
         text = render(resolved.text, variables, html=False).strip() + "\n"
         text += _text_footer(program, language, unsubscribe_link)
     else:
-        text = mjml.html_to_text(html)
+        plain = {
+            **layout,
+            "legal_footer": _multiline_text(_footer(program, language)),
+            "shop_address": _multiline_text(program.shop_address or ""),
+        }
+        text = _generated_text(language, resolved.html, html, plain)
     return Composed(
         channel=str(channel),
         to=to,

@@ -14,7 +14,7 @@ import pytest
 
 import parrain.core.messaging
 from parrain.core.factories import ProgramFactory
-from parrain.core.messaging import render, templates
+from parrain.core.messaging import mjml, render, templates
 from parrain.core.models.choices import MessageChannel, MessageKind
 from parrain.core.services.confirmation import CONFIRM_VALID
 
@@ -181,3 +181,72 @@ def test_confirmation_states_how_long_the_link_is_valid(lang: str) -> None:
 def test_no_default_file_for_a_kind_that_does_not_exist() -> None:
     kinds = {path.name.split(".")[0] for path in DEFAULTS.iterdir()}
     assert kinds - {"_layout"} <= {kind.value for kind in MessageKind}
+
+
+# Values that HTML escapes, spaces and lines the text tidies, braces Jinja would read.
+AWKWARD = {
+    "contact_first_name": "  Zoé & <Léa> ",
+    "personal_message": "Ligne 1\n\n\n  Ligne {{ 2 }} {% raw %}",
+    "offer_referee": '10 € "offerts" & plus',
+    "shop_name": "A&B {shop}",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "values",
+    [{}, dict.fromkeys(OPTIONAL, ""), AWKWARD],
+    ids=("typical", "optional ones empty", "awkward"),
+)
+@pytest.mark.parametrize(("kind", "lang"), CASES)
+def test_text_part_is_the_text_of_the_html_for_every_message(
+    kind: str, lang: str, values: dict[str, str]
+) -> None:
+    """The text part is made from a text template derived once from the email (fast); for
+    every message it is the text of that message's HTML, and the defaults all use it."""
+    program = ProgramFactory(
+        name="Maison Lumière",
+        legal_footer={"fr": "Maison Lumière SAS\nRCS Paris 123", "en": "Maison Lumière Ltd"},
+        shop_address="12 rue des Lilas\n75011 Paris",
+    )
+    resolved = templates.template_for(program, kind, MessageChannel.EMAIL, lang)
+    templates._TEXT.clear()
+    for variables in (TYPICAL, {**TYPICAL, **values}):
+        email = templates.build(
+            program,
+            MessageChannel.EMAIL,
+            lang,
+            resolved,
+            variables,
+            to="camille@example.org",
+            unsubscribe_link=variables["unsubscribe_link"],
+        )
+        assert email.text == mjml.html_to_text(email.html)
+    assert templates._TEXT[(lang, resolved.html)] is not None
+
+
+@pytest.mark.django_db
+def test_an_owners_html_with_braces_and_self_labelled_links_keeps_its_text() -> None:
+    program = ProgramFactory(name="Maison Lumière")
+    html = (
+        "<h1>Bonjour {{ contact_first_name }} {curly}</h1><p>&#123;&#123; not a tag }}</p>"
+        '<p><a href="{{ share_link }}">{{ share_link }}</a> <a href="#top">haut</a></p>'
+        "{% if welcome_code %}<p>Code : {{ welcome_code }}</p>{% else %}<p>Sans code</p>"
+        "{% endif %}"
+    )
+    resolved = templates.Resolved("Sujet", html, "", is_default=False)
+    templates._TEXT.clear()
+    for code in ("", "BIENV-1", ""):
+        variables = {**TYPICAL, "welcome_code": code}
+        email = templates.build(
+            program,
+            MessageChannel.EMAIL,
+            "fr",
+            resolved,
+            variables,
+            to="camille@example.org",
+            unsubscribe_link=TYPICAL["unsubscribe_link"],
+        )
+        assert email.text == mjml.html_to_text(email.html)
+        assert "{{ not a tag }}" in email.text and ("BIENV-1" in email.text) == bool(code)
+    assert templates._TEXT[("fr", html)] is not None

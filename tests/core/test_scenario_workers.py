@@ -140,10 +140,10 @@ def workers(redis_queue: None, sink: Sink, tmp_path: Path) -> Iterator[list[Work
 CONTACTS_SQL = """
 INSERT INTO parrain_contact (program_id, email, email_normalized, email_canonical, phone,
     first_name, last_name, share_name, language, referrer_code, is_customer, consent_recontact,
-    consent_source, created_at)
+    consent_source, created_at, tags)
 SELECT %(program)s, 'c' || g || '@workers.example', 'c' || g || '@workers.example',
     'c' || g || '@workers.example', '', 'Camille', '', '', 'fr', 'W' || g, true, true, 'test',
-    now() - interval '30 days'
+    now() - interval '30 days', '[]'
 FROM generate_series(1, %(count)s) g
 """
 MESSAGES_SQL = """
