@@ -40,7 +40,8 @@ class AdminImportView(ContactImportView):
             return reverse("admin:parrain_contactimport_upload")
         if name == "contacts":
             return reverse("admin:parrain_contact_changelist")
-        assert contact_import is not None
+        if contact_import is None:
+            raise ValueError(f"{name} needs an import")
         return reverse(f"admin:parrain_contactimport_{name}", args=[contact_import.pk])
 
     def may_view(self) -> bool:

@@ -95,7 +95,8 @@ class ImportUploadForm(forms.Form):
     def save(self, *, actor: str) -> ContactImport | None:
         """The new import (columns to map), or None with the service's refusal on the form."""
         program = self.chosen_program()
-        assert program is not None
+        if program is None:  # clean() refused the form already
+            raise ValueError("save() on an invalid form")
         upload = self.cleaned_data["file"]
         try:
             return contact_imports.start(program, upload, upload.name, actor=actor)

@@ -526,17 +526,17 @@ INSERT_SQL = f"""
 INSERT INTO parrain_contact (id, program_id, {CONTACT_COLUMNS}, share_name, created_at)
 SELECT contact_id, %(program)s, {CONTACT_COLUMNS}, '', %(now)s FROM {TEMP} WHERE op = 'n'
 ORDER BY contact_id
-"""
+"""  # nosec B608 # only this module's constant table and column names; values are parameters
 UPDATE_SQL = f"""
 UPDATE parrain_contact c SET {", ".join(f"{n} = t.{n}" for n in COLUMNS)}
 FROM {TEMP} t WHERE t.op = 'u' AND c.id = t.contact_id
-"""
+"""  # nosec B608 # only this module's constant table and column names; values are parameters
 AUDIT_SQL = f"""
 INSERT INTO parrain_auditevent (program_id, at, action, reason, message, actor, contact_id, data)
 SELECT %(program)s, %(now)s, CASE WHEN op = 'n' THEN %(created)s ELSE %(updated)s END, '', '',
     %(actor)s, contact_id, jsonb_build_object('import_id', %(import)s::bigint, 'changed', changed)
 FROM {TEMP} ORDER BY contact_id
-"""
+"""  # nosec B608 # only this module's constant table and column names; values are parameters
 CONSENT_SQL = f"""
 INSERT INTO parrain_consentrecord (program_id, contact_id, channel, given, at, source, text,
     text_version, contact_import_id, actor, created_at)
@@ -544,17 +544,17 @@ SELECT %(program)s, t.contact_id, 'email', (r->>0)::boolean, (r->>1)::timestampt
     r->>2, r->>3, %(import)s, %(actor)s, %(now)s
 FROM {TEMP} t CROSS JOIN LATERAL jsonb_array_elements(t.consents) WITH ORDINALITY AS e(r, n)
 WHERE t.consents IS NOT NULL ORDER BY t.contact_id, e.n
-"""
+"""  # nosec B608 # only this module's constant table and column names; values are parameters
 LOYALTY_SQL = f"""
 INSERT INTO parrain_loyaltyentry (program_id, contact_id, kind, custom_kind, points,
     occurred_at, recorded_at, source, reason)
 SELECT %(program)s, contact_id, 'import', '', loyalty, %(now)s, %(now)s, 'import', ''
 FROM {TEMP} WHERE loyalty IS NOT NULL ORDER BY contact_id
-"""
+"""  # nosec B608 # only this module's constant table and column names; values are parameters
 INVITATIONS_SQL = f"""
 UPDATE parrain_invitation i SET referee_consent = t.consent_recontact
 FROM {TEMP} t WHERE t.op = 'u' AND t.consent_changed AND i.referee_id = t.contact_id
-"""
+"""  # nosec B608 # only this module's constant table and column names; values are parameters
 
 
 def _consents_json(state: _State) -> str | None:
