@@ -388,14 +388,28 @@ def apply_batch(
     if path is None:
         path = "copy" if connection.vendor == "postgresql" else "orm"
     import_id = contact_import.pk if contact_import else None
+    source = consent_source(contact_import)
+    for state in states:
+        if state.consents and state.values.get("consent_source") == "import":
+            state.values["consent_source"] = source
     with transaction.atomic():
         if path == "copy":
-            became = _write_copy(program, states, plan.now, import_id, actor)
+            became = _write_copy(program, states, plan.now, import_id, actor, source)
         else:
-            became = _write_orm(program, states, plan.now, import_id, actor)
+            became = _write_orm(program, states, plan.now, import_id, actor, source)
     if became:
         _fire_became_customer(program, became)
     return plan.result
+
+
+def consent_source(contact_import: ContactImport | None) -> str:
+    """The consent records' source: the import's own (server API, Oscar), else "import"."""
+    from ..models.choices import ConsentSource, ImportSource
+
+    by_source = {ImportSource.API: ConsentSource.API, ImportSource.OSCAR: ConsentSource.OSCAR}
+    if contact_import is None:
+        return ConsentSource.IMPORT
+    return by_source.get(contact_import.source, ConsentSource.IMPORT)
 
 
 def _audit_data(state: _State, import_id: int | None) -> dict[str, Any]:
@@ -421,10 +435,15 @@ def _fire_became_customer(program: Program, ids: list[int]) -> None:
 
 
 def _write_orm(
-    program: Program, states: list[_State], now: datetime, import_id: int | None, actor: str
+    program: Program,
+    states: list[_State],
+    now: datetime,
+    import_id: int | None,
+    actor: str,
+    source: str,
 ) -> list[int]:
     from ..models import AuditEvent, ConsentRecord, Contact, Invitation, LoyaltyEntry
-    from ..models.choices import ConsentChannel, ConsentSource
+    from ..models.choices import ConsentChannel
     from ..models.loyalty import LoyaltyKind
 
     new = [s for s in states if s.new]
@@ -463,7 +482,7 @@ def _write_orm(
                 channel=ConsentChannel.EMAIL,
                 given=given,
                 at=at,
-                source=ConsentSource.IMPORT,
+                source=source,
                 text=text,
                 text_version=text_version(text),
                 contact_import_id=import_id,
@@ -540,7 +559,7 @@ FROM {TEMP} ORDER BY contact_id
 CONSENT_SQL = f"""
 INSERT INTO parrain_consentrecord (program_id, contact_id, channel, given, at, source, text,
     text_version, contact_import_id, actor, created_at)
-SELECT %(program)s, t.contact_id, 'email', (r->>0)::boolean, (r->>1)::timestamptz, 'import',
+SELECT %(program)s, t.contact_id, 'email', (r->>0)::boolean, (r->>1)::timestamptz, %(source)s,
     r->>2, r->>3, %(import)s, %(actor)s, %(now)s
 FROM {TEMP} t CROSS JOIN LATERAL jsonb_array_elements(t.consents) WITH ORDINALITY AS e(r, n)
 WHERE t.consents IS NOT NULL ORDER BY t.contact_id, e.n
@@ -564,9 +583,15 @@ def _consents_json(state: _State) -> str | None:
 
 
 def _write_copy(
-    program: Program, states: list[_State], now: datetime, import_id: int | None, actor: str
+    program: Program,
+    states: list[_State],
+    now: datetime,
+    import_id: int | None,
+    actor: str,
+    source: str,
 ) -> list[int]:
     params = {
+        "source": source,
         "program": program.pk,
         "now": now,
         "import": import_id,

@@ -55,7 +55,7 @@ def program():
 
 @pytest.fixture
 def run(program, path):
-    imp = ContactImport.objects.create(program=program, source=ImportSource.API)
+    imp = ContactImport.objects.create(program=program, source=ImportSource.FILE)
 
     def run(*rows: ContactRow, dry_run: bool = False, prog=None):
         return apply_batch(
@@ -429,3 +429,19 @@ def test_both_writers_give_the_same_result() -> None:
         results[writer] = (counts, snapshot(program))
     assert results["orm"] == results["copy"]
     assert results["copy"][0][1][:3] == (1, 4, 0)
+
+
+@pytest.mark.parametrize(
+    ("source", "recorded"),
+    [
+        (ImportSource.FILE, ConsentSource.IMPORT),
+        (ImportSource.API, ConsentSource.API),
+        (ImportSource.OSCAR, ConsentSource.OSCAR),
+    ],
+)
+def test_the_consent_record_names_where_the_rows_came_from(program, source, recorded):
+    imp = ContactImport.objects.create(program=program, source=source)
+    apply_batch(program, [row(2, email="zoe@example.com", consent=True)], contact_import=imp)
+    record = ConsentRecord.objects.get()
+    assert record.source == recorded
+    assert Contact.objects.get(email_normalized="zoe@example.com").consent_source == recorded
