@@ -39,6 +39,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import TemplateView
 
 from .conf import parrain_settings
@@ -76,7 +77,7 @@ TITLES = {
 FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
 COUNTS = (
     ("new", _("new")),
-    ("updated", _("updated")),
+    ("updated", pgettext_lazy("contacts counted", "updated")),
     ("unchanged", _("unchanged")),
     ("invalid", _("invalid")),
 )

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import (
     ACTIVE_IMPORT_STATUSES,
@@ -55,7 +56,9 @@ class ContactImport(models.Model):
     # Data rows (header excluded) committed so far: progress, and where a resume starts.
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     new_count = models.PositiveIntegerField(_("new"), default=0)
-    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    updated_count = models.PositiveIntegerField(
+        pgettext_lazy("contacts counted", "updated"), default=0
+    )
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     invalid_count = models.PositiveIntegerField(_("invalid"), default=0)
     # The dry run's figures ({"new", "updated", "unchanged", "invalid"}) kept beside the real run's.
