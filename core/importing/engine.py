@@ -14,7 +14,6 @@ elsewhere (SQLite) the same rules run through the ORM in bulk.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -120,18 +119,6 @@ class _State:
         if self.new:
             return False  # no invitation names a contact created by this batch
         return self.values["consent_recontact"] != self.original["consent_recontact"]
-
-
-def text_version(text: str) -> str:
-    """The consent text's version id, as core/services/consents.py computes it."""
-    if not text:
-        return ""
-    try:
-        from ..services.consents import text_version as version
-
-        return version(text)
-    except NotImplementedError:
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _clean(value: str | None, length: int) -> str:
@@ -483,14 +470,15 @@ def _write_orm(
                 given=given,
                 at=at,
                 source=source,
-                text=text,
-                text_version=text_version(text),
+                # The file's "consent source" column is the shop's label of where the
+                # person agreed (e.g. "Newsletter form"): shown beside the source, like an
+                # API caller's label. The text they saw is not in the file.
                 contact_import_id=import_id,
-                actor=actor,
+                actor=(label or actor)[:120],
                 created_at=now,
             )
             for s in states
-            for given, at, text in s.consents
+            for given, at, label in s.consents
         ],
         batch_size=500,
     )
@@ -560,7 +548,7 @@ CONSENT_SQL = f"""
 INSERT INTO parrain_consentrecord (program_id, contact_id, channel, given, at, source, text,
     text_version, contact_import_id, actor, created_at)
 SELECT %(program)s, t.contact_id, 'email', (r->>0)::boolean, (r->>1)::timestamptz, %(source)s,
-    r->>2, r->>3, %(import)s, %(actor)s, %(now)s
+    '', '', %(import)s, LEFT(COALESCE(NULLIF(r->>2, ''), %(actor)s), 120), %(now)s
 FROM {TEMP} t CROSS JOIN LATERAL jsonb_array_elements(t.consents) WITH ORDINALITY AS e(r, n)
 WHERE t.consents IS NOT NULL ORDER BY t.contact_id, e.n
 """  # nosec B608 # only this module's constant table and column names; values are parameters
@@ -579,7 +567,7 @@ FROM {TEMP} t WHERE t.op = 'u' AND t.consent_changed AND i.referee_id = t.contac
 def _consents_json(state: _State) -> str | None:
     if not state.consents:
         return None
-    return json.dumps([[g, at.isoformat(), t, text_version(t)] for g, at, t in state.consents])
+    return json.dumps([[g, at.isoformat(), label] for g, at, label in state.consents])
 
 
 def _write_copy(
