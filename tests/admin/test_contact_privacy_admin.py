@@ -118,6 +118,6 @@ def test_an_sms_consent_changed_in_the_admin_is_a_record(admin_client: Client) -
     )
     # Unsetting it again is refused: a consent is withdrawn, not forgotten.
     data.update(sms_consent="unknown")
-    refused = admin_client.post(change_url(contact), data)
+    refused = admin_client.post(change_url(contact), data, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200
     assert "cannot be unset" in refused.content.decode()

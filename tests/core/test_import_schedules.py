@@ -164,8 +164,9 @@ def schedule_for(program: Program, url: str, **fields: Any) -> ImportSchedule:
 
 
 def run_now(schedule: ImportSchedule, capture: Any) -> ContactImport:
-    """Run now; the import task queued on commit runs eagerly, as the tests' Celery does."""
-    with capture(execute=True), translation.override("en"):
+    """Run now; the import task queued on commit runs eagerly, as the tests' Celery does
+    (English still active then: the report reads in English)."""
+    with translation.override("en"), capture(execute=True):
         contact_import = import_schedules.run_now(schedule, actor="admin:owner")
     contact_import.refresh_from_db()
     schedule.refresh_from_db()
