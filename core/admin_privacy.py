@@ -19,8 +19,32 @@ from .privacy_views import consent_history_html, download
 from .services import consents
 
 
+class TagsField(forms.CharField):
+    """A contact's tags as one line, "vip, newsletter", instead of the JSON list."""
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, list):
+            return ", ".join(str(tag) for tag in value)
+        return super().prepare_value(value)
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        tags: list[str] = []
+        for tag in (part.strip() for part in text.replace(";", ",").split(",")):
+            if tag and tag not in tags:
+                tags.append(tag)
+        return tags
+
+
 class ContactAdminForm(forms.ModelForm):
     """No ``Meta``: the admin builds the form with the model and its own field list."""
+
+    tags = TagsField(
+        label=_("tags"),
+        required=False,
+        help_text=_("Separated by commas, e.g. vip, newsletter."),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
 
     def clean_sms_consent(self) -> bool | None:
         value = self.cleaned_data.get("sms_consent")

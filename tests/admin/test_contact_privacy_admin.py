@@ -103,7 +103,7 @@ def test_an_sms_consent_changed_in_the_admin_is_a_record(admin_client: Client) -
         if name in form.fields
     }
     assert {"email", "first_name", "phone", "sms_consent"} <= set(form.fields)
-    data.update(sms_consent="true", tags="[]", last_name="Le Goff")
+    data.update(sms_consent="true", last_name="Le Goff")
     response = admin_client.post(change_url(contact), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     contact.refresh_from_db()
@@ -121,3 +121,20 @@ def test_an_sms_consent_changed_in_the_admin_is_a_record(admin_client: Client) -
     refused = admin_client.post(change_url(contact), data, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200
     assert "cannot be unset" in refused.content.decode()
+
+
+def test_tags_are_edited_as_one_line_separated_by_commas(admin_client: Client) -> None:
+    contact = ContactFactory(email="tags@example.com", tags=["vip"])
+    page = admin_client.get(change_url(contact), HTTP_ACCEPT_LANGUAGE="en")
+    form = page.context["adminform"].form
+    assert 'value="vip"' in page.content.decode()  # not the JSON list ["vip"]
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+    data.update(tags="vip, newsletter ; vip,, salon 2026")
+    response = admin_client.post(change_url(contact), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    contact.refresh_from_db()
+    assert contact.tags == ["vip", "newsletter", "salon 2026"]
