@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import Contact
@@ -40,7 +41,7 @@ class ContactAdminForm(forms.ModelForm):
     """No ``Meta``: the admin builds the form with the model and its own field list."""
 
     tags = TagsField(
-        label=_("tags"),
+        label=capfirst(_("tags")),
         required=False,
         help_text=_("Separated by commas, e.g. vip, newsletter."),
         widget=forms.TextInput(attrs={"class": "vTextField"}),
