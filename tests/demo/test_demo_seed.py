@@ -267,3 +267,17 @@ def test_alice_and_a_few_referrers_hold_tickets(seeded_output: str) -> None:
     assert [(s.tickets, s.uncapped, s.cap) for s in capped] == [(3, 4, 3)]
     csv_lines = contests.entries_csv(contest).decode().splitlines()
     assert csv_lines[0] == "entrant,tickets" and len(csv_lines) == 6
+
+
+def test_friends_consents_are_recorded_with_the_sentence_the_widget_shows(
+    seeded_output: str,
+) -> None:
+    from parrain.core.models import ConsentRecord
+    from parrain.core.models.choices import ConsentSource
+    from parrain.core.services import consents
+
+    program = Program.objects.get(slug="maison-lumiere")
+    records = ConsentRecord.objects.filter(program=program, source=ConsentSource.WIDGET)
+    assert records.exists()
+    text = consents.consent_text(program, program.default_language)
+    assert set(records.values_list("text", "text_version")) == {(text, consents.text_version(text))}

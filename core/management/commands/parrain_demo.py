@@ -46,6 +46,7 @@ from parrain.core.models import (
     RewardRule,
 )
 from parrain.core.models.choices import ReferralStatus, RewardKind, Side
+from parrain.core.services import consents
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.invitations import invite_by_email
 from parrain.core.services.loyalty import record_action
@@ -360,7 +361,15 @@ class Story:
         consent = self.rng.choice((True, True, False, None))
         code = holder["c"].referrer_code
         try:
-            done = register_referee(self.program, code, email, consent=consent, first_name=first)
+            done = register_referee(
+                self.program,
+                code,
+                email,
+                consent=consent,
+                first_name=first,
+                # the sentence the widget shows beside the box, kept with the consent record
+                consent_text=consents.consent_text(self.program, self.program.default_language),
+            )
         except ParrainError:
             return  # refused (self-referral, already referred…): kept in the audit log
         if done.reward is not None and done.reward.code:
