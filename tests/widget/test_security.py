@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -107,9 +109,15 @@ def test_public_reads_count_against_the_ip_limit_but_the_configuration_does_not(
 
 
 def test_one_referrer_cannot_flood_invitations(
-    widget: Widget, program: Program, settings: Any
+    widget: Widget, program: Program, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.PARRAIN_PUBLIC_RATE_LIMITS = {"referrer_invite": (2, 3600)}
+    # The windows are fixed (aligned on the hour): in the middle of one, the wait is long;
+    # at the real clock, a run seconds before the hour rightly answered "retry in 10 s".
+    from parrain.core.api import ratelimit
+
+    mid_hour = (time.time() // 3600) * 3600 + 1800
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: mid_hour, sleep=time.sleep))
     _open_invitations(program)
     code = enrol_referrer(program, "alice@example.com", vouched=True).code
     base = {"code": code, "email": "alice@example.com"}
