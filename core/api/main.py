@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 
 from .. import idempotency
 from . import problems, ratelimit
+from .manage import router as manage_router
 from .origins import public_door
 from .security import guard_body, refuse_nul
 from .server import router
@@ -83,6 +84,7 @@ api.add_router("", boosts_router)
 api.add_router("", contests_router)
 api.add_router("", messages_router)
 api.add_router("", privacy_router)
+api.add_router("", manage_router)
 
 
 # Public widget API (issue 3): public key in the path, CORS and rate limits in public_door.

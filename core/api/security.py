@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 from io import BytesIO
@@ -20,7 +21,7 @@ from ninja.security import HttpBearer
 
 from ..conf import parrain_settings
 from ..exceptions import InvalidInput, NotFound
-from ..models import ApiKey, Program
+from ..models import AccountKey, ApiKey, Program
 from ..validation_types import nul_field, nul_problem
 from .problems import problem, too_large
 
@@ -41,7 +42,13 @@ class SecretKey(HttpBearer):
             _require_program(_slug(request))
         return key
 
-    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | ProgramAccess | None:
+        if token.startswith(ACCOUNT_KEY_PREFIX):
+            account = _account_key(token)
+            if account is None:
+                return None
+            program = Program.objects.filter(slug=_slug(request)).first()
+            return ProgramAccess(program, account) if program is not None else None
         hashed = ApiKey.hash(token)
         key = (
             ApiKey.objects.select_related("program")
@@ -56,6 +63,48 @@ class SecretKey(HttpBearer):
         return key
 
 
+ACCOUNT_KEY_PREFIX = "mk_"
+
+
+@dataclass(frozen=True)
+class ProgramAccess:
+    """An account key acting on one program's endpoints: ``request.auth`` there.
+
+    It answers ``program`` and ``prefix`` as an :class:`ApiKey` does, so
+    :func:`program_of` and :func:`actor_of` work with either credential.
+    """
+
+    program: Program
+    account_key: AccountKey
+
+    @property
+    def prefix(self) -> str:
+        return self.account_key.prefix
+
+
+class ManageKey(HttpBearer):
+    """``Authorization: Bearer mk_…``: an account key of scope ``manage``, not revoked.
+
+    ``request.auth`` is the :class:`AccountKey`. A missing, wrong or revoked key is a 401.
+    """
+
+    def authenticate(self, request: HttpRequest, token: str) -> AccountKey | None:
+        if not token.startswith(ACCOUNT_KEY_PREFIX):
+            return None
+        return _account_key(token)
+
+
+def _account_key(token: str) -> AccountKey | None:
+    hashed = ApiKey.hash(token)
+    key = AccountKey.objects.filter(
+        hashed=hashed, revoked_at__isnull=True, scope=AccountKey.Scope.MANAGE
+    ).first()
+    if key is None or not hmac.compare_digest(key.hashed, hashed):
+        return None
+    _touch(key)
+    return key
+
+
 def _slug(request: HttpRequest) -> str:
     match = request.resolver_match
     return str(match.kwargs.get("slug", "")) if match else ""
@@ -66,12 +115,12 @@ def _require_program(slug: str) -> None:
         raise NotFound(_("There is no program with this slug."), field="slug")
 
 
-def _touch(key: ApiKey) -> None:
+def _touch(key: ApiKey | AccountKey) -> None:
     """Record the last use, writing at most once a minute per key."""
     now = timezone.now()
     if key.last_used_at is not None and now - key.last_used_at < LAST_USED_PRECISION:
         return
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    type(key).objects.filter(pk=key.pk).update(last_used_at=now)
     key.last_used_at = now
 
 
@@ -80,6 +129,8 @@ def program_of(request: HttpRequest) -> Program:
 
 
 def actor_of(request: HttpRequest) -> str:
+    """Who acted, in audit entries: ``api:sk_…`` for a program key, ``api:mk_…`` for an
+    account key (the first ten characters, which the admin shows beside each key)."""
     return f"api:{request.auth.prefix}"  # type: ignore[attr-defined]
 
 

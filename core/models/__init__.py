@@ -26,13 +26,14 @@ from .idempotency import IdempotentRequest
 from .loyalty import LoyaltyEntry, LoyaltyKind
 from .messages import MessageTemplate, ScenarioStep, ScheduledMessage
 from .order import Order, Refund
-from .program import ApiKey, Program, RewardRule
+from .program import AccountKey, ApiKey, Program, RewardRule
 from .referral import Invitation, Referral, ShareClick
 from .reward import PoolCode, Reward
 from .widget_error import RefusedOrigin
 
 __all__ = [
     "AnonymousInvitationDay",
+    "AccountKey",
     "ApiKey",
     "AuditEvent",
     "Badge",

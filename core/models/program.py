@@ -279,6 +279,45 @@ class ApiKey(models.Model):
         return hashlib.sha256(clear.encode()).hexdigest()
 
 
+class AccountKey(models.Model):
+    """An account-level secret key (``mk_…``) of the management API (issue 16 §2).
+
+    Scope ``manage`` creates, reads, changes and deletes programs and their keys, reward
+    rules, endpoints and every other resource, over ``/api/v1/manage/…`` and over each
+    program's own ``/api/v1/programs/<slug>/…`` endpoints. Stored as a SHA-256 hash of a
+    256-bit random token, as :class:`ApiKey`; created with ``parrain_account_key`` or the
+    Django admin, the clear key shown once.
+    """
+
+    class Scope(models.TextChoices):
+        MANAGE = "manage", _("manage programs and keys")
+
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices, default=Scope.MANAGE)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    hashed = models.CharField(max_length=64, unique=True)
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account API key")
+        verbose_name_plural = _("account API keys")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.label or self.get_scope_display()})"
+
+    @classmethod
+    def create(cls, label: str = "", *, created_by: str = "") -> tuple[AccountKey, str]:
+        """Create a key; the clear key is returned once and never stored."""
+        clear = "mk_" + secrets.token_urlsafe(32)
+        key = cls.objects.create(
+            label=label, prefix=clear[:10], hashed=ApiKey.hash(clear), created_by=created_by
+        )
+        return key, clear
+
+
 class RewardRule(models.Model):
     """What one side earns: the referrer reward or the referee welcome offer."""
 
