@@ -10,6 +10,7 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            api,
             checks,  # noqa: F401  (registers the system checks)
             receivers,
         )
@@ -17,3 +18,4 @@ class WebhooksConfig(AppConfig):
 
         outbound_receivers.connect()
         receivers.connect()
+        api.mount()  # the endpoints' management API, under /api/v1/manage/programs/…
