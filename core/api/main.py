@@ -16,6 +16,7 @@ from .security import guard_body, refuse_nul
 from .server import router
 from .server_boosts import router as boosts_router
 from .server_contests import router as contests_router
+from .server_imports import router as imports_router
 from .server_messages import router as messages_router
 from .server_privacy import router as privacy_router
 from .widget import router as widget_router
@@ -84,6 +85,7 @@ api.add_router("", boosts_router)
 api.add_router("", contests_router)
 api.add_router("", messages_router)
 api.add_router("", privacy_router)
+api.add_router("", imports_router)
 api.add_router("", manage_router)
 
 

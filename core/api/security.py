@@ -140,14 +140,15 @@ def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
-def parse_multipart(request: HttpRequest) -> MultiValueDict:
-    """The files of a multipart body, whatever the method (Django parses POST only)."""
+def parse_multipart(request: HttpRequest, field: str = "image") -> MultiValueDict:
+    """The files of a multipart body, whatever the method (Django parses POST only);
+    ``field`` is named in the 422 when the body is malformed."""
     try:
         _data, files = MultiPartParser(
             request.META, BytesIO(request.body), request.upload_handlers, request.encoding
         ).parse()
     except MultiPartParserError:
-        raise InvalidInput(_("The multipart body is malformed."), field="image") from None
+        raise InvalidInput(_("The multipart body is malformed."), field=field) from None
     return files
 
 

@@ -222,9 +222,7 @@ def _outbound(slug: str, endpoint_id: int) -> OutboundEndpoint:
         .first()
     )
     if found is None:
-        raise NotFound(
-            _("No outbound endpoint with this id in this program."), field="endpoint_id"
-        )
+        raise NotFound(_("No outbound endpoint with this id in this program."), field="endpoint_id")
     return found
 
 

@@ -215,7 +215,9 @@ def _save(endpoint: Endpoint, changed: list[str], actor: str) -> Endpoint:
     return endpoint
 
 
-def _audit(endpoint: InboundEndpoint | OutboundEndpoint, what: str, actor: str, **data: Any) -> None:
+def _audit(
+    endpoint: InboundEndpoint | OutboundEndpoint, what: str, actor: str, **data: Any
+) -> None:
     kind = "inbound" if isinstance(endpoint, InboundEndpoint) else "outbound"
     audit.record(
         endpoint.program,

@@ -193,7 +193,10 @@ def test_outbound_rotation_and_delete(manage) -> None:
     rotated = manage.call("post", f"{path}/rotate-secret").json()
 
     assert rotated["secret"] != created["secret"]
-    assert OutboundEndpoint.objects.get().signing_secrets() == [rotated["secret"], created["secret"]]
+    assert OutboundEndpoint.objects.get().signing_secrets() == [
+        rotated["secret"],
+        created["secret"],
+    ]
     assert manage.call("delete", path).status_code == 204
     assert not OutboundEndpoint.objects.exists()
 
