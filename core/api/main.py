@@ -17,6 +17,7 @@ from .server import router
 from .server_boosts import router as boosts_router
 from .server_contests import router as contests_router
 from .server_imports import router as imports_router
+from .server_loyalty import router as loyalty_router
 from .server_messages import router as messages_router
 from .server_privacy import router as privacy_router
 from .widget import router as widget_router
@@ -86,6 +87,7 @@ api.add_router("", contests_router)
 api.add_router("", messages_router)
 api.add_router("", privacy_router)
 api.add_router("", imports_router)
+api.add_router("", loyalty_router)
 api.add_router("", manage_router)
 
 

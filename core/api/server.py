@@ -335,7 +335,7 @@ def _loyalty_order(program: Any, external_id: str | None) -> Order | None:
     return order
 
 
-def _record_loyalty(program: Any, data: s.LoyaltyActionIn) -> tuple[LoyaltyEntry, bool]:
+def _record_loyalty(program: Any, data: s.LoyaltyActionIn, actor: str) -> tuple[LoyaltyEntry, bool]:
     contact = _loyalty_contact(program, data.email, data.contact_external_id)
     return loyalty.record_action(
         program,
@@ -348,7 +348,7 @@ def _record_loyalty(program: Any, data: s.LoyaltyActionIn) -> tuple[LoyaltyEntry
         order=_loyalty_order(program, data.order_external_id),
         reason=data.reason,
         custom_kind=data.custom_kind,
-        actor="api",
+        actor=actor,
     )
 
 
@@ -371,7 +371,7 @@ def _entry_out(entry: LoyaltyEntry) -> s.LoyaltyEntryOut:
 @router.post(f"{PROGRAM}/loyalty/actions", response=_responses(200, 201, model=s.LoyaltyActionOut))
 def post_loyalty_action(request: HttpRequest, slug: str, payload: s.LoyaltyActionIn) -> Status[Any]:
     """Record one loyalty action; idempotent on ``external_id`` (a replay answers 200)."""
-    entry, created = _record_loyalty(program_of(request), payload)
+    entry, created = _record_loyalty(program_of(request), payload, actor_of(request))
     body = s.LoyaltyActionOut(
         **_entry_out(entry).model_dump(),
         contact_id=entry.contact_id,
@@ -393,7 +393,8 @@ def post_loyalty_batch(request: HttpRequest, slug: str, payload: s.LoyaltyBatchI
             field="rows",
         )
     program = program_of(request)
-    results = [_loyalty_row(program, index, row) for index, row in enumerate(payload.rows)]
+    actor = actor_of(request)
+    results = [_loyalty_row(program, index, row, actor) for index, row in enumerate(payload.rows)]
     counts = {kind: sum(r.status == kind for r in results) for kind in ("created", "replayed")}
     return s.LoyaltyBatchOut(
         created=counts["created"],
@@ -403,7 +404,7 @@ def post_loyalty_batch(request: HttpRequest, slug: str, payload: s.LoyaltyBatchI
     )
 
 
-def _loyalty_row(program: Any, index: int, row: Any) -> s.LoyaltyRowResult:
+def _loyalty_row(program: Any, index: int, row: Any, actor: str) -> s.LoyaltyRowResult:
     try:
         data = s.LoyaltyActionIn.model_validate(row)
     except PydanticValidationError as exc:
@@ -411,7 +412,7 @@ def _loyalty_row(program: Any, index: int, row: Any) -> s.LoyaltyRowResult:
         return s.LoyaltyRowResult(index=index, status="error", errors=errors)
     try:
         with transaction.atomic():
-            entry, created = _record_loyalty(program, data)
+            entry, created = _record_loyalty(program, data, actor)
     except ParrainError as exc:
         error = {"field": exc.field or "", "message": exc.message}
         return s.LoyaltyRowResult(index=index, status="error", errors=[error])
