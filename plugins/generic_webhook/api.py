@@ -43,7 +43,7 @@ ERRORS: dict[int, type[Problem]] = {
 SourceName = Literal["generic", "shopify", "woocommerce", "saleor"]
 EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
 Secret = Annotated[str, Field(min_length=16, max_length=120, pattern=r"^[\x21-\x7e]+$")]
-SECRET_ONCE = "The signing secret, shown in this answer only: store it now."
+SHOWN_ONCE = "The signing secret, shown in this answer only: store it now."
 
 
 def _responses(*success: int, model: Any) -> dict[int, Any]:
@@ -94,7 +94,7 @@ class InboundOut(SecretState):
 
 
 class InboundWithSecret(InboundOut):
-    secret: str = Field(description=SECRET_ONCE)
+    secret: str = Field(description=SHOWN_ONCE)
 
 
 class InboundList(BaseModel):
@@ -137,7 +137,7 @@ class OutboundOut(SecretState):
 
 
 class OutboundWithSecret(OutboundOut):
-    secret: str = Field(description=SECRET_ONCE)
+    secret: str = Field(description=SHOWN_ONCE)
 
 
 class OutboundList(BaseModel):
