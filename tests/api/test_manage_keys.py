@@ -16,7 +16,7 @@ from parrain.core.models import AccountKey, ApiKey, AuditEvent
 from parrain.core.services.keys import revoke_account_key
 
 from .conftest import assert_problem
-from .manage_client import ManageClient, manage  # noqa: F401
+from .manage_client import ManageClient
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from parrain.core.factories import ContactFactory, ProgramFactory, RewardRuleFac
 from parrain.core.models import AuditEvent, Program, RewardRule
 
 from .conftest import assert_problem
-from .manage_client import ManageClient, manage  # noqa: F401
+from .manage_client import ManageClient
 
 pytestmark = pytest.mark.django_db
 
