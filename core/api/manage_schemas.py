@@ -155,8 +155,8 @@ class ProgramFields(BaseModel):
     anonymous_invitation_budget: Count = 100
     loyalty_points_per_unit: Points = Decimal("0")
     messages_per_week: Annotated[StrictInt, Field(ge=0, le=1000)] = 3
-    quiet_hours_start: Hour | None = time(21, 0)
-    quiet_hours_end: Hour | None = time(8, 0)
+    quiet_hours_start: Hour | None = Field(time(21, 0), json_schema_extra={"default": "21:00"})
+    quiet_hours_end: Hour | None = Field(time(8, 0), json_schema_extra={"default": "08:00"})
     min_gap_hours: Annotated[StrictInt, Field(ge=0, le=720)] = 12
     legal_footer: Texts = {}
     shop_address: Annotated[str, Field(max_length=500)] = ""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from parrain.core.factories import ProgramFactory
 from parrain.core.services.enrolment import enrol_referrer
@@ -31,9 +31,9 @@ def _check(response: Any, document: str, method: str, path: str, status: int) ->
     assert status in _declared(document, method, path)
 
 
-@override_settings(PARRAIN_FULFILMENT=POOL)
 def test_an_empty_code_pool_is_a_declared_503_on_both_apis(api: ApiClient, settings) -> None:
     settings.PARRAIN_PUBLIC_RATE_LIMITS = {}
+    settings.PARRAIN_FULFILMENT = POOL
     code = enrol_referrer(api.program, "alice@example.com").code
     body = {"code": code, "email": "bob@example.org", "consent": True}
     response = api.call("post", "/registrations", body)

@@ -110,9 +110,10 @@ def test_committed_openapi_document_is_current_and_valid() -> None:
         "type": "http",
         "scheme": "bearer",
     }
-    for operations in document["paths"].values():
+    for path, operations in document["paths"].items():
+        scheme = "ManageKey" if path.startswith("/api/v1/manage/") else "SecretKey"
         for operation in operations.values():
-            assert operation["security"] == [{"SecretKey": []}]
+            assert operation["security"] == [{scheme: []}]
             assert "application/problem+json" in operation["responses"]["422"]["content"]
 
 
