@@ -816,6 +816,7 @@ class AuditEventAdmin(HistoryAdmin):
 # Contact imports (issue 14): admin_imports, the upload → mapping → dry run → confirm flow;
 # admin_schedules, regular imports (the core ImportScheduleForm, "Run now")
 from . import (  # noqa: E402, F401
+    admin_account_keys,
     admin_badges,
     admin_boosts,
     admin_contests,

@@ -117,7 +117,12 @@ def _answer_again(earlier: IdempotentRequest, fingerprint: str) -> HttpResponseB
 
 
 def _remember(row: IdempotentRequest, response: HttpResponseBase) -> None:
-    if response.status_code >= 500 or response.status_code == 401 or response.streaming:
+    if (
+        response.status_code >= 500
+        or response.status_code == 401
+        or response.streaming
+        or "no-store" in response.get("Cache-Control", "")  # a clear secret: never kept
+    ):
         IdempotentRequest.objects.filter(pk=row.pk).delete()
         return
     IdempotentRequest.objects.filter(pk=row.pk).update(

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -114,9 +115,9 @@ def not_found(detail: str | None = None) -> HttpResponse:
     return problem(404, "not-found", detail or _("There is nothing at this address."))
 
 
-def unauthorized() -> HttpResponse:
+def unauthorized(detail: str | None = None) -> HttpResponse:
     response = problem(
-        401, "unauthorized", _("Send a valid secret key: Authorization: Bearer sk_…")
+        401, "unauthorized", detail or _("Send a valid secret key: Authorization: Bearer sk_…")
     )
     response["WWW-Authenticate"] = 'Bearer realm="parrain"'
     return response
@@ -158,10 +159,22 @@ def _on_parrain_error(request: HttpRequest, exc: ParrainError) -> HttpResponse:
 
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, AuthenticationError):
-        return unauthorized()
+        return unauthorized(getattr(exc, "detail", None))
     if exc.status_code == 400:
         return problem(400, "malformed", _("The request body is not valid JSON."))
     return problem(exc.status_code, "http-error", str(exc))
+
+
+def _on_model_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    """A model's ``full_clean`` refusal (the services that save through it): a 422 naming
+    each field (``__all__`` for a rule across fields)."""
+    if hasattr(exc, "error_dict"):
+        errors = [
+            (field, message) for field, messages in exc.message_dict.items() for message in messages
+        ]
+    else:
+        errors = [("__all__", message) for message in exc.messages]
+    return problem(422, "invalid-input", _("Some fields are not valid."), errors=errors)
 
 
 def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -182,5 +195,6 @@ def install_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, _on_validation_error)
     api.add_exception_handler(ParrainError, _on_parrain_error)
     api.add_exception_handler(HttpError, _on_http_error)
+    api.add_exception_handler(DjangoValidationError, _on_model_validation)
     api.add_exception_handler(Http404, _on_not_found)
     api.add_exception_handler(RequestDataTooBig, _on_too_big)

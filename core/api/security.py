@@ -12,11 +12,13 @@ from io import BytesIO
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from ..conf import parrain_settings
@@ -52,7 +54,8 @@ class SecretKey(HttpBearer):
         hashed = ApiKey.hash(token)
         key = (
             ApiKey.objects.select_related("program")
-            .filter(hashed=hashed, revoked_at__isnull=True)
+            .filter(hashed=hashed)
+            .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=timezone.now()))
             .first()
         )
         if key is None or not hmac.compare_digest(key.hashed, hashed):
@@ -82,11 +85,34 @@ class ProgramAccess:
         return self.account_key.prefix
 
 
+class AccountKeyRequired(AuthenticationError):
+    """The 401 of the management API, whose problem says which key it wants."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail)
+        self.detail = detail
+
+
 class ManageKey(HttpBearer):
     """``Authorization: Bearer mk_…``: an account key of scope ``manage``, not revoked.
 
-    ``request.auth`` is the :class:`AccountKey`. A missing, wrong or revoked key is a 401.
+    ``request.auth`` is the :class:`AccountKey`. A missing, wrong or revoked key is a 401;
+    so is a program key (``sk_…``), whose problem says an account key is needed.
     """
+
+    def __call__(self, request: HttpRequest) -> AccountKey | None:
+        key = super().__call__(request)
+        if key is not None:
+            return key
+        header = request.headers.get("Authorization", "")
+        if header.partition(" ")[2].strip().startswith("sk_"):
+            raise AccountKeyRequired(
+                _(
+                    "A program key (sk_…) cannot use the management API; send an account "
+                    "key: Authorization: Bearer mk_…"
+                )
+            )
+        raise AccountKeyRequired(_("Send a valid account key: Authorization: Bearer mk_…"))
 
     def authenticate(self, request: HttpRequest, token: str) -> AccountKey | None:
         if not token.startswith(ACCOUNT_KEY_PREFIX):

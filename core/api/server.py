@@ -224,7 +224,11 @@ def _referrer(request: HttpRequest, payload: s.InviteIn) -> Contact:
     return found
 
 
-@router.post(f"{PROGRAM}/registrations", response=_responses(200, 201, model=s.RegisterOut))
+@router.post(
+    f"{PROGRAM}/registrations",
+    # 503: the welcome code could not be issued (an empty code pool)
+    response={**_responses(200, 201, model=s.RegisterOut), 503: Problem},
+)
 def register(request: HttpRequest, slug: str, payload: s.RegisterIn) -> Status[Any]:
     """A friend claims the welcome offer with the referrer's code."""
     registration = register_referee(

@@ -381,7 +381,8 @@ def lookup_code(request: HttpRequest, key: str, code: str, lang: Language | None
     )
 
 
-@router.post(f"{KEY}/claims", response=_responses(ClaimOut))
+# 503: the welcome code could not be issued (an empty code pool)
+@router.post(f"{KEY}/claims", response={**_responses(ClaimOut), 503: Problem})
 def claim(request: HttpRequest, key: str, payload: ClaimIn) -> Any:
     """The friend claims the welcome offer; in privacy mode it is only ever emailed."""
     _limit_writes(request)

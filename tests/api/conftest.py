@@ -56,3 +56,7 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
     if field is not None:
         assert field in [error["field"] for error in body["errors"]], body
     return body
+
+
+# The management API's client with an account key (mk_…): the `manage` fixture.
+from .manage_client import manage  # noqa: E402, F401
