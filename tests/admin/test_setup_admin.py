@@ -83,7 +83,9 @@ def test_marking_reviewed_needs_the_messages_permission(program: Program) -> Non
 def test_the_widget_code_page_writes_the_snippet_with_the_chosen_options(program: Program) -> None:
     client = staff("view_program")
     url = reverse("admin:parrain_program_snippet", args=[program.pk])
-    html = client.get(url, {"kind": "referee", "language": "en", "colour": "#ff0000", "title": "Hi"})
+    html = client.get(
+        url, {"kind": "referee", "language": "en", "colour": "#ff0000", "title": "Hi"}
+    )
     assert html.status_code == 200
     page = html.content.decode()
     code = unescape(re.search(r"<textarea[^>]*data-snippet-code>(.*?)</textarea>", page, re.S)[1])
@@ -98,7 +100,7 @@ def test_the_widget_code_page_writes_the_snippet_with_the_chosen_options(program
     assert 'name="referrer" content="no-referrer"' in preview
     # A wrong option falls back to its default; the brand colour is not repeated
     code = client.get(url, {"kind": "nope", "colour": program.brand_colour}).content.decode()
-    assert 'data-parrain-widget=&quot;referrer&quot;' in code
+    assert "data-parrain-widget=&quot;referrer&quot;" in code
     assert "data-parrain-colour" not in code.split("data-snippet-code>")[1].split("</textarea>")[0]
 
 
