@@ -52,7 +52,7 @@ def render_checklist(
     request: HttpRequest, program: Program, links: Mapping[str, str], *, review_url: str = ""
 ) -> SafeString:
     context = checklist_context(program, links, review_url=review_url)
-    return SafeString(render_to_string(CHECKLIST_TEMPLATE, context, request=request))
+    return render_to_string(CHECKLIST_TEMPLATE, context, request=request)  # a SafeString
 
 
 def own_origin(request: HttpRequest) -> str:

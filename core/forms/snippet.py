@@ -41,7 +41,9 @@ class SnippetForm(forms.Form):
     )
 
     def __init__(self, data: Any = None, *, program: Program) -> None:
-        super().__init__(data or None, initial={"colour": program.brand_colour})
+        if data is not None and not any(name in data for name in self.base_fields):
+            data = None  # only the program in the address: the defaults, no errors
+        super().__init__(data, initial={"colour": program.brand_colour})
         self.program = program
         languages = [str(code)[:2] for code in program.languages or []]
         self.fields["language"].choices = [

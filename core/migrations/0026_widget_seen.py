@@ -4,30 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain', '0025_account_keys'),
+        ("parrain", "0025_account_keys"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='program',
-            name='messages_reviewed_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='messages reviewed'),
+            model_name="program",
+            name="messages_reviewed_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="messages reviewed"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='widget_first_seen_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='widget first seen'),
+            model_name="program",
+            name="widget_first_seen_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="widget first seen"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='widget_last_seen_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='widget last seen'),
+            model_name="program",
+            name="widget_last_seen_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="widget last seen"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='widget_seen_origin',
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name='widget last seen on'),
+            model_name="program",
+            name="widget_seen_origin",
+            field=models.CharField(
+                blank=True, editable=False, max_length=200, verbose_name="widget last seen on"
+            ),
         ),
     ]

@@ -89,6 +89,9 @@ class SnippetWagtailView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Snip
         program = self.get_program()
         return program.name if program is not None else ""
 
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         url = reverse("parrain_wagtail:snippet")
@@ -115,9 +118,5 @@ class MessagesReviewedWagtailView(MessagesReviewedView):
 def setup_urls() -> list[URLPattern]:
     return [
         path("widget-code/", SnippetWagtailView.as_view(), name="snippet"),
-        path(
-            "messages/reviewed/", MessagesReviewedWagtailView.as_view(), name="messages_reviewed"
-        ),
+        path("messages/reviewed/", MessagesReviewedWagtailView.as_view(), name="messages_reviewed"),
     ]
-
-
