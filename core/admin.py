@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from .admin_messages import contact_history
 from .admin_privacy import ContactPrivacyAdminMixin
 from .admin_secrets import SecretsAdminMixin
+from .admin_setup import ProgramSetupAdminMixin
 from .exceptions import InvalidInput
 from .fulfilment.pool import import_pool
 from .models import (
@@ -140,7 +141,7 @@ class RefusedOriginInline(ReadOnlyInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(SecretsAdminMixin, admin.ModelAdmin):
+class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "currency", "is_active", "validation_delay_days", "created_at")
     list_filter = ("is_active", "currency")
     search_fields = ("name", "slug")

@@ -33,12 +33,18 @@ _COLOUR = re.compile(COLOUR_PATTERN)
 _SCRIPT_DONE = "_parrain_widget_script"
 
 
-def widget_script(program: Program) -> SafeString:
+def widget_script(program: Program, *, api: str = "", absolute: bool = False) -> SafeString:
+    """The script tag; ``api`` replaces ``PARRAIN_BASE_URL`` (the admins' previews), and
+    ``absolute`` writes the script's full URL (a snippet pasted on another site)."""
+    api = (api or parrain_settings.BASE_URL).rstrip("/")
+    src = static("parrain/widget.js")
+    if absolute and src.startswith("/") and not src.startswith("//"):
+        src = api + src
     return format_html(
         '<script async src="{}" data-parrain-key="{}" data-parrain-api="{}"></script>',
-        static("parrain/widget.js"),
+        src,
         program.public_key,
-        parrain_settings.BASE_URL.rstrip("/"),
+        api,
     )
 
 
@@ -49,7 +55,9 @@ def widget_placeholder(
     identity: str = "",
     title: str = "",
     colour: str = "",
+    language: str = "",
 ) -> SafeString:
+    """The placeholder; ``language`` sets its ``lang``, which the widget follows."""
     if kind not in KINDS:
         raise ValueError(f"widget kind must be one of {KINDS}, not {kind!r}")
     attrs: list[tuple[str, Any]] = [
@@ -62,6 +70,8 @@ def widget_placeholder(
         attrs.append(("data-parrain-title", title))
     if colour and _COLOUR.match(colour):
         attrs.append(("data-parrain-colour", colour))
+    if language:
+        attrs.append(("lang", language))
     return format_html(
         "<div {}></div>", format_html_join(" ", '{}="{}"', ((n, v) for n, v in attrs))
     )

@@ -21,6 +21,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 
+from ..addresses import origin_of
 from ..memo import Memo
 from ..models import Program
 from ..services.widget_errors import note_refused_origin
@@ -59,6 +60,15 @@ def origin_allowed(program: Program, origin: str, request: HttpRequest) -> bool:
     own = f"{request.scheme}://{request.get_host()}"
     allowed = {_normal(o) for o in program.allowed_origins or [] if isinstance(o, str)}
     return _normal(origin) in allowed | {_normal(own)}
+
+
+def page_origin(request: HttpRequest) -> str:
+    """The origin of the page calling: its ``Origin`` header (cross-origin calls), else its
+    ``Referer``'s (a same-origin GET sends no ``Origin``); ``""`` when it sends neither."""
+    origin = request.headers.get("Origin", "")
+    if origin and origin != "null":
+        return origin_of(origin)
+    return origin_of(request.headers.get("Referer", ""))
 
 
 def _with_cors(response: HttpResponseBase, origin: str) -> HttpResponseBase:

@@ -37,8 +37,10 @@ from ..services.enrolment import enrol_referrer, referrer_by_code, share_url, sh
 from ..services.invitations import invite_by_email, not_yet_invited
 from ..services.offers import describe, referrer_terms_at
 from ..services.registration import register_referee
+from ..services.setup_checklist import note_widget_seen
 from ..validation_types import Language
 from . import ratelimit
+from .origins import origin_allowed, page_origin
 from .problems import Problem
 from .widget_badges import loyalty_space, me_fields
 from .widget_schemas import (
@@ -175,9 +177,17 @@ def config(request: HttpRequest, key: str, lang: Language | None = None) -> Any:
     """Everything both widgets need to draw themselves, in the page's language; while a
     boost runs, its offer with its end, and the normal offer the widget returns to then."""
     program = program_of(request)
+    _note_placed(request, program)
     language = widget_language(program, lang)
     cache_key = config_cache_key(program.pk, language)
     return _configs.get(cache_key, lambda: _shared_config(cache_key, program, language))
+
+
+def _note_placed(request: HttpRequest, program: Program) -> None:
+    """The setup checklist's "widget placed": a page of an allowed origin loaded it."""
+    origin = page_origin(request)
+    if origin and origin_allowed(program, origin, request):
+        note_widget_seen(program, origin)
 
 
 def _shared_config(cache_key: str, program: Program, language: str) -> dict[str, Any]:

@@ -32,6 +32,16 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value}) from exc
 
 
+# A reward rule that is a program's normal offer: active, and neither a badge's own
+# referrer reward nor a boost's (see ``Program.rule``).
+NORMAL_OFFER = {
+    "is_active": True,
+    "badges__isnull": True,
+    "boosts_as_referrer__isnull": True,
+    "boosts_as_referee__isnull": True,
+}
+
+
 def _default_languages() -> list[str]:
     return ["fr", "en"]
 
@@ -214,6 +224,21 @@ class Program(models.Model):
         blank=True,
         help_text=_("Leave empty to keep contacts until they ask to be erased."),
     )
+    # Issue 15 §2, the setup checklist: when the widget's configuration was first and last
+    # asked for from an allowed page origin, and which (services.setup_checklist writes it
+    # at most once a minute); when the owner marked the shipped messages as reviewed.
+    widget_first_seen_at = models.DateTimeField(
+        _("widget first seen"), null=True, blank=True, editable=False
+    )
+    widget_last_seen_at = models.DateTimeField(
+        _("widget last seen"), null=True, blank=True, editable=False
+    )
+    widget_seen_origin = models.CharField(
+        _("widget last seen on"), max_length=200, blank=True, editable=False
+    )
+    messages_reviewed_at = models.DateTimeField(
+        _("messages reviewed"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -244,13 +269,7 @@ class Program(models.Model):
     def rule(self, side: str) -> RewardRule | None:
         """The newest active rule of ``side``; a rule that belongs to a badge (its holders'
         own referrer reward) or to a boost is never the program's normal offer."""
-        rules = self.reward_rules.filter(
-            side=side,
-            is_active=True,
-            badges__isnull=True,
-            boosts_as_referrer__isnull=True,
-            boosts_as_referee__isnull=True,
-        )
+        rules = self.reward_rules.filter(side=side, **NORMAL_OFFER)
         return rules.order_by("-pk").first()
 
 

@@ -28,6 +28,8 @@ from parrain.core.services.widget_errors import (
     refused_origins_message,
 )
 
+from .setup_views import wagtail_checklist
+
 SECRET_COLUMNS = ("identity_secret", "identity_secret_previous", "identity_secret_rotated_at")
 
 
@@ -37,6 +39,7 @@ class ProgramInspectView(InspectView):
 
     def get_fields(self) -> list[str]:
         fields = [name for name in super().get_fields() if name not in SECRET_COLUMNS]
+        fields.insert(0, "setup_checklist")
         fields.append("refused_origins")
         if self.permission_policy.user_has_permission(self.request.user, "change"):
             fields.append("identity_secret")
@@ -45,7 +48,12 @@ class ProgramInspectView(InspectView):
     def get_field_label(self, field_name: str, field: Any) -> str:
         if field_name == "refused_origins":
             return str(_("Recent widget errors"))
+        if field_name == "setup_checklist":
+            return str(_("Setup"))
         return super().get_field_label(field_name, field)
+
+    def get_setup_checklist_display_value(self) -> SafeString:
+        return wagtail_checklist(self.request, self.object)
 
     def get_refused_origins_display_value(self) -> SafeString:
         origins = refused_lately(self.object)

@@ -46,6 +46,7 @@ from .scenario_views import (
 )
 from .schedule_views import schedule_urls
 from .secret_views import IdentitySecretView, ProgramInspectView
+from .setup_views import setup_urls
 from .views import DashboardView, ReferralReportView
 
 MENU_HOOK = "register_parrain_menu_item"
@@ -183,6 +184,7 @@ def register_admin_urls() -> list:
         *message_urls(),
         *import_urls(),
         *schedule_urls(),
+        *setup_urls(),
     ]
     return [path("parrain/", include((urls, "parrain_wagtail"), namespace="parrain_wagtail"))]
 
@@ -263,6 +265,12 @@ class ModelMenuItem(MenuItem):
 
     def is_shown(self, request: HttpRequest) -> bool:
         return policy_registry.get_by_type(self.model).user_has_permission(request.user, "view")
+
+
+@hooks.register(MENU_HOOK)
+def register_widget_code_menu_item() -> MenuItem:
+    url = reverse("parrain_wagtail:snippet")
+    return ModelMenuItem(_("Widget code"), url, icon_name="code", order=490, model=Program)
 
 
 @hooks.register(MENU_HOOK)

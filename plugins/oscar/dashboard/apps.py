@@ -74,6 +74,8 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             ],
             "parrain-contact-export": ["is_staff", "parrain.view_contact"],
             "parrain-program": ["is_staff", "parrain.change_program", "parrain.change_rewardrule"],
+            "parrain-snippet": ["is_staff", "parrain.view_program"],
+            "parrain-messages-reviewed": ["is_staff", "parrain.change_messagetemplate"],
             "parrain-badge-list": ["is_staff", "parrain.view_badge"],
             "parrain-badge-detail": ["is_staff", "parrain.view_badge", "parrain.view_badgeholding"],
             "parrain-badge-holders": [
@@ -92,7 +94,7 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
         self.configure_permissions()
 
     def get_urls(self):  # type: ignore[no-untyped-def]
-        from . import badges, boosts, contests, imports, messages, scenarios, views
+        from . import badges, boosts, contests, imports, messages, scenarios, setup, views
 
         urls = [
             path("", views.FiguresView.as_view(), name="parrain-index"),
@@ -115,6 +117,12 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
                 name="parrain-contact-export",
             ),
             path("program/", views.ProgramSettingsView.as_view(), name="parrain-program"),
+            path("widget-code/", setup.SnippetDashboardView.as_view(), name="parrain-snippet"),
+            path(
+                "messages/reviewed/",
+                setup.MessagesReviewedDashboardView.as_view(),
+                name="parrain-messages-reviewed",
+            ),
             path("badges/", badges.BadgeListView.as_view(), name="parrain-badge-list"),
             path("badges/<int:pk>/", badges.BadgeDetailView.as_view(), name="parrain-badge-detail"),
             path(

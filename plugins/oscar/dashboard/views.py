@@ -232,6 +232,9 @@ class ProgramSettingsView(ProgramMixin, TemplateView):
         context.setdefault("form", ProgramForm(instance=self.program))
         context.setdefault("rules", RewardRuleFormSet(instance=self.program))
         context["widget_errors"] = recent_widget_errors(self.program)
+        from .setup import dashboard_checklist  # setup.py builds on this module
+
+        context["setup"] = dashboard_checklist(self.program)
         if self.request.method == "GET" and (origins := refused_lately(self.program)):
             messages.warning(self.request, refused_origins_message(origins))
         return context
