@@ -2,7 +2,8 @@
 
 ``core/`` is imported as ``parrain.core``, ``plugins/`` as ``parrain.plugins`` and
 ``standalone/`` (the service's settings, URLs, WSGI and Celery app) as
-``parrain.standalone``, so a shop's own ``core`` app never clashes with ours. Metadata lives in pyproject.toml.
+``parrain.standalone``, so a shop's own ``core`` app never clashes with ours. Metadata
+lives in pyproject.toml.
 """
 
 from setuptools import find_packages, setup

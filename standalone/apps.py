@@ -7,7 +7,9 @@ class StandaloneConfig(AppConfig):
     verbose_name = "Parrain service"
 
     def ready(self) -> None:
-        from . import tasklog
+        # The web processes queue tasks through this app (the broker of the settings); a
+        # Celery worker or beat started with ``-A parrain.standalone`` has it already.
+        from . import celery, tasklog  # noqa: F401
 
         tasklog.connect()
         if apps.is_installed("parrain.plugins.generic_webhook"):

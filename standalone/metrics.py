@@ -74,7 +74,9 @@ class QueueDepthCollector(Collector):
         import redis
 
         gauge = GaugeMetricFamily(
-            "parrain_celery_queue_length", "Tasks waiting in the broker, per queue.", labels=["queue"]
+            "parrain_celery_queue_length",
+            "Tasks waiting in the broker, per queue.",
+            labels=["queue"],
         )
         prefix = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}).get(
             "global_keyprefix", ""
