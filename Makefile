@@ -101,8 +101,8 @@ lint: $(INSTALLED) bandit ## ruff check, bandit, and check that no model change 
 	$(VENV)/bin/ruff check .
 	PARRAIN_SQLITE=:memory: $(MANAGE) makemigrations --check --dry-run
 
-bandit: $(INSTALLED) ## Security lint of core/ and plugins/ (bandit, configured in pyproject.toml; accepted findings carry a "# nosec B… # reason" in place)
-	$(VENV)/bin/bandit -c pyproject.toml -r core plugins --quiet
+bandit: $(INSTALLED) ## Security lint of core/, plugins/ and standalone/ (bandit, configured in pyproject.toml; accepted findings carry a "# nosec B… # reason" in place)
+	$(VENV)/bin/bandit -c pyproject.toml -r core plugins standalone --quiet
 
 bench: $(INSTALLED) ## Run the benchmark scripts in bench/
 	@shopt -s nullglob; scripts=(bench/*.py); \

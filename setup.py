@@ -1,12 +1,14 @@
 """Map the repository's top-level folders to the ``parrain`` import namespace.
 
-``core/`` is imported as ``parrain.core`` and ``plugins/`` as ``parrain.plugins`` so a
-shop's own ``core`` app never clashes with ours. Metadata lives in pyproject.toml.
+``core/`` is imported as ``parrain.core``, ``plugins/`` as ``parrain.plugins`` and
+``standalone/`` (the service's settings, URLs, WSGI and Celery app) as
+``parrain.standalone``, so a shop's own ``core`` app never clashes with ours. Metadata
+lives in pyproject.toml.
 """
 
 from setuptools import find_packages, setup
 
-ROOTS = {"parrain.core": "core", "parrain.plugins": "plugins"}
+ROOTS = {"parrain.core": "core", "parrain.plugins": "plugins", "parrain.standalone": "standalone"}
 
 
 def mapped_packages() -> list[str]:

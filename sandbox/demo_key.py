@@ -12,15 +12,12 @@ import os
 import secrets
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
+from parrain.standalone.env import secret_key
 
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / ".demo"
 KEY_FILE = DEMO_FOLDER / "secret_key"
-MIN_LENGTH = 50  # as Django's own deployment check (security.W009)
-MIN_DISTINCT = 5
 # Keys published in this repository's history: never acceptable in production.
 PUBLISHED_KEYS = frozenset({"demo-only-not-secret"})
-HOW_TO_MAKE_ONE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 
 def demo_secret_key(path: Path | None = None) -> str:
@@ -42,26 +39,17 @@ def demo_secret_key(path: Path | None = None) -> str:
 
 
 def production_secret_key(value: str, demo_key_file: Path | None = None) -> str:
-    """``value`` (``DJANGO_SECRET_KEY``) if fit for production, else ImproperlyConfigured."""
+    """``value`` (``DJANGO_SECRET_KEY``) if fit for production, else ImproperlyConfigured:
+    the standalone service's rules (``parrain.standalone.env.secret_key``), and never the
+    demo's key."""
     demo_key_file = demo_key_file or KEY_FILE
-    if not value:
-        raise ImproperlyConfigured(
-            f"DJANGO_SECRET_KEY is empty: production settings need a secret key of "
-            f"{MIN_LENGTH} or more random characters; {HOW_TO_MAKE_ONE}"
-        )
     demo_key = demo_key_file.read_text().strip() if demo_key_file.exists() else None
-    if value in PUBLISHED_KEYS or value == demo_key:
-        raise ImproperlyConfigured(
-            f"DJANGO_SECRET_KEY is the demo's key ({demo_key_file} or the one once shipped "
-            f"in sandbox/settings.py): give this deployment its own; {HOW_TO_MAKE_ONE}"
-        )
-    if (
-        len(value) < MIN_LENGTH
-        or len(set(value)) < MIN_DISTINCT
-        or value.startswith("django-insecure-")
-    ):
-        raise ImproperlyConfigured(
-            f"DJANGO_SECRET_KEY is too short or too simple: production settings need "
-            f"{MIN_LENGTH} or more random characters; {HOW_TO_MAKE_ONE}"
-        )
-    return value
+    return secret_key(
+        value,
+        name="DJANGO_SECRET_KEY",
+        refused=PUBLISHED_KEYS | ({demo_key} if demo_key else set()),
+        refused_why=(
+            f"the demo's key ({demo_key_file} or the one once shipped in sandbox/settings.py): "
+            "give this deployment its own"
+        ),
+    )

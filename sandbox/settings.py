@@ -10,8 +10,8 @@ demo`` sets it). A deployment uses ``sandbox.settings_production`` instead.
 import os
 from pathlib import Path
 
-from celery.schedules import crontab
-
+from parrain.core.beat import BEAT_SCHEDULE as CORE_BEAT_SCHEDULE
+from parrain.plugins.generic_webhook.beat import BEAT_SCHEDULE as WEBHOOKS_BEAT_SCHEDULE
 from sandbox.demo_address import demo_base_url, demo_host
 from sandbox.demo_key import demo_secret_key
 
@@ -109,74 +109,11 @@ PARRAIN_ALLOW_PRIVATE_TARGETS = DEBUG
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BEAT_SCHEDULE = {
-    "parrain-validate-due-referrals": {
-        "task": "parrain.core.tasks.validate_due_referrals",
-        "schedule": crontab(minute="*/15"),
-    },
-    # widget (issue 3): writes the share-link clicks queued by PARRAIN_SHARE_CLICK_BUFFER
-    "parrain-flush-share-clicks": {
-        "task": "parrain.core.tasks.flush_share_clicks",
-        "schedule": crontab(minute="*"),
-    },
-    # issue 10: invitations of confirmed referrers that waited for the daily budget
-    "parrain-release-held-invitations": {
-        "task": "parrain.core.tasks.release_held_invitations",
-        "schedule": crontab(minute=5),
-    },
-    # issue 12: boost.started / boost.ended, once each, within a minute of the instant
-    "parrain-announce-boosts": {
-        "task": "parrain.core.tasks.announce_boosts",
-        "schedule": crontab(minute="*"),
-    },
-    # issue 11: re-evaluated badges over a rolling period fade without any event
-    "parrain-recompute-fading-badges": {
-        "task": "parrain.core.tasks.recompute_fading_badges",
-        "schedule": crontab(hour=3, minute=30),
-    },
-    # issue 12: a contest's entries are frozen and their hash published at the end of entries
-    "parrain-freeze-contest-entries": {
-        "task": "parrain.core.tasks.freeze_contest_entries",
-        "schedule": crontab(minute="*"),
-    },
-    # issue 13: the scenario's due messages (several workers share the queue)
-    "parrain-send-due-messages": {
-        "task": "parrain.core.tasks.send_due_messages",
-        "schedule": crontab(minute="*"),
-    },
-    # issue 14: contact imports whose worker vanished (silent 10 minutes) are queued again
-    "parrain-resume-orphaned-imports": {
-        "task": "parrain.core.tasks.resume_orphaned_imports",
-        "schedule": crontab(minute="*/5"),
-    },
-    # issue 16: the server API's Idempotency-Key answers are kept 24 hours
-    "parrain-forget-idempotency-keys": {
-        "task": "parrain.core.tasks.forget_idempotency_keys",
-        "schedule": crontab(minute=20),
-    },
-    # issue 14: regular imports whose next run has come fetch their file and import it
-    "parrain-run-import-schedules": {
-        "task": "parrain.core.tasks.run_import_schedules",
-        "schedule": crontab(minute="*/5"),
-    },
-    # issue 14: contacts inactive for their program's retention period are erased (only
-    # programs whose retention setting is filled; empty by default)
-    "parrain-erase-inactive-contacts": {
-        "task": "parrain.core.tasks.erase_inactive_contacts",
-        "schedule": crontab(hour=2, minute=40),
-    },
-}
+# The core's periodic tasks (core/beat.py; docs/deploy.md says what each does).
+CELERY_BEAT_SCHEDULE = dict(CORE_BEAT_SCHEDULE)
 
-# -- webhooks plugin (issue 6): retry sweep for outbound webhooks (safety net with a worker,
-# the only retry path when tasks run eagerly) --
-CELERY_BEAT_SCHEDULE["parrain-webhooks-retry-due"] = {
-    "task": "parrain.plugins.generic_webhook.tasks.retry_due_webhooks",
-    "schedule": 30.0,
-}
-CELERY_BEAT_SCHEDULE["parrain-webhooks-purge-logs"] = {
-    "task": "parrain.plugins.generic_webhook.tasks.purge_webhook_logs",
-    "schedule": crontab(hour=4, minute=0),
-}
+# -- webhooks plugin (issue 6): retry sweep and log purge of outbound webhooks --
+CELERY_BEAT_SCHEDULE.update(WEBHOOKS_BEAT_SCHEDULE)
 # Outbound webhooks and shop API calls to this machine (a local receiver, a local shop) are
 # allowed only in the local demo; never turn this on in production (a system check warns).
 PARRAIN_WEBHOOKS = {"ALLOW_PRIVATE_TARGETS": DEBUG}

@@ -1,4 +1,8 @@
-"""Settings to run this project as a service (the standalone install mode), not a demo.
+"""The demo project (core, Oscar shop, Wagtail site, webhooks) with production settings.
+
+The standalone service (other shops talk to it over HTTP) is ``parrain.standalone``, set
+up from the environment alone: docs/deploy.md. This module is for serving the demo
+project itself with ``DEBUG`` off:
 
     DJANGO_SETTINGS_MODULE=sandbox.settings_production
     DJANGO_SECRET_KEY=...          # required: 50+ random characters, never the demo's key

@@ -261,3 +261,26 @@ def test_old_logs_are_purged_but_pending_messages_are_kept(client, program, allo
     assert delivery.purge_logs(timezone.now() + timedelta(days=31)) == 2
     assert list(OutboundMessage.objects.values_list("pk", flat=True)) == [pending.pk]
     assert not InboundDelivery.objects.exists()
+
+
+def test_each_attempt_is_announced_with_its_result_for_metrics(program, receiver):
+    """``delivery_attempted`` (the standalone service counts it in
+    ``parrain_webhook_deliveries_total``): a failure to retry, then a delivery."""
+    from parrain.plugins.generic_webhook.signals import delivery_attempted
+
+    seen = []
+
+    def note(sender, message, status_code, result, **kwargs):
+        seen.append((status_code, result))
+
+    delivery_attempted.connect(note)
+    try:
+        hook(program, f"{receiver.url}/hook")
+        receiver.answers = [Answer(503)]
+        message = emit(program, "reward.issued", {"id": 1})[0]
+        now = timezone.now()
+        delivery.attempt(message.pk, now)
+        delivery.attempt(message.pk, now + timedelta(minutes=1))
+    finally:
+        delivery_attempted.disconnect(note)
+    assert seen == [(503, "retrying"), (200, "delivered")]

@@ -29,7 +29,11 @@ from ..models import (
     OutboundEndpoint,
     OutboundMessage,
 )
+from ..signals import delivery_attempted
 from ..signing import sign_all
+
+# What an attempt leaves its message as, for the ``delivery_attempted`` signal.
+ATTEMPT_RESULTS = {MessageStatus.DELIVERED: "delivered", MessageStatus.FAILED: "failed"}
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,12 @@ def _record(message: OutboundMessage, response: Response, now: datetime) -> None
         _schedule(message, retry_after_seconds(response.retry_after, now), now)
         _disable_if_failing_for_days(endpoint, now)
     message.save(update_fields=["status", "attempt_count", "next_attempt_at", "delivered_at"])
+    delivery_attempted.send(
+        sender=OutboundEndpoint,
+        message=message,
+        status_code=code,
+        result=ATTEMPT_RESULTS.get(message.status, "retrying"),
+    )
 
 
 def _schedule(message: OutboundMessage, retry_after: int, now: datetime) -> None:
