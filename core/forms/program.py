@@ -33,6 +33,7 @@ from ..models.program import (
     known_share_channels,
 )
 from ..services import program_setup
+from ..services.retention import dry_run_text
 from .fields import OrderedChannelsField, OriginListField, PerLanguageTextField
 
 #: The program's settings the editor shows (in this order when a wrapper lists them all).
@@ -75,6 +76,46 @@ OFFER_FIELDS = [
     f"{prefix}_{part}" for _side, prefix, _heading in OFFER_SIDES for part in OFFER_PARTS
 ]
 PER_LANGUAGE_FIELDS = ("consent_texts", "referrer_labels", "referee_labels")
+#: How the Oscar and Wagtail wrappers group the fields (the Django admin has its fieldsets,
+#: with the keys and links it shows beside them).
+SECTIONS = (
+    (_("Program"), ["name", "slug", "is_active"]),
+    (_("Currency and languages"), ["currency", "time_zone", "languages", "default_language"]),
+    (_("Landing page and widget"), ["landing_url", "allowed_origins"]),
+    (
+        _("Widget"),
+        [
+            "share_channels",
+            "brand_colour",
+            "consent_texts",
+            "rules_url",
+            "legal_url",
+            "privacy_mode",
+        ],
+    ),
+    *(
+        (heading, [f"{prefix}_{part}" for part in OFFER_PARTS])
+        for _side, prefix, heading in OFFER_SIDES
+    ),
+    (
+        _("Email invitations from the widget"),
+        ["anonymous_invitations", "anonymous_invitation_budget"],
+    ),
+    (_("Delays"), ["attribution_window_days", "validation_delay_days"]),
+    (_("Loyalty points"), ["loyalty_points_per_unit"]),
+    (
+        _("Fraud"),
+        [
+            "fraud_self_referral",
+            "fraud_existing_customer",
+            "fraud_already_referred",
+            "fraud_disposable_email",
+            "daily_invitation_cap",
+            "monthly_reward_cap",
+        ],
+    ),
+    (_("Privacy"), ["retention_months"]),
+)
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -222,6 +263,16 @@ class ProgramForm(forms.ModelForm):
                 self.fields[name].set_languages(known, self.enabled_languages())  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.update(self._offer_initial())
+        if self.instance.pk and "retention_months" in self.fields:  # the saved setting's dry run
+            field = self.fields["retention_months"]
+            field.help_text = f"{field.help_text} {dry_run_text(self.instance)}"
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields by section, for the wrappers' templates."""
+        return [
+            (str(heading), [self[name] for name in names if name in self.fields])
+            for heading, names in SECTIONS
+        ]
 
     def enabled_languages(self) -> list[str]:
         """The languages chosen on the form (posted), else the program's."""
@@ -310,6 +361,7 @@ class ProgramForm(forms.ModelForm):
         ``commit=False`` (the Django admin's first step) returns the unsaved instance; the
         admin then calls ``save(actor=…)``."""
         if not commit:
+            self.save_m2m = lambda: None  # a program has no many-to-many field
             return self.instance
         values = self.program_values()
         with transaction.atomic():

@@ -107,8 +107,8 @@ def test_edit_form_shows_the_stored_program_without_json() -> None:
     # the checked channels first, in the stored order, then the others
     assert page.index('value="sms"') < page.index('value="email"') < page.index('value="qr"')
     assert (
-        'name="consent_texts_en" id="id_consent_texts_en" rows="2" lang="en" data-language="en">Yes<'
-        in page
+        'name="consent_texts_en" id="id_consent_texts_en" rows="2" lang="en" '
+        'data-language="en">Yes<' in page
     )
     assert 'type="color"' in page
     assert 'name="referrer_value"' in page and 'value="10.00"' in page

@@ -74,6 +74,11 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             ],
             "parrain-contact-export": ["is_staff", "parrain.view_contact"],
             "parrain-program": ["is_staff", "parrain.change_program", "parrain.change_rewardrule"],
+            "parrain-program-create": [
+                "is_staff",
+                "parrain.add_program",
+                "parrain.add_rewardrule",
+            ],
             "parrain-badge-list": ["is_staff", "parrain.view_badge"],
             "parrain-badge-detail": ["is_staff", "parrain.view_badge", "parrain.view_badgeholding"],
             "parrain-badge-holders": [
@@ -115,6 +120,7 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
                 name="parrain-contact-export",
             ),
             path("program/", views.ProgramSettingsView.as_view(), name="parrain-program"),
+            path("program/new/", views.ProgramCreateView.as_view(), name="parrain-program-create"),
             path("badges/", badges.BadgeListView.as_view(), name="parrain-badge-list"),
             path("badges/<int:pk>/", badges.BadgeDetailView.as_view(), name="parrain-badge-detail"),
             path(

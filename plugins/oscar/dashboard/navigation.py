@@ -20,5 +20,9 @@ REFERRAL_NAVIGATION = {
         {"label": _("Scenario"), "url_name": "parrain_oscar_dashboard:parrain-scenario"},
         {"label": _("Messages"), "url_name": "parrain_oscar_dashboard:parrain-message-list"},
         {"label": _("Program settings"), "url_name": "parrain_oscar_dashboard:parrain-program"},
+        {
+            "label": _("New program"),
+            "url_name": "parrain_oscar_dashboard:parrain-program-create",
+        },
     ],
 }
