@@ -261,6 +261,10 @@ class ProgramForm(forms.ModelForm):
         for name in PER_LANGUAGE_FIELDS:
             if name in self.fields:
                 self.fields[name].set_languages(known, self.enabled_languages())  # type: ignore[attr-defined]
+        if not self.instance.pk:  # a new program: the model's defaults, declared fields too
+            for name in self.declared_fields:
+                if name in PROGRAM_FIELDS:
+                    self.initial.setdefault(name, getattr(self.instance, name))
         if not self.is_bound:
             self.initial.update(self._offer_initial())
         if self.instance.pk and "retention_months" in self.fields:  # the saved setting's dry run

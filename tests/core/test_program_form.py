@@ -255,3 +255,11 @@ def test_the_management_api_door_applies_the_same_rules() -> None:
     assert "allowed_origins" in refused.value.message_dict
     program.refresh_from_db()
     assert program.allowed_origins == ["https://shop.example"]
+
+
+def test_a_new_program_starts_from_the_models_defaults() -> None:
+    form = ProgramForm()
+    assert form["share_channels"].value() == Program().share_channels
+    assert form["languages"].value() == ["fr", "en"]
+    assert 'value="email" id="id_share_channels_email" checked' in str(form["share_channels"])
+    assert form["brand_colour"].value() == "#1f6feb"
