@@ -29,7 +29,7 @@ from .admin_messages import contact_history
 from .admin_privacy import ContactPrivacyAdminMixin
 from .admin_secrets import SecretsAdminMixin
 from .exceptions import InvalidInput
-from .forms.program import OFFER_SIDES, ProgramForm
+from .forms.program import OFFER_SIDES, ProgramForm, RewardRuleForm
 from .fulfilment.pool import import_pool
 from .models import (
     ApiKey,
@@ -51,6 +51,7 @@ from .models import (
 )
 from .models.choices import ReferralStatus, Side
 from .rotation import new_identity_secret
+from .services import program_setup
 from .services.confirmation import budget_reached_today
 from .services.contacts import find_contact
 from .services.erasure import erase_contact, kept_history
@@ -351,6 +352,18 @@ class RewardRuleAdmin(admin.ModelAdmin):
     list_select_related = ("program",)
     search_fields = ("program__name", "product_ref")
     raw_id_fields = ("program",)
+    form = RewardRuleForm
+
+    def save_model(self, request: HttpRequest, obj: RewardRule, form: Any, change: bool) -> None:
+        """Through ``services.program_setup`` (validated, audited with the user)."""
+        actor = request.user.get_username()
+        values = {name: form.cleaned_data[name] for name in form.changed_data if name != "program"}
+        if change:
+            stored = RewardRule.objects.select_related("program").get(pk=obj.pk)
+            program_setup.update_rule(stored, values, actor=actor)
+        else:
+            values = {name: getattr(obj, name) for name in form.cleaned_data if name != "program"}
+            obj.pk = program_setup.create_rule(obj.program, values, actor=actor).pk
 
 
 @admin.register(ApiKey)

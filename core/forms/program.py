@@ -22,6 +22,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Program, RewardRule
@@ -132,7 +133,7 @@ def channel_choices() -> list[tuple[str, str]]:
 
 def _kind(heading: str) -> forms.ChoiceField:
     return forms.ChoiceField(
-        label=_("type"),
+        label=capfirst(_("type")),
         choices=[("", _("No offer")), *RewardKind.choices],
         required=False,
         help_text=heading,
@@ -141,7 +142,7 @@ def _kind(heading: str) -> forms.ChoiceField:
 
 def _value() -> forms.DecimalField:
     return forms.DecimalField(
-        label=_("value"),
+        label=capfirst(_("value")),
         required=False,
         min_value=Decimal(0),
         max_digits=12,
@@ -152,7 +153,7 @@ def _value() -> forms.DecimalField:
 
 def _product() -> forms.CharField:
     return forms.CharField(
-        label=_("free product reference"),
+        label=capfirst(_("free product reference")),
         required=False,
         max_length=120,
         help_text=_("Only for a free product: the product's reference (SKU) in the shop."),
@@ -161,7 +162,7 @@ def _product() -> forms.CharField:
 
 def _minimum() -> forms.DecimalField:
     return forms.DecimalField(
-        label=_("minimum order amount"),
+        label=capfirst(_("minimum order amount")),
         required=False,
         min_value=Decimal(0),
         max_digits=12,
@@ -171,13 +172,17 @@ def _minimum() -> forms.DecimalField:
 
 def _validity() -> forms.IntegerField:
     return forms.IntegerField(
-        label=_("validity (days)"), required=False, min_value=1, max_value=3650, initial=90
+        label=capfirst(_("validity (days)")),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        initial=90,
     )
 
 
 def _labels(example: str) -> PerLanguageTextField:
     return PerLanguageTextField(
-        label=_("label shown in the widget"),
+        label=capfirst(_("label shown in the widget")),
         max_length=LABEL_LENGTH,
         help_text=_("What customers read, one text per language, e.g. “%(example)s”.")
         % {"example": example},
@@ -192,25 +197,25 @@ def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
 
 class ProgramForm(forms.ModelForm):
     languages = forms.MultipleChoiceField(
-        label=_("languages"),
+        label=capfirst(_("languages")),
         help_text=_(
             "The languages the widgets and messages speak (hold Ctrl or ⌘ to choose several)."
         ),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     default_language = forms.ChoiceField(
-        label=_("default language"),
+        label=capfirst(_("default language")),
         help_text=_("Used when a visitor's language is not one of the program's."),
     )
     share_channels = OrderedChannelsField(
-        label=_("share channels"),
+        label=capfirst(_("share channels")),
         help_text=_(
             "The channels the referrer widget offers, in this order: check the ones you want, "
             "move them with the arrows."
         ),
     )
     allowed_origins = OriginListField(
-        label=_("allowed widget origins"),
+        label=capfirst(_("allowed widget origins")),
         help_text=_(
             "The sites whose pages may show the widget: scheme, host and port only, as the "
             "browser's address bar shows them, e.g. https://shop.example (no path). Leave a "
@@ -218,14 +223,14 @@ class ProgramForm(forms.ModelForm):
         ),
     )
     brand_colour = forms.RegexField(
-        label=_("brand colour"),
+        label=capfirst(_("brand colour")),
         regex=r"^#[0-9a-fA-F]{6}$",
         error_messages={"invalid": _("A colour like #1f6feb.")},
         widget=forms.TextInput(attrs={"type": "color"}),
         help_text=_("Buttons and links of the widget."),
     )
     consent_texts = PerLanguageTextField(
-        label=_("recontact consent text"),
+        label=capfirst(_("recontact consent text")),
         max_length=CONSENT_TEXT_LENGTH,
         rows=2,
         help_text=_(
@@ -389,3 +394,30 @@ class ProgramForm(forms.ModelForm):
             program_setup.create_rule(program, {"side": side, **offer}, actor=actor)
         else:
             program_setup.update_rule(rule, offer, actor=actor)
+
+
+class RewardRuleForm(forms.ModelForm):
+    """One reward rule on its own (the rules lists of the Django admin and Wagtail): its
+    labels one input per language of its program, as in the program editor."""
+
+    labels = _labels("10 € offerts")
+
+    class Meta:
+        model = RewardRule
+        fields = [
+            "program",
+            "side",
+            "kind",
+            "value",
+            "minimum_order_amount",
+            "product_ref",
+            "validity_days",
+            "labels",
+            "is_active",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        program = self.instance.program if self.instance.program_id else None
+        enabled = list(program.languages) if program is not None else known_languages()
+        self.fields["labels"].set_languages(language_choices(), enabled)  # type: ignore[attr-defined]

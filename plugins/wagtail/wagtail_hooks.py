@@ -10,12 +10,14 @@ from django.http import HttpRequest
 from django.urls import URLPattern, include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from parrain.core.forms.program import RewardRuleForm
 from parrain.core.models import (
     Badge,
     ContactImport,
@@ -85,21 +87,28 @@ class ProgramViewSet(SnippetViewSet):
         ]
 
 
+class RewardRuleAdminForm(RewardRuleForm, WagtailAdminModelForm):
+    """The core's rule form (labels one input per language) in Wagtail's panels."""
+
+
 class RewardRuleViewSet(SnippetViewSet):
     model = RewardRule
     icon = "tag"
     menu_label = _("Reward rules")
     list_display = ["__str__", "program", "side", "kind", "value", "is_active"]
     list_filter = ["program", "side", "is_active"]
-    panels = [
-        FieldPanel("program"),
-        FieldRowPanel([FieldPanel("side"), FieldPanel("kind")]),
-        FieldRowPanel([FieldPanel("value"), FieldPanel("minimum_order_amount")]),
-        FieldPanel("product_ref"),
-        FieldPanel("validity_days"),
-        FieldPanel("labels"),
-        FieldPanel("is_active"),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("program"),
+            FieldRowPanel([FieldPanel("side"), FieldPanel("kind")]),
+            FieldRowPanel([FieldPanel("value"), FieldPanel("minimum_order_amount")]),
+            FieldPanel("product_ref"),
+            FieldPanel("validity_days"),
+            FieldPanel("labels"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=RewardRuleAdminForm,
+    )
 
 
 class ReferralMenu(SnippetViewSetGroup):

@@ -204,3 +204,34 @@ def test_wagtail_admin_creates_then_edits_a_program_with_its_offers() -> None:
     referee = Program.objects.get(pk=program.pk).rule("referee")
     assert referee.value == Decimal("25")
     assert referee.labels["en"] == "25% off your first order"
+
+
+def test_django_admin_reward_rule_page_has_one_label_input_per_language(
+    admin_client: Client,
+) -> None:
+    program = ProgramFactory(languages=["fr"], default_language="fr")
+    rule = program.rule("referee")
+    url = reverse("admin:parrain_rewardrule_change", args=[rule.pk])
+    page = text(admin_client.get(url))
+    assert 'name="labels_fr"' in page and 'data-parrain-language="en" hidden' in page
+    data = {
+        "program": program.pk,
+        "side": "referee",
+        "kind": "percentage",
+        "value": "18",
+        "minimum_order_amount": "0",
+        "product_ref": "",
+        "validity_days": "60",
+        "labels_fr": "-18 % pour vous",
+        "labels_en": "",
+        "is_active": "on",
+    }
+
+    assert admin_client.post(url, data).status_code == 302
+
+    rule.refresh_from_db()
+    assert (rule.value, rule.labels) == (Decimal("18"), {"fr": "-18 % pour vous"})
+    event = AuditEvent.objects.get(program=program, action="reward_rule.updated")
+    assert event.actor == "admin"
+    refused = admin_client.post(url, {**data, "labels_en": "18% off"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "en is not a language of this program (fr)." in text(refused)

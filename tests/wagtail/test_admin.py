@@ -70,7 +70,7 @@ class AdminTests(WagtailTestUtils, TestCase):
             "minimum_order_amount": "0",
             "product_ref": "",
             "validity_days": "60",
-            "labels": '{"fr": "-25 % pour vous"}',
+            "labels_fr": "-25 % pour vous",
             "is_active": "on",
         }
         response = self.client.post(url, data)
@@ -91,7 +91,7 @@ class AdminTests(WagtailTestUtils, TestCase):
                 "value": "-5",
                 "minimum_order_amount": "0",
                 "validity_days": "60",
-                "labels": "{}",
+                "labels_fr": "",
             },
         )
         self.assertContains(response, "greater than or equal to 0")
