@@ -71,6 +71,12 @@
     document.addEventListener("change", function (event) {
       if (event.target && event.target.name === "languages") showLanguages(event.target.form);
     });
+    // Enhanced selects (Oscar's select2) announce changes through jQuery only.
+    if (window.jQuery) {
+      window.jQuery(document).on("change", "select[name=languages]", function () {
+        showLanguages(this.form);
+      });
+    }
     document.addEventListener("input", function (event) {
       var group = event.target.closest && event.target.closest("[data-parrain-per-language]");
       if (!group) return;
