@@ -334,6 +334,9 @@ class ProgramForm(forms.ModelForm):
         for name in PER_LANGUAGE_FIELDS:
             if isinstance(data.get(name), dict):  # a language taken off: its texts go too
                 data[name] = {code: text for code, text in data[name].items() if code in languages}
+        footer = self.instance.legal_footer  # edited with the scenario settings, kept in step
+        if isinstance(footer, dict):
+            self.instance.legal_footer = {k: v for k, v in footer.items() if k in languages}
         return data
 
     def _post_clean(self) -> None:
@@ -358,11 +361,14 @@ class ProgramForm(forms.ModelForm):
     def program_values(self) -> dict[str, Any]:
         """The settings to save, tidy as ``Program.clean`` left them on the instance."""
         stored = {field.name for field in Program._meta.concrete_fields}
-        return {
+        values = {
             name: getattr(self.instance, name)
             for name in self.fields
             if name in stored and not self.fields[name].disabled
         }
+        if self.instance.pk:
+            values["legal_footer"] = self.instance.legal_footer
+        return values
 
     def save(self, commit: bool = True, *, actor: str = "admin") -> Program:  # type: ignore[override]
         """Create or update the program and its two offers through ``program_setup``.

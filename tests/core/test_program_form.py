@@ -263,3 +263,12 @@ def test_a_new_program_starts_from_the_models_defaults() -> None:
     assert form["languages"].value() == ["fr", "en"]
     assert 'value="email" id="id_share_channels_email" checked' in str(form["share_channels"])
     assert form["brand_colour"].value() == "#1f6feb"
+
+
+def test_taking_a_language_off_keeps_the_email_footer_in_step() -> None:
+    program = ProgramFactory(legal_footer={"fr": "SAS Lune, Paris", "en": "Lune Ltd, Paris"})
+    form = ProgramForm(posted(slug=program.slug, languages=["fr"]), instance=program)
+    assert form.is_valid(), errors_of(form)
+    form.save(actor="owner")
+    program.refresh_from_db()
+    assert (program.languages, program.legal_footer) == (["fr"], {"fr": "SAS Lune, Paris"})
