@@ -30,6 +30,7 @@ from .admin_privacy import ContactPrivacyAdminMixin
 from .admin_secrets import SecretsAdminMixin
 from .admin_setup import ProgramSetupAdminMixin
 from .exceptions import InvalidInput
+from .forms.program import OFFER_SIDES, ProgramForm, RewardRuleForm
 from .fulfilment.pool import import_pool
 from .models import (
     ApiKey,
@@ -51,11 +52,11 @@ from .models import (
 )
 from .models.choices import ReferralStatus, Side
 from .rotation import new_identity_secret
+from .services import program_setup
 from .services.confirmation import budget_reached_today
 from .services.contacts import find_contact
 from .services.erasure import erase_contact, kept_history
 from .services.loyalty import MAX_POINTS, balance, record_action
-from .services.retention import dry_run_text
 from .services.review import approve_referral, reject_referral
 from .services.secrets import rotate_identity_secret
 from .services.widget_errors import refused_lately, refused_origins_message
@@ -98,29 +99,6 @@ class ReadOnlyInline(admin.TabularInline):
 # Programs
 
 
-class RewardRuleInline(admin.TabularInline):
-    model = RewardRule
-    extra = 0
-    fields = (
-        "side",
-        "kind",
-        "value",
-        "product_ref",
-        "minimum_order_amount",
-        "validity_days",
-        "labels",
-        "is_active",
-    )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[RewardRule]:
-        """A boost's own rules are changed with the boost (frozen once it started)."""
-        return (
-            super()
-            .get_queryset(request)
-            .filter(boosts_as_referrer__isnull=True, boosts_as_referee__isnull=True)
-        )
-
-
 class ApiKeyInline(ReadOnlyInline):
     model = ApiKey
     fields = ("prefix", "label", "created_at", "last_used_at", "revoked_at")
@@ -140,6 +118,25 @@ class RefusedOriginInline(ReadOnlyInline):
         return super().get_queryset(request).order_by("-last_seen", "-pk")
 
 
+def offer_fieldsets() -> list[tuple[Any, dict[str, Any]]]:
+    """The referrer reward and the friend's welcome offer, one readable block each."""
+    return [
+        (
+            heading,
+            {
+                "fields": (
+                    (f"{prefix}_kind", f"{prefix}_value"),
+                    (f"{prefix}_minimum_order_amount", f"{prefix}_validity_days"),
+                    f"{prefix}_product_ref",
+                    f"{prefix}_labels",
+                ),
+                "classes": ("parrain-offer",),
+            },
+        )
+        for _side, prefix, heading in OFFER_SIDES
+    ]
+
+
 @admin.register(Program)
 class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "currency", "is_active", "validation_delay_days", "created_at")
@@ -151,16 +148,20 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
         "identity_secret_masked",
         "created_at",
         "scenario_links",
-        "retention_dry_run",
     )
     secret_fields = ("identity_secret",)
     secret_displays = ("identity_secret_masked",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    inlines = (RewardRuleInline, ApiKeyInline, RefusedOriginInline)
+    # The core's program editor (no JSON to type); the two offers are blocks of its fields.
+    form = ProgramForm
+    inlines = (ApiKeyInline, RefusedOriginInline)
     actions = ("create_secret_api_key", "rotate_identity_secrets")
     fieldsets = (
         (None, {"fields": ("name", "slug", "is_active", "created_at")}),
-        (_("Currency and languages"), {"fields": ("currency", "languages", "default_language")}),
+        (
+            _("Currency and languages"),
+            {"fields": ("currency", "time_zone", "languages", "default_language")},
+        ),
         (
             _("Keys"),
             {
@@ -191,6 +192,7 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
                 ),
             },
         ),
+        *offer_fieldsets(),
         (
             _("Email invitations from the widget"),
             {
@@ -239,7 +241,7 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
         (
             _("Privacy"),
             {
-                "fields": ("retention_months", "retention_dry_run"),
+                "fields": ("retention_months",),  # the form says what it would erase now
                 "description": _(
                     "Contacts with no activity (invitation, referral, order, reward, points, "
                     "consent, message, share-link click) for this many months are erased every "
@@ -276,6 +278,17 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
         if origins:
             messages.warning(request, refused_origins_message(origins))
 
+    def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
+        """Through ``services.program_setup`` (validated, audited with the user)."""
+        saved = form.save(actor=request.user.get_username())
+        obj.pk = saved.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        form.instance = Program.objects.get(pk=form.instance.pk)
+        for formset in formsets:
+            formset.instance = form.instance
+        super().save_related(request, form, formsets, change)
+
     @admin.display(description=_("pages"))
     def scenario_links(self, obj: Program | None) -> str:
         if obj is None or not obj.pk:
@@ -290,10 +303,6 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
             '<a href="{}">{}</a>',
             ((reverse(name, args=[obj.pk]), label) for name, label in links),
         )
-
-    @admin.display(description=_("now"))
-    def retention_dry_run(self, obj: Program | None) -> str:
-        return dry_run_text(obj) if obj is not None and obj.pk else ""
 
     @admin.display(description=_("identity token secret"))
     def identity_secret_masked(self, obj: Program | None) -> str:
@@ -344,6 +353,18 @@ class RewardRuleAdmin(admin.ModelAdmin):
     list_select_related = ("program",)
     search_fields = ("program__name", "product_ref")
     raw_id_fields = ("program",)
+    form = RewardRuleForm
+
+    def save_model(self, request: HttpRequest, obj: RewardRule, form: Any, change: bool) -> None:
+        """Through ``services.program_setup`` (validated, audited with the user)."""
+        actor = request.user.get_username()
+        values = {name: form.cleaned_data[name] for name in form.changed_data if name != "program"}
+        if change:
+            stored = RewardRule.objects.select_related("program").get(pk=obj.pk)
+            program_setup.update_rule(stored, values, actor=actor)
+        else:
+            values = {name: getattr(obj, name) for name in form.cleaned_data if name != "program"}
+            obj.pk = program_setup.create_rule(obj.program, values, actor=actor).pk
 
 
 @admin.register(ApiKey)

@@ -5,28 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain', '0024_consent_records_backfill'),
+        ("parrain", "0024_consent_records_backfill"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountKey',
+            name="AccountKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, max_length=80, verbose_name='label')),
-                ('scope', models.CharField(choices=[('manage', 'manage programs and keys')], default='manage', max_length=20, verbose_name='scope')),
-                ('prefix', models.CharField(max_length=12, verbose_name='prefix')),
-                ('hashed', models.CharField(max_length=64, unique=True)),
-                ('created_by', models.CharField(blank=True, max_length=150, verbose_name='created by')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=80, verbose_name="label")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("manage", "manage programs and keys")],
+                        default="manage",
+                        max_length=20,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("prefix", models.CharField(max_length=12, verbose_name="prefix")),
+                ("hashed", models.CharField(max_length=64, unique=True)),
+                (
+                    "created_by",
+                    models.CharField(blank=True, max_length=150, verbose_name="created by"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last used"),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
             ],
             options={
-                'verbose_name': 'account API key',
-                'verbose_name_plural': 'account API keys',
+                "verbose_name": "account API key",
+                "verbose_name_plural": "account API keys",
             },
         ),
     ]

@@ -4,14 +4,17 @@ import hashlib
 import secrets
 from datetime import time
 from decimal import Decimal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..addresses import origin_of
 from ..rotation import in_force, new_identity_secret
 from .choices import FraudAction, RewardKind, Side
 
@@ -48,6 +51,70 @@ def _default_languages() -> list[str]:
 
 def _default_share_channels() -> list[str]:
     return ["email", "whatsapp", "sms", "facebook", "messenger", "x", "linkedin", "link", "qr"]
+
+
+#: The longest text of each per-language field (characters).
+CONSENT_TEXT_LENGTH = 500
+LEGAL_FOOTER_LENGTH = 1000
+LABEL_LENGTH = 120
+
+
+def known_languages() -> list[str]:
+    """The languages a program may speak: the site's ``LANGUAGES``."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def known_share_channels() -> list[str]:
+    """The channels the referrer widget knows, in its default order."""
+    return _default_share_channels()
+
+
+def clean_origin(value: object) -> str:
+    """``value`` as an origin (``scheme://host[:port]``, lower case, default port dropped);
+    ``ValidationError`` for anything else, a path included."""
+    text = value.strip() if isinstance(value, str) else ""
+    origin = origin_of(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        origin = ""
+    else:
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            origin = ""
+    if not origin:
+        raise ValidationError(
+            _(
+                "%(value)s is not an origin: write the scheme, host and port only, e.g. "
+                "https://shop.example or http://localhost:8000 (no path)."
+            ),
+            code="origin",
+            params={"value": value},
+        )
+    return origin
+
+
+def clean_texts(value: object, languages: list[str], length: int) -> dict[str, str]:
+    """Texts per language (``{"fr": "…"}``): keyed by ``languages``, at most ``length``
+    characters each, blanks dropped; ``ValidationError`` otherwise."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError(_('Give one text per language, e.g. {"fr": "…"}.'), code="texts")
+    texts = {str(key): str(text or "").strip() for key, text in value.items()}
+    for language, text in texts.items():
+        if language not in languages and text:
+            raise ValidationError(
+                _("%(language)s is not a language of this program (%(languages)s)."),
+                code="language",
+                params={"language": language, "languages": ", ".join(languages)},
+            )
+        if len(text) > length:
+            raise ValidationError(
+                _("%(language)s: at most %(length)s characters."),
+                code="length",
+                params={"language": language, "length": length},
+            )
+    return {language: text for language, text in texts.items() if text}
 
 
 class Program(models.Model):
@@ -249,6 +316,79 @@ class Program(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """The rules every editor shares (the admins' program editor, the management API):
+        known languages with the default among them, known share channels, well-formed
+        origins, texts keyed by the program's languages. Lists and texts come back tidy
+        (duplicates and blanks dropped, origins in their canonical form)."""
+        errors: dict[str, list[ValidationError]] = {}
+        for name, check in (
+            ("languages", self._clean_languages),
+            ("share_channels", self._clean_channels),
+            ("allowed_origins", self._clean_origins),
+        ):
+            try:
+                setattr(self, name, check(getattr(self, name)))
+            except ValidationError as error:
+                errors.setdefault(name, []).append(error)
+        languages = self.languages if "languages" not in errors else []
+        if "languages" not in errors and self.default_language not in languages:
+            errors["default_language"] = [
+                ValidationError(
+                    _("The default language must be one of the program's languages (%(list)s)."),
+                    code="default_language",
+                    params={"list": ", ".join(languages)},
+                )
+            ]
+        for name, length in (
+            ("consent_texts", CONSENT_TEXT_LENGTH),
+            ("legal_footer", LEGAL_FOOTER_LENGTH),
+        ):
+            try:
+                setattr(self, name, clean_texts(getattr(self, name), languages, length))
+            except ValidationError as error:
+                errors.setdefault(name, []).append(error)
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def _clean_languages(value: object) -> list[str]:
+        known = known_languages()
+        if not isinstance(value, list) or not value:
+            raise ValidationError(_("Choose at least one language."), code="languages")
+        unknown = [str(code) for code in value if code not in known]
+        if unknown:
+            raise ValidationError(
+                _("Unknown language: %(codes)s (known: %(known)s)."),
+                code="language",
+                params={"codes": ", ".join(unknown), "known": ", ".join(known)},
+            )
+        return list(dict.fromkeys(value))
+
+    @staticmethod
+    def _clean_channels(value: object) -> list[str]:
+        known = known_share_channels()
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list):
+            raise ValidationError(_("Give a list of channels."), code="channels")
+        unknown = [str(name) for name in value if name not in known]
+        if unknown:
+            raise ValidationError(
+                _("Unknown share channel: %(names)s (known: %(known)s)."),
+                code="channel",
+                params={"names": ", ".join(unknown), "known": ", ".join(known)},
+            )
+        return list(dict.fromkeys(value))
+
+    @staticmethod
+    def _clean_origins(value: object) -> list[str]:
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list):
+            raise ValidationError(_("Give a list of origins."), code="origins")
+        return list(dict.fromkeys(clean_origin(origin) for origin in value))
+
     def identity_secrets(self) -> list[str]:
         """The identity secrets accepted now: the current one, and the previous in its grace."""
         return in_force(
@@ -337,6 +477,9 @@ class AccountKey(models.Model):
         return key, clear
 
 
+VALUED_KINDS = (RewardKind.FIXED_AMOUNT, RewardKind.PERCENTAGE, RewardKind.LOYALTY_POINTS)
+
+
 class RewardRule(models.Model):
     """What one side earns: the referrer reward or the referee welcome offer."""
 
@@ -372,3 +515,25 @@ class RewardRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_side_display()}: {self.get_kind_display()} {self.value}"
+
+    def clean(self) -> None:
+        """What each kind needs (a value above 0, at most 100 %, a product reference) and
+        labels keyed by the program's languages (see :meth:`Program.clean`)."""
+        errors: dict[str, ValidationError] = {}
+        value = self.value if self.value is not None else Decimal(0)
+        if self.kind == RewardKind.PERCENTAGE and value > 100:
+            errors["value"] = ValidationError(_("A percentage is at most 100."), code="percent")
+        elif self.kind in VALUED_KINDS and value <= 0:
+            errors["value"] = ValidationError(_("Give a value above 0."), code="value")
+        if self.kind == RewardKind.FREE_PRODUCT and not (self.product_ref or "").strip():
+            errors["product_ref"] = ValidationError(
+                _("Give the free product's reference."), code="product_ref"
+            )
+        program = self.program if type(self).program.is_cached(self) or self.program_id else None
+        languages = list(program.languages or []) if program is not None else known_languages()
+        try:
+            self.labels = clean_texts(self.labels, languages, LABEL_LENGTH)
+        except ValidationError as error:
+            errors["labels"] = error
+        if errors:
+            raise ValidationError(errors)

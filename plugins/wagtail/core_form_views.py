@@ -23,6 +23,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
+from parrain.core.forms.program import ProgramForm
 from parrain.core.models import Program
 
 from .permissions import actor
@@ -125,3 +126,24 @@ class CoreFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
             _("“%(object)s” saved.") % {"object": saved},
         )
         return HttpResponseRedirect(self.success_url(saved))
+
+
+class ProgramFormView(CoreFormView):
+    """A new program, or a program's settings, with the core's program editor
+    (``core/forms/program.py``): widget settings and the two offers included."""
+
+    model = Program
+    template_name = "parrain_wagtail/admin/program_form.html"
+
+    def get_program(self) -> Program:
+        return self.object if self.object is not None else Program()
+
+    def make_form(self, program: Program, data: Any = None) -> ProgramForm:
+        return ProgramForm(data, instance=self.object)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(object=self.object, **kwargs)
+
+
+class ProgramEditView(ProgramFormView):
+    permission_required = "change"

@@ -13,8 +13,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 
-from parrain.core.services.retention import dry_run_text
-
 from .permissions import CHANGE_PROGRAM
 
 NO_PERMISSION_HELP = _(
@@ -38,17 +36,3 @@ class ProgramPanel(FieldPanel):
 
         def is_shown(self) -> bool:
             return self.read_only or super().is_shown()
-
-
-class RetentionPanel(FieldPanel):
-    """The program's retention period, with the dry run of the saved setting beside it:
-    how many contacts the nightly task would erase now."""
-
-    def __init__(self, field_name: str = "retention_months", **kwargs: Any) -> None:
-        super().__init__(field_name, **kwargs)
-
-    class BoundPanel(FieldPanel.BoundPanel):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            if self.instance is not None and self.instance.pk:
-                self.help_text = f"{self.help_text} {dry_run_text(self.instance)}"

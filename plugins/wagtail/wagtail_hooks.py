@@ -10,12 +10,14 @@ from django.http import HttpRequest
 from django.urls import URLPattern, include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from parrain.core.forms.program import RewardRuleForm
 from parrain.core.models import (
     Badge,
     ContactImport,
@@ -31,11 +33,11 @@ from . import landing
 from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
 from .boost_views import BoostViewSet
 from .contest_views import ContestViewSet
+from .core_form_views import ProgramEditView, ProgramFormView
 from .email_views import EmailDesignViewSet
 from .import_views import import_urls
 from .message_views import MessageHistoryView, MessagesView, SmsTemplateView
 from .models import ReferralLandingPageMixin
-from .panels import RetentionPanel
 from .permissions import may_change_programs
 from .scenario_views import (
     ScenarioSettingsView,
@@ -62,48 +64,11 @@ class ProgramViewSet(SnippetViewSet):
     search_backend_name = None
     inspect_view_enabled = True
     inspect_view_class = ProgramInspectView
-    panels = [
-        MultiFieldPanel(
-            [FieldPanel("name"), FieldPanel("slug"), FieldPanel("is_active")], _("Program")
-        ),
-        MultiFieldPanel(
-            [
-                FieldRowPanel([FieldPanel("currency"), FieldPanel("default_language")]),
-                FieldPanel("languages"),
-            ],
-            _("Currency and languages"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel(
-                    "landing_url",
-                    help_text=_(
-                        "Set automatically when a referral landing page of this program is "
-                        "published."
-                    ),
-                ),
-                FieldPanel("allowed_origins"),
-                FieldPanel("public_key", read_only=True),
-            ],
-            _("Landing page and widget"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("attribution_window_days"), FieldPanel("validation_delay_days")],
-            _("Delays"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("fraud_self_referral"),
-                FieldPanel("fraud_existing_customer"),
-                FieldPanel("fraud_already_referred"),
-                FieldPanel("fraud_disposable_email"),
-                FieldPanel("daily_invitation_cap"),
-                FieldPanel("monthly_reward_cap"),
-            ],
-            _("Fraud"),
-        ),
-        MultiFieldPanel([RetentionPanel()], _("Privacy")),
-    ]
+    # The core's program editor (no JSON to type), widget settings and offers included.
+    add_view_class = ProgramFormView
+    edit_view_class = ProgramEditView
+    copy_view_enabled = False
+    create_template_name = edit_template_name = "parrain_wagtail/admin/program_form.html"
 
     def get_inspect_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_inspect_view_kwargs(
@@ -123,21 +88,28 @@ class ProgramViewSet(SnippetViewSet):
         ]
 
 
+class RewardRuleAdminForm(RewardRuleForm, WagtailAdminModelForm):
+    """The core's rule form (labels one input per language) in Wagtail's panels."""
+
+
 class RewardRuleViewSet(SnippetViewSet):
     model = RewardRule
     icon = "tag"
     menu_label = _("Reward rules")
     list_display = ["__str__", "program", "side", "kind", "value", "is_active"]
     list_filter = ["program", "side", "is_active"]
-    panels = [
-        FieldPanel("program"),
-        FieldRowPanel([FieldPanel("side"), FieldPanel("kind")]),
-        FieldRowPanel([FieldPanel("value"), FieldPanel("minimum_order_amount")]),
-        FieldPanel("product_ref"),
-        FieldPanel("validity_days"),
-        FieldPanel("labels"),
-        FieldPanel("is_active"),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("program"),
+            FieldRowPanel([FieldPanel("side"), FieldPanel("kind")]),
+            FieldRowPanel([FieldPanel("value"), FieldPanel("minimum_order_amount")]),
+            FieldPanel("product_ref"),
+            FieldPanel("validity_days"),
+            FieldPanel("labels"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=RewardRuleAdminForm,
+    )
 
 
 class ReferralMenu(SnippetViewSetGroup):

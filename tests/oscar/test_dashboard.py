@@ -14,6 +14,7 @@ from parrain.core.factories import ProgramFactory
 from parrain.core.models import Program, Referral, RefusedOrigin
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.transitions import move
+from tests.program_editor import editor_post_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 BASE = "/shop/dashboard/referral/"
@@ -126,20 +127,17 @@ def test_program_settings_save_and_bad_input_keeps_what_is_stored(
 ) -> None:
     page = staff.get(BASE + "program/")
     assert program.identity_secret[:10] not in page.content.decode()  # no secret shown here
-    context = page.context
-    rules = context["rules"]
-    data = form_values(context["form"], rules.management_form, *rules.forms)
-    data.update(name="Boutique renommée")
-    data[f"{rules.prefix}-1-value"] = "20"
+    data = editor_post_data(page.context["form"])
+    data.update(name="Boutique renommée", referee_value="20")
 
     saved = staff.post(BASE + "program/", data)
-    assert saved.status_code == 302, (saved.context["form"].errors, saved.context["rules"].errors)
+    assert saved.status_code == 302, saved.context["form"].errors
     assert "Program settings saved." in staff.get(saved["Location"]).content.decode()
     program.refresh_from_db()
     assert program.name == "Boutique renommée"
     assert program.rule("referee").value == Decimal("20")
 
-    bad = {**data, "name": "Perdu", f"{rules.prefix}-1-value": "-5"}
+    bad = {**data, "name": "Perdu", "referee_value": "-5"}
     response = staff.post(BASE + "program/", bad)
     assert response.status_code == 400
     page = response.content.decode()

@@ -20,6 +20,7 @@ from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.invitations import invite_by_email
 from parrain.core.services.orders import OrderData, record_order
 from parrain.core.services.registration import register_referee
+from tests.program_editor import editor_post_data
 
 from .helpers import SITE_ROOT_URL, make_program
 
@@ -69,7 +70,7 @@ class AdminTests(WagtailTestUtils, TestCase):
             "minimum_order_amount": "0",
             "product_ref": "",
             "validity_days": "60",
-            "labels": '{"fr": "-25 % pour vous"}',
+            "labels_fr": "-25 % pour vous",
             "is_active": "on",
         }
         response = self.client.post(url, data)
@@ -90,7 +91,7 @@ class AdminTests(WagtailTestUtils, TestCase):
                 "value": "-5",
                 "minimum_order_amount": "0",
                 "validity_days": "60",
-                "labels": "{}",
+                "labels_fr": "",
             },
         )
         self.assertContains(response, "greater than or equal to 0")
@@ -110,28 +111,9 @@ class AdminTests(WagtailTestUtils, TestCase):
         self.client.force_login(self.superuser)
         url = reverse("wagtailsnippets_parrain_program:edit", args=[self.program.pk])
         key = self.program.public_key
-        data = {
-            field: getattr(self.program, field)
-            for field in (
-                "name",
-                "slug",
-                "currency",
-                "default_language",
-                "attribution_window_days",
-                "validation_delay_days",
-                "fraud_self_referral",
-                "fraud_existing_customer",
-                "fraud_already_referred",
-                "fraud_disposable_email",
-                "daily_invitation_cap",
-                "monthly_reward_cap",
-            )
-        }
+        data = editor_post_data(self.client.get(url).context["form"])
         data.update(
-            is_active="on",
-            languages='["fr", "en"]',
-            allowed_origins='["https://shop.example"]',
-            landing_url="",
+            allowed_origins=["https://shop.example", ""],
             public_key="pk_forged",
             validation_delay_days=21,
         )

@@ -76,6 +76,11 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             "parrain-program": ["is_staff", "parrain.change_program", "parrain.change_rewardrule"],
             "parrain-snippet": ["is_staff", "parrain.view_program"],
             "parrain-messages-reviewed": ["is_staff", "parrain.change_messagetemplate"],
+            "parrain-program-create": [
+                "is_staff",
+                "parrain.add_program",
+                "parrain.add_rewardrule",
+            ],
             "parrain-badge-list": ["is_staff", "parrain.view_badge"],
             "parrain-badge-detail": ["is_staff", "parrain.view_badge", "parrain.view_badgeholding"],
             "parrain-badge-holders": [
@@ -123,6 +128,7 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
                 setup.MessagesReviewedDashboardView.as_view(),
                 name="parrain-messages-reviewed",
             ),
+            path("program/new/", views.ProgramCreateView.as_view(), name="parrain-program-create"),
             path("badges/", badges.BadgeListView.as_view(), name="parrain-badge-list"),
             path("badges/<int:pk>/", badges.BadgeDetailView.as_view(), name="parrain-badge-detail"),
             path(

@@ -7,10 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parrain.core.models import AuditEvent, Badge, BadgeHolding, Contest, Program, RewardRule
+from parrain.core.models import AuditEvent, Badge, BadgeHolding, Contest
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.contacts import find_contact
-from parrain.core.services.retention import dry_run_text
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -46,48 +45,6 @@ class ContactFilterForm(forms.Form):
     q = forms.CharField(label=_("Email or name contains"), required=False, max_length=254)
     referrers = forms.BooleanField(label=_("Referrers only"), required=False)
     customers = forms.BooleanField(label=_("Customers only"), required=False)
-
-
-class ProgramForm(forms.ModelForm):
-    class Meta:
-        model = Program
-        fields = [
-            "name",
-            "is_active",
-            "landing_url",
-            "attribution_window_days",
-            "validation_delay_days",
-            "fraud_self_referral",
-            "fraud_existing_customer",
-            "fraud_already_referred",
-            "fraud_disposable_email",
-            "daily_invitation_cap",
-            "monthly_reward_cap",
-            "retention_months",
-        ]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:  # the dry run of the saved setting, beside it
-            field = self.fields["retention_months"]
-            field.help_text = f"{field.help_text} {dry_run_text(self.instance)}"
-
-
-RewardRuleFormSet = forms.inlineformset_factory(
-    Program,
-    RewardRule,
-    fields=[
-        "side",
-        "kind",
-        "value",
-        "minimum_order_amount",
-        "validity_days",
-        "product_ref",
-        "is_active",
-    ],
-    extra=1,
-    can_delete=False,
-)
 
 
 class BadgeHolderForm(forms.Form):

@@ -21,5 +21,9 @@ REFERRAL_NAVIGATION = {
         {"label": _("Messages"), "url_name": "parrain_oscar_dashboard:parrain-message-list"},
         {"label": _("Program settings"), "url_name": "parrain_oscar_dashboard:parrain-program"},
         {"label": _("Widget code"), "url_name": "parrain_oscar_dashboard:parrain-snippet"},
+        {
+            "label": _("New program"),
+            "url_name": "parrain_oscar_dashboard:parrain-program-create",
+        },
     ],
 }

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from parrain.core.forms.program import ProgramForm
 from parrain.core.models import Contact, Program, Referral, ScheduledMessage
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.privacy_views import download, history_context
@@ -36,13 +37,7 @@ from parrain.core.services.widget_errors import (
 
 from ..program import shop_program
 from .charts import series_chart
-from .forms import (
-    ContactFilterForm,
-    DateRangeForm,
-    ProgramForm,
-    ReferralFilterForm,
-    RewardRuleFormSet,
-)
+from .forms import ContactFilterForm, DateRangeForm, ReferralFilterForm
 
 SERIES = (
     ("invitations", _("Invitations")),
@@ -225,12 +220,13 @@ class ContactExportView(View):
 
 
 class ProgramSettingsView(ProgramMixin, TemplateView):
+    """Edit the selected program with the core's program editor (``ProgramForm``)."""
+
     template_name = "parrain_oscar/dashboard/program.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ProgramForm(instance=self.program))
-        context.setdefault("rules", RewardRuleFormSet(instance=self.program))
         context["widget_errors"] = recent_widget_errors(self.program)
         from .setup import dashboard_checklist  # setup.py builds on this module
 
@@ -241,15 +237,32 @@ class ProgramSettingsView(ProgramMixin, TemplateView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ProgramForm(request.POST, instance=self.program)
-        rules = RewardRuleFormSet(request.POST, instance=self.program)
-        if not (form.is_valid() and rules.is_valid()):
+        if not form.is_valid():
             messages.error(request, _("The settings were not saved: see the errors below."))
-            return self.render_to_response(
-                self.get_context_data(form=form, rules=rules), status=400
-            )
-        with transaction.atomic():
-            form.save()
-            rules.save()
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        program = form.save(actor=actor_of(request))
         messages.success(request, _("Program settings saved."))
         url = reverse("parrain_oscar_dashboard:parrain-program")
-        return HttpResponseRedirect(f"{url}?program={self.program.slug}")
+        return HttpResponseRedirect(f"{url}?program={program.slug}")
+
+
+class ProgramCreateView(TemplateView):
+    """A new program, from scratch, with the same editor."""
+
+    template_name = "parrain_oscar/dashboard/program.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ProgramForm())
+        context.update(creating=True, programs=Program.objects.order_by("name"))
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ProgramForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("The program was not created: see the errors below."))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        program = form.save(actor=actor_of(request))
+        messages.success(request, _("Program “%(name)s” created.") % {"name": program.name})
+        url = reverse("parrain_oscar_dashboard:parrain-program")
+        return HttpResponseRedirect(f"{url}?program={program.slug}")
