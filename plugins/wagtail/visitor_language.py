@@ -20,6 +20,11 @@ def _program_languages(page: Any) -> list[str]:
 
 
 def _wanted(request: Any) -> str:
+    """The language the visitor asked for (browser or language cookie); ``""`` when they
+    said nothing, so the page keeps its own."""
+    meta, cookies = getattr(request, "META", {}), getattr(request, "COOKIES", {})
+    if not meta.get("HTTP_ACCEPT_LANGUAGE") and not cookies.get(settings.LANGUAGE_COOKIE_NAME):
+        return ""
     code = getattr(request, "LANGUAGE_CODE", "") or translation.get_language_from_request(request)
     return (code or "")[:2].lower()
 
