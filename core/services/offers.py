@@ -128,9 +128,7 @@ def describe(terms: RewardTerms | dict | None, language: str = "en") -> str:
         value = f"{terms.value.normalize():f}"
         match terms.kind:
             case RewardKind.FIXED_AMOUNT:
-                return _("%(amount)s off") % {
-                    "amount": format_money(terms.value, terms.currency)
-                }
+                return _("%(amount)s off") % {"amount": format_money(terms.value, terms.currency)}
             case RewardKind.PERCENTAGE:
                 return _("%(value)s%% off") % {"value": value}
             case RewardKind.FREE_SHIPPING:

@@ -101,7 +101,7 @@ class AccountReferralsView(LoginRequiredMixin, TemplateView):
         return [(reward, describe(reward.terms or None, language)) for reward in rewards]
 
     def pending(self, contact: Contact | None) -> str:
-        """"1 reward pending: validated on 18/12/2026 if the order is not returned"."""
+        """One sentence: 1 reward pending, validated on 18/12/2026 if not returned."""
         if contact is None or contact.is_erased:
             return ""
         language = get_language() or contact.program.default_language
