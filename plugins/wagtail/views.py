@@ -21,7 +21,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
 from parrain.core.charts import line_chart
-from parrain.core.exports import safe_value_preprocess
+from parrain.core.exports import neutralise_formula, safe_value_preprocess
 from parrain.core.labels import reason_label
 from parrain.core.models import Program, Referral
 from parrain.core.models.choices import ReferralStatus
@@ -214,7 +214,10 @@ class ReferralReportView(ReportView):
     custom_value_preprocess = safe_value_preprocess(ReportView.custom_value_preprocess, ("csv",))
     # the reason in words in the exported file too (a code is for the API)
     custom_field_preprocess = {
-        "cancel_reason": {"csv": reason_label, "xlsx": reason_label},
+        "cancel_reason": {
+            "csv": lambda value: neutralise_formula(reason_label(value)),
+            "xlsx": reason_label,
+        },
     }
     export_headings = {
         "referee.email": _("Referee"),
