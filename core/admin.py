@@ -25,6 +25,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .admin_labels import ActionFilter, CodeLabelsMixin, ReasonFilter, money_column
 from .admin_messages import contact_history
 from .admin_privacy import ContactPrivacyAdminMixin
 from .admin_secrets import SecretsAdminMixin
@@ -348,7 +349,14 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
 
 @admin.register(RewardRule)
 class RewardRuleAdmin(admin.ModelAdmin):
-    list_display = ("program", "side", "kind", "value", "minimum_order_amount", "is_active")
+    list_display = ("program", "side", "kind", "value_shown", "minimum_shown", "is_active")
+    value_shown = money_column("value", "program__currency", _("value"), order="value")
+    minimum_shown = money_column(
+        "minimum_order_amount",
+        "program__currency",
+        _("minimum order"),
+        order="minimum_order_amount",
+    )
     list_filter = ("side", "kind", "is_active", "program")
     list_select_related = ("program",)
     search_fields = ("program__name", "product_ref")
@@ -548,10 +556,10 @@ class ShareClickAdmin(HistoryAdmin):
     date_hierarchy = "clicked_at"
 
 
-class AuditInline(ReadOnlyInline):
+class AuditInline(CodeLabelsMixin, ReadOnlyInline):
     model = AuditEvent
     fk_name = "referral"
-    fields = ("at", "action", "reason", "actor", "message")
+    fields = ("at", "action_label", "reason_label", "actor", "message")
     readonly_fields = fields
     ordering = ("at", "pk")
     show_change_link = True
@@ -559,7 +567,8 @@ class AuditInline(ReadOnlyInline):
 
 class RewardInline(ReadOnlyInline):
     model = Reward
-    fields = ("side", "kind", "value", "currency", "code", "status", "issued_at")
+    fields = ("side", "kind", "value_shown", "code", "status", "issued_at")
+    value_shown = money_column("value", "currency", _("value"))
     readonly_fields = fields
 
 
@@ -567,7 +576,7 @@ ReviewCall = Callable[..., Referral]
 
 
 @admin.register(Referral)
-class ReferralAdmin(BigTableAdmin):
+class ReferralAdmin(CodeLabelsMixin, BigTableAdmin):
     list_display = (
         "id",
         "status",
@@ -576,10 +585,15 @@ class ReferralAdmin(BigTableAdmin):
         "invited_at",
         "converted_at",
         "validated_at",
-        "review_reason",
-        "cancel_reason",
+        "review_reason_label",
+        "cancel_reason_label",
     )
-    list_filter = ("status", "program", "review_reason", "cancel_reason")
+    list_filter = (
+        "status",
+        "program",
+        ReasonFilter.on("review_reason", _("review reason")),
+        ReasonFilter.on("cancel_reason", _("cancellation reason")),
+    )
     list_select_related = ("program", "referrer", "referee")
     search_fields = ("referrer__email", "referrer__referrer_code", "referee__email")
     date_hierarchy = "invited_at"
@@ -587,7 +601,16 @@ class ReferralAdmin(BigTableAdmin):
     actions = ("approve", "reject")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
-        return [field.name for field in Referral._meta.fields if field.name != "id"]
+        return [field.name for field in Referral._meta.fields if field.name != "id"] + [
+            "review_reason_label",
+            "cancel_reason_label",
+        ]
+
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        """The reasons in words, in place of their stored codes."""
+        shown = {"review_reason": "review_reason_label", "cancel_reason": "cancel_reason_label"}
+        names = [f.name for f in Referral._meta.fields if f.name != "id"]
+        return [shown.get(name, name) for name in names]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -632,7 +655,8 @@ class ReferralAdmin(BigTableAdmin):
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ("external_id", "amount", "refunded_at")
+    fields = ("external_id", "amount_shown", "refunded_at")
+    amount_shown = money_column("amount", "order__currency", _("amount"))
     readonly_fields = fields
 
 
@@ -641,13 +665,16 @@ class OrderAdmin(HistoryAdmin):
     list_display = (
         "external_id",
         "placed_at",
-        "amount",
-        "currency",
+        "amount_shown",
         "contact",
         "referral",
-        "refunded_amount",
+        "refunded_shown",
         "refunded_at",
         "program",
+    )
+    amount_shown = money_column("amount", "currency", _("amount"), order="amount")
+    refunded_shown = money_column(
+        "refunded_amount", "currency", _("refunded amount"), order="refunded_amount"
     )
     list_filter = ("program", "currency", ("refunded_at", admin.EmptyFieldListFilter))
     list_select_related = ("program", "contact", "referral__referrer", "referral__referee")
@@ -658,7 +685,8 @@ class OrderAdmin(HistoryAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(HistoryAdmin):
-    list_display = ("order", "external_id", "amount", "refunded_at")
+    list_display = ("order", "external_id", "amount_shown", "refunded_at")
+    amount_shown = money_column("amount", "order__currency", _("amount"), order="amount")
     list_select_related = ("order",)
     search_fields = ("external_id", "order__external_id")
     date_hierarchy = "refunded_at"
@@ -671,14 +699,14 @@ class RewardAdmin(HistoryAdmin):
         "side",
         "status",
         "kind",
-        "value",
-        "currency",
+        "value_shown",
         "recipient",
         "issued_at",
         "expires_at",
     )
     list_filter = ("side", "status", "kind", "program")
     list_select_related = ("recipient",)
+    value_shown = money_column("value", "currency", _("value"), order="value")
     search_fields = ("code", "recipient__email")
     date_hierarchy = "issued_at"
 
@@ -819,9 +847,22 @@ class LoyaltyEntryAdmin(HistoryAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(HistoryAdmin):
-    list_display = ("at", "action", "reason", "actor", "referral", "contact", "order")
-    list_filter = ("action", "reason", "program")
+class AuditEventAdmin(CodeLabelsMixin, HistoryAdmin):
+    list_display = ("at", "action_label", "reason_label", "actor", "referral", "contact", "order")
+    list_filter = (ActionFilter, ReasonFilter.on("reason", _("reason")), "program")
+    fields = (
+        "program",
+        "at",
+        "action_label",
+        "reason_label",
+        "message",
+        "actor",
+        "referral",
+        "contact",
+        "order",
+        "data",
+    )
+    readonly_fields = fields
     list_select_related = (
         "program",
         "contact",

@@ -36,6 +36,7 @@ from ..services.consents import consent_text
 from ..services.enrolment import enrol_referrer, referrer_by_code, share_url, sharing_name
 from ..services.invitations import invite_by_email, not_yet_invited
 from ..services.offers import describe, referrer_terms_at
+from ..services.pending import pending_rewards
 from ..services.registration import register_referee
 from ..services.setup_checklist import note_widget_seen
 from ..validation_types import Language
@@ -58,6 +59,7 @@ from .widget_schemas import (
     LoyaltyOut,
     MeIn,
     MeOut,
+    PendingRewardOut,
     ReferrerStats,
     WelcomeOut,
 )
@@ -169,6 +171,7 @@ def build_config(program: Program, language: str, offer: OfferView) -> dict[str,
             brand_colour=program.brand_colour,
             privacy_mode=program.privacy_mode,
             anonymous_invitations=program.anonymous_invitations,
+            time_zone=program.time_zone,
         ).model_dump()
 
 
@@ -292,6 +295,10 @@ def me(request: HttpRequest, key: str, payload: MeIn) -> Any:
         boost=boost_out(offer),
         contests=[contest_out(c, language) for c in contests.contact_contests(referrer, now)],
         stats=referrer_stats(referrer),
+        pending=[
+            PendingRewardOut(reward=p.reward, validated_on=p.validated_on)
+            for p in pending_rewards(referrer, language)
+        ],
         **me_fields(referrer, language),
     )
 

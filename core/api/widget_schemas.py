@@ -51,6 +51,9 @@ class ConfigOut(BaseModel):
     anonymous_invitations: bool = Field(
         description="Whether a visitor who is not signed in may invite friends by email."
     )
+    time_zone: str = Field(
+        "", description="The program's time zone (IANA): the widget writes times in it."
+    )
 
 
 class EnrolIn(Input):
@@ -133,6 +136,14 @@ class ContestOut(BaseModel):
     url: str = Field(description="The public contest page: rules, commitment, winners.")
 
 
+class PendingRewardOut(BaseModel):
+    reward: str = Field(description="The reward a friend's order earned, in words.")
+    validated_on: datetime | None = Field(
+        description="When it is validated if the order is not returned; null while the shop "
+        "reviews it."
+    )
+
+
 class MeOut(BaseModel):
     first_name: str
     code: str
@@ -155,6 +166,10 @@ class MeOut(BaseModel):
         description="The lowest-ranked active badge not held, with progress per condition."
     )
     points: int = Field(description="Loyalty points balance.")
+    pending: list[PendingRewardOut] = Field(
+        default_factory=list,
+        description="Rewards earned by a friend's order and not validated yet, soonest first.",
+    )
 
 
 class LedgerLineOut(BaseModel):

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils.formats import date_format
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models.choices import MessageKind
@@ -42,6 +43,14 @@ class Variable:
     label: str | Promise
     help: str | Promise
     example: str | Promise
+
+
+def _day(year: int, month: int, day: int) -> str:
+    return date_format(date(year, month, day), "DATE_FORMAT")
+
+
+#: An example day written in the language active when the example is read.
+_example_day = lazy(_day, str)
 
 
 def _v(name: str, label: Promise, help: Promise, example: str | Promise) -> Variable:
@@ -94,7 +103,7 @@ VARIABLES: dict[str, Variable] = {
             "welcome_expiry",
             _("Welcome code expiry"),
             _("The last day the welcome code is valid; empty when it does not expire."),
-            "2025-12-31",
+            _example_day(2025, 12, 31),
         ),
         _v(
             "share_link",
@@ -118,7 +127,7 @@ VARIABLES: dict[str, Variable] = {
             "reward_expiry",
             _("Reward expiry"),
             _("The last day the reward code is valid; empty when it does not expire."),
-            "2025-12-31",
+            _example_day(2025, 12, 31),
         ),
         _v("badge_name", _("Badge"), _("The badge just earned."), _("Ambassador")),
         _v(
@@ -157,7 +166,7 @@ VARIABLES: dict[str, Variable] = {
             "boost_ends",
             _("Boost end"),
             _("The last day of the boosted offer."),
-            "2025-06-15",
+            _example_day(2025, 6, 15),
         ),
         _v(
             "personal_message",
@@ -278,10 +287,12 @@ TRIGGER_VALUES = frozenset({"personal_message"})
 
 
 def _date(value: datetime | None, program: Any = None) -> str:
+    """The day in the program's time zone, written for the reader ("31 décembre 2025",
+    "Dec. 31, 2025"): values are computed in the recipient's language."""
     if value is None:
         return ""
     tz = program.tz() if program is not None else None
-    return timezone.localtime(value, tz).date().isoformat()
+    return date_format(timezone.localtime(value, tz).date(), "DATE_FORMAT")
 
 
 # -- values at sending ----------------------------------------------------------------------
@@ -397,7 +408,7 @@ def _friend_first_name(s: _Subject) -> str:
     referral = s.referral
     if referral is None or referral.referee_id == s.contact.pk:
         return ""
-    return referral.referee.display_name
+    return referral.referee.first_name
 
 
 def _share_link(s: _Subject) -> str:

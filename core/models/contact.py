@@ -127,4 +127,6 @@ class Contact(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.first_name or self.email.split("@")[0]
+        """The name the person gave, else ``""``: an email's local part ("jean.dupont42")
+        is never used as a name (callers word the absence: "a friend")."""
+        return self.first_name

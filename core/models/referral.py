@@ -54,7 +54,7 @@ class Invitation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.referrer} → {self.referee} ({self.channel})"
+        return f"{self.referrer} → {self.referee} ({self.get_channel_display()})"
 
 
 class Referral(models.Model):
@@ -134,7 +134,7 @@ class Referral(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.referrer} → {self.referee}: {self.status}"
+        return f"{self.referrer} → {self.referee}: {self.get_status_display()}"
 
     @property
     def referrer_terms(self) -> dict:

@@ -16,14 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..exceptions import InvalidInput, NotFound, ParrainError, TemplateRefused
+from ..labels import reason_label
 from ..messaging import render, sms, templates, variables
 from ..models import Contact, MessageTemplate, Program, ScenarioStep, ScheduledMessage
 from ..models.choices import (
-    Audience,
     DelayUnit,
     MessageChannel,
     MessageKind,
-    MessageRule,
 )
 from . import message_templates, scenarios
 from .contacts import find_contact
@@ -42,12 +41,7 @@ class DeliveryFailed(ParrainError):
 
 def rule_label(value: str) -> str:
     """The readable name of a MessageRule or Audience value (a reason or a delay)."""
-    if not value:
-        return ""
-    for choices in (MessageRule, Audience):
-        if value in choices.values:
-            return str(choices(value).label)
-    return value
+    return reason_label(value)
 
 
 def why(message: ScheduledMessage) -> str:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 from pydantic import BaseModel
 
+from ..formats import format_money
 from ..models import Contact, Program, RewardRule
 from ..models.choices import RewardKind, Side
 
@@ -127,10 +128,7 @@ def describe(terms: RewardTerms | dict | None, language: str = "en") -> str:
         value = f"{terms.value.normalize():f}"
         match terms.kind:
             case RewardKind.FIXED_AMOUNT:
-                return _("%(value)s %(currency)s off") % {
-                    "value": value,
-                    "currency": terms.currency,
-                }
+                return _("%(amount)s off") % {"amount": format_money(terms.value, terms.currency)}
             case RewardKind.PERCENTAGE:
                 return _("%(value)s%% off") % {"value": value}
             case RewardKind.FREE_SHIPPING:
@@ -140,7 +138,6 @@ def describe(terms: RewardTerms | dict | None, language: str = "en") -> str:
             case RewardKind.LOYALTY_POINTS:
                 return _("%(value)s loyalty points") % {"value": value}
             case _kind:
-                return _("a gift worth %(value)s %(currency)s") % {
-                    "value": value,
-                    "currency": terms.currency,
+                return _("a gift worth %(amount)s") % {
+                    "amount": format_money(terms.value, terms.currency)
                 }

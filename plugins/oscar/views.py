@@ -26,6 +26,8 @@ from parrain.core.services.contacts import (
 )
 from parrain.core.services.contests import Tickets, contact_contests
 from parrain.core.services.enrolment import share_url
+from parrain.core.services.offers import describe
+from parrain.core.services.pending import pending_rewards, pending_summary
 
 from .forms import MessagePreferencesForm
 from .program import shop_program
@@ -67,9 +69,8 @@ class AccountReferralsView(LoginRequiredMixin, TemplateView):
                 if contact
                 else []
             ),
-            rewards=Reward.objects.filter(recipient=contact).order_by("-issued_at")
-            if contact
-            else [],
+            rewards=self.rewards(contact),
+            pending=self.pending(contact),
             contests=self.contests(contact),
             **self.badges_and_points(contact),
         )
@@ -90,6 +91,21 @@ class AccountReferralsView(LoginRequiredMixin, TemplateView):
         return HttpResponseRedirect(
             reverse("parrain_oscar:account-referrals") + "#parrain-messages"
         )
+
+    def rewards(self, contact: Contact | None) -> list[tuple[Reward, str]]:
+        """Each reward with what it gives in words ("€10 off"), never a bare "10.00"."""
+        if contact is None:
+            return []
+        language = get_language() or contact.program.default_language
+        rewards = Reward.objects.filter(recipient=contact).order_by("-issued_at")
+        return [(reward, describe(reward.terms or None, language)) for reward in rewards]
+
+    def pending(self, contact: Contact | None) -> str:
+        """One sentence: 1 reward pending, validated on 18/12/2026 if not returned."""
+        if contact is None or contact.is_erased:
+            return ""
+        language = get_language() or contact.program.default_language
+        return pending_summary(contact, pending_rewards(contact, language))
 
     def contests(self, contact: Contact | None) -> list[Tickets]:
         """The contact's tickets in the program's open (or just drawn) contests."""

@@ -39,7 +39,11 @@ def _program(value: blocks.StructValue, context: dict[str, Any] | None) -> Progr
 
 
 def page_language(context: dict[str, Any] | None) -> str:
-    """The language of the page being rendered (its Wagtail locale), else the active one."""
+    """The language the landing page speaks to its visitor (``visitor_language``), else
+    the page's Wagtail locale, else the active one."""
+    chosen = (context or {}).get("parrain_language")
+    if chosen:
+        return chosen
     locale = getattr((context or {}).get("page"), "locale", None)
     code = getattr(locale, "language_code", "") or translation.get_language() or "en"
     return code

@@ -16,6 +16,8 @@ from typing import Any
 
 import swapper
 from django.db import models
+from django.http import HttpResponseRedirect
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
@@ -76,6 +78,27 @@ class ReferralLandingPageMixin(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         with acting_as(kwargs.get("user")):
             return super().delete(*args, **kwargs)
+
+    def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """In the visitor's language when the program speaks it: their translation of the
+        page when there is one, else the offer, widget and other program blocks in it."""
+        from .visitor_language import translation_for, visitor_language
+
+        translated = translation_for(self, request)
+        if translated is not None:
+            return HttpResponseRedirect(translated.url)
+        language = visitor_language(self, request)
+        request.parrain_language = language
+        with translation.override(language):
+            response = super().serve(request, *args, **kwargs)  # type: ignore[misc]
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response
+
+    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)  # type: ignore[misc]
+        context["parrain_language"] = getattr(request, "parrain_language", "")
+        return context
 
 
 if DEFAULT_BASE_PAGE:

@@ -21,12 +21,19 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
 from parrain.core.charts import line_chart
-from parrain.core.exports import safe_value_preprocess
+from parrain.core.exports import neutralise_formula, safe_value_preprocess
+from parrain.core.labels import reason_label
 from parrain.core.models import Program, Referral
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import stats
 
 from .columns import ContactColumn, ProgramDateColumn
+
+
+def _referral_reason(referral: Referral) -> str:
+    """Why it waits for review or was cancelled, in words."""
+    return reason_label(referral.review_reason or referral.cancel_reason) or ""
+
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -189,12 +196,13 @@ class ReferralReportView(ReportView):
         Column("status", label=_("Status"), accessor="get_status_display"),
         ProgramDateColumn("invited_at", label=_("Invited"), sort_key="invited_at"),
         ProgramDateColumn("converted_at", label=_("Converted"), sort_key="converted_at"),
+        Column("reason", label=_("Reason"), accessor=_referral_reason),
     ]
     list_export = [
         "referee.email",
         "referrer.email",
         "program.name",
-        "status",
+        "get_status_display",
         "invited_at",
         "registered_at",
         "converted_at",
@@ -204,10 +212,18 @@ class ReferralReportView(ReportView):
         "cancel_reason",
     ]
     custom_value_preprocess = safe_value_preprocess(ReportView.custom_value_preprocess, ("csv",))
+    # the reason in words in the exported file too (a code is for the API)
+    custom_field_preprocess = {
+        "cancel_reason": {
+            "csv": lambda value: neutralise_formula(reason_label(value)),
+            "xlsx": reason_label,
+        },
+    }
     export_headings = {
         "referee.email": _("Referee"),
         "referrer.email": _("Referrer"),
         "program.name": _("Program"),
+        "get_status_display": _("Status"),
     }
 
     def get_base_queryset(self) -> Any:

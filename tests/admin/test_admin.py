@@ -112,7 +112,7 @@ def _shown(model: type) -> tuple[Model, list[str], list[str]]:
         return referral, ["bob@example.org", "Cancelled"], ["Cancelled", welcome]
     if model is Order:
         order = Order.objects.get(external_id="o-1")
-        return order, ["o-1", "60.00", "bob@example.org"], ["o-1", "r-1"]
+        return order, ["o-1", "€60", "bob@example.org"], ["o-1", "r-1"]
     if model is Refund:
         refund = Refund.objects.get(external_id="r-1")
         return refund, ["r-1", "o-1"], ["r-1", "o-1"]
@@ -123,7 +123,8 @@ def _shown(model: type) -> tuple[Model, list[str], list[str]]:
         pool_code = PoolCode.objects.get(code="POOL-1")
         return pool_code, ["POOL-1", "Referrer reward"], ["POOL-1"]
     event = AuditEvent.objects.filter(action="referral.cancelled").get()
-    return event, ["referral.cancelled", "bob@example.org"], ["referral.cancelled"]
+    words = ["Referral cancelled", "Order refunded"]
+    return event, ["Referral cancelled", "bob@example.org"], words
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

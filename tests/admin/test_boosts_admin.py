@@ -49,7 +49,8 @@ def test_add_through_the_shared_form_then_list_by_status(admin_client: Client) -
     boost = Boost.objects.get()
     assert boost.starts_at == paris(2026, 12, 5)
     listing = admin_client.get(LIST, **EN).content.decode()
-    assert "Black week" in listing and "scheduled" in listing and "20 EUR" in listing
+    # the reward in the program's language (French): "20 €", not "20 EUR"
+    assert "Black week" in listing and "scheduled" in listing and "20\xa0€" in listing
 
 
 def test_overlap_shown_beside_the_field_nothing_stored(admin_client: Client) -> None:

@@ -81,9 +81,9 @@ def test_the_boosted_offer_counts_down_then_the_normal_offer_returns_without_rel
     referee = page.locator("#referee parrain-widget")
     referrer = page.locator("#referrer parrain-widget")
     # Then the friend's widget shows the boosted welcome offer, its label and a countdown
-    referee.get_by_role("heading", name="A friend offers you 25% off").wait_for()
+    referee.get_by_role("heading", name="With a friend's referral code, get 25% off").wait_for()
     assert referee.get_by_text("Double reward this weekend").is_visible()
-    assert referrer.get_by_text("Earn 20 EUR off for each friend who orders.").is_visible()
+    assert referrer.get_by_text("Earn €20 off for each friend who orders.").is_visible()
     page.evaluate("() => { window.__sameDocument = true; }")
     timer = referee.get_by_role("timer")
     first = timer.inner_text()
@@ -98,8 +98,9 @@ def test_the_boosted_offer_counts_down_then_the_normal_offer_returns_without_rel
     page.screenshot(path=artifacts / "boost-countdown-1280.png", full_page=True)
 
     # When the boost's end passes, both widgets show the normal offer, in the same page
-    referee.get_by_role("heading", name="A friend offers you 15% off").wait_for(timeout=TIMEOUT_MS)
-    referrer.get_by_text("Earn 10 EUR off for each friend who orders.").wait_for()
+    normal = referee.get_by_role("heading", name="With a friend's referral code, get 15% off")
+    normal.wait_for(timeout=TIMEOUT_MS)
+    referrer.get_by_text("Earn €10 off for each friend who orders.").wait_for()
     assert page.evaluate("() => window.__sameDocument") is True
     for section in ("referee", "referrer"):
         text = shadow_text(page, section)

@@ -28,14 +28,14 @@ def test_boosted_offer_with_end_then_normal_offer() -> None:
         make_boost(program, paris(2026, 12, 5), paris(2026, 12, 8))
     with time_machine.travel(paris(2026, 12, 6), tick=False):
         page = _render(program)
-    assert "Double reward until Sunday" in page and "20 EUR off" in page
+    assert "Double reward until Sunday" in page and "€20 off" in page
     assert 'data-parrain-ends-at="2026-12-08T00:00:00+01:00"' in page  # an instant
     assert "Dec. 7, 2026, 6 p.m." in page  # midnight in Paris, shown in New York time
-    assert "10 EUR off" in page  # the normal offer, hidden until the end
+    assert "€10 off" in page  # the normal offer, hidden until the end
     with time_machine.travel(paris(2026, 12, 8), tick=False):
         page = _render(program)
     assert "Double reward" not in page and "data-parrain-ends-at" not in page
-    assert "10 EUR off" in page and "hidden" not in page
+    assert "€10 off" in page and "hidden" not in page
 
 
 def test_unknown_slug_renders_nothing() -> None:

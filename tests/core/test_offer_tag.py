@@ -61,7 +61,7 @@ def boost(program: Program, *, welcome: bool = True, **dates: datetime) -> Boost
 def test_without_a_boost_the_normal_offer_shows_with_no_countdown(program: Program) -> None:
     html = render(program)
     assert blocks(html) == {
-        "normal": f"{EARN.format('10 EUR off')} {FRIENDS.format('15% off')}",
+        "normal": f"{EARN.format('€10 off')} {FRIENDS.format('15% off')}",
     }
     assert "data-parrain-ends-at" not in html and "parrain-offer--boosted" not in html
 
@@ -74,11 +74,11 @@ def test_a_running_boost_shows_its_label_end_and_countdown_and_keeps_the_normal_
     shown = blocks(html)
     assert shown["boosted"].startswith(
         "Double reward this weekend "
-        f"{EARN.format('20 EUR off')} {FRIENDS.format('25% off')} "
+        f"{EARN.format('€20 off')} {FRIENDS.format('25% off')} "
         # the end in the program's time zone (Toronto: UTC-5 in December), not the site's
         "Until Dec. 6, 2026, 5:59 p.m. (EST)"
     ), shown["boosted"]
-    assert shown["normal"] == f"[hidden] {EARN.format('10 EUR off')} {FRIENDS.format('15% off')}"
+    assert shown["normal"] == f"[hidden] {EARN.format('€10 off')} {FRIENDS.format('15% off')}"
     [ends_at] = re.findall(r'data-parrain-ends-at="([^"]+)"', html)
     assert datetime.fromisoformat(ends_at) == datetime(2026, 12, 6, 22, 59, tzinfo=UTC)
     assert "data-parrain-countdown" in html and "parrain-offer--boosted" in html
@@ -100,5 +100,5 @@ def test_a_boost_not_started_or_over_shows_the_normal_offer(program: Program) ->
 
 
 def test_the_tag_takes_a_program_slug_like_parrain_widget(program: Program) -> None:
-    assert EARN.format("10 EUR off") in render("lumiere")
+    assert EARN.format("€10 off") in render("lumiere")
     assert render("no-such-program").strip() == ""

@@ -91,7 +91,7 @@ def test_list_separates_running_scheduled_and_ended_boosts(program: Program, sta
     assert "This weekend" in running and "Double reward until Sunday" in running
     assert "Next week" in scheduled and "Delete" in scheduled
     assert "Last week" in ended and "Delete" not in ended
-    assert "20 EUR off" in running  # the boosted reward, in words
+    assert "€20 off" in running  # the boosted reward, in words
     nav = staff.get("/shop/dashboard/").content.decode()
     assert 'href="/shop/dashboard/referral/boosts/"' in nav
 

@@ -102,7 +102,7 @@ def test_review_queue_approves_a_held_referral_through_the_core(
     move(referral, ReferralStatus.REVIEW, action="referral.held", reason="disposable_email")
 
     queue = staff.get(BASE + "review/").content.decode()
-    assert "bob@example.org" in queue and "disposable_email" in queue
+    assert "bob@example.org" in queue and "Disposable email address" in queue
 
     staff.post(BASE + f"referrals/{referral.pk}/review/", {"action": "approve"})
     referral.refresh_from_db()

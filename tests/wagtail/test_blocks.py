@@ -5,11 +5,17 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
+from django.utils import translation
+from django.utils.translation import gettext
 from wagtail.models import Locale
 
 from parrain.plugins.wagtail.blocks import OfferBlock, ReferralWidgetBlock
 
 from .helpers import make_program
+
+#: Both sides of the offer, labelled for whoever reads the page (a friend or a referrer).
+FRIEND_GETS = "The invited friend gets"
+REFERRER_GETS = "The referrer gets, for each friend who becomes a customer"
 
 pytestmark = pytest.mark.django_db
 
@@ -118,10 +124,13 @@ def test_offer_and_rules_captions_follow_the_page_language() -> None:
     french = {"page": FakePage(program, "fr")}
     english = {"page": FakePage(program, "en")}
 
-    assert "Offre de bienvenue du filleul" in offer.render(offer.to_python({}), context=french)
-    assert "Récompense du parrain" in offer.render(offer.to_python({}), context=french)
-    assert "Welcome offer for the friend" in offer.render(offer.to_python({}), context=english)
-    assert "Reward for the referrer" in offer.render(offer.to_python({}), context=english)
+    friend, referrer = FRIEND_GETS, REFERRER_GETS
+    with translation.override("fr"):  # the French catalog's words (filled at integration)
+        french_friend, french_referrer = gettext(friend), gettext(referrer)
+    assert french_friend in offer.render(offer.to_python({}), context=french)
+    assert french_referrer in offer.render(offer.to_python({}), context=french)
+    assert friend in offer.render(offer.to_python({}), context=english)
+    assert referrer in offer.render(offer.to_python({}), context=english)
     body = {"body": "<p>r</p>"}
     assert "Règlement du programme" in rules.render(rules.to_python(body), context=french)
     assert "Program rules" in rules.render(rules.to_python(body), context=english)

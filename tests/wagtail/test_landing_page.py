@@ -156,3 +156,32 @@ class LandingPageTests(WagtailPageTestCase):
         )
         response = self.client.get(f"{page.url}?parrain={enrolment.code}")
         self.assertContains(response, 'data-parrain-widget="referee"')
+
+
+@override_settings(PARRAIN_BASE_URL=SITE_ROOT_URL, LANGUAGE_CODE="en")
+class VisitorLanguageTests(WagtailPageTestCase):
+    """A French page speaks English to an English visitor when the program speaks English:
+    its offer, its widget (the page's lang), its captions; the editor's own texts stay."""
+
+    def setUp(self) -> None:
+        self.program = make_program()
+        self.program.languages = ["fr", "en"]
+        self.program.save(update_fields=["languages"])
+        self.page = create_landing_page(site_home(), self.program)
+
+    def test_english_visitor_reads_the_offer_sides_in_english(self) -> None:
+        html = self.client.get(self.page.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert '<html lang="en">' in html
+        assert "The invited friend gets" in html and "€10 off" in html
+        assert "Program rules" in html
+
+    def test_french_visitor_reads_the_french_offer(self) -> None:
+        html = self.client.get(self.page.url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert '<html lang="fr">' in html
+        assert "10 € offerts" in html and "Règlement du programme" in html
+
+    def test_a_language_the_program_lacks_keeps_the_page_language(self) -> None:
+        self.program.languages = ["fr"]
+        self.program.save(update_fields=["languages"])
+        html = self.client.get(self.page.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert '<html lang="fr">' in html and "10 € offerts" in html

@@ -70,9 +70,9 @@ def another_process_asks(widget: Widget) -> dict[str, Any]:
 def test_config_without_a_boost_shows_the_normal_offer(widget: Widget) -> None:
     body = config(widget)
     assert body["boost"] is None
-    assert (body["referrer_reward"], body["welcome_offer"]) == ("10 EUR off", "15% off")
+    assert (body["referrer_reward"], body["welcome_offer"]) == ("€10 off", "15% off")
     assert (body["normal_referrer_reward"], body["normal_welcome_offer"]) == (
-        "10 EUR off",
+        "€10 off",
         "15% off",
     )
 
@@ -85,12 +85,12 @@ def test_config_during_a_boost_shows_it_with_its_end_and_the_normal_offer_to_ret
     assert body["boost"] == {
         "label": "Double reward until Sunday",
         "ends_at": "2026-12-06T10:00:00Z",
-        "referrer_reward": "20 EUR off",
+        "referrer_reward": "€20 off",
         "welcome_offer": "25% off",
     }
-    assert (body["referrer_reward"], body["welcome_offer"]) == ("20 EUR off", "25% off")
+    assert (body["referrer_reward"], body["welcome_offer"]) == ("€20 off", "25% off")
     assert (body["normal_referrer_reward"], body["normal_welcome_offer"]) == (
-        "10 EUR off",
+        "€10 off",
         "15% off",
     )
     assert config(widget, "fr")["boost"]["label"] == "Récompense doublée"
@@ -102,7 +102,7 @@ def test_a_boost_without_its_own_welcome_offer_keeps_the_normal_one(
     make_boost(program, NOW, NOW + timedelta(days=1), welcome=False)
     body = config(widget)
     assert body["boost"]["welcome_offer"] == body["welcome_offer"] == "15% off"
-    assert body["referrer_reward"] == "20 EUR off"
+    assert body["referrer_reward"] == "€20 off"
 
 
 def test_the_cached_config_shows_a_boost_from_its_first_second(
@@ -115,7 +115,7 @@ def test_the_cached_config_shows_a_boost_from_its_first_second(
     _clock.shift(timedelta(seconds=21))
     body = another_process_asks(widget)
     assert body["boost"]["label"] == "Double reward until Sunday"
-    assert body["referrer_reward"] == "20 EUR off"
+    assert body["referrer_reward"] == "€20 off"
 
 
 def test_the_cached_config_drops_a_boost_at_its_end(
@@ -125,7 +125,7 @@ def test_the_cached_config_drops_a_boost_at_its_end(
     assert config(widget)["boost"] is not None
     _clock.shift(timedelta(seconds=5))
     body = another_process_asks(widget)
-    assert body["boost"] is None and body["referrer_reward"] == "10 EUR off"
+    assert body["boost"] is None and body["referrer_reward"] == "€10 off"
 
 
 def test_a_boost_created_now_shows_at_once(widget: Widget, program: Program) -> None:
@@ -216,8 +216,8 @@ def test_me_shows_the_running_boost_and_the_reward_after_it(
 ) -> None:
     make_boost(program, NOW - timedelta(hours=1), NOW + timedelta(days=1))
     body = widget.post("/me?lang=en", {"identity": token(program)}).json()
-    assert body["referrer_reward"] == "20 EUR off"
-    assert body["normal_referrer_reward"] == "10 EUR off"
+    assert body["referrer_reward"] == "€20 off"
+    assert body["normal_referrer_reward"] == "€10 off"
     assert body["boost"]["label"] == "Double reward until Sunday"
     assert body["boost"]["ends_at"] == "2026-12-05T10:00:00Z"
 

@@ -29,7 +29,7 @@ def test_config_speaks_the_page_language_and_lists_the_enabled_channels(
 
     assert french["language"] == "fr" and french["welcome_offer"] == "15 % de remise"
     assert french["consent_text"] == "J'accepte d'être recontacté."
-    assert english["welcome_offer"] == "15% off" and english["referrer_reward"] == "10 EUR off"
+    assert english["welcome_offer"] == "15% off" and english["referrer_reward"] == "€10 off"
     assert english["consent_text"].startswith("I agree that")
     assert german["language"] == program.default_language
     assert french["channels"] == ["whatsapp", "email"]

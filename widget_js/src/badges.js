@@ -3,6 +3,7 @@
 // this module only lays them out.
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
+import { day } from "./offer.js";
 
 const SAFE_URL = /^https?:\/\//i;
 
@@ -64,7 +65,7 @@ function ledger(lang, entries) {
         h(
           "tr",
           {},
-          h("td", {}, new Date(e.occurred_at).toLocaleDateString(lang)),
+          h("td", {}, day(lang, e.occurred_at, { dateStyle: "short" })),
           h("td", {}, e.label),
           h("td", { class: e.points < 0 ? "neg" : "" }, number(lang, e.points, true)),
         ),
@@ -75,7 +76,7 @@ function ledger(lang, entries) {
 
 function badgeItem(lang, badge) {
   const status = badge.held
-    ? t(lang, "earnedOn", { date: new Date(badge.awarded_at).toLocaleDateString(lang) })
+    ? t(lang, "earnedOn", { date: day(lang, badge.awarded_at) })
     : [t(lang, "locked"), badge.missing ? ` · ${badge.missing}` : ""].join("");
   return h(
     "li",

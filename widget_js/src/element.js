@@ -6,7 +6,7 @@ import { contestList } from "./contests.js";
 import { h } from "./dom.js";
 import { logForDeveloper, messageFor } from "./errors.js";
 import { pickLanguage, t } from "./i18n.js";
-import { boostable } from "./offer.js";
+import { boostable, day, useZone } from "./offer.js";
 import { channelLinks, splitEmails } from "./share.js";
 import { CSS } from "./styles.js";
 
@@ -77,6 +77,7 @@ export class ParrainWidget extends HTMLElement {
       const colour = this.getAttribute("colour") || config.brand_colour;
       if (COLOUR.test(colour || "")) this.box.style.setProperty("--brand", colour);
       this.config = config;
+      useZone(config.time_zone);
       const kind = this.getAttribute("kind");
       if (kind === "referee") await this.referee();
       else if (kind === "loyalty") await this.loyalty();
@@ -200,10 +201,21 @@ export class ParrainWidget extends HTMLElement {
         ? this.inviteForm(data, identity)
         : null,
       data.stats ? h("p", { class: "muted" }, this.t("stats", data.stats)) : null,
+      this.pendingLine(data.pending),
       badgeSummary(this.language, data),
       contestList(this.language, data.contests, (contest, button) => this.optIn(contest, button, identity)),
       this.links(),
     );
+  }
+
+  // "1 reward pending: validated on 18 December if the order is not returned"
+  pendingLine(pending) {
+    if (!pending || !pending.length) return null;
+    const dated = pending.filter((p) => p.validated_on);
+    const n = pending.length;
+    const key = !dated.length ? "pendingReview" : n === 1 ? "pendingOne" : "pendingMany";
+    const date = dated.length ? day(this.language, dated[0].validated_on) : "";
+    return h("p", { class: "pending" }, this.t(key, { n, date, reward: pending[0].reward }));
   }
 
   async optIn(contest, button, identity) {
@@ -326,7 +338,7 @@ export class ParrainWidget extends HTMLElement {
     };
     this.show(
       this.boosted({}, "welcome_offer", "normal_welcome_offer", (offer) =>
-        this.heading(offer ? this.t("offers", { name: this.t("aFriend"), offer }) : this.t("haveCode")),
+        this.heading(offer ? this.t("offerWithCode", { offer }) : this.t("haveCode")),
       ),
       h("form", { noValidate: true, onsubmit: submit }, h("label", { htmlFor: id }, this.t("haveCode")), input, button),
       this.links(),
@@ -374,7 +386,7 @@ export class ParrainWidget extends HTMLElement {
     const { code, offer, expires_at: expires } = result.welcome;
     const value = h("p", { class: "code" }, code);
     const copy = h("button", { type: "button", onclick: () => this.copyCode(code) }, this.t("copy"));
-    const date = expires ? new Date(expires).toLocaleDateString(this.language) : "";
+    const date = expires ? day(this.language, expires) : "";
     this.show(
       this.heading(this.t("welcomeCode")),
       h("p", {}, offer),

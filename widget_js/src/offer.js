@@ -28,9 +28,29 @@ export function timeLeft(lang, seconds) {
   return new Intl.ListFormat(lang, { style: "narrow", type: "unit" }).format(parts);
 }
 
-/** A date and time in the reader's locale and time zone. */
+let programZone = "";
+
+/** The program's time zone (its configuration): every time the widgets write is in it. */
+export function useZone(zone) {
+  programZone = zone || "";
+}
+
+function zoned(style) {
+  return programZone ? { ...style, timeZone: programZone } : style;
+}
+
+/** A date and time in the reader's locale and the program's time zone. */
 export function when(lang, iso, style = { dateStyle: "full", timeStyle: "short" }) {
-  return new Date(iso).toLocaleString(locale(lang), style);
+  try {
+    return new Date(iso).toLocaleString(locale(lang), zoned(style));
+  } catch {
+    return new Date(iso).toLocaleString(locale(lang), style); // an unknown zone
+  }
+}
+
+/** A day ("18 décembre 2026") in the reader's locale and the program's time zone. */
+export function day(lang, iso, style = { dateStyle: "long" }) {
+  return when(lang, iso, style);
 }
 
 /**

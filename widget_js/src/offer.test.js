@@ -135,3 +135,12 @@ test("no contests, no block; a drawn one links to its winners", () => {
   assert.match(document.body.textContent, /Your tickets: 2Drawn on December 26, 2026/);
   assert.equal(document.querySelector("a").textContent, "See the winners");
 });
+
+test("times are written in the program's time zone, not the reader's", async () => {
+  const { day, useZone, when } = await import("./offer.js");
+  useZone("Pacific/Auckland");
+  assert.match(day("en", "2026-12-31T12:00:00Z"), /January 1, 2027/);
+  useZone("Europe/Paris");
+  assert.match(when("fr", "2026-12-09T23:00:00Z", { timeStyle: "short" }), /00:00/);
+  useZone("");
+});

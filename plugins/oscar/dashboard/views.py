@@ -20,6 +20,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -75,6 +76,15 @@ class ProgramMixin:
         if not hasattr(self, "_program"):
             self._program = selected_program(self.request)
         return self._program
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Every time on the page in the program's time zone (rendered here, not later)."""
+        response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        program = getattr(self, "_program", None)
+        if program is not None and hasattr(response, "render") and not response.is_rendered:
+            with timezone.override(program.tz()):
+                response.render()
+        return response
 
 
 class FiguresView(ProgramMixin, TemplateView):
