@@ -21,6 +21,7 @@ ACTION = re.compile(r"^[a-z_]+\.[a-z_]+(\.[a-z_]+)?$")
 DYNAMIC = {
     "message.": [f"message.{s}" for s in MessageStatus.values],
     "reward.issued.": [f"reward.issued.{s}" for s in Side.values],
+    "webhook_endpoint.": [f"webhook_endpoint.{s}" for s in ("created", "changed", "deleted")],
 }
 
 
