@@ -235,16 +235,17 @@ class Loader:
             if pk <= len(conversions):
                 referral, (index, _, placed, _) = conversions[pk - 1]
                 contact, referral_id = self.referrers + 1 + index, str(referral)
+                channel = CHANNELS[index % len(CHANNELS)]  # its invitation's (index + 1)
                 order_of[referral] = pk
             else:
                 contact = first_customer + self.rng.randrange(self.customers)
-                placed, referral_id = self.moment(), r"\N"
+                placed, referral_id, channel = self.moment(), r"\N", r"\N"
             amount = Decimal(self.rng.randrange(1000, 30000)) / 100
             roll = self.rng.random()
             refunded = amount if roll < 0.05 else (amount / 2 if roll < 0.1 else Decimal(0))
             yield (
                 f"{pk}\t{self.program_id}\tB-{pk}\t{contact}\t{amount}\tEUR\t{placed.isoformat()}\t"
-                f"{referral_id}\t{refunded:.2f}\t{placed.isoformat()}\t\t\n"
+                f"{referral_id}\t{refunded:.2f}\t{placed.isoformat()}\t\t\t{channel}\n"
             )
 
     def load(self) -> None:
@@ -293,7 +294,7 @@ REFERRAL_COLUMNS = (
 )
 ORDER_COLUMNS = (
     "id, program_id, external_id, contact_id, amount, currency, placed_at, referral_id,"
-    " refunded_amount, recorded_at, welcome_code, referral_code"
+    " refunded_amount, recorded_at, welcome_code, referral_code, channel"
 )
 
 

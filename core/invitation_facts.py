@@ -96,14 +96,25 @@ UPDATE parrain_invitation SET
 """
 
 
+ORDER_CHANNEL_SQL = """
+UPDATE parrain_order SET channel = (
+    SELECT i.channel FROM parrain_referral r
+    JOIN parrain_invitation i ON i.id = r.invitation_id
+    WHERE r.id = parrain_order.referral_id)
+WHERE referral_id IS NOT NULL
+"""
+
+
 def rebuild(program_id: int | None = None) -> None:
-    """Recompute the facts of every invitation (of one program): after rows were written
-    without ``Invitation.save`` (``bulk_create``, COPY)."""
-    sql, params = FACTS_SQL, []
-    if program_id is not None:
-        sql, params = sql + " WHERE program_id = %s", [program_id]
+    """Recompute the facts of every invitation (of one program), and the share channel of
+    every attributed order (``Order.channel``): after rows were written without
+    ``Invitation.save`` or ``orders.attribute`` (``bulk_create``, COPY)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        for sql, where in ((FACTS_SQL, " WHERE"), (ORDER_CHANNEL_SQL, " AND")):
+            if program_id is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql + where + " program_id = %s", [program_id])
 
 
 def _recheck(program_id: int, referrer_id: int, referee_id: int, since: datetime) -> None:

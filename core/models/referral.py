@@ -67,7 +67,12 @@ class Invitation(models.Model):
                 ],
                 name="parrain_inv_program_issued",
             ),
-            models.Index(fields=["referrer", "issued_at"], name="parrain_inv_referrer_issued"),
+            # The top referrers' invitations, index-only.
+            models.Index(
+                fields=["referrer", "issued_at"],
+                include=["program", "referee"],
+                name="parrain_inv_referrer_issued",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -142,7 +147,7 @@ class Referral(models.Model):
             models.Index(fields=["program", "status", "converted_at"], name="parrain_ref_status"),
             models.Index(
                 fields=["program", "converted_at"],
-                include=["referee", "status"],
+                include=["referee", "status", "referrer"],
                 name="parrain_ref_converted",
             ),
             # Referred revenue leaves out orders of cancelled referrals.

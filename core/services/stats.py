@@ -14,16 +14,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
-    DateTimeField,
     DecimalField,
     F,
+    Func,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
     Window,
 )
 from django.db.models.functions import Coalesce, Rank, TruncDate
@@ -274,81 +272,100 @@ def series(program: Program, start: date, end: date) -> list[SeriesPoint]:
 
 
 class PageData(BaseModel):
-    """What the dashboard page shows, read in one pass per table (core/dashboard.py)."""
+    """What the dashboard page shows, each table read once per period (core/dashboard.py)."""
 
     figures: DashboardFigures
     previous: DashboardFigures | None  # the same number of days just before
     series: list[SeriesPoint]
 
 
+class DayIndex(Func):
+    """The day of the range an instant falls on, as a number: ``n`` when it lies between
+    the ``n``-th and the ``n+1``-th of ``bounds`` (the local midnights of the range), NULL
+    for NULL. On PostgreSQL one ``width_bucket`` (a binary search in a constant array) on
+    the indexed column: no time-zone conversion per row, exact across DST changes."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression: Any, bounds: list[datetime]) -> None:
+        super().__init__(expression)
+        self.bounds = bounds
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"width_bucket({sql}, %s::timestamptz[])", (*params, list(self.bounds))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple]:
+        """Elsewhere (SQLite: the demo), the same numbers from a CASE over the bounds."""
+        sql, params = compiler.compile(self.source_expressions[0])
+        steps = " ".join(f"WHEN {sql} < %s THEN {n}" for n in range(len(self.bounds)))
+        values = [connection.ops.adapt_datetimefield_value(b) for b in self.bounds]
+        case = f"CASE WHEN {sql} IS NULL THEN NULL {steps} ELSE {len(self.bounds)} END"
+        return case, (*params, *[p for value in values for p in (*params, value)])
+
+
+def _bounds(start: date, days: int) -> list[datetime]:
+    """The local midnights from ``start`` to the day after the range's last."""
+    zone = timezone.get_current_timezone()
+    return [
+        timezone.make_aware(datetime.combine(start + timedelta(days=n), time.min), zone)
+        for n in range(days + 1)
+    ]
+
+
 def page_data(program: Program, start: date, end: date, previous: bool = True) -> PageData:
     """The range's figures and daily series, and (``previous``) the figures of the period of
-    the same length just before: one grouped scan of each table over both periods, the
-    range figures being sums of per-day counts (distinct people as counts of their first
-    invitation in their period, see ``_invitation_counts``)."""
+    the same length just before. The range: one scan of each table grouped by day (see
+    ``DayIndex``), its figures being sums of the days' counts (distinct people as counts
+    of their first invitation in the range, see ``_invitation_counts``) plus one distinct
+    count of sponsors; the previous period: plain totals (``dashboard``)."""
     days = (end - start).days + 1
-    first = start - timedelta(days=days) if previous else start
-    span, whole = Span.of(start, end), Span.of(first, end)
-    zone = timezone.get_current_timezone()
-    # Each row's period starts at ``since`` or, for the previous period's rows, before.
-    cutoff = Case(
-        When(issued_at__lt=span.since, then=Value(whole.since)),
-        default=Value(span.since),
-        output_field=DateTimeField(),
-    )
-    daily: dict[date, dict[str, Any]] = {}
+    span = Span.of(start, end)
+    bounds = _bounds(start, days)
+    daily: dict[int, dict[str, Any]] = {}
 
     def add(rows: Any) -> None:
         for row in rows:
-            daily.setdefault(row.pop("day"), {}).update(row)
+            daily.setdefault(row.pop("n"), {}).update(row)
 
     add(
-        _invitations_in(program, whole)
-        .annotate(
-            day=TruncDate("issued_at", tzinfo=zone),
-            prev_day=TruncDate("prev_referee_at", tzinfo=zone),
-        )
-        .values("day")
+        _invitations_in(program, span)
+        .annotate(n=DayIndex("issued_at", bounds), prev_n=DayIndex("prev_referee_at", bounds))
+        .values("n")
         .annotate(
             day_invited=Count(
-                "issued_at", filter=Q(prev_referee_at__isnull=True) | Q(prev_day__lt=F("day"))
+                "issued_at", filter=Q(prev_referee_at__isnull=True) | Q(prev_n__lt=F("n"))
             ),
-            **_invitation_counts(cutoff),
+            **_invitation_counts(span.since),
         )
     )
     add(
-        Referral.objects.filter(_converted(whole), program=program)
-        .annotate(day=TruncDate("converted_at", tzinfo=zone))
-        .values("day")
+        Referral.objects.filter(_converted(span), program=program)
+        .annotate(n=DayIndex("converted_at", bounds))
+        .values("n")
         .annotate(converted=Count("*"))
     )
     add(
-        Order.objects.filter(whole.q("placed_at"), program=program)
-        .annotate(day=TruncDate("placed_at", tzinfo=zone))
-        .values("day")
+        Order.objects.filter(span.q("placed_at"), program=program)
+        .annotate(n=DayIndex("placed_at", bounds))
+        .values("n")
         .annotate(revenue=_net_sum(), referred=_net_sum(filter=_referred(program)))
     )
-    sponsors = Referral.objects.filter(_validated(whole), program=program).aggregate(
-        current=Count("referrer", distinct=True, filter=Q(validated_at__gte=span.since)),
-        before=Count("referrer", distinct=True, filter=Q(validated_at__lt=span.since)),
+    sponsors = Referral.objects.filter(_validated(span), program=program).aggregate(
+        n=Count("referrer", distinct=True)
     )
-
-    def figures(lo: date, hi: date, sponsor_count: int) -> DashboardFigures:
-        rows = [row for day, row in daily.items() if lo <= day <= hi]
-        total = {key: sum(row.get(key) or 0 for row in rows) for key in FIGURE_KEYS}
-        money = _cents(
-            {key: sum(row.get(key) or ZERO for row in rows) for key in MONEY_KEYS}, *MONEY_KEYS
-        )
-        referrals = {"converted": total["converted"], "sponsors": sponsor_count}
-        return _figures(program, lo, hi, total, referrals, money)
-
+    rows = daily.values()
+    total = {key: sum(row.get(key) or 0 for row in rows) for key in FIGURE_KEYS}
+    money = _cents(
+        {key: sum(row.get(key) or ZERO for row in rows) for key in MONEY_KEYS}, *MONEY_KEYS
+    )
+    referrals = {"converted": total["converted"], "sponsors": sponsors["n"]}
     points = []
-    for n in range(days):
-        day = start + timedelta(days=n)
-        row = daily.get(day, {})
+    for n in range(1, days + 1):
+        row = daily.get(n, {})
         points.append(
             SeriesPoint(
-                day=day,
+                day=start + timedelta(days=n - 1),
                 invitations=row.get("invitations", 0),
                 invited_referees=row.get("day_invited", 0),
                 converted_referees=row.get("converted", 0),
@@ -356,11 +373,10 @@ def page_data(program: Program, start: date, end: date, previous: bool = True) -
                 referred_revenue=_cents({"v": row.get("referred") or ZERO}, "v")["v"],
             )
         )
+    before = start - timedelta(days=1)
     return PageData(
-        figures=figures(start, end, sponsors["current"]),
-        previous=figures(first, start - timedelta(days=1), sponsors["before"])
-        if previous
-        else None,
+        figures=_figures(program, start, end, total, referrals, money),
+        previous=dashboard(program, start - timedelta(days=days), before) if previous else None,
         series=points,
     )
 
@@ -429,14 +445,15 @@ def _sent_by(invitations: QuerySet[Invitation]) -> dict[int, dict[str, int]]:
 
 
 def revenue_by_channel(program: Program, start: date, end: date) -> list[ChannelRevenue]:
-    """Referred revenue (net of refunds) grouped by the channel of the referral's invitation.
+    """Referred revenue (net of refunds) grouped by the channel of the referral's invitation
+    (``Order.channel``, copied at attribution: the range's orders are read alone).
 
     ``channel`` is ``None`` for referrals recorded without an invitation. Largest first.
     """
     span = Span.of(start, end)
     rows = (
         Order.objects.filter(span.q("placed_at"), _referred(program), program=program)
-        .values(channel=F("referral__invitation__channel"))
+        .values("channel")
         .annotate(orders=Count("pk"), revenue=_net_sum())
         .order_by("-revenue", "channel")
     )

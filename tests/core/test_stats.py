@@ -159,8 +159,9 @@ def _populate(program: Program, seed: int) -> World:
     invitations = _invitations(program, rng, people)
     _change_minds(random.Random(seed + 1), people)
     referrals = _referrals(program, rng, invitations)
-    invitation_facts.rebuild(program.pk)  # rows written by bulk_create, not save()
     orders = _orders(program, rng, people, referrals)
+    # rows written by bulk_create, not Invitation.save() nor orders.attribute()
+    invitation_facts.rebuild(program.pk)
     return World(program, people, invitations, referrals, orders)
 
 
