@@ -454,7 +454,7 @@ def revenue_by_channel(program: Program, start: date, end: date) -> list[Channel
     rows = (
         Order.objects.filter(span.q("placed_at"), _referred(program), program=program)
         .values("channel")
-        .annotate(orders=Count("pk"), revenue=_net_sum())
+        .annotate(orders=Count("*"), revenue=_net_sum())
         .order_by("-revenue", "channel")
     )
     return [ChannelRevenue(**_cents(row, "revenue")) for row in rows]
