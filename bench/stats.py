@@ -1,12 +1,19 @@
-"""Benchmark: the dashboard figures of a 90-day range against one ``SELECT count(*)``.
+"""Benchmark: the whole dashboard page, and its figures alone, against one ``count(*)``
+over the invitations of the same range, at several sizes and for 90 and 366 days.
 
-    .venv/bin/python bench/stats.py [--invitations 1000000] [--orders 200000] [--reload]
+    .venv/bin/python bench/stats.py [--sizes 1000000,3000000] [--reload] [--explain]
 
-Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and its own database
-``parrain_bench``, created and migrated when missing. One program is bulk-loaded with COPY
-(two years of invitations, referrals in every state, orders with refunds), then vacuumed
-and analysed. A later run reuses the data unless ``--reload`` is given. Nothing is written
-into the repository.
+Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and one database per size,
+``parrain_bench_stats_<size>``, created (and marked as the bench's own with a comment) and
+migrated when missing; a database of that name the bench did not create is refused, and
+none is ever dropped. One program is bulk-loaded with COPY (two years of invitations with
+the facts ``Invitation.save`` writes, referrals in every state, orders with refunds), then
+vacuumed and analysed. A later run reuses the data unless ``--reload`` is given.
+
+The page is the Django admin dashboard (the same component as the Oscar and Wagtail ones)
+fetched through Django's test client: every query it runs and its rendering. Each round
+times the baseline, the figures and the page side by side; the ratio printed is the median
+of the per-round ratios (other jobs share the CPUs: interleaving spreads their load evenly).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import argparse
 import io
 import os
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -25,11 +33,9 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "parrain_bench"
 PG = "host=127.0.0.1 port=5432 user=postgres"
 SPAN_DAYS = 730
-RANGE_DAYS = 90
-ROUNDS = 5
+ROUNDS = 7
 CHUNK = 100_000
 CHANNELS = ["email", "sms", "whatsapp", "facebook", "link", "qr"]
 # status -> (weight, reached conversion, reached validation)
@@ -48,32 +54,52 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def ensure_database() -> None:
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-            say(f"created database {DB_NAME}")
+MARK = "made by parrain bench/stats.py"
+
+
+def db_name(size: int) -> str:
+    return f"parrain_bench_stats_{size}"
+
+
+def ensure_database(name: str) -> None:
+    with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        ).fetchone()
+        if row is None:
+            conn.execute(f"CREATE DATABASE {name}")
+            conn.execute(f"COMMENT ON DATABASE {name} IS '{MARK}'")
+            say(f"created database {name}")
+        elif row[0] != MARK:
+            sys.exit(f"{name} exists and was not made by this bench: not touching it")
 
 
 def setup_django() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
     os.environ["PARRAIN_DB"] = "postgres"
-    os.environ["PGDATABASE"] = DB_NAME
     sys.path.insert(0, str(ROOT))
     import django
-    from django.core.management import call_command
 
     django.setup()
+
+
+def use_database(name: str) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = name
     call_command("migrate", verbosity=0)
 
 
 class Loader:
     """Generates one program's rows and streams them into PostgreSQL with COPY."""
 
-    def __init__(self, conn: psycopg.Connection, program_id: int, args: argparse.Namespace):
+    def __init__(self, conn: psycopg.Connection, program_id: int, invitations: int, orders: int):
         self.conn, self.program_id = conn, program_id
         self.rng = random.Random(20250101)
-        self.invitations, self.orders = args.invitations, args.orders
+        self.invitations, self.orders = invitations, orders
         self.referrers = max(1, self.invitations // 20)
         self.referees = max(1, self.invitations * 4 // 5)
         self.customers = max(1, self.orders // 2)
@@ -112,8 +138,10 @@ class Loader:
                 f"{empty_defaults}\n"
             )
 
-    def invitation_rows(self) -> Iterator[str]:
+    def draw_invitations(self) -> None:
+        """(referrer, referee, issued) of every invitation, in id order."""
         first_referee = self.referrers + 1
+        self.drawn: list[tuple[int, int, datetime]] = []
         for n in range(self.invitations):
             referrer = 1 + int(self.referrers * self.rng.random() ** 2)
             referee = first_referee + (
@@ -123,10 +151,35 @@ class Loader:
             if n < self.referees:
                 self.issued.append(issued)
                 self.referrer_of.append(referrer)
+            self.drawn.append((referrer, referee, issued))
+
+    def previous(self, person: int) -> list[datetime | None]:
+        """Per invitation, the same person's previous invitation's time (the facts that
+        ``Invitation.save`` writes, see core/invitation_facts.py)."""
+        last: dict[int, datetime] = {}
+        prev: list[datetime | None] = [None] * len(self.drawn)
+        for n in sorted(range(len(self.drawn)), key=lambda n: self.drawn[n][2]):
+            who = self.drawn[n][person]
+            prev[n] = last.get(who)
+            last[who] = self.drawn[n][2]
+        return prev
+
+    def invitation_rows(self, converted: set[int], consent: dict[int, bool]) -> Iterator[str]:
+        """Written with what ``Invitation.save`` and ``Contact.save`` would have copied:
+        the previous invitations' times, the referee's conversion and consent."""
+        prev_referrer, prev_referee = self.previous(0), self.previous(1)
+
+        def at(moment: datetime | None) -> str:
+            return moment.isoformat() if moment else r"\N"
+
+        for n, (referrer, referee, issued) in enumerate(self.drawn):
             channel = CHANNELS[n % len(CHANNELS)]
+            answer = consent.get(referee)
+            flag = r"\N" if answer is None else ("t" if answer else "f")
             yield (
                 f"{n + 1}\t{self.program_id}\t{referrer}\t{referee}\t{channel}\t"
-                f"{issued.isoformat()}\t{{}}\n"
+                f"{issued.isoformat()}\t{{}}\t{at(prev_referrer[n])}\t{at(prev_referee[n])}\t"
+                f"{'t' if referee in converted else 'f'}\t{flag}\n"
             )
 
     def referral_plan(self) -> list[tuple[int, str, datetime | None, datetime | None]]:
@@ -182,39 +235,38 @@ class Loader:
             if pk <= len(conversions):
                 referral, (index, _, placed, _) = conversions[pk - 1]
                 contact, referral_id = self.referrers + 1 + index, str(referral)
+                channel = CHANNELS[index % len(CHANNELS)]  # its invitation's (index + 1)
                 order_of[referral] = pk
             else:
                 contact = first_customer + self.rng.randrange(self.customers)
-                placed, referral_id = self.moment(), r"\N"
+                placed, referral_id, channel = self.moment(), r"\N", r"\N"
             amount = Decimal(self.rng.randrange(1000, 30000)) / 100
             roll = self.rng.random()
             refunded = amount if roll < 0.05 else (amount / 2 if roll < 0.1 else Decimal(0))
             yield (
                 f"{pk}\t{self.program_id}\tB-{pk}\t{contact}\t{amount}\tEUR\t{placed.isoformat()}\t"
-                f"{referral_id}\t{refunded:.2f}\t{placed.isoformat()}\t\t\n"
+                f"{referral_id}\t{refunded:.2f}\t{placed.isoformat()}\t\t\t{channel}\n"
             )
 
     def load(self) -> None:
         with self.conn.transaction():
             self.conn.execute("SET LOCAL session_replication_role = replica")  # skip FK checks
-            self.copy(
-                "parrain_invitation", INVITATION_COLUMNS, self.invitation_rows(), self.invitations
-            )
+            self.draw_invitations()
             plan = self.referral_plan()
+            converted = {self.referrers + 1 + row[0] for row in plan if row[2] is not None}
             consent = {
                 self.referrers + 1 + index: self.rng.random() < 0.6
                 for index, status, _, _ in plan
                 if status != "invited"
             }
+            self.copy(
+                "parrain_invitation",
+                INVITATION_COLUMNS,
+                self.invitation_rows(converted, consent),
+                self.invitations,
+            )
             total = self.referrers + self.referees + self.customers
             self.copy("parrain_contact", CONTACT_COLUMNS, self.contact_rows(consent), total)
-            # What Contact.save() does when a referee answers: copy the consent onto their
-            # invitations (the loader writes rows directly, so it does it in one statement).
-            self.conn.execute(
-                "UPDATE parrain_invitation i SET referee_consent = c.consent_recontact"
-                " FROM parrain_contact c"
-                " WHERE c.id = i.referee_id AND c.consent_recontact IS NOT NULL"
-            )
             order_of: dict[int, int] = {}
             self.copy("parrain_order", ORDER_COLUMNS, self.order_rows(plan, order_of), self.orders)
             self.copy(
@@ -232,65 +284,85 @@ CONTACT_COLUMNS = (
     " created_at, phone, first_name, last_name, language, is_customer, consent_source,"
     " share_name, tags"
 )
-INVITATION_COLUMNS = "id, program_id, referrer_id, referee_id, channel, issued_at, referrer_terms"
+INVITATION_COLUMNS = (
+    "id, program_id, referrer_id, referee_id, channel, issued_at, referrer_terms,"
+    " prev_referrer_at, prev_referee_at, referee_converted, referee_consent"
+)
 REFERRAL_COLUMNS = (
     "id, program_id, referrer_id, referee_id, invitation_id, status, invited_at, registered_at,"
     " converted_at, validated_at, order_id, status_before_review, review_reason, cancel_reason"
 )
 ORDER_COLUMNS = (
     "id, program_id, external_id, contact_id, amount, currency, placed_at, referral_id,"
-    " refunded_amount, recorded_at, welcome_code, referral_code"
+    " refunded_amount, recorded_at, welcome_code, referral_code, channel"
 )
 
 
-def loaded(args: argparse.Namespace) -> bool:
+def loaded(invitations: int, orders: int) -> bool:
     from parrain.core.models import Invitation, Order, Program
 
     program = Program.objects.filter(slug="bench").first()
     return bool(
         program
-        and Invitation.objects.filter(program=program).count() == args.invitations
-        and Order.objects.filter(program=program).count() == args.orders
+        and Invitation.objects.filter(program=program).count() == invitations
+        and Order.objects.filter(program=program).count() == orders
     )
 
 
-def load(args: argparse.Namespace) -> None:
+def load(name: str, invitations: int, orders: int) -> None:
     from parrain.core.models import Program
 
-    say(f"loading {args.invitations:,} invitations and {args.orders:,} orders…")
+    say(f"loading {invitations:,} invitations and {orders:,} orders into {name}…")
     started = time.perf_counter()
-    with psycopg.connect(f"{PG} dbname={DB_NAME}") as conn:
+    with psycopg.connect(f"{PG} dbname={name}") as conn:
         conn.execute("TRUNCATE parrain_program RESTART IDENTITY CASCADE")
         conn.commit()
         program = Program.objects.create(name="Bench", slug="bench")
-        Loader(conn, program.pk, args).load()
+        Loader(conn, program.pk, invitations, orders).load()
     say(f"loaded in {time.perf_counter() - started:.1f}s")
 
 
-def vacuum() -> None:
+def vacuum(name: str) -> None:
     """Fresh statistics and visibility map (index-only scans), also after a new migration."""
     started = time.perf_counter()
-    with psycopg.connect(f"{PG} dbname={DB_NAME}", autocommit=True) as conn:
+    with psycopg.connect(f"{PG} dbname={name}", autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     say(f"vacuum analyze: {time.perf_counter() - started:.1f}s")
 
 
-def best_of(work: Callable[[], object]) -> float:
-    work()  # warm-up
-    timings = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
+def timed(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
 
 
-def count_invitations() -> int:
+def count_range(program_id: int, since: datetime, until: datetime) -> Callable[[], int]:
+    """The baseline: one ``count(*)`` over the invitations of the range."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM parrain_invitation")
-        return cursor.fetchone()[0]
+    def run() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM parrain_invitation"
+                " WHERE program_id = %s AND issued_at >= %s AND issued_at < %s",
+                [program_id, since, until],
+            )
+            return cursor.fetchone()[0]
+
+    return run
+
+
+def page_client() -> tuple[object, str]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client, reverse("admin:parrain_dashboard")
 
 
 def explain(run: Callable[[], object]) -> None:
@@ -301,47 +373,85 @@ def explain(run: Callable[[], object]) -> None:
         run()
     with connection.cursor() as cursor:
         for query in captured.captured_queries:
+            if not query["sql"].lstrip().upper().startswith("SELECT"):
+                continue
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
             say("\n".join(row[0] for row in cursor.fetchall()) + "\n")
 
 
-def measure(args: argparse.Namespace) -> None:
+def measure(size: int, days: int, args: argparse.Namespace) -> float:
+    """Times baseline, figures and page side by side; returns the median page ratio."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from parrain.core.models import Program
-    from parrain.core.services.stats import dashboard
+    from parrain.core.services import stats
 
     program = Program.objects.get(slug="bench")
     end = timezone.localdate()
-    start = end - timedelta(days=RANGE_DAYS - 1)
-    run = lambda: dashboard(program, start, end)  # noqa: E731
+    start = end - timedelta(days=days - 1)
+    span = stats.Span.of(start, end)
+    baseline = count_range(program.pk, span.since, span.until)
+    figures = lambda: stats.dashboard(program, start, end)  # noqa: E731
+    client, url = page_client()
+    query = {"program": program.slug, "start": start.isoformat(), "end": end.isoformat()}
+
+    def page() -> None:
+        response = client.get(url, query)
+        if response.status_code != 200:
+            raise RuntimeError(f"dashboard page answered {response.status_code}")
+
     if args.explain:
-        explain(run)
-    figures = run()
-    say(f"dashboard {start} → {end}: {figures.model_dump(exclude={'start', 'end'})}")
-    dashboard_time = best_of(run)
-    count_time = best_of(count_invitations)
-    say(f"invitations in table: {count_invitations():,}")
-    say(f"dashboard figures ({RANGE_DAYS} days), best of {ROUNDS}: {dashboard_time * 1000:.1f} ms")
-    say(f"SELECT count(*) FROM parrain_invitation, best of {ROUNDS}: {count_time * 1000:.1f} ms")
-    say(f"ratio: {dashboard_time / count_time:.2f} (target ≤ 3)")
+        explain(page)
+    with CaptureQueriesContext(connection) as captured:
+        page()
+    rows = baseline()
+    say(
+        f"{size:,} invitations, {days} days: {rows:,} invitations in the range;"
+        f" the page runs {len(captured.captured_queries)} queries"
+    )
+    say(f"  figures: {figures().model_dump(exclude={'start', 'end'})}")
+    for work in (baseline, figures, page):  # warm-up
+        work()
+    results: dict[str, list[float]] = {"count": [], "figures": [], "page": []}
+    for _ in range(args.rounds):
+        count_time = timed(baseline)
+        results["count"].append(count_time)
+        results["figures"].append(timed(figures) / count_time)
+        results["page"].append(timed(page) / count_time)
+    count_ms = statistics.median(results["count"]) * 1000
+    fig, whole = statistics.median(results["figures"]), statistics.median(results["page"])
+    say(f"  count(*) over the range: {count_ms:.1f} ms (median of {args.rounds} rounds)")
+    say(f"  figures alone: {fig:.2f} × count (target ≤ 3), ≈ {fig * count_ms:.0f} ms")
+    say(f"  whole page:    {whole:.2f} × count (target ≤ 5), ≈ {whole * count_ms:.0f} ms")
+    return whole
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--invitations", type=int, default=1_000_000)
-    parser.add_argument("--orders", type=int, default=200_000)
+    parser.add_argument("--sizes", default="1000000", help="invitation counts, comma-separated")
+    parser.add_argument("--days", default="90,366", help="range lengths, comma-separated")
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--reload", action="store_true", help="reload even if already loaded")
+    parser.add_argument("--load-only", action="store_true", help="load, do not measure")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
     args = parser.parse_args()
-    ensure_database()
     setup_django()
-    if args.reload or not loaded(args):
-        load(args)
-    else:
-        say("data already loaded (use --reload to load again)")
-    vacuum()
-    measure(args)
+    for size in [int(n) for n in args.sizes.split(",")]:
+        orders = size // 5
+        name = db_name(size)
+        ensure_database(name)
+        use_database(name)
+        if args.reload or not loaded(size, orders):
+            load(name, size, orders)
+            vacuum(name)
+        else:
+            say(f"{name}: data already loaded (use --reload to load again)")
+        if args.load_only:
+            continue
+        ratios = [measure(size, int(days), args) for days in args.days.split(",")]
+        say(f"page ratio at {size}: {max(ratios):.2f}")
 
 
 if __name__ == "__main__":

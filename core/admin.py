@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -30,6 +30,7 @@ from .admin_messages import contact_history
 from .admin_privacy import ContactPrivacyAdminMixin
 from .admin_secrets import SecretsAdminMixin
 from .admin_setup import ProgramSetupAdminMixin
+from .dashboard import DashboardRangeForm, dashboard_context
 from .exceptions import InvalidInput
 from .forms.program import OFFER_SIDES, ProgramForm, RewardRuleForm
 from .fulfilment.pool import import_pool
@@ -140,7 +141,15 @@ def offer_fieldsets() -> list[tuple[Any, dict[str, Any]]]:
 
 @admin.register(Program)
 class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "slug", "currency", "is_active", "validation_delay_days", "created_at")
+    list_display = (
+        "name",
+        "slug",
+        "currency",
+        "is_active",
+        "validation_delay_days",
+        "created_at",
+        "dashboard_link",
+    )
     list_filter = ("is_active", "currency")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -345,6 +354,39 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
                 )
                 % {"program": program, "key": clear},
             )
+
+    @admin.display(description=_("Dashboard"))
+    def dashboard_link(self, program: Program) -> str:
+        url = reverse("admin:parrain_dashboard")
+        return format_html('<a href="{}?program={}">{}</a>', url, program.slug, _("Figures"))
+
+    # The referral dashboard (core/dashboard.py, the same component as Oscar's and Wagtail's)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.dashboard_view)
+        return [path("dashboard/", view, name="parrain_dashboard"), *super().get_urls()]
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        programs = list(Program.objects.order_by("name"))
+        slug = request.GET.get("program", "")
+        program = next((p for p in programs if p.slug == slug), programs[0] if programs else None)
+        form = DashboardRangeForm(request.GET or None)
+        if not request.GET:
+            form = DashboardRangeForm({})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Referral dashboard"),
+            "programs": programs,
+            "program": program,
+            "form": form,
+        }
+        if program is not None and form.is_valid():
+            data = form.cleaned_data
+            context.update(dashboard_context(program, data["start"], data["end"]))
+        return TemplateResponse(request, "admin/parrain/program/dashboard.html", context)
 
 
 @admin.register(RewardRule)

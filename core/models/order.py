@@ -39,6 +39,10 @@ class Order(models.Model):
         related_name="orders",
         help_text=_("Set when this order converted a referral."),
     )
+    # The share channel of the invitation behind ``referral`` (None: no invitation), copied
+    # when the order is attributed (services.orders) so that the dashboard's revenue per
+    # channel reads the range's orders alone, without joining every referral.
+    channel = models.CharField(max_length=12, null=True, editable=False)
     refunded_amount = models.DecimalField(
         _("refunded amount"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
@@ -56,7 +60,7 @@ class Order(models.Model):
         indexes = [
             models.Index(
                 fields=["program", "placed_at"],
-                include=["amount", "refunded_amount", "referral"],
+                include=["amount", "refunded_amount", "referral", "channel"],
                 name="parrain_order_placed_net",
             )
         ]

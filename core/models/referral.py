@@ -40,6 +40,16 @@ class Invitation(models.Model):
         editable=False,
         help_text=_("A copy of the referee's answer, kept in step by Contact.save()."),
     )
+    # The dashboard's distinct counts without DISTINCT (docs/dashboard.md, "Exact distinct
+    # counts"): when the same referrer's / referee's previous invitation in this program was
+    # issued (None: this is their first). Within any range, exactly one invitation per
+    # person has a previous one before the range, so "distinct people" is a plain count.
+    # Written on insert (core/invitation_facts.py), never edited.
+    prev_referrer_at = models.DateTimeField(null=True, editable=False)
+    prev_referee_at = models.DateTimeField(null=True, editable=False)
+    # The referee became a customer (one of their referrals reached conversion, even if it
+    # was cancelled later for a refund): kept in step by transitions.move.
+    referee_converted = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         verbose_name = _("invitation")
@@ -47,14 +57,34 @@ class Invitation(models.Model):
         indexes = [
             models.Index(
                 fields=["program", "issued_at"],
-                include=["referrer", "referee", "referee_consent"],
+                include=[
+                    "referrer",
+                    "referee",
+                    "referee_consent",
+                    "referee_converted",
+                    "prev_referrer_at",
+                    "prev_referee_at",
+                ],
                 name="parrain_inv_program_issued",
             ),
-            models.Index(fields=["referrer", "issued_at"], name="parrain_inv_referrer_issued"),
+            # The top referrers' invitations, index-only.
+            models.Index(
+                fields=["referrer", "issued_at"],
+                include=["program", "referee"],
+                name="parrain_inv_referrer_issued",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.referrer} → {self.referee} ({self.get_channel_display()})"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        from ..invitation_facts import linked_insert
+
+        linked_insert(self, lambda: super(Invitation, self).save(*args, **kwargs))
 
 
 class Referral(models.Model):
@@ -117,7 +147,7 @@ class Referral(models.Model):
             models.Index(fields=["program", "status", "converted_at"], name="parrain_ref_status"),
             models.Index(
                 fields=["program", "converted_at"],
-                include=["referee", "status"],
+                include=["referee", "status", "referrer"],
                 name="parrain_ref_converted",
             ),
             # Referred revenue leaves out orders of cancelled referrals.

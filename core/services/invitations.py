@@ -12,7 +12,7 @@ from .. import audit, fraud, signals
 from ..emails import normalize_email
 from ..exceptions import CapReached, InvalidInput
 from ..locks import contact_for_update
-from ..models import Contact, Invitation, Referral
+from ..models import Contact, Invitation, Order, Referral
 from ..models.choices import Channel, FraudAction, Recipient, ReferralStatus, Trigger
 from . import ownership
 from .contacts import get_or_create_contact
@@ -141,6 +141,8 @@ def _keep_better_terms(referral: Referral, invitation: Invitation) -> None:
             return
     Referral.objects.filter(pk=referral.pk).update(invitation=invitation)
     referral.invitation = invitation
+    # A held referral already has its order: the order follows the invitation's channel.
+    Order.objects.filter(referral=referral).update(channel=invitation.channel)
     audit.record(
         referral.program,
         "referral.terms_improved",

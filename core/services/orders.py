@@ -212,8 +212,7 @@ def attribute(order: Order, clicked_at: datetime | None = None) -> Referral | No
         )
         _cancel_welcome(referral, verdict.reason)
         # Kept on the order so that a replay of the same order answers the same refusal.
-        Order.objects.filter(pk=order.pk).update(referral=referral)
-        order.referral = referral
+        _attach(order, referral)
         return referral
     if verdict.action == FraudAction.REVIEW:
         move(
@@ -234,9 +233,16 @@ def attribute(order: Order, clicked_at: datetime | None = None) -> Referral | No
             order=order,
             at=order.placed_at,
         )
-    Order.objects.filter(pk=order.pk).update(referral=referral)
-    order.referral = referral
+    _attach(order, referral)
     return referral
+
+
+def _attach(order: Order, referral: Referral) -> None:
+    """The order converted ``referral``: it also keeps the invitation's share channel, for
+    the dashboard's revenue per channel (docs/dashboard.md)."""
+    channel = referral.invitation.channel if referral.invitation_id else None
+    Order.objects.filter(pk=order.pk).update(referral=referral, channel=channel)
+    order.referral, order.channel = referral, channel
 
 
 def _find_referral(order: Order, clicked_at: datetime | None) -> tuple[Referral | None, str]:

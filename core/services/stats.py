@@ -13,8 +13,18 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Coalesce, Rank, TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel
@@ -43,14 +53,23 @@ class DashboardFigures(BaseModel):
     invitations: int
     influencers: int
     invited_referees: int
+    #: Of ``invited_referees``, those who became customers at any time so far (cohort).
+    invited_referees_converted: int
     converted_referees: int
     sponsors: int
+    #: ``invited_referees_converted / invited_referees``: never above 1.
     conversion_rate: Decimal | None
+    #: Period activity: ``converted_referees / invited_referees`` (two different sets of
+    #: people, so it can pass 1); the ``conversion_rate`` of versions before 0.27.
+    activity_ratio: Decimal | None
     revenue: Decimal
     referred_revenue: Decimal
     referral_rate: Decimal | None
+    #: Of ``invited_referees``, those who agree to be recontacted (their consent as of now).
     opt_in_consented: int
+    #: Of ``invited_referees``, those who answered the consent question at all.
     opt_in_answered: int
+    #: ``opt_in_consented / invited_referees`` (all invited referees, answered or not).
     opt_in_rate: Decimal | None
 
 
@@ -122,35 +141,60 @@ def rate(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
 
 def dashboard(program: Program, start: date, end: date) -> DashboardFigures:
     span = Span.of(start, end)
-    sent = _invitations_in(program, span).aggregate(
-        invitations=Count("*"),
-        influencers=Count("referrer", distinct=True),
-        invited=Count("referee", distinct=True),
-        # Consent is copied onto each invitation (Contact.save keeps it in step), so the
-        # opt-in figures come from the same index-only scan instead of a join.
-        answered=Count("referee", distinct=True, filter=Q(referee_consent__isnull=False)),
-        consented=Count("referee", distinct=True, filter=Q(referee_consent=True)),
+    sent = _invitations_in(program, span).aggregate(**_invitation_counts(span.since))
+    return _figures(
+        program, start, end, sent, _referral_figures(program, span), _orders(program, span)
     )
-    opt_in = {"answered": sent["answered"], "consented": sent["consented"]}
-    referrals = _referral_figures(program, span)
-    orders = _order_figures(program, span)
+
+
+def _figures(
+    program: Program,
+    start: date,
+    end: date,
+    sent: dict[str, int],
+    referrals: dict[str, int],
+    orders: dict[str, Decimal],
+) -> DashboardFigures:
+    invited = sent["invited"]
     return DashboardFigures(
         start=start,
         end=end,
         currency=program.currency,
         invitations=sent["invitations"],
         influencers=sent["influencers"],
-        invited_referees=sent["invited"],
+        invited_referees=invited,
+        invited_referees_converted=sent["cohort_converted"],
         converted_referees=referrals["converted"],
         sponsors=referrals["sponsors"],
-        conversion_rate=rate(referrals["converted"], sent["invited"]),
+        conversion_rate=rate(sent["cohort_converted"], invited),
+        activity_ratio=rate(referrals["converted"], invited),
         revenue=orders["revenue"],
         referred_revenue=orders["referred"],
         referral_rate=rate(orders["referred"], orders["revenue"]),
-        opt_in_consented=opt_in["consented"],
-        opt_in_answered=opt_in["answered"],
-        opt_in_rate=rate(opt_in["consented"], opt_in["answered"]),
+        opt_in_consented=sent["consented"],
+        opt_in_answered=sent["answered"],
+        opt_in_rate=rate(sent["consented"], invited),
     )
+
+
+def _first_since(prev: str, since: Any) -> Q:
+    """The person's first invitation at or after ``since`` (see core/invitation_facts.py)."""
+    return Q(**{f"{prev}__isnull": True}) | Q(**{f"{prev}__lt": since})
+
+
+def _invitation_counts(since: Any) -> dict[str, Count]:
+    """Distinct people as plain counts of their first invitation in the range: the range's
+    rows are read once, index-only, with no sort and no hash of every person."""
+    # issued_at: a column of the index (COUNT(*) takes no FILTER in Django).
+    referee = _first_since("prev_referee_at", since)
+    return {
+        "invitations": Count("*"),
+        "influencers": Count("issued_at", filter=_first_since("prev_referrer_at", since)),
+        "invited": Count("issued_at", filter=referee),
+        "cohort_converted": Count("issued_at", filter=referee & Q(referee_converted=True)),
+        "consented": Count("issued_at", filter=referee & Q(referee_consent=True)),
+        "answered": Count("issued_at", filter=referee & Q(referee_consent__isnull=False)),
+    }
 
 
 def figures_between(program: Program, since: datetime, until: datetime) -> dict[str, Any]:
@@ -158,16 +202,14 @@ def figures_between(program: Program, since: datetime, until: datetime) -> dict[
     invitations issued, distinct friends invited, distinct friends converted (by conversion
     date), conversion rate = converted / invited, referred revenue net of refunds."""
     span = Span(since, until)
-    sent = _invitations_in(program, span).aggregate(
-        invitations=Count("*"), invited=Count("referee", distinct=True)
-    )
+    sent = _invitations_in(program, span).aggregate(**_invitation_counts(since))
     converted = _referral_figures(program, span)["converted"]
     return {
         "invitations": sent["invitations"],
         "invited_referees": sent["invited"],
         "conversions": converted,
         "conversion_rate": rate(converted, sent["invited"]),
-        "referred_revenue": _order_figures(program, span)["referred"],
+        "referred_revenue": _orders(program, span)["referred"],
         "currency": program.currency,
     }
 
@@ -185,10 +227,11 @@ def _validated(span: Span) -> Q:
 
 
 def _referral_figures(program: Program, span: Span) -> dict[str, int]:
-    """Two index-only scans (by conversion date, by validation date) beat one OR-ed scan."""
-    converted = Referral.objects.filter(_converted(span), program=program).aggregate(
-        n=Count("referee", distinct=True)
-    )
+    """Two index-only scans (by conversion date, by validation date) beat one OR-ed scan.
+
+    A referee has at most one live (not cancelled) referral per program, so the converted
+    ones are counted without DISTINCT."""
+    converted = Referral.objects.filter(_converted(span), program=program).aggregate(n=Count("*"))
     sponsors = Referral.objects.filter(_validated(span), program=program).aggregate(
         n=Count("referrer", distinct=True)
     )
@@ -216,7 +259,7 @@ def _cents(row: dict, *keys: str) -> dict:
     return row
 
 
-def _order_figures(program: Program, span: Span) -> dict[str, Decimal]:
+def _orders(program: Program, span: Span) -> dict[str, Decimal]:
     row = Order.objects.filter(span.q("placed_at"), program=program).aggregate(
         revenue=_net_sum(), referred=_net_sum(filter=_referred(program))
     )
@@ -225,59 +268,158 @@ def _order_figures(program: Program, span: Span) -> dict[str, Decimal]:
 
 def series(program: Program, start: date, end: date) -> list[SeriesPoint]:
     """One point per day of the range, zeros included; distinct counts are per day."""
-    span = Span.of(start, end)
+    return page_data(program, start, end, previous=False).series
+
+
+class PageData(BaseModel):
+    """What the dashboard page shows, each table read once per period (core/dashboard.py)."""
+
+    figures: DashboardFigures
+    previous: DashboardFigures | None  # the same number of days just before
+    series: list[SeriesPoint]
+
+
+class DayIndex(Func):
+    """The day of the range an instant falls on, as a number: ``n`` when it lies between
+    the ``n``-th and the ``n+1``-th of ``bounds`` (the local midnights of the range), NULL
+    for NULL. On PostgreSQL one ``width_bucket`` (a binary search in a constant array) on
+    the indexed column: no time-zone conversion per row, exact across DST changes."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression: Any, bounds: list[datetime]) -> None:
+        super().__init__(expression)
+        self.bounds = bounds
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"width_bucket({sql}, %s::timestamptz[])", (*params, list(self.bounds))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple]:
+        """Elsewhere (SQLite: the demo), the same numbers from a CASE over the bounds."""
+        sql, params = compiler.compile(self.source_expressions[0])
+        steps = " ".join(f"WHEN {sql} < %s THEN {n}" for n in range(len(self.bounds)))
+        values = [connection.ops.adapt_datetimefield_value(b) for b in self.bounds]
+        case = f"CASE WHEN {sql} IS NULL THEN NULL {steps} ELSE {len(self.bounds)} END"
+        return case, (*params, *[p for value in values for p in (*params, value)])
+
+
+def _bounds(start: date, days: int) -> list[datetime]:
+    """The local midnights from ``start`` to the day after the range's last."""
     zone = timezone.get_current_timezone()
-    points = {
-        start + timedelta(days=n): SeriesPoint(day=start + timedelta(days=n))
-        for n in range((end - start).days + 1)
-    }
-    daily_invitations = (
-        _invitations_in(program, span)
-        .annotate(day=TruncDate("issued_at", tzinfo=zone))
-        .values("day")
-        .annotate(invitations=Count("*"), invited_referees=Count("referee", distinct=True))
-    )
-    daily_conversions = (
-        Referral.objects.filter(_converted(span), program=program)
-        .annotate(day=TruncDate("converted_at", tzinfo=zone))
-        .values("day")
-        .annotate(converted_referees=Count("referee", distinct=True))
-    )
-    daily_orders = (
-        Order.objects.filter(span.q("placed_at"), program=program)
-        .annotate(day=TruncDate("placed_at", tzinfo=zone))
-        .values("day")
-        .annotate(revenue=_net_sum(), referred_revenue=_net_sum(filter=_referred(program)))
-    )
-    for rows in (daily_invitations, daily_conversions, daily_orders):
+    return [
+        timezone.make_aware(datetime.combine(start + timedelta(days=n), time.min), zone)
+        for n in range(days + 1)
+    ]
+
+
+def page_data(program: Program, start: date, end: date, previous: bool = True) -> PageData:
+    """The range's figures and daily series, and (``previous``) the figures of the period of
+    the same length just before. The range: one scan of each table grouped by day (see
+    ``DayIndex``), its figures being sums of the days' counts (distinct people as counts
+    of their first invitation in the range, see ``_invitation_counts``) plus one distinct
+    count of sponsors; the previous period: plain totals (``dashboard``)."""
+    days = (end - start).days + 1
+    span = Span.of(start, end)
+    bounds = _bounds(start, days)
+    daily: dict[int, dict[str, Any]] = {}
+
+    def add(rows: Any) -> None:
         for row in rows:
-            day = row.pop("day")
-            _cents(row, *(key for key in ("revenue", "referred_revenue") if key in row))
-            points[day] = points[day].model_copy(update=row)
-    return list(points.values())
+            daily.setdefault(row.pop("n"), {}).update(row)
+
+    add(
+        _invitations_in(program, span)
+        .annotate(n=DayIndex("issued_at", bounds), prev_n=DayIndex("prev_referee_at", bounds))
+        .values("n")
+        .annotate(
+            day_invited=Count(
+                "issued_at", filter=Q(prev_referee_at__isnull=True) | Q(prev_n__lt=F("n"))
+            ),
+            **_invitation_counts(span.since),
+        )
+    )
+    add(
+        Referral.objects.filter(_converted(span), program=program)
+        .annotate(n=DayIndex("converted_at", bounds))
+        .values("n")
+        .annotate(converted=Count("*"))
+    )
+    add(
+        Order.objects.filter(span.q("placed_at"), program=program)
+        .annotate(n=DayIndex("placed_at", bounds))
+        .values("n")
+        .annotate(revenue=_net_sum(), referred=_net_sum(filter=_referred(program)))
+    )
+    sponsors = Referral.objects.filter(_validated(span), program=program).aggregate(
+        n=Count("referrer", distinct=True)
+    )
+    rows = daily.values()
+    total = {key: sum(row.get(key) or 0 for row in rows) for key in FIGURE_KEYS}
+    money = _cents(
+        {key: sum(row.get(key) or ZERO for row in rows) for key in MONEY_KEYS}, *MONEY_KEYS
+    )
+    referrals = {"converted": total["converted"], "sponsors": sponsors["n"]}
+    points = []
+    for n in range(1, days + 1):
+        row = daily.get(n, {})
+        points.append(
+            SeriesPoint(
+                day=start + timedelta(days=n - 1),
+                invitations=row.get("invitations", 0),
+                invited_referees=row.get("day_invited", 0),
+                converted_referees=row.get("converted", 0),
+                revenue=_cents({"v": row.get("revenue") or ZERO}, "v")["v"],
+                referred_revenue=_cents({"v": row.get("referred") or ZERO}, "v")["v"],
+            )
+        )
+    before = start - timedelta(days=1)
+    return PageData(
+        figures=_figures(program, start, end, total, referrals, money),
+        previous=dashboard(program, start - timedelta(days=days), before) if previous else None,
+        series=points,
+    )
+
+
+FIGURE_KEYS = (
+    "invitations",
+    "influencers",
+    "invited",
+    "cohort_converted",
+    "consented",
+    "answered",
+    "converted",
+)
+MONEY_KEYS = ("revenue", "referred")
 
 
 def top_referrers(program: Program, start: date, end: date, limit: int = 10) -> list[TopReferrer]:
     """Referrers ranked by converted referees, then invited referees, then oldest contact.
 
     Only referrers active in the range (an invitation sent or a referee converted) appear.
+    Only the candidates are counted in full: the referrers tied with or above the
+    ``limit``-th by conversions (ranked in SQL), and, when fewer than ``limit`` referrers
+    converted anyone, the busiest others by invited referees.
     """
     span = Span.of(start, end)
     converted = dict(
         Referral.objects.filter(_converted(span), program=program)
         .values("referrer")
-        .annotate(n=Count("referee", distinct=True))
+        .annotate(n=Count("*"))
+        .annotate(place=Window(Rank(), order_by=F("n").desc()))
+        .filter(place__lte=limit)
         .values_list("referrer", "n")
     )
-    per_referrer = (
-        _invitations_in(program, span)
-        .values("referrer")
-        .annotate(invitations=Count("pk"), invited=Count("referee", distinct=True))
-    )
-    # The best referrers without conversions are among the top ``limit`` by invitations.
-    busiest = per_referrer.order_by("-invited", "referrer")[:limit]
-    sent = {row["referrer"]: row for row in busiest}
-    sent.update({row["referrer"]: row for row in per_referrer.filter(referrer__in=converted)})
+    sent = _sent_by(_invitations_in(program, span).filter(referrer__in=list(converted)))
+    if len(converted) < limit:
+        busiest = (
+            _invitations_in(program, span)
+            .exclude(referrer__in=list(converted))
+            .values("referrer")
+            .annotate(invitations=Count("*"), invited=Count("referee", distinct=True))
+            .order_by("-invited", "referrer")[: limit - len(converted)]
+        )
+        sent.update({row["referrer"]: row for row in busiest})
     ranked = sorted(
         set(converted) | set(sent),
         key=lambda pk: (-converted.get(pk, 0), -sent.get(pk, {}).get("invited", 0), pk),
@@ -295,16 +437,24 @@ def top_referrers(program: Program, start: date, end: date, limit: int = 10) -> 
     ]
 
 
+def _sent_by(invitations: QuerySet[Invitation]) -> dict[int, dict[str, int]]:
+    rows = invitations.values("referrer").annotate(
+        invitations=Count("*"), invited=Count("referee", distinct=True)
+    )
+    return {row["referrer"]: row for row in rows}
+
+
 def revenue_by_channel(program: Program, start: date, end: date) -> list[ChannelRevenue]:
-    """Referred revenue (net of refunds) grouped by the channel of the referral's invitation.
+    """Referred revenue (net of refunds) grouped by the channel of the referral's invitation
+    (``Order.channel``, copied at attribution: the range's orders are read alone).
 
     ``channel`` is ``None`` for referrals recorded without an invitation. Largest first.
     """
     span = Span.of(start, end)
     rows = (
         Order.objects.filter(span.q("placed_at"), _referred(program), program=program)
-        .values(channel=F("referral__invitation__channel"))
-        .annotate(orders=Count("pk"), revenue=_net_sum())
+        .values("channel")
+        .annotate(orders=Count("*"), revenue=_net_sum())
         .order_by("-revenue", "channel")
     )
     return [ChannelRevenue(**_cents(row, "revenue")) for row in rows]

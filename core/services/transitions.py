@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .. import audit, signals
+from .. import audit, invitation_facts, signals
 from ..models import Order, Referral
 from ..models.choices import ReferralStatus
 
@@ -79,6 +79,8 @@ def move(
         referral.order = order
         fields.append("order")
     referral.save(update_fields=fields)
+    if new == ReferralStatus.CONVERTED:
+        invitation_facts.mark_converted(referral.program_id, referral.referee_id)
     audit.record(
         referral.program,
         action,

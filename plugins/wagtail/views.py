@@ -6,13 +6,12 @@ through the permission policy registry (``view`` on referrals).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django import forms
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -20,7 +19,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
-from parrain.core.charts import line_chart
+from parrain.core.dashboard import DashboardRangeForm, dashboard_context
 from parrain.core.exports import neutralise_formula, safe_value_preprocess
 from parrain.core.labels import reason_label
 from parrain.core.models import Program, Referral
@@ -35,8 +34,6 @@ def _referral_reason(referral: Referral) -> str:
     return reason_label(referral.review_reason or referral.cancel_reason) or ""
 
 
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 CENT = Decimal("0.01")
 
 
@@ -44,25 +41,16 @@ CENT = Decimal("0.01")
 WAGTAIL_COLOURS = ("#007d7e", "#e9622e")
 
 
-class DashboardForm(forms.Form):
+class DashboardForm(DashboardRangeForm):
+    """The core's range picker (30 days by default, at most 366), with Wagtail's widgets."""
+
     program = forms.ModelChoiceField(
         Program.objects.all(), label=_("Program"), required=False, empty_label=None
     )
     start = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
     end = forms.DateField(label=_("To"), required=False, widget=AdminDateInput)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        end = data.get("end") or timezone.localdate()
-        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
-        if start > end:
-            raise forms.ValidationError(_("The start date must not be after the end date."))
-        if (end - start).days >= MAX_DAYS:
-            raise forms.ValidationError(
-                _("Choose a range of at most %(days)s days.") % {"days": MAX_DAYS}
-            )
-        data.update(start=start, end=end)
-        return data
+    field_order = ("program", "start", "end")
 
 
 class DashboardView(ReportView):
@@ -110,8 +98,19 @@ class DashboardView(ReportView):
         data = self.form.cleaned_data
         return data["program"], data["start"], data["end"]
 
+    @cached_property
+    def dashboard(self) -> dict[str, Any] | None:
+        """The shared dashboard (core/dashboard.py) of the selected program and range."""
+        if not self.selection:
+            return None
+        return dashboard_context(*self.selection, colours=WAGTAIL_COLOURS)
+
     def get_base_queryset(self) -> list[stats.SeriesPoint]:
-        return stats.series(*self.selection) if self.selection else []
+        if not self.selection:
+            return []
+        if self.is_export:  # the daily rows alone
+            return stats.series(*self.selection)
+        return self.dashboard["series"] if self.dashboard else []
 
     def order_queryset(self, queryset: list) -> list:
         return queryset
@@ -138,34 +137,8 @@ class DashboardView(ReportView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["dashboard_form"] = self.form
-        if self.selection:
-            program, start, end = self.selection
-            points = context["object_list"]
-            days = [point.day for point in points]
-            context.update(
-                program=program,
-                figures=stats.dashboard(program, start, end),
-                top_referrers=stats.top_referrers(program, start, end),
-                channels=stats.revenue_by_channel(program, start, end),
-                activity_chart=line_chart(
-                    str(_("Invitations and conversions per day")),
-                    days,
-                    [
-                        (str(_("Invited referees")), [p.invited_referees for p in points]),
-                        (str(_("Converted referees")), [p.converted_referees for p in points]),
-                    ],
-                    WAGTAIL_COLOURS,
-                ),
-                revenue_chart=line_chart(
-                    str(_("Revenue per day")),
-                    days,
-                    [
-                        (str(_("Revenue")), [p.revenue for p in points]),
-                        (str(_("Referred revenue")), [p.referred_revenue for p in points]),
-                    ],
-                    WAGTAIL_COLOURS,
-                ),
-            )
+        if self.dashboard:
+            context.update(self.dashboard)
         return context
 
 

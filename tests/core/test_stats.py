@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from parrain.core import invitation_facts
 from parrain.core.exceptions import InvalidInput
 from parrain.core.factories import ProgramFactory
 from parrain.core.models import Contact, Invitation, Order, Program, Referral
@@ -159,6 +160,8 @@ def _populate(program: Program, seed: int) -> World:
     _change_minds(random.Random(seed + 1), people)
     referrals = _referrals(program, rng, invitations)
     orders = _orders(program, rng, people, referrals)
+    # rows written by bulk_create, not Invitation.save() nor orders.attribute()
+    invitation_facts.rebuild(program.pk)
     return World(program, people, invitations, referrals, orders)
 
 
@@ -202,6 +205,8 @@ def test_dashboard_figures_match_brute_force_count(world: World) -> None:
     referred = sum((_net(o) for o in orders if _is_referred(o)), Decimal("0"))
     answered = [c for c in world.contacts if c.pk in referees and c.consent_recontact is not None]
     consented = [c for c in answered if c.consent_recontact]
+    # Became customers at any time so far, whatever happened to the referral since.
+    customers = {r.referee_id for r in world.referrals if r.converted_at is not None}
 
     figures = stats.dashboard(world.program, START, END)
 
@@ -210,13 +215,16 @@ def test_dashboard_figures_match_brute_force_count(world: World) -> None:
     assert figures.invited_referees == len(referees)
     assert figures.converted_referees == len(converted) > 0
     assert figures.sponsors == len(sponsors) > 0
-    assert figures.conversion_rate == _rate(len(converted), len(referees))
+    assert figures.invited_referees_converted == len(referees & customers) > 0
+    assert figures.conversion_rate == _rate(len(referees & customers), len(referees))
+    assert figures.conversion_rate <= 1
+    assert figures.activity_ratio == _rate(len(converted), len(referees))
     assert figures.revenue == revenue > 0
     assert figures.referred_revenue == referred > 0
     assert any(o.referral and o.referral.status == ReferralStatus.CANCELLED for o in orders)
     assert figures.referral_rate == _rate(referred, revenue)
     assert (figures.opt_in_consented, figures.opt_in_answered) == (len(consented), len(answered))
-    assert figures.opt_in_rate == _rate(len(consented), len(answered))
+    assert figures.opt_in_rate == _rate(len(consented), len(referees))
     assert figures.currency == "EUR"
 
 

@@ -25,11 +25,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from parrain.core.dashboard import DashboardRangeForm, dashboard_context
 from parrain.core.forms.program import ProgramForm
 from parrain.core.models import Contact, Program, Referral, ScheduledMessage
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.privacy_views import download, history_context
-from parrain.core.services import review, scenarios, stats
+from parrain.core.services import review, scenarios
 from parrain.core.services.widget_errors import (
     recent_widget_errors,
     refused_lately,
@@ -37,16 +38,7 @@ from parrain.core.services.widget_errors import (
 )
 
 from ..program import shop_program
-from .charts import series_chart
-from .forms import ContactFilterForm, DateRangeForm, ReferralFilterForm
-
-SERIES = (
-    ("invitations", _("Invitations")),
-    ("invited_referees", _("Invited referees")),
-    ("converted_referees", _("Converted referees")),
-    ("revenue", _("Revenue")),
-    ("referred_revenue", _("Referred revenue")),
-)
+from .forms import ContactFilterForm, ReferralFilterForm
 
 
 def actor_of(request: HttpRequest) -> str:
@@ -87,30 +79,24 @@ class ProgramMixin:
         return response
 
 
+#: Oscar dashboard palette (Bootstrap primary blue, then its warning orange).
+OSCAR_COLOURS = ("#007bff", "#fd7e14")
+
+
 class FiguresView(ProgramMixin, TemplateView):
+    """The shared referral dashboard (core/dashboard.py) inside Oscar's dashboard layout."""
+
     template_name = "parrain_oscar/dashboard/figures.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        form = DateRangeForm(self.request.GET or None)
+        form = DashboardRangeForm(self.request.GET or {})
         context["form"] = form
-        if self.request.GET and not form.is_valid():
-            return context
-        if not self.request.GET:
-            form = DateRangeForm({})
-            form.is_valid()
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        points = stats.series(self.program, start, end)
-        days = [point.day for point in points]
-        context.update(
-            figures=stats.dashboard(self.program, start, end),
-            charts=[
-                series_chart(str(label), days, [getattr(p, name) for p in points])
-                for name, label in SERIES
-            ],
-            top_referrers=stats.top_referrers(self.program, start, end),
-            channels=stats.revenue_by_channel(self.program, start, end),
-        )
+        if form.is_valid():
+            data = form.cleaned_data
+            context.update(
+                dashboard_context(self.program, data["start"], data["end"], OSCAR_COLOURS)
+            )
         return context
 
 

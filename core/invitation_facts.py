@@ -1,0 +1,124 @@
+"""The per-invitation facts that make the dashboard's distinct counts plain counts.
+
+``Invitation.prev_referrer_at`` / ``prev_referee_at`` hold when the same person's previous
+invitation in the program was issued (in ``(issued_at, id)`` order; ``None`` for their first).
+Within any range ``[since, until)`` exactly one invitation per person has no previous one
+inside the range, so "distinct referrers (or referees) invited in the range" is
+``count(*) FILTER (WHERE prev IS NULL OR prev < since)`` over the range's rows: one
+index-only scan, no sort, no hash of every person. ``referee_converted`` says the referee
+became a customer (a referral of theirs reached conversion, even if later cancelled), for
+the cohort conversion rate.
+
+Three writers: ``linked_insert`` (``Invitation.save`` on insert), ``mark_converted``
+(``transitions.move``) and ``rebuild`` (migration 0027, bulk loads, ``bulk_create``).
+Each writes at once, in the caller's transaction, then checks again once it commits:
+two transactions racing on one person (two invitations, or an invitation and a conversion)
+cannot see each other's rows, but the later of the two to commit sees both in its check,
+so the facts end exact without a lock. Invitations are never edited and only deleted with
+their program (an erasure keeps them, anonymised).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import connection, transaction
+
+if TYPE_CHECKING:
+    from .models import Invitation
+
+PEOPLE = (("referrer", "prev_referrer_at"), ("referee", "prev_referee_at"))
+
+
+def linked_insert(invitation: Invitation, insert: Callable[[], None]) -> None:
+    from .models import Invitation, Referral
+
+    mine = Invitation.objects.filter(program_id=invitation.program_id)
+    with transaction.atomic():
+        for person, prev in PEOPLE:
+            earlier = mine.filter(
+                **{f"{person}_id": getattr(invitation, f"{person}_id")},
+                issued_at__lte=invitation.issued_at,
+            ).order_by("-issued_at")
+            setattr(invitation, prev, earlier.values_list("issued_at", flat=True).first())
+        invitation.referee_converted = Referral.objects.filter(
+            program_id=invitation.program_id,
+            referee_id=invitation.referee_id,
+            converted_at__isnull=False,
+        ).exists()
+        insert()
+        for person, prev in PEOPLE:  # a back-dated invitation becomes the next one's previous
+            later = mine.filter(
+                **{f"{person}_id": getattr(invitation, f"{person}_id")},
+                issued_at__gt=invitation.issued_at,
+            ).order_by("issued_at", "pk")
+            Invitation.objects.filter(pk__in=list(later.values_list("pk", flat=True)[:1])).update(
+                **{prev: invitation.issued_at}
+            )
+    ids = (invitation.program_id, invitation.referrer_id, invitation.referee_id)
+    transaction.on_commit(lambda: _recheck(*ids, since=invitation.issued_at))
+
+
+def mark_converted(program_id: int, referee_id: int) -> None:
+    """The referee became a customer: every invitation they received says so, for good."""
+    from .models import Invitation
+
+    def write() -> None:
+        Invitation.objects.filter(
+            program_id=program_id, referee_id=referee_id, referee_converted=False
+        ).update(referee_converted=True)
+
+    write()
+    transaction.on_commit(write)
+
+
+FACTS_SQL = """
+UPDATE parrain_invitation SET
+  prev_referrer_at = (
+    SELECT max(p.issued_at) FROM parrain_invitation p
+    WHERE p.program_id = parrain_invitation.program_id
+      AND p.referrer_id = parrain_invitation.referrer_id
+      AND (p.issued_at < parrain_invitation.issued_at
+           OR (p.issued_at = parrain_invitation.issued_at AND p.id < parrain_invitation.id))),
+  prev_referee_at = (
+    SELECT max(p.issued_at) FROM parrain_invitation p
+    WHERE p.program_id = parrain_invitation.program_id
+      AND p.referee_id = parrain_invitation.referee_id
+      AND (p.issued_at < parrain_invitation.issued_at
+           OR (p.issued_at = parrain_invitation.issued_at AND p.id < parrain_invitation.id))),
+  referee_converted = EXISTS (
+    SELECT 1 FROM parrain_referral r
+    WHERE r.program_id = parrain_invitation.program_id
+      AND r.referee_id = parrain_invitation.referee_id
+      AND r.converted_at IS NOT NULL)
+"""
+
+
+ORDER_CHANNEL_SQL = """
+UPDATE parrain_order SET channel = (
+    SELECT i.channel FROM parrain_referral r
+    JOIN parrain_invitation i ON i.id = r.invitation_id
+    WHERE r.id = parrain_order.referral_id)
+WHERE referral_id IS NOT NULL
+"""
+
+
+def rebuild(program_id: int | None = None) -> None:
+    """Recompute the facts of every invitation (of one program), and the share channel of
+    every attributed order (``Order.channel``): after rows were written without
+    ``Invitation.save`` or ``orders.attribute`` (``bulk_create``, COPY)."""
+    with connection.cursor() as cursor:
+        for sql, where in ((FACTS_SQL, " WHERE"), (ORDER_CHANNEL_SQL, " AND")):
+            if program_id is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql + where + " program_id = %s", [program_id])
+
+
+def _recheck(program_id: int, referrer_id: int, referee_id: int, since: datetime) -> None:
+    """The two people's invitations from ``since`` on, computed again after the commit."""
+    where = " WHERE program_id = %s AND (referrer_id = %s OR referee_id = %s) AND issued_at >= %s"
+    with connection.cursor() as cursor:
+        cursor.execute(FACTS_SQL + where, [program_id, referrer_id, referee_id, since])
