@@ -39,7 +39,7 @@ WHERE referral_id IS NOT NULL
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parrain", "0025_account_keys"),
+        ("parrain", "0026_widget_seen"),
     ]
 
     operations = [
