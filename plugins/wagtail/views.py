@@ -131,6 +131,9 @@ class DashboardView(ReportView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["dashboard_form"] = self.form
+        # AdminDateInput's script (initDateChooser) loads with the page's media, in <head>
+        # order, before the form's inline calls run.
+        context["media"] = context.get("media", forms.Media()) + self.form.media
         if self.selection:
             program, start, end = self.selection
             points = context["object_list"]
