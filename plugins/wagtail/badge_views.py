@@ -33,6 +33,7 @@ from parrain.core.services import badge_setup, stats
 
 from .badge_forms import BadgeForm, badge_panels
 from .columns import ProgramDateColumn
+from .exports import ExportButtonsMixin
 from .permissions import actor
 from .views import DashboardForm
 
@@ -156,7 +157,7 @@ class HolderFilterSet(WagtailFilterSet):
         fields = ["program", "badge", "held"]
 
 
-class BadgeHoldersView(ReportView):
+class BadgeHoldersView(ExportButtonsMixin, ReportView):
     """Who holds (or held) which badge, and the progress of the program's re-evaluation."""
 
     page_title = _("Badge holders")
@@ -214,7 +215,7 @@ class BadgeStatsForm(DashboardForm):
     )
 
 
-class BadgeStatsView(ReportView):
+class BadgeStatsView(ExportButtonsMixin, ReportView):
     """How many contacts held each badge of a program, day by day (or week by week)."""
 
     page_title = _("Badges over time")
@@ -278,6 +279,7 @@ class BadgeStatsView(ReportView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["stats_form"] = self.form
+        context["media"] = context.get("media", forms.Media()) + self.form.media  # date inputs
         if self.figure is not None:
             program = self.form.cleaned_data["program"]
             context.update(

@@ -27,6 +27,7 @@ from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import stats
 
 from .columns import ContactColumn, ProgramDateColumn
+from .exports import ExportButtonsMixin
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -58,7 +59,7 @@ class DashboardForm(forms.Form):
         return data
 
 
-class DashboardView(ReportView):
+class DashboardView(ExportButtonsMixin, ReportView):
     """The figures of one program over a date range, daily charts, and the daily table."""
 
     page_title = _("Referral dashboard")
@@ -174,7 +175,7 @@ class ReferralFilterSet(WagtailFilterSet):
         fields = ["program", "status"]
 
 
-class ReferralReportView(ReportView):
+class ReferralReportView(ExportButtonsMixin, ReportView):
     """Every referral, newest first, filtered by program and status."""
 
     page_title = _("Referrals")
