@@ -34,6 +34,7 @@ from parrain.core.services import badge_setup, stats
 from .badge_forms import BadgeForm, badge_panels
 from .columns import ProgramDateColumn
 from .exports import ExportButtonsMixin
+from .last_program import remember_program, with_last_program
 from .permissions import actor
 from .views import DashboardForm
 
@@ -230,16 +231,14 @@ class BadgeStatsView(ExportButtonsMixin, ReportView):
 
     @cached_property
     def form(self) -> BadgeStatsForm:
-        data = self.request.GET.copy()
-        if not data.get("program") and (first := Program.objects.order_by("name").first()):
-            data["program"] = str(first.pk)
-        return BadgeStatsForm(data)
+        return BadgeStatsForm(with_last_program(self.request))
 
     @cached_property
     def figure(self) -> stats.BadgeHoldersOverTime | None:
         if not self.form.is_valid() or self.form.cleaned_data["program"] is None:
             return None
         data = self.form.cleaned_data
+        remember_program(self.request, data["program"])
         interval = data.get("interval") or "day"
         return stats.badge_holders_over_time(data["program"], data["start"], data["end"], interval)
 

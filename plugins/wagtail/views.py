@@ -28,6 +28,7 @@ from parrain.core.services import stats
 
 from .columns import ContactColumn, ProgramDateColumn
 from .exports import ExportButtonsMixin
+from .last_program import remember_program, with_last_program
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -92,16 +93,14 @@ class DashboardView(ExportButtonsMixin, ReportView):
 
     @cached_property
     def form(self) -> DashboardForm:
-        data = self.request.GET.copy()
-        if not data.get("program") and (first := Program.objects.order_by("name").first()):
-            data["program"] = str(first.pk)
-        return DashboardForm(data)
+        return DashboardForm(with_last_program(self.request))
 
     @cached_property
     def selection(self) -> tuple[Program, date, date] | None:
         if not self.form.is_valid() or self.form.cleaned_data["program"] is None:
             return None
         data = self.form.cleaned_data
+        remember_program(self.request, data["program"])
         return data["program"], data["start"], data["end"]
 
     def get_base_queryset(self) -> list[stats.SeriesPoint]:
@@ -216,3 +215,9 @@ class ReferralReportView(ExportButtonsMixin, ReportView):
 
     def get_base_queryset(self) -> Any:
         return Referral.objects.select_related("referee", "referrer", "program")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.filters is not None and self.filters.form.is_valid():
+            remember_program(self.request, self.filters.form.cleaned_data.get("program"))
+        return context
