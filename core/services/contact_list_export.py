@@ -39,6 +39,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("tags", "tags"),
 )
 BATCH_SIZE = 2000
+#: Cells the core wrote itself, never typed text: E.164 phone numbers ("+33…") stay as
+#: they are, so that the import reads them back.
+WRITTEN_BY_THE_CORE = frozenset({"phone"})
 
 
 def exported_csv(program: Program, contacts: QuerySet[Contact], *, actor: str) -> Iterator[str]:
@@ -51,7 +54,7 @@ def exported_csv(program: Program, contacts: QuerySet[Contact], *, actor: str) -
 def _lines(contacts: QuerySet[Contact], zone: ZoneInfo) -> Iterator[str]:
     yield _line([header for header, _attr in COLUMNS])
     for contact in contacts.iterator(chunk_size=BATCH_SIZE):
-        yield _line([_cell(getattr(contact, attr), zone) for _header, attr in COLUMNS])
+        yield _line([_cell(contact, attr, zone) for _header, attr in COLUMNS])
 
 
 def filename(program: Program) -> str:
@@ -64,7 +67,8 @@ def _line(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def _cell(value: Any, zone: ZoneInfo) -> str:
+def _cell(contact: Contact, attr: str, zone: ZoneInfo) -> str:
+    value: Any = getattr(contact, attr)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -73,4 +77,4 @@ def _cell(value: Any, zone: ZoneInfo) -> str:
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, list):
         value = ", ".join(str(tag) for tag in value)
-    return neutralise_formula(str(value))
+    return str(value) if attr in WRITTEN_BY_THE_CORE else neutralise_formula(str(value))
