@@ -82,6 +82,7 @@ ACTIONS: dict[str, Promise] = {
     "reward_rule.created": _("Reward rule added"),
     "reward_rule.updated": _("Reward rule changed"),
     "reward_rule.deleted": _("Reward rule deleted"),
+    "contacts.exported": _("Contact list exported"),
     "program.messages_reviewed": _("Messages marked as reviewed"),
     "api_key.created": _("Secret API key created"),
     "api_key.rotated": _("Secret API key replaced"),

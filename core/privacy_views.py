@@ -9,12 +9,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import ConsentRecord, Contact
-from .services import consents, contact_export
+from .models import ConsentRecord, Contact, Program
+from .services import consents, contact_export, contact_list_export
 
 
 def download(contact: Contact, *, actor: str) -> HttpResponse:
@@ -25,6 +26,18 @@ def download(contact: Contact, *, actor: str) -> HttpResponse:
         content_type="application/json; charset=utf-8",
     )
     name = contact_export.filename(contact)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def download_contacts(
+    program: Program, contacts: QuerySet[Contact], *, actor: str
+) -> StreamingHttpResponse:
+    """``contacts`` of ``program`` as a CSV attachment the contact import reads back,
+    audited (``contacts.exported``)."""
+    lines = contact_list_export.exported_csv(program, contacts, actor=actor)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    name = contact_list_export.filename(program)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

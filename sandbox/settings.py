@@ -164,7 +164,9 @@ MIDDLEWARE += [
 TEMPLATES[0]["OPTIONS"]["context_processors"] += [
     # LANGUAGE_CODE for Oscar's <html lang>: the widget speaks the page's language
     "django.template.context_processors.i18n",
-    "oscar.apps.search.context_processors.search_form",
+    # Oscar's search form on Oscar's pages only (Oscar's own processor shows it in Wagtail's
+    # admin headers): parrain.plugins.oscar.context_processors
+    "parrain.plugins.oscar.context_processors.search_form",
     "oscar.apps.checkout.context_processors.checkout",
     "oscar.apps.communication.notifications.context_processors.notifications",
     "oscar.core.context_processors.metadata",

@@ -12,7 +12,8 @@ class ParrainOscarConfig(AppConfig):
         from django.core import checks
 
         from . import receivers
-        from .checks import check_shop_program
+        from .checks import check_search_form_scope, check_shop_program
 
         receivers.connect()
         checks.register(check_shop_program)
+        checks.register(check_search_form_scope)

@@ -48,3 +48,30 @@ def check_shop_program(**kwargs: Any) -> list[CheckMessage]:
 def hint(known: list[str] | None = None) -> str:
     text = f"Set {SETTING_HINT} in your settings"
     return f"{text}, one of: {', '.join(known)}." if known else f"{text}."
+
+
+def check_search_form_scope(**kwargs: Any) -> list[CheckMessage]:
+    """Oscar's own search-form processor leaks its form into other admins' pages."""
+    from django.conf import settings
+
+    from .context_processors import OSCAR_SEARCH_FORM
+
+    processors = [
+        name
+        for engine in settings.TEMPLATES
+        for name in engine.get("OPTIONS", {}).get("context_processors", [])
+    ]
+    if OSCAR_SEARCH_FORM not in processors:
+        return []
+    return [
+        Warning(
+            f"{OSCAR_SEARCH_FORM} puts Oscar's search form and its 'Sort by' menu in every "
+            "page's context: the Wagtail admin (and any template reading 'search_form') "
+            "shows it in its headers.",
+            hint=(
+                "Replace it in TEMPLATES' context_processors with "
+                "'parrain.plugins.oscar.context_processors.search_form' (Oscar's pages only)."
+            ),
+            id="parrain_oscar.W002",
+        )
+    ]

@@ -33,6 +33,8 @@ from parrain.core.services import badge_setup, stats
 
 from .badge_forms import BadgeForm, badge_panels
 from .columns import ProgramDateColumn
+from .exports import ExportButtonsMixin
+from .last_program import remember_program, with_last_program
 from .permissions import actor
 from .views import DashboardForm
 
@@ -156,7 +158,7 @@ class HolderFilterSet(WagtailFilterSet):
         fields = ["program", "badge", "held"]
 
 
-class BadgeHoldersView(ReportView):
+class BadgeHoldersView(ExportButtonsMixin, ReportView):
     """Who holds (or held) which badge, and the progress of the program's re-evaluation."""
 
     page_title = _("Badge holders")
@@ -214,7 +216,7 @@ class BadgeStatsForm(DashboardForm):
     )
 
 
-class BadgeStatsView(ReportView):
+class BadgeStatsView(ExportButtonsMixin, ReportView):
     """How many contacts held each badge of a program, day by day (or week by week)."""
 
     page_title = _("Badges over time")
@@ -229,16 +231,14 @@ class BadgeStatsView(ReportView):
 
     @cached_property
     def form(self) -> BadgeStatsForm:
-        data = self.request.GET.copy()
-        if not data.get("program") and (first := Program.objects.order_by("name").first()):
-            data["program"] = str(first.pk)
-        return BadgeStatsForm(data)
+        return BadgeStatsForm(with_last_program(self.request))
 
     @cached_property
     def figure(self) -> stats.BadgeHoldersOverTime | None:
         if not self.form.is_valid() or self.form.cleaned_data["program"] is None:
             return None
         data = self.form.cleaned_data
+        remember_program(self.request, data["program"])
         interval = data.get("interval") or "day"
         return stats.badge_holders_over_time(data["program"], data["start"], data["end"], interval)
 
@@ -278,6 +278,7 @@ class BadgeStatsView(ReportView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["stats_form"] = self.form
+        context["media"] = context.get("media", forms.Media()) + self.form.media  # date inputs
         if self.figure is not None:
             program = self.form.cleaned_data["program"]
             context.update(

@@ -41,6 +41,7 @@ from parrain.core.services import message_templates
 
 from .columns import ProgramDateColumn
 from .email_views import design_url
+from .exports import ExportButtonsMixin
 from .models import EMAIL_LANGUAGES
 from .permissions import actor
 from .scenario_views import chosen_program
@@ -251,7 +252,7 @@ class WhyColumn(Column):
         return why(instance)
 
 
-class MessageHistoryView(ReportView):
+class MessageHistoryView(ExportButtonsMixin, ReportView):
     """Every message scheduled, newest first; ``?contact=<id>`` is one contact's history."""
 
     page_title = _("Message history")

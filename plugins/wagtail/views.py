@@ -27,6 +27,8 @@ from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import stats
 
 from .columns import ContactColumn, ProgramDateColumn
+from .exports import ExportButtonsMixin
+from .last_program import remember_program, with_last_program
 
 
 def _referral_reason(referral: Referral) -> str:
@@ -53,7 +55,7 @@ class DashboardForm(DashboardRangeForm):
     field_order = ("program", "start", "end")
 
 
-class DashboardView(ReportView):
+class DashboardView(ExportButtonsMixin, ReportView):
     """The figures of one program over a date range, daily charts, and the daily table."""
 
     page_title = _("Referral dashboard")
@@ -86,16 +88,14 @@ class DashboardView(ReportView):
 
     @cached_property
     def form(self) -> DashboardForm:
-        data = self.request.GET.copy()
-        if not data.get("program") and (first := Program.objects.order_by("name").first()):
-            data["program"] = str(first.pk)
-        return DashboardForm(data)
+        return DashboardForm(with_last_program(self.request))
 
     @cached_property
     def selection(self) -> tuple[Program, date, date] | None:
         if not self.form.is_valid() or self.form.cleaned_data["program"] is None:
             return None
         data = self.form.cleaned_data
+        remember_program(self.request, data["program"])
         return data["program"], data["start"], data["end"]
 
     @cached_property
@@ -137,6 +137,9 @@ class DashboardView(ReportView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["dashboard_form"] = self.form
+        # AdminDateInput's script (initDateChooser) loads with the page's media, in <head>
+        # order, before the form's inline calls run.
+        context["media"] = context.get("media", forms.Media()) + self.form.media
         if self.dashboard:
             context.update(self.dashboard)
         return context
@@ -151,7 +154,7 @@ class ReferralFilterSet(WagtailFilterSet):
         fields = ["program", "status"]
 
 
-class ReferralReportView(ReportView):
+class ReferralReportView(ExportButtonsMixin, ReportView):
     """Every referral, newest first, filtered by program and status."""
 
     page_title = _("Referrals")
@@ -201,3 +204,9 @@ class ReferralReportView(ReportView):
 
     def get_base_queryset(self) -> Any:
         return Referral.objects.select_related("referee", "referrer", "program")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.filters is not None and self.filters.form.is_valid():
+            remember_program(self.request, self.filters.form.cleaned_data.get("program"))
+        return context

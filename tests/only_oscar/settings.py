@@ -16,7 +16,9 @@ MIDDLEWARE += [  # noqa: F405
     "oscar.apps.basket.middleware.BasketMiddleware",
 ]
 TEMPLATES[0]["OPTIONS"]["context_processors"] += [  # noqa: F405
-    "oscar.apps.search.context_processors.search_form",
+    # Oscar's search form on Oscar's pages only (Oscar's own processor shows it in Wagtail's
+    # admin headers): parrain.plugins.oscar.context_processors
+    "parrain.plugins.oscar.context_processors.search_form",
     "oscar.apps.checkout.context_processors.checkout",
     "oscar.apps.communication.notifications.context_processors.notifications",
     "oscar.core.context_processors.metadata",

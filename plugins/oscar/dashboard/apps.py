@@ -66,6 +66,8 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
             "parrain-referral-list": view_referrals,
             "parrain-review-queue": view_referrals,
             "parrain-referral-review": ["is_staff", "parrain.change_referral"],
+            "parrain-referral-detail": view_referrals,
+            "parrain-contact-list-export": ["is_staff", "parrain.view_contact"],
             "parrain-contact-list": ["is_staff", "parrain.view_contact"],
             "parrain-contact-detail": [
                 "is_staff",
@@ -99,11 +101,26 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
         self.configure_permissions()
 
     def get_urls(self):  # type: ignore[no-untyped-def]
-        from . import badges, boosts, contests, imports, messages, scenarios, setup, views
+        from . import (
+            badges,
+            boosts,
+            contests,
+            imports,
+            messages,
+            referrals,
+            scenarios,
+            setup,
+            views,
+        )
 
         urls = [
             path("", views.FiguresView.as_view(), name="parrain-index"),
             path("referrals/", views.ReferralListView.as_view(), name="parrain-referral-list"),
+            path(
+                "referrals/<int:pk>/",
+                referrals.ReferralDetailView.as_view(),
+                name="parrain-referral-detail",
+            ),
             path("review/", views.ReviewQueueView.as_view(), name="parrain-review-queue"),
             path(
                 "referrals/<int:pk>/review/",
@@ -111,6 +128,11 @@ class ParrainOscarDashboardConfig(OscarDashboardConfig):
                 name="parrain-referral-review",
             ),
             path("contacts/", views.ContactListView.as_view(), name="parrain-contact-list"),
+            path(
+                "contacts/export/",
+                views.ContactListExportView.as_view(),
+                name="parrain-contact-list-export",
+            ),
             path(
                 "contacts/<int:pk>/",
                 views.ContactDetailView.as_view(),

@@ -29,7 +29,7 @@ from parrain.core.dashboard import DashboardRangeForm, dashboard_context
 from parrain.core.forms.program import ProgramForm
 from parrain.core.models import Contact, Program, Referral, ScheduledMessage
 from parrain.core.models.choices import ReferralStatus
-from parrain.core.privacy_views import download, history_context
+from parrain.core.privacy_views import download, download_contacts, history_context
 from parrain.core.services import review, scenarios
 from parrain.core.services.widget_errors import (
     recent_widget_errors,
@@ -159,25 +159,38 @@ class ContactListView(ProgramMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self) -> QuerySet[Contact]:
-        qs = Contact.objects.filter(program=self.program)
         self.form = ContactFilterForm(self.request.GET or None)
-        if self.form.is_valid():
-            if text := self.form.cleaned_data["q"]:
-                qs = qs.filter(
-                    Q(email__icontains=text)
-                    | Q(first_name__icontains=text)
-                    | Q(last_name__icontains=text)
-                )
-            if self.form.cleaned_data["referrers"]:
-                qs = qs.exclude(referrer_code=None)
-            if self.form.cleaned_data["customers"]:
-                qs = qs.filter(is_customer=True)
-        return qs.order_by("-created_at", "-pk")
+        return filtered_contacts(self.program, self.form).order_by("-created_at", "-pk")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["form"] = self.form
         return context
+
+
+def filtered_contacts(program: Program, form: ContactFilterForm) -> QuerySet[Contact]:
+    """The program's contacts the list's filters keep (the list and its export agree)."""
+    qs = Contact.objects.filter(program=program)
+    if form.is_valid():
+        if text := form.cleaned_data["q"]:
+            qs = qs.filter(
+                Q(email__icontains=text)
+                | Q(first_name__icontains=text)
+                | Q(last_name__icontains=text)
+            )
+        if form.cleaned_data["referrers"]:
+            qs = qs.exclude(referrer_code=None)
+        if form.cleaned_data["customers"]:
+            qs = qs.filter(is_customer=True)
+    return qs
+
+
+class ContactListExportView(ProgramMixin, View):
+    """The contacts the list shows (same filters) as a CSV file the import reads back."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        contacts = filtered_contacts(self.program, ContactFilterForm(request.GET or None))
+        return download_contacts(self.program, contacts, actor=actor_of(request))
 
 
 class ContactDetailView(ProgramMixin, ListView):
