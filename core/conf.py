@@ -73,6 +73,8 @@ class ParrainSettings(BaseModel):
     # Redis URL: share-link clicks are queued there and written by the flush_share_clicks
     # task (schedule it); empty: each click is written to the database at once.
     SHARE_CLICK_BUFFER: str = ""
+    # The Redis list holding those clicks: distinct per installation sharing one Redis.
+    SHARE_CLICK_QUEUE: Annotated[str, Field(min_length=1)] = "parrain:share-clicks"
     # After a secret is rotated (the program's identity secret, a webhook endpoint's signing
     # secret), the previous one is still accepted this long, then refused.
     SECRET_ROTATION_GRACE: Annotated[timedelta, Field(ge=timedelta(0))] = timedelta(days=7)

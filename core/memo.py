@@ -30,8 +30,11 @@ class Memo(Generic[T]):
         if item is not None and item[0] > now:
             return item[1]
         value = compute()
+        self._items.pop(key, None)  # re-inserted last: entries stay in order of age
         if len(self._items) >= self.max_entries:
-            self._items.clear()  # bounded memory; a miss only costs one query
+            # Bounded memory: the oldest entry goes, not all of them (with more keys than
+            # room, clearing everything made every lookup a miss).
+            self._items.pop(next(iter(self._items)))
         self._items[key] = (now + self.seconds, value)
         return value
 

@@ -75,6 +75,11 @@ if os.environ.get("PARRAIN_DB") == "postgres":
             "USER": os.environ.get("PGUSER", "postgres"),
             "HOST": os.environ.get("PGHOST", "127.0.0.1"),
             "PORT": os.environ.get("PGPORT", "5432"),
+            # Persistent connections (issue 16 §5): opening one per request cost more than
+            # recording an order's rows; checked before reuse, so a restarted server is
+            # reconnected to instead of failing the request.
+            "CONN_MAX_AGE": int(os.environ.get("PARRAIN_CONN_MAX_AGE", "600")),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 else:

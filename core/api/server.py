@@ -6,6 +6,7 @@ Every endpoint is a thin adapter: validate the body, call one core service, shap
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.db import transaction
@@ -55,6 +56,9 @@ PROGRAM = "/programs/{slug}"
 ERRORS: dict[int, type[Problem]] = {
     code: Problem for code in (400, 401, 404, 409, 413, 415, 422, 429)
 }
+
+
+CENT = Decimal("0.01")
 
 
 def _responses(*success: int, model: Any) -> dict[int, Any]:
@@ -270,17 +274,24 @@ def _referral_ref(referral: Referral | None) -> s.ReferralRef | None:
 def _attribution(order: Order) -> s.ReferralRef | None:
     if order.referral_id is None:
         return None
+    if Order.referral.is_cached(order):  # the service set it: no second read
+        return _referral_ref(order.referral)
     return _referral_ref(Referral.objects.only("pk", "status").get(pk=order.referral_id))
+
+
+def _cents(amount: Decimal | int | str) -> Decimal:
+    """As the database gives it back (two places), whether the order was just written or read."""
+    return Decimal(amount).quantize(CENT)
 
 
 def _order_out(order: Order) -> s.OrderOut:
     return s.OrderOut(
         id=order.pk,
         external_id=order.external_id,
-        amount=order.amount,
+        amount=_cents(order.amount),
         currency=order.currency,
         placed_at=order.placed_at,
-        refunded_amount=order.refunded_amount,
+        refunded_amount=_cents(order.refunded_amount),
         attribution=_attribution(order),
     )
 
@@ -289,8 +300,8 @@ def _order_out(order: Order) -> s.OrderOut:
 def post_order(request: HttpRequest, slug: str, payload: OrderData) -> Status[Any]:
     """Record an order (every order, referred or not); idempotent on ``external_id``."""
     outcome = record_order(program_of(request), payload)
-    order = Order.objects.get(pk=outcome.order.pk)
-    return Status(201 if outcome.created else 200, _order_out(order))
+    # The service's own instance holds what was written (its referral too): no re-read.
+    return Status(201 if outcome.created else 200, _order_out(outcome.order))
 
 
 @router.post(

@@ -23,7 +23,6 @@ from django.utils import timezone
 from ..conf import parrain_settings
 from ..models import Contact, ShareClick
 
-CLICK_QUEUE = "parrain:share-clicks"
 FLUSH_BATCH = 5000
 PUSH_EVERY = 0.25  # seconds
 
@@ -85,7 +84,7 @@ class ClickPusher:
         if not items:
             return
         try:
-            self.redis.rpush(CLICK_QUEUE, *items)
+            self.redis.rpush(parrain_settings.SHARE_CLICK_QUEUE, *items)
         except Exception:
             with self.lock:  # Redis away: keep them for the next push
                 self.pending[:0] = items
@@ -115,7 +114,7 @@ def flush_clicks(batch: int = FLUSH_BATCH) -> int:
     pusher = _pusher(url)
     pusher.push()  # this process's own clicks first
     written = 0
-    while items := pusher.redis.lpop(CLICK_QUEUE, batch):
+    while items := pusher.redis.lpop(parrain_settings.SHARE_CLICK_QUEUE, batch):
         rows = [_parse(item) for item in items]
         referrers = {referrer for _, referrer, _ in rows}
         alive = set(Contact.objects.filter(pk__in=referrers).values_list("pk", flat=True))

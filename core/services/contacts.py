@@ -43,10 +43,11 @@ def get_or_create_contact(program: Program, email: str, **defaults: object) -> t
     """The contact for ``email``, created if new; safe under concurrent calls."""
     normalized = normalize_email(email)
     try:
-        with transaction.atomic():
-            return Contact.objects.get_or_create(
-                program=program, email_normalized=normalized, defaults={"email": email, **defaults}
-            )
+        # get_or_create creates inside its own savepoint: a lost race leaves the caller's
+        # transaction usable, so no second savepoint (two round trips) is needed here.
+        return Contact.objects.get_or_create(
+            program=program, email_normalized=normalized, defaults={"email": email, **defaults}
+        )
     except IntegrityError:
         return Contact.objects.get(program=program, email_normalized=normalized), False
 

@@ -19,6 +19,7 @@ from .. import audit, fraud, signals
 from ..conf import parrain_settings
 from ..exceptions import InvalidInput, NotFound
 from ..locks import referral_for_update
+from ..memo import batch_scope
 from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, Recipient, ReferralStatus, Side, Trigger
 from ..validation_types import Currency, Email, ExternalId, Moment, Money, Name
@@ -75,7 +76,8 @@ def record_order(program: Program, data: OrderData) -> OrderOutcome:
     if data.currency != program.currency:
         raise InvalidInput(f"This program counts in {program.currency}.", field="currency")
     try:
-        with transaction.atomic():
+        # One order's events read their program's settings (outbound endpoints…) once.
+        with batch_scope(), transaction.atomic():
             return _record_new(program, data)
     except IntegrityError:
         order = Order.objects.get(program=program, external_id=data.external_id)

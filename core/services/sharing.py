@@ -24,8 +24,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..conf import parrain_settings
 from ..memo import Memo
-from ..models import Program
-from .enrolment import SHARE_QUERY_PARAM, referrer_by_code
+from ..models import Contact, Program
+from .enrolment import SHARE_QUERY_PARAM
 
 REFERRAL_COOKIE = "parrain_ref"
 CLICK_COOKIE = "parrain_ref_at"
@@ -46,27 +46,42 @@ class ShareTarget:
     max_age: int
 
 
-# Codes resolved recently, per process: a popular link does not query the referrer each time.
-_targets: Memo[ShareTarget | None] = Memo(seconds=30, max_entries=10_000)
+# Codes resolved recently, per process: a popular link does not query the referrer each
+# time. With tens of thousands of codes most clicks still miss; a miss reads two columns of
+# one indexed row, and the program's part (landing page, cookie age, active or not) comes
+# from its own memo, shared by every code of the program.
+_codes: Memo[tuple[int, int] | None] = Memo(seconds=30, max_entries=50_000)
+_programs: Memo[tuple[str, int] | None] = Memo(seconds=30)
 
 
 def share_target(code: str) -> ShareTarget | None:
     code = code.strip().upper()[:32]
-    return _targets.get(code, lambda: _resolve(code))
-
-
-def _resolve(code: str) -> ShareTarget | None:
-    referrer = referrer_by_code(None, code)
-    if referrer is None or not referrer.program.is_active:
+    found = _codes.get(code, lambda: _referrer_of(code))
+    if found is None:
         return None
-    program = referrer.program
-    return ShareTarget(
-        program.pk, referrer.pk, code, landing_page(program), cookie_max_age(program)
-    )
+    program_id, referrer_id = found
+    program = _programs.get(program_id, lambda: _program_of(program_id))
+    if program is None:
+        return None
+    landing, max_age = program
+    return ShareTarget(program_id, referrer_id, code, landing, max_age)
+
+
+def _referrer_of(code: str) -> tuple[int, int] | None:
+    """(program id, contact id) of the referrer whose code is ``code``."""
+    rows = Contact.objects.filter(referrer_code=code).values_list("program_id", "pk")
+    return rows.order_by("pk").first()
+
+
+def _program_of(program_id: int) -> tuple[str, int] | None:
+    """(landing page, cookie max age) of an active program; None if inactive or gone."""
+    program = Program.objects.filter(pk=program_id, is_active=True).first()
+    return (landing_page(program), cookie_max_age(program)) if program else None
 
 
 def forget_targets() -> None:
-    _targets.forget()
+    _codes.forget()
+    _programs.forget()
 
 
 def landing_page(program: Program) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -85,12 +86,17 @@ def test_buffered_clicks_are_written_by_the_flush_task(
 ) -> None:
     import redis
 
-    from parrain.core.services.clicks import CLICK_QUEUE
     from parrain.core.tasks import flush_share_clicks
     from tests.services import REDIS_TEST_URL
 
-    redis.Redis.from_url(REDIS_TEST_URL).delete(CLICK_QUEUE)
+    # The queue is this installation's own list (PARRAIN_SHARE_CLICK_QUEUE): another
+    # installation (or test run) sharing the Redis server keeps its clicks apart.
+    queue = f"parrain-test:{os.getpid()}:share-clicks"
+    other = redis.Redis.from_url(REDIS_TEST_URL)
+    other.delete(queue)
+    other.rpush("parrain:share-clicks-of-another-install", f"{program.pk} 999999 1.0")
     settings.PARRAIN_SHARE_CLICK_BUFFER = REDIS_TEST_URL
+    settings.PARRAIN_SHARE_CLICK_QUEUE = queue
     gone = enrol_referrer(program, "gone@example.com")
     # Given two clicks on Alice's link and one on a referrer erased before the flush
     assert client.get(f"/r/{code}").status_code == 302
@@ -102,6 +108,7 @@ def test_buffered_clicks_are_written_by_the_flush_task(
     assert flush_share_clicks() == 2
     assert ShareClick.objects.filter(referrer__referrer_code=code).count() == 2
     assert flush_share_clicks() == 0
+    assert other.lpop("parrain:share-clicks-of-another-install")  # left alone
 
 
 # Rate limit per client IP (scope "share_link", 60 a minute by default)

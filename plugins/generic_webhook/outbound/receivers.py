@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from parrain.core import signals
+from parrain.core.memo import scoped
 from parrain.core.models import (
     BadgeHolding,
     Boost,
@@ -49,7 +50,10 @@ def emit_many(
     it, in their order: the endpoints read once, the messages written in one statement
     (a badge recompute emits hundreds of events a batch). ``events`` is only read when
     the program has an endpoint."""
-    endpoints = list(OutboundEndpoint.objects.filter(program=program, is_active=True))
+    endpoints = scoped(
+        ("parrain_webhooks.outbound_endpoints", program.pk),
+        lambda: list(OutboundEndpoint.objects.filter(program=program, is_active=True)),
+    )
     if not endpoints:
         return []
     now = timezone.now()

@@ -1,0 +1,211 @@
+"""Benchmark: orders per second through the server API and the generic inbound webhook.
+
+    .venv/bin/python bench/orders.py [--seconds 2] [--rounds 9] [--workers 2] [--profile 0]
+
+Serves the sandbox with gunicorn (sync workers, DEBUG off) over PostgreSQL and Redis (cache,
+click queue and a real Celery broker: the tasks an order queues are published, as in
+production), in this run's own database and Redis prefix (``bench/_harness.py``). Three
+paths record paid orders, each carrying a referrer's code and a new customer's address, so
+every order opens and converts a referral:
+
+* ``POST /api/v1/programs/{slug}/orders`` with a program key (server API);
+* ``POST /webhooks/in/{slug}/generic/`` with an ``order.paid`` event signed as Standard
+  Webhooks say (the reference ``standardwebhooks`` library signs it);
+* the baseline: a bare Django view on the same server that parses the same JSON and
+  INSERTs the same ``parrain_order`` row (``bench/_urls.py``).
+
+With 1 and 8 concurrent clients, the three are measured in short slices, interleaved in
+rotating order, round after round; the report is the median of the per-round ratios to the
+baseline (target >= 0.4). At the end every order sent through the API and the webhook is
+checked: stored once, and attributed to a referral. ``--profile N`` first records N orders
+in-process under cProfile and prints where the time goes and the queries of one order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import itertools
+import json
+import pstats
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._harness import (  # noqa: E402
+    BenchRun,
+    http_request,
+    interleaved,
+    load_average,
+    measure,
+    ratio_table,
+    say,
+)
+
+TARGET = 0.4
+SLUG = "bench-orders"
+REFERRERS = 50
+
+
+def seed() -> tuple[str, str, list[str]]:
+    """The program, its key, an inbound endpoint and referrers: (api key, whsec, codes)."""
+    from parrain.core.models import Program
+    from parrain.core.services.enrolment import enrol_referrer
+    from parrain.plugins.generic_webhook.models import InboundEndpoint
+
+    program = Program.objects.create(name="Bench orders", slug=SLUG, currency="EUR")
+    _, key = program.create_api_key("bench")
+    endpoint = InboundEndpoint.objects.create(program=program, source="generic")
+    codes = [
+        enrol_referrer(program, f"referrer{n}@example.com", first_name="Ref").code
+        for n in range(REFERRERS)
+    ]
+    return key, endpoint.secret, codes
+
+
+class Orders:
+    """Request makers: each call is a new order (unique id and customer)."""
+
+    def __init__(self, port: int, key: str, secret: str, codes: list[str]) -> None:
+        from standardwebhooks.webhooks import Webhook
+
+        self.port, self.key, self.codes = port, key, codes
+        self.webhook = Webhook(secret)
+        self.counter = itertools.count(1)
+        self.sent: dict[str, list[str]] = {"api": [], "webhook": [], "bare": []}
+
+    def _order(self, kind: str) -> dict[str, str]:
+        n = next(self.counter)
+        external_id = f"{kind}-{n}"
+        self.sent[kind].append(external_id)
+        return {
+            "external_id": external_id,
+            "email": f"customer{n}@example.org",
+            "amount": "80.00",
+            "currency": "EUR",
+            "placed_at": datetime.now(tz=UTC).isoformat(),
+            "referral_code": self.codes[n % len(self.codes)],
+        }
+
+    def api(self) -> bytes:
+        body = json.dumps(self._order("api")).encode()
+        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
+        return http_request("POST", f"/api/v1/programs/{SLUG}/orders", self.port, headers, body)
+
+    def webhook_(self) -> bytes:
+        order = self._order("webhook")
+        now = datetime.now(tz=UTC)
+        event = {"type": "order.paid", "timestamp": now.isoformat(), "data": order}
+        body = json.dumps(event)
+        msg_id = f"msg_{order['external_id']}"
+        headers = {
+            "Content-Type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": self.webhook.sign(msg_id, now, body),
+        }
+        path = f"/webhooks/in/{SLUG}/generic/"
+        return http_request("POST", path, self.port, headers, body.encode())
+
+    def bare(self) -> bytes:
+        body = json.dumps(self._order("bare")).encode()
+        headers = {"Content-Type": "application/json"}
+        return http_request("POST", f"/bench/bare/orders/{SLUG}/", self.port, headers, body)
+
+
+def profile(count: int, key: str, codes: list[str]) -> None:
+    """Record ``count`` orders in-process (Django's test client) under cProfile."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+    def post(n: int) -> None:
+        body = {
+            "external_id": f"profile-{n}",
+            "email": f"profiled{n}@example.org",
+            "amount": "80.00",
+            "currency": "EUR",
+            "referral_code": codes[n % len(codes)],
+        }
+        url = f"/api/v1/programs/{SLUG}/orders"
+        response = client.post(url, body, content_type="application/json", **auth)
+        if response.status_code != 201:
+            raise SystemExit(response.content)
+
+    post(0)
+    with CaptureQueriesContext(connection) as queries:
+        post(1)
+    say(f"\none order through the server API: {len(queries.captured_queries)} queries")
+    for query in queries.captured_queries:
+        say(f"  {query['time']:>6}s  {query['sql'][:110]}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n in range(2, count + 2):
+        post(n)
+    profiler.disable()
+    say(f"\ncProfile of {count} orders in-process (cumulative, top 25):")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(25)
+    say("by own time (top 15):")
+    stats.sort_stats("tottime").print_stats(15)
+
+
+def check(sent: dict[str, list[str]]) -> None:
+    """Every order sent is stored once and attributed to a referral."""
+    from parrain.core.models import Order
+
+    for kind in ("api", "webhook"):
+        ids = sent[kind]
+        stored = Order.objects.filter(program__slug=SLUG, external_id__in=ids)
+        attributed = stored.filter(referral__isnull=False).count()
+        say(f"  {kind}: {len(ids)} sent, {stored.count()} stored, {attributed} attributed")
+        if stored.count() != len(ids) or attributed != len(ids):
+            raise SystemExit(f"{kind}: orders missing or not attributed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="per path and round")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", default="1,8", help="concurrent clients, comma-separated")
+    parser.add_argument("--profile", type=int, default=0, help="orders profiled in-process")
+    args = parser.parse_args()
+
+    with BenchRun("orders", broker=True) as run:
+        run.setup_django()
+        key, secret, codes = seed()
+        if args.profile:
+            profile(args.profile, key, codes)
+        say(load_average())
+        with run.serve(workers=args.workers) as port:
+            orders = Orders(port, key, secret, codes)
+            for clients in (int(c) for c in args.clients.split(",")):
+
+                def path(make, clients=clients):  # noqa: ANN001, ANN202
+                    return lambda: measure(port, make, args.seconds, clients, {200, 201})
+
+                paths = {
+                    "bare view (INSERT)": path(orders.bare),
+                    "server API": path(orders.api),
+                    "generic webhook": path(orders.webhook_),
+                }
+                for make in paths.values():  # warm the workers up
+                    make()
+                rates = interleaved(paths, args.rounds)
+                say(
+                    f"\n{clients} client(s), gunicorn {args.workers} sync workers, "
+                    f"{args.rounds} rounds of {args.seconds:g} s; target >= {TARGET}"
+                )
+                ratio_table(rates, "bare view (INSERT)", TARGET)
+        say(load_average())
+        check(orders.sent)
+
+
+if __name__ == "__main__":
+    main()

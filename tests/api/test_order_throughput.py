@@ -1,0 +1,131 @@
+"""Issue 16 §5: what recording an order and following a share link cost, in round trips.
+
+bench/orders.py and bench/share_link.py measure the throughput under gunicorn; these tests
+hold the changes that throughput rests on.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from parrain.core.memo import Memo
+from parrain.core.models import Program
+from parrain.core.services import sharing
+from parrain.core.services.enrolment import enrol_referrer
+from parrain.plugins.generic_webhook.models import OutboundEndpoint
+
+from .conftest import ApiClient
+
+pytestmark = pytest.mark.django_db
+
+
+def _order(n: int, code: str) -> dict[str, str]:
+    return {
+        "external_id": f"T-{n}",
+        "email": f"friend{n}@example.org",
+        "amount": "80.00",
+        "currency": "EUR",
+        "referral_code": code,
+    }
+
+
+def test_a_referred_order_answers_its_attribution_without_reading_the_order_again(
+    api: ApiClient, program: Program
+) -> None:
+    program.currency = "EUR"
+    program.save()
+    code = enrol_referrer(program, "alice@example.com").code
+    OutboundEndpoint.objects.create(program=program, url="https://shop.example.com/hook")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.call("post", "/orders", _order(1, code))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["attribution"]["status"] == "converted"
+    sql = [query["sql"] for query in queries.captured_queries]
+    # The order is read once (is it a replay?), never again after it is written: the
+    # answer (its attribution too) comes from what the service wrote.
+    reread = [q for q in sql if 'FROM "parrain_order" WHERE "parrain_order"."id" = ' in q]
+    assert not reread, reread
+    assert not [q for q in sql if 'FROM "parrain_referral" WHERE "parrain_referral"."id" = ' in q]
+    # The program's outbound endpoints are read once for the order's two events.
+    endpoint_reads = [q for q in sql if "parrain_webhooks_outboundendpoint" in q]
+    assert len(endpoint_reads) == 1, endpoint_reads
+    # The replay answers the same attribution.
+    replay = api.call("post", "/orders", _order(1, code))
+    assert replay.status_code == 200
+    assert replay.json()["attribution"] == body["attribution"]
+
+
+def test_the_new_customer_is_created_inside_a_single_savepoint(
+    api: ApiClient, program: Program
+) -> None:
+    program.currency = "EUR"
+    program.save()
+    with CaptureQueriesContext(connection) as queries:
+        response = api.call("post", "/orders", {**_order(2, ""), "referral_code": ""})
+    assert response.status_code == 201, response.content
+    # The order's own transaction (a savepoint inside the test's) and the contact's insert:
+    # no second savepoint around the contact's get_or_create.
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len([q for q in sql if q.startswith("SAVEPOINT")]) <= 2, sql
+
+
+def test_the_sandbox_keeps_postgresql_connections_between_requests() -> None:
+    """A connection per request cost more than an order's rows (bench/orders.py)."""
+    code = (
+        "from sandbox import settings as s; d = s.DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    env = {**os.environ, "PARRAIN_DB": "postgres"}
+    env.pop("PARRAIN_CONN_MAX_AGE", None)
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["600", "True"]
+
+
+def test_a_full_memo_forgets_its_oldest_entry_not_everything() -> None:
+    memo: Memo[int] = Memo(seconds=60, max_entries=3)
+    computed: list[str] = []
+
+    def value(key: str) -> int:
+        return memo.get(key, lambda: computed.append(key) or len(computed))
+
+    for key in ("a", "b", "c", "d"):  # "d" pushes "a" out
+        value(key)
+    for key in ("b", "c", "d"):  # still remembered
+        value(key)
+    assert computed == ["a", "b", "c", "d"]
+    value("a")
+    assert computed[-1] == "a"
+
+
+def test_many_share_codes_of_one_program_read_the_program_once(
+    client: Client, program: Program
+) -> None:
+    sharing.forget_targets()
+    codes = [enrol_referrer(program, f"r{n}@example.com").code for n in range(5)]
+    with CaptureQueriesContext(connection) as queries:
+        for code in codes:
+            assert client.get(f"/r/{code}").status_code == 302
+    program_reads = [
+        q["sql"] for q in queries.captured_queries if 'FROM "parrain_program"' in q["sql"]
+    ]
+    assert len(program_reads) == 1, program_reads
+
+
+def test_a_deactivated_program_stops_its_share_links_at_once_in_this_process(
+    client: Client, program: Program
+) -> None:
+    code = enrol_referrer(program, "alice@example.com").code
+    assert client.get(f"/r/{code}").status_code == 302
+    program.is_active = False
+    program.save()
+    assert client.get(f"/r/{code}").status_code == 404
