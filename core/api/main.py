@@ -12,7 +12,7 @@ from .. import idempotency
 from . import problems, ratelimit
 from .manage import router as manage_router
 from .origins import public_door
-from .security import guard_body, refuse_nul
+from .security import guard_body, guard_query, refuse_nul
 from .server import router
 from .server_boosts import router as boosts_router
 from .server_contests import router as contests_router
@@ -81,6 +81,7 @@ api = ParrainAPI(
 api.idempotent_posts = True
 problems.install_handlers(api)
 api.add_decorator(guard_body, mode="view")
+api.add_decorator(guard_query, mode="view")
 api.add_router("", router)
 api.add_router("", boosts_router)
 api.add_router("", contests_router)

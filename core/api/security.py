@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -255,3 +256,41 @@ def guard_body(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
         return check_body(request, upload) or run(request, *args, **kwargs)
 
     return guarded
+
+
+def guard_query(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The server API's operations take only the query parameters they declare. (The public
+    API is left lenient: the widget adds ``lang`` to every call, as documented.)"""
+    declared = _query_names(getattr(inspect.unwrap(run), "__self__", None))
+
+    @wraps(run)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return check_query(request, declared) or run(request, *args, **kwargs)
+
+    return guarded
+
+
+def _query_names(operation: Any) -> frozenset[str]:
+    """The query parameters an operation declares (as its OpenAPI schema lists them)."""
+    names: set[str] = set()
+    for model in getattr(operation, "models", ()):
+        if getattr(model, "__ninja_param_source__", None) != "query":
+            continue
+        names.update(getattr(model, "__ninja_flatten_map__", {}))
+        names.update(field.alias or name for name, field in model.model_fields.items())
+    return frozenset(names)
+
+
+def check_query(request: HttpRequest, declared: frozenset[str]) -> HttpResponseBase | None:
+    """Refuse a query parameter the operation does not take: a typo (``?limt=5``) gets a
+    400 naming it rather than being silently ignored (the schema allows no others)."""
+    unknown = sorted(set(request.GET) - declared)
+    if not unknown:
+        return None
+    message = _("This operation takes no query parameter of this name.")
+    return problem(
+        400,
+        "unknown-query-parameter",
+        _("Unknown query parameter: %(names)s.") % {"names": ", ".join(unknown)},
+        errors=[(name, message) for name in unknown],
+    )

@@ -340,3 +340,13 @@ def test_review_of_another_programs_referral_is_404(api: ApiClient, seeded: dict
         "post", f"/referrals/{seeded['referral']}/approve", slug=other.slug, key=key
     )
     assert_problem(response, 404, "id")
+
+
+def test_an_unknown_query_parameter_is_a_400_naming_it(api: ApiClient) -> None:
+    """A typo (``?limt=5``) is refused, not silently ignored: the schema allows no others."""
+    body = assert_problem(
+        api.call("get", "/referrals?limt=5", HTTP_ACCEPT_LANGUAGE="en"), 400, field="limt"
+    )
+    assert body["type"].endswith("unknown-query-parameter")
+    assert "limt" in body["detail"]
+    assert api.call("get", "/referrals?limit=5").status_code == 200

@@ -82,16 +82,17 @@ def test_demo_moved_to_another_port_works_at_localhost_and_127_0_0_1(
     assert share_url.startswith(f"{localhost}/r/")
     page.screenshot(path=artifacts / "any-address-1-widgets-127.0.0.1.png", full_page=True)
 
-    # When a friend follows it (at localhost), the French landing page offers the code
+    # When a friend follows it (at localhost), the landing page (in the visitor's English,
+    # which the program has) offers the code
     page.goto(share_url)
     assert page.url.startswith(f"{localhost}/parrainage/")
     referee = page.locator("parrain-widget")
-    referee.get_by_role("button", name="Recevoir mon offre").wait_for()
+    referee.get_by_role("button", name="Get my offer").wait_for()
     assert referee.get_by_role("alert").inner_text() == ""
     page.screenshot(path=artifacts / "any-address-2-landing-localhost.png", full_page=True)
     # And the same landing page at 127.0.0.1, without a link, asks for the code
     page.goto(f"{loopback}/parrainage/")
-    page.locator("parrain-widget").get_by_role("button", name="Valider le code").wait_for()
+    page.locator("parrain-widget").get_by_role("button", name="Check the code").wait_for()
     assert not [line for line in console if line.startswith("Parrain")], console
     assert not RefusedOrigin.objects.exists()
     context.close()
