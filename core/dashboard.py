@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .charts import COLOURS, line_chart
 from .models import Program
@@ -30,9 +31,15 @@ class DashboardRangeForm(forms.Form):
     """The range picker: the last 30 days by default, at most 366 days (as the API)."""
 
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
     )
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    end = forms.DateField(
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

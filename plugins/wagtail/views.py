@@ -14,6 +14,7 @@ import django_filters
 from django import forms
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
@@ -49,8 +50,12 @@ class DashboardForm(DashboardRangeForm):
     program = forms.ModelChoiceField(
         Program.objects.all(), label=_("Program"), required=False, empty_label=None
     )
-    start = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
-    end = forms.DateField(label=_("To"), required=False, widget=AdminDateInput)
+    start = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=AdminDateInput
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("date range", "To"), required=False, widget=AdminDateInput
+    )
 
     field_order = ("program", "start", "end")
 

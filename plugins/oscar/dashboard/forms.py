@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from parrain.core.models import AuditEvent, Badge, BadgeHolding, Contest
 from parrain.core.models.choices import ReferralStatus
@@ -17,9 +18,15 @@ MAX_DAYS = 366
 
 class DateRangeForm(forms.Form):
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
     )
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    end = forms.DateField(
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
+    )
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
