@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .charts import COLOURS, line_chart
+from .formats import format_money
 from .models import Program
 from .services import stats
 
@@ -109,11 +110,10 @@ def _cards(now: stats.DashboardFigures, before: stats.DashboardFigures | None) -
         ratio(
             "referral_rate",
             _("Referral rate"),
-            str(_("%(referred)s of %(revenue)s %(currency)s revenue"))
+            str(_("%(referred)s of %(revenue)s revenue"))
             % {
-                "referred": now.referred_revenue,
-                "revenue": now.revenue,
-                "currency": now.currency,
+                "referred": format_money(now.referred_revenue, now.currency),
+                "revenue": format_money(now.revenue, now.currency),
             },
         ),
         ratio(
