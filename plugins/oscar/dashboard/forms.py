@@ -1,44 +1,18 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from parrain.core.dashboard import DashboardRangeForm
 from parrain.core.models import AuditEvent, Badge, BadgeHolding, Contest
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services.contacts import find_contact
 
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
-
-
-class DateRangeForm(forms.Form):
-    start = forms.DateField(
-        label=pgettext_lazy("date range", "From"),
-        required=False,
-        widget=forms.DateInput({"type": "date"}),
-    )
-    end = forms.DateField(
-        label=pgettext_lazy("date range", "To"),
-        required=False,
-        widget=forms.DateInput({"type": "date"}),
-    )
-
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
-        today = timezone.localdate()
-        end = data.get("end") or today
-        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
-        if start > end:
-            raise forms.ValidationError(_("The start date must not be after the end date."))
-        if (end - start).days >= MAX_DAYS:
-            raise forms.ValidationError(_("Choose a range of at most one year."))
-        data["start"], data["end"] = start, end
-        return data
+#: The dashboard's range picker (30 days by default, at most 366), shared by every page
+#: of the Referral section that shows a period.
+DateRangeForm = DashboardRangeForm
 
 
 class ReferralFilterForm(forms.Form):
