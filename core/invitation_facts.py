@@ -32,31 +32,46 @@ if TYPE_CHECKING:
 PEOPLE = (("referrer", "prev_referrer_at"), ("referee", "prev_referee_at"))
 
 
-def linked_insert(invitation: Invitation, insert: Callable[[], None]) -> None:
-    from .models import Invitation, Referral
+# Everything ``linked_insert`` reads before the insert, in one round trip: each person's
+# previous invitation date, whether the referee converted already, and each person's next
+# invitation (a back-dated insert becomes its previous).
+_LINK_SQL = """
+SELECT
+  (SELECT issued_at FROM parrain_invitation WHERE program_id = %(program)s
+     AND referrer_id = %(referrer)s AND issued_at <= %(at)s ORDER BY issued_at DESC LIMIT 1),
+  (SELECT issued_at FROM parrain_invitation WHERE program_id = %(program)s
+     AND referee_id = %(referee)s AND issued_at <= %(at)s ORDER BY issued_at DESC LIMIT 1),
+  EXISTS (SELECT 1 FROM parrain_referral WHERE program_id = %(program)s
+     AND referee_id = %(referee)s AND converted_at IS NOT NULL),
+  (SELECT id FROM parrain_invitation WHERE program_id = %(program)s
+     AND referrer_id = %(referrer)s AND issued_at > %(at)s ORDER BY issued_at, id LIMIT 1),
+  (SELECT id FROM parrain_invitation WHERE program_id = %(program)s
+     AND referee_id = %(referee)s AND issued_at > %(at)s ORDER BY issued_at, id LIMIT 1)
+"""
 
-    mine = Invitation.objects.filter(program_id=invitation.program_id)
-    with transaction.atomic():
-        for person, prev in PEOPLE:
-            earlier = mine.filter(
-                **{f"{person}_id": getattr(invitation, f"{person}_id")},
-                issued_at__lte=invitation.issued_at,
-            ).order_by("-issued_at")
-            setattr(invitation, prev, earlier.values_list("issued_at", flat=True).first())
-        invitation.referee_converted = Referral.objects.filter(
-            program_id=invitation.program_id,
-            referee_id=invitation.referee_id,
-            converted_at__isnull=False,
-        ).exists()
+
+def linked_insert(invitation: Invitation, insert: Callable[[], None]) -> None:
+    """Insert ``invitation`` with its facts: one read, the insert, and an update only when
+    a later invitation of the same person exists (no savepoint inside a caller's
+    transaction: nothing here catches an error)."""
+    from .models import Invitation
+
+    params = {
+        "program": invitation.program_id,
+        "referrer": invitation.referrer_id,
+        "referee": invitation.referee_id,
+        "at": invitation.issued_at,
+    }
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(_LINK_SQL, params)
+            prev_referrer, prev_referee, converted, next_referrer, next_referee = cursor.fetchone()
+        invitation.prev_referrer_at, invitation.prev_referee_at = prev_referrer, prev_referee
+        invitation.referee_converted = converted
         insert()
-        for person, prev in PEOPLE:  # a back-dated invitation becomes the next one's previous
-            later = mine.filter(
-                **{f"{person}_id": getattr(invitation, f"{person}_id")},
-                issued_at__gt=invitation.issued_at,
-            ).order_by("issued_at", "pk")
-            Invitation.objects.filter(pk__in=list(later.values_list("pk", flat=True)[:1])).update(
-                **{prev: invitation.issued_at}
-            )
+        for (_person, prev), later in zip(PEOPLE, (next_referrer, next_referee), strict=True):
+            if later is not None:
+                Invitation.objects.filter(pk=later).update(**{prev: invitation.issued_at})
     ids = (invitation.program_id, invitation.referrer_id, invitation.referee_id)
     transaction.on_commit(lambda: _recheck(*ids, since=invitation.issued_at))
 

@@ -11,11 +11,13 @@ def forget_widget_config(sender: type, instance: Any, **kwargs: Any) -> None:
     """A program or offer changed: the widget configuration cache is stale."""
     from .api.origins import forget_programs
     from .api.widget import forget_config
+    from .services.offers import forget_offers
     from .services.sharing import forget_targets
 
     forget_config(getattr(instance, "program_id", None) or instance.pk)
     forget_programs()
     forget_targets()
+    forget_offers()
 
 
 def forget_share_targets(sender: type, instance: Any, **kwargs: Any) -> None:
@@ -28,8 +30,10 @@ def forget_share_targets(sender: type, instance: Any, **kwargs: Any) -> None:
 def forget_badges(sender: type, instance: Any, **kwargs: Any) -> None:
     """A badge or a condition changed: this process reads the definitions again."""
     from .services.badges import forget
+    from .services.offers import forget_offers
 
     forget()  # all programs: a cascaded condition may no longer reach its badge
+    forget_offers()  # a rule a badge carries is no longer a program's normal offer
 
 
 # Incremental badge evaluation (core/services/badge_queue.py): which contact each event

@@ -67,9 +67,30 @@ def issue_invitation(
     this referrer's opens; a cancelled one of another referrer never blocks. Returns the
     referral only when it is this referrer's.
     """
+    invitation, referral, _opened = issue(referrer, referee, channel, at)
+    return invitation, referral
+
+
+def issue(
+    referrer: Contact,
+    referee: Contact,
+    channel: str,
+    at: datetime,
+    *,
+    savepoints: bool = True,
+    new_referee: bool = False,
+    none_live: bool = False,
+) -> tuple[Invitation, Referral | None, bool]:
+    """``issue_invitation``, also saying whether this call opened the referral.
+
+    ``savepoints=False``: the caller's transaction runs again as a whole when a concurrent
+    twin wins a race (``orders.record_order``), so no savepoint is spent here (two round
+    trips each). ``new_referee``: the referee's row was inserted by the caller's own
+    transaction, so no referral of theirs can exist yet (no other transaction sees it).
+    """
     program = referrer.program
     terms = referrer_terms_at(program, at, referrer=referrer)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoints):
         invitation = Invitation.objects.create(
             program=program,
             referrer=referrer,
@@ -79,7 +100,15 @@ def issue_invitation(
             referrer_terms=terms.as_json() if terms else {},
             referee_consent=referee.consent_recontact,
         )
-        referral, created = _open_referral(referrer, referee, invitation, at)
+        referral, created = _open_referral(
+            referrer,
+            referee,
+            invitation,
+            at,
+            savepoints=savepoints,
+            new_referee=new_referee,
+            none_live=none_live,
+        )
         if referral is not None and not created and referral.referrer_id == referrer.pk:
             _keep_better_terms(referral, invitation)
     if created:
@@ -90,13 +119,20 @@ def issue_invitation(
         type(program), invitation=invitation, referral=referral if created else None
     )
     mine = referral is not None and referral.referrer_id == referrer.pk
-    return invitation, referral if mine else None
+    return invitation, referral if mine else None, created and mine
 
 
 def _open_referral(
-    referrer: Contact, referee: Contact, invitation: Invitation, at: datetime
+    referrer: Contact,
+    referee: Contact,
+    invitation: Invitation,
+    at: datetime,
+    *,
+    savepoints: bool = True,
+    new_referee: bool = False,
+    none_live: bool = False,
 ) -> tuple[Referral | None, bool]:
-    current = ownership.live_referral(referee, lock=True)
+    current = None if none_live else ownership.live_referral(referee, lock=True)
     if current is not None and current.referrer_id != referrer.pk:
         reason = ownership.yield_reason(current, at)
         if reason:
@@ -104,9 +140,19 @@ def _open_referral(
             current = None
     if current is not None:
         return current, False
-    final = ownership.last_cancelled(referee, referrer)  # cancelled for cause: stays so
-    if final is not None:
-        return final, False
+    if not new_referee:
+        final = ownership.last_cancelled(referee, referrer)  # cancelled for cause: stays so
+        if final is not None:
+            return final, False
+    if not savepoints:
+        referral = Referral.objects.create(
+            program=referrer.program,
+            referrer=referrer,
+            referee=referee,
+            invitation=invitation,
+            invited_at=at,
+        )
+        return referral, True
     try:
         with transaction.atomic():
             referral = Referral.objects.create(

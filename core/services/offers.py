@@ -6,14 +6,15 @@ offer (or a boosted offer for a time window) never rewrites what was promised.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 from pydantic import BaseModel
 
 from ..formats import format_money
-from ..models import Contact, Program, RewardRule
+from ..memo import Memo
+from ..models import Boost, Contact, Program, RewardRule
 from ..models.choices import RewardKind, Side
 
 
@@ -58,19 +59,55 @@ def terms_at(
     return _terms_at(program, side, when)
 
 
+# A program's offers (its boosts not ended a day ago, its normal rule of each side), kept a
+# few seconds per process: every order with a referral code freezes the referrer terms in
+# force into its invitation, and these rows change a few times a year. This process
+# forgets them at once when a program, rule, boost or badge is saved (core/receivers.py);
+# other processes within OFFERS_SECONDS. A boost's window is compared with the moment
+# itself, so a boost starts and ends on time whatever the memory holds.
+OFFERS_SECONDS = 5
+BOOST_HISTORY = timedelta(days=1)
+_offers: Memo[tuple[datetime, list[Boost], dict[str, RewardRule | None]]] = Memo(
+    seconds=OFFERS_SECONDS
+)
+
+
+def forget_offers() -> None:
+    _offers.forget()
+
+
+def _program_offers(
+    program: Program,
+) -> tuple[datetime, list[Boost], dict[str, RewardRule | None]]:
+    def load() -> tuple[datetime, list[Boost], dict[str, RewardRule | None]]:
+        since = timezone.now() - BOOST_HISTORY
+        boosts = Boost.objects.select_related("referrer_rule__program", "referee_rule__program")
+        recent = list(boosts.filter(program=program, ends_at__gt=since))  # newest start first
+        rules = {str(side): program.rule(side) for side in (Side.REFERRER, Side.REFEREE)}
+        return since, recent, rules
+
+    return _offers.get(program.pk, load)
+
+
 def _terms_at(
     program: Program, side: Side | str, when: datetime | None = None
 ) -> RewardTerms | None:
     from .boosts import running_boost
 
-    boost = running_boost(program, when or timezone.now())
+    at = when or timezone.now()
+    since, boosts, rules = _program_offers(program)
+    if at < since:  # a moment older than the memory: ask the database
+        boost = running_boost(program, at)
+        rule = program.rule(side)
+    else:
+        boost = next((b for b in boosts if b.starts_at <= at < b.ends_at), None)
+        rule = rules[str(side)]
     if boost is not None:
-        rule = boost.referrer_rule if side == Side.REFERRER else boost.referee_rule
-        if rule is not None:
-            return terms_from_rule(rule).model_copy(
+        boost_rule = boost.referrer_rule if side == Side.REFERRER else boost.referee_rule
+        if boost_rule is not None:
+            return terms_from_rule(boost_rule).model_copy(
                 update={"source": "boost", "boost_id": boost.pk}
             )
-    rule = program.rule(side)
     return terms_from_rule(rule) if rule else None
 
 

@@ -17,16 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import audit, fraud, signals
 from ..conf import parrain_settings
+from ..emails import normalize_email
 from ..exceptions import InvalidInput, NotFound
 from ..locks import referral_for_update
 from ..memo import batch_scope
 from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, Recipient, ReferralStatus, Side, Trigger
 from ..validation_types import Currency, Email, ExternalId, Moment, Money, Name
-from . import loyalty, ownership, scenarios, sharing
-from .contacts import get_or_create_contact
+from . import invitations, loyalty, ownership, scenarios, sharing
 from .enrolment import referrer_by_code
-from .invitations import issue_invitation
 from .rewards import cancel_reward
 from .transitions import move
 
@@ -73,54 +72,92 @@ class OrderOutcome:
 
 
 def record_order(program: Program, data: OrderData) -> OrderOutcome:
+    """Store the order once and attribute it, in one transaction without savepoints.
+
+    The order's row is inserted without asking first whether it exists: a replay (or a
+    concurrent twin) breaks its unique key, the transaction rolls back, and the stored
+    order answers. Any other unique key lost to a concurrent request (the customer's
+    contact, the friend's referral) rolls the unit back too, and it runs once more, then
+    seeing the other request's rows. Each statement saved is a round trip (issue 16 §5).
+    """
     if data.currency != program.currency:
         raise InvalidInput(f"This program counts in {program.currency}.", field="currency")
-    try:
-        # One order's events read their program's settings (outbound endpoints…) once.
-        with batch_scope(), transaction.atomic():
-            return _record_new(program, data)
-    except IntegrityError:
-        order = Order.objects.get(program=program, external_id=data.external_id)
-        return OrderOutcome(order=order, created=False, referral=order.referral)
+    for attempt in range(2):
+        try:
+            # One order's events read their program's settings (outbound endpoints…) once;
+            # its audit entries are written together at the end of the unit.
+            with batch_scope(), transaction.atomic(), audit.collected():
+                return _record_new(program, data)
+        except IntegrityError:
+            order = Order.objects.filter(program=program, external_id=data.external_id).first()
+            if order is not None:
+                return OrderOutcome(order=order, created=False, referral=order.referral)
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _record_new(program: Program, data: OrderData) -> OrderOutcome:
-    existing = Order.objects.filter(program=program, external_id=data.external_id).first()
-    if existing is not None:
-        return OrderOutcome(order=existing, created=False, referral=existing.referral)
-    contact = _customer(program, data)
+    placed_at = data.placed_at or timezone.now()
+    contact, new_customer = _customer(program, data, placed_at)
     order = Order.objects.create(
         program=program,
         external_id=data.external_id,
         contact=contact,
         amount=data.amount,
         currency=data.currency,
-        placed_at=data.placed_at or timezone.now(),
+        placed_at=placed_at,
         welcome_code=data.welcome_code,
         referral_code=data.referral_code.upper(),
     )
     clicked_at = sharing.click_time(
         data.referral_click, order.referral_code, program, now=order.placed_at
     )
-    referral = attribute(order, clicked_at) if contact is not None else None
+    referral = (
+        attribute(order, clicked_at, new_contact=new_customer, savepoints=False)
+        if contact is not None
+        else None
+    )
     if contact is not None:
-        _mark_customer(contact, order.placed_at)
+        if new_customer:  # inserted a customer already (_customer): one UPDATE less
+            _became_customer(contact)
+        else:
+            _mark_customer(contact, order.placed_at)
         loyalty.record_purchase(order)
     signals.order_recorded.send(Program, order=order, created=True)
     return OrderOutcome(order=order, created=True, referral=referral)
 
 
-def _customer(program: Program, data: OrderData) -> Contact | None:
+def _customer(
+    program: Program, data: OrderData, placed_at: datetime
+) -> tuple[Contact | None, bool]:
+    """The order's customer, and whether this unit inserted them (then already marked a
+    customer since ``placed_at``: nobody else can see the row before the commit)."""
     if data.customer_external_id:
-        found = Contact.objects.filter(program=program, external_id=data.customer_external_id)
-        if found.exists():
-            return found.get()
+        found = Contact.objects.filter(
+            program=program, external_id=data.customer_external_id
+        ).first()
+        if found is not None:
+            return found, False
     if not data.email:
-        return None
-    contact, _ = get_or_create_contact(
-        program, data.email, first_name=data.first_name, external_id=data.customer_external_id
+        return None, False
+    normalized = normalize_email(data.email)
+    found = Contact.objects.filter(program=program, email_normalized=normalized).first()
+    if found is not None:
+        return found, False
+    # No savepoint: a concurrent twin inserting the same address makes the whole unit run
+    # again (record_order), and then finds this row.
+    contact = Contact(
+        program=program,
+        email=data.email,
+        email_normalized=normalized,
+        first_name=data.first_name,
+        external_id=data.customer_external_id,
+        is_customer=True,
+        first_order_at=placed_at,
     )
-    return contact
+    contact.save(force_insert=True)
+    return contact, True
 
 
 def _mark_customer(contact: Contact, placed_at: datetime) -> None:
@@ -128,21 +165,37 @@ def _mark_customer(contact: Contact, placed_at: datetime) -> None:
         Contact.objects.filter(pk=contact.pk).update(is_customer=True, first_order_at=placed_at)
     if not contact.is_customer:
         contact.is_customer, contact.first_order_at = True, placed_at
-        scenarios.fire(
-            contact.program,
-            Trigger.BECAME_CUSTOMER,
-            subject=contact,
-            people={Recipient.CONTACT: contact},
-        )
+        _became_customer(contact)
 
 
-def attribute(order: Order, clicked_at: datetime | None = None) -> Referral | None:
+def _became_customer(contact: Contact) -> None:
+    scenarios.fire(
+        contact.program,
+        Trigger.BECAME_CUSTOMER,
+        subject=contact,
+        people={Recipient.CONTACT: contact},
+    )
+
+
+def attribute(
+    order: Order,
+    clicked_at: datetime | None = None,
+    *,
+    new_contact: bool = False,
+    savepoints: bool = True,
+) -> Referral | None:
     """Find the referral this order converts, apply the fraud rules, move it on; a referral
-    the order's code opens is dated at ``clicked_at`` (the share link click) if known."""
-    referral, via = _find_referral(order, clicked_at)
+    the order's code opens is dated at ``clicked_at`` (the share link click) if known.
+    ``new_contact``: the order's contact was inserted by the caller's transaction (no
+    referral of theirs can exist yet); ``savepoints=False``: the caller runs its whole
+    transaction again on a lost race (``record_order``)."""
+    referral, via, opened = _find_referral(
+        order, clicked_at, new_contact=new_contact, savepoints=savepoints
+    )
     if referral is None:
         return None
-    referral = referral_for_update(referral.pk)
+    if not opened:  # a referral this transaction inserted is seen by no other: no lock
+        referral = referral_for_update(referral.pk)
     if referral.status not in ATTRIBUTABLE:
         audit.record(
             order.program,
@@ -247,7 +300,10 @@ def _attach(order: Order, referral: Referral) -> None:
     order.referral, order.channel = referral, channel
 
 
-def _find_referral(order: Order, clicked_at: datetime | None) -> tuple[Referral | None, str]:
+def _find_referral(
+    order: Order, clicked_at: datetime | None, *, new_contact: bool, savepoints: bool
+) -> tuple[Referral | None, str, bool]:
+    """The referral, how the order reached it, and whether this call opened it."""
     program, contact = order.program, order.contact
     if order.welcome_code:
         reward = (
@@ -264,8 +320,8 @@ def _find_referral(order: Order, clicked_at: datetime | None) -> tuple[Referral 
                     order=order,
                     referral=reward.referral,
                 )
-                return None, ""
-            return reward.referral, "welcome_code"
+                return None, "", False
+            return reward.referral, "welcome_code", False
     existing = ownership.live_referral(contact)
     referrer = referrer_by_code(program, order.referral_code) if order.referral_code else None
     if referrer is not None:
@@ -274,10 +330,18 @@ def _find_referral(order: Order, clicked_at: datetime | None) -> tuple[Referral 
             and ownership.yield_reason(existing, order.placed_at)
         ):
             at = clicked_at or order.placed_at
-            _, referral = issue_invitation(referrer, contact, Channel.LINK, at)
-            return referral, "referral_code"
+            _, referral, opened = invitations.issue(
+                referrer,
+                contact,
+                Channel.LINK,
+                at,
+                savepoints=savepoints,
+                new_referee=new_contact,
+                none_live=existing is None,
+            )
+            return referral, "referral_code", opened
         if existing.referrer_id == referrer.pk:
-            return existing, "referral_code"
+            return existing, "referral_code", False
         audit.record(
             program,
             "order.not_attributed",
@@ -287,9 +351,11 @@ def _find_referral(order: Order, clicked_at: datetime | None) -> tuple[Referral 
             claimed_by=referrer.pk,
         )
     if existing is not None:
-        return existing, "email"
+        return existing, "email", False
+    if new_contact:
+        return None, "", False
     # Only to say why in the audit log ("referral_cancelled"): a cancelled one stays so.
-    return ownership.last_cancelled(contact), "email"
+    return ownership.last_cancelled(contact), "email", False
 
 
 def _cancel_welcome(referral: Referral, reason: str) -> None:

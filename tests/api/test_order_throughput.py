@@ -129,3 +129,35 @@ def test_a_deactivated_program_stops_its_share_links_at_once_in_this_process(
     program.is_active = False
     program.save()
     assert client.get(f"/r/{code}").status_code == 404
+
+
+#: The statements of an attributed order with a new customer and a referrer's code,
+#: through the service (the program's settings already remembered by the process): the
+#: order's transaction (a savepoint in the test, BEGIN / COMMIT in production), the
+#: contact, the order, the referrer and the friend's live referral, the invitation (its
+#: facts read in one statement) and the referral, the fraud rules that read, the
+#: conversion's updates, the audit entries in one insert, the outbound messages, the
+#: scheduled message. Raise it only for a new behaviour, never for a convenience: each
+#: statement is a round trip every order waits for (issue 16 §5).
+ATTRIBUTED_ORDER_QUERIES = 20  # 36 then 31 before issue 16 §5's second pass
+
+
+def test_an_attributed_order_costs_a_handful_of_statements(program: Program) -> None:
+    from parrain.core.services.orders import OrderData, record_order
+
+    program.currency = "EUR"
+    program.save()
+    code = enrol_referrer(program, "alice@example.com").code
+    OutboundEndpoint.objects.create(program=program, url="https://shop.example.com/hook")
+    record_order(program, OrderData(**_order(1, code)))  # the per-process memos fill
+    with CaptureQueriesContext(connection) as queries:
+        outcome = record_order(program, OrderData(**_order(2, code)))
+    assert outcome.created and outcome.referral is not None
+    assert outcome.referral.status == "converted"
+    assert outcome.order.referral_id == outcome.referral.pk
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) <= ATTRIBUTED_ORDER_QUERIES, (
+        f"an attributed order now costs {len(sql)} statements, more than the "
+        f"{ATTRIBUTED_ORDER_QUERIES} pinned (tests/api/test_order_throughput.py): each one "
+        "is a database round trip every order waits for.\n" + "\n".join(s[:150] for s in sql)
+    )
