@@ -161,3 +161,31 @@ def test_an_attributed_order_costs_a_handful_of_statements(program: Program) -> 
         f"{ATTRIBUTED_ORDER_QUERIES} pinned (tests/api/test_order_throughput.py): each one "
         "is a database round trip every order waits for.\n" + "\n".join(s[:150] for s in sql)
     )
+
+
+def test_a_unit_that_loses_a_race_runs_once_more(program: Program, monkeypatch) -> None:
+    """No savepoints inside ``record_order``: a unique key lost to a concurrent request
+    (here simulated on the first attempt) rolls the unit back, and it runs again."""
+    from django.db import IntegrityError
+
+    from parrain.core.models import Order
+    from parrain.core.services import orders
+
+    program.currency = "EUR"
+    program.save()
+    code = enrol_referrer(program, "alice@example.com").code
+    real, calls = orders._record_new, []
+
+    def racing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        outcome = real(*args, **kwargs)
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return outcome
+
+    monkeypatch.setattr(orders, "_record_new", racing)
+    outcome = orders.record_order(program, orders.OrderData(**_order(3, code)))
+    assert len(calls) == 2
+    assert outcome.created and outcome.referral is not None
+    assert Order.objects.filter(program=program, external_id="T-3").count() == 1
+    assert outcome.order.contact.referrals.count() == 1
