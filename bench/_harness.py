@@ -121,13 +121,15 @@ class BenchRun:
         postgres: bool = True,
         keep: bool = False,
         reuse: str = "",
+        redis: bool = True,
     ) -> None:
         """``memory_broker``: Celery publishes to ``memory://`` and nothing runs the tasks
         (in-process benches measuring the request side). ``base``: the settings module the
         run's settings extend; ``postgres=False`` for a base on in-memory SQLite
         (``tests.settings`` and its kin): no database is made, the process's own is private.
         ``keep``: leave the database made for a later ``reuse`` (its name is printed);
-        ``reuse``: run in that existing database and never drop it."""
+        ``reuse``: run in that existing database and never drop it. ``redis=False``: the
+        base's own cache (in-process), for benches that never used Redis."""
         self.name = reuse or f"parrain_bench_{bench}_{os.getpid()}_{secrets.token_hex(3)}"
         self.memory_broker = memory_broker
         self.base = base
@@ -136,7 +138,7 @@ class BenchRun:
         self.reuse = bool(reuse)
         self.redis_url = (
             f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
-            if reachable(REDIS_HOST, REDIS_PORT)
+            if redis and reachable(REDIS_HOST, REDIS_PORT)
             else ""
         )
         self.prefix = self.name.replace("_", "-")
