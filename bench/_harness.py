@@ -19,6 +19,10 @@ Usage from a bench::
         run.setup_django()            # migrate, then seed with the ORM
         with run.serve(workers=2) as port:
             ...
+
+In-process benches (Django's test client, services called directly) use the same run
+without ``serve``; ``interleaved`` and ``ratio_table`` take any measure (a rate, or a cost
+with ``at_most=True``).
 """
 
 from __future__ import annotations
@@ -46,11 +50,16 @@ REDIS_DB = 7
 
 # The settings gunicorn serves: the sandbox's, with DEBUG off and this run's own names.
 SETTINGS = """
-from sandbox.settings import *  # noqa: F403
-from sandbox.settings import DATABASES, MIDDLEWARE
+from {base} import *  # noqa: F403
 
 DEBUG = False
-ROOT_URLCONF = "bench._urls"  # the sandbox's URLs plus the bare baseline views
+if {sandbox}:
+    ROOT_URLCONF = "bench._urls"  # the sandbox's URLs plus the bare baseline views
+if {memory_broker}:
+    # Tasks are published to an in-process broker and never run: the request side only.
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = False
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PARRAIN_PUBLIC_RATE_LIMITS = {{
     scope: (10**9, 60) for scope in ("ip", "ip_write", "share_link")
 }}
@@ -101,11 +110,35 @@ def load_average() -> str:
 class BenchRun:
     """One run's database, Redis prefix and settings; cleaned up on exit."""
 
-    def __init__(self, bench: str, *, broker: bool = False, extra_settings: str = "") -> None:
-        self.name = f"parrain_bench_{bench}_{os.getpid()}_{secrets.token_hex(3)}"
+    def __init__(
+        self,
+        bench: str,
+        *,
+        broker: bool = False,
+        extra_settings: str = "",
+        memory_broker: bool = False,
+        base: str = "sandbox.settings",
+        postgres: bool = True,
+        keep: bool = False,
+        reuse: str = "",
+        redis: bool = True,
+    ) -> None:
+        """``memory_broker``: Celery publishes to ``memory://`` and nothing runs the tasks
+        (in-process benches measuring the request side). ``base``: the settings module the
+        run's settings extend; ``postgres=False`` for a base on in-memory SQLite
+        (``tests.settings`` and its kin): no database is made, the process's own is private.
+        ``keep``: leave the database made for a later ``reuse`` (its name is printed);
+        ``reuse``: run in that existing database and never drop it. ``redis=False``: the
+        base's own cache (in-process), for benches that never used Redis."""
+        self.name = reuse or f"parrain_bench_{bench}_{os.getpid()}_{secrets.token_hex(3)}"
+        self.memory_broker = memory_broker
+        self.base = base
+        self.postgres = postgres
+        self.keep = keep
+        self.reuse = bool(reuse)
         self.redis_url = (
             f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
-            if reachable(REDIS_HOST, REDIS_PORT)
+            if redis and reachable(REDIS_HOST, REDIS_PORT)
             else ""
         )
         self.prefix = self.name.replace("_", "-")
@@ -117,13 +150,22 @@ class BenchRun:
     # -- lifecycle ---------------------------------------------------------------------
 
     def __enter__(self) -> BenchRun:
-        with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.name}"')
-        self.created = True
-        say(f"created database {self.name}; redis prefix {self.prefix if self.redis_url else '-'}")
+        redis = self.prefix if self.redis_url else "-"
+        if not self.postgres:
+            say(f"in-memory SQLite database; redis prefix {redis}")
+        elif self.reuse:
+            say(f"reusing database {self.name} (never dropped); redis prefix {redis}")
+        else:
+            with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+            self.created = True
+            say(f"created database {self.name}; redis prefix {redis}")
         module = self.settings_dir / f"{self.name}_settings.py"
         module.write_text(
             SETTINGS.format(
+                base=self.base,
+                sandbox=self.base == "sandbox.settings",
+                memory_broker=self.memory_broker,
                 redis=self.redis_url,
                 prefix=self.prefix,
                 broker=self.broker,
@@ -133,10 +175,12 @@ class BenchRun:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": module.stem,
-            "PARRAIN_DB": "postgres",
-            "PGDATABASE": self.name,
             "PYTHONPATH": os.pathsep.join([str(self.settings_dir), str(ROOT)]),
         }
+        if self.postgres:
+            self.env.update(PARRAIN_DB="postgres", PGDATABASE=self.name)
+        else:
+            self.env["PARRAIN_TEST_DB"] = "sqlite"  # tests.settings: SQLite in memory
         self.env.pop("CELERY_BROKER_URL", None)
         return self
 
@@ -150,6 +194,9 @@ class BenchRun:
                 from django.db import connections
 
                 connections.close_all()
+        if self.created and self.keep:
+            say(f"kept database {self.name}: rerun with --database {self.name}")
+            self.created = False
         if self.created:
             with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
@@ -166,8 +213,9 @@ class BenchRun:
     # -- Django in this process (seeding, checking) --------------------------------------
 
     def setup_django(self, migrate: bool = True) -> None:
-        for key in ("DJANGO_SETTINGS_MODULE", "PARRAIN_DB", "PGDATABASE"):
-            os.environ[key] = self.env[key]
+        for key in ("DJANGO_SETTINGS_MODULE", "PARRAIN_DB", "PGDATABASE", "PARRAIN_TEST_DB"):
+            if key in self.env:
+                os.environ[key] = self.env[key]
         os.environ.pop("CELERY_BROKER_URL", None)
         sys.path[:0] = [str(self.settings_dir), str(ROOT)]
         import django
@@ -269,15 +317,32 @@ def interleaved(paths: dict[str, Callable[[], float]], rounds: int) -> dict[str,
 
 
 def ratio_table(
-    rates: dict[str, list[float]], baseline: str, target: float
+    rates: dict[str, list[float]],
+    baseline: str,
+    target: float | None,
+    *,
+    unit: str = "/s",
+    at_most: bool = False,
+    digits: int = 0,
 ) -> list[dict[str, Any]]:
-    """Per path: median rate, median of the per-round ratios to ``baseline``; printed."""
+    """Per path: median value, median of the per-round ratios to ``baseline``; printed.
+
+    Values are rates by default (higher is better, the target a floor); with ``at_most``
+    they are costs (seconds, milliseconds: lower is better, the target a ceiling). No
+    verdict without a target."""
     rows = []
-    say(f"  {'path':<34}{'median/s':>10}{'ratio':>8}  (median of {len(rates[baseline])} rounds)")
+    head = f"median{unit}"
+    say(f"  {'path':<34}{head:>12}{'ratio':>8}  (median of {len(rates[baseline])} rounds)")
     for name, values in rates.items():
         ratios = [value / base for value, base in zip(values, rates[baseline], strict=True)]
         ratio = statistics.median(ratios)
-        verdict = "" if name == baseline else ("  ok" if ratio >= target else "  BELOW")
-        say(f"  {name:<34}{statistics.median(values):>10.0f}{ratio:>8.2f}{verdict}")
-        rows.append({"path": name, "rate": statistics.median(values), "ratio": ratio})
+        met = target is None or (ratio <= target if at_most else ratio >= target)
+        verdict = (
+            ""
+            if name == baseline or target is None
+            else ("  ok" if met else "  ABOVE" if at_most else "  BELOW")
+        )
+        median = statistics.median(values)
+        say(f"  {name:<34}{median:>12.{digits}f}{ratio:>8.2f}{verdict}")
+        rows.append({"path": name, "rate": median, "ratio": ratio})
     return rows

@@ -4,10 +4,10 @@
         [--recompute-sample 10000] [--orders 1000] [--reload] [--explain] [--quick]
         [--keep | --database NAME]
 
-Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and a database of its own,
-``parrain_bench_badges_<pid>`` (``parrain_bench_badges_quick_<pid>`` for ``--quick``):
-several runs on one machine never share or drop each other's. The run creates, migrates and
-fills it, and drops it at the end unless ``--keep`` is given (its name is printed);
+Runs in a PostgreSQL database and Redis prefix of its own (``bench/_harness.py``: named
+after the bench, its process id and a random suffix): several runs on one machine never
+share or drop each other's. The run creates, migrates and fills it, and drops it at the
+end unless ``--keep`` is given (its name is printed);
 ``--database NAME`` reuses a kept one (data reloaded only when its sizes differ or with
 ``--reload``) and leaves it in place. One program is filled server-side with ``INSERT …
 SELECT generate_series`` (contacts, invitations from a tenth of them, referrals in every
@@ -21,11 +21,11 @@ repository.
     keys (0 = all of them), twice: first with no badge held, then again with nothing to
     change; contacts/s and the time for all contacts (projected from the sample).
 (c) ``orders.record_order`` for new customers in a loop, a program without badges against
-    one with the same 10 badges, in alternating rounds. Celery is not eager and its broker
-    is ``memory://``: what is measured is the request side, i.e. the receivers, the
-    ``on_commit`` callback and publishing one ``evaluate_badges`` message per order (no
-    worker runs; with Redis as the broker add its round trip). Both programs give purchase
-    points, so the ledger line is in both columns.
+    one with the same 10 badges, in alternating rounds (the median of the per-round
+    ratios). Celery is not eager and its broker is ``memory://``: what is measured is the
+    request side, i.e. the receivers, the ``on_commit`` callback and publishing one
+    ``evaluate_badges`` message per order (no worker runs; with Redis as the broker add its
+    round trip). Both programs give purchase points, so the ledger line is in both columns.
 
 Sizes also come from the environment: ``BENCH_CONTACTS``, ``BENCH_LEDGER``, ``BENCH_SAMPLES``,
 ``BENCH_RECOMPUTE_SAMPLE``, ``BENCH_ORDERS``.
@@ -46,62 +46,18 @@ from typing import Any
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-PG = "host=127.0.0.1 port=5432 user=postgres"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._harness import PG, BenchRun, interleaved, load_average, ratio_table, say  # noqa: E402
+
 SLUG = "bench-badges"
 SPAN_DAYS = 730
 ROUNDS = 5
 QUICK = {"contacts": 5_000, "ledger": 25_000, "samples": 40, "recompute_sample": 0, "orders": 100}
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
 def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
-
-
-def database(args: argparse.Namespace) -> str:
-    if args.database:
-        return args.database
-    return f"parrain_bench_badges{'_quick' if args.quick else ''}_{os.getpid()}"
-
-
-def create_database(name: str) -> bool:
-    """Create ``name`` unless it exists; True when this run created it (and may drop it)."""
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
-        conn.execute(f'CREATE DATABASE "{name}"')
-    say(f"created database {name}")
-    return True
-
-
-def drop_database(name: str) -> None:
-    """Drop the database this run created (Django's connection closed first)."""
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    say(f"dropped database {name}")
-
-
-def setup_django(name: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
-    os.environ["PARRAIN_DB"] = "postgres"
-    os.environ["PGDATABASE"] = name
-    # Not eager: an evaluation is queued, never run inside the request (see (c)).
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.conf import settings
-    from django.core.management import call_command
-
-    django.setup()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    call_command("migrate", verbosity=0)
 
 
 # Loading --------------------------------------------------------------------------------
@@ -185,7 +141,7 @@ def load(args: argparse.Namespace) -> None:
     }
     say(f"loading {args.contacts:,} contacts and {args.ledger:,} ledger lines…")
     started = time.perf_counter()
-    with psycopg.connect(f"{PG} dbname={database(args)}") as conn:
+    with psycopg.connect(f"{PG} dbname={args.database_name}") as conn:
         conn.execute("TRUNCATE parrain_program RESTART IDENTITY CASCADE")
         conn.commit()
         program = Program.objects.create(name="Bench badges", slug=SLUG, currency="EUR")
@@ -224,7 +180,7 @@ def loaded(args: argparse.Namespace) -> bool:
 
 def vacuum(args: argparse.Namespace) -> None:
     started = time.perf_counter()
-    with psycopg.connect(f"{PG} dbname={database(args)}", autocommit=True) as conn:
+    with psycopg.connect(f"{PG} dbname={args.database_name}", autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     say(f"vacuum analyze: {time.perf_counter() - started:.1f}s")
 
@@ -436,23 +392,18 @@ def measure_ingestion(args: argparse.Namespace) -> None:
     per_round = max(1, args.orders // ROUNDS)
     ingest(programs["off"], "warm-off", 20)
     ingest(programs["on"], "warm-on", 20)
-    spent = {"off": 0.0, "on": 0.0}
-    for r in range(ROUNDS):
-        for key in ("off", "on") if r % 2 == 0 else ("on", "off"):
-            spent[key] += ingest(programs[key], f"{key}-{r}", per_round)
-    total = per_round * ROUNDS
-    rate = {key: total / seconds for key, seconds in spent.items()}
+    rounds = iter(range(10**9))
+
+    def rate(key: str) -> float:
+        return per_round / ingest(programs[key], f"{key}-{next(rounds)}", per_round)
+
+    rates = interleaved({"off": lambda: rate("off"), "on (10)": lambda: rate("on")}, ROUNDS)
     say(
-        f"\n(c) record_order() for {total:,} new customers per column, {ROUNDS} alternating rounds"
-        " (Celery not eager, memory:// broker: request side only)"
+        f"\n(c) record_order() for {per_round * ROUNDS:,} new customers per column, {ROUNDS} "
+        "alternating rounds (Celery not eager, memory:// broker: request side only)"
     )
-    say(f"  {'badges':10} {'orders/s':>10} {'ms each':>9} {'ratio':>7}")
-    for key, label in (("off", "off"), ("on", "on (10)")):
-        say(
-            f"  {label:10} {rate[key]:10.1f} {spent[key] * 1000 / total:9.2f}"
-            f" {rate[key] / rate['off']:7.2f}"
-        )
-    say("  target: ratio on/off ≥ 0.8")
+    say("  orders per second by badges; target: ratio on/off ≥ 0.8")
+    ratio_table(rates, "off", 0.8, digits=1)
 
 
 def parse() -> argparse.Namespace:
@@ -484,22 +435,22 @@ def parse() -> argparse.Namespace:
 
 def main() -> None:
     args = parse()
-    say(f"load average: {', '.join(f'{n:.1f}' for n in os.getloadavg())} on {os.cpu_count()} CPUs")
-    name = database(args)
-    created = create_database(name)
-    try:
-        setup_django(name)
+    # memory:// broker: an evaluation is queued, never run inside the request (see (c)).
+    with BenchRun(
+        f"badges{'_quick' if args.quick else ''}",
+        memory_broker=True,
+        keep=args.keep,
+        reuse=args.database,
+    ) as run:
+        say(load_average())
+        args.database_name = run.name
+        run.setup_django()
         if args.reload or not loaded(args):
             load(args)
         else:
             say("data already loaded (use --reload to load again)")
         measure(args)
-    finally:
-        if created and not args.keep:
-            drop_database(name)
-        elif created:
-            say(f"kept database {name} (reuse it with --database {name})")
-    say(f"load average: {', '.join(f'{n:.1f}' for n in os.getloadavg())}")
+        say(load_average())
 
 
 def measure(args: argparse.Namespace) -> None:

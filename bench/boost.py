@@ -3,8 +3,8 @@
     .venv/bin/python bench/boost.py [--rounds 15] [--per-round 40] [--history 200000]
         [--past-boosts 300]
 
-Uses the local PostgreSQL (127.0.0.1:5432, user postgres) in a database of its own with a
-unique name (``parrain_bench_boost_<pid>_<random>``), created and migrated at the start and
+Runs in a PostgreSQL database and Redis prefix of its own (``bench/_harness.py``: named
+after the bench, its process id and a random suffix), created and migrated at the start and
 dropped at the end, even on failure; it never touches another database.
 
 Two programs alike: the same normal offer, ``--past-boosts`` boosts each in the past (a shop
@@ -22,9 +22,6 @@ median of the per-round ratios (target >= 0.95). Celery is not eager and its bro
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -32,47 +29,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-PG = "host=127.0.0.1 port=5432 user=postgres"
+from bench._harness import BenchRun, interleaved, load_average, ratio_table, say  # noqa: E402
+
 TARGET = 0.95
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def create_database() -> str:
-    name = f"parrain_bench_boost_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    say(f"created database {name}")
-    return name
-
-
-def drop_database(name: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    say(f"dropped database {name}")
-
-
-def setup_django(name: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
-    os.environ["PARRAIN_DB"] = "postgres"
-    os.environ["PGDATABASE"] = name
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.conf import settings
-    from django.core.management import call_command
-
-    django.setup()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    call_command("migrate", verbosity=0)
 
 
 HISTORY_SQL = """
@@ -169,32 +130,28 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=200_000)
     parser.add_argument("--past-boosts", type=int, default=300)
     args = parser.parse_args()
-    name = create_database()
-    try:
-        setup_django(name)
+    # memory:// broker: the invitation emails are queued, never sent (the request side).
+    with BenchRun("boost", memory_broker=True) as run:
+        run.setup_django()
+        say(load_average())
         boosted_program, boosted = make_program("bench-boosted", args, running=True)
         _normal_program, normal = make_program("bench-normal", args, running=False)
         analyse()
         say(f"{args.history} past invitations and {args.past_boosts} past boosts per program")
         invite_round(boosted, "warm-a", 10)
         invite_round(normal, "warm-b", 10)
-        ratios = []
-        for n in range(args.rounds):
-            pair = [("a", boosted), ("b", normal)]
-            rates: dict[str, float] = {}
-            for side, referrer in pair if n % 2 == 0 else reversed(pair):
-                rates[side] = invite_round(referrer, f"r{n}{side}", args.per_round)
-            ratios.append(rates["a"] / rates["b"])
-            say(
-                f"round {n + 1:2}: boost {rates['a']:7.1f}/s, none {rates['b']:7.1f}/s, "
-                f"ratio {ratios[-1]:.3f}"
-            )
+        rounds = iter(range(10**9))
+        rates = interleaved(
+            {
+                "no boost": lambda: invite_round(normal, f"b{next(rounds)}", args.per_round),
+                "boost running": lambda: invite_round(boosted, f"a{next(rounds)}", args.per_round),
+            },
+            args.rounds,
+        )
         check_terms(boosted, normal)
-        median = statistics.median(ratios)
-        verdict = "OK" if median >= TARGET else "BELOW TARGET"
-        say(f"median ratio boost / no boost: {median:.3f} (target >= {TARGET}) {verdict}")
-    finally:
-        drop_database(name)
+        say(f"\ninvitations per second, {args.per_round} a slice; target boost / none >= {TARGET}")
+        ratio_table(rates, "no boost", TARGET, digits=1)
+        say(load_average())
 
 
 if __name__ == "__main__":

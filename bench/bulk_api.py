@@ -8,47 +8,25 @@ network): ``--requests`` requests of new contacts one after the other (the table
 ``requests × rows``: the last must be no slower than the first), then the last batch sent
 again (nothing to write) and once more with every first name changed (all updated).
 
-Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and its own database
-``parrain_bench_bulk``, created and migrated when missing, never dropped; each run starts
-with a program of its own. Nothing is written into the repository.
+Runs in a PostgreSQL database and Redis prefix of its own (``bench/_harness.py``: named
+after the bench, its process id and a random suffix, dropped at the end; no other database
+is touched). There is no baseline to interleave: the measure is the growth from the first
+request to the last. Nothing is written into the repository.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import sys
 import time
 import uuid
 from pathlib import Path
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "parrain_bench_bulk"
-PG = "host=127.0.0.1 port=5432 user=postgres"
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def setup() -> None:
-    with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-            say(f"created database {DB_NAME}")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
-    os.environ["PARRAIN_DB"] = "postgres"
-    os.environ["PGDATABASE"] = DB_NAME
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+from bench._harness import BenchRun, load_average, say  # noqa: E402
 
 
 def rows(batch: int, size: int, name: str) -> list[dict]:
@@ -72,7 +50,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--rows", type=int, default=10_000)
     args = parser.parse_args()
-    setup()
+    with BenchRun("bulk_api") as run:  # Celery eager, as before
+        run.setup_django()
+        say(load_average())
+        measure(args)
+        say(load_average())
+
+
+def measure(args: argparse.Namespace) -> None:
     from django.test import Client
 
     from parrain.core.models import Contact, Program

@@ -3,9 +3,10 @@
     .venv/bin/python bench/contest.py [--contacts 1000000] [--rows 5000000] [--units 100]
         [--keep]
 
-Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and a database of its own,
-``parrain_bench_contest_<pid>``, created and migrated for this run and dropped at the end
-(``--keep`` leaves it; no other database is ever dropped). One program is filled
+Runs in a PostgreSQL database and Redis prefix of its own (``bench/_harness.py``: named
+after the bench, its process id and a random suffix), created and migrated for this run
+and dropped at the end (``--keep`` leaves it; no other database is ever dropped). One
+program is filled
 server-side with ``INSERT … SELECT generate_series``: ``--contacts`` contacts, every one a
 referrer, and ``--rows`` invitations (the ticket source rows: one ticket per invitation
 sent), skewed so a few contacts send hundreds, nine in ten inside the contest's period; one
@@ -13,10 +14,12 @@ invitation in fifty has a referral, a third of those cancelled and a third held 
 (their invitations give no ticket). The contest caps tickets at 50 a person and has
 ``--units`` prize units.
 
-Measured, each three times in alternation on warm tables: one ``count(*)`` over the ticket
-source rows of the period (the floor: reading the rows once), and ``contests.draw`` —
-freezing the entries with one ``INSERT … SELECT``, building and hashing the entries file,
-picking the winners — rolled back after each round so the next draws the same contest.
+Measured in ``--rounds`` rounds (three by default), alternating on warm tables: one
+``count(*)`` over the ticket source rows of the period (the baseline: reading the rows
+once), and ``contests.draw`` — freezing the entries with one ``INSERT … SELECT``, building
+and hashing the entries file, picking the winners — rolled back after each round so the
+next draws the same contest. Reported: the median draw, and the median of the per-round
+ratios draw / count(*).
 Celery is not eager and its broker is ``memory://``: the prize tasks are only queued.
 
 Sizes also come from the environment: ``BENCH_CONTACTS``, ``BENCH_ROWS``, ``BENCH_UNITS``.
@@ -35,29 +38,12 @@ from typing import Any
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-PG = "host=127.0.0.1 port=5432 user=postgres"
-DATABASE = f"parrain_bench_contest_{os.getpid()}"
-ROUNDS = 3
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._harness import PG, BenchRun, load_average, say  # noqa: E402
+
 START = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS = 30
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def setup_django() -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
-    os.environ["PARRAIN_DB"] = "postgres"
-    os.environ["PGDATABASE"] = DATABASE
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 CONTACTS_SQL = """
@@ -96,22 +82,7 @@ WHERE program_id = %s AND issued_at >= %s AND issued_at < %s
 """
 
 
-def create_database() -> None:
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-    say(f"created database {DATABASE}")
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    say(f"dropped database {DATABASE}")
-
-
-def load(args: argparse.Namespace) -> Any:
+def load(args: argparse.Namespace, database: str) -> Any:
     from django.db import connection
 
     from parrain.core.models import Program
@@ -137,7 +108,7 @@ def load(args: argparse.Namespace) -> Any:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
             )
-    with psycopg.connect(f"{PG} dbname={DATABASE}", autocommit=True) as conn:
+    with psycopg.connect(f"{PG} dbname={database}", autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     say(f"loaded in {time.perf_counter() - started:.0f} s")
     return program
@@ -209,16 +180,18 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", 5_000_000)))
     parser.add_argument("--units", type=int, default=int(os.environ.get("BENCH_UNITS", 100)))
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     args = parser.parse_args()
-    create_database()
-    try:
-        setup_django()
+    # memory:// broker: the prize tasks are only queued.
+    with BenchRun("contest", memory_broker=True, keep=args.keep) as run:
+        run.setup_django()
+        say(load_average())
         say(f"loading {args.contacts:,} contacts and {args.rows:,} invitations…")
-        program = load(args)
+        program = load(args, run.name)
         contest = make_contest(program, args.units)
         counts, draws = [], []
-        for _round in range(ROUNDS):
+        for _round in range(args.rounds):
             counts.append(timed_count(contest))
             elapsed, result = timed_draw(contest)
             draws.append(elapsed)
@@ -228,13 +201,12 @@ def main() -> None:
                 f"{result.contest.tickets_total:,} tickets, {len(result.winners)} winners)"
             )
         count, drawn = statistics.median(counts), statistics.median(draws)
+        ratio = statistics.median(d / c for d, c in zip(draws, counts, strict=True))
         say(
             f"median: count(*) over the ticket rows {count:.2f} s, freeze + draw {drawn:.2f} s "
-            f"(target ≤ 30 s), ratio {drawn / count:.1f}×"
+            f"(target ≤ 30 s); draw / count(*) {ratio:.1f}× (median of per-round ratios)"
         )
-    finally:
-        if not args.keep:
-            drop_database()
+        say(load_average())
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/oscar_checkout.py [--rounds 60]
 
-Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and its own database
-``parrain_bench_oscar``, created afresh and migrated on each run. Each round places two orders
+Runs in a PostgreSQL database and Redis prefix of its own (``bench/_harness.py``: named
+after the bench, its process id and a random suffix, dropped at the end; no other database
+is touched). Each round places two orders
 through Oscar's real views (basket, shipping address, preview, place order, thank-you page),
 one with the plugin plugged in (middleware, receivers, thank-you widget) and one with it
 unplugged, in alternating order. Celery publishes to an in-memory broker, as a web node
@@ -14,8 +15,6 @@ information. Target: with / without ≤ 1.05.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -23,35 +22,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "parrain_bench_oscar"
-PG = "host=127.0.0.1 port=5432 user=postgres"
+from bench._harness import BenchRun, load_average, ratio_table, say  # noqa: E402
+
 TARGET = 1.05
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def setup_django() -> None:
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        # A fresh database each run: small, and never left behind by a changed migration.
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="sandbox.settings",
-        PARRAIN_DB="postgres",
-        PGDATABASE=DB_NAME,
-        CELERY_BROKER_URL="memory://",  # publish only, as to a real broker
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def shop() -> tuple[object, object]:
@@ -153,11 +128,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=60)
     args = parser.parse_args()
-    setup_django()
-    from django.test import override_settings
-
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    # memory:// broker: the plugin's tasks are published, as to a real broker, never run.
+    with BenchRun("oscar_checkout", memory_broker=True) as run:
+        run.setup_django()
+        say(load_average())
         compare(args.rounds)
+        say(load_average())
 
 
 def compare(rounds: int) -> None:
@@ -169,20 +145,24 @@ def compare(rounds: int) -> None:
     for n in range(rounds):
         for enabled in (True, False) if n % 2 == 0 else (False, True):
             runs[enabled].append(sides[enabled].checkout(product))
-    say(f"checkouts per side           {rounds}   (medians)   without      with   ratio")
+    say(f"\n{rounds} rounds of one checkout per side (new customer each), in alternating order")
     for index, label, scale in (
         (0, "wall time (ms)", 1000),
         (1, "CPU time of the web process (ms)", 1000),
         (2, "SQL queries", 1),
     ):
-        off = statistics.median(run[index] for run in runs[False])
-        on = statistics.median(run[index] for run in runs[True])
-        say(f"  {label:<38} {off * scale:8.1f} {on * scale:8.1f}   {on / off:.3f}")
-    # Each round's two checkouts ran back to back under the same machine load.
-    paired = statistics.median(
-        on[0] / off[0] for on, off in zip(runs[True], runs[False], strict=True)
-    )
-    say(f"ratio with / without (wall, median of per-round ratios) {paired:.3f}  target <= {TARGET}")
+        say(f"{label}, target with / without <= {TARGET}" if index == 0 else label)
+        ratio_table(
+            {
+                "without the plugin": [run[index] * scale for run in runs[False]],
+                "with the plugin": [run[index] * scale for run in runs[True]],
+            },
+            "without the plugin",
+            TARGET if index == 0 else None,
+            unit="",
+            at_most=True,
+            digits=1,
+        )
     say(f"worker: record an order {timed_worker(program) * 1000:8.1f} ms (off the checkout)")
 
 

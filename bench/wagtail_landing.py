@@ -4,35 +4,31 @@
 
 Two published landing pages of the same program, identical except for the referral widget
 block, are served through Django's test client (URL routing, Wagtail's page serving, the
-StreamField render) in alternating rounds on an in-memory SQLite database. Prints the median
-time per request of each and their ratio (target: at most 1.1). Nothing is written to disk.
+StreamField render) in rounds, in an order rotating from round to round, on an in-memory
+SQLite database (the test settings through ``bench/_harness.py``, with their in-process
+cache: no Redis). Prints the median time per request of each and the median of the
+per-round ratios (target: at most 1.1). Nothing is written to disk.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._harness import BenchRun, interleaved, load_average, ratio_table, say  # noqa: E402
+
 TARGET = 1.1
 
 
-def setup() -> tuple[str, str]:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    os.environ["PARRAIN_TEST_DB"] = "sqlite"  # tests.settings: in-memory SQLite
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def setup(run: BenchRun) -> tuple[str, str]:
+    run.setup_django()  # tests.settings on in-memory SQLite: migrated here, private to us
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
-    call_command("migrate", verbosity=0)
     from wagtail.models import Site
 
     from parrain.plugins.wagtail.factories import create_landing_page
@@ -61,24 +57,27 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    with_url, without_url = setup()
-    from django.test import Client
+    with BenchRun("wagtail_landing", base="tests.settings", postgres=False, redis=False) as run:
+        with_url, without_url = setup(run)
+        from django.test import Client
 
-    client = Client()
-    assert b"data-parrain-widget" in client.get(with_url).content
-    assert b"data-parrain-widget" not in client.get(without_url).content
-    timed(client, with_url, 50), timed(client, without_url, 50)  # warm up
-    with_times, without_times = [], []
-    for _ in range(args.rounds):
-        without_times.append(timed(client, without_url, args.requests))
-        with_times.append(timed(client, with_url, args.requests))
-    with_ms = statistics.median(with_times) * 1000
-    without_ms = statistics.median(without_times) * 1000
-    ratio = with_ms / without_ms
-    print(f"landing page without the widget block  {without_ms:7.3f} ms/request")
-    print(f"landing page with the widget block     {with_ms:7.3f} ms/request")
-    verdict = "ok" if ratio <= TARGET else "ABOVE TARGET"
-    print(f"ratio with/without                     {ratio:7.3f}   (target <= {TARGET}: {verdict})")
+        client = Client()
+        assert b"data-parrain-widget" in client.get(with_url).content
+        assert b"data-parrain-widget" not in client.get(without_url).content
+        timed(client, with_url, 50), timed(client, without_url, 50)  # warm up
+        say(load_average())
+        times = interleaved(
+            {
+                "without the widget block": lambda: (
+                    timed(client, without_url, args.requests) * 1000
+                ),
+                "with the widget block": lambda: timed(client, with_url, args.requests) * 1000,
+            },
+            args.rounds,
+        )
+        say(f"\nms per request, {args.requests} a slice; target with / without <= {TARGET}")
+        ratio_table(times, "without the widget block", TARGET, unit=" ms", at_most=True, digits=3)
+        say(load_average())
     return 0
 
 

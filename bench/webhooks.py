@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/webhooks.py [--orders 500] [--messages 300]
 
-Inbound: the same paid orders recorded (1) by calling ``record_order`` directly, (2) through
-the generic endpoint (Standard Webhooks signature, delivery stored) and (3) through the
-Shopify endpoint (HMAC, pydantic parsing of Shopify's order). Outbound: events delivered to
-a receiver thread on loopback (signed, attempt logged) against a bare ``httpx.post`` of the
-same body. Runs on an in-memory SQLite database with the ``tests.only_webhooks`` settings;
-nothing is written anywhere.
+Inbound: paid orders recorded (1) by calling ``record_order`` directly (the baseline),
+(2) through the generic endpoint (Standard Webhooks signature, delivery stored) and (3)
+through the Shopify endpoint (HMAC, pydantic parsing of Shopify's order). Outbound: events
+delivered to a receiver thread on loopback (signed, attempt logged) against a bare
+``httpx.post`` of the same body (the baseline). Each path runs in ``--rounds`` slices,
+interleaved with its baseline in an order rotating from round to round; the report is the
+median time of each and the median of the per-round ratios to the baseline. Runs on an
+in-memory SQLite database with the ``tests.only_webhooks`` settings through
+``bench/_harness.py``, with their in-process cache (no Redis); nothing is written anywhere.
 """
 
 from __future__ import annotations
@@ -16,46 +19,31 @@ import argparse
 import base64
 import hashlib
 import hmac
+import itertools
 import json
-import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ["PARRAIN_TEST_DB"] = "sqlite"
-os.environ["DJANGO_SETTINGS_MODULE"] = "tests.only_webhooks.settings"
 
-import django  # noqa: E402
-
-django.setup()
-
-import httpx  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
-from standardwebhooks.webhooks import Webhook  # noqa: E402
-
-from parrain.core.models import Program  # noqa: E402
-from parrain.core.services.orders import OrderData, record_order  # noqa: E402
-from parrain.plugins.generic_webhook.models import (  # noqa: E402
-    InboundEndpoint,
-    OutboundEndpoint,
-)
-from parrain.plugins.generic_webhook.outbound import delivery  # noqa: E402
-from parrain.plugins.generic_webhook.outbound.receivers import emit  # noqa: E402
-from tests.webhooks.receiver import running_receiver  # noqa: E402
+from bench._harness import BenchRun, interleaved, load_average, ratio_table, say  # noqa: E402
 
 SHOPIFY_SECRET = "bench-shopify-secret"
 
 
-def per_item_ms(started: float, count: int) -> float:
-    return (time.perf_counter() - started) * 1000 / count
+def bench_inbound(orders: int, rounds: int) -> dict[str, list[float]]:
+    from django.test import Client
+    from standardwebhooks.webhooks import Webhook
 
+    from parrain.core.models import Program
+    from parrain.core.services.orders import OrderData, record_order
+    from parrain.plugins.generic_webhook.models import InboundEndpoint
 
-def bench_inbound(orders: int) -> list[tuple[str, float]]:
     program = Program.objects.create(name="Bench", slug="bench", currency="USD")
     generic = InboundEndpoint.objects.create(program=program, source="generic")
     InboundEndpoint.objects.create(program=program, source="shopify", secret=SHOPIFY_SECRET)
@@ -63,20 +51,20 @@ def bench_inbound(orders: int) -> list[tuple[str, float]]:
         (ROOT / "tests/webhooks/fixtures/shopify_orders_paid.json").read_text()
     )
     client = Client()
+    webhook = Webhook(generic.secret)
+    numbers = itertools.count()
 
-    started = time.perf_counter()
-    for n in range(orders):
+    def direct() -> None:
+        n = next(numbers)
         record_order(
             program,
             OrderData(
                 external_id=f"d{n}", email=f"d{n}@example.org", amount=Decimal("40"), currency="USD"
             ),
         )
-    direct = per_item_ms(started, orders)
 
-    webhook = Webhook(generic.secret)
-    started = time.perf_counter()
-    for n in range(orders):
+    def generic_hook() -> None:
+        n = next(numbers)
         body = json.dumps(
             {
                 "type": "order.paid",
@@ -98,10 +86,9 @@ def bench_inbound(orders: int) -> list[tuple[str, float]]:
             "/webhooks/in/bench/generic/", body, "application/json", headers=headers
         )
         assert response.status_code == 200, response.content
-    generic_ms = per_item_ms(started, orders)
 
-    started = time.perf_counter()
-    for n in range(orders):
+    def shopify() -> None:
+        n = next(numbers)
         shopify_order["id"] = 10**18 + n
         shopify_order["email"] = f"s{n}@example.org"
         body = json.dumps(shopify_order).encode()
@@ -115,50 +102,80 @@ def bench_inbound(orders: int) -> list[tuple[str, float]]:
             "/webhooks/in/bench/shopify/", body, "application/json", headers=headers
         )
         assert response.status_code == 200, response.content
-    shopify_ms = per_item_ms(started, orders)
-    return [
-        ("record_order() direct", direct),
-        ("generic webhook", generic_ms),
-        ("Shopify webhook", shopify_ms),
-    ]
+
+    per_slice = max(1, orders // rounds)
+    return interleaved(
+        {
+            "record_order() direct": lambda: per_item_ms(direct, per_slice),
+            "generic webhook": lambda: per_item_ms(generic_hook, per_slice),
+            "Shopify webhook": lambda: per_item_ms(shopify, per_slice),
+        },
+        rounds,
+    )
 
 
-def bench_outbound(messages: int) -> list[tuple[str, float]]:
+def bench_outbound(messages: int, rounds: int) -> dict[str, list[float]]:
+    import httpx
+
+    from parrain.core.models import Program
+    from parrain.plugins.generic_webhook.models import OutboundEndpoint
+    from parrain.plugins.generic_webhook.outbound import delivery
+    from parrain.plugins.generic_webhook.outbound.receivers import emit
+    from tests.webhooks.receiver import running_receiver
+
     program = Program.objects.get(slug="bench")
+    per_slice = max(1, messages // rounds)
     with running_receiver() as receiver:
         url = f"{receiver.url}/hook"
         OutboundEndpoint.objects.create(program=program, url=url)
         data = {"id": 1, "code": "PRN-BENCH", "value": "10.00"}
         body = json.dumps({"type": "reward.issued", "timestamp": "x", "data": data}).encode()
         with httpx.Client() as http:
-            started = time.perf_counter()
-            for _ in range(messages):
+
+            def bare() -> None:
                 http.post(url, content=body, headers={"content-type": "application/json"})
-            bare = per_item_ms(started, messages)
-        started = time.perf_counter()
-        for _ in range(messages):
-            message = emit(program, "reward.issued", data)[0]
-            delivery.attempt(message.pk)
-        signed = per_item_ms(started, messages)
-    return [("bare httpx.post", bare), ("signed delivery + attempt log", signed)]
+
+            def signed() -> None:
+                message = emit(program, "reward.issued", data)[0]
+                delivery.attempt(message.pk)
+
+            return interleaved(
+                {
+                    "bare httpx.post": lambda: per_item_ms(bare, per_slice),
+                    "signed delivery + attempt log": lambda: per_item_ms(signed, per_slice),
+                },
+                rounds,
+            )
 
 
-def table(title: str, rows: list[tuple[str, float]]) -> None:
-    base = rows[0][1]
-    print(f"\n{title}")
-    print(f"  {'path':34} {'ms each':>9} {'ratio':>7}")
-    for name, ms in rows:
-        print(f"  {name:34} {ms:9.2f} {ms / base:7.2f}")
+def per_item_ms(work: Callable[[], None], count: int) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        work()
+    return (time.perf_counter() - started) * 1000 / count
+
+
+def table(title: str, times: dict[str, list[float]]) -> None:
+    say(f"\n{title}")
+    ratio_table(times, next(iter(times)), None, unit=" ms", at_most=True, digits=2)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=500)
-    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--orders", type=int, default=500, help="per path, over all rounds")
+    parser.add_argument("--messages", type=int, default=300, help="per path, over all rounds")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    call_command("migrate", verbosity=0)
-    table(f"Inbound, {args.orders} paid orders each", bench_inbound(args.orders))
-    table(f"Outbound, {args.messages} events", bench_outbound(args.messages))
+    with BenchRun(
+        "webhooks", base="tests.only_webhooks.settings", postgres=False, redis=False
+    ) as run:
+        run.setup_django()
+        say(load_average())
+        inbound = bench_inbound(args.orders, args.rounds)
+        table(f"Inbound, {args.orders} paid orders per path (ms each)", inbound)
+        outbound = bench_outbound(args.messages, args.rounds)
+        table(f"Outbound, {args.messages} events per path (ms each)", outbound)
+        say(load_average())
 
 
 if __name__ == "__main__":

@@ -75,6 +75,10 @@ class ParrainSettings(BaseModel):
     SHARE_CLICK_BUFFER: str = ""
     # The Redis list holding those clicks: distinct per installation sharing one Redis.
     SHARE_CLICK_QUEUE: Annotated[str, Field(min_length=1)] = "parrain:share-clicks"
+    # The share link keeps this many of the most recent referrers' codes in each web
+    # process's memory (about 190 bytes each), read again every 30 s: their clicks make no
+    # database round trip. Other codes are looked up one by one. 0: none kept.
+    SHARE_CODES_IN_MEMORY: Annotated[int, Field(ge=0)] = 50_000
     # After a secret is rotated (the program's identity secret, a webhook endpoint's signing
     # secret), the previous one is still accepted this long, then refused.
     SECRET_ROTATION_GRACE: Annotated[timedelta, Field(ge=timedelta(0))] = timedelta(days=7)

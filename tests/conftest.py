@@ -49,5 +49,22 @@ def _forget_message_templates() -> None:
     forget()
 
 
+@pytest.fixture(autouse=True)
+def _forget_share_codes() -> None:
+    """The share link's code directory maps codes to contact ids read in an earlier test:
+    each test starts with none (a test's rollback sends no signal)."""
+    from parrain.core.services.sharing import forget_targets
+
+    forget_targets()
+
+
+@pytest.fixture(autouse=True)
+def _forget_widget_sightings() -> None:
+    """Which programs' widget this process saw lately, by id: ids come back after a rollback."""
+    from parrain.core.services.setup_checklist import forget_widget_seen
+
+    forget_widget_seen()
+
+
 # A real SMTP server on loopback for any test that asks for it (tests/smtp.py).
 from tests.smtp import smtp_server  # noqa: E402, F401

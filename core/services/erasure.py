@@ -39,6 +39,7 @@ from ..models import (
     ScheduledMessage,
 )
 from ..models.choices import MessageRule, MessageStatus
+from .sharing import forget_targets
 
 ALL_ROWS = Q(pk__isnull=False)
 
@@ -115,6 +116,7 @@ def _anonymise(contact: Contact, personal: PersonalData) -> None:
         tags=personal.scrub_value(contact.tags),
         erased_at=timezone.now(),
     )
+    forget_targets()  # the code is gone: this process's share link stops at once
     contact.refresh_from_db()
 
 

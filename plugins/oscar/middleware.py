@@ -4,16 +4,20 @@ The share link (``/r/<code>``) sets the first-party cookie ``parrain_ref`` and r
 the landing page with ``?parrain=<code>``. This middleware copies either into the session
 (the query parameter wins: it is the latest link followed) and remembers the request for
 the ``order_placed`` receiver, which has no request of its own. It touches the session only
-when a code arrives, so other requests cost nothing.
+when a code arrives, so other requests cost nothing; never on the share link itself, which
+only sets the cookie and redirects to the landing page carrying the code (reading and
+saving a session there was two database round trips per returning visitor's click).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
 
 from parrain.core.services.sharing import CLICK_COOKIE
 
@@ -43,6 +47,16 @@ def session_referral_click(request: HttpRequest | None) -> str:
     return str(session.get(CLICK_SESSION_KEY, "")) if session is not None else ""
 
 
+@functools.cache
+def _share_link_prefix() -> str:
+    """The path every share link starts with (``/r/``); "" when the core's URLs are not
+    installed."""
+    try:
+        return reverse("parrain:share-link", args=["CODE"]).removesuffix("CODE")
+    except NoReverseMatch:
+        return ""
+
+
 class ReferralCodeMiddleware:
     """Put it after ``SessionMiddleware``."""
 
@@ -50,7 +64,9 @@ class ReferralCodeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        self.remember_code(request)
+        share_link = _share_link_prefix()
+        if not (share_link and request.path.startswith(share_link)):
+            self.remember_code(request)
         token = _current_request.set(request)
         try:
             return self.get_response(request)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -189,3 +190,47 @@ def test_a_unit_that_loses_a_race_runs_once_more(program: Program, monkeypatch) 
     assert outcome.created and outcome.referral is not None
     assert Order.objects.filter(program=program, external_id="T-3").count() == 1
     assert outcome.order.contact.referrals.count() == 1
+def test_first_clicks_of_known_codes_make_no_query_once_the_directory_is_read(
+    client: Client, program: Program
+) -> None:
+    codes = [enrol_referrer(program, f"d{n}@example.com").code for n in range(6)]
+    assert client.get(f"/r/{codes[0]}").status_code == 302  # reads the directory
+    with CaptureQueriesContext(connection) as queries:
+        for code in codes[1:]:  # each one's first click
+            assert client.get(f"/r/{code}").status_code == 302
+    assert _reads(queries) == []  # the clicks themselves are written (no buffer here)
+
+
+def test_a_code_outside_the_directory_is_looked_up_alone(
+    client: Client, program: Program, settings: Any
+) -> None:
+    first = enrol_referrer(program, "first@example.com").code
+    assert client.get(f"/r/{first}").status_code == 302
+    later = enrol_referrer(program, "later@example.com").code  # after the directory's read
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/r/{later}").status_code == 302
+        assert client.get(f"/r/{later}").status_code == 302  # remembered
+        assert client.get("/r/NOSUCHCODE").status_code == 404
+    lookups = [sql for sql in _reads(queries) if "parrain_contact" in sql]
+    assert len(lookups) == 2, lookups  # the later code once, the unknown one once
+    settings.PARRAIN_SHARE_CODES_IN_MEMORY = 0  # none kept: each code looked up alone
+    sharing.forget_targets()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/r/{first}").status_code == 302
+    assert sum("parrain_contact" in sql for sql in _reads(queries)) == 1
+
+
+def _reads(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+
+
+def test_an_erased_referrers_link_stops_at_once_in_this_process(
+    client: Client, program: Program
+) -> None:
+    from parrain.core.services.erasure import erase_contact
+
+    contact = enrol_referrer(program, "gone@example.com").contact
+    assert client.get(f"/r/{contact.referrer_code}").status_code == 302
+    code = contact.referrer_code
+    erase_contact(contact, actor="test")
+    assert client.get(f"/r/{code}").status_code == 404

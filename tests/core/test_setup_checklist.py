@@ -25,6 +25,7 @@ from parrain.core.models import (
 from parrain.core.models.choices import ImportStatus, RewardKind, Side
 from parrain.core.services.setup_checklist import (
     STEPS,
+    forget_widget_seen,
     mark_messages_reviewed,
     note_widget_seen,
     setup_checklist,
@@ -162,7 +163,7 @@ def test_the_widget_config_marks_the_widget_seen_once_a_minute_from_allowed_page
     assert program.widget_seen_origin == "https://shop.example"
     # After it, the last sighting moves and the first stays; a same-origin page (no Origin
     # header) is known by its Referer
-    cache.delete(f"parrain:widget-seen:{program.pk}")
+    forget_widget_seen(program.pk)
     client.get(url, HTTP_REFERER="http://testserver/landing/")
     program.refresh_from_db()
     assert program.widget_seen_origin == "http://testserver"

@@ -77,6 +77,26 @@ def test_share_link_code_reaches_the_session_from_query_or_cookie(
     assert client.session.get(SESSION_KEY) == expected
 
 
+def test_the_share_link_itself_leaves_the_session_alone(program: Any) -> None:
+    """A returning visitor's click carries an older code's cookie: the link answers without
+    reading or writing a session; the landing page it leads to takes the new code."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from parrain.core.services.enrolment import enrol_referrer
+
+    code = enrol_referrer(program, "ref@example.com").code
+    client = Client()
+    client.cookies["parrain_ref"] = "OLDCODE1"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/r/{code}")
+    assert response.status_code == 302
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+    assert "sessionid" not in response.cookies
+    client.get("/shop/catalogue/", {"parrain": code})
+    assert client.session.get(SESSION_KEY) == code
+
+
 def test_demo_checkout_has_a_dummy_payment_step(program: Any, product: Any) -> None:
     shopper = shopper_for(UserFactory(email="zoe@example.com"))
     shopper.add_to_basket(product)
