@@ -115,6 +115,44 @@ BEGIN
 END
 $fn$;
 
+-- The days a transaction touched, refreshed when it commits (or when it reads the summary).
+CREATE UNLOGGED TABLE IF NOT EXISTS parrain_day_pending (
+  txid bigint NOT NULL,
+  program_id bigint NOT NULL,
+  day date NOT NULL,
+  PRIMARY KEY (txid, program_id, day)
+);
+
+CREATE OR REPLACE FUNCTION parrain_day_flush_now() RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  me bigint := txid_current_if_assigned();
+  one record;
+BEGIN
+  IF me IS NULL THEN
+    RETURN;
+  END IF;
+  FOR one IN
+    SELECT program_id, day FROM parrain_day_pending WHERE txid = me ORDER BY 1, 2
+  LOOP
+    PERFORM parrain_day_refresh(one.program_id, one.day);
+  END LOOP;
+  DELETE FROM parrain_day_pending WHERE txid = me;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION parrain_day_flush() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM parrain_day_flush_now();
+  RETURN NULL;
+END
+$fn$;
+
+DROP TRIGGER IF EXISTS parrain_day_flush ON parrain_day_pending;
+CREATE CONSTRAINT TRIGGER parrain_day_flush AFTER INSERT ON parrain_day_pending
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parrain_day_flush();
+
 CREATE OR REPLACE FUNCTION parrain_day_rebuild(p bigint) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -160,17 +198,13 @@ TOUCH = {
 TOUCH_SQL = """
 CREATE OR REPLACE FUNCTION parrain_day_touch_{table}_{op}() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS ({rows}), moments AS ({moments})
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS ({rows}), moments AS ({moments})
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -258,6 +292,14 @@ def rebuild(program_id: int | None = None) -> None:
             cursor.execute("SELECT parrain_day_rebuild(id) FROM parrain_program ORDER BY id")
         else:
             cursor.execute("SELECT parrain_day_rebuild(%s)", [program_id])
+
+
+def flush() -> None:
+    """Refresh now the days this transaction touched (they are refreshed when it commits):
+    a transaction that wrote and then reads the summary sees its own changes."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT parrain_day_flush_now()")
 
 
 def usable(time_zone: str, days: int) -> bool:

@@ -79,6 +79,44 @@ BEGIN
 END
 $fn$;
 
+-- The days a transaction touched, refreshed when it commits (or when it reads the summary).
+CREATE UNLOGGED TABLE IF NOT EXISTS parrain_day_pending (
+  txid bigint NOT NULL,
+  program_id bigint NOT NULL,
+  day date NOT NULL,
+  PRIMARY KEY (txid, program_id, day)
+);
+
+CREATE OR REPLACE FUNCTION parrain_day_flush_now() RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  me bigint := txid_current_if_assigned();
+  one record;
+BEGIN
+  IF me IS NULL THEN
+    RETURN;
+  END IF;
+  FOR one IN
+    SELECT program_id, day FROM parrain_day_pending WHERE txid = me ORDER BY 1, 2
+  LOOP
+    PERFORM parrain_day_refresh(one.program_id, one.day);
+  END LOOP;
+  DELETE FROM parrain_day_pending WHERE txid = me;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION parrain_day_flush() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM parrain_day_flush_now();
+  RETURN NULL;
+END
+$fn$;
+
+DROP TRIGGER IF EXISTS parrain_day_flush ON parrain_day_pending;
+CREATE CONSTRAINT TRIGGER parrain_day_flush AFTER INSERT ON parrain_day_pending
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parrain_day_flush();
+
 CREATE OR REPLACE FUNCTION parrain_day_rebuild(p bigint) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -106,17 +144,13 @@ $fn$;
 
 CREATE OR REPLACE FUNCTION parrain_day_touch_invitation_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS (SELECT program_id, issued_at FROM new_rows), moments AS (SELECT program_id, issued_at AS moment FROM touched)
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS (SELECT program_id, issued_at FROM new_rows), moments AS (SELECT program_id, issued_at AS moment FROM touched)
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -127,17 +161,13 @@ EXECUTE FUNCTION parrain_day_touch_invitation_insert();
 
 CREATE OR REPLACE FUNCTION parrain_day_touch_invitation_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS (SELECT program_id, issued_at FROM old_rows), moments AS (SELECT program_id, issued_at AS moment FROM touched)
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS (SELECT program_id, issued_at FROM old_rows), moments AS (SELECT program_id, issued_at AS moment FROM touched)
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -148,17 +178,13 @@ EXECUTE FUNCTION parrain_day_touch_invitation_delete();
 
 CREATE OR REPLACE FUNCTION parrain_day_touch_invitation_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS (SELECT program_id, issued_at, 'new' AS side, id FROM new_rows UNION ALL SELECT program_id, issued_at, 'old', id FROM old_rows), moments AS (SELECT program_id, issued_at AS moment FROM touched WHERE id IN (SELECT id FROM (SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, id FROM new_rows EXCEPT SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, id FROM old_rows) d))
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS (SELECT program_id, issued_at, 'new' AS side, id FROM new_rows UNION ALL SELECT program_id, issued_at, 'old', id FROM old_rows), moments AS (SELECT program_id, issued_at AS moment FROM touched WHERE id IN (SELECT id FROM (SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, id FROM new_rows EXCEPT SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, id FROM old_rows) d))
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -169,17 +195,13 @@ EXECUTE FUNCTION parrain_day_touch_invitation_update();
 
 CREATE OR REPLACE FUNCTION parrain_day_touch_referral_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS (SELECT program_id, converted_at FROM new_rows), moments AS (SELECT program_id, converted_at AS moment FROM touched)
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS (SELECT program_id, converted_at FROM new_rows), moments AS (SELECT program_id, converted_at AS moment FROM touched)
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -190,17 +212,13 @@ EXECUTE FUNCTION parrain_day_touch_referral_insert();
 
 CREATE OR REPLACE FUNCTION parrain_day_touch_referral_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS (SELECT program_id, converted_at FROM old_rows), moments AS (SELECT program_id, converted_at AS moment FROM touched)
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS (SELECT program_id, converted_at FROM old_rows), moments AS (SELECT program_id, converted_at AS moment FROM touched)
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -211,17 +229,13 @@ EXECUTE FUNCTION parrain_day_touch_referral_delete();
 
 CREATE OR REPLACE FUNCTION parrain_day_touch_referral_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS (SELECT program_id, converted_at, 'new' AS side, id FROM new_rows UNION ALL SELECT program_id, converted_at, 'old', id FROM old_rows), moments AS (SELECT program_id, converted_at AS moment FROM touched WHERE id IN (SELECT id FROM (SELECT program_id, status, converted_at, id FROM new_rows EXCEPT SELECT program_id, status, converted_at, id FROM old_rows) d) UNION ALL SELECT o.program_id, o.placed_at FROM parrain_order o WHERE o.referral_id IN (SELECT n.id FROM new_rows n JOIN old_rows w ON w.id = n.id WHERE n.status IS DISTINCT FROM w.status))
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS (SELECT program_id, converted_at, 'new' AS side, id FROM new_rows UNION ALL SELECT program_id, converted_at, 'old', id FROM old_rows), moments AS (SELECT program_id, converted_at AS moment FROM touched WHERE id IN (SELECT id FROM (SELECT program_id, status, converted_at, id FROM new_rows EXCEPT SELECT program_id, status, converted_at, id FROM old_rows) d) UNION ALL SELECT o.program_id, o.placed_at FROM parrain_order o WHERE o.referral_id IN (SELECT n.id FROM new_rows n JOIN old_rows w ON w.id = n.id WHERE n.status IS DISTINCT FROM w.status))
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -232,17 +246,13 @@ EXECUTE FUNCTION parrain_day_touch_referral_update();
 
 CREATE OR REPLACE FUNCTION parrain_day_touch_order_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS (SELECT program_id, placed_at FROM new_rows), moments AS (SELECT program_id, placed_at AS moment FROM touched)
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS (SELECT program_id, placed_at FROM new_rows), moments AS (SELECT program_id, placed_at AS moment FROM touched)
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -253,17 +263,13 @@ EXECUTE FUNCTION parrain_day_touch_order_insert();
 
 CREATE OR REPLACE FUNCTION parrain_day_touch_order_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS (SELECT program_id, placed_at FROM old_rows), moments AS (SELECT program_id, placed_at AS moment FROM touched)
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS (SELECT program_id, placed_at FROM old_rows), moments AS (SELECT program_id, placed_at AS moment FROM touched)
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -274,17 +280,13 @@ EXECUTE FUNCTION parrain_day_touch_order_delete();
 
 CREATE OR REPLACE FUNCTION parrain_day_touch_order_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  one record;
 BEGIN
-  FOR one IN
-    WITH touched AS (SELECT program_id, placed_at, 'new' AS side, id FROM new_rows UNION ALL SELECT program_id, placed_at, 'old', id FROM old_rows), moments AS (SELECT program_id, placed_at AS moment FROM touched WHERE id IN (SELECT id FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, id FROM new_rows EXCEPT SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, id FROM old_rows) d))
-    SELECT DISTINCT m.program_id, (m.moment AT TIME ZONE p.time_zone)::date AS day
-    FROM moments m JOIN parrain_program p ON p.id = m.program_id
-    WHERE m.moment IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
+  WITH touched AS (SELECT program_id, placed_at, 'new' AS side, id FROM new_rows UNION ALL SELECT program_id, placed_at, 'old', id FROM old_rows), moments AS (SELECT program_id, placed_at AS moment FROM touched WHERE id IN (SELECT id FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, id FROM new_rows EXCEPT SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, id FROM old_rows) d))
+  INSERT INTO parrain_day_pending (txid, program_id, day)
+  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
+  FROM moments m JOIN parrain_program p ON p.id = m.program_id
+  WHERE m.moment IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $fn$;
@@ -327,6 +329,9 @@ DROP TRIGGER IF EXISTS parrain_day_order_update ON "parrain_order";
 DROP FUNCTION IF EXISTS parrain_day_touch_order_update();
 DROP TRIGGER IF EXISTS parrain_day_order_delete ON "parrain_order";
 DROP FUNCTION IF EXISTS parrain_day_touch_order_delete();
+DROP TABLE IF EXISTS parrain_day_pending;
+DROP FUNCTION IF EXISTS parrain_day_flush();
+DROP FUNCTION IF EXISTS parrain_day_flush_now();
 DROP FUNCTION IF EXISTS parrain_day_rebuild(bigint);
 DROP FUNCTION IF EXISTS parrain_day_refresh(bigint, date);
 """

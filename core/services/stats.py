@@ -366,6 +366,7 @@ def _from_summary(program: Program, start: date, end: date, previous: bool) -> P
     counts of invitations whose person's previous one lies before the period's first day
     (``DayFirsts.gap > day - first day``); sponsors, the one distinct count the summary
     cannot sum, are read from the validated referrals (one index-only scan, both periods)."""
+    day_summary.flush()
     days = (end - start).days + 1
     first = start - timedelta(days=days) if previous else start
     daily: dict[date, dict[str, Any]] = {
@@ -559,6 +560,7 @@ def revenue_by_channel(program: Program, start: date, end: date) -> list[Channel
     From the daily summary when it can answer (core/day_summary.py).
     """
     if day_summary.usable(program.time_zone, (end - start).days + 1):
+        day_summary.flush()
         rows = (
             DayChannel.objects.filter(program=program, day__range=(start, end))
             .values("channel")
