@@ -14,19 +14,23 @@ Three tables per program and local day of the program's time zone (core/models/s
 
 **Who writes it.** On PostgreSQL, statement-level triggers on ``parrain_invitation``,
 ``parrain_referral`` and ``parrain_order`` (insert, update, delete: every writer, including
-``update()``, ``bulk_create``, COPY and the deletion of a program) collect the local days the
+``update()``, ``bulk_create``, COPY and the deletion of a program) note the local days the
 statement changed (old and new rows, only when a column the summary reads changed; a
-referral whose status changed also touches the days of its orders) and recompute each of
-them from the base rows: ``parrain_day_refresh(program, day)``. A recomputed day is a pure
-function of the committed rows plus the writer's own, so the summary cannot drift.
+referral whose status changed also notes the days of its orders) in ``parrain_day_pending``;
+a deferred constraint trigger recomputes those days from the base rows when the transaction
+commits (``parrain_day_refresh(program, day)``, in date order). A recomputed day is a pure
+function of the committed rows plus the committing transaction's own, so it cannot drift.
 
 **Races.** The refresh first locks the day's ``DaySummary`` row (creating it if needed) and
 only then reads the base rows, each statement with a fresh snapshot (READ COMMITTED, the
-Django default): two transactions touching one day are serialised on that row until the
-first commits, and the second then counts the first's rows too. The last refresh of a day
-always sees every committed change, so the summary is exact at every commit. A day left
-with no row at all is deleted (so deleting a program empties it whatever the order).
+Django default): two transactions committing changes to one day are serialised on that
+row, and the second counts the first's rows too. The last refresh of a day always sees
+every committed change, so the summary is exact at every commit. Day locks are taken only
+at commit, in date order, by a transaction that then waits for nothing else: no deadlock
+with the invitation facts' row updates (refreshing at each statement did deadlock). A day
+left with no row at all is deleted (so deleting a program empties it whatever the order).
 Changing a program's time zone rebuilds its summary (a trigger on ``parrain_program``).
+A transaction that reads the summary after writing calls ``flush()`` first.
 
 **Bulk loads with triggers off** (``session_replication_role = replica``, as the bench's
 COPY) need ``rebuild(program_id)``; ``invitation_facts.rebuild`` calls it. Migration 0028
