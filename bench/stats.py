@@ -84,13 +84,21 @@ def setup_django() -> None:
     django.setup()
 
 
-def use_database(name: str) -> None:
+def use_database(name: str) -> bool:
+    """Migrates it; says whether any migration ran (a new one may fill tables: vacuum)."""
     from django.core.management import call_command
     from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
     connection.close()
     connection.settings_dict["NAME"] = name
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    if pending:
+        say(f"migrated ({len(pending)} migrations) in {time.perf_counter() - started:.1f}s")
+    return bool(pending)
 
 
 class Loader:
@@ -310,6 +318,7 @@ def loaded(invitations: int, orders: int) -> bool:
 
 
 def load(name: str, invitations: int, orders: int) -> None:
+    from parrain.core import day_summary
     from parrain.core.models import Program
 
     say(f"loading {invitations:,} invitations and {orders:,} orders into {name}…")
@@ -320,6 +329,9 @@ def load(name: str, invitations: int, orders: int) -> None:
         program = Program.objects.create(name="Bench", slug="bench")
         Loader(conn, program.pk, invitations, orders).load()
     say(f"loaded in {time.perf_counter() - started:.1f}s")
+    started = time.perf_counter()
+    day_summary.rebuild(program.pk)  # the COPY ran with the triggers off
+    say(f"daily summary rebuilt in {time.perf_counter() - started:.1f}s")
 
 
 def vacuum(name: str) -> None:
@@ -442,12 +454,14 @@ def main() -> None:
         orders = size // 5
         name = db_name(size)
         ensure_database(name)
-        use_database(name)
+        migrated = use_database(name)
         if args.reload or not loaded(size, orders):
             load(name, size, orders)
             vacuum(name)
         else:
             say(f"{name}: data already loaded (use --reload to load again)")
+            if migrated:
+                vacuum(name)
         if args.load_only:
             continue
         ratios = [measure(size, int(days), args) for days in args.days.split(",")]

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 
+from . import day_summary
+
 if TYPE_CHECKING:
     from .models import Invitation
 
@@ -123,13 +125,15 @@ WHERE referral_id IS NOT NULL
 def rebuild(program_id: int | None = None) -> None:
     """Recompute the facts of every invitation (of one program), and the share channel of
     every attributed order (``Order.channel``): after rows were written without
-    ``Invitation.save`` or ``orders.attribute`` (``bulk_create``, COPY)."""
+    ``Invitation.save`` or ``orders.attribute`` (``bulk_create``, COPY); then the daily
+    summary (core/day_summary.py)."""
     with connection.cursor() as cursor:
         for sql, where in ((FACTS_SQL, " WHERE"), (ORDER_CHANNEL_SQL, " AND")):
             if program_id is None:
                 cursor.execute(sql)
             else:
                 cursor.execute(sql + where + " program_id = %s", [program_id])
+    day_summary.rebuild(program_id)  # COPY with the triggers off leaves it behind too
 
 
 def _recheck(program_id: int, referrer_id: int, referee_id: int, since: datetime) -> None:

@@ -29,6 +29,7 @@ from .order import Order, Refund
 from .program import AccountKey, ApiKey, Program, RewardRule
 from .referral import Invitation, Referral, ShareClick
 from .reward import PoolCode, Reward
+from .summary import DayChannel, DayFirsts, DaySummary
 from .widget_error import RefusedOrigin
 
 __all__ = [
@@ -52,6 +53,9 @@ __all__ = [
     "ContestPrize",
     "ContestStatus",
     "ContestWinner",
+    "DayChannel",
+    "DayFirsts",
+    "DaySummary",
     "HeldInvitation",
     "IdempotentRequest",
     "ImportSchedule",

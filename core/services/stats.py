@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -29,8 +30,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel
 
+from .. import day_summary
 from ..exceptions import InvalidInput
-from ..models import Badge, BadgeHolding, Contact, Invitation, Order, Program, Referral
+from ..models import (
+    Badge,
+    BadgeHolding,
+    Contact,
+    DayChannel,
+    DaySummary,
+    Invitation,
+    Order,
+    Program,
+    Referral,
+)
 from ..models.choices import ReferralStatus
 
 RATE_PLACES = Decimal("0.0001")
@@ -140,6 +152,14 @@ def rate(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
 
 
 def dashboard(program: Program, start: date, end: date) -> DashboardFigures:
+    """The figures of ``[start, end]``: from the daily summary when it can answer
+    (core/day_summary.py), else from the range's rows."""
+    if day_summary.usable(program.time_zone, (end - start).days + 1):
+        return _from_summary(program, start, end, previous=False).figures
+    return _dashboard_rows(program, start, end)
+
+
+def _dashboard_rows(program: Program, start: date, end: date) -> DashboardFigures:
     span = Span.of(start, end)
     sent = _invitations_in(program, span).aggregate(**_invitation_counts(span.since))
     return _figures(
@@ -315,7 +335,93 @@ def _bounds(start: date, days: int) -> list[datetime]:
 
 def page_data(program: Program, start: date, end: date, previous: bool = True) -> PageData:
     """The range's figures and daily series, and (``previous``) the figures of the period of
-    the same length just before. The range: one scan of each table grouped by day (see
+    the same length just before: from the daily summary when it can answer
+    (core/day_summary.py), else from the rows (``_page_rows``)."""
+    if day_summary.usable(program.time_zone, (end - start).days + 1):
+        return _from_summary(program, start, end, previous)
+    return _page_rows(program, start, end, previous)
+
+
+FIRSTS_SQL = """
+SELECT day,
+  sum(referrers) FILTER (WHERE gap > day - base),
+  sum(referees) FILTER (WHERE gap > day - base),
+  sum(referees_converted) FILTER (WHERE gap > day - base),
+  sum(referees_consented) FILTER (WHERE gap > day - base),
+  sum(referees_answered) FILTER (WHERE gap > day - base),
+  sum(referees) FILTER (WHERE gap > 0)
+FROM (
+  SELECT *, CASE WHEN day >= %(start)s::date THEN %(start)s::date ELSE %(first)s::date END AS base
+  FROM parrain_dayfirsts
+  WHERE program_id = %(program)s AND day >= %(first)s::date AND day <= %(end)s::date
+) firsts
+GROUP BY day
+"""
+FIRSTS_KEYS = ("influencers", "invited", "cohort_converted", "consented", "answered", "day_invited")
+
+
+def _from_summary(program: Program, start: date, end: date, previous: bool) -> PageData:
+    """Every figure from the daily summary: a few rows per day of the range (and of the
+    previous period), whatever the number of invitations. Distinct people are the days'
+    counts of invitations whose person's previous one lies before the period's first day
+    (``DayFirsts.gap > day - first day``); sponsors, the one distinct count the summary
+    cannot sum, are read from the validated referrals (one index-only scan, both periods)."""
+    day_summary.flush()
+    days = (end - start).days + 1
+    first = start - timedelta(days=days) if previous else start
+    daily: dict[date, dict[str, Any]] = {
+        row.pop("day"): row
+        for row in DaySummary.objects.filter(program=program, day__range=(first, end)).values(
+            "day", "invitations", "converted", "revenue", "referred"
+        )
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FIRSTS_SQL, {"program": program.pk, "start": start, "first": first, "end": end}
+        )
+        for day, *counts in cursor.fetchall():
+            daily.setdefault(day, {}).update(zip(FIRSTS_KEYS, counts, strict=True))
+    whole = Span.of(first, end)
+    since = Span.of(start, end).since
+    sponsors = Referral.objects.filter(_validated(whole), program=program).aggregate(
+        now=Count("referrer", distinct=True, filter=Q(validated_at__gte=since)),
+        before=Count("referrer", distinct=True, filter=Q(validated_at__lt=since)),
+    )
+
+    def figures(lo: date, hi: date, sponsored: int) -> DashboardFigures:
+        rows = [row for day, row in daily.items() if lo <= day <= hi]
+        total = {key: sum(row.get(key) or 0 for row in rows) for key in FIGURE_KEYS}
+        money = _cents(
+            {key: sum(row.get(key) or ZERO for row in rows) for key in MONEY_KEYS}, *MONEY_KEYS
+        )
+        referrals = {"converted": total["converted"], "sponsors": sponsored}
+        return _figures(program, lo, hi, total, referrals, money)
+
+    points = []
+    for n in range(days):
+        day = start + timedelta(days=n)
+        row = daily.get(day, {})
+        points.append(
+            SeriesPoint(
+                day=day,
+                invitations=row.get("invitations") or 0,
+                invited_referees=row.get("day_invited") or 0,
+                converted_referees=row.get("converted") or 0,
+                revenue=_cents({"v": row.get("revenue") or ZERO}, "v")["v"],
+                referred_revenue=_cents({"v": row.get("referred") or ZERO}, "v")["v"],
+            )
+        )
+    return PageData(
+        figures=figures(start, end, sponsors["now"]),
+        previous=figures(first, start - timedelta(days=1), sponsors["before"])
+        if previous
+        else None,
+        series=points,
+    )
+
+
+def _page_rows(program: Program, start: date, end: date, previous: bool = True) -> PageData:
+    """The page from the rows (no summary). The range: one scan of each table grouped by day (see
     ``DayIndex``), its figures being sums of the days' counts (distinct people as counts
     of their first invitation in the range, see ``_invitation_counts``) plus one distinct
     count of sponsors; the previous period: plain totals (``dashboard``)."""
@@ -376,7 +482,9 @@ def page_data(program: Program, start: date, end: date, previous: bool = True) -
     before = start - timedelta(days=1)
     return PageData(
         figures=_figures(program, start, end, total, referrals, money),
-        previous=dashboard(program, start - timedelta(days=days), before) if previous else None,
+        previous=_dashboard_rows(program, start - timedelta(days=days), before)
+        if previous
+        else None,
         series=points,
     )
 
@@ -449,7 +557,21 @@ def revenue_by_channel(program: Program, start: date, end: date) -> list[Channel
     (``Order.channel``, copied at attribution: the range's orders are read alone).
 
     ``channel`` is ``None`` for referrals recorded without an invitation. Largest first.
+    From the daily summary when it can answer (core/day_summary.py).
     """
+    if day_summary.usable(program.time_zone, (end - start).days + 1):
+        day_summary.flush()
+        rows = (
+            DayChannel.objects.filter(program=program, day__range=(start, end))
+            .values("channel")
+            .annotate(orders=Sum("orders"), revenue=Sum("revenue"))
+            .order_by("-revenue", "channel")
+        )
+        return [ChannelRevenue(**_cents(row, "revenue")) for row in rows]
+    return _channels_rows(program, start, end)
+
+
+def _channels_rows(program: Program, start: date, end: date) -> list[ChannelRevenue]:
     span = Span.of(start, end)
     rows = (
         Order.objects.filter(span.q("placed_at"), _referred(program), program=program)

@@ -1,19 +1,33 @@
-"""The invitation facts behind the dashboard's distinct counts stay exact: after random
-invitations (issued out of order), conversions, refunds and erasures, every range's figures
-equal a brute-force count, and the cohort conversion rate never passes 100 %."""
+"""The invitation facts and the daily summary behind the dashboard stay exact: after random
+invitations (issued out of order), conversions, cancellations, orders, refunds, consent
+changes and erasures, every range's figures equal a brute-force count, the page read from
+the summary equals the page read from the rows, the summary equals a full rebuild, and the
+cohort conversion rate never passes 100 %."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parrain.core import invitation_facts
+from parrain.core import day_summary, invitation_facts
 from parrain.core.factories import ProgramFactory
-from parrain.core.models import Contact, Invitation, Referral
+from parrain.core.models import (
+    Contact,
+    DayChannel,
+    DayFirsts,
+    DaySummary,
+    Invitation,
+    Order,
+    Program,
+    Referral,
+)
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.services import stats, transitions
 from parrain.core.services.erasure import erase_contact
@@ -26,7 +40,11 @@ step = st.one_of(
     st.tuples(st.just("convert"), st.integers(4, 9), st.just(0), st.just(0)),
     st.tuples(st.just("refund"), st.integers(4, 9), st.just(0), st.just(0)),
     st.tuples(st.just("erase"), st.integers(0, 9), st.just(0), st.just(0)),
+    st.tuples(st.just("order"), st.integers(4, 9), st.integers(1, 300), st.integers(0, 20)),
+    st.tuples(st.just("refund_order"), st.integers(4, 9), st.integers(0, 2), st.just(0)),
+    st.tuples(st.just("consent"), st.integers(4, 9), st.integers(0, 2), st.just(0)),
 )
+CHANNELS = ["email", "sms", None]
 
 
 def _at(day: int, n: int) -> datetime:
@@ -45,12 +63,53 @@ def _expected(program, start: date, end: date) -> dict[str, int]:
             "referee_id", flat=True
         )
     )
+    orders = [o for o in Order.objects.filter(program=program) if inside(o.placed_at)]
+    live = set(
+        Referral.objects.filter(program=program)
+        .exclude(status=ReferralStatus.CANCELLED)
+        .values_list("pk", flat=True)
+    )
+    referred = [o for o in orders if o.referral_id in live]
+    consent = {i.referee_id: i.referee_consent for i in rows}
     return {
         "invitations": len(rows),
         "influencers": len({i.referrer_id for i in rows}),
         "invited_referees": len(referees),
         "invited_referees_converted": len(referees & customers),
+        "converted_referees": sum(
+            1
+            for r in Referral.objects.filter(program=program, status__in=stats.CONVERTED_STATUSES)
+            if r.converted_at and inside(r.converted_at)
+        ),
+        "opt_in_consented": sum(1 for v in consent.values() if v is True),
+        "opt_in_answered": sum(1 for v in consent.values() if v is not None),
+        "revenue": sum((o.amount - o.refunded_amount for o in orders), Decimal("0.00")),
+        "referred_revenue": sum((o.amount - o.refunded_amount for o in referred), Decimal("0.00")),
     }
+
+
+def _summary(program) -> list[tuple]:
+    day_summary.flush()  # the days this (test) transaction touched, as its commit would
+    return [
+        tuple(row)
+        for model, fields in (
+            (DaySummary, ("day", "invitations", "converted", "revenue", "referred")),
+            (
+                DayFirsts,
+                (
+                    "day",
+                    "gap",
+                    "referrers",
+                    "referees",
+                    "referees_converted",
+                    "referees_consented",
+                    "referees_answered",
+                ),
+            ),
+            (DayChannel, ("day", "channel", "orders", "revenue")),
+        )
+        for row in model.objects.filter(program=program).order_by(*fields).values_list(*fields)
+    ]
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
@@ -85,6 +144,25 @@ def test_distinct_counts_stay_exact_after_random_changes(steps) -> None:
             )
         if kind == "erase":
             erase_contact(people[a], actor="test")
+        if kind == "order":
+            referral = live.first()
+            Order.objects.create(
+                program=program,
+                external_id=f"o{n}",
+                contact=people[a],
+                amount=Decimal(b) / 4,
+                currency="EUR",
+                placed_at=_at(day, n),
+                referral=referral,
+                channel=CHANNELS[n % 3] if referral else None,
+            )
+        if kind == "refund_order":
+            share = (F("amount"), F("amount") / 2, Decimal("0"))[b]
+            Order.objects.filter(contact=people[a]).update(refunded_amount=share)
+        if kind == "consent":
+            people[a].refresh_from_db()
+            people[a].consent_recontact = (True, False, None)[b]
+            people[a].save()
     for start, end in [
         (DAY0, DAY0 + timedelta(days=20)),
         (DAY0 + timedelta(days=3), DAY0 + timedelta(days=9)),
@@ -95,6 +173,17 @@ def test_distinct_counts_stay_exact_after_random_changes(steps) -> None:
         assert figures.conversion_rate is None or figures.conversion_rate <= 1
         page = stats.page_data(program, start, end)
         assert page.figures == figures
+        # the summary (PostgreSQL) answers exactly what the rows answer
+        assert page == stats._page_rows(program, start, end)
+        assert figures == stats._dashboard_rows(program, start, end)
+        channels = stats.revenue_by_channel(program, start, end)
+        assert channels == stats._channels_rows(program, start, end)
+    # the summary written by every change on the way equals one built from scratch
+    summary = _summary(program)
+    if connection.vendor != "postgresql":  # no triggers: the pages read the rows
+        assert summary == []
+    day_summary.rebuild(program.pk)
+    assert _summary(program) == summary
     # what was written on the way equals a full rebuild
     before = list(
         Invitation.objects.order_by("pk").values_list(
@@ -108,3 +197,60 @@ def test_distinct_counts_stay_exact_after_random_changes(steps) -> None:
         )
     )
     assert before == after
+
+
+def _world():
+    program = ProgramFactory(rules=False)
+    referrer, referee = (
+        Contact.objects.create(program=program, email=f"{who}@example.com") for who in "ab"
+    )
+    invitation = Invitation.objects.create(
+        program=program,
+        referrer=referrer,
+        referee=referee,
+        channel="email",
+        issued_at=_at(2, 0),
+        referrer_terms={},
+    )
+    referral = Referral.objects.create(
+        program=program, referrer=referrer, referee=referee, invitation=invitation
+    )
+    transitions.move(referral, ReferralStatus.CONVERTED, action="referral.converted")
+    Order.objects.create(
+        program=program,
+        external_id="o1",
+        contact=referee,
+        amount=Decimal("30.00"),
+        currency="EUR",
+        placed_at=_at(3, 0),
+        referral=referral,
+        channel="email",
+    )
+    return program
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_deleting_a_program_leaves_no_summary_behind() -> None:
+    program = _world()
+    day_summary.flush()
+    assert DaySummary.objects.filter(program=program).exists()
+    pk = program.pk
+    program.delete()
+    for model in (DaySummary, DayFirsts, DayChannel):
+        assert not model.objects.filter(program_id=pk).exists()
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_changing_the_program_time_zone_rebuilds_its_summary() -> None:
+    program = _world()
+    before = _summary(program)
+    Program.objects.filter(pk=program.pk).update(time_zone="Pacific/Kiritimati")  # UTC+14
+    moved = _summary(program)
+    assert moved != before
+    day_summary.rebuild(program.pk)
+    assert _summary(program) == moved
+    with timezone.override("Pacific/Kiritimati"):
+        program.refresh_from_db()
+        assert stats.page_data(program, DAY0, DAY0 + timedelta(days=9)) == stats._page_rows(
+            program, DAY0, DAY0 + timedelta(days=9)
+        )
