@@ -830,11 +830,12 @@ def _pairs(
     if connection.vendor != "postgresql":
         found = Contact.objects.filter(program=program, **{f"{field}__in": wanted})
         return list(found.values_list(key, "pk" if value == "id" else value))
+    match, values = engine.any_of(wanted)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {key}, {value} FROM {Contact._meta.db_table} "  # nosec B608 # our table and column names; values are parameters
-            f"WHERE program_id = %s AND {field} = ANY(%s)",
-            [program.pk, list(wanted)],
+            f"WHERE program_id = %s AND {field} = ANY({match})",
+            [program.pk, values],
         )
         return cursor.fetchall()
 
@@ -846,11 +847,12 @@ def _vouch(contact_ids: Iterable[int]) -> None:
             email_verified_at=now
         )
         return
+    match, values = engine.any_of(map(str, ids), "::bigint[]")
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Contact._meta.db_table} SET email_verified_at = %s "  # nosec B608 # our table name
-            "WHERE id = ANY(%s) AND email_verified_at IS NULL",
-            [now, ids],
+            f"WHERE id = ANY({match}) AND email_verified_at IS NULL",
+            [now, values],
         )
 
 
