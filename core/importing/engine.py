@@ -324,7 +324,9 @@ def _load(program: Program, emails: set[str], exts: set[str]):  # type: ignore[n
             records = cursor.fetchall()
         tags_at = names.index("tags")
         records = [
-            r if not isinstance(r[tags_at], str) else (*r[:tags_at], json.loads(r[tags_at]))
+            r
+            if not isinstance(r[tags_at], str)
+            else (*r[:tags_at], [] if r[tags_at] == "[]" else json.loads(r[tags_at]))
             for r in records
         ]
     else:
