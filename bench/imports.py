@@ -1,52 +1,57 @@
 """Benchmark: importing contacts against PostgreSQL ``COPY`` of the same rows (issue 14).
 
-    .venv/bin/python bench/imports.py [--rows 200000] [--batch 5000] [--only engine|paths]
-        [--keep | --database NAME]
+    .venv/bin/python bench/imports.py [--rows 20000] [--rounds 3] [--batch 5000]
+        [--paths csv,xlsx,api,oscar]
 
-Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and a database of its own,
-``parrain_bench_imports_<pid>``: created and migrated at the start, dropped at the end unless
-``--keep`` is given; ``--database NAME`` reuses a kept one (never dropped). Nothing is written
-into the repository (the CSV and XLSX files go to a temporary folder). The default is a quick
-run (20,000 rows, what ``make bench`` runs); the issue's figures are for ``--rows 200000``.
+A run of its own (``bench/_harness.py``): a uniquely named database, migrated, dropped at
+the end (only that one). The default is a quick run (20,000 rows, what ``make bench``
+runs); the issue's figures are for ``--rows 200000``. Nothing is written into the
+repository (the files go to a temporary folder).
 
-``--rows`` contacts are generated once (deterministic: emails, external ids, names, phones,
+``--rows`` contacts are generated (deterministic: emails, external ids, names, phones,
 half customers with a first order date and a total spent, consents with their dates and
-source, loyalty balances, tags) as parsed ``ContactRow``s, then, side by side in one run:
+source, loyalty balances, tags) and written once as each path's input: a CSV file (``;``,
+French dates and decimals), an XLSX file (dates and numbers as Excel stores them), the
+server API's bulk requests (10,000 rows each) and the Oscar shop's users. Then, round after
+round, in rotating order (``_harness.interleaved``):
 
-(a) ``COPY`` of those rows into a bare table (same columns, no index): the reference.
-(b) ``engine.apply_batch`` in batches of ``--batch`` (each committed) into an empty program:
-    ratio COPY / import (target ≥ 0.3), first and last batch (target last ≤ 1.2 × first),
-    then the same rows again (re-import: nothing to write, target ≥ 2 × faster).
-(c) The one import service (core/services/contact_imports.py) by each path: a CSV file, an
-    XLSX file, the server API's bulk endpoint (requests of 10,000 rows) and the Oscar
-    import; each into a program of its own, ratio COPY / path (target ≥ 0.3). A path whose
-    service is not there yet prints "not available yet".
+* ``COPY`` of the same rows into a bare table (same columns, no index): the reference;
+* each path through the one import service into an empty program of its own: upload →
+  mapping → confirm → the task's body for the files, ``POST …/contacts/bulk`` for the API,
+  ``parrain_oscar_import`` for the shop; then the same input again into the same program
+  (the re-import: nothing to write).
 
-Memory: the process's peak resident size (``ru_maxrss``, target < 300 MB) after each part.
+Each measure runs in a process of its own, forked from a lean parent, so its peak
+resident size (``ru_maxrss``) is that path's alone. Reported per path: the median of the
+per-round ratios COPY time / import time (target ≥ 0.3), the peak memory (target
+< 300 MB), the last batch against the first (target ≤ 1.2) and the re-import's speed-up
+(target ≥ 2).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import csv
+import json
 import os
+import pickle  # nosec B403 # our own child's answer, through our own pipe
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import ROOT, BenchRun, load_average, say  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-PG = "host=127.0.0.1 port=5432 user=postgres"
 COPY_TARGET = 0.3
 MEMORY_TARGET_MB = 300
 DRIFT_TARGET = 1.2
@@ -57,63 +62,35 @@ FIRST = ["Camille", "Léa", "Hugo", "Zoé", "Louis", "Emma", "Jules", "Chloé", 
 LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand"]
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-# The database ------------------------------------------------------------------------------
-
-
-def database(args: argparse.Namespace) -> str:
-    return args.database or f"parrain_bench_imports_{os.getpid()}"
-
-
-def create_database(name: str) -> bool:
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
-        conn.execute(f'CREATE DATABASE "{name}"')
-    say(f"created database {name}")
-    return True
-
-
-def drop_database(name: str) -> None:
+def in_child(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``fn()`` in a forked process (its memory peak is its own); its answer."""
     from django.db import connections
 
-    connections.close_all()
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    say(f"dropped database {name}")
-
-
-def setup_django(name: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
-    os.environ["PARRAIN_DB"] = "postgres"
-    os.environ["PGDATABASE"] = name
-    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-    sys.path.insert(0, str(ROOT))
-    say("migrating…")  # in a process of its own: its memory is not the import's
-    subprocess.run(
-        [sys.executable, str(ROOT / "sandbox" / "manage.py"), "migrate", "--verbosity", "0"],
-        check=True,
-        cwd=ROOT,
-    )
-    import django
-
-    django.setup()
-
-
-def new_program(slug: str) -> Any:
-    from parrain.core.models import Program
-
-    Program.objects.filter(slug=slug).delete()
-    return Program.objects.create(
-        name=slug, slug=slug, currency="EUR", landing_url="https://shop.example/parrainage"
-    )
+    connections.close_all()  # the child opens its own
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read)
+        code = 0
+        try:
+            answer = fn()
+            answer["peak_mb"] = peak_mb()
+        except BaseException as exc:  # noqa: BLE001 - reported by the parent
+            answer, code = {"error": repr(exc)[:2000]}, 1
+        with os.fdopen(write, "wb") as out:
+            pickle.dump(answer, out)
+        os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as source:
+        answer = pickle.load(source)  # nosec B301 # written by our own child just above
+    os.waitpid(pid, 0)
+    if "error" in answer:
+        raise SystemExit(f"a measure failed: {answer['error']}")
+    return answer
 
 
 # The rows ----------------------------------------------------------------------------------
@@ -123,18 +100,17 @@ def ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def generate(count: int) -> list:
-    """``count`` parsed rows, the same for every run."""
+def generate(count: int) -> Iterator[Any]:
+    """``count`` parsed rows, the same for every run, one at a time (never all held)."""
     from parrain.core.importing.rows import ContactRow
 
     rng = random.Random(20261204)
     origin = datetime(2022, 1, 1, tzinfo=UTC)
-    rows = []
     for n in range(count):
         customer = rng.random() < 0.5
         consent = rng.random() < 0.6
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        rows.append(
+        yield (
             ContactRow(
                 row=n + 2,
                 email=ascii(f"{first}.{last}.{n}@bench.example").lower(),
@@ -157,7 +133,6 @@ def generate(count: int) -> list:
                 tags=rng.sample(TAGS, rng.randrange(0, 3)) if rng.random() < 0.2 else [],
             )
         )
-    return rows
 
 
 HEADERS = [
@@ -200,7 +175,7 @@ def cells(row: Any) -> list[str]:
     ]
 
 
-# (a) COPY ----------------------------------------------------------------------------------
+# The reference: COPY ------------------------------------------------------------------------
 
 BARE = """
 CREATE TABLE bench_bare_contacts (
@@ -212,204 +187,62 @@ CREATE TABLE bench_bare_contacts (
 """
 
 
-def copy_bare(rows: list) -> float:
-    import json
-
+def copy_bare(count: int) -> dict[str, Any]:
     from django.db import connection, transaction
 
+    records = [
+        (
+            r.email,
+            r.external_id,
+            r.first_name,
+            r.last_name,
+            r.phone,
+            r.language,
+            r.is_customer,
+            r.first_order_at,
+            r.total_spent,
+            r.consent,
+            r.consent_at,
+            r.consent_source,
+            r.loyalty_points,
+            json.dumps(r.tags),
+        )
+        for r in generate(count)
+    ]
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_bare_contacts")
         cursor.execute(BARE)
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         with cursor.cursor.copy("COPY bench_bare_contacts FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row(
-                    (
-                        r.email,
-                        r.external_id,
-                        r.first_name,
-                        r.last_name,
-                        r.phone,
-                        r.language,
-                        r.is_customer,
-                        r.first_order_at,
-                        r.total_spent,
-                        r.consent,
-                        r.consent_at,
-                        r.consent_source,
-                        r.loyalty_points,
-                        json.dumps(r.tags),
-                    )
-                )
+            for record in records:
+                copy.write_row(record)
     elapsed = time.perf_counter() - start
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_bare_contacts")
-    return elapsed
+    return {"seconds": elapsed}
 
 
-# (b) The engine ----------------------------------------------------------------------------
+# The inputs, written once ------------------------------------------------------------------
 
 
-def engine_pass(program: Any, rows: list, size: int) -> tuple[float, list[float], Any]:
-    from django.db import transaction
-
-    from parrain.core.importing.engine import BatchResult, apply_batch
-    from parrain.core.models import ContactImport
-    from parrain.core.models.choices import ImportSource
-
-    contact_import = ContactImport.objects.create(program=program, source=ImportSource.API)
-    total, times = BatchResult(), []
-    start = time.perf_counter()
-    for offset in range(0, len(rows), size):
-        began = time.perf_counter()
-        with transaction.atomic():
-            total += apply_batch(
-                program, rows[offset : offset + size], contact_import=contact_import
-            )
-        times.append(time.perf_counter() - began)
-    return time.perf_counter() - start, times, total
-
-
-def bench_engine(rows: list, size: int, copy_time: float) -> None:
-    program = new_program("bench-imports-engine")
-    say(f"(b) engine.apply_batch, batches of {size:,}")
-    first, times, total = engine_pass(program, rows, size)
-    ratio = copy_time / first
-    say(
-        f"    first import   {first:8.2f} s  {len(rows) / first:9,.0f} rows/s  "
-        f"(new {total.new:,}, updated {total.updated:,}, unchanged {total.unchanged:,})"
-    )
-    again, times2, total2 = engine_pass(program, rows, size)
-    say(
-        f"    re-import      {again:8.2f} s  {len(rows) / again:9,.0f} rows/s  "
-        f"(new {total2.new:,}, updated {total2.updated:,}, unchanged {total2.unchanged:,})"
-    )
-    # The first batch pays for warming up (query plans, imports): compare the second one
-    # too, and the mean of the first and last tenths.
-    tenth = max(1, len(times) // 10)
-    head, tail = sum(times[:tenth]) / tenth, sum(times[-tenth:]) / tenth
-    drift = times[-1] / times[0]
-    say(
-        f"    batches: first {times[0] * 1000:.0f} ms, last {times[-1] * 1000:.0f} ms "
-        f"(last/first {drift:.2f}; first/last tenth {head * 1000:.0f}/{tail * 1000:.0f} ms, "
-        f"{tail / head:.2f})"
-    )
-    verdict(f"ratio COPY / import {ratio:.2f}", ratio >= COPY_TARGET, f"≥ {COPY_TARGET}")
-    verdict(f"last batch / first {drift:.2f}", drift <= DRIFT_TARGET, f"≤ {DRIFT_TARGET}")
-    speedup = first / again
-    verdict(f"re-import {speedup:.1f} × faster", speedup >= REIMPORT_TARGET, f"≥ {REIMPORT_TARGET}")
-    report_memory()
-
-
-def verdict(what: str, ok: bool, target: str) -> None:
-    say(f"    {what:<34} target {target:<8} {'OK' if ok else 'MISSED'}")
-
-
-#: MB the bench itself holds: the pre-parsed rows, which no real import holds all at once.
-HELD = {"rows": 0.0}
-
-
-def report_memory() -> None:
-    peak = peak_mb()
-    own = peak - HELD["rows"]
-    verdict(f"peak memory {peak:.0f} MB", peak < MEMORY_TARGET_MB, f"< {MEMORY_TARGET_MB} MB")
-    verdict(
-        f"  without the bench's rows {own:.0f} MB",
-        own < MEMORY_TARGET_MB,
-        f"< {MEMORY_TARGET_MB} MB",
-    )
-
-
-# (c) The import service's paths ------------------------------------------------------------
-
-
-def service() -> Any | None:
-    """The import service, or None while it is only a signature."""
-    from parrain.core.services import contact_imports
-
-    try:
-        contact_imports.import_rows(None, [], source="api", actor="bench")  # type: ignore[arg-type]
-    except NotImplementedError:
-        return None
-    except Exception:  # noqa: BLE001 - a real implementation refusing the dummy program
-        return contact_imports
-    return contact_imports
-
-
-PATHS: dict[str, Callable[[Any, list, Path], Any]] = {}
-
-
-def path(name: str) -> Callable:
-    def register(fn: Callable) -> Callable:
-        PATHS[name] = fn
-        return fn
-
-    return register
-
-
-def bench_paths(rows: list, copy_time: float, folder: Path) -> None:
-    say("(c) the import service, by path")
-    if service() is None:
-        for name in ("CSV file", "XLSX file", "bulk API", "Oscar import"):
-            say(f"    {name:<14} not available yet")
-        return
-    for name, fn in PATHS.items():
-        program = new_program(f"bench-imports-{name.split()[0].lower()}")
-        try:
-            elapsed = fn(program, rows, folder)
-        except NotImplementedError:
-            say(f"    {name:<14} not available yet")
-            continue
-        if elapsed is None:
-            say(f"    {name:<14} not available yet")
-            continue
-        ratio = copy_time / elapsed
-        say(f"    {name:<14} {elapsed:8.2f} s  {len(rows) / elapsed:9,.0f} rows/s")
-        verdict(f"ratio COPY / {name} {ratio:.2f}", ratio >= COPY_TARGET, f"≥ {COPY_TARGET}")
-        report_memory()
-
-
-def file_import(program: Any, file: Path) -> float:
-    """Upload → mapping (the guessed one) → confirm → the task's body, timed end to end."""
-    from parrain.core.services import contact_imports
-
-    started = time.perf_counter()
-    with file.open("rb") as handle:
-        contact_import = contact_imports.start(program, handle, file.name, actor="bench")
-    contact_imports.set_mapping(contact_import, contact_import.mapping, actor="bench")
-    contact_imports.confirm(contact_import, actor="bench")
-    done = contact_imports.run(contact_import.pk)
-    elapsed = time.perf_counter() - started
-    say(
-        f"    {file.suffix[1:].upper():<14} {done.status}: new {done.new_count:,}, "
-        f"updated {done.updated_count:,}, unchanged {done.unchanged_count:,}, "
-        f"invalid {done.invalid_count:,} {done.failure[:200]}"
-    )
-    return elapsed
-
-
-@path("CSV file")
-def csv_path(program: Any, rows: list, folder: Path) -> float:
-    import csv
-
+def write_csv(folder: Path, count: int) -> Path:
     file = folder / "clients.csv"
     with file.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, delimiter=";")
         writer.writerow(HEADERS)
-        writer.writerows(cells(r) for r in rows)
-    return file_import(program, file)
+        writer.writerows(cells(r) for r in generate(count))
+    return file
 
 
-@path("XLSX file")
-def xlsx_path(program: Any, rows: list, folder: Path) -> float:
+def write_xlsx(folder: Path, count: int) -> Path:
     from openpyxl import Workbook
 
     file = folder / "clients.xlsx"
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Clients")
     sheet.append(HEADERS)
-    for r in rows:
+    for r in generate(count):
         line: list[Any] = cells(r)
         # As Excel stores them: dates and numbers as such, not text.
         line[7] = r.first_order_at.replace(tzinfo=None) if r.first_order_at else None
@@ -418,64 +251,48 @@ def xlsx_path(program: Any, rows: list, folder: Path) -> float:
         line[12] = r.loyalty_points
         sheet.append(line)
     book.save(file)
-    return file_import(program, file)
+    return file
 
 
-@path("bulk API")
-def api_path(program: Any, rows: list, folder: Path) -> float:
-    import json
-
-    from django.test import Client
-
-    _, key = program.create_api_key("bench")
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
-    url = f"/api/v1/programs/{program.slug}/contacts/bulk"
-    bodies = []
-    for offset in range(0, len(rows), API_REQUEST):
-        bodies.append(
-            json.dumps(
+def write_api_bodies(folder: Path, count: int) -> Path:
+    """One request body a line, ``API_REQUEST`` rows each."""
+    file = folder / "bulk.jsonl"
+    with file.open("w", encoding="utf-8") as out:
+        rows: list[dict[str, Any]] = []
+        for r in generate(count):
+            rows.append(
                 {
-                    "rows": [
-                        {
-                            "email": r.email,
-                            "external_id": r.external_id,
-                            "first_name": r.first_name,
-                            "last_name": r.last_name,
-                            "phone": r.phone,
-                            "language": r.language,
-                            "is_customer": r.is_customer,
-                            **({} if r.consent is None else {"consent_recontact": r.consent}),
-                        }
-                        for r in rows[offset : offset + API_REQUEST]
-                    ]
+                    "email": r.email,
+                    "external_id": r.external_id,
+                    "first_name": r.first_name,
+                    "last_name": r.last_name,
+                    "phone": r.phone,
+                    "language": r.language,
+                    "is_customer": r.is_customer,
+                    **({} if r.consent is None else {"consent_recontact": r.consent}),
                 }
             )
-        )
-    started = time.perf_counter()
-    for body in bodies:
-        response = client.post(url, body, content_type="application/json")
-        if response.status_code not in (200, 202):
-            raise RuntimeError(
-                f"bulk API answered {response.status_code}: {response.content[:300]}"
-            )
-    return time.perf_counter() - started
+            if len(rows) == API_REQUEST:
+                out.write(json.dumps({"rows": rows}) + "\n")
+                rows = []
+        if rows:
+            out.write(json.dumps({"rows": rows}) + "\n")
+    return file
 
 
-@path("Oscar import")
-def oscar_path(program: Any, rows: list, folder: Path) -> float:
+def copy_oscar_users(count: int) -> None:
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     table = get_user_model()._meta.db_table
+    now = datetime.now(UTC)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {table} CASCADE")
         with cursor.cursor.copy(
             f"COPY {table} (username, email, password, first_name, last_name, is_staff, "
             "is_active, is_superuser, date_joined) FROM STDIN"
         ) as copy:
-            now = datetime.now(UTC)
-            for r in rows:
+            for r in generate(count):
                 copy.write_row(
                     (
                         r.external_id,
@@ -489,55 +306,199 @@ def oscar_path(program: Any, rows: list, folder: Path) -> float:
                         now,
                     )
                 )
-    started = time.perf_counter()
-    call_command(
-        "parrain_oscar_import",
-        program=program.slug,
-        batch_size=5_000,
-        no_orders=True,
-        stdout=open(os.devnull, "w"),  # noqa: SIM115
+
+
+# The paths ---------------------------------------------------------------------------------
+
+
+def new_program(slug: str) -> Any:
+    from parrain.core.models import Program
+
+    return Program.objects.create(
+        name=slug, slug=slug, currency="EUR", landing_url="https://shop.example/parrainage"
     )
-    return time.perf_counter() - started
+
+
+class Batches:
+    """When each committed batch ended (the services' counters are written last)."""
+
+    def __init__(self) -> None:
+        from parrain.core.services import contact_imports
+
+        self.ends: list[float] = []
+        self.module = contact_imports
+        for name in ("_count", "_count_rows"):
+            original = getattr(contact_imports, name)
+            setattr(contact_imports, name, self.wrap(original))
+
+    def wrap(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            self.ends.append(time.perf_counter())
+            return result
+
+        return counted
+
+    def times(self, start: float) -> list[float]:
+        marks = [start, *self.ends]
+        return [b - a for a, b in zip(marks, marks[1:], strict=False)]
+
+
+def file_import(program: Any, file: Path) -> Any:
+    """Upload → mapping (the guessed one) → confirm → the task's body."""
+    from parrain.core.services import contact_imports
+
+    with file.open("rb") as handle:
+        contact_import = contact_imports.start(program, handle, file.name, actor="bench")
+    contact_imports.set_mapping(contact_import, contact_import.mapping, actor="bench")
+    contact_imports.confirm(contact_import, actor="bench")
+    done = contact_imports.run(contact_import.pk)
+    if done.status != "done":
+        raise RuntimeError(f"{file.name}: {done.status} {done.failure[:300]}")
+    return done
+
+
+def api_import(program: Any, bodies: Path) -> None:
+    from django.test import Client
+
+    _, key = program.create_api_key(f"bench-{time.monotonic_ns()}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    url = f"/api/v1/programs/{program.slug}/contacts/bulk"
+    with bodies.open(encoding="utf-8") as lines:
+        for body in lines:
+            response = client.post(url, body, content_type="application/json")
+            if response.status_code not in (200, 202):
+                raise RuntimeError(f"bulk API: {response.status_code} {response.content[:300]!r}")
+
+
+def oscar_import(program: Any, batch: int) -> None:
+    from django.core.management import call_command
+
+    with open(os.devnull, "w") as quiet:
+        call_command(
+            "parrain_oscar_import",
+            program=program.slug,
+            batch_size=batch,
+            no_orders=True,
+            stdout=quiet,
+        )
+
+
+def measured(name: str, run_once: Callable[[Any], None]) -> Callable[[], dict[str, Any]]:
+    """A child's work: a new program, the import timed (with its batches), then again."""
+
+    def work() -> dict[str, Any]:
+        slug = f"bench-{name}-{time.monotonic_ns()}"
+        program = new_program(slug)
+        batches = Batches()
+        start = time.perf_counter()
+        run_once(program)
+        first = time.perf_counter() - start
+        times = batches.times(start)
+        start = time.perf_counter()
+        run_once(program)
+        again = time.perf_counter() - start
+        from parrain.core.models import Contact
+
+        return {
+            "seconds": first,
+            "again": again,
+            "batches": times,
+            "contacts": Contact.objects.filter(program=program).count(),
+        }
+
+    return work
 
 
 # Main --------------------------------------------------------------------------------------
 
 
+def report(name: str, results: list[dict[str, Any]], copies: list[float], count: int) -> None:
+    ratios = [copy / r["seconds"] for copy, r in zip(copies, results, strict=True)]
+    ratio = statistics.median(ratios)
+    seconds = statistics.median(r["seconds"] for r in results)
+    peak = max(r["peak_mb"] for r in results)
+    drifts = [r["batches"][-1] / r["batches"][0] for r in results if len(r["batches"]) > 1]
+    drift = statistics.median(drifts) if drifts else 1.0
+    speedup = statistics.median(r["seconds"] / r["again"] for r in results)
+    say(
+        f"  {name:<13}{seconds:8.2f} s {count / seconds:9,.0f} rows/s  "
+        f"({results[0]['contacts']:,} contacts)"
+    )
+    verdict(f"ratio COPY / import {ratio:.2f}", ratio >= COPY_TARGET, f"≥ {COPY_TARGET}")
+    verdict(f"peak memory {peak:.0f} MB", peak < MEMORY_TARGET_MB, f"< {MEMORY_TARGET_MB} MB")
+    verdict(f"last batch / first {drift:.2f}", drift <= DRIFT_TARGET, f"≤ {DRIFT_TARGET}")
+    verdict(f"re-import {speedup:.1f} × faster", speedup >= REIMPORT_TARGET, f"≥ {REIMPORT_TARGET}")
+
+
+def verdict(what: str, ok: bool, target: str) -> None:
+    say(f"      {what:<32} target {target:<9} {'OK' if ok else 'MISSED'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=5_000)
-    parser.add_argument("--only", choices=["engine", "paths"])
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--keep", action="store_true", help="keep the database")
-    group.add_argument("--database", help="reuse this database (never dropped)")
+    parser.add_argument("--paths", default="csv,xlsx,api,oscar")
     args = parser.parse_args()
+    chosen = args.paths.split(",")
 
-    name = database(args)
-    created = create_database(name)
-    try:
-        setup_django(name)
-        say(f"generating {args.rows:,} rows…")
-        before = peak_mb()
-        rows = generate(args.rows)
-        # The rows stand for a parser's output, which the real paths stream batch by batch:
-        # keep the collector from walking them again and again.
-        gc.collect()
-        gc.freeze()
-        HELD["rows"] = peak_mb() - before
-        say(f"    memory after generating: {peak_mb():.0f} MB peak ({HELD['rows']:.0f} MB of rows)")
-        copy_time = copy_bare(rows)
-        say(f"(a) COPY into a bare table: {copy_time:.2f} s ({args.rows / copy_time:,.0f} rows/s)")
-        if args.only != "paths":
-            bench_engine(rows, args.batch, copy_time)
-        if args.only != "engine":
-            with tempfile.TemporaryDirectory(prefix="parrain-bench-imports-") as folder:
-                bench_paths(rows, copy_time, Path(folder))
-    finally:
-        if created and not args.keep and not args.database:
-            drop_database(name)
-        elif created:
-            say(f"kept database {name}")
+    with BenchRun("imports", extra_settings=f"PARRAIN_IMPORT_BATCH = {args.batch}") as run:
+        say("migrating…")  # in a process of its own: its memory is not the measures'
+        subprocess.run(
+            [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
+            check=True,
+            cwd=ROOT,
+            env=run.env,
+        )
+        run.setup_django(migrate=False)
+        with tempfile.TemporaryDirectory(prefix="parrain-bench-imports-") as name:
+            folder = Path(name)
+            say(f"writing the inputs ({args.rows:,} rows)…")
+            csv_file = write_csv(folder, args.rows) if "csv" in chosen else None
+            xlsx_file = write_xlsx(folder, args.rows) if "xlsx" in chosen else None
+            bodies = write_api_bodies(folder, args.rows) if "api" in chosen else None
+            if "oscar" in chosen:
+                copy_oscar_users(args.rows)
+            paths: dict[str, Callable[[Any], None]] = {
+                "CSV file": lambda program: file_import(program, csv_file),
+                "XLSX file": lambda program: file_import(program, xlsx_file),
+                "bulk API": lambda program: api_import(program, bodies),
+                "Oscar import": lambda program: oscar_import(program, args.batch),
+            }
+            keys = {"CSV file": "csv", "XLSX file": "xlsx", "bulk API": "api"}
+            keys["Oscar import"] = "oscar"
+            results: dict[str, list[dict[str, Any]]] = {"COPY": []}
+            tasks: dict[str, Callable[[], float]] = {
+                "COPY": lambda: record("COPY", in_child(lambda: copy_bare(args.rows)))
+            }
+
+            def record(name: str, answer: dict[str, Any]) -> float:
+                results[name].append(answer)
+                return args.rows / answer["seconds"]
+
+            for name, fn in paths.items():
+                if keys[name] in chosen:
+                    results[name] = []
+                    work = measured(keys[name], fn)
+                    tasks[name] = lambda name=name, work=work: record(name, in_child(work))
+            say(f"{args.rounds} rounds, batches of {args.batch:,}; {load_average()}")
+            for round_ in range(args.rounds):
+                names = list(tasks)
+                shift = round_ % len(names)
+                for name in names[shift:] + names[:shift]:
+                    tasks[name]()
+                say(f"  round {round_ + 1} done; {load_average()}")
+        copies = [r["seconds"] for r in results["COPY"]]
+        say(
+            f"COPY into a bare table: {statistics.median(copies):.2f} s "
+            f"({args.rows / statistics.median(copies):,.0f} rows/s, median)"
+        )
+        for name, answers in results.items():
+            if name != "COPY":
+                report(name, answers, copies, args.rows)
+        say(load_average())
 
 
 if __name__ == "__main__":

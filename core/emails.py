@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 import phonenumbers
@@ -42,8 +42,11 @@ def is_disposable(email: str, extra: list[str] | tuple[str, ...] = ()) -> bool:
     return domain in disposable_domains() or domain in {d.lower() for d in extra}
 
 
+@lru_cache(maxsize=100_000)
 def normalize_phone(raw: str, region: str | None = "FR") -> str:
-    """E.164 form of a phone number; raises ValueError when it is not a valid number."""
+    """E.164 form of a phone number; raises ValueError when it is not a valid number.
+    Cached (a valid number's answer): the server API's nightly sync sends the same numbers
+    again, 10,000 a request, and phonenumbers takes 50 µs for one."""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:

@@ -46,6 +46,13 @@ _VALUE = re.compile(r"<v(?:\s[^>]*)?>(.*?)</v>", re.S)
 _TEXT = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
 _UNUSUAL = ("<!", "='", "<?")
+#: A whole cell as Excel and openpyxl write it (attributes r, s, t in that order; a value,
+#: an inline text, or nothing): one ``findall`` cuts a row. A row where it does not find
+#: every cell (a formula, rich text, other attributes) goes the cell-by-cell way.
+_PLAIN_CELL = re.compile(
+    r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="(\w+)")?\s*'
+    r'(?:/>|>(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
+)
 _ROOT = re.compile(r"<(?:([\w.-]+):)?worksheet\b([^>]*)>")
 _DECLARATION = re.compile(r"""<\?xml[^>]*encoding\s*=\s*["']([\w.-]+)["']""")
 
@@ -69,6 +76,7 @@ class Sheet:
         self.dates: set[int] = reader.wb._date_formats
         self.durations: set[int] = reader.wb._timedelta_formats
         self.epoch = reader.wb.epoch
+        self._date_styles = {str(style) for style in self.dates}
         self.path = self._first_sheet(reader)
         self._columns: dict[str, int] = {}
 
@@ -122,6 +130,9 @@ class Sheet:
             return []
         if any(mark in content for mark in _UNUSUAL):
             return self._row_by_tree(match[0], declarations)
+        cells = _PLAIN_CELL.findall(content)
+        if len(cells) == content.count("<c"):
+            return self._plain_row(cells)
         values: list[Cell] = []
         columns, strings, attributes, value_of = self._columns, self.strings, _CELL_ATTRS, _VALUE
         for cell in _CELL.finditer(content):
@@ -143,6 +154,29 @@ class Sheet:
                 values.append(strings[int(found[1])] if found and found[1] else None)
             else:
                 values.append(self._value(kind or "n", style, inner))
+        return values
+
+    def _plain_row(self, cells: list[tuple[str, str, str, str, str]]) -> list[Cell]:
+        """A row of plain cells (``_PLAIN_CELL``), typed as ``_typed`` does."""
+        values: list[Cell] = []
+        columns, strings, dates = self._columns, self.strings, self._date_styles
+        for letters, style, kind, raw, text in cells:
+            position = columns.get(letters)
+            if position is None:
+                position = self._column(letters)
+            if position > len(values):
+                values.extend([None] * (position - len(values)))
+            if text:
+                values.append(_xml_text(text))
+            elif not raw:
+                values.append(None)
+            elif kind == "s":
+                values.append(strings[int(raw)])
+            elif (not kind or kind == "n") and style not in dates:
+                dotted = "." in raw or "E" in raw or "e" in raw
+                values.append(float(raw) if dotted else int(raw))
+            else:
+                values.append(self._typed(kind or "n", style or None, _xml_text(raw)))
         return values
 
     def _column(self, letters: str) -> int:

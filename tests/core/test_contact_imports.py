@@ -5,6 +5,7 @@ the server API and the Oscar import hand it."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from collections import Counter
@@ -182,7 +183,9 @@ def test_a_crash_mid_run_resumes_without_duplicates_or_lost_rows(
     with pytest.raises(ConnectionError):
         confirm_and_run(contact_import, django_capture_on_commit_callbacks)
 
-    # Then two batches are in, counted, and the import is FAILED with the reason
+    # Then two batches are in, counted, and the import is FAILED with the reason; the
+    # objects kept from the garbage collector during the import are handed back
+    assert gc.get_freeze_count() == 0
     contact_import.refresh_from_db()
     assert contact_import.status == ImportStatus.FAILED
     assert "database went away" in contact_import.failure
@@ -196,6 +199,7 @@ def test_a_crash_mid_run_resumes_without_duplicates_or_lost_rows(
 
     # Then every valid row is in exactly once, every invalid one reported once
     assert contact_import.status == ImportStatus.DONE
+    assert gc.get_freeze_count() == 0
     emails = Counter(Contact.objects.filter(program=program).values_list("email", flat=True))
     assert emails == Counter({f"c{n}@example.com": 1 for n in range(55) if n % 11 != 10})
     assert (contact_import.new_count, contact_import.invalid_count) == (50, 5)

@@ -448,3 +448,37 @@ def test_the_consent_record_names_where_the_rows_came_from(program, source, reco
     record = ConsentRecord.objects.get()
     assert record.source == recorded
     assert Contact.objects.get(email_normalized="zoe@example.com").consent_source == recorded
+
+
+def test_a_field_changed_twice_in_one_batch_counts_each_row_that_changed_it(program, run) -> None:
+    """The merge marks a field once but counts every row that changes the contact."""
+    result = run(
+        row(2, email="again@example.com", first_name="One"),
+        row(3, email="again@example.com", first_name="Two"),
+        row(4, email="again@example.com", first_name="Two"),
+    )
+
+    assert (result.new, result.updated, result.unchanged) == (1, 1, 1)
+    event = AuditEvent.objects.get(contact__email_normalized="again@example.com")
+    assert event.data["changed"] == ["email", "first_name"]
+
+
+def test_keys_holding_the_list_separator_are_still_found(program, run) -> None:
+    """Lookups send the batch's keys as one string split on the unit separator; an
+    external id holding one is sent as a list instead, and still names its contact."""
+    odd = "A\x1fB"
+    first = run(row(2, email="sep@example.com", external_id=odd), row(3, email="x@example.com"))
+    again = run(row(2, external_id=odd, first_name="Sep"), row(3, email="x@example.com"))
+
+    assert (first.new, again.updated, again.unchanged) == (2, 1, 1)
+    contact = Contact.objects.get(program=program, external_id=odd)
+    assert contact.first_name == "Sep" and contact.email == "sep@example.com"
+
+
+def test_any_of_sends_one_string_unless_a_value_holds_the_separator() -> None:
+    from parrain.core.importing.engine import any_of
+
+    assert any_of(["a@x.fr", "b@x.fr"]) == ("string_to_array(%s, chr(31))", "a@x.fr\x1fb@x.fr")
+    assert any_of([]) == ("string_to_array(%s, chr(31))", "")
+    assert any_of(["1", "2"], "::bigint[]")[0] == "string_to_array(%s, chr(31))::bigint[]"
+    assert any_of(["a\x1fb", "c"]) == ("%s", ["a\x1fb", "c"])

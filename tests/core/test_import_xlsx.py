@@ -212,3 +212,29 @@ def test_a_damaged_sheet_is_a_file_error() -> None:
     # the message is read in English (the settings' language is French)
     with translation.override("en"), pytest.raises(files.FileError, match="may be damaged"):
         files.inspect(io.BytesIO(data), "x.xlsx")
+
+
+def test_plain_rows_are_cut_whole_and_a_row_with_a_formula_cell_by_cell(monkeypatch) -> None:
+    """A row of plain cells goes through one ``findall`` (``_plain_row``); a row where it
+    finds fewer cells than the row holds (a formula, rich text) the cell-by-cell way; both
+    give openpyxl's values."""
+    from parrain.core.importing import xlsx
+
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Email</t></is></c><c r="B1" t="inlineStr"><is><t>Total</t></is></c><c r="C1" t="inlineStr"><is><t>Date</t></is></c></row>'
+        '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="C2" s="1"><v>45306.5</v></c></row>'
+        '<row r="3"><c r="A3" t="inlineStr"><is><t xml:space="preserve"> R&amp;D </t></is></c><c r="B3"><f>1+1</f><v>2</v></c><c r="C3" t="inlineStr" /></row>'
+    )
+    plain = []
+    original = xlsx.Sheet._plain_row
+    monkeypatch.setattr(
+        xlsx.Sheet,
+        "_plain_row",
+        lambda self, cells: plain.append(len(cells)) or original(self, cells),
+    )
+    data = excel_like(EXCEL_ROOT + rows + "</sheetData></worksheet>", shared=["a@example.com"])
+    fast, slow = both(data)
+    assert fast == slow
+    assert fast[1] == ["a@example.com", None, datetime(2024, 1, 15, 12)]
+    assert fast[2] == [" R&D ", 2]
+    assert plain == [3, 2]  # the header and row 2; row 3 holds a formula
