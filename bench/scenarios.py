@@ -2,40 +2,45 @@
 
     .venv/bin/python bench/scenarios.py [--emails 100000] [--rounds 5] [--fire 5000]
         [--calls 300] [--sample 1000] [--quick] [--only send|trigger]
-        [--keep | --database NAME]
 
-Uses the local PostgreSQL (127.0.0.1:5432, user postgres) and a database of its own,
-``parrain_bench_scenarios_<pid>``: created and migrated at the start, dropped at the end
-unless ``--keep`` is given (its name is printed); ``--database NAME`` reuses a kept one
-(the messages are written again) and never drops it. An SMTP server (``aiosmtpd``, counting
-and discarding what it receives) runs on loopback in a process of its own, so that neither
-side measured pays for it with its own time. Nothing is written into the repository.
+Runs on ``bench/_harness.py``: a PostgreSQL database and a Redis prefix of its own
+(``parrain_bench_scenarios_<pid>_<random>``), created and migrated at the start, and only
+those dropped at the end. An SMTP server (``aiosmtpd``, counting and discarding what it
+receives) runs on loopback in a process of its own, so that neither side measured pays for
+it with its own time. Celery is not eager and its broker is ``memory://``: what a trigger
+queues is published, never run by the request. Nothing is written into the repository.
 
-(a) Sending ``--count`` due emails (default 100,000): one program with the default scenario
-    plus one "became a customer" solicitation step, ``--count`` customers (half of them
-    sent a message 3 days ago, so the pressure rules read a real history), and one due
-    message each. ``--fire`` of them are scheduled through ``scenarios.fire`` (timed: the
-    scheduling rate), the others written set-based. Then, in ``--rounds`` alternating
-    rounds, the same worker loop a Celery worker runs (``engine.send_due`` batches, called
-    in this process: one worker, no broker; the engine's own sending thread included) sends
-    ``count / rounds`` messages, and a bare
-    ``smtplib`` loop on one connection sends as many pre-rendered messages (``--sample`` of
-    the same messages composed beforehand, sent in turn). Prints each side's rate and the
-    ratio engine / bare (target ≥ 0.5), with and without the scheduling time.
+(a) Scheduling and sending ``--emails`` due emails (default 100,000): one program with one
+    "became a customer" solicitation step, ``--emails`` customers (half of them sent a
+    message 3 days ago, so the pressure rules read a real history), one due message each.
+    ``--fire`` of them are scheduled through ``scenarios.fire`` during the rounds (one call
+    per customer, each in its own transaction, its ``on_commit`` work included), the others
+    are written set-based beforehand. Then ``--rounds`` rounds, each measuring in rotating
+    order (``_harness.interleaved``):
+
+    * bare smtplib: ``emails / rounds`` pre-rendered messages (``--sample`` of the same
+      messages composed beforehand, sent in turn) through one ``smtplib`` connection;
+    * engine send_due: as many due messages sent by the loop a Celery worker runs
+      (``engine.send_due`` batches, called in this process: one worker; the engine's own
+      sending thread included);
+    * fire(): ``fire / rounds`` customers scheduled (the messages it writes are sent by
+      the following engine slices).
+
+    Per round, two ratios to the bare loop: sending alone (engine / bare), and scheduling +
+    sending (one message's fire() time plus its send_due time, against bare). Printed: the
+    median rate of each and the median of the per-round ratios (target >= 0.5).
 (b) The cost a trigger adds to the request that fires it: ``scenarios.fire`` for an
     invitation with the default scenario (inside a transaction, its ``on_commit`` work
     included), median and p95 per call over ``--calls``; and ``invitations.invite_by_email``
-    for a program with the default scenario against one with no step, in alternating
-    rounds: the difference of the medians (target ≤ 2 ms). Celery is not eager and its
-    broker is ``memory://``: what is measured is the request side (with Redis as the broker
-    add its round trip for messages due at once).
+    for a program with the default scenario against one with no step, call by call
+    alternating: the difference of the medians (target <= 2 ms). With Redis as the broker,
+    add its round trip for messages due at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import smtplib
 import socket
 import statistics
@@ -45,22 +50,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-PG = "host=127.0.0.1 port=5432 user=postgres"
+from bench._harness import BenchRun, interleaved, load_average, ratio_table, say  # noqa: E402
+
 SLUG = "bench-scenarios"
 SEND_TARGET = 0.5
 TRIGGER_TARGET_MS = 2.0
 QUICK = {"count": 5_000, "rounds": 3, "fire": 500, "calls": 60, "sample": 200}
+WARM_UP = 200
 
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def load_average() -> str:
-    return ", ".join(f"{n:.1f}" for n in os.getloadavg())
+# What the run's settings add to the harness's (the sandbox's): the loopback SMTP server,
+# and Celery publishing to memory instead of running tasks eagerly.
+EXTRA_SETTINGS = """
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = "127.0.0.1"
+EMAIL_PORT = {port}
+EMAIL_USE_TLS = EMAIL_USE_SSL = False
+EMAIL_HOST_USER = EMAIL_HOST_PASSWORD = ""
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = False
+"""
 
 
 # The SMTP server ---------------------------------------------------------------------------
@@ -109,53 +119,6 @@ class SmtpServer:
         self.process.join(10)
 
 
-# The database ------------------------------------------------------------------------------
-
-
-def database(args: argparse.Namespace) -> str:
-    return args.database or f"parrain_bench_scenarios_{os.getpid()}"
-
-
-def create_database(name: str) -> bool:
-    """Create ``name`` unless it exists; True when this run created it (and may drop it)."""
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
-        conn.execute(f'CREATE DATABASE "{name}"')
-    say(f"created database {name}")
-    return True
-
-
-def drop_database(name: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(f"{PG} dbname=test", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    say(f"dropped database {name}")
-
-
-def setup_django(name: str, smtp_port: int) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
-    os.environ["PARRAIN_DB"] = "postgres"
-    os.environ["PGDATABASE"] = name
-    # Not eager: what a trigger queues is published, never run inside the request (see (b)).
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.conf import settings
-    from django.core.management import call_command
-
-    django.setup()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = smtp_port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    say("migrating…")
-    call_command("migrate", verbosity=0)
-
-
 # (a) Sending -------------------------------------------------------------------------------
 
 CONTACTS_SQL = """
@@ -178,6 +141,7 @@ SELECT c.program_id, NULL, c.id, 'review_request', 'email', 'contact', c.id, '{}
     '', 1, c.email, 'Earlier', '', now() - interval '3 days'
 FROM parrain_contact c WHERE c.program_id = %(program)s AND c.id %% 2 = 0
 """
+# Every customer but the first ``reserved`` (those are scheduled by fire() in the rounds).
 MESSAGES_SQL = """
 INSERT INTO parrain_scheduledmessage (program_id, step_id, contact_id, kind, channel,
     subject_type, subject_id, context, dedupe_key, created_at, due_at, status, delayed_by,
@@ -187,7 +151,8 @@ SELECT c.program_id, %(step)s, c.id, %(kind)s, 'email', 'contact', c.id, '{}',
     'pending', '', '', '', 0, '', '', ''
 FROM parrain_contact c
 WHERE c.program_id = %(program)s AND c.id NOT IN (
-    SELECT m.contact_id FROM parrain_scheduledmessage m WHERE m.step_id = %(step)s)
+    SELECT r.id FROM parrain_contact r WHERE r.program_id = %(program)s
+    ORDER BY r.id LIMIT %(reserved)s)
 """
 
 
@@ -216,24 +181,40 @@ def make_sending_program(args: argparse.Namespace) -> tuple[Any, Any]:
     return program, step
 
 
-def schedule(program: Any, step: Any, args: argparse.Namespace) -> float:
-    """Write the customers and their due messages; returns the seconds per ``fire`` call."""
-    from django.db import connection, transaction
+def schedule(program: Any, step: Any, args: argparse.Namespace) -> list[Any]:
+    """Write the customers and the due messages of all but ``--fire`` of them (+ the
+    warm-up's); returns those left for fire(), oldest first."""
+    from django.db import connection
 
     from parrain.core.models import Contact
-    from parrain.core.models.choices import Recipient, Trigger
-    from parrain.core.services.scenarios import fire
 
+    reserved = args.fire + WARM_UP
     params = {"program": program.pk, "step": step.pk, "kind": step.kind, "count": args.count}
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(CONTACTS_SQL, params)
         cursor.execute(HISTORY_SQL, params)
-    say(f"  {args.count:,} customers and their history in {time.perf_counter() - started:.1f}s")
-    fired = list(Contact.objects.filter(program=program).order_by("pk")[: args.fire])
-    spent = 0.0
-    for n, contact in enumerate(fired, 1):
-        began = time.perf_counter()
+        cursor.execute(MESSAGES_SQL, {**params, "reserved": reserved})
+        written = cursor.rowcount
+        cursor.execute("ANALYZE parrain_contact")
+        cursor.execute("ANALYZE parrain_scheduledmessage")
+    say(
+        f"  {args.count:,} customers, their history and {written:,} due messages written"
+        f" set-based in {time.perf_counter() - started:.1f}s; {reserved:,} left for fire()"
+    )
+    return list(Contact.objects.filter(program=program).order_by("pk")[:reserved])
+
+
+def fire_round(program: Any, contacts: list[Any]) -> float:
+    """``fire`` for each customer, each in its own transaction (a request's); the seconds
+    per call."""
+    from django.db import transaction
+
+    from parrain.core.models.choices import Recipient, Trigger
+    from parrain.core.services.scenarios import fire
+
+    started = time.perf_counter()
+    for contact in contacts:
         with transaction.atomic():
             fire(
                 program,
@@ -241,20 +222,7 @@ def schedule(program: Any, step: Any, args: argparse.Namespace) -> float:
                 subject=contact,
                 people={Recipient.CONTACT: contact},
             )
-        spent += time.perf_counter() - began
-        if n % 1000 == 0:
-            say(f"  fire: {n:,}/{len(fired):,}…")
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(MESSAGES_SQL, params)
-        written = cursor.rowcount
-        cursor.execute("ANALYZE parrain_contact")
-        cursor.execute("ANALYZE parrain_scheduledmessage")
-    say(
-        f"  {len(fired):,} scheduled by fire() in {spent:.1f}s, {written:,} set-based in"
-        f" {time.perf_counter() - started:.1f}s"
-    )
-    return spent / max(1, len(fired))
+    return (time.perf_counter() - started) / max(1, len(contacts))
 
 
 def prerender(program: Any, sample: int) -> list[tuple[str, str, bytes]]:
@@ -312,54 +280,62 @@ def bare_round(quota: int, rendered: list[tuple[str, str, bytes]], server: SmtpS
     return seconds
 
 
+BARE, ENGINE, BOTH = "bare smtplib, pre-rendered", "engine send_due, 1 worker", "fire() + send_due"
+
+
 def measure_sending(args: argparse.Namespace, server: SmtpServer) -> None:
     from parrain.core.models import ScheduledMessage
     from parrain.core.models.choices import MessageStatus
 
-    say(f"\n(a) sending {args.count:,} due emails to a loopback SMTP server")
+    say(f"\n(a) scheduling and sending {args.count:,} due emails to a loopback SMTP server")
     program, step = make_sending_program(args)
-    fire_seconds = schedule(program, step, args)
+    to_fire = schedule(program, step, args)
     rendered = prerender(program, args.sample)
-    engine_round(200, server)  # warm-up: templates compiled, connections open
-    bare_round(200, rendered, server)
-    per_round = (args.count - 200) // args.rounds
-    ratios, engine_spent, bare_spent, engine_sent = [], 0.0, 0.0, 0
+    fire_round(program, to_fire[:WARM_UP])  # warm-up: templates compiled, connections open
+    engine_round(WARM_UP, server)
+    bare_round(WARM_UP, rendered, server)
+    per_round = (args.count - WARM_UP) // args.rounds
+    fired = iter(to_fire[WARM_UP:])
+    per_fire = len(to_fire[WARM_UP:]) // args.rounds
+    fire_seconds: list[float] = []
+
+    def engine() -> float:
+        seconds, sent = engine_round(per_round, server)
+        return sent / seconds
+
+    def bare() -> float:
+        return per_round / bare_round(per_round, rendered, server)
+
+    def scheduling() -> float:
+        batch = [contact for _n, contact in zip(range(per_fire), fired, strict=False)]
+        fire_seconds.append(fire_round(program, batch))
+        return 1 / fire_seconds[-1]
+
+    rates = interleaved({BARE: bare, ENGINE: engine, "fire()": scheduling}, args.rounds)
+    # Per round: one message scheduled by fire() and sent by send_due, against bare.
+    rates[BOTH] = [
+        1 / (1 / sent + 1 / fired_)
+        for sent, fired_ in zip(rates[ENGINE], rates["fire()"], strict=True)
+    ]
+    fire_rates = rates.pop("fire()")
     for n in range(args.rounds):
-        sides: dict[str, float] = {}
-        for side in ("engine", "bare") if n % 2 == 0 else ("bare", "engine"):
-            if side == "engine":
-                seconds, sent = engine_round(per_round, server)
-                engine_spent, engine_sent = engine_spent + seconds, engine_sent + sent
-                sides[side] = sent / seconds
-            else:
-                seconds = bare_round(per_round, rendered, server)
-                bare_spent += seconds
-                sides[side] = per_round / seconds
-        ratios.append(sides["engine"] / sides["bare"])
         say(
-            f"  round {n + 1}/{args.rounds}: engine {sides['engine']:7.0f}/s, bare smtplib"
-            f" {sides['bare']:7.0f}/s, ratio {ratios[-1]:.2f}  (load {load_average()})"
+            f"  round {n + 1}: bare {rates[BARE][n]:5.0f}/s, engine {rates[ENGINE][n]:5.0f}/s,"
+            f" fire() {fire_rates[n]:5.0f}/s; ratios {rates[ENGINE][n] / rates[BARE][n]:.2f}"
+            f" (sending), {rates[BOTH][n] / rates[BARE][n]:.2f} (scheduling + sending)"
         )
     left = ScheduledMessage.objects.filter(program=program, status=MessageStatus.PENDING)
-    say(f"  still waiting after the rounds: {left.count():,} (the warm-up and the remainder)")
-    engine_rate = engine_sent / engine_spent
-    bare_rate = per_round * args.rounds / bare_spent
-    with_fire = 1 / (1 / engine_rate + fire_seconds)
-    median = statistics.median(ratios)
-    say(f"  {'':32} {'msg/s':>8} {'ms each':>8} {'ratio':>6}")
-    say(f"  {'bare smtplib, pre-rendered':32} {bare_rate:8.0f} {1000 / bare_rate:8.2f} {1:6.2f}")
+    say(f"  still waiting after the rounds: {left.count():,} (the rounds' remainder)")
+    say(f"  {load_average()}")
+    rows = {row["path"]: row for row in ratio_table(rates, BARE, SEND_TARGET)}
     say(
-        f"  {'engine (send_due, 1 worker)':32} {engine_rate:8.0f} {1000 / engine_rate:8.2f}"
-        f" {engine_rate / bare_rate:6.2f}"
+        f"  fire() per message scheduled (own transaction, on_commit included): median"
+        f" {statistics.median(fire_seconds) * 1000:.2f} ms over {args.rounds} rounds"
     )
     say(
-        f"  {'engine incl. scheduling by fire':32} {with_fire:8.0f} {1000 / with_fire:8.2f}"
-        f" {with_fire / bare_rate:6.2f}"
+        f"  ratio to bare smtplib (median of the rounds): sending {rows[ENGINE]['ratio']:.2f},"
+        f" scheduling + sending {rows[BOTH]['ratio']:.2f} (target >= {SEND_TARGET})"
     )
-    say(f"  fire() per message scheduled: {fire_seconds * 1000:.2f} ms")
-    verdict = "OK" if median >= SEND_TARGET else "BELOW TARGET"
-    say(f"  median ratio of the rounds, engine / bare: {median:.2f} (target ≥ {SEND_TARGET})")
-    say(f"  {verdict}")
 
 
 # (b) The cost of a trigger -----------------------------------------------------------------
@@ -473,41 +449,34 @@ def measure_trigger(args: argparse.Namespace) -> None:
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", "--emails", type=int, default=100_000, help="due emails to send")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds in (a)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds in (a)")
     parser.add_argument("--fire", type=int, default=5_000, help="of them scheduled by fire()")
     parser.add_argument("--calls", type=int, default=300, help="trigger calls timed in (b)")
     parser.add_argument("--sample", type=int, default=1_000, help="pre-rendered messages")
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--only", choices=["send", "trigger"], help="run (a) or (b) alone")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--keep", action="store_true", help="keep the database this run made")
-    where.add_argument("--database", default="", help="reuse this (kept) database, never drop it")
     args = parser.parse_args()
     if args.quick:
         vars(args).update(QUICK)
-    args.fire = min(args.fire, args.count)
+    args.fire = max(0, min(args.fire, args.count - 2 * WARM_UP))
     return args
 
 
 def main() -> None:
     args = parse()
-    say(f"load average: {load_average()} on {os.cpu_count()} CPUs")
+    say(load_average())
     server = SmtpServer()
-    name = database(args)
-    created = create_database(name)
     try:
-        setup_django(name, server.port)
-        if args.only != "trigger":
-            measure_sending(args, server)
-        if args.only != "send":
-            measure_trigger(args)
+        with BenchRun("scenarios", extra_settings=EXTRA_SETTINGS.format(port=server.port)) as run:
+            say("migrating…")
+            run.setup_django()
+            if args.only != "trigger":
+                measure_sending(args, server)
+            if args.only != "send":
+                measure_trigger(args)
     finally:
         server.stop()
-        if created and not args.keep:
-            drop_database(name)
-        elif created:
-            say(f"kept database {name} (reuse it with --database {name})")
-    say(f"load average: {load_average()}")
+    say(load_average())
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@ into a link; templates say "a friend" instead.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core import signing
 from django.urls import NoReverseMatch, reverse
 
 from ..conf import parrain_settings
+from ..memo import scoped
 from ..models import Contact
 from ..models.choices import MessageKind as MessageKind  # re-exported (older imports)
 from ..validation_types import name_problem
@@ -36,11 +38,43 @@ def contact_from_token(token: str) -> Contact | None:
 
 
 def unsubscribe_url(contact: Contact) -> str:
+    token = unsubscribe_token(contact)
+    around = url_around("parrain:unsubscribe")
+    if around is not None and _PLAIN_ARGUMENT.fullmatch(token):
+        return around[0] + token + around[1]
     try:
-        path = reverse("parrain:unsubscribe", args=[unsubscribe_token(contact)])
+        path = reverse("parrain:unsubscribe", args=[token])
     except NoReverseMatch:
-        path = f"/parrain/unsubscribe/{unsubscribe_token(contact)}/"
+        path = f"/parrain/unsubscribe/{token}/"
     return parrain_settings.BASE_URL.rstrip("/") + path
+
+
+_PLACEHOLDER = "PARRAINARGUMENT"
+#: An argument ``reverse`` writes as it is (a signed token, a referrer code).
+_PLAIN_ARGUMENT = re.compile(r"[A-Za-z0-9_:-]+")
+
+
+def url_around(name: str) -> tuple[str, str] | None:
+    """The absolute URL of ``name`` (one argument) split around its argument, computed
+    once per batch (``memo.batch_scope``: the engine's), each time outside one; None when
+    the URL is not installed. ``before + argument + after`` is ``reverse``'s URL for an
+    argument matching ``_PLAIN_ARGUMENT``."""
+
+    def compute() -> tuple[str, str] | None:
+        try:
+            path = reverse(name, args=[_PLACEHOLDER])
+        except NoReverseMatch:
+            return None
+        before, found, after = path.partition(_PLACEHOLDER)
+        if not found:
+            return None
+        return parrain_settings.BASE_URL.rstrip("/") + before, after
+
+    return scoped(("url_around", name), compute)
+
+
+def plain_argument(value: str) -> bool:
+    return bool(_PLAIN_ARGUMENT.fullmatch(value))
 
 
 def language_for(contact: Contact) -> str:

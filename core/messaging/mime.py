@@ -32,6 +32,7 @@ import re
 from email._policybase import Compat32
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
+from email.utils import formatdate
 from functools import lru_cache
 from io import BytesIO
 from typing import Any
@@ -39,9 +40,12 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import (
+    DNS_NAME,
     RFC5322_EMAIL_LINE_LENGTH_LIMIT,
     SafeMIMEMultipart,
     forbid_multi_line_headers,
+    make_msgid,
+    sanitize_address,
 )
 
 #: RFC 5322's recommended line length, which ``Header`` folds at.
@@ -83,13 +87,32 @@ def _encoded(content: str) -> tuple[str, str]:
     """``content`` as Django's ``SafeMIMEText`` stores it in UTF-8: (payload, transfer
     encoding)."""
     raw = content.encode("utf-8")
-    long_lines = any(
-        len(line.encode(errors="surrogateescape")) > RFC5322_EMAIL_LINE_LENGTH_LIMIT
-        for line in content.splitlines()
-    )
-    if long_lines:
+    if _has_long_lines(content):
         return binascii.b2a_qp(raw).decode("ascii"), "quoted-printable"
     return raw.decode("ascii", "surrogateescape"), "7bit" if raw.isascii() else "8bit"
+
+
+def _has_long_lines(content: str) -> bool:
+    """Django's test: a line longer than 998 bytes in UTF-8. A character is 1 to 4 bytes,
+    so only the lines over a quarter of that are measured in bytes."""
+    lines = content.splitlines()
+    longest = max(map(len, lines), default=0)
+    if longest > RFC5322_EMAIL_LINE_LENGTH_LIMIT:
+        return True
+    if longest * 4 <= RFC5322_EMAIL_LINE_LENGTH_LIMIT:
+        return False
+    return any(
+        len(line.encode(errors="surrogateescape")) > RFC5322_EMAIL_LINE_LENGTH_LIMIT
+        for line in lines
+        if len(line) * 4 > RFC5322_EMAIL_LINE_LENGTH_LIMIT
+    )
+
+
+def _crlf(payload: str, linesep: str) -> str:
+    """``_NEWLINES.sub(linesep, payload)`` (the generator's), by plain replacements."""
+    if "\r" in payload:
+        payload = payload.replace("\r\n", "\n").replace("\r", "\n")
+    return payload.replace("\n", linesep) if linesep != "\n" else payload
 
 
 class _Multipart(SafeMIMEMultipart):
@@ -125,7 +148,7 @@ class _Multipart(SafeMIMEMultipart):
             if n:
                 write(f"{linesep}--{boundary}{linesep}".encode("ascii"))
             _headers(part, policy, write, linesep)
-            write(_NEWLINES.sub(linesep, part._payload).encode("ascii", "surrogateescape"))
+            write(_crlf(part._payload, linesep).encode("ascii", "surrogateescape"))
         write(f"{linesep}--{boundary}--{linesep}".encode("ascii"))
         return out.getvalue()
 
@@ -144,24 +167,156 @@ def _headers(message: Message, policy: Any, write: Any, linesep: str) -> None:
     write(linesep.encode("ascii"))
 
 
+# The part headers Django's ``SafeMIMEText`` writes for a UTF-8 text part.
+_PART_HEADERS = (
+    ("Content-Type", '{mimetype}; charset="utf-8"'),
+    ("MIME-Version", "1.0"),
+    ("Content-Transfer-Encoding", "{transfer}"),
+)
+_ADDRESS_LISTS = (("To", "to"), ("Cc", "cc"), ("Reply-To", "reply_to"))
+#: A boundary as ``_boundary`` draws it, but fixed: folded headers are cached with it.
+_SAMPLE_BOUNDARY = "=" * 15 + "f" * 24 + "=="
+
+
+@lru_cache(maxsize=4096)
+def _folded(name: str, value: str, linesep: str) -> bytes:
+    """One header line as ``_Multipart.as_bytes`` writes it (headers repeated from one
+    email to the next: the subject, the sender, the parts' own)."""
+    return POLICY.clone(linesep=linesep).fold_binary(name, value)  # type: ignore[no-any-return]
+
+
+def _folded_once(name: str, value: str, linesep: str) -> bytes:
+    """``_folded`` for a header met once (a recipient, a message id): short ASCII lines
+    are written as they are, as ``_Policy._fold`` does, without the cache."""
+    if (
+        len(name) + 2 + len(value) <= _LINE
+        and value.isascii()
+        and "\n" not in value
+        and "\r" not in value
+    ):
+        return f"{name}: {value}{linesep}".encode("ascii")
+    return POLICY.clone(linesep=linesep).fold_binary(name, value)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=64)
+def _content_type(subtype: str, size: int, linesep: str) -> bytes:
+    """The multipart's Content-Type line for a boundary of ``size`` characters, folded with
+    a sample boundary (folding splits at spaces and ';', never inside a boundary)."""
+    value = f'multipart/{subtype}; boundary="{_SAMPLE_BOUNDARY[:size]}"'
+    return POLICY.clone(linesep=linesep).fold_binary("Content-Type", value)  # type: ignore[no-any-return]
+
+
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+#: An address ``sanitize_address`` gives back as it is: a dot-atom, an ASCII domain.
+_PLAIN_ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})*")
+
+
+def smtp_address(address: str, encoding: str = "utf-8") -> str:
+    """``sanitize_address(address, encoding)``, what Django's SMTP backend gives the
+    server, without parsing a plain address (``local@domain``, ASCII) it would leave as is:
+    that parser costs more than composing a message's text part."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return address
+    return _sanitized(address, encoding)
+
+
+@lru_cache(maxsize=256)
+def _sanitized(address: str, encoding: str) -> str:
+    return sanitize_address(address, encoding)  # type: ignore[no-any-return]
+
+
 class Email(EmailMultiAlternatives):
     _prepared: Any = None
+    #: (linesep, bytes) made by ``prepare`` without the MIME objects (the common shape).
+    _raw: tuple[str, bytes] | None = None
+    _fixed_boundary: str = ""
 
     def prepare(self, linesep: str = "\r\n") -> None:
-        """Make the MIME message and its bytes now (with ``linesep``, the SMTP backend's),
-        kept for the backend's ``message()``: a sending thread then only sends. The
-        email must not change afterwards (its Date is now, not when sent)."""
+        """Make the email's bytes now (with ``linesep``, the SMTP backend's): a sending
+        thread then only sends (``raw``). The Date and Message-ID are fixed now, so that
+        ``message()`` gives the same bytes later. The email must not change afterwards.
+        For the common shape, the bytes are written directly (no MIME objects); otherwise
+        Django's MIME message is made and flattened."""
         self._prepared = None
+        self._raw = None
+        if self._simple():
+            self._fix_headers()
+            self._raw = (linesep, self._direct_bytes(linesep))
+            return
         prepared = self.message()
         if isinstance(prepared, _Multipart):
             prepared._flattened = (linesep, prepared.as_bytes(linesep=linesep))
         self._prepared = prepared
 
+    def raw(self, linesep: str = "\r\n") -> bytes:
+        """The bytes to send (made by ``prepare`` when it could)."""
+        if self._raw is not None and self._raw[0] == linesep:
+            return self._raw[1]
+        return self.message().as_bytes(linesep=linesep)  # type: ignore[no-any-return]
+
+    def _fix_headers(self) -> None:
+        names = {name.lower() for name in self.extra_headers}
+        fixed = {}
+        # Django writes Date, then Message-ID, then the extra headers: put first among
+        # them, they keep their place.
+        if "date" not in names:
+            fixed["Date"] = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
+        if "message-id" not in names:
+            fixed["Message-ID"] = make_msgid(domain=DNS_NAME)
+        self.extra_headers = {**fixed, **self.extra_headers}
+        self._fixed_boundary = _boundary(self._all_text())
+
+    def _direct_bytes(self, linesep: str) -> bytes:
+        """The bytes ``_fast_message().as_bytes(linesep)`` gives, written directly."""
+        encoding = self.encoding or settings.DEFAULT_CHARSET
+        boundary = self._fixed_boundary
+        out = [
+            _content_type(self.alternative_subtype, len(boundary), linesep).replace(
+                _SAMPLE_BOUNDARY[: len(boundary)].encode("ascii"), boundary.encode("ascii")
+            ),
+            _folded("MIME-Version", "1.0", linesep),
+        ]
+        headers = self.extra_headers
+        out.append(_folded(*_shared_header("Subject", self.subject, encoding), linesep))
+        out.append(
+            _folded(
+                *_shared_header("From", headers.get("From", self.from_email), encoding), linesep
+            )
+        )
+        for name, attribute in _ADDRESS_LISTS:  # Django's _set_list_header_if_not_empty
+            values = getattr(self, attribute)
+            value = headers[name] if name in headers else ", ".join(str(v) for v in values)
+            if name in headers or values:
+                out.append(_folded_once(*forbid_multi_line_headers(name, value, encoding), linesep))
+        for name, value in headers.items():
+            if name.lower() not in {"from", "to", "cc", "reply-to"}:
+                name, value = forbid_multi_line_headers(name, value, encoding)
+                out.append(_folded_once(name, value, linesep))
+        out.append(linesep.encode("ascii"))
+        sep = f"--{boundary}{linesep}".encode("ascii")
+        contents = [(self.body, "text/" + self.content_subtype)] + [
+            (str(a[0]), a[1]) for a in self.alternatives
+        ]
+        for n, (content, mimetype) in enumerate(contents):
+            out.append(linesep.encode("ascii") + sep if n else sep)
+            payload, transfer = _encoded(content)
+            for name, value in _PART_HEADERS:
+                value = value.format(mimetype=mimetype, transfer=transfer)
+                out.append(_folded(name, value, linesep))
+            out.append(linesep.encode("ascii"))
+            out.append(_crlf(payload, linesep).encode("ascii", "surrogateescape"))
+        out.append(f"{linesep}--{boundary}--{linesep}".encode("ascii"))
+        return b"".join(out)
+
     def message(self) -> Any:
         if self._prepared is not None:
             return self._prepared
         if self._simple():
-            return self._fast_message()
+            msg = self._fast_message()
+            if self._raw is not None:
+                self._prepared = msg  # one message after ``prepare``, as its bytes
+            return msg
         msg = super().message()
         msg.policy = POLICY
         if msg.is_multipart():
@@ -211,5 +366,5 @@ class Email(EmailMultiAlternatives):
         for part, content in zip(msg.get_payload(), contents, strict=True):
             part._payload, transfer = _encoded(content)
             part.replace_header("Content-Transfer-Encoding", transfer)
-        msg.set_boundary(_boundary("\n".join(contents)))
+        msg.set_boundary(self._fixed_boundary or _boundary("\n".join(contents)))
         return msg

@@ -174,10 +174,49 @@ def is_mjml(fragment: str) -> bool:
     return fragment.lstrip().startswith(("<mj-", "<mjml"))
 
 
+# A start tag, and the space before one of its attributes.
+_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
+_ATTRIBUTE_GAP = re.compile(r' (?=[a-zA-Z_:][-a-zA-Z0-9_:.]*=")')
+#: Characters after which a line of the document is broken at the next tag's attribute.
+_BREAK_AFTER = 500
+
+
+def short_lines(html: str) -> str:
+    """``html`` with its long lines broken between the attributes of a tag (a line break
+    there is the space it replaces, for any HTML reader). Inlined HTML is one line of
+    kilobytes, and an email line over 998 bytes makes the whole part quoted-printable:
+    bigger ('=' is '=3D' in every attribute), and slower to encode at each message."""
+    if max(map(len, html.split("\n")), default=0) <= _BREAK_AFTER:
+        return html
+
+    def fold(line: str) -> str:
+        last = 0
+
+        def tag(match: re.Match[str]) -> str:
+            nonlocal last
+            text, start = match.group(0), match.start()
+            if start + len(text) - last < _BREAK_AFTER:
+                return text
+            parts, cut = [], 0
+            for gap in _ATTRIBUTE_GAP.finditer(text):
+                if start + gap.start() - last >= _BREAK_AFTER:
+                    parts += [text[cut : gap.start()], "\n"]
+                    cut, last = gap.end(), start + gap.start()
+            return "".join(parts) + text[cut:]
+
+        return _TAG.sub(tag, line) if len(line) > _BREAK_AFTER else line
+
+    return "\n".join(fold(line) for line in html.split("\n"))
+
+
 @lru_cache(maxsize=256)
 def _document(language: str, fragment: str) -> str:
     """The whole email (layout and ``fragment``) as inlined HTML with its Jinja tags, once
-    per process for each language and fragment."""
+    per process for each language and fragment, its lines short (``short_lines``)."""
+    return short_lines(_whole_document(language, fragment))
+
+
+def _whole_document(language: str, fragment: str) -> str:
     layout = _read(f"_layout.{language}.mjml") or _read("_layout.en.mjml")
     if is_mjml(fragment):
         inner = fragment.strip()

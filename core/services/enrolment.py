@@ -29,7 +29,12 @@ class Enrolment:
 
 def share_url(contact: Contact) -> str:
     """The referrer's share link ``/r/<code>``: it counts the visit, then lands on the shop."""
+    from ..messaging import plain_argument, url_around
+
     code = contact.referrer_code or ""
+    around = url_around("parrain:share-link") if code and plain_argument(code) else None
+    if around is not None:  # the engine: reversed once per batch
+        return around[0] + code + around[1]
     try:
         path = reverse("parrain:share-link", args=[code])
     except NoReverseMatch:  # core URLs not installed (a settings module without them)

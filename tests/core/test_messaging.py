@@ -59,3 +59,18 @@ def test_unsubscribe_link_stops_further_messages(client) -> None:
 def test_tampered_unsubscribe_token_is_refused(client) -> None:
     response = client.post("/parrain/unsubscribe/not-a-valid-token/")
     assert response.status_code == 404
+
+
+def test_links_reversed_once_per_batch_are_reverses_own() -> None:
+    """The engine reverses the unsubscribe and share URLs once per batch: the same URLs."""
+    from parrain.core.memo import batch_scope
+    from parrain.core.messaging import unsubscribe_url
+    from parrain.core.services.enrolment import share_url
+
+    program = ProgramFactory()
+    alice = enrol_referrer(program, "alice@example.com").contact
+    odd = Contact.objects.create(program=program, email="o@example.org", referrer_code="a b/é")
+    expected = [(unsubscribe_url(c), share_url(c)) for c in (alice, odd)]
+    with batch_scope():
+        assert [(unsubscribe_url(c), share_url(c)) for c in (alice, odd)] == expected
+    assert expected[0][1].endswith(f"/r/{alice.referrer_code}")

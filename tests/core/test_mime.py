@@ -7,9 +7,11 @@ import re
 
 import pytest
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from parrain.core.messaging import mime
 from parrain.core.messaging.mime import Email
 
 FIXED = {"Date": "Fri, 04 Dec 2026 04:22:44 -0000", "Message-ID": "<1@shop.example>"}
@@ -112,3 +114,96 @@ def test_a_prepared_email_gives_the_backend_the_bytes_made_ahead() -> None:
     assert email.message_from_bytes(prepared).get_payload()[1].get_payload(decode=True) == (
         html.encode()
     )
+
+
+@pytest.mark.parametrize(
+    ("subject", "sender", "headers", "to"),
+    [
+        (
+            "Your code",
+            "shop@example.com",
+            {"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+            "camille@example.org",
+        ),
+        (
+            "Parrainez vos amis — 10 € offerts",
+            "Boutique Été <shop@example.com>",
+            {},
+            "Zoé <zoe@exämple.org>",
+        ),
+        (
+            "A subject long enough to need folding " * 3,
+            "shop@example.com",
+            {},
+            "c" * 80 + "@example.org",
+        ),
+        (
+            "Ready",
+            "shop@example.com",
+            {"List-Unsubscribe": LONG_LINK, "Reply-To": "r@example.org"},
+            "b@example.org",
+        ),
+        (
+            "Tabs\tand  double  spaces ",
+            "shop@example.com",
+            {"X-Note": "a  b\tc ", "Date": FIXED["Date"]},
+            "b@example.org",
+        ),
+        ("Ids", "shop@example.com", {"Message-ID": "<2@shop.example>"}, "b@example.org"),
+    ],
+)
+@pytest.mark.parametrize(
+    "html", ["<p>Bonjour — à bientôt</p>\n" * 50, "x" * 999 + "=\n" + "ü" * 70]
+)
+def test_prepared_bytes_are_written_directly_and_are_djangos(subject, sender, headers, to, html):
+    """``prepare`` writes the common shape's bytes without the MIME objects: the same as
+    ``message()`` afterwards (Date, Message-ID and boundary fixed then), and as Django's."""
+    fast = Email(subject, "Bonjour\n" * 3, sender, [to], headers=headers)
+    fast.attach_alternative(html, "text/html")
+    fast.prepare()
+    assert fast._prepared is None and fast._raw is not None  # no MIME object was made
+    raw = fast.raw()
+    assert fast.message().as_bytes(linesep="\r\n") == raw
+    assert fast.message() is fast.message()
+    django = EmailMultiAlternatives(subject, "Bonjour\n" * 3, sender, [to], headers=headers)
+    django.attach_alternative(html, "text/html")
+    django_bytes = django.message().as_bytes(linesep="\r\n")
+    for name in ("Date", "Message-ID"):  # Django's own, made when it made the message
+        value = fast.extra_headers[name].encode()
+        django_bytes = re.sub(
+            rb"\r\n" + name.encode() + rb": [^\r]*",
+            b"\r\n" + name.encode() + b": " + value,
+            django_bytes,
+        )
+    for old, new in zip(boundaries(django_bytes), boundaries(raw), strict=True):
+        raw = raw.replace(new, old)
+    assert raw == django_bytes
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(mime._PLAIN_ADDRESS, fullmatch=True),
+        st.emails(),
+        st.text(max_size=40).map(lambda t: f"{t} <a@example.org>"),
+    )
+)
+def test_smtp_address_is_djangos_sanitize_address(address: str) -> None:
+    """The engine gives the server each address as Django's SMTP backend would."""
+    try:
+        expected = sanitize_address(address, "utf-8")
+    except Exception as exc:  # noqa: BLE001
+        with pytest.raises(type(exc)):
+            mime.smtp_address(address)
+        return
+    assert mime.smtp_address(address) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab\r\n\x0b\u2028é"), st.sampled_from(["\r\n", "\n"]))
+def test_line_ends_and_long_lines_as_the_standard_library_finds_them(text, linesep) -> None:
+    assert mime._crlf(text, linesep) == mime._NEWLINES.sub(linesep, text)
+    for padded in (text, "é" * 300 + text, "x" * 997 + text, "\U0001f600" * 250 + text):
+        assert mime._has_long_lines(padded) == any(
+            len(line.encode(errors="surrogateescape")) > 998 for line in padded.splitlines()
+        )
