@@ -20,6 +20,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from parrain.core.forms.program import RewardRuleForm
 from parrain.core.models import (
     Badge,
+    Contact,
     ContactImport,
     MessageTemplate,
     Program,
@@ -32,6 +33,7 @@ from parrain.core.models import (
 from . import landing
 from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
 from .boost_views import BoostViewSet
+from .contact_views import contact_urls
 from .contest_views import ContestViewSet
 from .core_form_views import ProgramEditView, ProgramFormView
 from .email_views import EmailDesignViewSet
@@ -154,6 +156,7 @@ def register_admin_urls() -> list:
             name="badge_stats_results",
         ),
         *message_urls(),
+        *contact_urls(),
         *import_urls(),
         *schedule_urls(),
         *setup_urls(),
@@ -255,6 +258,12 @@ def register_scenario_menu_item() -> MenuItem:
 def register_messages_menu_item() -> MenuItem:
     url = reverse("parrain_wagtail:messages")
     return ModelMenuItem(_("Messages"), url, icon_name="mail", order=510, model=MessageTemplate)
+
+
+@hooks.register(MENU_HOOK)
+def register_contacts_menu_item() -> MenuItem:
+    url = reverse("parrain_wagtail:contact_list")
+    return ModelMenuItem(_("Contacts"), url, icon_name="user", order=30, model=Contact)
 
 
 @hooks.register(MENU_HOOK)
