@@ -29,7 +29,14 @@ class WagtailAdminPolishTests(WagtailTestUtils, TestCase):
         self.client.force_login(self.create_superuser("owner", email="owner@example.com"))
 
     def test_oscar_search_form_and_sort_menu_stay_out_of_wagtail_headers(self) -> None:
-        urls = (DASHBOARD, REFERRALS, HISTORY, CONTACTS, EMAIL_DESIGNS, reverse("wagtailadmin_home"))
+        urls = (
+            DASHBOARD,
+            REFERRALS,
+            HISTORY,
+            CONTACTS,
+            EMAIL_DESIGNS,
+            reverse("wagtailadmin_home"),
+        )
         for url in urls:
             with self.subTest(url=url):
                 response = self.client.get(url, HTTP_ACCEPT_LANGUAGE="en")
