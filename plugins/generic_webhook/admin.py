@@ -141,7 +141,8 @@ class InboundEndpointForm(NewSecretForm):
         try:
             endpoints.check_inbound(program, trial)
         except ParrainError as exc:
-            field = {"secret": "new_secret"}.get(exc.field or "", exc.field)
+            # the service's "secret" is this form's "new_secret" (a field name, no secret)
+            field = "new_secret" if exc.field == "secret" else exc.field
             self.add_error(field if field in self.fields else None, exc.message)
         return data
 

@@ -17,7 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = 0
-        for schedule in ImportSchedule.objects.exclude(password="").iterator():
+        stored = ImportSchedule.objects.exclude(password="")  # nosec B106 # "": none stored
+        for schedule in stored.iterator():
             if schedule.password:  # "" when no key in use decrypts it: left as it is
                 schedule.save(update_fields=["password"])
                 count += 1
