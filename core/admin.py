@@ -167,7 +167,7 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
     inlines = (ApiKeyInline, RefusedOriginInline)
     actions = ("create_secret_api_key", "rotate_identity_secrets")
     fieldsets = (
-        (None, {"fields": ("name", "slug", "is_active", "created_at")}),
+        (None, {"fields": ("name", "slug", "is_active", "owner_email", "created_at")}),
         (
             _("Currency and languages"),
             {"fields": ("currency", "time_zone", "languages", "default_language")},

@@ -95,6 +95,10 @@ class SecretsAdminMixin:
         """A freshly generated value for the rotate button, or None: no rotate button."""
         return None
 
+    def rotate_holder_secret(self, obj: Any, field: str, new_value: str, *, actor: str) -> Any:
+        """Make ``new_value`` current (the holder's own service may check more first)."""
+        return rotate_secret(self.secret_program(obj), obj, field, new_value, actor=actor)
+
     def secret_controls(self, obj: Any, field: str) -> SafeString | str:
         if obj is None or obj.pk is None:
             return "—"
@@ -153,7 +157,7 @@ class SecretsAdminMixin:
         if new_value is None:
             raise Http404
         actor = request.user.get_username()
-        obj = rotate_secret(self.secret_program(obj), obj, field, new_value, actor=actor)
+        obj = self.rotate_holder_secret(obj, field, new_value, actor=actor)
         until = _when(grace_ends_at(getattr(obj, f"{field}_rotated_at")))
         text = _("Secret rotated. The previous one is still accepted until %(until)s.")
         messages.success(request, text % {"until": until})

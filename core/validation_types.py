@@ -159,6 +159,11 @@ Email = Annotated[
     Field(max_length=254, json_schema_extra={"format": "email"}),
     AfterValidator(_check_email),
 ]
+EmailOrEmpty = Annotated[
+    str,
+    Field(max_length=254, description="An email address, or empty for none."),
+    AfterValidator(lambda value: _check_email(value) if value.strip() else ""),
+]
 Phone = Annotated[
     str,
     Field(

@@ -16,6 +16,11 @@ from parrain.plugins.generic_webhook.beat import BEAT_SCHEDULE as WEBHOOKS_BEAT_
 from parrain.standalone import env
 
 SECRET_KEY = env.secret_key(os.environ.get("SECRET_KEY", ""))
+# Keys for the secrets stored encrypted (core/crypto.py), newest first; SECRET_KEY's
+# derived key always decrypts too.
+PARRAIN_ENCRYPTION_KEYS = [
+    key.strip() for key in os.environ.get("PARRAIN_ENCRYPTION_KEYS", "").split(",") if key.strip()
+]
 DEBUG = False
 ALLOWED_HOSTS = env.host_list("ALLOWED_HOSTS")
 PARRAIN_BASE_URL = env.base_url()

@@ -27,7 +27,7 @@ from pydantic import (
     create_model,
 )
 
-from ..validation_types import Currency, Language, Money
+from ..validation_types import Currency, EmailOrEmpty, Language, Money
 
 FraudAction = Literal["off", "review", "block"]
 ShareChannel = Literal[
@@ -130,6 +130,13 @@ class ProgramFields(BaseModel):
     languages: Annotated[list[Language], Field(min_length=1, max_length=20)] = ["fr", "en"]
     default_language: Language = "fr"
     is_active: StrictBool = True
+    owner_email: Annotated[
+        EmailOrEmpty,
+        Field(
+            description="Who runs the program: receives the owner's reports (the regular "
+            "import's, when its schedule names nobody else); empty for none."
+        ),
+    ] = ""
     landing_url: WebAddress = ""
     allowed_origins: Annotated[
         list[Annotated[str, Field(max_length=200)]],

@@ -64,7 +64,10 @@ class ImportScheduleForm(forms.Form):
     notify_email = forms.EmailField(
         label=_("Send the report to"),
         required=False,
-        help_text=_("Counts, first errors and a link to the import, after each run."),
+        help_text=_(
+            "Counts, first errors and a link to the import, after each run. Empty: the "
+            "program's owner email."
+        ),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 

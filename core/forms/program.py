@@ -42,6 +42,7 @@ PROGRAM_FIELDS = [
     "name",
     "slug",
     "is_active",
+    "owner_email",
     "currency",
     "time_zone",
     "languages",
@@ -80,7 +81,7 @@ PER_LANGUAGE_FIELDS = ("consent_texts", "referrer_labels", "referee_labels")
 #: How the Oscar and Wagtail wrappers group the fields (the Django admin has its fieldsets,
 #: with the keys and links it shows beside them).
 SECTIONS = (
-    (_("Program"), ["name", "slug", "is_active"]),
+    (_("Program"), ["name", "slug", "is_active", "owner_email"]),
     (_("Currency and languages"), ["currency", "time_zone", "languages", "default_language"]),
     (_("Landing page and widget"), ["landing_url", "allowed_origins"]),
     (

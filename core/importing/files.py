@@ -4,7 +4,9 @@ The kind is read from the content: an XLSX file is a zip holding ``xl/workbook.x
 anything else must be text. A CSV's encoding is UTF-8 (BOM or not) when every byte decodes
 as such, else Windows-1252, else Latin-1 (the five bytes Windows-1252 leaves undefined);
 a UTF-16 file with a BOM (Excel's "Unicode text") is read too. The delimiter is the one of
-``, ; tab |`` that splits the first lines into the same number of cells, quotes respected.
+``, ; tab |`` that splits the first lines into the same number of cells, quotes respected;
+a first line such as ``sep=;`` (Excel's way to name it, any one character) gives it
+instead, and is skipped: Excel hides it, so the rows are numbered as Excel shows them.
 The header row is the first non-blank row. An XLSX file's first sheet is read by
 :mod:`.xlsx` (openpyxl for the workbook's parts, its rows cut fast), or by openpyxl's
 read-only worksheet for the rare sheets that module declines.
@@ -16,6 +18,7 @@ import codecs
 import csv
 import io
 import itertools
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -41,6 +44,8 @@ CHUNK = 1024 * 1024
 _CP1252_HOLES = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 _XLSX_WORKBOOK = "xl/workbook.xml"
 _TEXT_CONTROLS = bytes(range(32)).translate(None, b"\t\n\r\x0c\x1a")
+#: Excel's first line naming the delimiter: ``sep=;`` (some tools quote it: ``"sep=;"``).
+_SEP_LINE = re.compile(r'"?sep=(.)"?[\r\n]*', re.IGNORECASE)
 
 
 class FileError(ValueError):
@@ -54,6 +59,7 @@ class FileInfo:
     encoding: str = ""  # CSV only: "utf-8", "utf-8-sig", "cp1252", "latin-1" or "utf-16"
     delimiter: str = ""  # CSV only
     header_row: int = 1  # the header's row number as the spreadsheet shows it (1-based)
+    sep_line: bool = False  # CSV only: a ``sep=`` first line names the delimiter, skipped
 
 
 def inspect(file: IO[bytes] | Path, name: str) -> FileInfo:
@@ -70,11 +76,16 @@ def inspect(file: IO[bytes] | Path, name: str) -> FileInfo:
         encoding = _detect_encoding(stream, head)
         stream.seek(0)
         tabs = name.lower().endswith((".tsv", ".tab"))
-        delimiter = _sniff_delimiter(_sample_text(stream, encoding), prefer="\t" if tabs else ",")
+        sample = _sample_text(stream, encoding)
+        named = _SEP_LINE.fullmatch(sample.splitlines(keepends=True)[0] if sample else "")
+        if named:
+            delimiter = named.group(1)
+        else:
+            delimiter = _sniff_delimiter(sample, prefer="\t" if tabs else ",")
         stream.seek(0)
-        info = FileInfo("csv", [], encoding=encoding, delimiter=delimiter)
+        info = FileInfo("csv", [], encoding=encoding, delimiter=delimiter, sep_line=bool(named))
         header_row, headers = _header(_csv_records(stream, info))
-        return FileInfo("csv", headers, encoding, delimiter, header_row)
+        return FileInfo("csv", headers, encoding, delimiter, header_row, sep_line=bool(named))
 
 
 def iter_rows(file: IO[bytes] | Path, info: FileInfo, *, start: int = 0) -> Iterator[list[Cell]]:
@@ -251,6 +262,8 @@ def _sniff_delimiter(sample: str, prefer: str = ",") -> str:
 def _csv_records(stream: IO[bytes], info: FileInfo) -> Iterator[list[str]]:
     text = _text(stream, info.encoding)
     try:
+        if info.sep_line:
+            text.readline()  # "sep=;": not a row
         yield from csv.reader(text, delimiter=info.delimiter)
     except csv.Error as exc:
         raise FileError(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ..crypto import EncryptedTextField
 from .choices import (
     ACTIVE_IMPORT_STATUSES,
     ConsentChannel,
@@ -119,7 +120,8 @@ class ImportSchedule(models.Model):
     )
     url = models.URLField(_("file URL (HTTPS)"), max_length=500)
     username = models.CharField(_("user name (basic auth)"), max_length=120, blank=True)
-    password = models.CharField(_("password (basic auth)"), max_length=255, blank=True)
+    # Encrypted at rest (core/crypto.py); plain in Python, never shown back in a form.
+    password = EncryptedTextField(_("password (basic auth)"), blank=True)
     every_hours = models.PositiveIntegerField(_("every (hours)"), default=24)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     notify_email = models.EmailField(_("send the report to"), blank=True)

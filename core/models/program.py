@@ -280,6 +280,13 @@ class Program(models.Model):
         help_text=_("Printed at the foot of every email: company name, address, registration."),
     )
     shop_address = models.TextField(_("shop postal address"), blank=True)
+    # Who runs the program: the reports meant for the shop owner (the regular import's,
+    # when its schedule names nobody else) go to this address.
+    owner_email = models.EmailField(
+        _("owner's email"),
+        blank=True,
+        help_text=_("Receives the reports meant for the shop owner, such as the regular import's."),
+    )
     review_url = models.URLField(_("review page URL"), blank=True)
     # Issue 14: the last column mapping confirmed ({header: field key}), offered again on
     # the next import; and the retention period (contacts with no activity for this many

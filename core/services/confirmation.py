@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core import signing
-from django.core.mail import mail_managers
+from django.core.mail import mail_managers, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
@@ -27,6 +27,7 @@ from .. import audit
 from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..locks import budget_day_for_update, contact_for_update
+from ..messaging.email import default_sender
 from ..models import AnonymousInvitationDay, Contact, HeldInvitation, Program
 from ..models.choices import MessageKind
 from .enrolment import ensure_code
@@ -239,4 +240,13 @@ def _tell_managers_once(program: Program, row: AnonymousInvitationDay, at: datet
         "is not expected, turn off email invitations from unconfirmed referrers in the "
         "program's settings."
     ) % {"count": row.sent, "program": program.name}
-    transaction.on_commit(lambda: mail_managers(subject, body, fail_silently=True))
+    transaction.on_commit(lambda: tell_owner(program, subject, body))
+
+
+def tell_owner(program: Program, subject: str, body: str) -> None:
+    """A report for the shop owner: to the program's ``owner_email``, else to the site's
+    ``MANAGERS`` (Django's setting)."""
+    if program.owner_email:
+        send_mail(subject, body, default_sender(), [program.owner_email], fail_silently=True)
+    else:
+        mail_managers(subject, body, fail_silently=True)

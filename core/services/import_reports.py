@@ -1,4 +1,5 @@
-"""The report of a regular import (issue 14), emailed to the schedule's ``notify_email``:
+"""The report of a regular import (issue 14), emailed to the schedule's ``notify_email``,
+else to the program's ``owner_email``:
 counts of new / updated / unchanged / invalid rows, or why nothing was imported, the first
 errors with their row and column, and a link to the import in the admin.
 
@@ -21,15 +22,21 @@ from ..models.choices import ImportStatus
 ERRORS_IN_EMAIL = 10
 
 
+def recipient(schedule: ImportSchedule) -> str:
+    """The schedule's own address, else the program's owner (``Program.owner_email``)."""
+    return schedule.notify_email or schedule.program.owner_email
+
+
 def send(schedule: ImportSchedule, contact_import: ContactImport) -> bool:
-    """Email the report; False when the schedule names nobody to tell."""
-    if not schedule.notify_email:
+    """Email the report; False when there is nobody to tell."""
+    to = recipient(schedule)
+    if not to:
         return False
     message = EmailMessage(
         subject=subject(schedule, contact_import),
         body=body(schedule, contact_import),
         from_email=default_sender(),
-        to=[schedule.notify_email],
+        to=[to],
     )
     message.send()
     return True

@@ -255,7 +255,8 @@ def report(contact_import: ContactImport) -> None:
 
 
 def send_report(schedule: ImportSchedule, contact_import: ContactImport) -> bool:
-    """Email the report to ``notify_email``; False when there is nobody to tell."""
+    """Email the report to ``notify_email``, else the program's ``owner_email``; False
+    when there is nobody to tell."""
     from .import_reports import send
 
     return send(schedule, contact_import)

@@ -1,4 +1,9 @@
-"""Admin: endpoints in and out, what came in and why, every attempt out, replay."""
+"""Admin: endpoints in and out, what came in and why, every attempt out, replay.
+
+Endpoints are created, changed, rotated and deleted through ``endpoints.py``, the service
+the management API uses: the same checks, one audit entry naming the staff user, and a
+secret Parrain made shown once, on the page that follows the creation.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,10 @@ from django.utils.translation import ngettext
 
 from parrain.core.admin_secrets import SecretsAdminMixin
 from parrain.core.conf import parrain_settings
+from parrain.core.exceptions import ParrainError
 from parrain.core.models import Program
-from parrain.core.services.secrets import rotate_secret
 
+from . import endpoints
 from .http_client import UnsafeTarget, check_target
 from .models import (
     InboundDelivery,
@@ -118,9 +124,33 @@ class InboundEndpointForm(NewSecretForm):
     def needs_whsec(self) -> bool:
         return self.cleaned_data.get("source", self.instance.source) == Source.GENERIC
 
+    def clean(self) -> dict[str, Any]:
+        """The service's own check (``endpoints.check_inbound``), its refusal on the form."""
+        data = super().clean()
+        program = data.get("program")
+        if program is None or self.errors:
+            return data
+        trial = InboundEndpoint(
+            program=program,
+            source=data.get("source") or self.instance.source,
+            saleor_api_url=data.get("saleor_api_url") or "",
+            secret=data.get("new_secret") or self.instance.secret,
+        )
+        if not trial.secret and trial.source == Source.GENERIC:
+            return data  # the service makes its whsec_ secret
+        try:
+            endpoints.check_inbound(program, trial)
+        except ParrainError as exc:
+            # the service's "secret" is this form's "new_secret" (a field name, no secret)
+            field = "new_secret" if exc.field == "secret" else exc.field
+            self.add_error(field if field in self.fields else None, exc.message)
+        return data
+
 
 class EndpointSecretAdmin(SecretsAdminMixin, admin.ModelAdmin):
-    """The endpoint's secret: masked, revealed and rotated by users who may change it."""
+    """The endpoint's secret: masked, revealed and rotated by users who may change it.
+
+    Saving, rotating and deleting go through ``endpoints.py`` (checked, audited)."""
 
     secret_fields = ("secret",)
     secret_displays = ("secret_masked", "new_secret")
@@ -129,14 +159,56 @@ class EndpointSecretAdmin(SecretsAdminMixin, admin.ModelAdmin):
     def secret_masked(self, obj: InboundEndpoint | OutboundEndpoint | None) -> str:
         return self.secret_controls(obj, "secret")
 
+    def create_endpoint(self, program: Program, data: dict[str, Any], *, actor: str) -> Any:
+        raise NotImplementedError
+
+    def update_endpoint(self, endpoint: Any, changes: dict[str, Any], *, actor: str) -> Any:
+        raise NotImplementedError
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        new_secret = form.cleaned_data.get("new_secret")
-        if new_secret and not change:
-            obj.secret = new_secret
-        super().save_model(request, obj, form, change)
-        if new_secret and change and new_secret != obj.secret:
-            actor = request.user.get_username()
-            rotate_secret(obj.program, obj, "secret", new_secret, actor=actor)
+        actor = request.user.get_username()
+        names = {field.name for field in obj._meta.concrete_fields} - {"secret"}
+        data = {name: value for name, value in form.cleaned_data.items() if name in names}
+        new_secret = form.cleaned_data.get("new_secret") or ""
+        if not change:
+            program = data.pop("program")
+            if new_secret:
+                data["secret"] = new_secret
+            saved = self.create_endpoint(program, data, actor=actor)
+            if saved.secret and not new_secret:
+                self.show_secret_once(request, saved.secret)
+        else:
+            stored = type(obj).objects.select_related("program").get(pk=obj.pk)
+            saved = self.update_endpoint(stored, data, actor=actor)
+            if new_secret and new_secret != saved.secret:
+                saved = endpoints.rotate(saved, new_secret, actor=actor)
+        for field in obj._meta.concrete_fields:  # the admin goes on with ``obj``
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+    def show_secret_once(self, request: HttpRequest, secret: str) -> None:
+        messages.warning(
+            request,
+            format_html(
+                "{} <code>{}</code>",
+                _(
+                    "The signing secret, shown this once: copy it now into the other side. "
+                    "Afterwards it is shown masked (Reveal and copy)."
+                ),
+                secret,
+            ),
+        )
+
+    def rotate_holder_secret(self, obj: Any, field: str, new_value: str, *, actor: str) -> Any:
+        return endpoints.rotate(obj, new_value, actor=actor)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        endpoints.delete(obj, actor=request.user.get_username())
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for endpoint in queryset.select_related("program"):
+            endpoints.delete(endpoint, actor=request.user.get_username())
 
 
 @admin.register(InboundEndpoint)
@@ -158,6 +230,12 @@ class InboundEndpointAdmin(EndpointSecretAdmin):
     def new_secret_value(self, obj: InboundEndpoint, field: str) -> str | None:
         """Parrain makes Standard Webhooks secrets; a platform's secret is typed in."""
         return new_signing_secret() if obj.source == Source.GENERIC else None
+
+    def create_endpoint(self, program: Program, data: dict[str, Any], *, actor: str) -> Any:
+        return endpoints.create_inbound(program, data, actor=actor)
+
+    def update_endpoint(self, endpoint: Any, changes: dict[str, Any], *, actor: str) -> Any:
+        return endpoints.update_inbound(endpoint, changes, actor=actor)
 
     @admin.display(description=_("URL to paste in the shop"))
     def url(self, obj: InboundEndpoint) -> str:
@@ -225,6 +303,12 @@ class OutboundEndpointAdmin(EndpointSecretAdmin):
     def new_secret_value(self, obj: OutboundEndpoint, field: str) -> str:
         return new_signing_secret()
 
+    def create_endpoint(self, program: Program, data: dict[str, Any], *, actor: str) -> Any:
+        return endpoints.create_outbound(program, data, actor=actor)
+
+    def update_endpoint(self, endpoint: Any, changes: dict[str, Any], *, actor: str) -> Any:
+        return endpoints.update_outbound(endpoint, changes, actor=actor)
+
     @admin.display(description=_("state"))
     def state(self, obj: OutboundEndpoint) -> str:
         if obj.is_active:
@@ -233,8 +317,9 @@ class OutboundEndpointAdmin(EndpointSecretAdmin):
 
     @admin.action(description=_("Enable again (pending messages are sent)"))
     def enable_again(self, request: HttpRequest, queryset: QuerySet[OutboundEndpoint]) -> None:
-        for endpoint in queryset:
-            delivery.enable(endpoint)
+        actor = request.user.get_username()
+        for endpoint in queryset.select_related("program"):
+            endpoints.update_outbound(endpoint, {"is_active": True}, actor=actor)
         self.message_user(request, _("Endpoints enabled again."), messages.SUCCESS)
 
 

@@ -1,9 +1,10 @@
-"""Creating, changing, deleting and rotating webhook endpoints: the one door of the API.
+"""Creating, changing, deleting and rotating webhook endpoints: the one door.
 
-The management API (``api.py``) saves inbound and outbound endpoints through these
-functions; each checks what the admin forms check (a Standard Webhooks secret where one is
-needed, never the program's identity secret, an outbound URL through the SSRF guard, known
-event types), writes one audit entry naming its actor, and stores nothing on refusal.
+The management API (``api.py``) and the Django admin (``admin.py``) save inbound and
+outbound endpoints through these functions; each checks what the admin forms check (a
+Standard Webhooks secret where one is needed, never the program's identity secret, an
+outbound URL through the SSRF guard, known event types), writes one audit entry naming its
+actor, and stores nothing on refusal.
 Rotation goes through the core's ``rotate_secret``: the previous secret stays accepted
 during the grace period.
 """
@@ -85,7 +86,8 @@ def _check_saleor_url(url: str) -> None:
         raise InvalidInput(_("Enter the shop's GraphQL API URL."), field="saleor_api_url") from exc
 
 
-def _check_inbound(program: Program, endpoint: InboundEndpoint) -> None:
+def check_inbound(program: Program, endpoint: InboundEndpoint) -> None:
+    """What an inbound endpoint needs: its secret or, for Saleor, its API URL."""
     if endpoint.secret:
         check_secret(program, endpoint.secret, whsec=endpoint.source == Source.GENERIC)
     elif endpoint.source in PLATFORM_SECRET:
@@ -111,7 +113,7 @@ def create_inbound(program: Program, data: Mapping[str, Any], *, actor: str) -> 
     endpoint = InboundEndpoint(program=program, **data)
     if not endpoint.secret and endpoint.source == Source.GENERIC:
         endpoint.secret = new_signing_secret()
-    _check_inbound(program, endpoint)
+    check_inbound(program, endpoint)
     try:
         with transaction.atomic():
             endpoint.save()
@@ -130,7 +132,7 @@ def update_inbound(
 ) -> InboundEndpoint:
     """Change ``saleor_api_url`` or ``is_active`` (the secret rotates, the source stays)."""
     changed = _apply(endpoint, changes)
-    _check_inbound(endpoint.program, endpoint)
+    check_inbound(endpoint.program, endpoint)
     return _save(endpoint, changed, actor)
 
 

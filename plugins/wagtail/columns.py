@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 from wagtail.admin.ui.tables import Column
 from wagtail.permissions import policy_registry
 
-from parrain.core.models import ScheduledMessage
+from parrain.core.models import Contact, ScheduledMessage
 
 
 class ProgramDateColumn(Column):
@@ -33,7 +33,8 @@ class ProgramDateColumn(Column):
 
 
 class ContactColumn(Column):
-    """A contact's email, linked to their message history for users who may see it."""
+    """A contact's email, linked to their contact page for users who may see contacts,
+    else to their message history for users who may see that."""
 
     cell_template_name = "parrain_wagtail/admin/contact_cell.html"
 
@@ -41,13 +42,14 @@ class ContactColumn(Column):
         context = super().get_cell_context_data(instance, parent_context)
         contact = self.get_value(instance)
         request = parent_context.get("request")
-        policy = policy_registry.get_by_type(ScheduledMessage)
         context["email"] = getattr(contact, "email", "") or ""
-        context["url"] = (
-            f"{reverse('parrain_wagtail:message_history')}?contact={contact.pk}"
-            if contact is not None
-            and request is not None
-            and policy.user_has_permission(request.user, "view")
-            else ""
-        )
+        context["url"] = ""
+        if contact is None or request is None:
+            return context
+        if policy_registry.get_by_type(Contact).user_has_permission(request.user, "view"):
+            context["url"] = reverse("parrain_wagtail:contact_detail", args=[contact.pk])
+        elif policy_registry.get_by_type(ScheduledMessage).user_has_permission(
+            request.user, "view"
+        ):
+            context["url"] = f"{reverse('parrain_wagtail:message_history')}?contact={contact.pk}"
         return context

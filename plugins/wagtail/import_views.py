@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -31,11 +31,8 @@ class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, ContactImpor
     templates = {name: f"parrain_wagtail/admin/import_{name}.html" for name in SCREENS}
 
     def import_url(self, name: str, contact_import: ContactImport | None = None) -> str:
-        if name == "contacts":  # the Wagtail menu has no contact list: the Django admin's
-            try:
-                return reverse("admin:parrain_contact_changelist")
-            except NoReverseMatch:
-                return ""
+        if name == "contacts":
+            return reverse("parrain_wagtail:contact_list")
         args = [contact_import.pk] if contact_import is not None else []
         return reverse(f"parrain_wagtail:import_{name}", args=args)
 

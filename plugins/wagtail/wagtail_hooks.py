@@ -20,6 +20,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from parrain.core.forms.program import RewardRuleForm
 from parrain.core.models import (
     Badge,
+    Contact,
     ContactImport,
     MessageTemplate,
     Program,
@@ -32,6 +33,7 @@ from parrain.core.models import (
 from . import landing
 from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
 from .boost_views import BoostViewSet
+from .contact_views import contact_urls
 from .contest_views import ContestViewSet
 from .core_form_views import ProgramEditView, ProgramFormView
 from .email_views import EmailDesignViewSet
@@ -39,6 +41,7 @@ from .import_views import import_urls
 from .message_views import MessageHistoryView, MessagesView, SmsTemplateView
 from .models import ReferralLandingPageMixin
 from .permissions import may_change_programs
+from .rule_actions import RuleDeleteBulkAction, register_rule_actions
 from .scenario_views import (
     ScenarioSettingsView,
     ScenarioView,
@@ -129,6 +132,10 @@ class ReferralMenu(SnippetViewSetGroup):
 
 register_snippet(ReferralMenu)
 
+# Reward rules are saved and deleted through core.services.program_setup (audited).
+hooks.register("register_actions", register_rule_actions)
+hooks.register("register_bulk_action", RuleDeleteBulkAction, order=100)
+
 
 @hooks.register("register_admin_urls")
 def register_admin_urls() -> list:
@@ -154,6 +161,7 @@ def register_admin_urls() -> list:
             name="badge_stats_results",
         ),
         *message_urls(),
+        *contact_urls(),
         *import_urls(),
         *schedule_urls(),
         *setup_urls(),
@@ -255,6 +263,12 @@ def register_scenario_menu_item() -> MenuItem:
 def register_messages_menu_item() -> MenuItem:
     url = reverse("parrain_wagtail:messages")
     return ModelMenuItem(_("Messages"), url, icon_name="mail", order=510, model=MessageTemplate)
+
+
+@hooks.register(MENU_HOOK)
+def register_contacts_menu_item() -> MenuItem:
+    url = reverse("parrain_wagtail:contact_list")
+    return ModelMenuItem(_("Contacts"), url, icon_name="user", order=30, model=Contact)
 
 
 @hooks.register(MENU_HOOK)

@@ -177,3 +177,16 @@ def test_a_rule_of_another_program_is_404(manage: ManageClient) -> None:
     assert_problem(manage.call("delete", path), 404, "rule_id")
     other.refresh_from_db()
     assert other.value == 10
+
+
+def test_the_owner_email_is_set_read_and_checked(manage: ManageClient) -> None:
+    body = {"name": "Shop", "slug": "shop", "owner_email": "owner@shop.example"}
+    response = manage.call("post", "/programs", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["owner_email"] == "owner@shop.example"
+    assert Program.objects.get(slug="shop").owner_email == "owner@shop.example"
+    assert_problem(
+        manage.call("patch", "/programs/shop", {"owner_email": "nope"}), 422, "owner_email"
+    )
+    assert manage.call("patch", "/programs/shop", {"owner_email": ""}).json()["owner_email"] == ""
+    assert Program.objects.get(slug="shop").owner_email == ""

@@ -85,6 +85,46 @@ def test_windows_1252_csv_with_semicolons_keeps_accents() -> None:
     assert raw[2][3] == "Montréal; Québec"  # a quoted ; stays in its cell
 
 
+def test_excels_sep_line_names_the_delimiter_and_is_skipped() -> None:
+    path = FIXTURES / "excel_sep_line.csv"
+    info, results = read(path)
+    assert (info.encoding, info.delimiter, info.sep_line) == ("cp1252", ";", True)
+    assert info.headers == ["E-mail", "Nom, prénom", "Ville", "Total dépensé"]
+    assert info.header_row == 1  # Excel hides the sep= line: the header is its row 1
+    zoe, remi, lea = contacts(results)
+    assert (zoe.email, zoe.total_spent) == ("zoe.roux@example.com", Decimal("12.50"))
+    assert remi.total_spent == Decimal("1020.00")
+    assert lea.email == "lea.morel@example.com"
+    numbered = list(files.iter_numbered_rows(path, info))
+    assert [number for number, _cells in numbered] == [2, 3, 4]
+    assert numbered[0][1][1] == "Roux, Zoé"  # the commas stay in their cells
+    assert files.count_rows(path, info) == 3
+
+
+@pytest.mark.parametrize(
+    ("first_line", "delimiter"),
+    [("sep=,", ","), ("SEP=|", "|"), ('"sep=;"', ";"), ("sep=\t", "\t"), ("sep=#", "#")],
+)
+def test_any_delimiter_a_sep_line_names_is_used(first_line: str, delimiter: str) -> None:
+    rows = [["email", "nom"], ["a@example.com", "Dupont"], ["b@example.com", "Durand"]]
+    body = "\n".join(delimiter.join(row) for row in rows)
+    data = f"{first_line}\n{body}\n".encode()
+    info = files.inspect(io.BytesIO(data), "export.csv")
+    assert (info.delimiter, info.headers) == (delimiter, ["email", "nom"])
+    assert list(files.iter_rows(io.BytesIO(data), info)) == [
+        ["a@example.com", "Dupont"],
+        ["b@example.com", "Durand"],
+    ]
+
+
+def test_a_sep_line_after_a_bom_is_understood_and_a_sep_header_elsewhere_is_data() -> None:
+    data = "sep=;\r\nemail;nom\r\na@example.com;Dupont\r\n".encode("utf-8-sig")
+    info = files.inspect(io.BytesIO(data), "x.csv")
+    assert (info.encoding, info.delimiter, info.headers) == ("utf-8-sig", ";", ["email", "nom"])
+    plain = b"email;sep=x\na@example.com;1\n"  # not a first line of its own: a header
+    assert files.inspect(io.BytesIO(plain), "x.csv").headers == ["email", "sep=x"]
+
+
 def test_latin1_bytes_windows_1252_leaves_undefined_are_read_as_latin1() -> None:
     data = "Email;Nom\nx@example.com;Ma\x8dtre\n".encode("latin-1")
     info = files.inspect(io.BytesIO(data), "x.csv")

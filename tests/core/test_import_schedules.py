@@ -32,7 +32,7 @@ from parrain.core import http_guard
 from parrain.core.factories import ProgramFactory
 from parrain.core.models import AuditEvent, Contact, ContactImport, ImportSchedule, Program
 from parrain.core.models.choices import ImportSource, ImportStatus
-from parrain.core.services import import_schedules
+from parrain.core.services import import_reports, import_schedules
 from parrain.core.tasks import run_import_schedules
 
 pytestmark = pytest.mark.django_db
@@ -336,6 +336,21 @@ def test_report_goes_to_nobody_without_a_notify_email(
 
     assert mail.outbox == []
     assert schedule.last_error
+
+
+def test_without_a_notify_email_the_report_goes_to_the_programs_owner(
+    program, file_server, allow_loopback, django_capture_on_commit_callbacks
+):
+    program.owner_email = "owner@maison.example"
+    program.save(update_fields=["owner_email"])
+    schedule = schedule_for(program, f"{file_server.url}/gone.csv", notify_email="")
+
+    run_now(schedule, django_capture_on_commit_callbacks)
+
+    [report] = mail.outbox
+    assert report.to == ["owner@maison.example"]
+    schedule.notify_email = "crm@maison.example"  # the schedule's own address wins
+    assert import_reports.recipient(schedule) == "crm@maison.example"
 
 
 def test_https_with_a_certificate_nobody_vouches_for_is_refused(

@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils import translation
 
 from parrain.core.factories import ProgramFactory
-from parrain.core.forms.program import ProgramForm
+from parrain.core.forms.program import SECTIONS, ProgramForm
 from parrain.core.models import AuditEvent, Program
 from parrain.core.services import program_setup
 
@@ -272,3 +272,16 @@ def test_taking_a_language_off_keeps_the_email_footer_in_step() -> None:
     form.save(actor="owner")
     program.refresh_from_db()
     assert (program.languages, program.legal_footer) == (["fr"], {"fr": "SAS Lune, Paris"})
+
+
+def test_the_owner_email_is_edited_with_the_program_and_checked() -> None:
+    form = ProgramForm(posted(owner_email="owner@maison.example"))
+    assert form.is_valid(), errors_of(form)
+    program = form.save(actor="owner")
+    program.refresh_from_db()
+    assert program.owner_email == "owner@maison.example"
+
+    with translation.override("en"):
+        refused = ProgramForm(posted(slug="other", owner_email="not an address"))
+        assert "owner_email" in errors_of(refused)
+    assert any("owner_email" in names for _heading, names in SECTIONS)  # Oscar, Wagtail

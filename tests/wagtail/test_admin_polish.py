@@ -18,6 +18,7 @@ DASHBOARD = reverse("parrain_wagtail:dashboard")
 REFERRALS = reverse("parrain_wagtail:referrals")
 BADGE_STATS = reverse("parrain_wagtail:badge_stats")
 HISTORY = reverse("parrain_wagtail:message_history")
+CONTACTS = reverse("parrain_wagtail:contact_list")
 EMAIL_DESIGNS = reverse("wagtailsnippets_parrain_wagtail_emaildesign:list")
 
 
@@ -28,7 +29,15 @@ class WagtailAdminPolishTests(WagtailTestUtils, TestCase):
         self.client.force_login(self.create_superuser("owner", email="owner@example.com"))
 
     def test_oscar_search_form_and_sort_menu_stay_out_of_wagtail_headers(self) -> None:
-        for url in (DASHBOARD, REFERRALS, HISTORY, EMAIL_DESIGNS, reverse("wagtailadmin_home")):
+        urls = (
+            DASHBOARD,
+            REFERRALS,
+            HISTORY,
+            CONTACTS,
+            EMAIL_DESIGNS,
+            reverse("wagtailadmin_home"),
+        )
+        for url in urls:
             with self.subTest(url=url):
                 response = self.client.get(url, HTTP_ACCEPT_LANGUAGE="en")
                 self.assertEqual(response.status_code, 200)
