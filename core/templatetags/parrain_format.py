@@ -1,6 +1,7 @@
 """``{% load parrain_format %}``: codes and values as a shop owner reads them.
 
-``{{ event.action|action_label }}``, ``{{ referral.review_reason|reason_label }}``,
+``{{ event.action|action_label }}``, ``{{ template.updated_by|actor_label }}``,
+``{{ template.language|language_label }}``, ``{{ referral.review_reason|reason_label }}``,
 ``{{ order.amount|money:order.currency }}``, ``{{ contact.is_customer|yes_no }}``,
 ``{{ referral.invited_at|program_datetime:program }}`` (in the program's time zone).
 """
@@ -25,6 +26,16 @@ def action_label(code: str) -> str:
 @register.filter
 def reason_label(code: str) -> str:
     return labels.reason_label(code)
+
+
+@register.filter
+def actor_label(actor: str) -> str:
+    return labels.actor_label(actor)
+
+
+@register.filter
+def language_label(code: str) -> str:
+    return labels.language_label(code)
 
 
 @register.filter
