@@ -32,6 +32,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from .exceptions import ParrainError
 from .forms.messages import MessageTemplateForm, ScenarioSettingsForm, ScenarioStepForm
+from .labels import language_label
 from .messaging import templates
 from .models import MessageTemplate, Program, ScenarioStep, ScheduledMessage
 from .models.choices import MessageChannel, MessageKind, MessageStatus
@@ -323,7 +324,7 @@ class MessageTemplateAdmin(ProgramPagesMixin, admin.ModelAdmin):
             % {
                 "kind": MessageKind(kind).label,
                 "channel": MessageChannel(channel).label,
-                "language": language,
+                "language": language_label(language),
             },
             program=program,
             form=form,

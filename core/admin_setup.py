@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 
 from .models import Program
+from .services.setup_checklist import field_anchor
 from .setup_views import MessagesReviewedView, SnippetGeneratorView, checklist_context
 
 
@@ -23,10 +24,10 @@ def admin_links(program: Program) -> dict[str, str]:
     change = reverse("admin:parrain_program_change", args=[program.pk])
     imports = reverse("admin:parrain_contactimport_changelist")
     return {
-        "offer": f"{change}#reward_rules-group",
-        "landing": f"{change}#id_landing_url",
+        "offer": change + field_anchor("offer"),
+        "landing": change + field_anchor("landing"),
         "widget": reverse("admin:parrain_program_snippet", args=[program.pk]),
-        "channels": f"{change}#id_share_channels",
+        "channels": change + field_anchor("channels"),
         "scenario": reverse("admin:parrain_scenariostep_scenario", args=[program.pk]),
         "messages": reverse("admin:parrain_messagetemplate_program", args=[program.pk]),
         "contacts": f"{imports}?program__id__exact={program.pk}",

@@ -47,6 +47,7 @@ from .exceptions import ParrainError
 from .forms.contact_import import ImportMappingForm, ImportUploadForm
 from .importing import files
 from .importing import rows as parsing
+from .labels import actor_label
 from .models import ContactImport, Program
 from .models.choices import ImportStatus
 from .services import contact_imports
@@ -155,18 +156,6 @@ def recent_imports(programs: QuerySet[Program]) -> QuerySet[ContactImport]:
         .select_related("program")
         .order_by("-created_at", "-pk")[:LIST_SIZE]
     )
-
-
-def actor_label(actor: str) -> str:
-    """The user behind an audit actor (``wagtail:3``, ``oscar-dashboard:3``, a user name)."""
-    from django.contrib.auth import get_user_model
-
-    prefix, _sep, pk = actor.rpartition(":")
-    if prefix in ("wagtail", "oscar-dashboard") and pk.isdigit():
-        user = get_user_model().objects.filter(pk=int(pk)).first()
-        if user is not None:
-            return user.get_username()
-    return actor
 
 
 def dry_run_invalid_rows(contact_import: ContactImport) -> Iterator[bytes]:

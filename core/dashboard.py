@@ -161,6 +161,7 @@ def dashboard_context(
                 (str(_("Referred revenue")), [p.referred_revenue for p in points]),
             ],
             colours,
+            currency=data.figures.currency or program.currency,
         ),
         "top_referrers": stats.top_referrers(program, start, end),
         "channels": stats.revenue_by_channel(program, start, end),

@@ -1,4 +1,5 @@
-"""Words a shop owner reads for the codes the core stores: audit actions and reasons.
+"""Words a shop owner reads for the codes the core stores: audit actions, reasons, language
+codes and actors.
 
 Every admin (Django admin, Oscar dashboard, Wagtail) shows ``action_label`` and
 ``reason_label`` instead of the stored code. A code without an entry here (one from an
@@ -10,6 +11,7 @@ fails when an action used in the code base has no entry.
 from __future__ import annotations
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .models.choices import Audience, MessageRule, ReferralStatus
@@ -189,3 +191,49 @@ def reason_label(code: str) -> str:
 def _looks_like_code(text: str) -> bool:
     """A stored code (``"fetch_failed"``), not a sentence someone typed as a reason."""
     return " " not in text and text == text.lower()
+
+
+#: The languages a program speaks, named in the reader's language ("Français" / "French").
+LANGUAGES: dict[str, Promise] = {"fr": _("French"), "en": _("English")}
+#: Actors that are no person: the part of Parrain that acted.
+ACTORS: dict[str, Promise] = {
+    "widget": _("Widget"),
+    "system": _("Parrain"),
+    "demo": _("Demo"),
+    "contact": _("The contact"),
+    "webhook": _("Webhook"),
+    "schedule": _("Regular import"),
+    "import": _("Contact import"),
+    "oscar-import": _("Oscar import"),
+}
+
+
+def language_label(code: str) -> str:
+    """``"en"`` → "English" (« Anglais » in French); an unknown code stays as it is."""
+    if not code:
+        return ""
+    label = LANGUAGES.get(code)
+    if label is not None:
+        return str(label)
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+def actor_label(actor: str) -> str:
+    """Who acted, as a person reads it: the user behind ``wagtail:3`` or
+    ``oscar-dashboard:3`` (their name, else their username), a part of Parrain ("Widget"),
+    else the stored text (a Django admin username)."""
+    from django.contrib.auth import get_user_model
+
+    prefix, _sep, pk = (actor or "").rpartition(":")
+    if prefix in ("wagtail", "oscar-dashboard") and pk.isdigit():
+        user = get_user_model().objects.filter(pk=int(pk)).first()
+        if user is not None:
+            full_name = getattr(user, "get_full_name", lambda: "")()
+            return str(full_name or user.get_username())
+    if prefix == "api" and pk:
+        return str(_("Server API, key %(key)s…") % {"key": pk})
+    label = ACTORS.get(actor or "")
+    return str(label) if label is not None else (actor or "")

@@ -14,7 +14,7 @@ import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage as ParsedEmail
 from email.utils import parsedate_to_datetime
@@ -108,10 +108,24 @@ def _part(parsed: ParsedEmail, subtype: str) -> str:
 
 
 def _date(parsed: ParsedEmail) -> datetime | None:
+    """The Date header as an aware moment. Django writes it in UTC marked ``-0000`` ("no
+    zone information", RFC 5322), which Python reads as a naive time: it is UTC."""
     try:
-        return parsedate_to_datetime(str(parsed["Date"])) if parsed["Date"] else None
+        moment = parsedate_to_datetime(str(parsed["Date"])) if parsed["Date"] else None
     except (TypeError, ValueError):
         return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def demo_zone() -> str:
+    """The demo program's time zone: the pages write the emails' times in it."""
+    from parrain.core.management.commands.parrain_demo import MAIN_SLUG
+    from parrain.core.models import Program
+
+    zone = Program.objects.filter(slug=MAIN_SLUG).values_list("time_zone", flat=True).first()
+    return zone or settings.TIME_ZONE
 
 
 def enabled() -> bool:
@@ -126,14 +140,15 @@ def _require_outbox() -> None:
 @staff_member_required
 def outbox(request: HttpRequest) -> HttpResponse:
     _require_outbox()
-    context = {"emails": newest(), "folder": outbox_dir(), "shown": SHOWN}
+    context = {"emails": newest(), "folder": outbox_dir(), "shown": SHOWN, "zone": demo_zone()}
     return render(request, "sandbox/outbox.html", context)
 
 
 @staff_member_required
 def outbox_email(request: HttpRequest, name: str) -> HttpResponse:
     _require_outbox()
-    return render(request, "sandbox/outbox_email.html", {"email": read(name)})
+    context = {"email": read(name), "zone": demo_zone()}
+    return render(request, "sandbox/outbox_email.html", context)
 
 
 @staff_member_required

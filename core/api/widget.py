@@ -126,14 +126,19 @@ def forget_config(program_id: int) -> None:
 
 
 def boost_out(offer: OfferView) -> BoostOut | None:
-    """The running boost as the widgets show it, or None."""
+    """The running boost as the widgets show it, or None (texts in the active language).
+
+    Its label is the shop's, written for referrers ("Double reward: 20 € per friend"): the
+    friends read ``welcome_label`` instead, and nothing when their offer is not boosted."""
     if offer.boost is None or offer.ends_at is None:
         return None
+    boosts_welcome = offer.boost.referee_rule_id is not None
     return BoostOut(
         label=offer.boost_label,
         ends_at=offer.ends_at,
         referrer_reward=offer.referrer_reward,
         welcome_offer=offer.welcome_offer,
+        welcome_label=str(_("Boosted welcome offer")) if boosts_welcome else "",
     )
 
 
@@ -284,6 +289,8 @@ def me(request: HttpRequest, key: str, payload: MeIn) -> Any:
     # a badge with its own reward changes what the next invitations earn: show that one
     reward = describe(referrer_terms_at(program, now, referrer=referrer), language)
     after = offer.ends_at or now
+    with translation.override(language):
+        boost = boost_out(offer)
     return MeOut(
         first_name=referrer.first_name,
         code=referrer.referrer_code or "",
@@ -292,7 +299,7 @@ def me(request: HttpRequest, key: str, payload: MeIn) -> Any:
         normal_referrer_reward=describe(
             referrer_terms_at(program, after, referrer=referrer), language
         ),
-        boost=boost_out(offer),
+        boost=boost,
         contests=[contest_out(c, language) for c in contests.contact_contests(referrer, now)],
         stats=referrer_stats(referrer),
         pending=[
@@ -388,12 +395,15 @@ def lookup_code(request: HttpRequest, key: str, code: str, lang: Language | None
     referrer = referrer_by_code(program, code[:32])
     if referrer is None:
         raise NotFound(_("This referral code does not exist."), field="code")
-    offer = offer_view(program, widget_language(program, lang))
+    language = widget_language(program, lang)
+    offer = offer_view(program, language)
+    with translation.override(language):
+        boost = boost_out(offer)
     return CodeOut(
         code=referrer.referrer_code or "",
         first_name=sharing_name(referrer),
         welcome_offer=offer.welcome_offer,
-        boost=boost_out(offer),
+        boost=boost if boost and boost.welcome_label else None,  # the friend's side only
         normal_welcome_offer=offer.normal_welcome_offer,
     )
 

@@ -27,6 +27,14 @@ class BoostOut(BaseModel):
     ends_at: datetime = Field(description="When the boost ends (end excluded).")
     referrer_reward: str = Field(description="The referrer reward during the boost.")
     welcome_offer: str = Field(description="The friends' welcome offer during the boost.")
+    welcome_label: str = Field(
+        "",
+        description=(
+            "What the friends read about the boost (the label speaks of the referrer's "
+            "reward); empty when the boost leaves their welcome offer as it is, and the "
+            "referee widget then shows no boost."
+        ),
+    )
 
 
 class ConfigOut(BaseModel):
@@ -215,7 +223,9 @@ class CodeOut(BaseModel):
         )
     )
     welcome_offer: str = Field(description="The welcome offer in force (boosted or not).")
-    boost: BoostOut | None = Field(None, description="The boost running now, if any.")
+    boost: BoostOut | None = Field(
+        None, description="The boost running now when it changes the welcome offer, else null."
+    )
     normal_welcome_offer: str = Field(
         "", description="The welcome offer outside boosts: shown again at the boost's end."
     )

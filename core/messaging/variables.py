@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone, translation
@@ -45,11 +45,12 @@ class Variable:
     example: str | Promise
 
 
-def _day(year: int, month: int, day: int) -> str:
-    return date_format(date(year, month, day), "DATE_FORMAT")
+def _day(days_from_today: int) -> str:
+    return date_format(timezone.localdate() + timedelta(days=days_from_today), "DATE_FORMAT")
 
 
-#: An example day written in the language active when the example is read.
+#: An example day, ``days_from_today`` after the day the example is read (an expiry in the
+#: future, as a real one), written in the language active then.
 _example_day = lazy(_day, str)
 
 
@@ -103,7 +104,7 @@ VARIABLES: dict[str, Variable] = {
             "welcome_expiry",
             _("Welcome code expiry"),
             _("The last day the welcome code is valid; empty when it does not expire."),
-            _example_day(2025, 12, 31),
+            _example_day(30),
         ),
         _v(
             "share_link",
@@ -127,7 +128,7 @@ VARIABLES: dict[str, Variable] = {
             "reward_expiry",
             _("Reward expiry"),
             _("The last day the reward code is valid; empty when it does not expire."),
-            _example_day(2025, 12, 31),
+            _example_day(90),
         ),
         _v("badge_name", _("Badge"), _("The badge just earned."), _("Ambassador")),
         _v(
@@ -166,7 +167,7 @@ VARIABLES: dict[str, Variable] = {
             "boost_ends",
             _("Boost end"),
             _("The last day of the boosted offer."),
-            _example_day(2025, 6, 15),
+            _example_day(5),
         ),
         _v(
             "personal_message",

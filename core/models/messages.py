@@ -186,7 +186,16 @@ class ScheduledMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.contact_id} ({self.get_status_display()})"
+        return f"{self.get_kind_display()} → {self.recipient_label} ({self.get_status_display()})"
+
+    @property
+    def recipient_label(self) -> str:
+        """Who it is for, as the shop reads it: "Camille Martin <camille@example.com>", the
+        address alone without a name (never the contact's id)."""
+        contact = self.contact
+        name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+        address = contact.email or self.to
+        return f"{name} <{address}>" if name and address else name or address
 
     @property
     def is_transactional(self) -> bool:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..exceptions import InvalidInput, NotFound, ParrainError, TemplateRefused
-from ..labels import reason_label
+from ..labels import actor_label, language_label, reason_label
 from ..messaging import render, sms, templates, variables
 from ..models import Contact, MessageTemplate, Program, ScenarioStep, ScheduledMessage
 from ..models.choices import (
@@ -74,7 +74,7 @@ def variables_of(kind: str) -> list[dict[str, str]]:
 
 
 def template_row(
-    kind: str, channel: str, language: str, saved: MessageTemplate | None
+    kind: str, channel: str, language: str, saved: MessageTemplate | None, who: str = ""
 ) -> dict[str, Any]:
     return {
         "kind": str(kind),
@@ -82,22 +82,28 @@ def template_row(
         "channel": str(channel),
         "channel_label": str(MessageChannel(channel).label),
         "language": language,
+        "language_label": language_label(language),
         "customised": saved is not None,
         "designed_with": saved.designed_with if saved else "",
         "updated_at": saved.updated_at if saved else None,
         "updated_by": saved.updated_by if saved else "",
+        "updated_by_label": who,
     }
 
 
 def template_rows(program: Program) -> list[dict[str, Any]]:
-    """Every kind × channel × language of the program, customised or default."""
+    """Every kind × channel × language of the program, customised or default; who changed
+    each one as a person reads it ("admin", not "wagtail:1")."""
     saved = {(t.kind, t.channel, t.language): t for t in program.message_templates.all()}
-    return [
-        template_row(kind, channel, language, saved.get((kind, channel, language)))
-        for kind in MessageKind.values
-        for channel in MessageChannel.values
-        for language in program.languages
-    ]
+    who = {row.updated_by: actor_label(row.updated_by) for row in saved.values()}
+    rows = []
+    for kind in MessageKind.values:
+        for channel in MessageChannel.values:
+            for language in program.languages:
+                row = saved.get((kind, channel, language))
+                label = who[row.updated_by] if row else ""
+                rows.append(template_row(kind, channel, language, row, label))
+    return rows
 
 
 def message_dict(message: ScheduledMessage) -> dict[str, Any]:

@@ -55,6 +55,13 @@ from ..models.choices import Channel, ImportStatus, Side
 from ..models.program import NORMAL_OFFER
 
 STEPS = ("offer", "landing", "widget", "channels", "scenario", "messages", "contacts")
+#: The field of the program editor (core/forms/program.py) where a step is done, by the id
+#: its widget renders in the three admins: a checklist link lands on it.
+STEP_FIELDS = {
+    "offer": "id_referrer_kind",
+    "landing": "id_landing_url",
+    "channels": "id_share_channels",
+}
 SEEN_EVERY = 60  # seconds between two writes of the widget's "last seen"
 # Per program, when this process next asks the shared cache whether to stamp it: the
 # widget's configuration is requested on every page view, and a cache round trip each
@@ -118,6 +125,11 @@ def _facts(program: Program) -> dict[str, Any]:
         .first()
     )
     return row or {}
+
+
+def field_anchor(step: str) -> str:
+    """``#id_…``: the anchor of the program editor's field where ``step`` is done."""
+    return f"#{STEP_FIELDS[step]}"
 
 
 def setup_checklist(program: Program, links: Mapping[str, str] | None = None) -> SetupChecklist:

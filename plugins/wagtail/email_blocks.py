@@ -14,11 +14,13 @@ variables themselves, so the editor only chooses and words them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.html import escape
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
@@ -74,12 +76,16 @@ class EmailBlock(blocks.StructBlock):
 
 
 class HeadingBlock(EmailBlock):
-    heading = blocks.CharBlock(label=_("heading"), max_length=200)
+    heading = blocks.CharBlock(label=capfirst(_("heading")), max_length=200)
     size = blocks.ChoiceBlock(
-        choices=[("large", _("Large")), ("medium", _("Medium"))], default="large", label=_("size")
+        choices=[("large", _("Large")), ("medium", _("Medium"))],
+        default="large",
+        label=capfirst(_("size")),
     )
     align = blocks.ChoiceBlock(
-        choices=[("left", _("Left")), ("center", _("Centre"))], default="left", label=_("align")
+        choices=[("left", _("Left")), ("center", _("Centre"))],
+        default="left",
+        label=capfirst(_("align")),
     )
 
     class Meta:
@@ -97,7 +103,7 @@ class HeadingBlock(EmailBlock):
 class TextBlock(EmailBlock):
     """A paragraph with bold, italic and links only: what every mail client shows alike."""
 
-    text = blocks.RichTextBlock(label=_("text"), features=["bold", "italic", "link"])
+    text = blocks.RichTextBlock(label=capfirst(_("text")), features=["bold", "italic", "link"])
 
     class Meta:
         icon = "pilcrow"
@@ -112,7 +118,7 @@ class TextBlock(EmailBlock):
         )
 
     def sources(self, value: blocks.StructValue) -> list[tuple[str, str]]:
-        return [(str(_("text")), value["text"].source)]
+        return [(str(capfirst(_("text"))), value["text"].source)]
 
 
 def absolute(url: str) -> str:
@@ -124,14 +130,14 @@ def absolute(url: str) -> str:
 
 
 class ImageBlock(EmailBlock):
-    image = ImageChooserBlock(label=_("image"))
+    image = ImageChooserBlock(label=capfirst(_("image")))
     alt = blocks.CharBlock(
-        label=_("description"),
+        label=capfirst(_("description")),
         max_length=200,
         required=False,
         help_text=_("Read aloud and shown when the mail client hides images."),
     )
-    link = blocks.CharBlock(label=_("link"), required=False, validators=[LINK])
+    link = blocks.CharBlock(label=capfirst(_("link")), required=False, validators=[LINK])
 
     class Meta:
         icon = "image"
@@ -150,15 +156,15 @@ class ImageBlock(EmailBlock):
 
 
 class ButtonBlock(EmailBlock):
-    label = blocks.CharBlock(label=_("label"), max_length=80)
+    label = blocks.CharBlock(label=capfirst(_("label")), max_length=80)
     link = blocks.CharBlock(
-        label=_("link"),
+        label=capfirst(_("link")),
         default="{{ share_link }}",
         validators=[LINK],
         help_text=_("A web address, or a variable such as {{ share_link }} or {{ review_link }}."),
     )
     colour = blocks.CharBlock(
-        label=_("colour"), default=BUTTON_COLOUR, max_length=7, validators=[COLOUR]
+        label=capfirst(_("colour")), default=BUTTON_COLOUR, max_length=7, validators=[COLOUR]
     )
 
     class Meta:
@@ -180,8 +186,10 @@ class OfferBlock(EmailBlock):
         ("offer_referee", _("Welcome offer for the friend")),
         ("offer_referrer", _("Reward for the referrer")),
     )
-    side = blocks.ChoiceBlock(choices=SIDES, default="offer_referee", label=_("which offer"))
-    intro = blocks.CharBlock(label=_("introduction"), required=False, max_length=200)
+    side = blocks.ChoiceBlock(
+        choices=SIDES, default="offer_referee", label=capfirst(_("which offer"))
+    )
+    intro = blocks.CharBlock(label=capfirst(_("introduction")), required=False, max_length=200)
 
     class Meta:
         icon = "tag"
@@ -203,10 +211,12 @@ class CodeBlock(EmailBlock):
         ("welcome_code", _("Welcome code (friend)")),
         ("reward_code", _("Reward code (referrer)")),
     )
-    code = blocks.ChoiceBlock(choices=CODES, default="welcome_code", label=_("which code"))
-    intro = blocks.CharBlock(label=_("introduction"), required=False, max_length=200)
+    code = blocks.ChoiceBlock(
+        choices=CODES, default="welcome_code", label=capfirst(_("which code"))
+    )
+    intro = blocks.CharBlock(label=capfirst(_("introduction")), required=False, max_length=200)
     show_expiry = blocks.BooleanBlock(
-        label=_("show the expiry date (reward code)"), required=False, default=True
+        label=capfirst(_("show the expiry date (reward code)")), required=False, default=True
     )
 
     class Meta:
@@ -237,11 +247,11 @@ NETWORKS = {
 
 
 class ShareButtonsBlock(EmailBlock):
-    intro = blocks.CharBlock(label=_("introduction"), required=False, max_length=200)
+    intro = blocks.CharBlock(label=capfirst(_("introduction")), required=False, max_length=200)
     networks = blocks.MultipleChoiceBlock(
         choices=[(key, label) for key, (label, _link) in NETWORKS.items()],
         default=["email", "whatsapp", "facebook"],
-        label=_("share by"),
+        label=capfirst(_("share by")),
     )
 
     class Meta:
@@ -265,7 +275,7 @@ class ShareButtonsBlock(EmailBlock):
 class BadgeBlock(EmailBlock):
     """The badge just earned (badge earned messages)."""
 
-    intro = blocks.CharBlock(label=_("introduction"), required=False, max_length=200)
+    intro = blocks.CharBlock(label=capfirst(_("introduction")), required=False, max_length=200)
 
     class Meta:
         icon = "pick"
@@ -281,7 +291,9 @@ class BadgeBlock(EmailBlock):
 
 
 class SpacerBlock(EmailBlock):
-    height = blocks.IntegerBlock(label=_("height (pixels)"), default=24, min_value=4, max_value=120)
+    height = blocks.IntegerBlock(
+        label=capfirst(_("height (pixels)")), default=24, min_value=4, max_value=120
+    )
 
     class Meta:
         icon = "arrows-up-down"
@@ -294,7 +306,7 @@ class SpacerBlock(EmailBlock):
 class FooterBlock(EmailBlock):
     """A small grey note above the legal footer that the layout always adds."""
 
-    text = blocks.RichTextBlock(label=_("text"), features=["bold", "italic", "link"])
+    text = blocks.RichTextBlock(label=capfirst(_("text")), features=["bold", "italic", "link"])
 
     class Meta:
         icon = "doc-full"
@@ -308,7 +320,7 @@ class FooterBlock(EmailBlock):
         )
 
     def sources(self, value: blocks.StructValue) -> list[tuple[str, str]]:
-        return [(str(_("text")), value["text"].source)]
+        return [(str(capfirst(_("text"))), value["text"].source)]
 
 
 class EmailBlocks(blocks.StreamBlock):
@@ -328,3 +340,59 @@ def body_mjml(body: Any) -> str:
     """The MJML fragment of a StreamField value: the blocks' sections, in order."""
     sections = (child.block.mjml(child.value) for child in body)
     return "\n".join(part for part in sections if part)
+
+
+# -- a new design starts from the shipped default of its kind -------------------------------
+
+_PIECE = re.compile(
+    r"^\s*(?P<open>\{%\s*if [^%]+%\})\s*$"
+    r"|^\s*(?P<close>\{%\s*endif\s*%\})\s*$"
+    r"|<mj-text(?P<text_attrs>[^>]*)>(?P<text>.*?)</mj-text>"
+    r'|<mj-button[^>]*href="(?P<href>[^"]*)"[^>]*>(?P<button>.*?)</mj-button>',
+    re.M | re.S,
+)
+
+
+def _rich(html: str) -> str:
+    """An MJML paragraph as Wagtail rich text (its stored form: <p>, <b>, <i>, <br/>)."""
+    html = re.sub(r"<(/?)strong>", r"<\1b>", html)
+    html = re.sub(r"<(/?)em>", r"<\1i>", html)
+    html = re.sub(r"<br\s*/?>", "<br/>", html.strip())
+    return f"<p>{html}</p>"
+
+
+def default_blocks(kind: str, language: str) -> list[tuple[str, dict[str, Any]]]:
+    """The shipped default email of ``kind`` as blocks (heading, texts, button, footer
+    note), for a new design to start from instead of an empty page; a section shown on a
+    condition (``{% if personal_message %}``) keeps it inside its paragraphs."""
+    from parrain.core.messaging.templates import default_for
+
+    fragment = default_for(kind, "email", language).html
+    found: list[tuple[str, dict[str, Any]]] = []
+    conditions: list[str] = []
+    for piece in _PIECE.finditer(fragment):
+        if piece["open"]:
+            conditions.append(piece["open"])
+            continue
+        if piece["close"]:
+            if conditions:
+                conditions.pop()
+            continue
+        opened, closed = "".join(conditions), "{% endif %}" * len(conditions)
+        if piece["button"] is not None:
+            found.append(("button", {"label": piece["button"].strip(), "link": piece["href"]}))
+            continue
+        attrs, text = piece["text_attrs"], f"{opened}{piece['text'].strip()}{closed}"
+        code = re.fullmatch(r"\{\{ (welcome_code|reward_code) \}\}", text)
+        if code:  # its expiry, if any, is the default's next paragraph
+            found.append(("code", {"code": code[1], "show_expiry": False}))
+        elif 'font-weight="700"' in attrs or 'font-weight="bold"' in attrs:
+            heading = {"heading": re.sub(r"<[^>]+>", "", text)}
+            if 'align="center"' in attrs:
+                heading.update(size="medium", align="center")
+            found.append(("heading", heading))
+        elif 'font-size="12px"' in attrs:
+            found.append(("footer", {"text": _rich(text)}))
+        else:
+            found.append(("text", {"text": _rich(text)}))
+    return found

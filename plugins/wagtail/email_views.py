@@ -29,13 +29,14 @@ from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views import snippets
 
 from parrain.core.exceptions import InvalidInput, ParrainError, TemplateRefused
-from parrain.core.messaging import variables
+from parrain.core.messaging import templates, variables
 from parrain.core.models import Program
-from parrain.core.models.choices import MessageKind
+from parrain.core.models.choices import MessageChannel, MessageKind
 
 from . import email_design
 from .columns import ProgramDateColumn
-from .models import EmailDesign
+from .email_blocks import EmailBlocks, default_blocks
+from .models import EMAIL_LANGUAGES, EmailDesign
 from .permissions import actor
 
 KEYS = ("program", "kind", "language")
@@ -145,6 +146,14 @@ class EmailDesignCreateView(PublishMixin, SidePanelsMixin, snippets.CreateView):
         for name in KEYS:
             if value := self.request.GET.get(name):
                 initial[name] = value
+        kind, language = initial.get("kind"), initial.get("language")
+        if kind in MessageKind.values and language in dict(EMAIL_LANGUAGES):
+            # the shipped text of its kind, to change rather than to write from nothing
+            default = templates.default_for(kind, MessageChannel.EMAIL, language)
+            initial.setdefault("subject", default.subject)
+            initial["body"] = EmailBlocks().to_python(
+                [{"type": name, "value": value} for name, value in default_blocks(kind, language)]
+            )
         return initial
 
 

@@ -20,6 +20,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from parrain.core.models import MessageTemplate, Program
+from parrain.core.services.setup_checklist import field_anchor
 from parrain.core.setup_views import (
     SNIPPET_TITLE,
     MessagesReviewedView,
@@ -54,11 +55,12 @@ def landing_page_url(program: Program) -> str:
 
 def wagtail_links(program: Program) -> dict[str, str]:
     chosen = f"?program={program.pk}"
+    edit = reverse("wagtailsnippets_parrain_program:edit", args=[program.pk])
     return {
-        "offer": reverse("wagtailsnippets_parrain_rewardrule:list") + chosen,
+        "offer": edit + field_anchor("offer"),
         "landing": landing_page_url(program),
         "widget": reverse("parrain_wagtail:snippet") + chosen,
-        "channels": reverse("wagtailsnippets_parrain_program:edit", args=[program.pk]),
+        "channels": edit + field_anchor("channels"),
         "scenario": reverse("parrain_wagtail:scenario") + chosen,
         "messages": reverse("parrain_wagtail:messages") + chosen,
         "contacts": reverse("parrain_wagtail:import_list"),

@@ -189,6 +189,61 @@ def test_templates_list_every_kind_channel_and_language(
     assert _edit(program, "invitation", "sms", "fr") in html
 
 
+def test_templates_list_names_languages_and_who_changed_a_template(
+    admin_client: Client, program: Program, django_user_model: Any
+) -> None:
+    # Given a template changed in Wagtail by Camille (stored as "wagtail:<pk>")
+    camille = django_user_model.objects.create_user("camille", first_name="Camille")
+    MessageTemplate.objects.create(
+        program=program,
+        kind="reward",
+        channel="email",
+        language="en",
+        subject="S",
+        html=HTML,
+        updated_by=f"wagtail:{camille.pk}",
+    )
+    # Then the list reads the languages' names and Camille's name, never the codes
+    page = admin_client.get(f"{TEMPLATES}program/{program.pk}/", **EN)
+    html = page.content.decode()
+    assert "<td>English</td>" in html and "<td>French</td>" in html
+    assert "<td>en</td>" not in html and "<td>fr</td>" not in html
+    assert "· Camille" in html and f"wagtail:{camille.pk}" not in html
+    french = admin_client.get(f"{TEMPLATES}program/{program.pk}/", **FR).content.decode()
+    assert "<td>Anglais</td>" in french
+    # and the editor's title names the language too
+    title = admin_client.get(_edit(program, "reward"), **EN).context["title"]
+    assert str(title).endswith(", English")
+
+
+def test_example_expiry_dates_are_ahead_of_today(admin_client: Client, program: Program) -> None:
+    """The editor's examples (beside the variables, in previews and test sends) show an
+    expiry to come, not a day already past (« 31 décembre 2025 »)."""
+    from django.utils.formats import date_format
+
+    from parrain.core.messaging.variables import example_context
+
+    today = timezone.localdate()
+    values = example_context(program, "reward", "en")
+    assert values["reward_expiry"] == date_format(today + timedelta(days=90), "DATE_FORMAT")
+    welcome = example_context(program, "welcome", "fr")["welcome_expiry"]
+    with translation.override("fr"):
+        assert welcome == date_format(today + timedelta(days=30), "DATE_FORMAT")
+
+
+def test_a_sent_message_is_titled_with_its_contact_not_an_id(program: Program) -> None:
+    step = ScenarioStep.objects.create(
+        program=program, trigger="invitation_sent", kind="friend_reminder", recipient="friend"
+    )
+    camille = ContactFactory(
+        program=program, email="camille@example.com", first_name="Camille", last_name="Martin"
+    )
+    named = _message(step, 1, contact=camille)
+    assert str(named) == "Reminder to the friend → Camille Martin <camille@example.com> (Waiting)"
+    anonymous = _message(step, 2, contact=ContactFactory(program=program, first_name=""))
+    assert f"→ {anonymous.contact.email} (" in str(anonymous)
+
+
 def test_edit_page_lists_the_variables_by_label_and_saves(
     admin_client: Client, program: Program
 ) -> None:

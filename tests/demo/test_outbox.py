@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
+from parrain.core.factories import ProgramFactory
+from parrain.core.management.commands.parrain_demo import MAIN_SLUG
 from sandbox.outbox import BACKEND
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +83,25 @@ def test_email_page_shows_the_text_part_and_the_html_part_in_a_sandboxed_frame(
     assert b"<strong>-15 %</strong>" in html.content
     assert html["Content-Security-Policy"].startswith("sandbox;")  # no script runs
     assert html["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_times_are_the_programs_own_with_their_true_offset(
+    admin_client: Client, outbox: Path, settings: Any
+) -> None:
+    """Django dates an email in UTC ("-0000"): the pages write it in the demo program's
+    zone, 14:44 +0100 in Paris in winter, never the UTC time marked +0100."""
+    settings.TIME_ZONE = "UTC"  # the program's zone decides, not the server's
+    ProgramFactory(slug=MAIN_SLUG, time_zone="Europe/Paris")
+    with time_machine.travel(datetime(2026, 12, 4, 13, 44, 10, tzinfo=UTC), tick=False):
+        send()
+    name = names(outbox)[0]
+
+    listing = admin_client.get("/demo/outbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = admin_client.get(f"/demo/outbox/{name}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "2026-12-04 14:44:10" in listing and "Europe/Paris" in listing
+    assert "2026-12-04 14:44:10 +0100" in page
+    assert "13:44:10" not in listing  # (the raw Date header, on the email page, stays as sent)
 
 
 def test_a_text_only_email_says_it_has_no_html_part(admin_client: Client, outbox: Path) -> None:

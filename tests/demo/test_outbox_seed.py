@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from parrain.core.management.commands.parrain_demo import delete_demo
+from parrain.core.management.commands.parrain_demo import DEMO_SLUGS, MAIN_SLUG, delete_demo
 from parrain.core.models import Program, Referral, ScenarioStep, ScheduledMessage
 from parrain.core.models.choices import MessageKind, MessageStatus
 from sandbox import outbox
@@ -61,6 +61,32 @@ def test_the_scenarios_invitation_is_in_the_outbox(seeded: tuple[Path, str]) -> 
     assert "/r/" in invitation.text  # the share link
     assert ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click") in invitation.headers
     assert "invitation sent to lea@example.net: see /demo/outbox/" in output
+
+
+def test_the_demo_emails_carry_the_legal_footer_and_the_shop_address(
+    seeded: tuple[Path, str],
+) -> None:
+    folder, _output = seeded
+    with override_settings(EMAIL_BACKEND=outbox.BACKEND, DEMO_OUTBOX_DIR=str(folder)):
+        invitation = next(e for e in outbox.newest() if e.to == "lea@example.net")
+    for part in (invitation.text, invitation.html):
+        assert "RCS Lyon 912 345 678" in part  # the French footer: Léa reads French
+        assert "12 rue des Lanternes, 69002 Lyon" in part
+    for program in Program.objects.filter(slug__in=DEMO_SLUGS):
+        assert set(program.legal_footer) == {"fr", "en"} and program.shop_address
+
+
+def test_a_demo_seeded_before_gets_its_footer_and_keeps_one_written_over(
+    seeded: tuple[Path, str],
+) -> None:
+    main = Program.objects.get(slug=MAIN_SLUG)
+    Program.objects.filter(pk=main.pk).update(legal_footer={}, shop_address="")
+    Program.objects.filter(slug="atelier-velo").update(shop_address="Chez moi")
+    call_command("parrain_demo", stdout=StringIO())  # the next `make demo`
+    main.refresh_from_db()
+    assert main.legal_footer["en"].startswith("Maison Lumière SAS")
+    assert main.shop_address.startswith("Maison Lumière, 12 rue des Lanternes")
+    assert Program.objects.get(slug="atelier-velo").shop_address == "Chez moi"
 
 
 def test_the_history_sent_nothing_to_the_outbox(seeded: tuple[Path, str]) -> None:

@@ -19,6 +19,7 @@ from parrain.core.messaging import templates, variables
 from parrain.core.models import MessageTemplate
 from parrain.core.models.choices import MessageChannel, MessageKind
 from parrain.plugins.wagtail import email_design
+from parrain.plugins.wagtail.email_blocks import EmailBlocks, default_blocks
 from parrain.plugins.wagtail.models import EmailDesign
 
 from .helpers import SITE_ROOT_URL, make_program
@@ -202,6 +203,36 @@ class EmailDesignTests(WagtailTestUtils, TestCase):
             ADD, {"program": self.program.pk, "kind": "invitation", "language": "en"}, **EN
         )
         self.assertContains(add, 'value="invitation" selected')
+
+    def test_a_new_design_starts_from_the_shipped_text_of_its_kind(self) -> None:
+        add = self.client.get(
+            ADD, {"program": self.program.pk, "kind": "invitation", "language": "en"}, **EN
+        )
+        default = templates.default_for("invitation", "email", "en")
+        self.assertContains(add, f'value="{escape(default.subject)}"')
+        page = add.content.decode()
+        for shipped in ("A welcome offer is waiting for you", "Claim my offer"):
+            self.assertIn(shipped, page)
+
+    def test_every_shipped_text_as_blocks_passes_the_checks(self) -> None:
+        for kind in MessageKind.values:
+            for language in ("fr", "en"):
+                body = EmailBlocks().to_python(
+                    [{"type": t, "value": v} for t, v in default_blocks(kind, language)]
+                )
+                design = EmailDesign(
+                    program=self.program, kind=kind, language=language, subject="S", body=body
+                )
+                self.assertEqual(email_design.problems(design), {}, (kind, language))
+                self.assertTrue(email_design.design_mjml(design), (kind, language))
+
+    def test_block_fields_have_capitalised_translated_labels(self) -> None:
+        heading = EmailBlocks().child_blocks["heading"].child_blocks
+        with translation.override("en"):
+            self.assertEqual(str(heading["heading"].label), "Heading")
+            self.assertEqual(str(heading["align"].label), "Align")
+        with translation.override("fr"):
+            self.assertEqual(str(heading["heading"].label), "Intitulé")
 
     def test_editors_without_the_permission_are_kept_out(self) -> None:
         self.save_design([HEADING])

@@ -87,6 +87,7 @@ def test_config_during_a_boost_shows_it_with_its_end_and_the_normal_offer_to_ret
         "ends_at": "2026-12-06T10:00:00Z",
         "referrer_reward": "€20 off",
         "welcome_offer": "25% off",
+        "welcome_label": "Boosted welcome offer",
     }
     assert (body["referrer_reward"], body["welcome_offer"]) == ("€20 off", "25% off")
     assert (body["normal_referrer_reward"], body["normal_welcome_offer"]) == (
@@ -103,6 +104,8 @@ def test_a_boost_without_its_own_welcome_offer_keeps_the_normal_one(
     body = config(widget)
     assert body["boost"]["welcome_offer"] == body["welcome_offer"] == "15% off"
     assert body["referrer_reward"] == "€20 off"
+    # the referee widget reads no label: the boost is not the friends' business
+    assert body["boost"]["welcome_label"] == ""
 
 
 def test_the_cached_config_shows_a_boost_from_its_first_second(
@@ -154,7 +157,18 @@ def test_code_lookup_shows_the_boosted_welcome_offer_and_the_normal_one(
     make_boost(program, NOW, NOW + timedelta(days=1))
     body = widget.get(f"/codes/{code}?lang=en").json()
     assert body["welcome_offer"] == "25% off" and body["normal_welcome_offer"] == "15% off"
-    assert body["boost"]["label"] == "Double reward until Sunday"
+    assert body["boost"]["welcome_label"] == "Boosted welcome offer"
+
+
+def test_code_lookup_hides_a_boost_of_the_referrer_reward_only_from_the_friend(
+    widget: Widget, program: Program
+) -> None:
+    """The friend must not read « Double reward: €20 per friend », the referrer's side."""
+    code = enrol_referrer(program, "alice@example.com").code
+    make_boost(program, NOW, NOW + timedelta(days=1), welcome=False)
+    body = widget.get(f"/codes/{code}?lang=en").json()
+    assert body["boost"] is None
+    assert body["welcome_offer"] == body["normal_welcome_offer"] == "15% off"
 
 
 def test_code_lookup_after_the_boost_shows_the_normal_welcome_offer(

@@ -114,10 +114,14 @@ export class ParrainWidget extends HTMLElement {
   }
 
   // The offer in force, boosted with its countdown while a boost runs (`data`: /me or a code
-  // lookup, else the configuration), then the normal one.
+  // lookup, else the configuration), then the normal one. The friend's side (`welcome_offer`)
+  // shows a boost only when it boosts their offer, under its own label: the shop's label
+  // speaks of the referrer's reward.
   boosted(data, nowKey, normalKey, draw) {
     const { config } = this;
-    const boost = data.boost === undefined ? config.boost : data.boost;
+    let boost = data.boost === undefined ? config.boost : data.boost;
+    const label = boost?.welcome_label;
+    if (nowKey === "welcome_offer") boost = label ? { ...boost, label } : null;
     const now = data[nowKey] || config[nowKey];
     const normal = data[normalKey] || config[normalKey] || now;
     return boostable(this.language, boost, draw(now), () => draw(normal));

@@ -70,6 +70,25 @@ FALLBACK_FIRST = "Camille Louis Léa Hugo Chloé Jules Manon Arthur Inès Lucas 
 FALLBACK_LAST = "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau".split()
 # The demo shop's referrer (parrain_oscar_demo gives her a shop account with this address).
 ALICE = ("alice@example.com", "Alice")
+# What every email of a demo program carries at its foot (Program.legal_footer and
+# shop_address, set in the admin's scenario settings in a real shop): made up, example only.
+LEGAL = {
+    MAIN_SLUG: (
+        {
+            "fr": "Maison Lumière SAS, capital de 20 000 €, RCS Lyon 912 345 678 (exemple fictif).",
+            "en": "Maison Lumière SAS, share capital €20,000, Lyon trade register 912 345 678 "
+            "(made-up example).",
+        },
+        "Maison Lumière, 12 rue des Lanternes, 69002 Lyon, France",
+    ),
+    "atelier-velo": (
+        {
+            "fr": "Atelier Vélo SARL, RCS Nantes 823 456 789 (exemple fictif).",
+            "en": "Atelier Vélo SARL, Nantes trade register 823 456 789 (made-up example).",
+        },
+        "Atelier Vélo, 4 quai des Cycles, 44000 Nantes, France",
+    ),
+}
 
 # Timestamp columns the services stamp with "now", per model, moved to the step's date.
 STAMPED: tuple[tuple[type, tuple[str, ...]], ...] = (
@@ -563,20 +582,29 @@ def rehome(program: Program) -> None:
     """Point a seeded program at the address the demo is served from now.
 
     ``make demo ADDRESS=…`` may change between runs: the loopback origins the demo seeded
-    give way to the new ones, a loopback landing URL moves along; other origins stay.
+    give way to the new ones, a loopback landing URL moves along; other origins stay. A
+    demo seeded before it had them gets its legal footer and shop address (never one the
+    visitor has written over).
     """
     current = demo_origins()
     kept = [o for o in program.allowed_origins if not is_loopback(o) and o not in current]
     program.allowed_origins = [*current, *kept]
     if is_loopback(program.landing_url):
         program.landing_url = with_origin(program.landing_url, demo_origin())
-    program.save(update_fields=["allowed_origins", "landing_url"])
+    fields = ["allowed_origins", "landing_url"]
+    footer, address = LEGAL.get(program.slug, ({}, ""))
+    if not program.legal_footer and not program.shop_address and address:
+        program.legal_footer, program.shop_address = footer, address
+        fields += ["legal_footer", "shop_address"]
+    program.save(update_fields=fields)
 
 
 def main_program() -> Program:
     program = Program.objects.create(
         name="Maison Lumière",
         slug=MAIN_SLUG,
+        legal_footer=LEGAL[MAIN_SLUG][0],
+        shop_address=LEGAL[MAIN_SLUG][1],
         currency="EUR",
         languages=["fr", "en"],
         default_language="fr",
@@ -601,6 +629,8 @@ def second_program() -> Program:
     program = Program.objects.create(
         name="Atelier Vélo",
         slug="atelier-velo",
+        legal_footer=LEGAL["atelier-velo"][0],
+        shop_address=LEGAL["atelier-velo"][1],
         currency="EUR",
         languages=["en", "fr"],
         default_language="en",

@@ -13,6 +13,7 @@ from typing import Any
 from django.urls import reverse
 
 from parrain.core.models import Program
+from parrain.core.services.setup_checklist import field_anchor
 from parrain.core.setup_views import MessagesReviewedView, SnippetGeneratorView, checklist_context
 
 from .views import ProgramMixin, actor_of
@@ -26,10 +27,10 @@ def dashboard_url(name: str, program: Program, anchor: str = "") -> str:
 
 def dashboard_links(program: Program) -> dict[str, str]:
     return {
-        "offer": dashboard_url("parrain-program", program, "#reward-rules"),
-        "landing": dashboard_url("parrain-program", program, "#id_landing_url"),
+        "offer": dashboard_url("parrain-program", program, field_anchor("offer")),
+        "landing": dashboard_url("parrain-program", program, field_anchor("landing")),
         "widget": dashboard_url("parrain-snippet", program),
-        "channels": dashboard_url("parrain-program", program, "#id_share_channels"),
+        "channels": dashboard_url("parrain-program", program, field_anchor("channels")),
         "scenario": dashboard_url("parrain-scenario", program),
         "messages": dashboard_url("parrain-message-list", program),
         "contacts": dashboard_url("parrain-import-list", program),
