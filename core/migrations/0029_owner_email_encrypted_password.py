@@ -44,7 +44,7 @@ def decrypt_passwords(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parrain", "0027_invitation_facts"),
+        ("parrain", "0028_day_summary"),
     ]
 
     operations = [
