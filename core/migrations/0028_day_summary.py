@@ -466,6 +466,21 @@ DROP TABLE IF EXISTS parrain_dayfirsts_delta;
 DROP TABLE IF EXISTS parrain_daychannel_delta;
 DROP INDEX IF EXISTS parrain_dayfirsts_key;
 DROP INDEX IF EXISTS parrain_daychannel_key;
+-- the first version of this migration (recompute at commit), on a development database
+DROP TRIGGER IF EXISTS parrain_day_flush ON parrain_day_pending;
+DROP TABLE IF EXISTS parrain_day_pending;
+DROP FUNCTION IF EXISTS parrain_day_flush();
+DROP FUNCTION IF EXISTS parrain_day_flush_now();
+DROP FUNCTION IF EXISTS parrain_day_refresh(bigint, date);
+DROP FUNCTION IF EXISTS parrain_day_touch_invitation_insert();
+DROP FUNCTION IF EXISTS parrain_day_touch_invitation_update();
+DROP FUNCTION IF EXISTS parrain_day_touch_invitation_delete();
+DROP FUNCTION IF EXISTS parrain_day_touch_referral_insert();
+DROP FUNCTION IF EXISTS parrain_day_touch_referral_update();
+DROP FUNCTION IF EXISTS parrain_day_touch_referral_delete();
+DROP FUNCTION IF EXISTS parrain_day_touch_order_insert();
+DROP FUNCTION IF EXISTS parrain_day_touch_order_update();
+DROP FUNCTION IF EXISTS parrain_day_touch_order_delete();
 """
 
 
