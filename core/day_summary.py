@@ -85,6 +85,16 @@ CREATE TABLE IF NOT EXISTS parrain_daychannel_delta (
 );
 CREATE INDEX IF NOT EXISTS parrain_daychannel_delta_day
   ON parrain_daychannel_delta (program_id, day);
+-- a queue: compaction deletes every row each minute; vacuum its dead rows early
+ALTER TABLE parrain_daysummary_delta SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0,
+  autovacuum_vacuum_insert_threshold = 5000);
+ALTER TABLE parrain_dayfirsts_delta SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0,
+  autovacuum_vacuum_insert_threshold = 5000);
+ALTER TABLE parrain_daychannel_delta SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0,
+  autovacuum_vacuum_insert_threshold = 5000);
 -- the keys compaction adds into (ON CONFLICT); a NULL channel is one key
 CREATE UNIQUE INDEX IF NOT EXISTS parrain_dayfirsts_key
   ON parrain_dayfirsts (program_id, day, gap);
