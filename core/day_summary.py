@@ -14,27 +14,26 @@ Three tables per program and local day of the program's time zone (core/models/s
 
 **Who writes it.** On PostgreSQL, statement-level triggers on ``parrain_invitation``,
 ``parrain_referral`` and ``parrain_order`` (insert, update, delete: every writer, including
-``update()``, ``bulk_create``, COPY and the deletion of a program) note the local days the
-statement changed (old and new rows, only when a column the summary reads changed; a
-referral whose status changed also notes the days of its orders) in ``parrain_day_pending``;
-a deferred constraint trigger recomputes those days from the base rows when the transaction
-commits (``parrain_day_refresh(program, day)``, in date order). A recomputed day is a pure
-function of the committed rows plus the committing transaction's own, so it cannot drift.
+``update()``, ``bulk_create``, COPY and the deletion of a program) compute from their
+transition tables what the statement changed, grouped per program, local day, gap and
+channel (+ new rows, - old rows; a referral whose state changed moves its orders in or out
+of the referred revenue), and APPEND it to three delta tables (``parrain_day*_delta``):
+no key, no conflict, no shared row, O(rows changed). Readers (core/services/stats.py) sum
+the summary rows and the pending deltas in one statement. ``compact()``
+(``parrain_day_compact()``, the beat every minute) folds the deltas into the summary under
+one advisory lock: ``DELETE … RETURNING``, grouped, ``INSERT … ON CONFLICT DO UPDATE`` adding,
+then deletes the rows left at zero.
 
-**Races.** The refresh first locks the day's ``DaySummary`` row (creating it if needed) and
-only then reads the base rows, each statement with a fresh snapshot (READ COMMITTED, the
-Django default): two transactions committing changes to one day are serialised on that
-row, and the second counts the first's rows too. The last refresh of a day always sees
-every committed change, so the summary is exact at every commit. Day locks are taken only
-at commit, in date order, by a transaction that then waits for nothing else: no deadlock
-with the invitation facts' row updates (refreshing at each statement did deadlock). A day
-left with no row at all is deleted (so deleting a program empties it whatever the order).
-Changing a program's time zone rebuilds its summary (a trigger on ``parrain_program``).
-A transaction that reads the summary after writing calls ``flush()`` first.
+**Exact.** Committed deltas sum to the summary of the committed rows (a telescoping sum;
+deltas commit with their rows); a reader's one snapshot sees a compaction either wholly or
+not at all; the lock orders compactions and rebuilds. Order statements lock their
+referrals (``FOR SHARE``) before reading their state and a time-zone change locks the three
+tables (SHARE) before rebuilding: both joins are exact under READ COMMITTED (Django's
+default). docs/dashboard.md has the argument.
 
 **Bulk loads with triggers off** (``session_replication_role = replica``, as the bench's
-COPY) need ``rebuild(program_id)``; ``invitation_facts.rebuild`` calls it. Migration 0028
-fills the summary for existing data.
+COPY) need ``rebuild(program_id)``, which also runs when a program's time zone changes;
+``invitation_facts.rebuild`` calls it. Migration 0028 fills the summary for existing data.
 
 Elsewhere (SQLite, the demo) there are no triggers and the summary stays empty:
 ``core/services/stats.py`` reads it only when ``usable``.
