@@ -372,9 +372,7 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
         programs = list(Program.objects.order_by("name"))
         slug = request.GET.get("program", "")
         program = next((p for p in programs if p.slug == slug), programs[0] if programs else None)
-        form = DashboardRangeForm(request.GET or None)
-        if not request.GET:
-            form = DashboardRangeForm({})
+        form = DashboardRangeForm(request.GET or {}, program=program)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

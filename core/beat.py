@@ -21,6 +21,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "parrain.core.tasks.flush_share_clicks",
         "schedule": crontab(minute="*"),
     },
+    # issue 15: the dashboard summary's deltas folded into its daily rows
+    "parrain-compact-day-summary": {
+        "task": "parrain.core.tasks.compact_day_summary",
+        "schedule": crontab(minute="*"),
+    },
     # issue 10: invitations of confirmed referrers that waited for the daily budget
     "parrain-release-held-invitations": {
         "task": "parrain.core.tasks.release_held_invitations",

@@ -9,6 +9,7 @@ wraps it in its own page and passes its palette; none computes a figure of its o
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -42,9 +43,15 @@ class DashboardRangeForm(forms.Form):
         widget=forms.DateInput({"type": "date"}),
     )
 
+    def __init__(self, *args: Any, program: Program | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.program = program
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        end = data.get("end") or timezone.localdate()
+        program = data.get("program") or self.program  # Wagtail's form picks the program
+        with in_program_zone(program):
+            end = data.get("end") or timezone.localdate()  # today where the program is
         start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
             raise forms.ValidationError(_("The start date must not be after the end date."))
@@ -125,10 +132,27 @@ def _cards(now: stats.DashboardFigures, before: stats.DashboardFigures | None) -
     ]
 
 
+def in_program_zone(program: Program | None) -> AbstractContextManager[None]:
+    """Days (``start``/``end``, the series) are the program's local days on every dashboard,
+    whatever the site's ``TIME_ZONE``: the daily summary answers in that zone only
+    (core/day_summary.py), and a page shows one zone."""
+    if program is None:
+        return nullcontext()
+    return timezone.override(program.time_zone)
+
+
 def dashboard_context(
     program: Program, start: date, end: date, colours: tuple[str, ...] = COLOURS
 ) -> dict[str, Any]:
-    """Everything ``parrain/dashboard/dashboard.html`` shows for one program and range."""
+    """Everything ``parrain/dashboard/dashboard.html`` shows for one program and range, its
+    days being the program's local days (``in_program_zone``)."""
+    with in_program_zone(program):
+        return _dashboard_context(program, start, end, colours)
+
+
+def _dashboard_context(
+    program: Program, start: date, end: date, colours: tuple[str, ...]
+) -> dict[str, Any]:
     data = stats.page_data(program, start, end)
     cards = _cards(data.figures, data.previous)
     points = data.series

@@ -14,27 +14,26 @@ Three tables per program and local day of the program's time zone (core/models/s
 
 **Who writes it.** On PostgreSQL, statement-level triggers on ``parrain_invitation``,
 ``parrain_referral`` and ``parrain_order`` (insert, update, delete: every writer, including
-``update()``, ``bulk_create``, COPY and the deletion of a program) note the local days the
-statement changed (old and new rows, only when a column the summary reads changed; a
-referral whose status changed also notes the days of its orders) in ``parrain_day_pending``;
-a deferred constraint trigger recomputes those days from the base rows when the transaction
-commits (``parrain_day_refresh(program, day)``, in date order). A recomputed day is a pure
-function of the committed rows plus the committing transaction's own, so it cannot drift.
+``update()``, ``bulk_create``, COPY and the deletion of a program) compute from their
+transition tables what the statement changed, grouped per program, local day, gap and
+channel (+ new rows, - old rows; a referral whose state changed moves its orders in or out
+of the referred revenue), and APPEND it to three delta tables (``parrain_day*_delta``):
+no key, no conflict, no shared row, O(rows changed). Readers (core/services/stats.py) sum
+the summary rows and the pending deltas in one statement. ``compact()``
+(``parrain_day_compact()``, the beat every minute) folds the deltas into the summary under
+one advisory lock: ``DELETE … RETURNING``, grouped, ``INSERT … ON CONFLICT DO UPDATE`` adding,
+then deletes the rows left at zero.
 
-**Races.** The refresh first locks the day's ``DaySummary`` row (creating it if needed) and
-only then reads the base rows, each statement with a fresh snapshot (READ COMMITTED, the
-Django default): two transactions committing changes to one day are serialised on that
-row, and the second counts the first's rows too. The last refresh of a day always sees
-every committed change, so the summary is exact at every commit. Day locks are taken only
-at commit, in date order, by a transaction that then waits for nothing else: no deadlock
-with the invitation facts' row updates (refreshing at each statement did deadlock). A day
-left with no row at all is deleted (so deleting a program empties it whatever the order).
-Changing a program's time zone rebuilds its summary (a trigger on ``parrain_program``).
-A transaction that reads the summary after writing calls ``flush()`` first.
+**Exact.** Committed deltas sum to the summary of the committed rows (a telescoping sum;
+deltas commit with their rows); a reader's one snapshot sees a compaction either wholly or
+not at all; the lock orders compactions and rebuilds. Order statements lock their
+referrals (``FOR SHARE``) before reading their state and a time-zone change locks the three
+tables (SHARE) before rebuilding: both joins are exact under READ COMMITTED (Django's
+default). docs/dashboard.md has the argument.
 
 **Bulk loads with triggers off** (``session_replication_role = replica``, as the bench's
-COPY) need ``rebuild(program_id)``; ``invitation_facts.rebuild`` calls it. Migration 0028
-fills the summary for existing data.
+COPY) need ``rebuild(program_id)``, which also runs when a program's time zone changes;
+``invitation_facts.rebuild`` calls it. Migration 0028 fills the summary for existing data.
 
 Elsewhere (SQLite, the demo) there are no triggers and the summary stays empty:
 ``core/services/stats.py`` reads it only when ``usable``.
@@ -48,180 +47,304 @@ from django.utils import timezone
 #: The longest range the summary answers (gaps are capped just above it).
 MAX_DAYS = 366
 
-REFRESH_SQL = """
-CREATE OR REPLACE FUNCTION parrain_day_refresh(p bigint, d date) RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  tz text;
-  since timestamptz;
-  until timestamptz;
-  n_invitations integer;
-  n_converted integer;
-  n_orders integer;
-  total numeric;
-  referred_total numeric;
-BEGIN
-  SELECT time_zone INTO tz FROM parrain_program WHERE id = p;
-  IF tz IS NULL THEN
-    RETURN;
-  END IF;
-  -- Lock the day first; every statement below then reads with a fresh snapshot.
-  LOOP
-    PERFORM 1 FROM parrain_daysummary WHERE program_id = p AND day = d FOR UPDATE;
-    EXIT WHEN FOUND;
-    INSERT INTO parrain_daysummary (program_id, day, invitations, converted, revenue, referred)
-    VALUES (p, d, 0, 0, 0, 0) ON CONFLICT (program_id, day) DO NOTHING;
-  END LOOP;
-  since := d::timestamp AT TIME ZONE tz;
-  until := (d + 1)::timestamp AT TIME ZONE tz;
-  DELETE FROM parrain_dayfirsts WHERE program_id = p AND day = d;
-  DELETE FROM parrain_daychannel WHERE program_id = p AND day = d;
-  WITH inv AS (
-    SELECT prev_referrer_at, prev_referee_at, referee_converted, referee_consent
-    FROM parrain_invitation
-    WHERE program_id = p AND issued_at >= since AND issued_at < until
-  ), per_gap AS (
-    SELECT LEAST(366, d - (prev_referrer_at AT TIME ZONE tz)::date) AS gap,
-           1 AS r, 0 AS e, 0 AS c, 0 AS y, 0 AS a
-    FROM inv
-    UNION ALL
-    SELECT LEAST(366, d - (prev_referee_at AT TIME ZONE tz)::date), 0, 1,
-           referee_converted::int, (referee_consent IS TRUE)::int,
-           (referee_consent IS NOT NULL)::int
-    FROM inv
-  )
-  INSERT INTO parrain_dayfirsts (program_id, day, gap, referrers, referees,
-                                 referees_converted, referees_consented, referees_answered)
-  SELECT p, d, gap, sum(r), sum(e), sum(c), sum(y), sum(a) FROM per_gap GROUP BY gap;
-  SELECT coalesce(sum(referrers), 0) INTO n_invitations
-  FROM parrain_dayfirsts WHERE program_id = p AND day = d;
-  SELECT count(*) INTO n_converted FROM parrain_referral
-  WHERE program_id = p AND converted_at >= since AND converted_at < until
-    AND status IN ('converted', 'validated', 'rewarded');
-  INSERT INTO parrain_daychannel (program_id, day, channel, orders, revenue)
-  SELECT p, d, o.channel, count(*), sum(o.amount - o.refunded_amount)
-  FROM parrain_order o JOIN parrain_referral r ON r.id = o.referral_id
-  WHERE o.program_id = p AND o.placed_at >= since AND o.placed_at < until
-    AND r.status <> 'cancelled'
-  GROUP BY o.channel;
-  SELECT count(*), coalesce(sum(amount - refunded_amount), 0) INTO n_orders, total
-  FROM parrain_order WHERE program_id = p AND placed_at >= since AND placed_at < until;
-  SELECT coalesce(sum(revenue), 0) INTO referred_total
-  FROM parrain_daychannel WHERE program_id = p AND day = d;
-  IF n_invitations = 0 AND n_converted = 0 AND n_orders = 0 THEN
-    DELETE FROM parrain_daysummary WHERE program_id = p AND day = d;
-  ELSE
-    UPDATE parrain_daysummary
-    SET invitations = n_invitations, converted = n_converted,
-        revenue = total, referred = referred_total
-    WHERE program_id = p AND day = d;
-  END IF;
-END
-$fn$;
+#: The transaction-level advisory lock that serialises the writers of the summary tables
+#: (compaction and rebuild; the triggers only append deltas and never take it).
+LOCK = 7_061_727_261_696_001
 
--- The days a transaction touched, refreshed when it commits (or when it reads the summary).
-CREATE UNLOGGED TABLE IF NOT EXISTS parrain_day_pending (
-  txid bigint NOT NULL,
+# The deltas: one table per summary table, same columns, append-only (no key, no conflict).
+TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS parrain_daysummary_delta (
   program_id bigint NOT NULL,
   day date NOT NULL,
-  PRIMARY KEY (txid, program_id, day)
+  invitations integer NOT NULL,
+  converted integer NOT NULL,
+  revenue numeric NOT NULL,
+  referred numeric NOT NULL
 );
-
-CREATE OR REPLACE FUNCTION parrain_day_flush_now() RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  me bigint := txid_current_if_assigned();
-  one record;
-BEGIN
-  IF me IS NULL THEN
-    RETURN;
-  END IF;
-  FOR one IN
-    SELECT program_id, day FROM parrain_day_pending WHERE txid = me ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
-  DELETE FROM parrain_day_pending WHERE txid = me;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION parrain_day_flush() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-BEGIN
-  PERFORM parrain_day_flush_now();
-  RETURN NULL;
-END
-$fn$;
-
-DROP TRIGGER IF EXISTS parrain_day_flush ON parrain_day_pending;
-CREATE CONSTRAINT TRIGGER parrain_day_flush AFTER INSERT ON parrain_day_pending
-DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parrain_day_flush();
-
-CREATE OR REPLACE FUNCTION parrain_day_rebuild(p bigint) RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  tz text;
-  one record;
-BEGIN
-  SELECT time_zone INTO tz FROM parrain_program WHERE id = p;
-  DELETE FROM parrain_dayfirsts WHERE program_id = p;
-  DELETE FROM parrain_daychannel WHERE program_id = p;
-  DELETE FROM parrain_daysummary WHERE program_id = p;
-  FOR one IN
-    SELECT DISTINCT (moment AT TIME ZONE tz)::date AS day FROM (
-      SELECT issued_at AS moment FROM parrain_invitation WHERE program_id = p
-      UNION ALL
-      SELECT converted_at FROM parrain_referral
-      WHERE program_id = p AND converted_at IS NOT NULL
-      UNION ALL
-      SELECT placed_at FROM parrain_order WHERE program_id = p
-    ) moments ORDER BY 1
-  LOOP
-    PERFORM parrain_day_refresh(p, one.day);
-  END LOOP;
-END
-$fn$;
+CREATE INDEX IF NOT EXISTS parrain_daysummary_delta_day
+  ON parrain_daysummary_delta (program_id, day);
+CREATE TABLE IF NOT EXISTS parrain_dayfirsts_delta (
+  program_id bigint NOT NULL,
+  day date NOT NULL,
+  gap smallint NOT NULL,
+  referrers integer NOT NULL,
+  referees integer NOT NULL,
+  referees_converted integer NOT NULL,
+  referees_consented integer NOT NULL,
+  referees_answered integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS parrain_dayfirsts_delta_day
+  ON parrain_dayfirsts_delta (program_id, day);
+CREATE TABLE IF NOT EXISTS parrain_daychannel_delta (
+  program_id bigint NOT NULL,
+  day date NOT NULL,
+  channel varchar(12),
+  orders integer NOT NULL,
+  revenue numeric NOT NULL
+);
+CREATE INDEX IF NOT EXISTS parrain_daychannel_delta_day
+  ON parrain_daychannel_delta (program_id, day);
+-- a queue: compaction deletes every row each minute; vacuum its dead rows early
+ALTER TABLE parrain_daysummary_delta SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0,
+  autovacuum_vacuum_insert_threshold = 5000);
+ALTER TABLE parrain_dayfirsts_delta SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0,
+  autovacuum_vacuum_insert_threshold = 5000);
+ALTER TABLE parrain_daychannel_delta SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0,
+  autovacuum_vacuum_insert_threshold = 5000);
+-- the keys compaction adds into (ON CONFLICT); a NULL channel is one key
+CREATE UNIQUE INDEX IF NOT EXISTS parrain_dayfirsts_key
+  ON parrain_dayfirsts (program_id, day, gap);
+CREATE UNIQUE INDEX IF NOT EXISTS parrain_daychannel_key
+  ON parrain_daychannel (program_id, day, (coalesce(channel, '')));
 """
 
-# One function per table and operation: a trigger function may only name the transition
-# tables its trigger declares (PostgreSQL plans each statement when it first runs).
-TOUCH = {
-    # table: (moments of a row, columns the summary reads)
+# What rows contribute, as INSERTs into the delta tables reading a CTE of signed rows
+# (``s``: +1 for a new row, -1 for an old one). Days are local days of the program's zone.
+INVITATION_PARTS = [
+    """INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, sum(s), 0, 0, 0 FROM {src}_days GROUP BY 1, 2 HAVING sum(s) <> 0""",
+    """INSERT INTO parrain_dayfirsts_delta (program_id, day, gap, referrers, referees,
+  referees_converted, referees_consented, referees_answered)
+SELECT program_id, day, gap, sum(r), sum(e), sum(c), sum(y), sum(a) FROM (
+  SELECT program_id, day, LEAST(366, day - (prev_referrer_at AT TIME ZONE tz)::date) AS gap,
+         s AS r, 0 AS e, 0 AS c, 0 AS y, 0 AS a
+  FROM {src}_days
+  UNION ALL
+  SELECT program_id, day, LEAST(366, day - (prev_referee_at AT TIME ZONE tz)::date), 0, s,
+         s * referee_converted::int, s * (referee_consent IS TRUE)::int,
+         s * (referee_consent IS NOT NULL)::int
+  FROM {src}_days
+) per_gap
+GROUP BY 1, 2, 3
+HAVING sum(r) <> 0 OR sum(e) <> 0 OR sum(c) <> 0 OR sum(y) <> 0 OR sum(a) <> 0""",
+]
+REFERRAL_PARTS = [
+    """INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, sum(s), 0, 0 FROM {src}_days
+WHERE status IN ('converted', 'validated', 'rewarded')
+GROUP BY 1, 2 HAVING sum(s) <> 0""",
+]
+# ``live``: the order's referral exists and is not cancelled (a referred order)
+ORDER_PARTS = [
+    """INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, 0, sum(s * (amount - refunded_amount)),
+       sum(s * live * (amount - refunded_amount))
+FROM {src}_days GROUP BY 1, 2
+HAVING sum(s * (amount - refunded_amount)) <> 0 OR sum(s * live * (amount - refunded_amount)) <> 0
+    OR sum(s) <> 0""",
+    """INSERT INTO parrain_daychannel_delta (program_id, day, channel, orders, revenue)
+SELECT program_id, day, channel, sum(s), sum(s * (amount - refunded_amount))
+FROM {src}_days WHERE live = 1 GROUP BY 1, 2, 3
+HAVING sum(s) <> 0 OR sum(s * (amount - refunded_amount)) <> 0""",
+]
+COLUMNS = {
     "invitation": (
-        ["issued_at"],
+        "issued_at",
         "program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted,"
         " referee_consent",
     ),
-    "referral": (["converted_at"], "program_id, status, converted_at"),
-    "order": (
-        ["placed_at"],
-        "program_id, placed_at, amount, refunded_amount, referral_id, channel",
-    ),
+    "referral": ("converted_at", "program_id, converted_at, status"),
+    "order": ("placed_at", "program_id, placed_at, amount, refunded_amount, referral_id, channel"),
 }
+PARTS = {"invitation": INVITATION_PARTS, "referral": REFERRAL_PARTS, "order": ORDER_PARTS}
 
-TOUCH_SQL = """
-CREATE OR REPLACE FUNCTION parrain_day_touch_{table}_{op}() RETURNS trigger
+
+def _days(name: str, moment: str) -> str:
+    """The CTE ``<name>_days``: the signed rows of ``<name>`` with their local day."""
+    return (
+        f"{name}_days AS (SELECT x.*, p.time_zone AS tz,"  # nosec B608 # module constants only
+        f" (x.{moment} AT TIME ZONE p.time_zone)::date AS day"
+        f" FROM {name} x JOIN parrain_program p ON p.id = x.program_id"
+        f" WHERE x.{moment} IS NOT NULL)"
+    )
+
+
+def _statement(ctes: list[str], parts: list[str]) -> str:
+    """One statement (one snapshot): the CTEs, every part but the last as a CTE, the last."""
+    named = [*ctes, *(f"part_{n} AS ({part})" for n, part in enumerate(parts[:-1]))]
+    return "WITH " + ",\n".join(named) + "\n" + parts[-1]
+
+
+def _signed(table: str, op: str) -> str:
+    _, columns = COLUMNS[table]
+    new = f"SELECT {columns}, 1 AS s FROM new_rows"  # nosec B608 # module constants only
+    old = f"SELECT {columns}, -1 AS s FROM old_rows"  # nosec B608 # module constants only
+    return {"insert": new, "delete": old, "update": f"{new} UNION ALL {old}"}[op]
+
+
+def _order_ctes(src: str) -> list[str]:
+    """Signed orders: their referral's state now (locked by the trigger) makes them live."""
+    return [
+        f"orders AS (SELECT o.*, (r.id IS NOT NULL AND r.status <> 'cancelled')::int AS live"  # nosec B608 # module constants only
+        f" FROM ({src}) o LEFT JOIN parrain_referral r ON r.id = o.referral_id)",
+        _days("orders", "placed_at"),
+    ]
+
+
+def _trigger_body(table: str, op: str) -> str:
+    moment, _ = COLUMNS[table]
+    signed = _signed(table, op)
+    if table == "order":
+        sides = {"insert": ["new"], "delete": ["old"], "update": ["new", "old"]}[op]
+        rows = [f"SELECT referral_id FROM {side}_rows" for side in sides]  # nosec B608 # module constants only
+        lock = (
+            "  PERFORM 1 FROM parrain_referral WHERE id IN ("
+            + " UNION ".join(rows)
+            + ") ORDER BY id FOR SHARE;\n"
+        )
+        parts = [part.format(src="orders") for part in ORDER_PARTS]
+        return lock + "  " + _statement(_order_ctes(signed), parts) + ";\n"
+    parts = [part.format(src="changes") for part in PARTS[table]]
+    body = "  " + _statement([f"changes AS ({signed})", _days("changes", moment)], parts) + ";\n"
+    if table == "referral":
+        # a referral whose state (cancelled or not, existing or not) changed moves its
+        # orders in or out of the referred revenue: their signed contribution
+        live = "(status <> 'cancelled')::int"
+        changed = {
+            "insert": f"SELECT id, {live} AS s FROM new_rows",  # nosec B608 # module constants only
+            "delete": f"SELECT id, -{live} AS s FROM old_rows",  # nosec B608 # module constants only
+            "update": "SELECT n.id, (n.status <> 'cancelled')::int - (w.status <> 'cancelled')::int"
+            " AS s FROM new_rows n JOIN old_rows w ON w.id = n.id"
+            " WHERE n.status IS DISTINCT FROM w.status",
+        }[op]
+        orders = [
+            f"changed AS ({changed})",
+            "orders AS (SELECT o.program_id, o.placed_at, o.amount, o.refunded_amount,"
+            " o.channel, c.s, 1 AS live FROM changed c JOIN parrain_order o"
+            " ON o.referral_id = c.id WHERE c.s <> 0)",
+            _days("orders", "placed_at"),
+        ]
+        body += "  " + _statement(orders, [p.format(src="orders") for p in ORDER_PARTS]) + ";\n"
+    return body
+
+
+TRIGGER_SQL = """
+CREATE OR REPLACE FUNCTION parrain_day_delta_{table}_{op}() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS ({rows}), moments AS ({moments})
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
-  RETURN NULL;
+{body}  RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_{table}_{op} ON "parrain_{table}";
 CREATE TRIGGER parrain_day_{table}_{op} AFTER {event} ON "parrain_{table}"
 REFERENCING {transition} FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_{table}_{op}();
+EXECUTE FUNCTION parrain_day_delta_{table}_{op}();
+"""
+TRANSITIONS = {
+    "insert": "NEW TABLE AS new_rows",
+    "delete": "OLD TABLE AS old_rows",
+    "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+}
+
+# Folding one delta table into its summary table: (delta, summary, key columns, conflict
+# target, value columns).
+FOLDS = [
+    (
+        "parrain_daysummary_delta",
+        "parrain_daysummary",
+        ["program_id", "day"],
+        "(program_id, day)",
+        ["invitations", "converted", "revenue", "referred"],
+    ),
+    (
+        "parrain_dayfirsts_delta",
+        "parrain_dayfirsts",
+        ["program_id", "day", "gap"],
+        "(program_id, day, gap)",
+        ["referrers", "referees", "referees_converted", "referees_consented", "referees_answered"],
+    ),
+    (
+        "parrain_daychannel_delta",
+        "parrain_daychannel",
+        ["program_id", "day", "channel"],
+        "(program_id, day, (coalesce(channel, '')))",
+        ["orders", "revenue"],
+    ),
+]
+
+FOLD_SQL = """
+  WITH gone AS (DELETE FROM {delta} RETURNING *),
+  grouped AS (
+    SELECT {keys}, {sums} FROM gone
+    WHERE program_id IN (SELECT id FROM parrain_program)
+    GROUP BY {keys} HAVING {nonzero}
+  ),
+  added AS (
+    INSERT INTO {summary} AS t ({keys}, {values}) SELECT * FROM grouped
+    ON CONFLICT {target} DO UPDATE SET {adds}
+    RETURNING {returned}, {empty} AS empty
+  )
+  SELECT (SELECT count(*) FROM gone), {arrays} INTO n, {variables} FROM added;
+  folded := folded + n;
+  DELETE FROM {summary} t USING unnest({variables}) AS k({keys})
+  WHERE {matched};
+"""
+
+
+def _fold_sql(delta: str, summary: str, keys: list[str], target: str, values: list[str]) -> str:
+    variables = [f"k_{key}" for key in keys]
+    return FOLD_SQL.format(
+        delta=delta,
+        summary=summary,
+        keys=", ".join(keys),
+        values=", ".join(values),
+        sums=", ".join(f"sum({value})" for value in values),
+        nonzero=" OR ".join(f"sum({value}) <> 0" for value in values),
+        target=target,
+        adds=", ".join(f"{value} = t.{value} + excluded.{value}" for value in values),
+        returned=", ".join(f"t.{key}" for key in keys),
+        empty=" AND ".join(f"t.{value} = 0" for value in values),
+        arrays=", ".join(f"array_agg({key}) FILTER (WHERE empty)" for key in keys),
+        variables=", ".join(variables),
+        matched=" AND ".join(f"t.{key} IS NOT DISTINCT FROM k.{key}" for key in keys),
+    )
+
+
+COMPACT_SQL = """
+CREATE OR REPLACE FUNCTION parrain_day_compact() RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  folded bigint := 0;
+  n bigint;
+  k_program_id bigint[];
+  k_day date[];
+  k_gap smallint[];
+  k_channel text[];
+BEGIN
+  PERFORM pg_advisory_xact_lock({lock});
+{folds}  RETURN folded;
+END
+$fn$;
+"""
+
+# A rebuild appends the contributions of every row of the program as deltas, in the same
+# statement (the same snapshot) that drops its pending deltas, then folds them.
+REBUILD_SQL = """
+CREATE OR REPLACE FUNCTION parrain_day_rebuild(p bigint) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock({lock});
+  DELETE FROM parrain_dayfirsts WHERE program_id = p;
+  DELETE FROM parrain_daychannel WHERE program_id = p;
+  DELETE FROM parrain_daysummary WHERE program_id = p;
+  {statement};
+  PERFORM parrain_day_compact();
+END
+$fn$;
 """
 
 PROGRAM_SQL = """
 CREATE OR REPLACE FUNCTION parrain_day_program_zone() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
+  -- wait for the writers in flight (their deltas used the old zone), hold the new ones
+  LOCK TABLE parrain_invitation, parrain_referral, parrain_order IN SHARE MODE;
   PERFORM parrain_day_rebuild(NEW.id);
   RETURN NULL;
 END
@@ -233,57 +356,46 @@ EXECUTE FUNCTION parrain_day_program_zone();
 """
 
 
-def _touch_sql(table: str) -> str:
-    fields, columns = TOUCH[table]
-    plain = ", ".join(["program_id", *fields])
-    cases = {
-        "insert": ("SELECT {plain} FROM new_rows", "NEW TABLE AS new_rows"),
-        "delete": ("SELECT {plain} FROM old_rows", "OLD TABLE AS old_rows"),
-        # only the rows where a column the summary reads changed, old and new days
-        "update": (
-            "SELECT {plain}, 'new' AS side, id FROM new_rows"
-            " UNION ALL SELECT {plain}, 'old', id FROM old_rows",
-            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+def _rebuild_statement() -> str:
+    ctes = [
+        *(
+            f"drop_{n} AS (DELETE FROM {fold[0]} WHERE program_id = p)"  # nosec B608 # module constants only
+            for n, fold in enumerate(FOLDS)
         ),
-    }
-    out = []
-    for op, (rows, transition) in cases.items():
-        rows = rows.format(plain=plain)
-        if op == "update":
-            changed = (
-                f"SELECT id FROM (SELECT {columns}, id FROM new_rows"
-                f" EXCEPT SELECT {columns}, id FROM old_rows) d"
-            )
-            moments = " UNION ALL ".join(
-                f"SELECT program_id, {field} AS moment FROM touched WHERE id IN ({changed})"
-                for field in fields
-            )
-            if table == "referral":  # the referred revenue of its orders follows its status
-                moments += (
-                    " UNION ALL SELECT o.program_id, o.placed_at FROM parrain_order o"
-                    " WHERE o.referral_id IN (SELECT n.id FROM new_rows n JOIN old_rows w"
-                    " ON w.id = n.id WHERE n.status IS DISTINCT FROM w.status)"
-                )
-        else:
-            moments = " UNION ALL ".join(
-                f"SELECT program_id, {field} AS moment FROM touched" for field in fields
-            )
-        out.append(
-            TOUCH_SQL.format(
-                table=table,
-                op=op,
-                rows=rows,
-                moments=moments,
-                event=op.upper(),
-                transition=transition,
-            )
-        )
-    return "".join(out)
+        f"inv AS (SELECT {COLUMNS['invitation'][1]}, 1 AS s FROM parrain_invitation"  # nosec B608 # module constants only
+        " WHERE program_id = p)",
+        _days("inv", "issued_at"),
+        f"ref AS (SELECT {COLUMNS['referral'][1]}, 1 AS s FROM parrain_referral"  # nosec B608 # module constants only
+        " WHERE program_id = p)",
+        _days("ref", "converted_at"),
+        *_order_ctes(
+            f"SELECT {COLUMNS['order'][1]}, 1 AS s FROM parrain_order WHERE program_id = p"  # nosec B608 # module constants only
+        ),
+    ]
+    parts = [
+        *(part.format(src="inv") for part in INVITATION_PARTS),
+        *(part.format(src="ref") for part in REFERRAL_PARTS),
+        *(part.format(src="orders") for part in ORDER_PARTS),
+    ]
+    return _statement(ctes, parts)
 
 
 def install_sql() -> str:
-    """The functions and triggers (PostgreSQL), as migration 0028 installs them."""
-    return REFRESH_SQL + "".join(_touch_sql(table) for table in TOUCH) + PROGRAM_SQL
+    """The tables, functions and triggers (PostgreSQL), as migration 0028 installs them."""
+    triggers = "".join(
+        TRIGGER_SQL.format(
+            table=table,
+            op=op,
+            body=_trigger_body(table, op),
+            event=op.upper(),
+            transition=TRANSITIONS[op],
+        )
+        for table in COLUMNS
+        for op in TRANSITIONS
+    )
+    compact = COMPACT_SQL.format(lock=LOCK, folds="".join(_fold_sql(*fold) for fold in FOLDS))
+    rebuild = REBUILD_SQL.format(lock=LOCK, statement=_rebuild_statement())
+    return TABLES_SQL + triggers + compact + rebuild + PROGRAM_SQL
 
 
 def rebuild(program_id: int | None = None) -> None:
@@ -298,12 +410,14 @@ def rebuild(program_id: int | None = None) -> None:
             cursor.execute("SELECT parrain_day_rebuild(%s)", [program_id])
 
 
-def flush() -> None:
-    """Refresh now the days this transaction touched (they are refreshed when it commits):
-    a transaction that wrote and then reads the summary sees its own changes."""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT parrain_day_flush_now()")
+def compact() -> int:
+    """Fold the pending deltas into the summary (the beat runs it every minute; safe at any
+    time, concurrent calls wait for each other). Returns the number of deltas folded."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT parrain_day_compact()")
+        return int(cursor.fetchone()[0])
 
 
 def usable(time_zone: str, days: int) -> bool:

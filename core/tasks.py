@@ -99,6 +99,17 @@ def flush_share_clicks() -> int:
 
 
 @shared_task
+def compact_day_summary() -> int:
+    """Fold the dashboard summary's pending deltas into its daily rows (core/day_summary.py):
+    keeps what the page reads short; the figures are exact with or without it."""
+    from . import day_summary
+
+    count = day_summary.compact()
+    logger.info("folded %s dashboard summary deltas", count)
+    return count
+
+
+@shared_task
 def release_held_invitations() -> int:
     """Send confirmed referrers' invitations that waited for the daily budget (schedule it)."""
     from .services.confirmation import release_waiting

@@ -9,295 +9,435 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 INSTALL_SQL = r"""
-CREATE OR REPLACE FUNCTION parrain_day_refresh(p bigint, d date) RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  tz text;
-  since timestamptz;
-  until timestamptz;
-  n_invitations integer;
-  n_converted integer;
-  n_orders integer;
-  total numeric;
-  referred_total numeric;
-BEGIN
-  SELECT time_zone INTO tz FROM parrain_program WHERE id = p;
-  IF tz IS NULL THEN
-    RETURN;
-  END IF;
-  -- Lock the day first; every statement below then reads with a fresh snapshot.
-  LOOP
-    PERFORM 1 FROM parrain_daysummary WHERE program_id = p AND day = d FOR UPDATE;
-    EXIT WHEN FOUND;
-    INSERT INTO parrain_daysummary (program_id, day, invitations, converted, revenue, referred)
-    VALUES (p, d, 0, 0, 0, 0) ON CONFLICT (program_id, day) DO NOTHING;
-  END LOOP;
-  since := d::timestamp AT TIME ZONE tz;
-  until := (d + 1)::timestamp AT TIME ZONE tz;
-  DELETE FROM parrain_dayfirsts WHERE program_id = p AND day = d;
-  DELETE FROM parrain_daychannel WHERE program_id = p AND day = d;
-  WITH inv AS (
-    SELECT prev_referrer_at, prev_referee_at, referee_converted, referee_consent
-    FROM parrain_invitation
-    WHERE program_id = p AND issued_at >= since AND issued_at < until
-  ), per_gap AS (
-    SELECT LEAST(366, d - (prev_referrer_at AT TIME ZONE tz)::date) AS gap,
-           1 AS r, 0 AS e, 0 AS c, 0 AS y, 0 AS a
-    FROM inv
-    UNION ALL
-    SELECT LEAST(366, d - (prev_referee_at AT TIME ZONE tz)::date), 0, 1,
-           referee_converted::int, (referee_consent IS TRUE)::int,
-           (referee_consent IS NOT NULL)::int
-    FROM inv
-  )
-  INSERT INTO parrain_dayfirsts (program_id, day, gap, referrers, referees,
-                                 referees_converted, referees_consented, referees_answered)
-  SELECT p, d, gap, sum(r), sum(e), sum(c), sum(y), sum(a) FROM per_gap GROUP BY gap;
-  SELECT coalesce(sum(referrers), 0) INTO n_invitations
-  FROM parrain_dayfirsts WHERE program_id = p AND day = d;
-  SELECT count(*) INTO n_converted FROM parrain_referral
-  WHERE program_id = p AND converted_at >= since AND converted_at < until
-    AND status IN ('converted', 'validated', 'rewarded');
-  INSERT INTO parrain_daychannel (program_id, day, channel, orders, revenue)
-  SELECT p, d, o.channel, count(*), sum(o.amount - o.refunded_amount)
-  FROM parrain_order o JOIN parrain_referral r ON r.id = o.referral_id
-  WHERE o.program_id = p AND o.placed_at >= since AND o.placed_at < until
-    AND r.status <> 'cancelled'
-  GROUP BY o.channel;
-  SELECT count(*), coalesce(sum(amount - refunded_amount), 0) INTO n_orders, total
-  FROM parrain_order WHERE program_id = p AND placed_at >= since AND placed_at < until;
-  SELECT coalesce(sum(revenue), 0) INTO referred_total
-  FROM parrain_daychannel WHERE program_id = p AND day = d;
-  IF n_invitations = 0 AND n_converted = 0 AND n_orders = 0 THEN
-    DELETE FROM parrain_daysummary WHERE program_id = p AND day = d;
-  ELSE
-    UPDATE parrain_daysummary
-    SET invitations = n_invitations, converted = n_converted,
-        revenue = total, referred = referred_total
-    WHERE program_id = p AND day = d;
-  END IF;
-END
-$fn$;
-
--- The days a transaction touched, refreshed when it commits (or when it reads the summary).
-CREATE UNLOGGED TABLE IF NOT EXISTS parrain_day_pending (
-  txid bigint NOT NULL,
+CREATE TABLE IF NOT EXISTS parrain_daysummary_delta (
   program_id bigint NOT NULL,
   day date NOT NULL,
-  PRIMARY KEY (txid, program_id, day)
+  invitations integer NOT NULL,
+  converted integer NOT NULL,
+  revenue numeric NOT NULL,
+  referred numeric NOT NULL
 );
+CREATE INDEX IF NOT EXISTS parrain_daysummary_delta_day
+  ON parrain_daysummary_delta (program_id, day);
+CREATE TABLE IF NOT EXISTS parrain_dayfirsts_delta (
+  program_id bigint NOT NULL,
+  day date NOT NULL,
+  gap smallint NOT NULL,
+  referrers integer NOT NULL,
+  referees integer NOT NULL,
+  referees_converted integer NOT NULL,
+  referees_consented integer NOT NULL,
+  referees_answered integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS parrain_dayfirsts_delta_day
+  ON parrain_dayfirsts_delta (program_id, day);
+CREATE TABLE IF NOT EXISTS parrain_daychannel_delta (
+  program_id bigint NOT NULL,
+  day date NOT NULL,
+  channel varchar(12),
+  orders integer NOT NULL,
+  revenue numeric NOT NULL
+);
+CREATE INDEX IF NOT EXISTS parrain_daychannel_delta_day
+  ON parrain_daychannel_delta (program_id, day);
+-- a queue: compaction deletes every row each minute; vacuum its dead rows early
+ALTER TABLE parrain_daysummary_delta SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0,
+  autovacuum_vacuum_insert_threshold = 5000);
+ALTER TABLE parrain_dayfirsts_delta SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0,
+  autovacuum_vacuum_insert_threshold = 5000);
+ALTER TABLE parrain_daychannel_delta SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0,
+  autovacuum_vacuum_insert_threshold = 5000);
+-- the keys compaction adds into (ON CONFLICT); a NULL channel is one key
+CREATE UNIQUE INDEX IF NOT EXISTS parrain_dayfirsts_key
+  ON parrain_dayfirsts (program_id, day, gap);
+CREATE UNIQUE INDEX IF NOT EXISTS parrain_daychannel_key
+  ON parrain_daychannel (program_id, day, (coalesce(channel, '')));
 
-CREATE OR REPLACE FUNCTION parrain_day_flush_now() RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  me bigint := txid_current_if_assigned();
-  one record;
-BEGIN
-  IF me IS NULL THEN
-    RETURN;
-  END IF;
-  FOR one IN
-    SELECT program_id, day FROM parrain_day_pending WHERE txid = me ORDER BY 1, 2
-  LOOP
-    PERFORM parrain_day_refresh(one.program_id, one.day);
-  END LOOP;
-  DELETE FROM parrain_day_pending WHERE txid = me;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION parrain_day_flush() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-BEGIN
-  PERFORM parrain_day_flush_now();
-  RETURN NULL;
-END
-$fn$;
-
-DROP TRIGGER IF EXISTS parrain_day_flush ON parrain_day_pending;
-CREATE CONSTRAINT TRIGGER parrain_day_flush AFTER INSERT ON parrain_day_pending
-DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parrain_day_flush();
-
-CREATE OR REPLACE FUNCTION parrain_day_rebuild(p bigint) RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  tz text;
-  one record;
-BEGIN
-  SELECT time_zone INTO tz FROM parrain_program WHERE id = p;
-  DELETE FROM parrain_dayfirsts WHERE program_id = p;
-  DELETE FROM parrain_daychannel WHERE program_id = p;
-  DELETE FROM parrain_daysummary WHERE program_id = p;
-  FOR one IN
-    SELECT DISTINCT (moment AT TIME ZONE tz)::date AS day FROM (
-      SELECT issued_at AS moment FROM parrain_invitation WHERE program_id = p
-      UNION ALL
-      SELECT converted_at FROM parrain_referral
-      WHERE program_id = p AND converted_at IS NOT NULL
-      UNION ALL
-      SELECT placed_at FROM parrain_order WHERE program_id = p
-    ) moments ORDER BY 1
-  LOOP
-    PERFORM parrain_day_refresh(p, one.day);
-  END LOOP;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION parrain_day_touch_invitation_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION parrain_day_delta_invitation_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS (SELECT program_id, issued_at FROM new_rows), moments AS (SELECT program_id, issued_at AS moment FROM touched)
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
+  WITH changes AS (SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, 1 AS s FROM new_rows),
+changes_days AS (SELECT x.*, p.time_zone AS tz, (x.issued_at AT TIME ZONE p.time_zone)::date AS day FROM changes x JOIN parrain_program p ON p.id = x.program_id WHERE x.issued_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, sum(s), 0, 0, 0 FROM changes_days GROUP BY 1, 2 HAVING sum(s) <> 0)
+INSERT INTO parrain_dayfirsts_delta (program_id, day, gap, referrers, referees,
+  referees_converted, referees_consented, referees_answered)
+SELECT program_id, day, gap, sum(r), sum(e), sum(c), sum(y), sum(a) FROM (
+  SELECT program_id, day, LEAST(366, day - (prev_referrer_at AT TIME ZONE tz)::date) AS gap,
+         s AS r, 0 AS e, 0 AS c, 0 AS y, 0 AS a
+  FROM changes_days
+  UNION ALL
+  SELECT program_id, day, LEAST(366, day - (prev_referee_at AT TIME ZONE tz)::date), 0, s,
+         s * referee_converted::int, s * (referee_consent IS TRUE)::int,
+         s * (referee_consent IS NOT NULL)::int
+  FROM changes_days
+) per_gap
+GROUP BY 1, 2, 3
+HAVING sum(r) <> 0 OR sum(e) <> 0 OR sum(c) <> 0 OR sum(y) <> 0 OR sum(a) <> 0;
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_invitation_insert ON "parrain_invitation";
 CREATE TRIGGER parrain_day_invitation_insert AFTER INSERT ON "parrain_invitation"
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_invitation_insert();
+EXECUTE FUNCTION parrain_day_delta_invitation_insert();
 
-CREATE OR REPLACE FUNCTION parrain_day_touch_invitation_delete() RETURNS trigger
+CREATE OR REPLACE FUNCTION parrain_day_delta_invitation_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS (SELECT program_id, issued_at FROM old_rows), moments AS (SELECT program_id, issued_at AS moment FROM touched)
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
+  WITH changes AS (SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, -1 AS s FROM old_rows),
+changes_days AS (SELECT x.*, p.time_zone AS tz, (x.issued_at AT TIME ZONE p.time_zone)::date AS day FROM changes x JOIN parrain_program p ON p.id = x.program_id WHERE x.issued_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, sum(s), 0, 0, 0 FROM changes_days GROUP BY 1, 2 HAVING sum(s) <> 0)
+INSERT INTO parrain_dayfirsts_delta (program_id, day, gap, referrers, referees,
+  referees_converted, referees_consented, referees_answered)
+SELECT program_id, day, gap, sum(r), sum(e), sum(c), sum(y), sum(a) FROM (
+  SELECT program_id, day, LEAST(366, day - (prev_referrer_at AT TIME ZONE tz)::date) AS gap,
+         s AS r, 0 AS e, 0 AS c, 0 AS y, 0 AS a
+  FROM changes_days
+  UNION ALL
+  SELECT program_id, day, LEAST(366, day - (prev_referee_at AT TIME ZONE tz)::date), 0, s,
+         s * referee_converted::int, s * (referee_consent IS TRUE)::int,
+         s * (referee_consent IS NOT NULL)::int
+  FROM changes_days
+) per_gap
+GROUP BY 1, 2, 3
+HAVING sum(r) <> 0 OR sum(e) <> 0 OR sum(c) <> 0 OR sum(y) <> 0 OR sum(a) <> 0;
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_invitation_delete ON "parrain_invitation";
 CREATE TRIGGER parrain_day_invitation_delete AFTER DELETE ON "parrain_invitation"
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_invitation_delete();
+EXECUTE FUNCTION parrain_day_delta_invitation_delete();
 
-CREATE OR REPLACE FUNCTION parrain_day_touch_invitation_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION parrain_day_delta_invitation_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS (SELECT program_id, issued_at, 'new' AS side, id FROM new_rows UNION ALL SELECT program_id, issued_at, 'old', id FROM old_rows), moments AS (SELECT program_id, issued_at AS moment FROM touched WHERE id IN (SELECT id FROM (SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, id FROM new_rows EXCEPT SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, id FROM old_rows) d))
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
+  WITH changes AS (SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, 1 AS s FROM new_rows UNION ALL SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, -1 AS s FROM old_rows),
+changes_days AS (SELECT x.*, p.time_zone AS tz, (x.issued_at AT TIME ZONE p.time_zone)::date AS day FROM changes x JOIN parrain_program p ON p.id = x.program_id WHERE x.issued_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, sum(s), 0, 0, 0 FROM changes_days GROUP BY 1, 2 HAVING sum(s) <> 0)
+INSERT INTO parrain_dayfirsts_delta (program_id, day, gap, referrers, referees,
+  referees_converted, referees_consented, referees_answered)
+SELECT program_id, day, gap, sum(r), sum(e), sum(c), sum(y), sum(a) FROM (
+  SELECT program_id, day, LEAST(366, day - (prev_referrer_at AT TIME ZONE tz)::date) AS gap,
+         s AS r, 0 AS e, 0 AS c, 0 AS y, 0 AS a
+  FROM changes_days
+  UNION ALL
+  SELECT program_id, day, LEAST(366, day - (prev_referee_at AT TIME ZONE tz)::date), 0, s,
+         s * referee_converted::int, s * (referee_consent IS TRUE)::int,
+         s * (referee_consent IS NOT NULL)::int
+  FROM changes_days
+) per_gap
+GROUP BY 1, 2, 3
+HAVING sum(r) <> 0 OR sum(e) <> 0 OR sum(c) <> 0 OR sum(y) <> 0 OR sum(a) <> 0;
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_invitation_update ON "parrain_invitation";
 CREATE TRIGGER parrain_day_invitation_update AFTER UPDATE ON "parrain_invitation"
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_invitation_update();
+EXECUTE FUNCTION parrain_day_delta_invitation_update();
 
-CREATE OR REPLACE FUNCTION parrain_day_touch_referral_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION parrain_day_delta_referral_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS (SELECT program_id, converted_at FROM new_rows), moments AS (SELECT program_id, converted_at AS moment FROM touched)
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
+  WITH changes AS (SELECT program_id, converted_at, status, 1 AS s FROM new_rows),
+changes_days AS (SELECT x.*, p.time_zone AS tz, (x.converted_at AT TIME ZONE p.time_zone)::date AS day FROM changes x JOIN parrain_program p ON p.id = x.program_id WHERE x.converted_at IS NOT NULL)
+INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, sum(s), 0, 0 FROM changes_days
+WHERE status IN ('converted', 'validated', 'rewarded')
+GROUP BY 1, 2 HAVING sum(s) <> 0;
+  WITH changed AS (SELECT id, (status <> 'cancelled')::int AS s FROM new_rows),
+orders AS (SELECT o.program_id, o.placed_at, o.amount, o.refunded_amount, o.channel, c.s, 1 AS live FROM changed c JOIN parrain_order o ON o.referral_id = c.id WHERE c.s <> 0),
+orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, 0, sum(s * (amount - refunded_amount)),
+       sum(s * live * (amount - refunded_amount))
+FROM orders_days GROUP BY 1, 2
+HAVING sum(s * (amount - refunded_amount)) <> 0 OR sum(s * live * (amount - refunded_amount)) <> 0
+    OR sum(s) <> 0)
+INSERT INTO parrain_daychannel_delta (program_id, day, channel, orders, revenue)
+SELECT program_id, day, channel, sum(s), sum(s * (amount - refunded_amount))
+FROM orders_days WHERE live = 1 GROUP BY 1, 2, 3
+HAVING sum(s) <> 0 OR sum(s * (amount - refunded_amount)) <> 0;
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_referral_insert ON "parrain_referral";
 CREATE TRIGGER parrain_day_referral_insert AFTER INSERT ON "parrain_referral"
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_referral_insert();
+EXECUTE FUNCTION parrain_day_delta_referral_insert();
 
-CREATE OR REPLACE FUNCTION parrain_day_touch_referral_delete() RETURNS trigger
+CREATE OR REPLACE FUNCTION parrain_day_delta_referral_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS (SELECT program_id, converted_at FROM old_rows), moments AS (SELECT program_id, converted_at AS moment FROM touched)
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
+  WITH changes AS (SELECT program_id, converted_at, status, -1 AS s FROM old_rows),
+changes_days AS (SELECT x.*, p.time_zone AS tz, (x.converted_at AT TIME ZONE p.time_zone)::date AS day FROM changes x JOIN parrain_program p ON p.id = x.program_id WHERE x.converted_at IS NOT NULL)
+INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, sum(s), 0, 0 FROM changes_days
+WHERE status IN ('converted', 'validated', 'rewarded')
+GROUP BY 1, 2 HAVING sum(s) <> 0;
+  WITH changed AS (SELECT id, -(status <> 'cancelled')::int AS s FROM old_rows),
+orders AS (SELECT o.program_id, o.placed_at, o.amount, o.refunded_amount, o.channel, c.s, 1 AS live FROM changed c JOIN parrain_order o ON o.referral_id = c.id WHERE c.s <> 0),
+orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, 0, sum(s * (amount - refunded_amount)),
+       sum(s * live * (amount - refunded_amount))
+FROM orders_days GROUP BY 1, 2
+HAVING sum(s * (amount - refunded_amount)) <> 0 OR sum(s * live * (amount - refunded_amount)) <> 0
+    OR sum(s) <> 0)
+INSERT INTO parrain_daychannel_delta (program_id, day, channel, orders, revenue)
+SELECT program_id, day, channel, sum(s), sum(s * (amount - refunded_amount))
+FROM orders_days WHERE live = 1 GROUP BY 1, 2, 3
+HAVING sum(s) <> 0 OR sum(s * (amount - refunded_amount)) <> 0;
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_referral_delete ON "parrain_referral";
 CREATE TRIGGER parrain_day_referral_delete AFTER DELETE ON "parrain_referral"
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_referral_delete();
+EXECUTE FUNCTION parrain_day_delta_referral_delete();
 
-CREATE OR REPLACE FUNCTION parrain_day_touch_referral_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION parrain_day_delta_referral_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS (SELECT program_id, converted_at, 'new' AS side, id FROM new_rows UNION ALL SELECT program_id, converted_at, 'old', id FROM old_rows), moments AS (SELECT program_id, converted_at AS moment FROM touched WHERE id IN (SELECT id FROM (SELECT program_id, status, converted_at, id FROM new_rows EXCEPT SELECT program_id, status, converted_at, id FROM old_rows) d) UNION ALL SELECT o.program_id, o.placed_at FROM parrain_order o WHERE o.referral_id IN (SELECT n.id FROM new_rows n JOIN old_rows w ON w.id = n.id WHERE n.status IS DISTINCT FROM w.status))
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
+  WITH changes AS (SELECT program_id, converted_at, status, 1 AS s FROM new_rows UNION ALL SELECT program_id, converted_at, status, -1 AS s FROM old_rows),
+changes_days AS (SELECT x.*, p.time_zone AS tz, (x.converted_at AT TIME ZONE p.time_zone)::date AS day FROM changes x JOIN parrain_program p ON p.id = x.program_id WHERE x.converted_at IS NOT NULL)
+INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, sum(s), 0, 0 FROM changes_days
+WHERE status IN ('converted', 'validated', 'rewarded')
+GROUP BY 1, 2 HAVING sum(s) <> 0;
+  WITH changed AS (SELECT n.id, (n.status <> 'cancelled')::int - (w.status <> 'cancelled')::int AS s FROM new_rows n JOIN old_rows w ON w.id = n.id WHERE n.status IS DISTINCT FROM w.status),
+orders AS (SELECT o.program_id, o.placed_at, o.amount, o.refunded_amount, o.channel, c.s, 1 AS live FROM changed c JOIN parrain_order o ON o.referral_id = c.id WHERE c.s <> 0),
+orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, 0, sum(s * (amount - refunded_amount)),
+       sum(s * live * (amount - refunded_amount))
+FROM orders_days GROUP BY 1, 2
+HAVING sum(s * (amount - refunded_amount)) <> 0 OR sum(s * live * (amount - refunded_amount)) <> 0
+    OR sum(s) <> 0)
+INSERT INTO parrain_daychannel_delta (program_id, day, channel, orders, revenue)
+SELECT program_id, day, channel, sum(s), sum(s * (amount - refunded_amount))
+FROM orders_days WHERE live = 1 GROUP BY 1, 2, 3
+HAVING sum(s) <> 0 OR sum(s * (amount - refunded_amount)) <> 0;
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_referral_update ON "parrain_referral";
 CREATE TRIGGER parrain_day_referral_update AFTER UPDATE ON "parrain_referral"
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_referral_update();
+EXECUTE FUNCTION parrain_day_delta_referral_update();
 
-CREATE OR REPLACE FUNCTION parrain_day_touch_order_insert() RETURNS trigger
+CREATE OR REPLACE FUNCTION parrain_day_delta_order_insert() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS (SELECT program_id, placed_at FROM new_rows), moments AS (SELECT program_id, placed_at AS moment FROM touched)
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
+  PERFORM 1 FROM parrain_referral WHERE id IN (SELECT referral_id FROM new_rows) ORDER BY id FOR SHARE;
+  WITH orders AS (SELECT o.*, (r.id IS NOT NULL AND r.status <> 'cancelled')::int AS live FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, 1 AS s FROM new_rows) o LEFT JOIN parrain_referral r ON r.id = o.referral_id),
+orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, 0, sum(s * (amount - refunded_amount)),
+       sum(s * live * (amount - refunded_amount))
+FROM orders_days GROUP BY 1, 2
+HAVING sum(s * (amount - refunded_amount)) <> 0 OR sum(s * live * (amount - refunded_amount)) <> 0
+    OR sum(s) <> 0)
+INSERT INTO parrain_daychannel_delta (program_id, day, channel, orders, revenue)
+SELECT program_id, day, channel, sum(s), sum(s * (amount - refunded_amount))
+FROM orders_days WHERE live = 1 GROUP BY 1, 2, 3
+HAVING sum(s) <> 0 OR sum(s * (amount - refunded_amount)) <> 0;
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_order_insert ON "parrain_order";
 CREATE TRIGGER parrain_day_order_insert AFTER INSERT ON "parrain_order"
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_order_insert();
+EXECUTE FUNCTION parrain_day_delta_order_insert();
 
-CREATE OR REPLACE FUNCTION parrain_day_touch_order_delete() RETURNS trigger
+CREATE OR REPLACE FUNCTION parrain_day_delta_order_delete() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS (SELECT program_id, placed_at FROM old_rows), moments AS (SELECT program_id, placed_at AS moment FROM touched)
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
+  PERFORM 1 FROM parrain_referral WHERE id IN (SELECT referral_id FROM old_rows) ORDER BY id FOR SHARE;
+  WITH orders AS (SELECT o.*, (r.id IS NOT NULL AND r.status <> 'cancelled')::int AS live FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, -1 AS s FROM old_rows) o LEFT JOIN parrain_referral r ON r.id = o.referral_id),
+orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, 0, sum(s * (amount - refunded_amount)),
+       sum(s * live * (amount - refunded_amount))
+FROM orders_days GROUP BY 1, 2
+HAVING sum(s * (amount - refunded_amount)) <> 0 OR sum(s * live * (amount - refunded_amount)) <> 0
+    OR sum(s) <> 0)
+INSERT INTO parrain_daychannel_delta (program_id, day, channel, orders, revenue)
+SELECT program_id, day, channel, sum(s), sum(s * (amount - refunded_amount))
+FROM orders_days WHERE live = 1 GROUP BY 1, 2, 3
+HAVING sum(s) <> 0 OR sum(s * (amount - refunded_amount)) <> 0;
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_order_delete ON "parrain_order";
 CREATE TRIGGER parrain_day_order_delete AFTER DELETE ON "parrain_order"
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_order_delete();
+EXECUTE FUNCTION parrain_day_delta_order_delete();
 
-CREATE OR REPLACE FUNCTION parrain_day_touch_order_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION parrain_day_delta_order_update() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  WITH touched AS (SELECT program_id, placed_at, 'new' AS side, id FROM new_rows UNION ALL SELECT program_id, placed_at, 'old', id FROM old_rows), moments AS (SELECT program_id, placed_at AS moment FROM touched WHERE id IN (SELECT id FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, id FROM new_rows EXCEPT SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, id FROM old_rows) d))
-  INSERT INTO parrain_day_pending (txid, program_id, day)
-  SELECT DISTINCT txid_current(), m.program_id, (m.moment AT TIME ZONE p.time_zone)::date
-  FROM moments m JOIN parrain_program p ON p.id = m.program_id
-  WHERE m.moment IS NOT NULL
-  ON CONFLICT DO NOTHING;
+  PERFORM 1 FROM parrain_referral WHERE id IN (SELECT referral_id FROM new_rows UNION SELECT referral_id FROM old_rows) ORDER BY id FOR SHARE;
+  WITH orders AS (SELECT o.*, (r.id IS NOT NULL AND r.status <> 'cancelled')::int AS live FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, 1 AS s FROM new_rows UNION ALL SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, -1 AS s FROM old_rows) o LEFT JOIN parrain_referral r ON r.id = o.referral_id),
+orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, 0, sum(s * (amount - refunded_amount)),
+       sum(s * live * (amount - refunded_amount))
+FROM orders_days GROUP BY 1, 2
+HAVING sum(s * (amount - refunded_amount)) <> 0 OR sum(s * live * (amount - refunded_amount)) <> 0
+    OR sum(s) <> 0)
+INSERT INTO parrain_daychannel_delta (program_id, day, channel, orders, revenue)
+SELECT program_id, day, channel, sum(s), sum(s * (amount - refunded_amount))
+FROM orders_days WHERE live = 1 GROUP BY 1, 2, 3
+HAVING sum(s) <> 0 OR sum(s * (amount - refunded_amount)) <> 0;
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS parrain_day_order_update ON "parrain_order";
 CREATE TRIGGER parrain_day_order_update AFTER UPDATE ON "parrain_order"
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-EXECUTE FUNCTION parrain_day_touch_order_update();
+EXECUTE FUNCTION parrain_day_delta_order_update();
+
+CREATE OR REPLACE FUNCTION parrain_day_compact() RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  folded bigint := 0;
+  n bigint;
+  k_program_id bigint[];
+  k_day date[];
+  k_gap smallint[];
+  k_channel text[];
+BEGIN
+  PERFORM pg_advisory_xact_lock(7061727261696001);
+
+  WITH gone AS (DELETE FROM parrain_daysummary_delta RETURNING *),
+  grouped AS (
+    SELECT program_id, day, sum(invitations), sum(converted), sum(revenue), sum(referred) FROM gone
+    WHERE program_id IN (SELECT id FROM parrain_program)
+    GROUP BY program_id, day HAVING sum(invitations) <> 0 OR sum(converted) <> 0 OR sum(revenue) <> 0 OR sum(referred) <> 0
+  ),
+  added AS (
+    INSERT INTO parrain_daysummary AS t (program_id, day, invitations, converted, revenue, referred) SELECT * FROM grouped
+    ON CONFLICT (program_id, day) DO UPDATE SET invitations = t.invitations + excluded.invitations, converted = t.converted + excluded.converted, revenue = t.revenue + excluded.revenue, referred = t.referred + excluded.referred
+    RETURNING t.program_id, t.day, t.invitations = 0 AND t.converted = 0 AND t.revenue = 0 AND t.referred = 0 AS empty
+  )
+  SELECT (SELECT count(*) FROM gone), array_agg(program_id) FILTER (WHERE empty), array_agg(day) FILTER (WHERE empty) INTO n, k_program_id, k_day FROM added;
+  folded := folded + n;
+  DELETE FROM parrain_daysummary t USING unnest(k_program_id, k_day) AS k(program_id, day)
+  WHERE t.program_id IS NOT DISTINCT FROM k.program_id AND t.day IS NOT DISTINCT FROM k.day;
+
+  WITH gone AS (DELETE FROM parrain_dayfirsts_delta RETURNING *),
+  grouped AS (
+    SELECT program_id, day, gap, sum(referrers), sum(referees), sum(referees_converted), sum(referees_consented), sum(referees_answered) FROM gone
+    WHERE program_id IN (SELECT id FROM parrain_program)
+    GROUP BY program_id, day, gap HAVING sum(referrers) <> 0 OR sum(referees) <> 0 OR sum(referees_converted) <> 0 OR sum(referees_consented) <> 0 OR sum(referees_answered) <> 0
+  ),
+  added AS (
+    INSERT INTO parrain_dayfirsts AS t (program_id, day, gap, referrers, referees, referees_converted, referees_consented, referees_answered) SELECT * FROM grouped
+    ON CONFLICT (program_id, day, gap) DO UPDATE SET referrers = t.referrers + excluded.referrers, referees = t.referees + excluded.referees, referees_converted = t.referees_converted + excluded.referees_converted, referees_consented = t.referees_consented + excluded.referees_consented, referees_answered = t.referees_answered + excluded.referees_answered
+    RETURNING t.program_id, t.day, t.gap, t.referrers = 0 AND t.referees = 0 AND t.referees_converted = 0 AND t.referees_consented = 0 AND t.referees_answered = 0 AS empty
+  )
+  SELECT (SELECT count(*) FROM gone), array_agg(program_id) FILTER (WHERE empty), array_agg(day) FILTER (WHERE empty), array_agg(gap) FILTER (WHERE empty) INTO n, k_program_id, k_day, k_gap FROM added;
+  folded := folded + n;
+  DELETE FROM parrain_dayfirsts t USING unnest(k_program_id, k_day, k_gap) AS k(program_id, day, gap)
+  WHERE t.program_id IS NOT DISTINCT FROM k.program_id AND t.day IS NOT DISTINCT FROM k.day AND t.gap IS NOT DISTINCT FROM k.gap;
+
+  WITH gone AS (DELETE FROM parrain_daychannel_delta RETURNING *),
+  grouped AS (
+    SELECT program_id, day, channel, sum(orders), sum(revenue) FROM gone
+    WHERE program_id IN (SELECT id FROM parrain_program)
+    GROUP BY program_id, day, channel HAVING sum(orders) <> 0 OR sum(revenue) <> 0
+  ),
+  added AS (
+    INSERT INTO parrain_daychannel AS t (program_id, day, channel, orders, revenue) SELECT * FROM grouped
+    ON CONFLICT (program_id, day, (coalesce(channel, ''))) DO UPDATE SET orders = t.orders + excluded.orders, revenue = t.revenue + excluded.revenue
+    RETURNING t.program_id, t.day, t.channel, t.orders = 0 AND t.revenue = 0 AS empty
+  )
+  SELECT (SELECT count(*) FROM gone), array_agg(program_id) FILTER (WHERE empty), array_agg(day) FILTER (WHERE empty), array_agg(channel) FILTER (WHERE empty) INTO n, k_program_id, k_day, k_channel FROM added;
+  folded := folded + n;
+  DELETE FROM parrain_daychannel t USING unnest(k_program_id, k_day, k_channel) AS k(program_id, day, channel)
+  WHERE t.program_id IS NOT DISTINCT FROM k.program_id AND t.day IS NOT DISTINCT FROM k.day AND t.channel IS NOT DISTINCT FROM k.channel;
+  RETURN folded;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION parrain_day_rebuild(p bigint) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock(7061727261696001);
+  DELETE FROM parrain_dayfirsts WHERE program_id = p;
+  DELETE FROM parrain_daychannel WHERE program_id = p;
+  DELETE FROM parrain_daysummary WHERE program_id = p;
+  WITH drop_0 AS (DELETE FROM parrain_daysummary_delta WHERE program_id = p),
+drop_1 AS (DELETE FROM parrain_dayfirsts_delta WHERE program_id = p),
+drop_2 AS (DELETE FROM parrain_daychannel_delta WHERE program_id = p),
+inv AS (SELECT program_id, issued_at, prev_referrer_at, prev_referee_at, referee_converted, referee_consent, 1 AS s FROM parrain_invitation WHERE program_id = p),
+inv_days AS (SELECT x.*, p.time_zone AS tz, (x.issued_at AT TIME ZONE p.time_zone)::date AS day FROM inv x JOIN parrain_program p ON p.id = x.program_id WHERE x.issued_at IS NOT NULL),
+ref AS (SELECT program_id, converted_at, status, 1 AS s FROM parrain_referral WHERE program_id = p),
+ref_days AS (SELECT x.*, p.time_zone AS tz, (x.converted_at AT TIME ZONE p.time_zone)::date AS day FROM ref x JOIN parrain_program p ON p.id = x.program_id WHERE x.converted_at IS NOT NULL),
+orders AS (SELECT o.*, (r.id IS NOT NULL AND r.status <> 'cancelled')::int AS live FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, 1 AS s FROM parrain_order WHERE program_id = p) o LEFT JOIN parrain_referral r ON r.id = o.referral_id),
+orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
+part_0 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, sum(s), 0, 0, 0 FROM inv_days GROUP BY 1, 2 HAVING sum(s) <> 0),
+part_1 AS (INSERT INTO parrain_dayfirsts_delta (program_id, day, gap, referrers, referees,
+  referees_converted, referees_consented, referees_answered)
+SELECT program_id, day, gap, sum(r), sum(e), sum(c), sum(y), sum(a) FROM (
+  SELECT program_id, day, LEAST(366, day - (prev_referrer_at AT TIME ZONE tz)::date) AS gap,
+         s AS r, 0 AS e, 0 AS c, 0 AS y, 0 AS a
+  FROM inv_days
+  UNION ALL
+  SELECT program_id, day, LEAST(366, day - (prev_referee_at AT TIME ZONE tz)::date), 0, s,
+         s * referee_converted::int, s * (referee_consent IS TRUE)::int,
+         s * (referee_consent IS NOT NULL)::int
+  FROM inv_days
+) per_gap
+GROUP BY 1, 2, 3
+HAVING sum(r) <> 0 OR sum(e) <> 0 OR sum(c) <> 0 OR sum(y) <> 0 OR sum(a) <> 0),
+part_2 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, sum(s), 0, 0 FROM ref_days
+WHERE status IN ('converted', 'validated', 'rewarded')
+GROUP BY 1, 2 HAVING sum(s) <> 0),
+part_3 AS (INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, 0, sum(s * (amount - refunded_amount)),
+       sum(s * live * (amount - refunded_amount))
+FROM orders_days GROUP BY 1, 2
+HAVING sum(s * (amount - refunded_amount)) <> 0 OR sum(s * live * (amount - refunded_amount)) <> 0
+    OR sum(s) <> 0)
+INSERT INTO parrain_daychannel_delta (program_id, day, channel, orders, revenue)
+SELECT program_id, day, channel, sum(s), sum(s * (amount - refunded_amount))
+FROM orders_days WHERE live = 1 GROUP BY 1, 2, 3
+HAVING sum(s) <> 0 OR sum(s * (amount - refunded_amount)) <> 0;
+  PERFORM parrain_day_compact();
+END
+$fn$;
 
 CREATE OR REPLACE FUNCTION parrain_day_program_zone() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
+  -- wait for the writers in flight (their deltas used the old zone), hold the new ones
+  LOCK TABLE parrain_invitation, parrain_referral, parrain_order IN SHARE MODE;
   PERFORM parrain_day_rebuild(NEW.id);
   RETURN NULL;
 END
@@ -312,28 +452,45 @@ UNINSTALL_SQL = """
 DROP TRIGGER IF EXISTS parrain_day_program_zone ON parrain_program;
 DROP FUNCTION IF EXISTS parrain_day_program_zone();
 DROP TRIGGER IF EXISTS parrain_day_invitation_insert ON "parrain_invitation";
-DROP FUNCTION IF EXISTS parrain_day_touch_invitation_insert();
+DROP FUNCTION IF EXISTS parrain_day_delta_invitation_insert();
 DROP TRIGGER IF EXISTS parrain_day_invitation_update ON "parrain_invitation";
-DROP FUNCTION IF EXISTS parrain_day_touch_invitation_update();
+DROP FUNCTION IF EXISTS parrain_day_delta_invitation_update();
 DROP TRIGGER IF EXISTS parrain_day_invitation_delete ON "parrain_invitation";
-DROP FUNCTION IF EXISTS parrain_day_touch_invitation_delete();
+DROP FUNCTION IF EXISTS parrain_day_delta_invitation_delete();
 DROP TRIGGER IF EXISTS parrain_day_referral_insert ON "parrain_referral";
-DROP FUNCTION IF EXISTS parrain_day_touch_referral_insert();
+DROP FUNCTION IF EXISTS parrain_day_delta_referral_insert();
 DROP TRIGGER IF EXISTS parrain_day_referral_update ON "parrain_referral";
-DROP FUNCTION IF EXISTS parrain_day_touch_referral_update();
+DROP FUNCTION IF EXISTS parrain_day_delta_referral_update();
 DROP TRIGGER IF EXISTS parrain_day_referral_delete ON "parrain_referral";
-DROP FUNCTION IF EXISTS parrain_day_touch_referral_delete();
+DROP FUNCTION IF EXISTS parrain_day_delta_referral_delete();
 DROP TRIGGER IF EXISTS parrain_day_order_insert ON "parrain_order";
-DROP FUNCTION IF EXISTS parrain_day_touch_order_insert();
+DROP FUNCTION IF EXISTS parrain_day_delta_order_insert();
 DROP TRIGGER IF EXISTS parrain_day_order_update ON "parrain_order";
-DROP FUNCTION IF EXISTS parrain_day_touch_order_update();
+DROP FUNCTION IF EXISTS parrain_day_delta_order_update();
 DROP TRIGGER IF EXISTS parrain_day_order_delete ON "parrain_order";
-DROP FUNCTION IF EXISTS parrain_day_touch_order_delete();
+DROP FUNCTION IF EXISTS parrain_day_delta_order_delete();
+DROP FUNCTION IF EXISTS parrain_day_rebuild(bigint);
+DROP FUNCTION IF EXISTS parrain_day_compact();
+DROP TABLE IF EXISTS parrain_daysummary_delta;
+DROP TABLE IF EXISTS parrain_dayfirsts_delta;
+DROP TABLE IF EXISTS parrain_daychannel_delta;
+DROP INDEX IF EXISTS parrain_dayfirsts_key;
+DROP INDEX IF EXISTS parrain_daychannel_key;
+-- the first version of this migration (recompute at commit), on a development database
+DROP TRIGGER IF EXISTS parrain_day_flush ON parrain_day_pending;
 DROP TABLE IF EXISTS parrain_day_pending;
 DROP FUNCTION IF EXISTS parrain_day_flush();
 DROP FUNCTION IF EXISTS parrain_day_flush_now();
-DROP FUNCTION IF EXISTS parrain_day_rebuild(bigint);
 DROP FUNCTION IF EXISTS parrain_day_refresh(bigint, date);
+DROP FUNCTION IF EXISTS parrain_day_touch_invitation_insert();
+DROP FUNCTION IF EXISTS parrain_day_touch_invitation_update();
+DROP FUNCTION IF EXISTS parrain_day_touch_invitation_delete();
+DROP FUNCTION IF EXISTS parrain_day_touch_referral_insert();
+DROP FUNCTION IF EXISTS parrain_day_touch_referral_update();
+DROP FUNCTION IF EXISTS parrain_day_touch_referral_delete();
+DROP FUNCTION IF EXISTS parrain_day_touch_order_insert();
+DROP FUNCTION IF EXISTS parrain_day_touch_order_update();
+DROP FUNCTION IF EXISTS parrain_day_touch_order_delete();
 """
 
 

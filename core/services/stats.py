@@ -36,8 +36,6 @@ from ..models import (
     Badge,
     BadgeHolding,
     Contact,
-    DayChannel,
-    DaySummary,
     Invitation,
     Order,
     Program,
@@ -352,10 +350,46 @@ SELECT day,
   sum(referees) FILTER (WHERE gap > 0)
 FROM (
   SELECT *, CASE WHEN day >= %(start)s::date THEN %(start)s::date ELSE %(first)s::date END AS base
-  FROM parrain_dayfirsts
-  WHERE program_id = %(program)s AND day >= %(first)s::date AND day <= %(end)s::date
+  FROM (
+    SELECT day, gap, referrers, referees, referees_converted, referees_consented,
+           referees_answered
+    FROM parrain_dayfirsts
+    WHERE program_id = %(program)s AND day >= %(first)s::date AND day <= %(end)s::date
+    UNION ALL
+    SELECT day, gap, referrers, referees, referees_converted, referees_consented,
+           referees_answered
+    FROM parrain_dayfirsts_delta
+    WHERE program_id = %(program)s AND day >= %(first)s::date AND day <= %(end)s::date
+  ) folded_and_pending
 ) firsts
 GROUP BY day
+"""
+# The summary's days: the folded rows plus the deltas not folded yet, in one statement
+# (one snapshot: a compaction commits both sides at once).
+DAYS_SQL = """
+SELECT day, sum(invitations), sum(converted), sum(revenue), sum(referred)
+FROM (
+  SELECT day, invitations, converted, revenue, referred FROM parrain_daysummary
+  WHERE program_id = %(program)s AND day >= %(first)s::date AND day <= %(end)s::date
+  UNION ALL
+  SELECT day, invitations, converted, revenue, referred FROM parrain_daysummary_delta
+  WHERE program_id = %(program)s AND day >= %(first)s::date AND day <= %(end)s::date
+) days
+GROUP BY day
+"""
+DAYS_KEYS = ("invitations", "converted", "revenue", "referred")
+CHANNELS_SQL = """
+SELECT channel, sum(orders), sum(revenue)
+FROM (
+  SELECT channel, orders, revenue FROM parrain_daychannel
+  WHERE program_id = %(program)s AND day >= %(start)s::date AND day <= %(end)s::date
+  UNION ALL
+  SELECT channel, orders, revenue FROM parrain_daychannel_delta
+  WHERE program_id = %(program)s AND day >= %(start)s::date AND day <= %(end)s::date
+) channels
+GROUP BY channel
+HAVING sum(orders) <> 0
+ORDER BY 3 DESC, 1
 """
 FIRSTS_KEYS = ("influencers", "invited", "cohort_converted", "consented", "answered", "day_invited")
 
@@ -366,19 +400,15 @@ def _from_summary(program: Program, start: date, end: date, previous: bool) -> P
     counts of invitations whose person's previous one lies before the period's first day
     (``DayFirsts.gap > day - first day``); sponsors, the one distinct count the summary
     cannot sum, are read from the validated referrals (one index-only scan, both periods)."""
-    day_summary.flush()
     days = (end - start).days + 1
     first = start - timedelta(days=days) if previous else start
-    daily: dict[date, dict[str, Any]] = {
-        row.pop("day"): row
-        for row in DaySummary.objects.filter(program=program, day__range=(first, end)).values(
-            "day", "invitations", "converted", "revenue", "referred"
-        )
-    }
+    daily: dict[date, dict[str, Any]] = {}
+    params = {"program": program.pk, "start": start, "first": first, "end": end}
     with connection.cursor() as cursor:
-        cursor.execute(
-            FIRSTS_SQL, {"program": program.pk, "start": start, "first": first, "end": end}
-        )
+        cursor.execute(DAYS_SQL, params)
+        for day, *values in cursor.fetchall():
+            daily[day] = dict(zip(DAYS_KEYS, values, strict=True))
+        cursor.execute(FIRSTS_SQL, params)
         for day, *counts in cursor.fetchall():
             daily.setdefault(day, {}).update(zip(FIRSTS_KEYS, counts, strict=True))
     whole = Span.of(first, end)
@@ -560,13 +590,12 @@ def revenue_by_channel(program: Program, start: date, end: date) -> list[Channel
     From the daily summary when it can answer (core/day_summary.py).
     """
     if day_summary.usable(program.time_zone, (end - start).days + 1):
-        day_summary.flush()
-        rows = (
-            DayChannel.objects.filter(program=program, day__range=(start, end))
-            .values("channel")
-            .annotate(orders=Sum("orders"), revenue=Sum("revenue"))
-            .order_by("-revenue", "channel")
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(CHANNELS_SQL, {"program": program.pk, "start": start, "end": end})
+            rows = [
+                {"channel": channel, "orders": orders, "revenue": revenue}
+                for channel, orders, revenue in cursor.fetchall()
+            ]
         return [ChannelRevenue(**_cents(row, "revenue")) for row in rows]
     return _channels_rows(program, start, end)
 

@@ -20,7 +20,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
-from parrain.core.dashboard import DashboardRangeForm, dashboard_context
+from parrain.core.dashboard import DashboardRangeForm, dashboard_context, in_program_zone
 from parrain.core.exports import neutralise_formula, safe_value_preprocess
 from parrain.core.labels import reason_label
 from parrain.core.models import Program, Referral
@@ -114,7 +114,8 @@ class DashboardView(ExportButtonsMixin, ReportView):
         if not self.selection:
             return []
         if self.is_export:  # the daily rows alone
-            return stats.series(*self.selection)
+            with in_program_zone(self.selection[0]):  # its days, as the page's
+                return stats.series(*self.selection)
         return self.dashboard["series"] if self.dashboard else []
 
     def order_queryset(self, queryset: list) -> list:

@@ -3,13 +3,15 @@ the seven headline cards and their change against the previous period."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from parrain.core.factories import ProgramFactory
+from parrain.core.models import Contact, Invitation
+from parrain.core.services import stats
 from parrain.core.services.enrolment import enrol_referrer
 from parrain.core.services.invitations import invite_by_email
 from parrain.core.services.registration import register_referee
@@ -78,3 +80,40 @@ def test_program_list_links_to_the_dashboard(admin_client) -> None:
     assert (
         f"{reverse('admin:parrain_dashboard')}?program={program.slug}" in response.content.decode()
     )
+
+
+def test_admin_dashboard_counts_days_in_the_program_time_zone(admin_client) -> None:
+    # Given a program on Kiritimati time (UTC+14) while the site runs on Paris time, and an
+    # invitation issued at 11:00 UTC on 10 March: 11 March after 1:00 where the program is
+    program = ProgramFactory(rules=False, time_zone="Pacific/Kiritimati")
+    referrer, referee = (
+        Contact.objects.create(program=program, email=f"{who}@example.com") for who in "ab"
+    )
+    Invitation.objects.create(
+        program=program,
+        referrer=referrer,
+        referee=referee,
+        channel="email",
+        issued_at=datetime(2025, 3, 10, 11, tzinfo=UTC),
+        referrer_terms={},
+    )
+
+    def figures(day: date):
+        response = admin_client.get(
+            reverse("admin:parrain_dashboard"),
+            {"program": program.slug, "start": day.isoformat(), "end": day.isoformat()},
+        )
+        assert response.status_code == 200
+        return response.context["figures"]
+
+    # When the owner opens the dashboard on either day
+    # Then the invitation belongs to the program's 11 March, as its series says
+    assert figures(date(2025, 3, 11)).invitations == 1
+    assert figures(date(2025, 3, 10)).invitations == 0
+    with timezone.override("Pacific/Kiritimati"):  # the same figures as from the rows there
+        rows = stats._page_rows(program, date(2025, 3, 11), date(2025, 3, 11))
+    assert figures(date(2025, 3, 11)) == rows.figures
+    # and the default range ends on the program's today
+    response = admin_client.get(reverse("admin:parrain_dashboard"), {"program": program.slug})
+    with timezone.override("Pacific/Kiritimati"):
+        assert response.context["form"].cleaned_data["end"] == timezone.localdate()

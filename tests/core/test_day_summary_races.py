@@ -1,5 +1,6 @@
-"""The daily summary stays exact when transactions write the same day at once: each refresh
-locks the day's row before reading (core/day_summary.py)."""
+"""The daily summary stays exact when transactions write the same day at once while
+compactions run: writers only append deltas, compactions take one advisory lock and fold
+what has committed (core/day_summary.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from parrain.core.services import stats
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 DAY = date(2025, 3, 10)
-THREADS = 12
+THREADS = 12  # writers and compactions, started together
+FOLDERS = 3
 
 
 def _summary(program) -> list[tuple]:
@@ -64,13 +66,28 @@ def test_racing_writers_on_one_day_keep_the_summary_exact() -> None:
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        list(pool.map(write, range(THREADS)))
+    def fold(n: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(4):
+                with transaction.atomic():
+                    day_summary.compact()
+                clock.sleep(0.02)
+        finally:
+            connection.close()
 
+    with ThreadPoolExecutor(max_workers=THREADS + FOLDERS) as pool:
+        jobs = [pool.submit(write, n) for n in range(THREADS - FOLDERS)]
+        jobs += [pool.submit(fold, n) for n in range(FOLDERS)]
+        for job in jobs:
+            job.result()
+
+    day_summary.compact()
     written = _summary(program)
     day_summary.rebuild(program.pk)
     assert _summary(program) == written
     figures = stats.dashboard(program, DAY, DAY)
     assert figures == stats._dashboard_rows(program, DAY, DAY)
-    assert (figures.invitations, figures.influencers, figures.invited_referees) == (THREADS, 2, 4)
-    assert figures.revenue == sum(Decimal("10.00") + n for n in range(THREADS))
+    writers = THREADS - FOLDERS
+    assert (figures.invitations, figures.influencers, figures.invited_referees) == (writers, 2, 4)
+    assert figures.revenue == sum(Decimal("10.00") + n for n in range(writers))

@@ -90,7 +90,7 @@ class FiguresView(ProgramMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        form = DashboardRangeForm(self.request.GET or {})
+        form = DashboardRangeForm(self.request.GET or {}, program=self.program)
         context["form"] = form
         if form.is_valid():
             data = form.cleaned_data
