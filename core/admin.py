@@ -374,7 +374,7 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
         program = next((p for p in programs if p.slug == slug), programs[0] if programs else None)
         form = DashboardRangeForm(request.GET or {}, program=program)
         context = {
-            **_evaluated_names(self.admin_site.each_context(request)),
+            **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Referral dashboard"),
             "programs": programs,
@@ -385,17 +385,6 @@ class ProgramAdmin(ProgramSetupAdminMixin, SecretsAdminMixin, admin.ModelAdmin):
             data = form.cleaned_data
             context.update(dashboard_context(program, data["start"], data["end"]))
         return TemplateResponse(request, "admin/parrain/program/dashboard.html", context)
-
-
-def _evaluated_names(context: dict[str, Any]) -> dict[str, Any]:
-    """The sidebar's app and model names are lazy translations (``capfirst`` of a lazy
-    ``verbose_name``) that the template evaluates at each use, a gettext each: translate them
-    once (the dashboard page's Python time is mostly the admin's sidebar). Same text."""
-    for app in context.get("available_apps", ()):
-        app["name"] = str(app["name"])
-        for model in app["models"]:
-            model["name"] = str(model["name"])
-    return context
 
 
 @admin.register(RewardRule)
