@@ -392,6 +392,16 @@ HAVING sum(orders) <> 0
 ORDER BY 3 DESC, 1
 """
 FIRSTS_KEYS = ("influencers", "invited", "cohort_converted", "consented", "answered", "day_invited")
+# Sponsors of both periods, one index-only scan of the validated referrals: the ORM's
+# ``Count(distinct, filter=...)`` aggregate written out, read on the summary's cursor (its
+# compilation was a tenth of the dashboard's own Python time).
+SPONSORS_SQL = """
+SELECT count(DISTINCT referrer_id) FILTER (WHERE validated_at >= %(since)s),
+       count(DISTINCT referrer_id) FILTER (WHERE validated_at < %(since)s)
+FROM parrain_referral
+WHERE program_id = %(program)s AND status = ANY(%(validated)s)
+  AND validated_at >= %(from)s AND validated_at < %(until)s
+"""
 
 
 def _from_summary(program: Program, start: date, end: date, previous: bool) -> PageData:
@@ -411,12 +421,19 @@ def _from_summary(program: Program, start: date, end: date, previous: bool) -> P
         cursor.execute(FIRSTS_SQL, params)
         for day, *counts in cursor.fetchall():
             daily.setdefault(day, {}).update(zip(FIRSTS_KEYS, counts, strict=True))
-    whole = Span.of(first, end)
-    since = Span.of(start, end).since
-    sponsors = Referral.objects.filter(_validated(whole), program=program).aggregate(
-        now=Count("referrer", distinct=True, filter=Q(validated_at__gte=since)),
-        before=Count("referrer", distinct=True, filter=Q(validated_at__lt=since)),
-    )
+        whole = Span.of(first, end)
+        cursor.execute(
+            SPONSORS_SQL,
+            {
+                "program": program.pk,
+                "validated": [str(status) for status in VALIDATED_STATUSES],
+                "since": Span.of(start, end).since,
+                "from": whole.since,
+                "until": whole.until,
+            },
+        )
+        now_sponsors, before_sponsors = cursor.fetchone()
+    sponsors = {"now": now_sponsors, "before": before_sponsors}
 
     def figures(lo: date, hi: date, sponsored: int) -> DashboardFigures:
         rows = [row for day, row in daily.items() if lo <= day <= hi]
