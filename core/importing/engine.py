@@ -407,9 +407,12 @@ def apply_batch(
     actor: str = "import",
     dry_run: bool = False,
     path: str | None = None,
+    verified_at: datetime | None = None,
 ) -> BatchResult:
     """Count (``dry_run``) or write ``rows``; runs inside the caller's transaction. Rows
-    naming the same contact twice in a batch: the last one wins.
+    naming the same contact twice in a batch: the last one wins. ``verified_at``: the
+    contacts created have their address confirmed then (a caller who vouches for the
+    addresses; written with the row rather than updated after, which rewrote each row).
 
     ``path`` forces the writer ("copy" on PostgreSQL only, or "orm"): tests run both on
     the same scenarios; by default PostgreSQL uses "copy"."""
@@ -428,9 +431,9 @@ def apply_batch(
             state.values["consent_source"] = source
     with transaction.atomic():
         if path == "copy":
-            became = _write_copy(program, states, plan.now, import_id, actor, source)
+            became = _write_copy(program, states, plan.now, import_id, actor, source, verified_at)
         else:
-            became = _write_orm(program, states, plan.now, import_id, actor, source)
+            became = _write_orm(program, states, plan.now, import_id, actor, source, verified_at)
     if became:
         _fire_became_customer(program, became)
     return plan.result
@@ -475,6 +478,7 @@ def _write_orm(
     import_id: int | None,
     actor: str,
     source: str,
+    verified_at: datetime | None = None,
 ) -> list[int]:
     from ..models import AuditEvent, ConsentRecord, Contact, Invitation, LoyaltyEntry
     from ..models.choices import ConsentChannel
@@ -483,7 +487,11 @@ def _write_orm(
     new = [s for s in states if s.new]
     old = [s for s in states if not s.new]
     created = Contact.objects.bulk_create(
-        [Contact(program=program, created_at=now, **s.values) for s in new], batch_size=500
+        [
+            Contact(program=program, created_at=now, email_verified_at=verified_at, **s.values)
+            for s in new
+        ],
+        batch_size=500,
     )
     for state, contact in zip(new, created, strict=True):
         state.id = contact.pk
@@ -581,8 +589,10 @@ SELECT nextval(s.seq) FROM
     generate_series(1, %s)
 """
 INSERT_SQL = f"""
-INSERT INTO parrain_contact (id, program_id, {CONTACT_COLUMNS}, share_name, created_at)
-SELECT contact_id, %(program)s, {CONTACT_COLUMNS}, '', %(now)s FROM {TEMP} WHERE op = 'n'
+INSERT INTO parrain_contact (id, program_id, {CONTACT_COLUMNS}, share_name, created_at,
+    email_verified_at)
+SELECT contact_id, %(program)s, {CONTACT_COLUMNS}, '', %(now)s, %(verified)s FROM {TEMP}
+WHERE op = 'n'
 ORDER BY contact_id
 """  # nosec B608 # only this module's constant table and column names; values are parameters
 UPDATE_SQL = f"""
@@ -633,6 +643,7 @@ def _write_copy(
     import_id: int | None,
     actor: str,
     source: str,
+    verified_at: datetime | None = None,
 ) -> list[int]:
     params = {
         "source": source,
@@ -642,6 +653,7 @@ def _write_copy(
         "actor": actor,
         "created": CREATED,
         "updated": UPDATED,
+        "verified": verified_at,
     }
     any_new = any_old = any_consent = any_loyalty = any_consent_change = False
     with connection.cursor() as cursor:

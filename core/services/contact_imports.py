@@ -678,7 +678,11 @@ def sync_rows(
                     valid = [row for row in chunk if row.row not in refused]
                     known = _contact_ids(program, valid) if outcomes else {}
                     result = engine.apply_batch(
-                        program, valid, contact_import=contact_import, actor=actor
+                        program,
+                        valid,
+                        contact_import=contact_import,
+                        actor=actor,
+                        verified_at=timezone.now() if vouched else None,
                     )
                     for number, reason in result.refused:
                         refused[number] = [RowError(number, "external_id", reason)]
@@ -686,7 +690,7 @@ def sync_rows(
                     if outcomes or vouched or sms_consents:
                         after = _contact_ids(program, valid)
                         by_row.update(_outcomes(valid, known, after, refused))
-                        if vouched:
+                        if vouched:  # those created already are: a few lookups
                             _vouch(after.values())
                         if sms_consents:
                             _record_sms_consents(program, valid, after, sms_consents)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -277,6 +278,22 @@ def test_bulk_keeps_good_rows_and_reports_each_bad_one(api: ApiClient, seeded: d
     assert body["results"][4]["errors"][0]["field"] == "amount"
     assert Contact.objects.get(email="bob@example.org").last_name == "Martin"
     assert not Contact.objects.filter(email="x@example.com").exists()
+
+
+def test_bulk_vouches_for_created_and_existing_addresses(api: ApiClient, seeded: dict) -> None:
+    """The shop answers for the addresses it sends: a contact created has its address
+    confirmed with its row, one that existed unconfirmed is confirmed, one confirmed
+    before keeps its date."""
+    before = timezone.now() - timedelta(days=3)
+    Contact.objects.filter(email="bob@example.org").update(email_verified_at=None)
+    Contact.objects.filter(email="alice@example.com").update(email_verified_at=before)
+    rows = [{"email": e} for e in ("new@example.com", "bob@example.org", "alice@example.com")]
+    body = api.call("post", "/contacts/bulk", {"rows": rows}).json()
+    assert [r["status"] for r in body["results"]] == ["created", "updated", "updated"]
+    created = Contact.objects.get(email="new@example.com")
+    assert created.email_verified_at is not None
+    assert Contact.objects.get(email="bob@example.org").email_verified_at is not None
+    assert Contact.objects.get(email="alice@example.com").email_verified_at == before
 
 
 def test_bulk_row_with_a_taken_external_id_fails_alone(api: ApiClient, seeded: dict) -> None:
