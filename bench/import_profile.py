@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--again", action="store_true")
     args = parser.parse_args()
     chosen = args.paths.split(",")
-    with BenchRun("import-profile", extra_settings="PARRAIN_IMPORT_BATCH = 5000") as run:
+    with BenchRun("import_profile", extra_settings="PARRAIN_IMPORT_BATCH = 5000") as run:
         subprocess.run(
             [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
             check=True,
