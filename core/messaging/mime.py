@@ -195,7 +195,19 @@ def _folded_once(name: str, value: str, linesep: str) -> bytes:
         and "\r" not in value
     ):
         return f"{name}: {value}{linesep}".encode("ascii")
+    if _UNBREAKABLE.fullmatch(value):
+        # One word the folding cannot split (a List-Unsubscribe URL): where it goes
+        # depends on its length alone, so a sample of that length is folded (once).
+        shape = _folded(name, _SAMPLE_WORD * len(value), linesep)
+        at = shape.index(_SAMPLE_WORD.encode("ascii") * len(value))
+        return shape[:at] + value.encode("ascii") + shape[at + len(value) :]
     return POLICY.clone(linesep=linesep).fold_binary(name, value)  # type: ignore[no-any-return]
+
+
+#: A header value ``Header`` folds as one word: printable ASCII without the spaces and the
+#: ``;`` and ``,`` it splits at (nor ``=?``, which could read as an encoded word).
+_UNBREAKABLE = re.compile(r"(?:[!-+\--:<>?@-~]|=(?!\?))+")
+_SAMPLE_WORD = "x"
 
 
 @lru_cache(maxsize=64)
