@@ -131,7 +131,7 @@ def _run(queryset: Any, limit: int, now: datetime) -> Counts:
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-        batch = list(queryset.select_related("program", "contact", "step")[:limit])
+        batch = list(queryset.select_related("contact")[:limit])
         if not batch:
             return Counts()
         _share_related(batch)
@@ -142,16 +142,21 @@ def _run(queryset: Any, limit: int, now: datetime) -> Counts:
 
 
 def _share_related(batch: list[ScheduledMessage]) -> None:
-    """One Program and one ScenarioStep object for all the batch's rows that point at it
-    (what a program or step object remembers is then computed once a batch), and each
-    contact's program taken from its message rather than fetched again, one row a time."""
-    programs: dict[int, Program] = {}
-    steps: dict[int, Any] = {}
+    """One Program and one ScenarioStep object for all the batch's rows that point at it,
+    read once for the batch (a join would make one object of each per row, and bring
+    the program's columns once per row), so that what a program or step object remembers
+    is computed once a batch; each contact's program is taken from its message rather
+    than fetched again, one row a time."""
+    from ..models import ScenarioStep
+
+    programs = Program.objects.in_bulk({m.program_id for m in batch})
+    step_ids = {m.step_id for m in batch if m.step_id is not None}
+    steps = ScenarioStep.objects.in_bulk(step_ids) if step_ids else {}
     for message in batch:
-        program = programs.setdefault(message.program_id, message.program)
+        program = programs[message.program_id]
         message.program = program
         if message.step_id is not None:
-            message.step = steps.setdefault(message.step_id, message.step)
+            message.step = steps.get(message.step_id)
         if message.contact.program_id == program.pk:
             message.contact.program = program
 
