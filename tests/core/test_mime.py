@@ -204,9 +204,11 @@ def test_smtp_address_is_djangos_sanitize_address(address: str) -> None:
 def test_line_ends_and_long_lines_as_the_standard_library_finds_them(text, linesep) -> None:
     assert mime._crlf(text, linesep) == mime._NEWLINES.sub(linesep, text)
     for padded in (text, "é" * 300 + text, "x" * 997 + text, "\U0001f600" * 250 + text):
-        assert mime._has_long_lines(padded) == any(
+        expected = any(
             len(line.encode(errors="surrogateescape")) > 998 for line in padded.splitlines()
         )
+        assert mime._has_long_lines(padded) == expected
+        assert mime._has_long_lines(padded, padded.encode()) == expected
 
 
 @settings(max_examples=400, deadline=None)
