@@ -24,7 +24,8 @@ Decisions:
 - Transactional kinds (TRANSACTIONAL_KINDS) are never held, but count for the minimum gap
   of the solicitations that follow them.
 - Speed (bench/scenarios.py): the batch's rows come in one locked SELECT with their
-  program, contact and step (one object per program and step); the pressure rules read
+  contact, and its programs and steps in one query each (one object per program and
+  step, not one per row); the pressure rules read
   the batch's contacts' recent sends in one query; what stays the same for the batch (the
   offer in force now) is read once (``memo.batch_scope``) and a message computes only the
   variables its template reads; emails leave from one thread on one SMTP connection per
