@@ -11,24 +11,28 @@ it with its own time. Celery is not eager and its broker is ``memory://``: what 
 queues is published, never run by the request. Nothing is written into the repository.
 
 (a) Scheduling and sending ``--emails`` due emails (default 100,000): one program with one
-    "became a customer" solicitation step, ``--emails`` customers (half of them sent a
-    message 3 days ago, so the pressure rules read a real history), one due message each.
-    ``--fire`` of them are scheduled through ``scenarios.fire`` during the rounds (one call
-    per customer, each in its own transaction, its ``on_commit`` work included), the others
-    are written set-based beforehand. Then ``--rounds`` rounds, each measuring in rotating
-    order (``_harness.interleaved``):
+    "became a customer" solicitation step, ``--emails`` + ``--fire`` customers (half of them
+    sent a message 3 days ago, so the pressure rules read a real history), none of them
+    scheduled yet. Then ``--rounds`` rounds, each measuring in rotating order
+    (``_harness.interleaved``):
 
     * bare smtplib: ``emails / rounds`` pre-rendered messages (``--sample`` of the same
       messages composed beforehand, sent in turn) through one ``smtplib`` connection;
-    * engine send_due: as many due messages sent by the loop a Celery worker runs
-      (``engine.send_due`` batches, called in this process: one worker; the engine's own
-      sending thread included);
-    * fire(): ``fire / rounds`` customers scheduled (the messages it writes are sent by
-      the following engine slices).
+    * fire_many + engine send_due: the round's ``emails / rounds`` customers scheduled in
+      bulk as a customer-file import or an API sync schedules them (the import's
+      ``_fire_became_customer``: their rows read, ``scenarios.fire_many``, its
+      ``on_commit`` work included, in one transaction; timed), then as many due messages
+      sent by the loop a Celery worker runs (``engine.send_due`` batches, called in this
+      process: one worker; the engine's own sending thread included; timed apart);
+    * fire() per customer: ``fire / rounds`` other customers scheduled one
+      ``scenarios.fire`` call each, each in its own transaction (a request's, its
+      ``on_commit`` work included); their messages are sent by the following rounds.
 
-    Per round, two ratios to the bare loop: sending alone (engine / bare), and scheduling +
-    sending (one message's fire() time plus its send_due time, against bare). Printed: the
-    median rate of each and the median of the per-round ratios (target >= 0.5).
+    Per round, ratios to the bare loop: sending alone (send_due / bare); scheduling +
+    sending (one message's fire_many time plus its send_due time, against bare: target
+    >= 0.5); and, labelled apart, one fire() call per message plus its send_due time (what
+    scheduling each message in a request of its own would cost). Printed: the median rate
+    of each and the median of the per-round ratios.
 (b) The cost a trigger adds to the request that fires it: ``scenarios.fire`` for an
     invitation with the default scenario (inside a transaction, its ``on_commit`` work
     included), median and p95 per call over ``--calls``; and ``invitations.invite_by_email``
@@ -141,19 +145,6 @@ SELECT c.program_id, NULL, c.id, 'review_request', 'email', 'contact', c.id, '{}
     '', 1, c.email, 'Earlier', '', now() - interval '3 days'
 FROM parrain_contact c WHERE c.program_id = %(program)s AND c.id %% 2 = 0
 """
-# Every customer but the first ``reserved`` (those are scheduled by fire() in the rounds).
-MESSAGES_SQL = """
-INSERT INTO parrain_scheduledmessage (program_id, step_id, contact_id, kind, channel,
-    subject_type, subject_id, context, dedupe_key, created_at, due_at, status, delayed_by,
-    reason, error, attempts, "to", subject_line, provider_id)
-SELECT c.program_id, %(step)s, c.id, %(kind)s, 'email', 'contact', c.id, '{}',
-    's' || %(step)s || ':' || c.id || ':contact:' || c.id, now(), now() - interval '1 minute',
-    'pending', '', '', '', 0, '', '', ''
-FROM parrain_contact c
-WHERE c.program_id = %(program)s AND c.id NOT IN (
-    SELECT r.id FROM parrain_contact r WHERE r.program_id = %(program)s
-    ORDER BY r.id LIMIT %(reserved)s)
-"""
 
 
 def make_sending_program(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -181,38 +172,49 @@ def make_sending_program(args: argparse.Namespace) -> tuple[Any, Any]:
     return program, step
 
 
-def schedule(program: Any, step: Any, args: argparse.Namespace) -> list[Any]:
-    """Write the customers and the due messages of all but ``--fire`` of them (+ the
-    warm-up's); returns those left for fire(), oldest first."""
+def customers(program: Any, args: argparse.Namespace) -> list[int]:
+    """Write ``--emails`` + ``--fire`` + the warm-up's customers and their history, no
+    message scheduled yet; returns their ids, oldest first."""
     from django.db import connection
 
     from parrain.core.models import Contact
 
-    reserved = args.fire + WARM_UP
-    params = {"program": program.pk, "step": step.pk, "kind": step.kind, "count": args.count}
+    count = args.count + args.fire + 2 * WARM_UP + args.sample
+    params = {"program": program.pk, "count": count}
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(CONTACTS_SQL, params)
         cursor.execute(HISTORY_SQL, params)
-        cursor.execute(MESSAGES_SQL, {**params, "reserved": reserved})
-        written = cursor.rowcount
         cursor.execute("ANALYZE parrain_contact")
         cursor.execute("ANALYZE parrain_scheduledmessage")
-    say(
-        f"  {args.count:,} customers, their history and {written:,} due messages written"
-        f" set-based in {time.perf_counter() - started:.1f}s; {reserved:,} left for fire()"
-    )
-    return list(Contact.objects.filter(program=program).order_by("pk")[:reserved])
+    say(f"  {count:,} customers and their history written in {time.perf_counter() - started:.1f}s")
+    ids = Contact.objects.filter(program=program).order_by("pk").values_list("pk", flat=True)
+    return list(ids)
 
 
-def fire_round(program: Any, contacts: list[Any]) -> float:
+def fire_many_round(program: Any, ids: list[int]) -> float:
+    """The customers ``ids`` scheduled as an import or an API sync schedules the contacts
+    it made customers (one transaction, its ``on_commit`` work included); the seconds."""
+    from django.db import transaction
+
+    from parrain.core.importing.engine import _fire_became_customer
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        _fire_became_customer(program, ids)
+    return time.perf_counter() - started
+
+
+def fire_round(program: Any, ids: list[int]) -> float:
     """``fire`` for each customer, each in its own transaction (a request's); the seconds
     per call."""
     from django.db import transaction
 
+    from parrain.core.models import Contact
     from parrain.core.models.choices import Recipient, Trigger
     from parrain.core.services.scenarios import fire
 
+    contacts = list(Contact.objects.filter(pk__in=ids).order_by("pk"))
     started = time.perf_counter()
     for contact in contacts:
         with transaction.atomic():
@@ -280,7 +282,8 @@ def bare_round(quota: int, rendered: list[tuple[str, str, bytes]], server: SmtpS
     return seconds
 
 
-BARE, ENGINE, BOTH = "bare smtplib, pre-rendered", "engine send_due, 1 worker", "fire() + send_due"
+BARE, ENGINE = "bare smtplib, pre-rendered", "engine send_due, 1 worker"
+BOTH, EACH = "fire_many + send_due", "fire() per customer + send_due"
 
 
 def measure_sending(args: argparse.Namespace, server: SmtpServer) -> None:
@@ -288,53 +291,82 @@ def measure_sending(args: argparse.Namespace, server: SmtpServer) -> None:
     from parrain.core.models.choices import MessageStatus
 
     say(f"\n(a) scheduling and sending {args.count:,} due emails to a loopback SMTP server")
-    program, step = make_sending_program(args)
-    to_fire = schedule(program, step, args)
+    program, _step = make_sending_program(args)
+    ids = customers(program, args)
+    warm, ids = ids[: WARM_UP + args.sample], ids[WARM_UP + args.sample :]
+    fired, ids = ids[: WARM_UP + args.fire], ids[WARM_UP + args.fire :]
+    # Warm-up: templates compiled, connections open; the sample for the bare loop.
+    fire_many_round(program, warm)
+    fire_round(program, fired[:WARM_UP])
     rendered = prerender(program, args.sample)
-    fire_round(program, to_fire[:WARM_UP])  # warm-up: templates compiled, connections open
     engine_round(WARM_UP, server)
     bare_round(WARM_UP, rendered, server)
-    per_round = (args.count - WARM_UP) // args.rounds
-    fired = iter(to_fire[WARM_UP:])
-    per_fire = len(to_fire[WARM_UP:]) // args.rounds
-    fire_seconds: list[float] = []
+    per_round = len(ids) // args.rounds
+    per_fire = (len(fired) - WARM_UP) // args.rounds
+    batches = iter(ids[n * per_round : (n + 1) * per_round] for n in range(args.rounds))
+    singles = iter(
+        fired[WARM_UP + n * per_fire : WARM_UP + (n + 1) * per_fire] for n in range(args.rounds)
+    )
+    scheduled: list[float] = []  # fire_many's seconds per message, by round
+    fire_seconds: list[float] = []  # fire()'s seconds per call, by round
 
     def engine() -> float:
+        batch = next(batches)
+        scheduled.append(fire_many_round(program, batch) / len(batch))
         seconds, sent = engine_round(per_round, server)
         return sent / seconds
 
     def bare() -> float:
         return per_round / bare_round(per_round, rendered, server)
 
-    def scheduling() -> float:
-        batch = [contact for _n, contact in zip(range(per_fire), fired, strict=False)]
-        fire_seconds.append(fire_round(program, batch))
+    def single() -> float:
+        fire_seconds.append(fire_round(program, next(singles)))
         return 1 / fire_seconds[-1]
 
-    rates = interleaved({BARE: bare, ENGINE: engine, "fire()": scheduling}, args.rounds)
-    # Per round: one message scheduled by fire() and sent by send_due, against bare.
-    rates[BOTH] = [
-        1 / (1 / sent + 1 / fired_)
-        for sent, fired_ in zip(rates[ENGINE], rates["fire()"], strict=True)
-    ]
+    rates = interleaved({BARE: bare, ENGINE: engine, "fire()": single}, args.rounds)
     fire_rates = rates.pop("fire()")
+    # Per round: one message scheduled (by fire_many, or by its own fire() call) and
+    # sent by send_due, against bare.
+    rates[BOTH] = [1 / (1 / sent + s) for sent, s in zip(rates[ENGINE], scheduled, strict=True)]
+    if args.fire >= args.rounds:
+        rates[EACH] = [
+            1 / (1 / sent + 1 / one) for sent, one in zip(rates[ENGINE], fire_rates, strict=True)
+        ]
     for n in range(args.rounds):
+        each = (
+            f", {rates[EACH][n] / rates[BARE][n]:.2f} (fire() per customer + sending)"
+            if EACH in rates
+            else ""
+        )
         say(
-            f"  round {n + 1}: bare {rates[BARE][n]:5.0f}/s, engine {rates[ENGINE][n]:5.0f}/s,"
-            f" fire() {fire_rates[n]:5.0f}/s; ratios {rates[ENGINE][n] / rates[BARE][n]:.2f}"
-            f" (sending), {rates[BOTH][n] / rates[BARE][n]:.2f} (scheduling + sending)"
+            f"  round {n + 1}: bare {rates[BARE][n]:5.0f}/s, send_due {rates[ENGINE][n]:5.0f}/s,"
+            f" fire_many {1 / scheduled[n]:6.0f}/s, fire() {fire_rates[n]:5.0f}/s; ratios"
+            f" {rates[ENGINE][n] / rates[BARE][n]:.2f} (sending),"
+            f" {rates[BOTH][n] / rates[BARE][n]:.2f} (fire_many + sending){each}"
         )
     left = ScheduledMessage.objects.filter(program=program, status=MessageStatus.PENDING)
-    say(f"  still waiting after the rounds: {left.count():,} (the rounds' remainder)")
+    say(f"  still waiting after the rounds: {left.count():,} (fire()'s and the rounds' remainder)")
     say(f"  {load_average()}")
     rows = {row["path"]: row for row in ratio_table(rates, BARE, SEND_TARGET)}
     say(
-        f"  fire() per message scheduled (own transaction, on_commit included): median"
-        f" {statistics.median(fire_seconds) * 1000:.2f} ms over {args.rounds} rounds"
+        f"  fire_many per message scheduled ({per_round:,} customers a call, on_commit"
+        f" included): median {statistics.median(scheduled) * 1000:.3f} ms over {args.rounds}"
+        " rounds"
+    )
+    if fire_seconds and args.fire >= args.rounds:
+        say(
+            f"  fire() per customer (own transaction, on_commit included): median"
+            f" {statistics.median(fire_seconds) * 1000:.2f} ms over {args.rounds} rounds"
+        )
+    each = (
+        f"; fire() per customer + sending {rows[EACH]['ratio']:.2f} (one request per message)"
+        if EACH in rows
+        else ""
     )
     say(
         f"  ratio to bare smtplib (median of the rounds): sending {rows[ENGINE]['ratio']:.2f},"
-        f" scheduling + sending {rows[BOTH]['ratio']:.2f} (target >= {SEND_TARGET})"
+        f" scheduling (fire_many) + sending {rows[BOTH]['ratio']:.2f} (target >= {SEND_TARGET})"
+        f"{each}"
     )
 
 
@@ -450,7 +482,9 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", "--emails", type=int, default=100_000, help="due emails to send")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds in (a)")
-    parser.add_argument("--fire", type=int, default=5_000, help="of them scheduled by fire()")
+    parser.add_argument(
+        "--fire", type=int, default=5_000, help="customers scheduled one fire() call each"
+    )
     parser.add_argument("--calls", type=int, default=300, help="trigger calls timed in (b)")
     parser.add_argument("--sample", type=int, default=1_000, help="pre-rendered messages")
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
@@ -458,7 +492,9 @@ def parse() -> argparse.Namespace:
     args = parser.parse_args()
     if args.quick:
         vars(args).update(QUICK)
-    args.fire = max(0, min(args.fire, args.count - 2 * WARM_UP))
+    args.fire = max(0, args.fire)
+    if args.count < args.rounds * 10:
+        parser.error("--emails: at least 10 a round")
     return args
 
 

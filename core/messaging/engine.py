@@ -24,7 +24,8 @@ Decisions:
 - Transactional kinds (TRANSACTIONAL_KINDS) are never held, but count for the minimum gap
   of the solicitations that follow them.
 - Speed (bench/scenarios.py): the batch's rows come in one locked SELECT with their
-  program, contact and step (one object per program and step); the pressure rules read
+  contact, and its programs and steps in one query each (one object per program and
+  step, not one per row); the pressure rules read
   the batch's contacts' recent sends in one query; what stays the same for the batch (the
   offer in force now) is read once (``memo.batch_scope``) and a message computes only the
   variables its template reads; emails leave from one thread on one SMTP connection per
@@ -131,7 +132,7 @@ def _run(queryset: Any, limit: int, now: datetime) -> Counts:
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-        batch = list(queryset.select_related("program", "contact", "step")[:limit])
+        batch = list(queryset.select_related("contact")[:limit])
         if not batch:
             return Counts()
         _share_related(batch)
@@ -142,16 +143,21 @@ def _run(queryset: Any, limit: int, now: datetime) -> Counts:
 
 
 def _share_related(batch: list[ScheduledMessage]) -> None:
-    """One Program and one ScenarioStep object for all the batch's rows that point at it
-    (what a program or step object remembers is then computed once a batch), and each
-    contact's program taken from its message rather than fetched again, one row a time."""
-    programs: dict[int, Program] = {}
-    steps: dict[int, Any] = {}
+    """One Program and one ScenarioStep object for all the batch's rows that point at it,
+    read once for the batch (a join would make one object of each per row, and bring
+    the program's columns once per row), so that what a program or step object remembers
+    is computed once a batch; each contact's program is taken from its message rather
+    than fetched again, one row a time."""
+    from ..models import ScenarioStep
+
+    programs = Program.objects.in_bulk({m.program_id for m in batch})
+    step_ids = {m.step_id for m in batch if m.step_id is not None}
+    steps = ScenarioStep.objects.in_bulk(step_ids) if step_ids else {}
     for message in batch:
-        program = programs.setdefault(message.program_id, message.program)
+        program = programs[message.program_id]
         message.program = program
         if message.step_id is not None:
-            message.step = steps.setdefault(message.step_id, message.step)
+            message.step = steps.get(message.step_id)
         if message.contact.program_id == program.pk:
             message.contact.program = program
 

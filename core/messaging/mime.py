@@ -87,14 +87,20 @@ def _encoded(content: str) -> tuple[str, str]:
     """``content`` as Django's ``SafeMIMEText`` stores it in UTF-8: (payload, transfer
     encoding)."""
     raw = content.encode("utf-8")
-    if _has_long_lines(content):
+    if _has_long_lines(content, raw):
         return binascii.b2a_qp(raw).decode("ascii"), "quoted-printable"
     return raw.decode("ascii", "surrogateescape"), "7bit" if raw.isascii() else "8bit"
 
 
-def _has_long_lines(content: str) -> bool:
+def _has_long_lines(content: str, raw: bytes | None = None) -> bool:
     """Django's test: a line longer than 998 bytes in UTF-8. A character is 1 to 4 bytes,
-    so only the lines over a quarter of that are measured in bytes."""
+    so only the lines over a quarter of that are measured in bytes. ``raw``, the content
+    in UTF-8, answers at once when none of its lines is that long (bytes split at fewer
+    line ends than a str: its lines are never shorter than the text's)."""
+    if raw is not None and max(map(len, raw.splitlines()), default=0) <= (
+        RFC5322_EMAIL_LINE_LENGTH_LIMIT
+    ):
+        return False
     lines = content.splitlines()
     longest = max(map(len, lines), default=0)
     if longest > RFC5322_EMAIL_LINE_LENGTH_LIMIT:
@@ -195,7 +201,19 @@ def _folded_once(name: str, value: str, linesep: str) -> bytes:
         and "\r" not in value
     ):
         return f"{name}: {value}{linesep}".encode("ascii")
+    if _UNBREAKABLE.fullmatch(value):
+        # One word the folding cannot split (a List-Unsubscribe URL): where it goes
+        # depends on its length alone, so a sample of that length is folded (once).
+        shape = _folded(name, _SAMPLE_WORD * len(value), linesep)
+        at = shape.index(_SAMPLE_WORD.encode("ascii") * len(value))
+        return shape[:at] + value.encode("ascii") + shape[at + len(value) :]
     return POLICY.clone(linesep=linesep).fold_binary(name, value)  # type: ignore[no-any-return]
+
+
+#: A header value ``Header`` folds as one word: printable ASCII without the spaces and the
+#: ``;`` and ``,`` it splits at (nor ``=?``, which could read as an encoded word).
+_UNBREAKABLE = re.compile(r"(?:[!-+\--:<>?@-~]|=(?!\?))+")
+_SAMPLE_WORD = "x"
 
 
 @lru_cache(maxsize=64)

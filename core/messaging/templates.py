@@ -228,10 +228,12 @@ def _whole_document(language: str, fragment: str) -> str:
     return mjml.to_html(layout.replace(LAYOUT_MARKER, _HTML_SLOT)).replace(_SLOT, html)
 
 
+@lru_cache(maxsize=256)  # a program's footer and address: the same for its every email
 def _multiline_html(value: str) -> str:
     return mark_safe("<br>".join(escape(line) for line in value.strip().splitlines()))  # nosec B308 B703 # each line escaped
 
 
+@lru_cache(maxsize=256)
 def _multiline_text(value: str) -> str:
     return "\n".join(value.strip().splitlines())
 

@@ -74,3 +74,22 @@ def test_links_reversed_once_per_batch_are_reverses_own() -> None:
     with batch_scope():
         assert [(unsubscribe_url(c), share_url(c)) for c in (alice, odd)] == expected
     assert expected[0][1].endswith(f"/r/{alice.referrer_code}")
+
+
+@pytest.mark.parametrize("pk", [1, 7, 123456, 2**40 + 3])
+def test_unsubscribe_token_is_signings_own(pk, settings, monkeypatch) -> None:
+    """The token is written without ``signing.dumps`` (key derived once): the same string,
+    verified by ``signing.loads`` as the one-click endpoint does, and bound to the key."""
+    from django.core import signing
+
+    from parrain.core.messaging import UNSUBSCRIBE_SALT, unsubscribe_token
+
+    monkeypatch.setattr("time.time", lambda: 1_780_000_000.7)
+    contact = Contact(pk=pk)
+    token = unsubscribe_token(contact)
+    assert token == signing.dumps(pk, salt=UNSUBSCRIBE_SALT)
+    assert signing.loads(token, salt=UNSUBSCRIBE_SALT) == pk
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
+    assert unsubscribe_token(contact) == signing.dumps(pk, salt=UNSUBSCRIBE_SALT) != token
+    with pytest.raises(signing.BadSignature):
+        signing.loads(token, salt=UNSUBSCRIBE_SALT)

@@ -204,6 +204,29 @@ def test_smtp_address_is_djangos_sanitize_address(address: str) -> None:
 def test_line_ends_and_long_lines_as_the_standard_library_finds_them(text, linesep) -> None:
     assert mime._crlf(text, linesep) == mime._NEWLINES.sub(linesep, text)
     for padded in (text, "é" * 300 + text, "x" * 997 + text, "\U0001f600" * 250 + text):
-        assert mime._has_long_lines(padded) == any(
+        expected = any(
             len(line.encode(errors="surrogateescape")) > 998 for line in padded.splitlines()
         )
+        assert mime._has_long_lines(padded) == expected
+        assert mime._has_long_lines(padded, padded.encode()) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    name=st.sampled_from(["List-Unsubscribe", "X-A", "Message-ID", "X-" + "h" * 70]),
+    value=st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=260),
+    linesep=st.sampled_from(["\r\n", "\n"]),
+)
+def test_a_header_met_once_is_folded_as_the_policy_folds_it(name, value, linesep) -> None:
+    """``_folded_once`` (an unbreakable word folded by its length's shape, a short line as
+    it is) gives the policy's own bytes, whatever the value."""
+    expected = mime.POLICY.clone(linesep=linesep).fold_binary(name, value)
+    assert mime._folded_once(name, value, linesep) == expected
+
+
+@pytest.mark.parametrize("size", [1, 40, 59, 60, 61, 77, 78, 79, 120, 400])
+def test_a_long_unsubscribe_link_is_folded_as_the_policy_folds_it(size) -> None:
+    value = "<https://shop.example/parrain/unsubscribe/" + "A-z_0:9" * size + "/>"
+    for linesep in ("\r\n", "\n"):
+        expected = mime.POLICY.clone(linesep=linesep).fold_binary("List-Unsubscribe", value)
+        assert mime._folded_once("List-Unsubscribe", value, linesep) == expected

@@ -206,6 +206,78 @@ def test_a_contact_becomes_a_customer_by_order_import_or_api_sync(program) -> No
     ]
 
 
+def _stored(program: Program) -> list[dict[str, object]]:
+    """Every column of the program's messages but the id, by dedupe key."""
+    rows = ScheduledMessage.objects.filter(program=program).order_by("dedupe_key")
+    return [
+        {f.attname: getattr(row, f.attname) for f in ScheduledMessage._meta.concrete_fields}
+        | {"id": None}
+        for row in rows
+    ]
+
+
+def test_fire_many_writes_the_rows_fire_writes_contact_by_contact(
+    program, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """fire_many's set-based insert (PostgreSQL) writes the same rows, with the same
+    audience conditions, as fire() per contact through bulk_create (the other databases'
+    path), and a replay adds nothing."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based insert is PostgreSQL's")
+    _became_customer_step(program)  # 2 days later, no condition
+    for data in (
+        {"delay_amount": 0, "audience": [Audience.OPTED_IN]},
+        {"delay_amount": 3, "delay_unit": DelayUnit.HOURS, "audience": [Audience.NOT_REFERRER]},
+    ):
+        scenarios.create_step(
+            program,
+            {
+                "trigger": Trigger.BECAME_CUSTOMER,
+                "kind": MessageKind.REVIEW_REQUEST,
+                "recipient": Recipient.CONTACT,
+                **data,
+            },
+            actor="test",
+        )
+    contacts = [
+        ContactFactory(program=program, consent_recontact=n % 3 != 0, is_customer=True)
+        for n in range(7)
+    ]
+    contacts[1].unsubscribed_at = timezone.now()
+    at = timezone.now()
+    firings = [
+        scenarios.Firing(c, {Recipient.CONTACT: c}, {"note": f"é {n}"} if n % 2 else None)
+        for n, c in enumerate(contacts)
+    ]
+    with django_capture_on_commit_callbacks() as bulk_callbacks:
+        asked = scenarios.fire_many(program, Trigger.BECAME_CUSTOMER, firings, at=at)
+    bulk = _stored(program)
+    assert asked == len(bulk) == 6 * 2 + 3  # 6 reachable; 3 of them opted in (3rd step)
+    assert scenarios.fire_many(program, Trigger.BECAME_CUSTOMER, firings, at=at) == asked
+    assert _stored(program) == bulk
+
+    ScheduledMessage.objects.filter(program=program).delete()
+
+    class Elsewhere:  # what insert() reads of the connection: another database
+        vendor = "sqlite"
+
+    monkeypatch.setattr(scenarios, "connection", Elsewhere())
+    with django_capture_on_commit_callbacks() as one_callbacks:
+        for firing in firings:
+            scenarios.fire(
+                program,
+                Trigger.BECAME_CUSTOMER,
+                subject=firing.subject,
+                people=firing.people,
+                context=firing.context,
+                at=at,
+            )
+    assert _stored(program) == bulk
+    assert len(bulk_callbacks) == 1 and len(one_callbacks) == 3  # the rows due now, sent
+
+
 def test_badges_earned_one_by_one_or_in_a_batch_schedule_their_message(program) -> None:
     from parrain.core.models import Badge
     from parrain.core.services import badges
