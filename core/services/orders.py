@@ -23,6 +23,7 @@ from ..locks import referral_for_update
 from ..memo import batch_scope
 from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, Recipient, ReferralStatus, Side, Trigger
+from ..prepared import Prepared
 from ..validation_types import Currency, Email, ExternalId, Moment, Money, Name
 from . import invitations, loyalty, ownership, scenarios, sharing
 from .enrolment import referrer_by_code
@@ -142,7 +143,7 @@ def _customer(
     if not data.email:
         return None, False
     normalized = normalize_email(data.email)
-    found = Contact.objects.filter(program=program, email_normalized=normalized).first()
+    found = _CONTACT_BY_EMAIL.first(program.pk, normalized)
     if found is not None:
         return found, False
     # No savepoint: a concurrent twin inserting the same address makes the whole unit run
@@ -158,6 +159,16 @@ def _customer(
     )
     contact.save(force_insert=True)
     return contact, True
+
+
+# Every order with an address reads it: compiled once per process (core/prepared.py).
+_CONTACT_BY_EMAIL = Prepared(
+    lambda program_id, normalized: Contact.objects.filter(
+        program_id=program_id, email_normalized=normalized
+    ).order_by("pk")[:1],
+    -7_000_003,
+    "prepared-sample@contact-by-email",
+)
 
 
 def _mark_customer(contact: Contact, placed_at: datetime) -> None:
