@@ -58,6 +58,12 @@ class Prepared(Generic[M]):
         if len(used) != len(self.samples):
             missing = sorted(set(range(len(self.samples))) - used)
             raise ValueError(f"Prepared: samples {missing} do not reach the SQL unchanged.")
+        # The columns' converters are the same at every run: asked once, not per run.
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        composite = compiler.has_composite_fields(fields)
+        compiler.get_converters = lambda expressions: converters
+        compiler.has_composite_fields = lambda expressions: composite
         compiled = (queryset, compiler, sql, tuple(slots))
         self._compiled[alias] = compiled
         return compiled
