@@ -89,7 +89,7 @@ def record_order(program: Program, data: OrderData) -> OrderOutcome:
             # its audit entries are written together at the end of the unit.
             with batch_scope(), transaction.atomic(), audit.collected():
                 return _record_new(program, data)
-        except IntegrityError:
+        except (_Stored, IntegrityError):
             order = Order.objects.filter(program=program, external_id=data.external_id).first()
             if order is not None:
                 return OrderOutcome(order=order, created=False, referral=order.referral)
@@ -98,10 +98,36 @@ def record_order(program: Program, data: OrderData) -> OrderOutcome:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class _Stored(Exception):
+    """The order's external id is stored already (a replay): the unit rolls back."""
+
+
+_ORDER_FIELDS = [f for f in Order._meta.local_concrete_fields if not f.primary_key]
+_ORDER_COLUMNS = ", ".join(f'"{f.column}"' for f in _ORDER_FIELDS)
+_INSERT_ORDER_SQL = (
+    f"INSERT INTO {Order._meta.db_table} ({_ORDER_COLUMNS}) "
+    f"VALUES ({', '.join(['%s'] * len(_ORDER_FIELDS))}) "
+    "ON CONFLICT (program_id, external_id) DO NOTHING RETURNING id"
+)
+
+
+def _insert_order(order: Order) -> None:
+    """INSERT the order unless its external id is stored (``_Stored``): a replay is not a
+    unique-key error (PostgreSQL logs none), in the same one statement."""
+    values = [f.get_db_prep_save(f.pre_save(order, True), connection) for f in _ORDER_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ORDER_SQL, values)
+        row = cursor.fetchone()
+    if row is None:
+        raise _Stored
+    order.pk = row[0]
+    order._state.adding, order._state.db = False, connection.alias
+
+
 def _record_new(program: Program, data: OrderData) -> OrderOutcome:
     placed_at = data.placed_at or timezone.now()
     contact, new_customer = _customer(program, data, placed_at)
-    order = Order.objects.create(
+    order = Order(
         program=program,
         external_id=data.external_id,
         contact=contact,
@@ -111,6 +137,7 @@ def _record_new(program: Program, data: OrderData) -> OrderOutcome:
         welcome_code=data.welcome_code,
         referral_code=data.referral_code.upper(),
     )
+    _insert_order(order)
     clicked_at = sharing.click_time(
         data.referral_click, order.referral_code, program, now=order.placed_at
     )

@@ -269,3 +269,27 @@ def test_an_attributed_order_costs_a_bounded_number_of_python_calls(program: Pro
         f"an attributed order now makes {calls[0]} Python calls, more than the "
         f"{ATTRIBUTED_ORDER_PYTHON_CALLS} pinned"
     )
+
+
+def test_a_replayed_order_answers_the_stored_one_without_a_duplicate_key_error(
+    api: ApiClient, program: Program, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The order's row is inserted ``ON CONFLICT DO NOTHING``: a replay is no unique-key
+    error (PostgreSQL logged one for each), and still answers the stored order, 200."""
+    from parrain.core.models import Order
+
+    program.currency = "EUR"
+    program.save()
+    code = enrol_referrer(program, "alice@example.com").code
+    first = api.call("post", "/orders", _order(1, code))
+    assert first.status_code == 201, first.content
+    caplog.set_level("DEBUG")
+    with CaptureQueriesContext(connection) as queries:
+        again = api.call("post", "/orders", {**_order(1, code), "amount": "99.00"})
+    assert again.status_code == 200, again.content
+    assert again.json() == first.json()
+    assert Order.objects.filter(program=program, external_id="T-1").count() == 1
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert all("ON CONFLICT" in sql for sql in inserts), inserts
+    assert not [r for r in caplog.records if "duplicate key" in r.getMessage()]
