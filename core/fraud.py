@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .conf import parrain_settings
 from .emails import is_disposable
 from .models import Contact, Order, Program, Referral
 from .models.choices import FraudAction, ReferralStatus
+from .prepared import Prepared
 from .services import ownership
 
 
@@ -49,20 +50,60 @@ def self_referral(check: Check) -> str | None:
     return None
 
 
+def _customer_before(
+    program_id: int, email_canonical: str, placed_at: datetime, order_id: int
+) -> QuerySet[Contact]:
+    """The contacts of the person who were customers before the order ``order_id``."""
+    earlier = Order.objects.filter(contact=OuterRef("pk"), placed_at__lt=placed_at)
+    before = (
+        Q(first_order_at__lt=placed_at)
+        | Q(is_customer=True, first_order_at=None)
+        | Exists(earlier.exclude(pk=order_id))
+    )
+    aliases = Contact.objects.filter(program_id=program_id, email_canonical=email_canonical)
+    return aliases.filter(before).values_list("pk")[:1]
+
+
+# Every attributed order reads them: compiled once per process (core/prepared.py).
+_CUSTOMER_BEFORE = Prepared(
+    _customer_before,
+    -7_000_004,
+    "prepared-sample@customer-before",
+    datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=UTC),
+    -7_000_005,
+)
+_CONVERTED_SINCE = Prepared(
+    lambda referrer_id, since: (
+        Referral.objects.filter(
+            referrer_id=referrer_id,
+            converted_at__gte=since,
+            status__in=[
+                ReferralStatus.CONVERTED,
+                ReferralStatus.VALIDATED,
+                ReferralStatus.REWARDED,
+            ],
+        )
+        .order_by()
+        .values("referrer_id")
+        .annotate(counted=Count("pk"))
+        .values_list("counted")
+    ),
+    -7_000_006,
+    datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=UTC),
+)
+
+
 def existing_customer(check: Check) -> str | None:
     """The referee, under any alias of their email, was a customer before (this order)."""
     referee, order = check.referee, check.order
-    aliases = ownership.aliases(referee)
     if order is None:
+        aliases = ownership.aliases(referee)
         customer = referee.is_customer or aliases.filter(is_customer=True).exists()
         return "existing_customer" if customer else None
-    earlier = Order.objects.filter(contact=OuterRef("pk"), placed_at__lt=order.placed_at)
-    before = (
-        Q(first_order_at__lt=order.placed_at)
-        | Q(is_customer=True, first_order_at=None)
-        | Exists(earlier.exclude(pk=order.pk))
+    found = _CUSTOMER_BEFORE.rows(
+        referee.program_id, referee.email_canonical, order.placed_at, order.pk
     )
-    return "existing_customer" if aliases.filter(before).exists() else None
+    return "existing_customer" if found else None
 
 
 def already_referred(check: Check) -> str | None:
@@ -89,15 +130,8 @@ def monthly_reward_cap(check: Check) -> str | None:
     if not cap or check.order is None:
         return None
     month_start = check.at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    counted = Referral.objects.filter(
-        referrer=check.referrer,
-        converted_at__gte=month_start,
-        status__in=[
-            ReferralStatus.CONVERTED,
-            ReferralStatus.VALIDATED,
-            ReferralStatus.REWARDED,
-        ],
-    ).count()
+    rows = _CONVERTED_SINCE.rows(check.referrer.pk, month_start)
+    counted = rows[0][0] if rows else 0
     return "monthly_reward_cap" if counted >= cap else None
 
 

@@ -78,14 +78,19 @@ def linked_insert(invitation: Invitation, insert: Callable[[], None]) -> None:
     transaction.on_commit(lambda: _recheck(*ids, since=invitation.issued_at))
 
 
+_CONVERTED_SQL = """
+UPDATE parrain_invitation SET referee_converted = true
+WHERE program_id = %s AND referee_id = %s AND NOT referee_converted
+"""
+
+
 def mark_converted(program_id: int, referee_id: int) -> None:
     """The referee became a customer: every invitation they received says so, for good."""
-    from .models import Invitation
 
     def write() -> None:
-        Invitation.objects.filter(
-            program_id=program_id, referee_id=referee_id, referee_converted=False
-        ).update(referee_converted=True)
+        # Written-out SQL: the ORM's update compiled twice per converting order (issue 16 §5).
+        with connection.cursor() as cursor:
+            cursor.execute(_CONVERTED_SQL, [program_id, referee_id])
 
     write()
     transaction.on_commit(write)

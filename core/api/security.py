@@ -7,7 +7,7 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from io import BytesIO
 from typing import Any
@@ -25,6 +25,7 @@ from ninja.security import HttpBearer
 from ..conf import parrain_settings
 from ..exceptions import InvalidInput, NotFound
 from ..models import AccountKey, ApiKey, Program
+from ..prepared import Prepared
 from ..validation_types import nul_field, nul_problem
 from .problems import problem, too_large
 
@@ -53,12 +54,7 @@ class SecretKey(HttpBearer):
             program = Program.objects.filter(slug=_slug(request)).first()
             return ProgramAccess(program, account) if program is not None else None
         hashed = ApiKey.hash(token)
-        key = (
-            ApiKey.objects.select_related("program")
-            .filter(hashed=hashed)
-            .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=timezone.now()))
-            .first()
-        )
+        key = _API_KEY.first(hashed, timezone.now())
         if key is None or not hmac.compare_digest(key.hashed, hashed):
             return None
         if key.program.slug != _slug(request):
@@ -66,6 +62,18 @@ class SecretKey(HttpBearer):
         _touch(key)
         return key
 
+
+# Every server API request reads it: compiled once per process (core/prepared.py).
+_API_KEY = Prepared(
+    lambda hashed, now: (
+        ApiKey.objects.select_related("program")
+        .filter(hashed=hashed)
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=now))
+        .order_by("pk")[:1]
+    ),
+    "prepared-sample-hash",
+    datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=UTC),
+)
 
 ACCOUNT_KEY_PREFIX = "mk_"
 

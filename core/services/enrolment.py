@@ -12,6 +12,7 @@ from .. import audit, signals
 from ..codes import random_code
 from ..conf import parrain_settings
 from ..models import Contact, Program
+from ..prepared import Prepared
 from ..validation_types import name_problem
 from .contacts import get_or_create_contact, vouch_for
 
@@ -105,8 +106,20 @@ def sharing_name(contact: Contact) -> str:
     return "" if name_problem(name) else name
 
 
+# Every order carrying a code reads it: compiled once per process (core/prepared.py).
+_REFERRER_BY_CODE = Prepared(
+    lambda program_id, code: (
+        Contact.objects.select_related("program")
+        .filter(referrer_code=code, program_id=program_id)
+        .order_by("pk")[:1]
+    ),
+    -7_000_002,
+    "PREPARED-SAMPLE-CODE",
+)
+
+
 def referrer_by_code(program: Program | None, code: str) -> Contact | None:
-    qs = Contact.objects.select_related("program").filter(referrer_code=code.strip().upper())
+    code = code.strip().upper()
     if program is not None:
-        qs = qs.filter(program=program)
-    return qs.first()
+        return _REFERRER_BY_CODE.first(program.pk, code)
+    return Contact.objects.select_related("program").filter(referrer_code=code).first()

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +23,7 @@ from ..locks import referral_for_update
 from ..memo import batch_scope
 from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, Recipient, ReferralStatus, Side, Trigger
+from ..prepared import Prepared
 from ..validation_types import Currency, Email, ExternalId, Moment, Money, Name
 from . import invitations, loyalty, ownership, scenarios, sharing
 from .enrolment import referrer_by_code
@@ -88,7 +89,7 @@ def record_order(program: Program, data: OrderData) -> OrderOutcome:
             # its audit entries are written together at the end of the unit.
             with batch_scope(), transaction.atomic(), audit.collected():
                 return _record_new(program, data)
-        except IntegrityError:
+        except (_Stored, IntegrityError):
             order = Order.objects.filter(program=program, external_id=data.external_id).first()
             if order is not None:
                 return OrderOutcome(order=order, created=False, referral=order.referral)
@@ -97,10 +98,36 @@ def record_order(program: Program, data: OrderData) -> OrderOutcome:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class _Stored(Exception):
+    """The order's external id is stored already (a replay): the unit rolls back."""
+
+
+_ORDER_FIELDS = [f for f in Order._meta.local_concrete_fields if not f.primary_key]
+_ORDER_COLUMNS = ", ".join(f'"{f.column}"' for f in _ORDER_FIELDS)
+_INSERT_ORDER_SQL = (
+    f"INSERT INTO {Order._meta.db_table} ({_ORDER_COLUMNS}) "
+    f"VALUES ({', '.join(['%s'] * len(_ORDER_FIELDS))}) "
+    "ON CONFLICT (program_id, external_id) DO NOTHING RETURNING id"
+)
+
+
+def _insert_order(order: Order) -> None:
+    """INSERT the order unless its external id is stored (``_Stored``): a replay is not a
+    unique-key error (PostgreSQL logs none), in the same one statement."""
+    values = [f.get_db_prep_save(f.pre_save(order, True), connection) for f in _ORDER_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ORDER_SQL, values)
+        row = cursor.fetchone()
+    if row is None:
+        raise _Stored
+    order.pk = row[0]
+    order._state.adding, order._state.db = False, connection.alias
+
+
 def _record_new(program: Program, data: OrderData) -> OrderOutcome:
     placed_at = data.placed_at or timezone.now()
     contact, new_customer = _customer(program, data, placed_at)
-    order = Order.objects.create(
+    order = Order(
         program=program,
         external_id=data.external_id,
         contact=contact,
@@ -110,6 +137,7 @@ def _record_new(program: Program, data: OrderData) -> OrderOutcome:
         welcome_code=data.welcome_code,
         referral_code=data.referral_code.upper(),
     )
+    _insert_order(order)
     clicked_at = sharing.click_time(
         data.referral_click, order.referral_code, program, now=order.placed_at
     )
@@ -142,7 +170,7 @@ def _customer(
     if not data.email:
         return None, False
     normalized = normalize_email(data.email)
-    found = Contact.objects.filter(program=program, email_normalized=normalized).first()
+    found = _CONTACT_BY_EMAIL.first(program.pk, normalized)
     if found is not None:
         return found, False
     # No savepoint: a concurrent twin inserting the same address makes the whole unit run
@@ -158,6 +186,16 @@ def _customer(
     )
     contact.save(force_insert=True)
     return contact, True
+
+
+# Every order with an address reads it: compiled once per process (core/prepared.py).
+_CONTACT_BY_EMAIL = Prepared(
+    lambda program_id, normalized: Contact.objects.filter(
+        program_id=program_id, email_normalized=normalized
+    ).order_by("pk")[:1],
+    -7_000_003,
+    "prepared-sample@contact-by-email",
+)
 
 
 def _mark_customer(contact: Contact, placed_at: datetime) -> None:
@@ -292,11 +330,16 @@ def attribute(
     return referral
 
 
+_ATTACH_SQL = "UPDATE parrain_order SET referral_id = %s, channel = %s WHERE id = %s"
+
+
 def _attach(order: Order, referral: Referral) -> None:
     """The order converted ``referral``: it also keeps the invitation's share channel, for
     the dashboard's revenue per channel (docs/dashboard.md)."""
     channel = referral.invitation.channel if referral.invitation_id else None
-    Order.objects.filter(pk=order.pk).update(referral=referral, channel=channel)
+    # Written-out SQL: the ORM's update cost more Python than the round trip (issue 16 §5).
+    with connection.cursor() as cursor:
+        cursor.execute(_ATTACH_SQL, [referral.pk, channel, order.pk])
     order.referral, order.channel = referral, channel
 
 

@@ -18,6 +18,7 @@ from django.db.models import Max, QuerySet
 from ..locks import referrals_for_update
 from ..models import Contact, Invitation, Referral
 from ..models.choices import ReferralStatus
+from ..prepared import Prepared
 from .transitions import move
 
 SUPERSEDED_EXPIRED = "superseded_expired"
@@ -32,16 +33,28 @@ def aliases(referee: Contact) -> QuerySet[Contact]:
     )
 
 
-def live_referral(referee: Contact, *, lock: bool = False) -> Referral | None:
-    """The referral not cancelled of ``referee`` under any alias; their own one first."""
-    qs = (
-        Referral.objects.filter(
-            program_id=referee.program_id, referee__email_canonical=referee.email_canonical
-        )
+def _live_referrals(program_id: int, email_canonical: str) -> QuerySet[Referral]:
+    return (
+        Referral.objects.filter(program_id=program_id, referee__email_canonical=email_canonical)
         .exclude(status=ReferralStatus.CANCELLED)
         .select_related("program", "referrer")
     )
-    rows = referrals_for_update(qs) if lock else list(qs.order_by("pk"))
+
+
+# Every order reads it: compiled once per process (core/prepared.py).
+_LIVE_REFERRALS = Prepared(
+    lambda program_id, email: _live_referrals(program_id, email).order_by("pk"),
+    -7_000_001,
+    "prepared-sample@live-referral",
+)
+
+
+def live_referral(referee: Contact, *, lock: bool = False) -> Referral | None:
+    """The referral not cancelled of ``referee`` under any alias; their own one first."""
+    if lock:
+        rows = referrals_for_update(_live_referrals(referee.program_id, referee.email_canonical))
+    else:
+        rows = _LIVE_REFERRALS.all(referee.program_id, referee.email_canonical)
     return min(rows, key=lambda r: (r.referee_id != referee.pk, r.pk), default=None)
 
 

@@ -4,7 +4,8 @@ admin, the program editor and the management API.
 
 Wagtail's snippet views save through its action classes (``wagtail.actions``): the
 rule's own create, edit and delete actions are registered for ``RewardRule`` (Wagtail's
-log entry stays), and so is its bulk delete.
+log entry stays), and so is its bulk delete. A program's delete and bulk delete go through
+``program_setup.delete_program`` the same way (issue 16).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from wagtail.actions import CreateAction, DeleteAction, EditAction
 from wagtail.log_actions import log
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 
-from parrain.core.models import RewardRule
+from parrain.core.models import Program, RewardRule
 from parrain.core.services import program_setup
 
 from .permissions import actor
@@ -55,10 +56,19 @@ class RuleDeleteAction(DeleteAction):
             program_setup.delete_rule(self.instance, actor=actor(self.user))
 
 
+class ProgramDeleteAction(DeleteAction):
+    def _delete(self) -> None:
+        with transaction.atomic():
+            if self.log_action:  # before deleting, while the program still exists
+                log(instance=self.instance, action=self.log_action, user=self.user, deleted=True)
+            program_setup.delete_program(self.instance, actor=actor(self.user))
+
+
 def register_rule_actions(registry: Any) -> None:
     registry.register(RewardRule, RuleCreateAction)
     registry.register(RewardRule, RuleEditAction)
     registry.register(RewardRule, RuleDeleteAction)
+    registry.register(Program, ProgramDeleteAction)
 
 
 class RuleDeleteBulkAction(DeleteBulkAction):
@@ -72,4 +82,18 @@ class RuleDeleteBulkAction(DeleteBulkAction):
         editor = user or (view.request.user if view is not None else None)
         for rule in objects:
             program_setup.delete_rule(rule, actor=actor(editor))
+        return len(objects), 0
+
+
+class ProgramDeleteBulkAction(DeleteBulkAction):
+    """The snippets' bulk delete, one ``delete_program`` (logged with the editor) each."""
+
+    models = [Program]
+
+    @classmethod
+    def execute_action(cls, objects: Any, user: Any = None, **kwargs: Any) -> tuple[int, int]:
+        view = kwargs.get("self")
+        editor = user or (view.request.user if view is not None else None)
+        for program in objects:
+            program_setup.delete_program(program, actor=actor(editor))
         return len(objects), 0

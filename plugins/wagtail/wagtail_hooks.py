@@ -41,7 +41,7 @@ from .import_views import import_urls
 from .message_views import MessageHistoryView, MessagesView, SmsTemplateView
 from .models import ReferralLandingPageMixin
 from .permissions import may_change_programs
-from .rule_actions import RuleDeleteBulkAction, register_rule_actions
+from .rule_actions import ProgramDeleteBulkAction, RuleDeleteBulkAction, register_rule_actions
 from .scenario_views import (
     ScenarioSettingsView,
     ScenarioView,
@@ -132,9 +132,10 @@ class ReferralMenu(SnippetViewSetGroup):
 
 register_snippet(ReferralMenu)
 
-# Reward rules are saved and deleted through core.services.program_setup (audited).
+# Reward rules are saved and deleted, programs deleted, through core.services.program_setup.
 hooks.register("register_actions", register_rule_actions)
 hooks.register("register_bulk_action", RuleDeleteBulkAction, order=100)
+hooks.register("register_bulk_action", ProgramDeleteBulkAction, order=100)
 
 
 @hooks.register("register_admin_urls")

@@ -21,6 +21,7 @@ from parrain.core.models import (
     Referral,
     Reward,
 )
+from parrain.core.prepared import Prepared
 
 from ..models import OutboundEndpoint, OutboundMessage
 from .events import (
@@ -31,6 +32,12 @@ from .events import (
     referral_data,
     reward_data,
     winner_data,
+)
+
+# Every event's first read in a unit (each order): compiled once per process.
+_ACTIVE_ENDPOINTS = Prepared(
+    lambda program_id: OutboundEndpoint.objects.filter(program_id=program_id, is_active=True),
+    -7_000_007,
 )
 
 
@@ -52,7 +59,7 @@ def emit_many(
     the program has an endpoint."""
     endpoints = scoped(
         ("parrain_webhooks.outbound_endpoints", program.pk),
-        lambda: list(OutboundEndpoint.objects.filter(program=program, is_active=True)),
+        lambda: _ACTIVE_ENDPOINTS.all(program.pk),
     )
     if not endpoints:
         return []

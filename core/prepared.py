@@ -1,0 +1,98 @@
+"""Fixed-shape reads compiled once per process: the order path's hot SELECTs (issue 16 §5).
+
+Building a queryset and compiling it to SQL is most of the Python an ORM read costs (a
+``select_related`` read of one referral: about 7,000 function calls, for one round trip).
+A read whose shape never changes, only its values, is described once by a function that
+builds the queryset from sample values; the first call compiles it, finds where each sample
+sits among the SQL's parameters, and later calls run the same SQL with their own values.
+Rows come back through Django's own iterable: the same model instances, ``select_related``
+objects and converters as the queryset gives.
+
+Only plain comparisons (``=``, ``<``, ``>=``…) of the samples may be used: a sample must
+reach the parameters unchanged (not escaped as in ``contains``, not split as in ``__in``),
+and each sample must be a value no constant of the query equals (a construction check
+refuses an ambiguous or missing one).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
+
+
+class Prepared(Generic[M]):
+    """``build(*samples)`` compiled once; ``all(*values)``, ``first(*values)`` or
+    ``rows(*values)`` run its SQL with ``values`` in the samples' places."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], *samples: Any) -> None:
+        self.build = build
+        self.samples = samples
+        # Per database alias: (queryset, compiler, sql, parameter slots).
+        self._compiled: dict[str, tuple[QuerySet[M], Any, str, tuple[tuple[bool, Any], ...]]] = {}
+
+    def _compile(self, alias: str) -> tuple[QuerySet[M], Any, str, tuple[tuple[bool, Any], ...]]:
+        queryset = self.build(*self.samples).using(alias)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slots: list[tuple[bool, Any]] = []
+        used: set[int] = set()
+        for param in params:
+            found = [
+                n
+                for n, sample in enumerate(self.samples)
+                if type(param) is type(sample) and param == sample
+            ]
+            if len(found) > 1:
+                raise ValueError(f"Prepared: samples {found} are equal; make them distinct.")
+            if found:
+                used.add(found[0])
+                slots.append((True, found[0]))
+            else:
+                slots.append((False, param))
+        if len(used) != len(self.samples):
+            missing = sorted(set(range(len(self.samples))) - used)
+            raise ValueError(f"Prepared: samples {missing} do not reach the SQL unchanged.")
+        # The columns' converters are the same at every run: asked once, not per run.
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        composite = compiler.has_composite_fields(fields)
+        compiler.get_converters = lambda expressions: converters
+        compiler.has_composite_fields = lambda expressions: composite
+        compiled = (queryset, compiler, sql, tuple(slots))
+        self._compiled[alias] = compiled
+        return compiled
+
+    def _query(self, values: tuple[Any, ...], alias: str) -> tuple[QuerySet[M], Any]:
+        if len(values) != len(self.samples):
+            raise TypeError(f"Prepared: {len(self.samples)} values expected.")
+        compiled = self._compiled.get(alias) or self._compile(alias)
+        queryset, compiler, sql, slots = compiled
+        params = tuple(values[v] if is_value else v for is_value, v in slots)
+        run = copy.copy(compiler)
+        run.connection = connections[alias]  # this thread's connection, not the compiler's
+        run.as_sql = lambda *args, **kwargs: (sql, params)
+        chained = queryset._chain()
+        chained.query.get_compiler = lambda *args, **kwargs: run
+        return chained, run
+
+    def all(self, *values: Any, alias: str = "default") -> list[M]:
+        """The model instances (or values) the queryset built from ``values`` gives."""
+        return list(self._query(values, alias)[0])
+
+    def first(self, *values: Any, alias: str = "default") -> M | None:
+        """The first instance; ``build`` orders and slices (``[:1]``) as it means to."""
+        found = self.all(*values, alias=alias)
+        return found[0] if found else None
+
+    def rows(self, *values: Any, alias: str = "default") -> list[tuple[Any, ...]]:
+        """The raw rows (no converters): for ``values_list`` of plain columns, counts."""
+        sql, params = self._query(values, alias)[1].as_sql()
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()

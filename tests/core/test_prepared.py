@@ -1,0 +1,143 @@
+"""core/prepared.py: a read compiled once gives what the ORM queryset gives (issue 16 §5)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from parrain.core import fraud
+from parrain.core.factories import ProgramFactory
+from parrain.core.models import ApiKey, Contact, Order, Referral
+from parrain.core.prepared import Prepared
+from parrain.core.services import ownership
+from parrain.core.services.enrolment import enrol_referrer, referrer_by_code
+from parrain.core.services.orders import OrderData, record_order
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE_AT = datetime(1901, 2, 3, tzinfo=UTC)
+
+
+def _referrals(program_id: int, since: datetime):  # noqa: ANN202
+    return (
+        Referral.objects.filter(program_id=program_id, invited_at__gte=since)
+        .exclude(status="cancelled")
+        .select_related("program", "referrer")
+        .order_by("pk")
+    )
+
+
+def _fields(referral: Referral) -> tuple:
+    return (
+        referral.pk,
+        referral.status,
+        referral.invited_at,
+        referral.referrer_terms,
+        referral.program.slug,
+        referral.program.attribution_window_days,
+        referral.referrer.email,
+        referral.referrer.referrer_code,
+    )
+
+
+def test_a_prepared_read_gives_the_querysets_instances_with_each_calls_values() -> None:
+    first, second = ProgramFactory(), ProgramFactory()
+    for program in (first, second):
+        for n in range(3):
+            code = enrol_referrer(program, f"r{n}@example.com").code
+            data = {"amount": "80.00", "currency": "EUR", "referral_code": code}
+            record_order(program, OrderData(external_id=f"O{n}", email=f"f{n}@example.org", **data))
+    prepared = Prepared(_referrals, -1, SAMPLE_AT)
+    since = datetime.now(tz=UTC) - timedelta(days=1)
+    for program in (first, second, first):
+        with CaptureQueriesContext(connection) as queries:
+            got = prepared.all(program.pk, since)
+        assert len(queries.captured_queries) == 1  # program and referrer joined, as asked
+        expected = list(_referrals(program.pk, since))
+        assert [_fields(r) for r in got] == [_fields(r) for r in expected]
+        assert len(got) == 3
+    assert prepared.all(first.pk, datetime.now(tz=UTC) + timedelta(days=1)) == []
+    assert prepared.first(first.pk, since).pk == _referrals(first.pk, since).first().pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_read_runs_on_the_calling_threads_connection() -> None:
+    program = ProgramFactory()
+    referrer = enrol_referrer(program, "r@example.com").contact
+    prepared = Prepared(lambda pk: Contact.objects.filter(pk=pk), -1)
+    assert prepared.first(referrer.pk) == referrer  # compiled on this thread
+    found = []
+
+    def other() -> None:
+        try:
+            found.append(prepared.first(referrer.pk))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert found == [referrer]
+
+
+def test_samples_must_reach_the_sql_unchanged_and_be_distinct() -> None:
+    contains = Prepared(lambda email: Contact.objects.filter(email__contains=email), "x@y")
+    with pytest.raises(ValueError, match="do not reach the SQL"):
+        contains.all("a@b")
+    equal = Prepared(lambda a, b: Contact.objects.filter(Q(pk=a) | Q(program_id=b)), -1, -1)
+    with pytest.raises(ValueError, match="are equal"):
+        equal.all(1, 2)
+
+
+def test_the_order_paths_prepared_reads_answer_as_their_orm_versions() -> None:
+    """The reads moved to Prepared (API key, referrer by code, live referral, the
+    existing-customer and monthly-cap fraud rules) against the ORM they replace."""
+    program = ProgramFactory(currency="EUR", monthly_reward_cap=5)
+    _, key = program.create_api_key("tests")
+    hashed = ApiKey.hash(key)
+    found = ApiKey.objects.select_related("program").filter(hashed=hashed).first()
+    from parrain.core.api.security import _API_KEY
+
+    assert _API_KEY.first(hashed, datetime.now(tz=UTC)) == found
+    assert _API_KEY.first(hashed, datetime.now(tz=UTC)).program.slug == program.slug
+    assert _API_KEY.first("nope", datetime.now(tz=UTC)) is None
+
+    code = enrol_referrer(program, "alice@example.com").code
+    assert referrer_by_code(program, f" {code.lower()} ").referrer_code == code
+    assert referrer_by_code(program, "NOPE") is None
+    assert referrer_by_code(None, code).referrer_code == code
+
+    data = {"amount": "80.00", "currency": "EUR", "referral_code": code}
+    outcome = record_order(program, OrderData(external_id="A", email="f@example.org", **data))
+    assert outcome.referral.status == "converted"
+    friend = outcome.order.contact
+    alias = Contact.objects.create(
+        program=program, email="f+tag@example.org", email_normalized="f+tag@example.org"
+    )
+    assert alias.email_canonical == friend.email_canonical
+    assert ownership.live_referral(alias).pk == outcome.referral.pk
+    with transaction.atomic():
+        assert ownership.live_referral(alias, lock=True).pk == outcome.referral.pk
+
+    later = Order.objects.create(
+        program=program,
+        external_id="B",
+        contact=alias,
+        amount=10,
+        currency="EUR",
+        placed_at=outcome.order.placed_at + timedelta(hours=1),
+    )
+    referrer = outcome.referral.referrer
+    check = fraud.Check(program=program, referrer=referrer, referee=alias, order=later)
+    assert fraud.existing_customer(check) == "existing_customer"  # the first order was f's
+    check = fraud.Check(program=program, referrer=referrer, referee=friend, order=outcome.order)
+    assert fraud.existing_customer(check) is None  # the order itself does not count
+    check.at = outcome.order.placed_at
+    assert fraud.monthly_reward_cap(check) is None
+    program.monthly_reward_cap = 1
+    assert fraud.monthly_reward_cap(check) == "monthly_reward_cap"
