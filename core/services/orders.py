@@ -105,7 +105,7 @@ class _Stored(Exception):
 _ORDER_FIELDS = [f for f in Order._meta.local_concrete_fields if not f.primary_key]
 _ORDER_COLUMNS = ", ".join(f'"{f.column}"' for f in _ORDER_FIELDS)
 _INSERT_ORDER_SQL = (
-    f"INSERT INTO {Order._meta.db_table} ({_ORDER_COLUMNS}) "
+    f"INSERT INTO {Order._meta.db_table} ({_ORDER_COLUMNS}) "  # nosec B608 # our table and columns; values are parameters
     f"VALUES ({', '.join(['%s'] * len(_ORDER_FIELDS))}) "
     "ON CONFLICT (program_id, external_id) DO NOTHING RETURNING id"
 )
