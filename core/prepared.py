@@ -11,7 +11,8 @@ objects and converters as the queryset gives.
 Only plain comparisons (``=``, ``<``, ``>=``…) of the samples may be used: a sample must
 reach the parameters unchanged (not escaped as in ``contains``, not split as in ``__in``),
 and each sample must be a value no constant of the query equals (a construction check
-refuses an ambiguous or missing one).
+refuses an ambiguous or missing one). On PostgreSQL only: other backends (the demo's
+SQLite) build the queryset again at each call, as the plain ORM does.
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ class Prepared(Generic[M]):
     def _query(self, values: tuple[Any, ...], alias: str) -> tuple[QuerySet[M], Any]:
         if len(values) != len(self.samples):
             raise TypeError(f"Prepared: {len(self.samples)} values expected.")
+        if connections[alias].vendor != "postgresql":
+            # Other backends adapt values while compiling (SQLite turns a datetime into
+            # text), so a sample would not reach the SQL as given: the plain ORM there
+            # (the demo's SQLite; nothing on it is hot).
+            queryset = self.build(*values).using(alias)
+            return queryset, queryset.query.get_compiler(using=alias)
         compiled = self._compiled.get(alias) or self._compile(alias)
         queryset, compiler, sql, slots = compiled
         params = tuple(values[v] if is_value else v for is_value, v in slots)

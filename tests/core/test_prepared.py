@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
@@ -83,6 +83,33 @@ def test_a_prepared_read_runs_on_the_calling_threads_connection() -> None:
     thread.start()
     thread.join()
     assert found == [referrer]
+
+
+def test_on_another_database_the_read_is_the_plain_orms(monkeypatch) -> None:  # noqa: ANN001
+    """SQLite (the demo) turns a datetime sample into text while compiling: there the read
+    is built by the ORM at each call, with the same answers, and nothing is compiled."""
+    program = ProgramFactory()
+    code = enrol_referrer(program, "r@example.com").code
+    record_order(
+        program,
+        OrderData(
+            external_id="O1",
+            email="f@example.org",
+            amount="80.00",
+            currency="EUR",
+            referral_code=code,
+        ),
+    )
+    prepared = Prepared(_referrals, -1, SAMPLE_AT)
+    since = datetime.now(tz=UTC) - timedelta(days=1)
+    monkeypatch.setattr(type(connections["default"]), "vendor", "sqlite")
+    got = prepared.all(program.pk, since)
+    assert [_fields(r) for r in got] == [_fields(r) for r in _referrals(program.pk, since)]
+    assert len(got) == 1
+    assert prepared._compiled == {}
+    monkeypatch.undo()
+    assert [_fields(r) for r in prepared.all(program.pk, since)] == [_fields(r) for r in got]
+    assert prepared._compiled  # PostgreSQL: compiled once
 
 
 def test_samples_must_reach_the_sql_unchanged_and_be_distinct() -> None:
