@@ -32,7 +32,7 @@ from parrain.core.models import Badge, BadgeHolding, BadgeRecompute, Program
 from parrain.core.services import badge_setup, stats
 
 from .badge_forms import BadgeForm, badge_panels
-from .columns import ProgramDateColumn
+from .columns import ProgramDateColumn, YesNoColumn
 from .exports import ExportButtonsMixin
 from .last_program import remember_program, with_last_program
 from .permissions import actor
@@ -123,8 +123,8 @@ class BadgeViewSet(snippets.SnippetViewSet):
         "__str__",
         "program",
         "rank",
-        "is_active",
-        "keep_once_earned",
+        YesNoColumn("is_active", label=_("Active"), sort_key="is_active"),
+        YesNoColumn("keep_once_earned", label=_("Kept once earned"), sort_key="keep_once_earned"),
         HoldersColumn("holders", label=_("Holders"), sort_key="holders"),
     ]
     list_filter = ["program", "is_active"]

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.permissions import policy_registry
 
+from parrain.core.labels import language_label
 from parrain.core.models import Contact, ScheduledMessage
 
 
@@ -30,6 +32,26 @@ class ProgramDateColumn(Column):
         program = getattr(instance, "program", None)
         zone = program.tz() if program is not None else None
         return formats.date_format(timezone.localtime(value, zone), "SHORT_DATETIME_FORMAT")
+
+
+class YesNoColumn(Column):
+    """A yes/no field as Wagtail's tick or cross, named "Yes" or "No" in the user's
+    language for screen readers and the tooltip (Wagtail's ``BooleanColumn`` names them
+    "True" and "False")."""
+
+    cell_template_name = "parrain_wagtail/admin/yes_no_cell.html"
+
+    def get_cell_context_data(self, instance: Any, parent_context: dict) -> dict:
+        context = super().get_cell_context_data(instance, parent_context)
+        context["label"] = _("Yes") if context["value"] else _("No")
+        return context
+
+
+class LanguageColumn(Column):
+    """A language code as its name in the user's language: "fr" → "French" (« Français »)."""
+
+    def get_value(self, instance: Any) -> str:
+        return language_label(super().get_value(instance) or "")
 
 
 class ContactColumn(Column):

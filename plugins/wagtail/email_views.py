@@ -34,7 +34,7 @@ from parrain.core.models import Program
 from parrain.core.models.choices import MessageChannel, MessageKind
 
 from . import email_design
-from .columns import ProgramDateColumn
+from .columns import LanguageColumn, ProgramDateColumn
 from .email_blocks import EmailBlocks, default_blocks
 from .models import EMAIL_LANGUAGES, EmailDesign
 from .permissions import actor
@@ -232,7 +232,7 @@ class EmailDesignViewSet(snippets.SnippetViewSet):
         "__str__",
         "program",
         Column("kind", label=_("Message"), accessor="get_kind_display"),
-        "language",
+        LanguageColumn("language", label=_("Language"), sort_key="language"),
         ProgramDateColumn("updated_at", label=_("Updated"), sort_key="updated_at"),
     ]
     list_filter = ["program", "kind", "language"]

@@ -33,6 +33,7 @@ from parrain.core.models import (
 from . import landing
 from .badge_views import BadgeHoldersView, BadgeStatsView, BadgeViewSet
 from .boost_views import BoostViewSet
+from .columns import YesNoColumn
 from .contact_views import contact_urls
 from .contest_views import ContestViewSet
 from .core_form_views import ProgramEditView, ProgramFormView
@@ -61,7 +62,13 @@ class ProgramViewSet(SnippetViewSet):
     model = Program
     icon = "pick"
     menu_label = _("Programs")
-    list_display = ["name", "slug", "currency", "is_active", "landing_url"]
+    list_display = [
+        "name",
+        "slug",
+        "currency",
+        YesNoColumn("is_active", label=_("Active"), sort_key="is_active"),
+        "landing_url",
+    ]
     list_filter = ["is_active", "currency"]
     search_fields = ["name", "slug"]
     search_backend_name = None
@@ -99,7 +106,14 @@ class RewardRuleViewSet(SnippetViewSet):
     model = RewardRule
     icon = "tag"
     menu_label = _("Reward rules")
-    list_display = ["__str__", "program", "side", "kind", "value", "is_active"]
+    list_display = [
+        "__str__",
+        "program",
+        "side",
+        "kind",
+        "value",
+        YesNoColumn("is_active", label=_("Active"), sort_key="is_active"),
+    ]
     list_filter = ["program", "side", "is_active"]
     edit_handler = ObjectList(
         [
