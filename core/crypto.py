@@ -69,6 +69,16 @@ def decrypt(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode()
 
 
+def seal(data: bytes) -> bytes:
+    """``data`` encrypted with the key in use (bytes in, bytes out: a stored answer)."""
+    return _fernet().encrypt(data)
+
+
+def unseal(token: bytes) -> bytes:
+    """What :func:`seal` was given; ``InvalidToken`` when no key in use decrypts it."""
+    return _fernet().decrypt(token)
+
+
 def is_encrypted(value: str) -> bool:
     try:
         decrypt(value)

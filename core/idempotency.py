@@ -8,6 +8,13 @@ while the first request still runs gets 409 ``idempotency-key-in-use`` with ``Re
 Keys belong to the credential that sent them (a hash of the ``Authorization`` header) and
 are kept 24 hours. Answers 5xx and 401 are not kept: the retry runs again. Requests without the
 header are untouched.
+
+An answer that hands out a secret (a new key, a rotated webhook secret: sent with
+``Cache-Control: no-store``) is kept too, encrypted at rest (``crypto.seal``): a retried
+creation gets the same key again instead of making a second one the caller never saw. Only
+the credential that sent the request can replay it (the scope above), which is who got
+the secret the first time. If no key in use decrypts it any more (``SECRET_KEY`` replaced
+without a fallback), the retry runs again.
 """
 
 from __future__ import annotations
@@ -19,11 +26,13 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import crypto
 from .api.problems import problem
 from .models.idempotency import IdempotentRequest
 
@@ -52,7 +61,13 @@ def idempotent(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
         fingerprint = _fingerprint(request)
         claimed, earlier = _claim(scope, key, fingerprint)
         if not claimed:
-            return _answer_again(earlier, fingerprint)
+            replay = _answer_again(earlier, fingerprint)
+            if replay is not None:
+                return replay
+            IdempotentRequest.objects.filter(pk=earlier.pk).delete()  # unreadable: run again
+            claimed, earlier = _claim(scope, key, fingerprint)
+            if not claimed:  # a concurrent retry claimed it meanwhile
+                return _answer_again(earlier, fingerprint) or _in_use()
         try:
             response = view(request, *args, **kwargs)
         except BaseException:
@@ -91,7 +106,18 @@ def _claim(scope: str, key: str, fingerprint: str) -> tuple[bool, IdempotentRequ
     raise RuntimeError("Idempotency-Key row kept reappearing")  # pragma: no cover
 
 
-def _answer_again(earlier: IdempotentRequest, fingerprint: str) -> HttpResponseBase:
+def _in_use() -> HttpResponseBase:
+    response = problem(
+        409,
+        "idempotency-key-in-use",
+        _("A request with this Idempotency-Key is still running; retry in a moment."),
+    )
+    response["Retry-After"] = "1"
+    return response
+
+
+def _answer_again(earlier: IdempotentRequest, fingerprint: str) -> HttpResponseBase | None:
+    """The first answer again, a refusal, or None for a sealed answer no key decrypts."""
     if earlier.fingerprint != fingerprint:
         return problem(
             422,
@@ -100,16 +126,16 @@ def _answer_again(earlier: IdempotentRequest, fingerprint: str) -> HttpResponseB
             errors=[(HEADER, _("Use a new key for a new request."))],
         )
     if earlier.status is None:
-        response = problem(
-            409,
-            "idempotency-key-in-use",
-            _("A request with this Idempotency-Key is still running; retry in a moment."),
-        )
-        response["Retry-After"] = "1"
-        return response
-    response = HttpResponse(
-        bytes(earlier.body), status=earlier.status, content_type=earlier.content_type or None
-    )
+        return _in_use()
+    body = bytes(earlier.body)
+    if earlier.sealed:
+        try:
+            body = crypto.unseal(body)
+        except InvalidToken:
+            return None
+    response = HttpResponse(body, status=earlier.status, content_type=earlier.content_type or None)
+    if earlier.sealed:
+        response["Cache-Control"] = "no-store"
     if earlier.location:
         response["Location"] = earlier.location
     response["Idempotent-Replayed"] = "true"
@@ -117,18 +143,16 @@ def _answer_again(earlier: IdempotentRequest, fingerprint: str) -> HttpResponseB
 
 
 def _remember(row: IdempotentRequest, response: HttpResponseBase) -> None:
-    if (
-        response.status_code >= 500
-        or response.status_code == 401
-        or response.streaming
-        or "no-store" in response.get("Cache-Control", "")  # a clear secret: never kept
-    ):
+    if response.status_code >= 500 or response.status_code == 401 or response.streaming:
         IdempotentRequest.objects.filter(pk=row.pk).delete()
         return
+    body: bytes = response.content  # type: ignore[attr-defined]
+    sealed = "no-store" in response.get("Cache-Control", "")  # a clear secret: encrypted
     IdempotentRequest.objects.filter(pk=row.pk).update(
         status=response.status_code,
         content_type=response.get("Content-Type", "")[:100],
-        body=response.content,  # type: ignore[attr-defined]
+        body=crypto.seal(body) if sealed else body,
+        sealed=sealed,
         location=response.get("Location", "")[:500],
     )
 

@@ -9,7 +9,9 @@ class IdempotentRequest(models.Model):
 
     ``scope`` is a hash of the caller's credential (never the credential itself), so two
     callers may use the same key; ``fingerprint`` hashes method, path and body. ``status``
-    is empty while the first request runs. Kept ``core.idempotency.LIFETIME``.
+    is empty while the first request runs. Kept ``core.idempotency.LIFETIME``. An answer
+    that hands out a secret (``Cache-Control: no-store``) is kept ``sealed``: its body is
+    encrypted at rest (core/crypto.py), so the table never holds a clear key.
     """
 
     scope = models.CharField(max_length=64)
@@ -20,6 +22,7 @@ class IdempotentRequest(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     body = models.BinaryField(blank=True, default=b"")
     location = models.CharField(max_length=500, blank=True)
+    sealed = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

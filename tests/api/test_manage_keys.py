@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from parrain.core.factories import ProgramFactory
-from parrain.core.models import AccountKey, ApiKey, AuditEvent
+from parrain.core.models import AccountKey, ApiKey, AuditEvent, IdempotentRequest
 from parrain.core.services.keys import revoke_account_key
 
 from .conftest import assert_problem
@@ -77,13 +77,29 @@ def test_create_key_shows_the_clear_key_once_and_it_works(manage: ManageClient) 
     assert event.actor == manage.actor and created["key"] not in json.dumps(event.data)
 
 
-def test_a_replayed_key_creation_never_answers_the_clear_key_again(manage: ManageClient) -> None:
-    ProgramFactory(slug="shop")
+def test_a_retried_key_creation_gets_the_same_key_kept_encrypted(manage: ManageClient) -> None:
+    program = ProgramFactory(slug="shop")
     headers = {"HTTP_IDEMPOTENCY_KEY": "create-key-1"}
     first = manage.call("post", "/programs/shop/keys", {"label": "a"}, **headers)
     again = manage.call("post", "/programs/shop/keys", {"label": "a"}, **headers)
     assert first.status_code == again.status_code == 201
-    assert first.json()["key"] != again.json()["key"]  # run again: nothing was kept
+    assert again.json() == first.json()  # the same key, not a second one never seen
+    assert again["Idempotent-Replayed"] == "true" and again["Cache-Control"] == "no-store"
+    assert program.api_keys.filter(label="a").count() == 1
+    stored = IdempotentRequest.objects.get(key="create-key-1")
+    assert stored.sealed and first.json()["key"].encode() not in bytes(stored.body)
+
+
+def test_a_sealed_answer_no_key_decrypts_runs_again(manage: ManageClient, settings) -> None:
+    program = ProgramFactory(slug="shop")
+    headers = {"HTTP_IDEMPOTENCY_KEY": "create-key-2"}
+    first = manage.call("post", "/programs/shop/keys", {"label": "b"}, **headers)
+    settings.PARRAIN_ENCRYPTION_KEYS = ["an operator key the answer was not sealed with"]
+    settings.SECRET_KEY = "replaced-" + settings.SECRET_KEY  # no fallback kept
+    again = manage.call("post", "/programs/shop/keys", {"label": "b"}, **headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert again.json()["key"] != first.json()["key"]
+    assert program.api_keys.filter(label="b").count() == 2
 
 
 def test_rotate_gives_a_new_key_and_refuses_the_old_one(manage: ManageClient) -> None:
