@@ -24,9 +24,11 @@ from typing import Any
 from urllib.parse import quote
 
 import phonenumbers
+from cryptography.fernet import InvalidToken
 from django.db import models
 from django.db.models import Q, QuerySet
 
+from . import crypto
 from .emails import canonical_email, normalize_email
 
 ERASED = "[erased]"
@@ -219,16 +221,23 @@ def scrub_rows(queryset: QuerySet[Any], personal: PersonalData, linked: Q | None
 
 def scrub_stored_answers(queryset: QuerySet[Any], personal: PersonalData) -> int:
     """Scrub the ``body`` bytes of stored answers (the server API's idempotent replies,
-    kept a day) that mention the person: the answer replays without their details."""
+    kept a day) that mention the person: the answer replays without their details. A
+    sealed answer (encrypted: it hands out a secret) is read and sealed again."""
     changed = 0
-    rows = queryset.exclude(body=b"").only("pk", "body").order_by("pk")
+    rows = queryset.exclude(body=b"").only("pk", "body", "sealed").order_by("pk")
     for row in rows.iterator(chunk_size=500):
-        text = bytes(row.body).decode("utf-8", "replace")
+        sealed = row.sealed
+        try:
+            stored = crypto.unseal(bytes(row.body)) if sealed else bytes(row.body)
+        except InvalidToken:
+            continue  # no key reads it: nobody can replay it either
+        text = stored.decode("utf-8", "replace")
         if not personal.identifies(text):
             continue
         new = personal.scrub_stored_text(text).encode()
-        if new != bytes(row.body):
-            queryset.model._base_manager.filter(pk=row.pk).update(body=new)
+        if new != stored:
+            body = crypto.seal(new) if sealed else new
+            queryset.model._base_manager.filter(pk=row.pk).update(body=body)
             changed += 1
     return changed
 

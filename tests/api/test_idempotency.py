@@ -109,3 +109,19 @@ def test_every_post_of_the_published_schema_documents_the_header() -> None:
         names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
         assert "Idempotency-Key" in names, operation["operationId"]
         assert {"409", "422"} <= operation["responses"].keys()
+
+
+def test_erasure_scrubs_a_sealed_answer_and_keeps_it_sealed() -> None:
+    from parrain.core import crypto
+    from parrain.core.erasure import PersonalData, scrub_stored_answers
+
+    answer = b'{"label": "Zoe Martin <zoe@example.com>", "key": "sk_live_secret"}'
+    row = IdempotentRequest.objects.create(
+        scope="s", key="k", fingerprint="f", status=201, body=crypto.seal(answer), sealed=True
+    )
+    person = PersonalData(emails=("zoe@example.com",), names=("Zoe", "Martin"))
+    assert scrub_stored_answers(IdempotentRequest.objects.all(), person) == 1
+    row.refresh_from_db()
+    assert row.sealed and b"zoe" not in bytes(row.body)
+    replayed = crypto.unseal(bytes(row.body))
+    assert b"zoe@example.com" not in replayed and b"sk_live_secret" in replayed
