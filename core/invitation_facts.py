@@ -21,10 +21,12 @@ their program (an erasure keeps them, anonymised).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from . import day_summary
 
@@ -68,7 +70,10 @@ def linked_insert(invitation: Invitation, insert: Callable[[], None]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(_LINK_SQL, params)
             prev_referrer, prev_referee, converted, next_referrer, next_referee = cursor.fetchone()
-        invitation.prev_referrer_at, invitation.prev_referee_at = prev_referrer, prev_referee
+        invitation.prev_referrer_at, invitation.prev_referee_at = (
+            _utc(prev_referrer),
+            _utc(prev_referee),
+        )
         invitation.referee_converted = converted
         insert()
         for (_person, prev), later in zip(PEOPLE, (next_referrer, next_referee), strict=True):
@@ -76,6 +81,17 @@ def linked_insert(invitation: Invitation, insert: Callable[[], None]) -> None:
                 Invitation.objects.filter(pk=later).update(**{prev: invitation.issued_at})
     ids = (invitation.program_id, invitation.referrer_id, invitation.referee_id)
     transaction.on_commit(lambda: _recheck(*ids, since=invitation.issued_at))
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """A datetime read by raw SQL, aware: SQLite (the demo) gives it back naive, in UTC as
+    Django stored it, and the field would take it for local time (an hour off in Paris,
+    with a warning per invitation)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 _CONVERTED_SQL = """

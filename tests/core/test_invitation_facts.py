@@ -6,7 +6,7 @@ cohort conversion rate never passes 100 %."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -295,3 +295,34 @@ def test_compaction_at_random_points_never_changes_the_figures(steps, folds) -> 
             assert read() == before
     for s, e in RANGES:
         assert stats.page_data(program, s, e) == stats._page_rows(program, s, e)
+
+
+TERMS = {"channel": "email", "referrer_terms": {}}
+
+
+def test_a_previous_invitation_date_is_stored_as_it_was_issued() -> None:
+    """On SQLite (the demo) raw SQL reads datetimes back naive: taken for Paris time they
+    were an hour off, with a warning per invitation."""
+    program = ProgramFactory()
+    referrer = Contact.objects.create(program=program, email="ref@example.com")
+    friends = [
+        Contact.objects.create(program=program, email=f"friend{n}@example.com") for n in range(2)
+    ]
+    first = Invitation.objects.create(
+        program=program, referrer=referrer, referee=friends[0], issued_at=_at(0, 0), **TERMS
+    )
+    second = Invitation.objects.create(
+        program=program, referrer=referrer, referee=friends[1], issued_at=_at(1, 0), **TERMS
+    )
+    assert second.prev_referrer_at == first.issued_at
+    second.refresh_from_db()
+    assert second.prev_referrer_at == first.issued_at
+
+
+@pytest.mark.parametrize(
+    "read",
+    [datetime(2025, 3, 1, 8), "2025-03-01 08:00:00", datetime(2025, 3, 1, 8, tzinfo=UTC)],
+)
+def test_raw_datetimes_are_read_as_utc(read) -> None:
+    assert invitation_facts._utc(read) == datetime(2025, 3, 1, 8, tzinfo=UTC)
+    assert invitation_facts._utc(None) is None
