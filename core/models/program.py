@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..addresses import origin_of
@@ -521,7 +521,9 @@ class RewardRule(models.Model):
         verbose_name_plural = _("reward rules")
 
     def __str__(self) -> str:
-        return f"{self.get_side_display()}: {self.get_kind_display()} {self.value}"
+        # The value as the reader writes numbers ("20,00" in French), like the list's column.
+        value = formats.localize(self.value)
+        return f"{self.get_side_display()}: {self.get_kind_display()} {value}"
 
     def clean(self) -> None:
         """What each kind needs (a value above 0, at most 100 %, a product reference) and

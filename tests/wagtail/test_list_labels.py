@@ -69,3 +69,9 @@ class ListLabelTests(WagtailTestUtils, TestCase):
     def test_email_designs_name_their_language(self) -> None:
         self.assertIn("Français", self.listed(LISTS["email designs"], "fr"))
         self.assertIn("French", self.listed(LISTS["email designs"], "en"))
+
+    def test_reward_rules_write_their_value_as_the_reader_does(self) -> None:
+        french = " | ".join(self.listed(LISTS["reward rules"], "fr"))
+        self.assertIn("10,00", french)
+        self.assertNotIn("10.00", french)
+        self.assertIn("10.00", " | ".join(self.listed(LISTS["reward rules"], "en")))
