@@ -300,6 +300,7 @@ def test_compaction_at_random_points_never_changes_the_figures(steps, folds) -> 
 TERMS = {"channel": "email", "referrer_terms": {}}
 
 
+@pytest.mark.sqlite
 def test_a_previous_invitation_date_is_stored_as_it_was_issued() -> None:
     """On SQLite (the demo) raw SQL reads datetimes back naive: taken for Paris time they
     were an hour off, with a warning per invitation."""

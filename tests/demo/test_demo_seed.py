@@ -38,7 +38,8 @@ from parrain.core.services import contests
 from parrain.core.services.boosts import offer_view, running_boost
 from parrain.core.services.loyalty import balance
 
-pytestmark = pytest.mark.django_db
+# The demo runs on SQLite: make test seeds it there too (pytest -m sqlite).
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def seed(*args: str) -> str:
