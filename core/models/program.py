@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..addresses import origin_of
@@ -521,9 +522,13 @@ class RewardRule(models.Model):
         verbose_name_plural = _("reward rules")
 
     def __str__(self) -> str:
-        # The value as the reader writes numbers ("20,00" in French), like the list's column.
-        value = formats.localize(self.value)
-        return f"{self.get_side_display()}: {self.get_kind_display()} {value}"
+        # Worded and written as the reader writes ("20,00" in French, like the list's
+        # column; a space before the colon).
+        return gettext("%(side)s: %(kind)s %(value)s") % {
+            "side": self.get_side_display(),
+            "kind": self.get_kind_display(),
+            "value": formats.localize(self.value),
+        }
 
     def clean(self) -> None:
         """What each kind needs (a value above 0, at most 100 %, a product reference) and

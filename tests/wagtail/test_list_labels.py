@@ -72,6 +72,6 @@ class ListLabelTests(WagtailTestUtils, TestCase):
 
     def test_reward_rules_write_their_value_as_the_reader_does(self) -> None:
         french = " | ".join(self.listed(LISTS["reward rules"], "fr"))
-        self.assertIn("10,00", french)
+        self.assertIn("Récompense du parrain : Remise d’un montant fixe 10,00", french)
         self.assertNotIn("10.00", french)
         self.assertIn("10.00", " | ".join(self.listed(LISTS["reward rules"], "en")))
