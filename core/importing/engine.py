@@ -65,6 +65,9 @@ class BatchResult:
     # Rows the engine could not write, with why (translated): e.g. an unknown external id
     # without an email to create the contact from. Not counted above.
     refused: list[tuple[int, str]] = field(default_factory=list)
+    # This batch's contacts once written, by normalised email: their ids, so a caller
+    # that answers row by row (the server API) does not look them up again. Not summed.
+    ids: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __iadd__(self, other: BatchResult) -> BatchResult:
         self.new += other.new
@@ -88,12 +91,16 @@ class _State:
         "imported_points",
         "loyalty",
         "was_customer",
+        "verified",
     )
 
-    def __init__(self, pk: int | None, values: dict[str, Any], erased: bool = False) -> None:
+    def __init__(
+        self, pk: int | None, values: dict[str, Any], erased: bool = False, verified: bool = False
+    ) -> None:
         self.id = pk
         self.new = pk is None
         self.erased = erased
+        self.verified = verified  # stored with a confirmed address
         self.values = values
         self.original = values if pk is None else dict(values)  # new: never compared
         self.changed: list[str] = []  # field names, in the order they first changed
@@ -130,21 +137,38 @@ def _ext(value: str | None) -> str | None:
     return value or None
 
 
+class Stored:
+    """The program's contacts a batch's rows name, as stored: one lookup, which a caller
+    with rules of its own (the server API's) reads before handing it to ``apply_batch``."""
+
+    def __init__(self, program: Program, rows: Sequence[ContactRow]) -> None:
+        emails = {normalize_email(r.email) for r in rows if r.email and r.email.strip()}
+        exts = {e for e in (_ext(r.external_id) for r in rows) if e}
+        self.states = [
+            _State(pk, values, erased, verified)
+            for pk, erased, verified, values in _load(program, emails, exts)
+        ]
+
+    def original(self, key: str, value: str) -> dict[Any, Any]:
+        """{stored ``key``: stored ``value``} (e.g. external id → email), keys not empty."""
+        return {s.original[key]: s.original[value] for s in self.states if s.original[key]}
+
+
 class _Plan:
     """What a batch does, worked out in memory from the rows and the contacts they name."""
 
-    def __init__(self, program: Program, rows: Sequence[ContactRow]) -> None:
+    def __init__(
+        self, program: Program, rows: Sequence[ContactRow], stored: Stored | None = None
+    ) -> None:
         self.program = program
         self.now = timezone.now()
         self.result = BatchResult()
-        self.states: list[_State] = []  # touched or not, in first-seen order
         self.by_email: dict[str, _State] = {}
         self.by_ext: dict[str, _State] = {}
-        emails = {normalize_email(r.email) for r in rows if r.email and r.email.strip()}
-        exts = {e for e in (_ext(r.external_id) for r in rows) if e}
-        for pk, erased, values in _load(program, emails, exts):
-            state = _State(pk, values, erased)
-            self.states.append(state)
+        # touched or not, in first-seen order
+        self.states: list[_State] = list((stored or Stored(program, rows)).states)
+        for state in self.states:
+            values = state.values
             self.by_email[values["email_normalized"]] = state
             if values["external_id"]:
                 self.by_ext[values["external_id"]] = state
@@ -305,12 +329,13 @@ class _Plan:
 
 
 def _load(program: Program, emails: set[str], exts: set[str]):  # type: ignore[no-untyped-def]
-    """(id, erased, values) of the program's contacts with one of ``emails`` or ``exts``."""
+    """(id, erased, verified, values) of the program's contacts with one of ``emails`` or
+    ``exts``."""
     from ..models import Contact
 
     if not emails and not exts:
         return []
-    names = ("id", "erased_at", *COLUMNS)
+    names = ("id", "erased_at", "email_verified_at", *COLUMNS)
     if connection.vendor == "postgresql":
         cols = ", ".join(f'"{n}"' for n in names)
         by_email, email_values = any_of(emails)
@@ -343,9 +368,9 @@ def _load(program: Program, emails: set[str], exts: set[str]):  # type: ignore[n
         if record[0] in seen:
             continue
         seen.add(record[0])
-        values = dict(zip(COLUMNS, record[2:], strict=True))
+        values = dict(zip(COLUMNS, record[3:], strict=True))
         values["tags"] = list(values["tags"] or [])
-        out.append((record[0], record[1] is not None, values))
+        out.append((record[0], record[1] is not None, record[2] is not None, values))
     return out
 
 
@@ -408,6 +433,7 @@ def apply_batch(
     dry_run: bool = False,
     path: str | None = None,
     verified_at: datetime | None = None,
+    stored: Stored | None = None,
 ) -> BatchResult:
     """Count (``dry_run``) or write ``rows``; runs inside the caller's transaction. Rows
     naming the same contact twice in a batch: the last one wins. ``verified_at``: the
@@ -415,12 +441,14 @@ def apply_batch(
     addresses; written with the row rather than updated after, which rewrote each row).
 
     ``path`` forces the writer ("copy" on PostgreSQL only, or "orm"): tests run both on
-    the same scenarios; by default PostgreSQL uses "copy"."""
-    plan = _Plan(program, rows)
+    the same scenarios; by default PostgreSQL uses "copy". ``stored``: the contacts the
+    rows name, already looked up (:class:`Stored`, not used since)."""
+    plan = _Plan(program, rows, stored)
     if dry_run:
         return plan.result
     states = plan.touched()
     if not states:
+        plan.result.ids = _ids(plan.states)
         return plan.result  # nothing to write: a re-import of the same file
     if path is None:
         path = "copy" if connection.vendor == "postgresql" else "orm"
@@ -436,7 +464,12 @@ def apply_batch(
             became = _write_orm(program, states, plan.now, import_id, actor, source, verified_at)
     if became:
         _fire_became_customer(program, became)
+    plan.result.ids = _ids(plan.states)
     return plan.result
+
+
+def _ids(states: list[_State]) -> dict[str, int]:
+    return {s.values["email_normalized"]: s.id for s in states if s.id is not None}
 
 
 def consent_source(contact_import: ContactImport | None) -> str:
