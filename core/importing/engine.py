@@ -338,16 +338,17 @@ def _load(program: Program, emails: set[str], exts: set[str]):  # type: ignore[n
     names = ("id", "erased_at", "email_verified_at", *COLUMNS)
     if connection.vendor == "postgresql":
         cols = ", ".join(f'c."{n}"' for n in names)
-        parts, params = [], []
-        for column, keys in (("email_normalized", emails), ("external_id", exts)):
-            if keys:
-                match, values = any_of(keys)
-                parts.append(LOOKUP_SQL.format(cols=cols, keys=match, column=column))
-                params += [program.pk, values]
+        ext_at = names.index("external_id")
+        records = []
         with connection.cursor() as cursor:
             _ensure_statistics(cursor)
-            cursor.execute(" UNION ".join(parts), params)  # a contact named twice: once
-            records = cursor.fetchall()
+            if emails:
+                records = _lookup(cursor, cols, "email_normalized", program.pk, emails)
+            # An external id held by a contact found by email names that one (the pair is
+            # unique): only the others are looked up (none in a re-import of a file).
+            exts = exts - {r[ext_at] for r in records}
+            if exts:
+                records += _lookup(cursor, cols, "external_id", program.pk, exts)
         tags_at = names.index("tags")
         records = [
             r
@@ -393,6 +394,13 @@ CROSS JOIN LATERAL (
     LIMIT 1
 ) found
 """  # nosec B608 # only this module's constant table and column names; values are parameters
+
+
+def _lookup(cursor: Any, cols: str, column: str, program: int, keys: set[str]) -> list[Any]:
+    match, values = any_of(keys)
+    cursor.execute(LOOKUP_SQL.format(cols=cols, keys=match, column=column), [program, values])
+    return cursor.fetchall()
+
 
 #: Whether the contact table's ``program_id`` has statistics, else whether it has rows.
 STATISTICS_SQL = """
