@@ -12,7 +12,7 @@ _UNKNOWN = object()  # the consent stored for an instance not loaded from the da
 class Contact(models.Model):
     """A person known to one program: customer, referrer, referee, or all three."""
 
-    # No index of its own: every index below starts with the program (issue 14).
+    # No index of its own: the indexes below start with the program (issue 14).
     program = models.ForeignKey(
         Program,
         on_delete=models.CASCADE,
