@@ -60,6 +60,9 @@ class FileInfo:
     delimiter: str = ""  # CSV only
     header_row: int = 1  # the header's row number as the spreadsheet shows it (1-based)
     sep_line: bool = False  # CSV only: a ``sep=`` first line names the delimiter, skipped
+    # XLSX only: the data rows the sheet's ``<dimension>`` declares below the header (blank
+    # rows inside included), None when it declares none. Read without reading the rows.
+    declared_rows: int | None = None
 
 
 def inspect(file: IO[bytes] | Path, name: str) -> FileInfo:
@@ -285,18 +288,32 @@ def _inspect_xlsx(stream: IO[bytes]) -> FileInfo:
             _("This is a zip archive, not an XLSX workbook: upload a CSV or XLSX file.")
         )
     stream.seek(0)
-    header_row, headers = _header(_xlsx_records(stream))
-    return FileInfo("xlsx", headers, header_row=header_row)
+    sheet = _open_sheet(stream)
+    try:
+        last = sheet.last_row()
+    except (ValueError, LookupError, zipfile.BadZipFile) as exc:
+        sheet.close()
+        raise FileError(_("The XLSX file cannot be read: it may be damaged.")) from exc
+    header_row, headers = _header(_sheet_records(stream, sheet))
+    declared = None if last is None else max(last - header_row, 0)
+    return FileInfo("xlsx", headers, header_row=header_row, declared_rows=declared)
+
+
+def _open_sheet(stream: IO[bytes]) -> xlsx.Sheet:
+    try:
+        return xlsx.Sheet(stream)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise FileError(_("The XLSX file cannot be read: it may be damaged.")) from exc
 
 
 def _xlsx_records(stream: IO[bytes]) -> Iterator[list[Cell]]:
     """The first sheet's rows, rows the sheet never wrote given as blank rows so that
     numbering stays right. Read by :mod:`.xlsx` (openpyxl for the workbook's parts, the
     sheet's rows cut fast), or by openpyxl alone for the sheets that one declines."""
-    try:
-        sheet = xlsx.Sheet(stream)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise FileError(_("The XLSX file cannot be read: it may be damaged.")) from exc
+    return _sheet_records(stream, _open_sheet(stream))
+
+
+def _sheet_records(stream: IO[bytes], sheet: xlsx.Sheet) -> Iterator[list[Cell]]:
     try:
         if sheet.path is None:
             raise FileError(_("The XLSX file has no sheet."))

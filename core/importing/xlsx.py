@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 Cell = object
 
 _CHUNK = 1024 * 1024
+#: Bytes read for the sheet's ``<dimension>`` (it comes before the rows).
+_HEAD = 16 * 1024
 #: A row's XML longer than this is refused (a hostile or broken file, never a customer).
 _MAX_ROW = 64 * 1024 * 1024
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -54,6 +56,8 @@ _PLAIN_CELL = re.compile(
     r'(?:/>|>(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
 )
 _ROOT = re.compile(r"<(?:([\w.-]+):)?worksheet\b([^>]*)>")
+#: The sheet's declared range (``<dimension ref="A1:K6"/>``): its last row number.
+_DIMENSION = re.compile(r'<dimension\s+ref\s*=\s*"[A-Z]*\d*:?[A-Z]*(\d+)"')
 _DECLARATION = re.compile(r"""<\?xml[^>]*encoding\s*=\s*["']([\w.-]+)["']""")
 
 
@@ -89,6 +93,18 @@ class Sheet:
 
     def close(self) -> None:
         self.archive.close()
+
+    def last_row(self) -> int | None:
+        """The last row number the sheet declares (its ``<dimension>``, which Excel and
+        LibreOffice write before the rows), read from the sheet's first bytes only; None
+        when it declares none (openpyxl's write-only mode)."""
+        if self.path is None:
+            return None
+        with self.archive.open(self.path) as source:
+            head = source.read(_HEAD).decode("utf-8", "replace")
+        head = head.split("<sheetData", 1)[0]
+        found = _DIMENSION.search(head)
+        return int(found[1]) if found else None
 
     def rows(self) -> Iterator[tuple[int, list[Cell]]]:
         """``(row number, values)`` for each ``<row>`` the sheet writes (gaps not filled)."""

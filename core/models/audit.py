@@ -27,6 +27,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="audit",
+        db_index=False,  # partial index below
     )
     contact = models.ForeignKey(
         "parrain.Contact",
@@ -43,6 +44,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="audit",
+        db_index=False,  # partial index below
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
 
@@ -50,6 +52,20 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-pk"]
+        # Most entries (every import's) name no referral nor order, and these columns are
+        # only looked up by value (an order's or a referral's log, their deletion).
+        indexes = [
+            models.Index(
+                fields=["referral"],
+                condition=models.Q(referral__isnull=False),
+                name="parrain_audit_referral",
+            ),
+            models.Index(
+                fields=["order"],
+                condition=models.Q(order__isnull=False),
+                name="parrain_audit_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.reason}"

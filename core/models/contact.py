@@ -12,8 +12,13 @@ _UNKNOWN = object()  # the consent stored for an instance not loaded from the da
 class Contact(models.Model):
     """A person known to one program: customer, referrer, referee, or all three."""
 
+    # No index of its own: the indexes below start with the program (issue 14).
     program = models.ForeignKey(
-        Program, on_delete=models.CASCADE, verbose_name=_("program"), related_name="contacts"
+        Program,
+        on_delete=models.CASCADE,
+        verbose_name=_("program"),
+        related_name="contacts",
+        db_index=False,
     )
     email = models.EmailField(_("email"), max_length=254)
     email_normalized = models.CharField(max_length=254, editable=False)
@@ -29,9 +34,8 @@ class Contact(models.Model):
     share_name = models.CharField(_("name shown to friends"), max_length=120, blank=True)
     external_id = models.CharField(_("external id"), max_length=120, null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
-    referrer_code = models.CharField(
-        _("referrer code"), max_length=32, unique=True, null=True, blank=True
-    )
+    # Unique among the contacts that have one (constraint below): most never do.
+    referrer_code = models.CharField(_("referrer code"), max_length=32, null=True, blank=True)
     is_customer = models.BooleanField(_("customer"), default=False)
     first_order_at = models.DateTimeField(_("first order"), null=True, blank=True)
     consent_recontact = models.BooleanField(_("agrees to be recontacted"), null=True, blank=True)
@@ -76,6 +80,13 @@ class Contact(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["program", "external_id"], name="parrain_contact_unique_external_id"
+            ),
+            # Partial: the contacts without a code (every imported one) are not in it;
+            # codes are only ever looked up by value.
+            models.UniqueConstraint(
+                fields=["referrer_code"],
+                condition=models.Q(referrer_code__isnull=False),
+                name="parrain_contact_unique_referrer_code",
             ),
         ]
         indexes = [

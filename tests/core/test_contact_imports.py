@@ -334,6 +334,24 @@ def test_the_fixture_files_go_through_with_their_guessed_mapping(
     assert len(error_rows(done)) == invalid if invalid else not done.error_file
 
 
+def test_an_xlsx_upload_reads_the_declared_size_not_every_row(
+    program: Program, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    from parrain.core.importing import files
+
+    def no_count(*_args: object) -> int:
+        raise AssertionError("an XLSX file is not counted at upload")
+
+    monkeypatch.setattr(files, "count_rows", no_count)
+    with (FIXTURES / "excel_customers.xlsx").open("rb") as handle:
+        contact_import = contact_imports.start(program, handle, "c.xlsx", actor=ACTOR)
+    assert contact_import.total_rows == 5  # its <dimension>: the blank row 5 included
+
+    done = confirm_and_run(contact_import, django_capture_on_commit_callbacks)
+
+    assert (done.rows_done, done.total_rows, done.new_count) == (4, 4, 4)  # counted as read
+
+
 def test_the_api_sending_the_same_consent_again_records_it_once(program: Program) -> None:
     from parrain.core.models import ConsentRecord
 
@@ -353,3 +371,24 @@ def test_the_api_sending_the_same_consent_again_records_it_once(program: Program
     zoe = Contact.objects.get()
     assert zoe.consent_recontact is False and zoe.consent_at > given_at
     assert ConsentRecord.objects.filter(contact=zoe).count() == 2
+
+
+def test_the_api_answers_each_row_with_its_contact_from_one_lookup(program: Program) -> None:
+    known = ContactFactory(program=program, email="ana@example.com", external_id="C1")
+    _, key = program.create_api_key("tests")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    url = f"/api/v1/programs/{program.slug}/contacts/bulk"
+    rows = [
+        {"email": "ana@example.com", "first_name": "Ana"},
+        {"email": "bob@example.com", "external_id": "C1"},  # Ana's external id
+        {"email": "cleo@example.com", "external_id": "C2"},
+    ]
+
+    answer = client.post(url, json.dumps({"rows": rows}), content_type="application/json").json()
+
+    ana, bob, cleo = answer["results"]
+    cleo_id = Contact.objects.get(email_normalized="cleo@example.com").pk
+    assert (ana["status"], ana["id"]) == ("updated", known.pk)
+    assert bob["status"] == "error" and bob["errors"][0]["field"] == "external_id"
+    assert (cleo["status"], cleo["id"]) == ("created", cleo_id)
+    assert not Contact.objects.filter(email_normalized="bob@example.com").exists()

@@ -117,7 +117,7 @@ def test_reimporting_the_same_rows_counts_unchanged_and_writes_nothing(program, 
         q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
     ]
     assert writes == []
-    assert len(queries) <= 3
+    assert len(queries) <= 4  # reads: the contacts, their loyalty, the table's statistics
     assert counts == (
         AuditEvent.objects.count(),
         ConsentRecord.objects.count(),

@@ -69,6 +69,20 @@ def test_excel_file_gives_dates_numbers_and_text_phone_as_excel_stored_them() ->
     # the blank row 5 is skipped, but Zoé keeps the number the spreadsheet shows
     assert (zoe.row, zoe.external_id, zoe.phone, zoe.total_spent) == (6, "1005", None, None)
     assert files.count_rows(FIXTURES / "excel_customers.xlsx", info) == 4
+    # its <dimension> (A1:K6) declares five rows below the header, the blank one included
+    assert info.declared_rows == 5
+
+
+def test_an_xlsx_sheet_without_dimension_declares_no_size() -> None:
+    workbook = Workbook(write_only=True)  # writes no <dimension>
+    sheet = workbook.create_sheet()
+    for cells in (["E-mail"], ["ana@example.com"], ["bob@example.com"]):
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    info = files.inspect(buffer, "customers.xlsx")
+    assert (info.headers, info.declared_rows) == (["E-mail"], None)
+    assert files.count_rows(buffer, info) == 2
 
 
 def test_windows_1252_csv_with_semicolons_keeps_accents() -> None:
