@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('parrain', '0029_owner_email_encrypted_password'),
+        ('parrain', '0030_import_indexes'),
     ]
 
     operations = [
