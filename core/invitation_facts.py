@@ -112,10 +112,24 @@ class _AfterCommit:
 
     def __call__(self) -> None:
         statements, self.statements = self.statements, []
+        if connection.vendor != "postgresql":  # SQLite runs one statement per execute
+            with connection.cursor() as cursor:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+            return
         sql = ";\n".join(statement for statement, _ in statements)
-        # Django's client-side binding cursor sends several statements in one execute.
-        with connection.cursor() as cursor:
+        with _client_binding_cursor() as cursor:
             cursor.execute(sql, [value for _, params in statements for value in params])
+
+
+def _client_binding_cursor():  # noqa: ANN202
+    """A cursor that binds values in the client, whatever the settings choose
+    (``server_side_binding``): only such a cursor sends several statements in one execute.
+    Wrapped by Django as its own cursors are (logged, counted)."""
+    import psycopg
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(psycopg.ClientCursor(connection.connection))
 
 
 def _after_commit(sql: str, params: list) -> None:
