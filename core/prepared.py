@@ -116,12 +116,12 @@ PREPARE_AFTER = 2
 def server_prepared(alias: str = "default") -> Iterator[None]:
     """Within the block, the connection's statements bind their values on the server, and
     psycopg has PostgreSQL prepare each one after ``PREPARE_AFTER`` runs on the connection:
-    later runs skip parsing and planning (issue 16 §5: an order's 20 statements, 13 → 10.7
-    ms an order in-process). Only around a unit whose SQL is known to bind on the server
-    (``orders.record_order``): elsewhere Django's default, client-side binding, stays (a
-    parameter repeated in SELECT and GROUP BY is one value only when bound in the client,
-    Django ticket #34255). Off with ``PARRAIN_PREPARED_ORDERS = False`` and on other
-    databases."""
+    later runs skip parsing and planning (issue 16 §5: an order's 20 statements; 16.7 → 12.6
+    ms an order in-process, 20.4 → 16.9 ms one request at a time over HTTP). Only around a
+    unit whose SQL is known to bind on the server (``orders.record_order``): elsewhere
+    Django's default, client-side binding, stays (a parameter repeated in SELECT and GROUP
+    BY is one value only when bound in the client, Django ticket #34255). Off with
+    ``PARRAIN_PREPARED_ORDERS = False`` and on other databases."""
     wrapper = connections[alias]
     if wrapper.vendor != "postgresql" or not parrain_settings.PREPARED_ORDERS:
         yield
