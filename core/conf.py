@@ -88,6 +88,12 @@ class ParrainSettings(BaseModel):
         timedelta(minutes=5)
     )
 
+    # Recording an order binds its values on the server and lets PostgreSQL prepare each
+    # of its statements once per connection (parsing and planning were a fifth of an
+    # order's time). False behind a pooler that cannot keep prepared statements (PgBouncer
+    # in transaction mode before 1.21, or without ``max_prepared_statements``).
+    PREPARED_ORDERS: bool = True
+
     # Outbound calls of the core (regular imports fetching a customer file) may reach
     # private, loopback and link-local addresses only when this is True (tests, the demo);
     # DEBUG does not change it, and a system check warns when it is on outside DEBUG.

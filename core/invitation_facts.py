@@ -14,8 +14,10 @@ Three writers: ``linked_insert`` (``Invitation.save`` on insert), ``mark_convert
 Each writes at once, in the caller's transaction, then checks again once it commits:
 two transactions racing on one person (two invitations, or an invitation and a conversion)
 cannot see each other's rows, but the later of the two to commit sees both in its check,
-so the facts end exact without a lock. Invitations are never edited and only deleted with
-their program (an erasure keeps them, anonymised).
+so the facts end exact without a lock. The checks a transaction queues run together once
+it commits: one string of statements, one round trip, one implicit transaction.
+Invitations are never edited and only deleted with their program (an erasure keeps them,
+anonymised).
 """
 
 from __future__ import annotations
@@ -79,8 +81,9 @@ def linked_insert(invitation: Invitation, insert: Callable[[], None]) -> None:
         for (_person, prev), later in zip(PEOPLE, (next_referrer, next_referee), strict=True):
             if later is not None:
                 Invitation.objects.filter(pk=later).update(**{prev: invitation.issued_at})
-    ids = (invitation.program_id, invitation.referrer_id, invitation.referee_id)
-    transaction.on_commit(lambda: _recheck(*ids, since=invitation.issued_at))
+    where = " WHERE program_id = %s AND (referrer_id = %s OR referee_id = %s) AND issued_at >= %s"
+    ids = [invitation.program_id, invitation.referrer_id, invitation.referee_id]
+    _after_commit(FACTS_SQL + where, [*ids, invitation.issued_at])
 
 
 def _utc(value: datetime | str | None) -> datetime | None:
@@ -99,17 +102,63 @@ UPDATE parrain_invitation SET referee_converted = true
 WHERE program_id = %s AND referee_id = %s AND NOT referee_converted
 """
 
+# After the commit, a check rather than a write: the conversion is read back from the
+# committed rows (a savepoint rolled back since the write leaves the invitations alone).
+_CONVERTED_CHECK_SQL = (
+    _CONVERTED_SQL
+    + """  AND EXISTS (SELECT 1 FROM parrain_referral r WHERE r.program_id = %s
+    AND r.referee_id = %s AND r.converted_at IS NOT NULL)"""
+)
+
 
 def mark_converted(program_id: int, referee_id: int) -> None:
     """The referee became a customer: every invitation they received says so, for good."""
+    # Written-out SQL: the ORM's update compiled twice per converting order (issue 16 §5).
+    with connection.cursor() as cursor:
+        cursor.execute(_CONVERTED_SQL, [program_id, referee_id])
+    _after_commit(_CONVERTED_CHECK_SQL, [program_id, referee_id, program_id, referee_id])
 
-    def write() -> None:
-        # Written-out SQL: the ORM's update compiled twice per converting order (issue 16 §5).
-        with connection.cursor() as cursor:
-            cursor.execute(_CONVERTED_SQL, [program_id, referee_id])
 
-    write()
-    transaction.on_commit(write)
+class _AfterCommit:
+    """One transaction's checks, run once it commits as one string of statements: one
+    round trip and one implicit transaction (one commit) for all of them (issue 16 §5: an
+    order's invitation and conversion each queued one)."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, list]] = []
+
+    def __call__(self) -> None:
+        statements, self.statements = self.statements, []
+        if connection.vendor != "postgresql":  # SQLite runs one statement per execute
+            with connection.cursor() as cursor:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+            return
+        sql = ";\n".join(statement for statement, _ in statements)
+        with _client_binding_cursor() as cursor:
+            cursor.execute(sql, [value for _, params in statements for value in params])
+
+
+def _client_binding_cursor():  # noqa: ANN202
+    """A cursor that binds values in the client, whatever the settings choose
+    (``server_side_binding``): only such a cursor sends several statements in one execute.
+    Wrapped by Django as its own cursors are (logged, counted)."""
+    import psycopg
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(psycopg.ClientCursor(connection.connection))
+
+
+def _after_commit(sql: str, params: list) -> None:
+    """Run ``sql`` once the current transaction commits, with the transaction's other checks.
+
+    The batch of the transaction is the one still registered with Django (a rolled-back
+    transaction's callbacks are discarded, and so is its batch)."""
+    batch = getattr(connection, "_parrain_after_commit", None)
+    if batch is None or not any(func is batch for _, func, _ in connection.run_on_commit):
+        batch = connection._parrain_after_commit = _AfterCommit()
+        transaction.on_commit(batch)
+    batch.statements.append((sql, params))
 
 
 FACTS_SQL = """
@@ -155,10 +204,3 @@ def rebuild(program_id: int | None = None) -> None:
             else:
                 cursor.execute(sql + where + " program_id = %s", [program_id])
     day_summary.rebuild(program_id)  # COPY with the triggers off leaves it behind too
-
-
-def _recheck(program_id: int, referrer_id: int, referee_id: int, since: datetime) -> None:
-    """The two people's invitations from ``since`` on, computed again after the commit."""
-    where = " WHERE program_id = %s AND (referrer_id = %s OR referee_id = %s) AND issued_at >= %s"
-    with connection.cursor() as cursor:
-        cursor.execute(FACTS_SQL + where, [program_id, referrer_id, referee_id, since])

@@ -68,6 +68,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database()}
+# Behind PgBouncer in transaction mode before 1.21: PARRAIN_PREPARED_ORDERS=0 (docs/deploy.md).
+PARRAIN_PREPARED_ORDERS = os.environ.get("PARRAIN_PREPARED_ORDERS", "1") != "0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CELERY_BROKER_URL = env.broker()

@@ -23,7 +23,7 @@ from ..locks import referral_for_update
 from ..memo import batch_scope
 from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, Recipient, ReferralStatus, Side, Trigger
-from ..prepared import Prepared
+from ..prepared import Prepared, server_prepared
 from ..validation_types import Currency, Email, ExternalId, Moment, Money, Name
 from . import invitations, loyalty, ownership, scenarios, sharing
 from .enrolment import referrer_by_code
@@ -79,7 +79,8 @@ def record_order(program: Program, data: OrderData) -> OrderOutcome:
     concurrent twin) breaks its unique key, the transaction rolls back, and the stored
     order answers. Any other unique key lost to a concurrent request (the customer's
     contact, the friend's referral) rolls the unit back too, and it runs once more, then
-    seeing the other request's rows. Each statement saved is a round trip (issue 16 §5).
+    seeing the other request's rows. Each statement saved is a round trip (issue 16 §5),
+    and each one is prepared once per connection (``server_prepared``).
     """
     if data.currency != program.currency:
         raise InvalidInput(f"This program counts in {program.currency}.", field="currency")
@@ -87,7 +88,7 @@ def record_order(program: Program, data: OrderData) -> OrderOutcome:
         try:
             # One order's events read their program's settings (outbound endpoints…) once;
             # its audit entries are written together at the end of the unit.
-            with batch_scope(), transaction.atomic(), audit.collected():
+            with server_prepared(), batch_scope(), transaction.atomic(), audit.collected():
                 return _record_new(program, data)
         except (_Stored, IntegrityError):
             order = Order.objects.filter(program=program, external_id=data.external_id).first()

@@ -327,3 +327,39 @@ def test_a_previous_invitation_date_is_stored_as_it_was_issued() -> None:
 def test_raw_datetimes_are_read_as_utc(read) -> None:
     assert invitation_facts._utc(read) == datetime(2025, 3, 1, 8, tzinfo=UTC)
     assert invitation_facts._utc(None) is None
+
+
+def _invite(program, referrer: Contact, referee: Contact) -> None:
+    Invitation(
+        program=program, referrer=referrer, referee=referee, channel="email", referrer_terms={}
+    ).save()
+
+
+def _after_commit(queries) -> list[str]:
+    sql = [query["sql"] for query in queries.captured_queries]
+    return sql[sql.index("COMMIT") + 1 :]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_a_transactions_checks_run_after_its_commit_as_one_statement() -> None:
+    """An order's invitation and conversion each queue a check: one round trip, one commit
+    after the order's (issue 16 §5); a rolled-back transaction's checks never run."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    program = ProgramFactory()
+    referrer = Contact.objects.create(program=program, email="referrer@example.org")
+    referee = Contact.objects.create(program=program, email="referee@example.org")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        invitation_facts.mark_converted(program.pk, referee.pk)
+        raise RuntimeError
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        _invite(program, referrer, referee)
+    (check,) = _after_commit(queries)
+    assert "prev_referrer_at" in check and "AND NOT referee_converted" not in check
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        _invite(program, referee, referrer)
+        invitation_facts.mark_converted(program.pk, referee.pk)
+    (check,) = _after_commit(queries)
+    assert "prev_referrer_at" in check and "AND NOT referee_converted" in check

@@ -168,3 +168,32 @@ def test_the_order_paths_prepared_reads_answer_as_their_orm_versions() -> None:
     assert fraud.monthly_reward_cap(check) is None
     program.monthly_reward_cap = 1
     assert fraud.monthly_reward_cap(check) == "monthly_reward_cap"
+
+
+def _prepared_statements() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_recording_orders_prepares_their_statements_once_per_connection(settings) -> None:  # noqa: ANN001
+    """``server_prepared`` around an order: from its third run on the connection each of its
+    statements runs prepared, and the attribution is the same; then the connection is back
+    to Django's client-side binding. ``PARRAIN_PREPARED_ORDERS = False`` prepares none."""
+    program = ProgramFactory()
+    code = enrol_referrer(program, "r@example.com").code
+    data = {"amount": "80.00", "currency": "EUR", "referral_code": code}
+    settings.PARRAIN_PREPARED_ORDERS = False
+    for n in range(3):
+        record_order(program, OrderData(external_id=f"N{n}", email=f"n{n}@example.org", **data))
+    assert _prepared_statements() == 0
+    settings.PARRAIN_PREPARED_ORDERS = True
+    outcomes = [
+        record_order(program, OrderData(external_id=f"P{n}", email=f"p{n}@example.org", **data))
+        for n in range(3)
+    ]
+    assert _prepared_statements() >= 10
+    assert [outcome.referral.status for outcome in outcomes] == ["converted"] * 3
+    assert type(connection.connection.cursor()).__name__ == "Cursor"  # Django's client one
+    assert connection.connection.prepare_threshold is None
