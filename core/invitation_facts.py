@@ -104,11 +104,12 @@ WHERE program_id = %s AND referee_id = %s AND NOT referee_converted
 
 # After the commit, a check rather than a write: the conversion is read back from the
 # committed rows (a savepoint rolled back since the write leaves the invitations alone).
-_CONVERTED_CHECK_SQL = (
-    _CONVERTED_SQL
-    + """  AND EXISTS (SELECT 1 FROM parrain_referral r WHERE r.program_id = %s
-    AND r.referee_id = %s AND r.converted_at IS NOT NULL)"""
-)
+_CONVERTED_CHECK_SQL = """
+UPDATE parrain_invitation SET referee_converted = true
+WHERE program_id = %s AND referee_id = %s AND NOT referee_converted
+  AND EXISTS (SELECT 1 FROM parrain_referral r WHERE r.program_id = %s
+    AND r.referee_id = %s AND r.converted_at IS NOT NULL)
+"""
 
 
 def mark_converted(program_id: int, referee_id: int) -> None:
