@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -136,8 +136,28 @@ class _AfterCommit:
                     cursor.execute(sql, params)
             return
         sql = ";\n".join(statement for statement, _ in statements)
-        with _client_binding_cursor() as cursor:
-            cursor.execute(sql, [value for _, params in statements for value in params])
+        values = [value for _, params in statements for value in params]
+        for attempt in range(DEADLOCK_ATTEMPTS):
+            try:
+                with _client_binding_cursor() as cursor:
+                    cursor.execute(sql, values)
+                return
+            except OperationalError as error:
+                # The checks of two orders sharing a person may lock the same invitations
+                # in turn (one implicit transaction runs them all): PostgreSQL cancels one;
+                # it runs again, and then sees the other's committed rows.
+                if not _deadlock(error) or attempt == DEADLOCK_ATTEMPTS - 1:
+                    raise
+
+
+#: How many times a transaction's checks run when PostgreSQL breaks a deadlock with them.
+DEADLOCK_ATTEMPTS = 3
+
+
+def _deadlock(error: OperationalError) -> bool:
+    import psycopg.errors
+
+    return isinstance(error.__cause__, psycopg.errors.DeadlockDetected)
 
 
 def _client_binding_cursor():  # noqa: ANN202

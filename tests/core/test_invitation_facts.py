@@ -363,3 +363,44 @@ def test_a_transactions_checks_run_after_its_commit_as_one_statement() -> None:
         invitation_facts.mark_converted(program.pk, referee.pk)
     (check,) = _after_commit(queries)
     assert "prev_referrer_at" in check and "AND NOT referee_converted" in check
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_checks_cancelled_by_a_deadlock_run_again(monkeypatch) -> None:
+    """Two orders sharing a person may lock the same invitations in turn in their checks:
+    the one PostgreSQL cancels runs again instead of failing the order's request."""
+    import psycopg.errors
+    from django.db import OperationalError, transaction
+
+    program = ProgramFactory()
+    referrer = Contact.objects.create(program=program, email="referrer@example.org")
+    referee = Contact.objects.create(program=program, email="referee@example.org")
+    real, opened = invitation_facts._client_binding_cursor, []
+
+    def cancelled_once(error_class):  # noqa: ANN001, ANN202
+        def cursor():  # noqa: ANN202
+            opened.append(error_class)
+            if len(opened) == 1:
+                error = OperationalError("cancelled")
+                error.__cause__ = error_class("cancelled")
+                raise error
+            return real()
+
+        return cursor
+
+    monkeypatch.setattr(
+        invitation_facts, "_client_binding_cursor", cancelled_once(psycopg.errors.DeadlockDetected)
+    )
+    with transaction.atomic():
+        _invite(program, referrer, referee)
+    assert len(opened) == 2
+    assert Invitation.objects.get(referee=referee).prev_referrer_at is None
+
+    opened.clear()
+    monkeypatch.setattr(
+        invitation_facts, "_client_binding_cursor", cancelled_once(psycopg.errors.DiskFull)
+    )
+    with pytest.raises(OperationalError), transaction.atomic():
+        _invite(program, referee, referrer)
+    assert len(opened) == 1  # any other failure is not hidden
