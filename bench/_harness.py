@@ -212,6 +212,12 @@ class BenchRun:
 
     # -- Django in this process (seeding, checking) --------------------------------------
 
+    def migrate_apart(self) -> None:
+        """Migrate this run's database in a process of its own, so that the migration's
+        memory is not counted in this process's peak (the import benches measure it)."""
+        command = [sys.executable, "-m", "django", "migrate", "--verbosity", "0"]
+        subprocess.run(command, check=True, cwd=ROOT, env=self.env)
+
     def setup_django(self, migrate: bool = True) -> None:
         for key in ("DJANGO_SETTINGS_MODULE", "PARRAIN_DB", "PGDATABASE", "PARRAIN_TEST_DB"):
             if key in self.env:

@@ -17,7 +17,6 @@ import argparse
 import cProfile
 import io
 import pstats
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import imports as bench  # noqa: E402
-from _harness import ROOT, BenchRun, load_average, say  # noqa: E402
+from _harness import BenchRun, load_average, say  # noqa: E402
 
 
 def print_profile(profile: cProfile.Profile, rows: int, label: str, top: int) -> None:
@@ -48,12 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     chosen = args.paths.split(",")
     with BenchRun("import_profile", extra_settings="PARRAIN_IMPORT_BATCH = 5000") as run:
-        subprocess.run(
-            [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
-            check=True,
-            cwd=ROOT,
-            env=run.env,
-        )
+        run.migrate_apart()
         run.setup_django(migrate=False)
         from django.db import connection
 

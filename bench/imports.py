@@ -38,7 +38,6 @@ import pickle  # nosec B403 # our own child's answer, through our own pipe
 import random
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import ROOT, BenchRun, load_average, say  # noqa: E402
+from _harness import BenchRun, load_average, say  # noqa: E402
 
 COPY_TARGET = 0.3
 MEMORY_TARGET_MB = 300
@@ -445,13 +444,8 @@ def main() -> None:
     chosen = args.paths.split(",")
 
     with BenchRun("imports", extra_settings=f"PARRAIN_IMPORT_BATCH = {args.batch}") as run:
-        say("migrating…")  # in a process of its own: its memory is not the measures'
-        subprocess.run(
-            [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
-            check=True,
-            cwd=ROOT,
-            env=run.env,
-        )
+        say("migrating…")
+        run.migrate_apart()
         run.setup_django(migrate=False)
         with tempfile.TemporaryDirectory(prefix="parrain-bench-imports-") as name:
             folder = Path(name)
