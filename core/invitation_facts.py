@@ -15,7 +15,9 @@ Each writes at once, in the caller's transaction, then checks again once it comm
 two transactions racing on one person (two invitations, or an invitation and a conversion)
 cannot see each other's rows, but the later of the two to commit sees both in its check,
 so the facts end exact without a lock. The checks a transaction queues run together once
-it commits: one string of statements, one round trip, one implicit transaction.
+it commits: first their probes, in one SELECT (one round trip, nothing written: the facts
+are almost always right), then only the checks that would write, as one string of
+statements (one round trip, one implicit transaction).
 Invitations are never edited and only deleted with their program (an erasure keeps them,
 anonymised).
 """
@@ -81,9 +83,8 @@ def linked_insert(invitation: Invitation, insert: Callable[[], None]) -> None:
         for (_person, prev), later in zip(PEOPLE, (next_referrer, next_referee), strict=True):
             if later is not None:
                 Invitation.objects.filter(pk=later).update(**{prev: invitation.issued_at})
-    where = " WHERE program_id = %s AND (referrer_id = %s OR referee_id = %s) AND issued_at >= %s"
     ids = [invitation.program_id, invitation.referrer_id, invitation.referee_id]
-    _after_commit(FACTS_SQL + where, [*ids, invitation.issued_at])
+    _after_commit(FACTS_SQL + _FACTS_RANGE, [*ids, invitation.issued_at], probe=_FACTS_PROBE)
 
 
 def _utc(value: datetime | str | None) -> datetime | None:
@@ -104,12 +105,17 @@ WHERE program_id = %s AND referee_id = %s AND NOT referee_converted
 
 # After the commit, a check rather than a write: the conversion is read back from the
 # committed rows (a savepoint rolled back since the write leaves the invitations alone).
+# The probe first (same rows, same parameters): the UPDATE only when it would write.
 _CONVERTED_CHECK_SQL = """
 UPDATE parrain_invitation SET referee_converted = true
 WHERE program_id = %s AND referee_id = %s AND NOT referee_converted
   AND EXISTS (SELECT 1 FROM parrain_referral r WHERE r.program_id = %s
     AND r.referee_id = %s AND r.converted_at IS NOT NULL)
 """
+_CONVERTED_PROBE = """EXISTS (SELECT 1 FROM parrain_invitation
+WHERE program_id = %s AND referee_id = %s AND NOT referee_converted
+  AND EXISTS (SELECT 1 FROM parrain_referral r WHERE r.program_id = %s
+    AND r.referee_id = %s AND r.converted_at IS NOT NULL))"""
 
 
 def mark_converted(program_id: int, referee_id: int) -> None:
@@ -117,26 +123,32 @@ def mark_converted(program_id: int, referee_id: int) -> None:
     # Written-out SQL: the ORM's update compiled twice per converting order (issue 16 §5).
     with connection.cursor() as cursor:
         cursor.execute(_CONVERTED_SQL, [program_id, referee_id])
-    _after_commit(_CONVERTED_CHECK_SQL, [program_id, referee_id, program_id, referee_id])
+    ids = [program_id, referee_id, program_id, referee_id]
+    _after_commit(_CONVERTED_CHECK_SQL, ids, probe=_CONVERTED_PROBE)
 
 
 class _AfterCommit:
-    """One transaction's checks, run once it commits as one string of statements: one
-    round trip and one implicit transaction (one commit) for all of them (issue 16 §5: an
-    order's invitation and conversion each queued one)."""
+    """One transaction's checks, run once it commits: their probes in one SELECT (one round
+    trip, nothing written, no trigger run), then only the checks whose probe found rows to
+    correct, as one string of statements: one round trip and one implicit transaction (one
+    commit) for all of them (issue 16 §5: an order's invitation and conversion each queued
+    one; their probes find nothing unless a concurrent transaction raced them)."""
 
     def __init__(self) -> None:
-        self.statements: list[tuple[str, list]] = []
+        self.statements: list[tuple[str, list, str]] = []
 
     def __call__(self) -> None:
         statements, self.statements = self.statements, []
         if connection.vendor != "postgresql":  # SQLite runs one statement per execute
             with connection.cursor() as cursor:
-                for sql, params in statements:
+                for sql, params, _probe in statements:
                     cursor.execute(sql, params)
             return
-        sql = ";\n".join(statement for statement, _ in statements)
-        values = [value for _, params in statements for value in params]
+        statements = _probed(statements)
+        if not statements:
+            return
+        sql = ";\n".join(statement for statement, _, _ in statements)
+        values = [value for _, params, _ in statements for value in params]
         for attempt in range(DEADLOCK_ATTEMPTS):
             try:
                 with _client_binding_cursor() as cursor:
@@ -148,6 +160,20 @@ class _AfterCommit:
                 # it runs again, and then sees the other's committed rows.
                 if not _deadlock(error) or attempt == DEADLOCK_ATTEMPTS - 1:
                     raise
+
+
+def _probed(statements: list[tuple[str, list, str]]) -> list[tuple[str, list, str]]:
+    """The statements whose probe says they would write (all of them if one has none), read
+    in one SELECT on the connection's own cursor: within ``orders.record_order`` it binds on
+    the server and is prepared once per connection."""
+    if any(not probe for _, _, probe in statements):
+        return statements
+    sql = "SELECT " + ", ".join(probe for _, _, probe in statements)
+    values = [value for _, params, _ in statements for value in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        needed = cursor.fetchone()
+    return [statement for statement, need in zip(statements, needed, strict=True) if need]
 
 
 #: How many times a transaction's checks run when PostgreSQL breaks a deadlock with them.
@@ -170,8 +196,10 @@ def _client_binding_cursor():  # noqa: ANN202
     return connection._prepare_cursor(psycopg.ClientCursor(connection.connection))
 
 
-def _after_commit(sql: str, params: list) -> None:
-    """Run ``sql`` once the current transaction commits, with the transaction's other checks.
+def _after_commit(sql: str, params: list, probe: str = "") -> None:
+    """Run ``sql`` once the current transaction commits, with the transaction's other checks;
+    with a ``probe`` (a boolean SQL expression on the same parameters), only if it is true
+    then.
 
     The batch of the transaction is the one still registered with Django (a rolled-back
     transaction's callbacks are discarded, and so is its batch)."""
@@ -179,7 +207,7 @@ def _after_commit(sql: str, params: list) -> None:
     if batch is None or not any(func is batch for _, func, _ in connection.run_on_commit):
         batch = connection._parrain_after_commit = _AfterCommit()
         transaction.on_commit(batch)
-    batch.statements.append((sql, params))
+    batch.statements.append((sql, params, probe))
 
 
 FACTS_SQL = """
@@ -202,6 +230,32 @@ UPDATE parrain_invitation SET
       AND r.referee_id = parrain_invitation.referee_id
       AND r.converted_at IS NOT NULL)
 """
+
+
+# After the commit, first a read: does any of the person's invitations from the new one on
+# hold facts other than the committed rows say? Almost never (the insert wrote them right),
+# and an UPDATE that writes nothing still runs the dashboard's statement triggers (half a
+# millisecond of each order, issue 16 §5); only then ``FACTS_SQL`` on the same rows. Same
+# parameters as ``_FACTS_RANGE``. A scalar subquery rather than EXISTS for the conversion:
+# PostgreSQL would hash every referral of the program to compare it.
+_FACTS_PROBE = """EXISTS (
+  SELECT 1 FROM parrain_invitation i
+  WHERE i.program_id = %s AND (i.referrer_id = %s OR i.referee_id = %s) AND i.issued_at >= %s
+    AND (i.prev_referrer_at IS DISTINCT FROM (
+      SELECT max(p.issued_at) FROM parrain_invitation p
+      WHERE p.program_id = i.program_id AND p.referrer_id = i.referrer_id
+        AND (p.issued_at < i.issued_at OR (p.issued_at = i.issued_at AND p.id < i.id)))
+    OR i.prev_referee_at IS DISTINCT FROM (
+      SELECT max(p.issued_at) FROM parrain_invitation p
+      WHERE p.program_id = i.program_id AND p.referee_id = i.referee_id
+        AND (p.issued_at < i.issued_at OR (p.issued_at = i.issued_at AND p.id < i.id)))
+    OR i.referee_converted <> COALESCE((
+      SELECT true FROM parrain_referral r
+      WHERE r.program_id = i.program_id AND r.referee_id = i.referee_id
+        AND r.converted_at IS NOT NULL LIMIT 1), false)))"""
+
+_FACTS_RANGE = """
+WHERE program_id = %s AND (referrer_id = %s OR referee_id = %s) AND issued_at >= %s"""
 
 
 ORDER_CHANNEL_SQL = """

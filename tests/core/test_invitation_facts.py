@@ -343,8 +343,9 @@ def _after_commit(queries) -> list[str]:
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 @pytest.mark.django_db(transaction=True)
 def test_a_transactions_checks_run_after_its_commit_as_one_statement() -> None:
-    """An order's invitation and conversion each queue a check: one round trip, one commit
-    after the order's (issue 16 §5); a rolled-back transaction's checks never run."""
+    """An order's invitation and conversion each queue a check: one round trip after the
+    order's commit (issue 16 §5), a read that writes nothing when the facts are right (no
+    UPDATE, so no dashboard trigger runs); a rolled-back transaction's checks never run."""
     from django.db import transaction
     from django.test.utils import CaptureQueriesContext
 
@@ -357,12 +358,54 @@ def test_a_transactions_checks_run_after_its_commit_as_one_statement() -> None:
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         _invite(program, referrer, referee)
     (check,) = _after_commit(queries)
+    assert check.startswith("SELECT EXISTS")
     assert "prev_referrer_at" in check and "AND NOT referee_converted" not in check
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         _invite(program, referee, referrer)
         invitation_facts.mark_converted(program.pk, referee.pk)
     (check,) = _after_commit(queries)
+    assert check.startswith("SELECT EXISTS") and "UPDATE" not in check
     assert "prev_referrer_at" in check and "AND NOT referee_converted" in check
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_the_check_after_the_commit_corrects_the_facts_it_finds_wrong() -> None:
+    """When the committed rows say otherwise (a concurrent transaction's invitation or
+    conversion that neither saw), the check's probe finds it and its UPDATE runs."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    program = ProgramFactory()
+    referrer = Contact.objects.create(program=program, email="referrer@example.org")
+    friends = [
+        Contact.objects.create(program=program, email=f"friend{n}@example.org") for n in range(2)
+    ]
+    first = Invitation.objects.create(
+        program=program, referrer=referrer, referee=friends[0], issued_at=_at(0, 0), **TERMS
+    )
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        second = Invitation.objects.create(
+            program=program, referrer=referrer, referee=friends[1], issued_at=_at(1, 0), **TERMS
+        )
+        # What a transaction racing this one would leave: facts written without its rows.
+        Invitation.objects.filter(pk=second.pk).update(prev_referrer_at=None)
+        Referral.objects.create(
+            program=program,
+            referrer=referrer,
+            referee=friends[1],
+            invitation=second,
+            invited_at=_at(1, 0),
+            status=ReferralStatus.CONVERTED,
+            converted_at=_at(1, 1),
+        )
+        invitation_facts.mark_converted(program.pk, friends[1].pk)
+        Invitation.objects.filter(pk=second.pk).update(referee_converted=False)
+    probe, fix = _after_commit(queries)
+    assert probe.startswith("SELECT EXISTS") and fix.startswith("\nUPDATE parrain_invitation")
+    second.refresh_from_db()
+    assert second.prev_referrer_at == first.issued_at
+    assert second.referee_converted
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
@@ -394,6 +437,7 @@ def test_checks_cancelled_by_a_deadlock_run_again(monkeypatch) -> None:
     )
     with transaction.atomic():
         _invite(program, referrer, referee)
+        _wrong_facts(referee)  # the check's probe finds them: its UPDATE runs
     assert len(opened) == 2
     assert Invitation.objects.get(referee=referee).prev_referrer_at is None
 
@@ -403,4 +447,9 @@ def test_checks_cancelled_by_a_deadlock_run_again(monkeypatch) -> None:
     )
     with pytest.raises(OperationalError), transaction.atomic():
         _invite(program, referee, referrer)
+        _wrong_facts(referrer)
     assert len(opened) == 1  # any other failure is not hidden
+
+
+def _wrong_facts(referee: Contact) -> None:
+    Invitation.objects.filter(referee=referee).update(prev_referrer_at=_at(0, 0))

@@ -197,3 +197,19 @@ def test_recording_orders_prepares_their_statements_once_per_connection(settings
     assert [outcome.referral.status for outcome in outcomes] == ["converted"] * 3
     assert type(connection.connection.cursor()).__name__ == "Cursor"  # Django's client one
     assert connection.connection.prepare_threshold is None
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_prepared_statements_are_planned_once_without_their_values(settings) -> None:  # noqa: ANN001
+    """A connection that recorded an order plans its prepared statements once, generic
+    (PostgreSQL's default planned the facts probe again at every run: its range looked
+    costlier without values); Django's unprepared statements are not concerned."""
+    program = ProgramFactory()
+    settings.PARRAIN_PREPARED_ORDERS = True
+    with connection.cursor() as cursor:
+        cursor.execute("RESET plan_cache_mode")
+    connection.connection._parrain_generic_plans = False
+    record_order(program, OrderData(external_id="G", amount="8.00", currency="EUR"))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
