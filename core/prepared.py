@@ -6,7 +6,9 @@ A read whose shape never changes, only its values, is described once by a functi
 builds the queryset from sample values; the first call compiles it, finds where each sample
 sits among the SQL's parameters, and later calls run the same SQL with their own values.
 Rows come back through Django's own iterable: the same model instances, ``select_related``
-objects and converters as the queryset gives.
+objects and converters as the queryset gives. Each read binds its values on the server and
+is prepared once per connection, with a generic plan (``server_prepared``): the API key
+and the inbound endpoint read on every request are no longer parsed and planned each time.
 
 Only plain comparisons (``=``, ``<``, ``>=``…) of the samples may be used: a sample must
 reach the parameters unchanged (not escaped as in ``contains``, not split as in ``__in``),
@@ -93,7 +95,8 @@ class Prepared(Generic[M]):
 
     def all(self, *values: Any, alias: str = "default") -> list[M]:
         """The model instances (or values) the queryset built from ``values`` gives."""
-        return list(self._query(values, alias)[0])
+        with server_prepared(alias):
+            return list(self._query(values, alias)[0])
 
     def first(self, *values: Any, alias: str = "default") -> M | None:
         """The first instance; ``build`` orders and slices (``[:1]``) as it means to."""
@@ -103,7 +106,7 @@ class Prepared(Generic[M]):
     def rows(self, *values: Any, alias: str = "default") -> list[tuple[Any, ...]]:
         """The raw rows (no converters): for ``values_list`` of plain columns, counts."""
         sql, params = self._query(values, alias)[1].as_sql()
-        with connections[alias].cursor() as cursor:
+        with server_prepared(alias), connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 

@@ -138,15 +138,20 @@ def _record_new(program: Program, data: OrderData) -> OrderOutcome:
         welcome_code=data.welcome_code,
         referral_code=data.referral_code.upper(),
     )
-    _insert_order(order)
     clicked_at = sharing.click_time(
         data.referral_click, order.referral_code, program, now=order.placed_at
     )
+    # The order's row is inserted once its referral is known, already attached to it (one
+    # UPDATE of the order, and its run of the dashboard's trigger, less: 0.4 ms of each
+    # attributed order, issue 16 §5); ``attribute`` inserts it then, or here without one.
+    # A replay is found at that insert (``_Stored``) and the whole unit rolls back.
     referral = (
         attribute(order, clicked_at, new_contact=new_customer, savepoints=False)
         if contact is not None
         else None
     )
+    if order._state.adding:
+        _insert_order(order)
     if contact is not None:
         if new_customer:  # inserted a customer already (_customer): one UPDATE less
             _became_customer(contact)
@@ -227,7 +232,9 @@ def attribute(
     the order's code opens is dated at ``clicked_at`` (the share link click) if known.
     ``new_contact``: the order's contact was inserted by the caller's transaction (no
     referral of theirs can exist yet); ``savepoints=False``: the caller runs its whole
-    transaction again on a lost race (``record_order``)."""
+    transaction again on a lost race (``record_order``). An order not inserted yet is
+    inserted here once it has a referral to keep (attached at its insert), else left to
+    the caller."""
     referral, via, opened = _find_referral(
         order, clicked_at, new_contact=new_contact, savepoints=savepoints
     )
@@ -296,6 +303,8 @@ def attribute(
     )
     verdict = fraud.evaluate(check)
     if verdict.action == FraudAction.BLOCK:
+        if order._state.adding:  # counted unattributed until the refusal is written
+            _insert_order(order)
         move(
             referral,
             ReferralStatus.CANCELLED,
@@ -308,6 +317,7 @@ def attribute(
         # Kept on the order so that a replay of the same order answers the same refusal.
         _attach(order, referral)
         return referral
+    _attach(order, referral)  # before ``move``: the referral keeps the order's id
     if verdict.action == FraudAction.REVIEW:
         move(
             referral,
@@ -327,7 +337,6 @@ def attribute(
             order=order,
             at=order.placed_at,
         )
-    _attach(order, referral)
     return referral
 
 
@@ -336,12 +345,16 @@ _ATTACH_SQL = "UPDATE parrain_order SET referral_id = %s, channel = %s WHERE id 
 
 def _attach(order: Order, referral: Referral) -> None:
     """The order converted ``referral``: it also keeps the invitation's share channel, for
-    the dashboard's revenue per channel (docs/dashboard.md)."""
+    the dashboard's revenue per channel (docs/dashboard.md). An order not inserted yet is
+    inserted so (``_Stored`` if it is a replay)."""
     channel = referral.invitation.channel if referral.invitation_id else None
+    order.referral, order.channel = referral, channel
+    if order._state.adding:
+        _insert_order(order)
+        return
     # Written-out SQL: the ORM's update cost more Python than the round trip (issue 16 §5).
     with connection.cursor() as cursor:
         cursor.execute(_ATTACH_SQL, [referral.pk, channel, order.pk])
-    order.referral, order.channel = referral, channel
 
 
 def _find_referral(

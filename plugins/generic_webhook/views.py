@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from parrain.core.api.ratelimit import RateLimited, client_ip, hit
 from parrain.core.exceptions import ParrainError
+from parrain.core.prepared import Prepared
 
 from .conf import webhook_settings
 from .inbound import generic, saleor, shopify, woocommerce
@@ -161,11 +162,44 @@ def receive(request: HttpRequest, program: str, source: str) -> JsonResponse:
 
 
 def _endpoint(slug: str, source: str) -> InboundEndpoint | None:
-    return (
+    return _ENDPOINT.first(slug, source)
+
+
+# Every delivery reads its endpoint, and every verified one asks whether it is a repeat:
+# compiled once per process (core/prepared.py; issue 16 §5, orders through webhooks).
+_ENDPOINT = Prepared(
+    lambda slug, source: (
         InboundEndpoint.objects.select_related("program")
         .filter(program__slug=slug, source=source, is_active=True)
-        .first()
-    )
+        .order_by("pk")[:1]
+    ),
+    "prepared-sample-slug",
+    "prepared-sample-source",
+)
+_HANDLED_BY_ID_OR_KEY = Prepared(
+    lambda endpoint_id, delivery_id, event_key: InboundDelivery.objects.filter(
+        Q(delivery_id=delivery_id) | Q(event_key=event_key),
+        endpoint_id=endpoint_id,
+        result__in=HANDLED,
+    ).values_list("pk")[:1],
+    -7_000_101,
+    "prepared-sample-delivery-id",
+    "prepared-sample-event-key",
+)
+_HANDLED_BY_ID = Prepared(
+    lambda endpoint_id, delivery_id: InboundDelivery.objects.filter(
+        delivery_id=delivery_id, endpoint_id=endpoint_id, result__in=HANDLED
+    ).values_list("pk")[:1],
+    -7_000_102,
+    "prepared-sample-delivery-id",
+)
+_HANDLED_BY_KEY = Prepared(
+    lambda endpoint_id, event_key: InboundDelivery.objects.filter(
+        event_key=event_key, endpoint_id=endpoint_id, result__in=HANDLED
+    ).values_list("pk")[:1],
+    -7_000_103,
+    "prepared-sample-event-key",
+)
 
 
 def _check(endpoint: InboundEndpoint, preset: Any, request: HttpRequest, body: bytes) -> Envelope:
@@ -200,16 +234,20 @@ def _refuse_unverified(
 
 def _duplicate(delivery: InboundDelivery) -> bool:
     """Handled before under the same delivery id, or the same event by its signed body."""
-    same = Q()
-    if delivery.delivery_id:
-        same |= Q(delivery_id=delivery.delivery_id)
-    if delivery.event_key:
-        same |= Q(event_key=delivery.event_key)
-    return bool(same) and (
-        InboundDelivery.objects.filter(
-            same, endpoint=delivery.endpoint, result__in=HANDLED
-        ).exists()
+    endpoint_id, delivery_id, event_key = (
+        delivery.endpoint_id,
+        delivery.delivery_id,
+        delivery.event_key,
     )
+    if delivery_id and event_key:
+        found = _HANDLED_BY_ID_OR_KEY.rows(endpoint_id, delivery_id, event_key)
+    elif delivery_id:
+        found = _HANDLED_BY_ID.rows(endpoint_id, delivery_id)
+    elif event_key:
+        found = _HANDLED_BY_KEY.rows(endpoint_id, event_key)
+    else:
+        return False
+    return bool(found)
 
 
 def _process(

@@ -213,3 +213,10 @@ def test_prepared_statements_are_planned_once_without_their_values(settings) -> 
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "force_generic_plan"
+
+
+def test_the_existing_customer_rule_probes_the_contacts_orders_by_index() -> None:
+    """Its earlier order is a scalar subquery, not an EXISTS under OR: PostgreSQL answered
+    that EXISTS by hashing every order of the table for each new order (issue 16 §5)."""
+    sql = str(fraud._customer_before(1, "x@example.org", datetime(2025, 1, 1, tzinfo=UTC), 2).query)
+    assert "EXISTS" not in sql.upper() and '"parrain_order"' in sql
