@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import IO
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from ..exports import neutralise_formula
 from ..phones import E164, known_valid_e164
+from .digests import digest_key, row_digester
 from .files import Cell
 from .mapping import Mapping
 
@@ -48,6 +49,27 @@ class ContactRow:
     consent_source: str | None = None  # free text from the file, kept in the record
     loyalty_points: int | None = None  # the balance in the shop's old system
     tags: list[str] = field(default_factory=list)
+    # The raw row's digest (``digests.row_digest``), left on the contact it names so that
+    # the same raw row is counted unchanged next time without being parsed.
+    digest: bytes | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class Pending:
+    """An import row before it is parsed: its keys (as parsing would give them, before the
+    engine normalises them) and its digest, enough to tell, with ``engine.unchanged``, whether
+    a full import would count it unchanged. ``source``: the raw row, for the caller's
+    parser. ``expect``: stored values the contact must hold for the row to be skipped
+    (the server API's consent, dated at each request); ``points``: the loyalty balance the
+    row carries, which what imports brought so far must equal."""
+
+    row: int
+    email: str | None
+    external_id: str | None
+    digest: bytes | None  # None: the row is always parsed
+    source: Any = None
+    expect: tuple[tuple[str, Any], ...] = ()
+    points: int | None = None
 
 
 @dataclass(frozen=True)
@@ -451,6 +473,48 @@ def make_parser(
         return [RowError(row_number, column, reason, text) for column, reason in errors]
 
     return parse_row
+
+
+def make_pending(
+    headers: list[str],
+    mapping: Mapping,
+    *,
+    languages: list[str],
+    phone_region: str,
+    tz: str,
+) -> Callable[[int, list[Cell]], Pending] | None:
+    """``pending(row_number, cells)`` for one import: the row's keys as ``make_parser``'s
+    parser would give them, its loyalty balance and its digest, keyed by the mapping and
+    everything else parsing depends on; ``None`` when digests cannot be trusted."""
+    key = digest_key(
+        "file", headers, [mapping.get(header) for header in headers], languages, phone_region, tz
+    )
+    if key is None:
+        return None
+    row_digest = row_digester(key)
+    position = {mapping.get(header): at for at, header in enumerate(headers)}
+    email_at, ext_at = position.get("email"), position.get("external_id")
+    points_at = position.get("loyalty_points")
+
+    def text_at(cells: list[Cell], at: int | None) -> str | None:
+        cell = cells[at] if at is not None and at < len(cells) else None
+        if cell is None:
+            return None
+        return (cell if cell.__class__ is str else _text(cell)).strip() or None  # type: ignore[attr-defined]
+
+    def pending(row_number: int, cells: list[Cell]) -> Pending:
+        digest: bytes | None = row_digest(cells)
+        points = None
+        cell = cells[points_at] if points_at is not None and points_at < len(cells) else None
+        if cell is not None and (cell.__class__ is not str or cell.strip()):  # type: ignore[attr-defined]
+            try:
+                points = _points(cell)
+            except _Invalid:
+                digest = None  # an invalid row: parsed, and refused
+        email, ext = text_at(cells, email_at), text_at(cells, ext_at)
+        return Pending(row_number, email, ext, digest, cells, points=points)
+
+    return pending
 
 
 def parse(
