@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from parrain.core.factories import ProgramFactory
+from parrain.core.factories import ContactFactory, ProgramFactory
 from parrain.core.importing import engine
 from parrain.core.importing import rows as parsing
 from parrain.core.models import AuditEvent, ConsentRecord, Contact, ContactImport, LoyaltyEntry
@@ -417,3 +417,27 @@ def test_an_api_request_with_no_valid_row_records_no_import() -> None:
 
     assert "import_id" not in body and body["failed"] == 2
     assert not ContactImport.objects.filter(program=program).exists()
+
+
+def test_an_api_consent_not_taken_yet_is_weighed_again_when_sent_again(monkeypatch) -> None:
+    """The API dates a consent by its request: one dated before the stored answer changed
+    nothing; the same row sent once that answer is older wins, as the full path says."""
+    program = ProgramFactory()
+    tomorrow = timezone.now() + timedelta(days=1)
+    ana = ContactFactory(
+        program=program,
+        email="ana@example.com",
+        consent_recontact=False,
+        consent_at=tomorrow,
+        email_verified_at=timezone.now(),
+    )
+    rows = [{"email": "ana@example.com", "consent_recontact": True}]
+    post_rows(program, rows)
+    assert Contact.objects.get(pk=ana.pk).consent_recontact is False
+    assert digest_of(ana) is not None
+    later = timezone.now() + timedelta(days=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    post_rows(program, rows)
+
+    assert Contact.objects.get(pk=ana.pk).consent_recontact is True
