@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..emails import canonical_email, normalize_email
 from ..models import ContactImport, Program
-from .rows import ContactRow, Pending
+from .rows import ContactRow, Pending, loyalty_balance
 
 #: Audit actions written by the engine.
 CREATED = "contact.imported"
@@ -229,8 +229,8 @@ def unchanged(stored: Stored, rows: Sequence[ContactRow | Pending]) -> dict[int,
     batch (which could change it first), and holds what ``expect`` and ``points`` say.
     Merging such a row again changes nothing: an import leaves each contact as the last
     row naming it makes it, and merging that row again is a no-op."""
-    if not skipping() or not rows:
-        return {}
+    if not skipping() or not any(state.digest is not None for state in stored.states):
+        return {}  # (a first import: nothing holds a digest)
     by_email: dict[str, _State] = {}
     by_ext: dict[str, _State] = {}
     for state in stored.states:
@@ -266,13 +266,19 @@ def unchanged(stored: Stored, rows: Sequence[ContactRow | Pending]) -> dict[int,
         and (ext is None or state.values["external_id"] == ext)
         and all(state.values[name] == value for name, value in pending.expect)
     ]
-    with_points = [state.id for pending, state in candidates if pending.points is not None]
-    if with_points:
-        imported = dict(_imported_points(with_points))  # type: ignore[arg-type]
+    balances: dict[int, int | None] = {}
+    for pending, state in candidates:
+        if pending.points is not None:
+            try:
+                balances[state.id] = loyalty_balance(pending.points)  # type: ignore[index]
+            except ValueError:
+                balances[state.id] = None  # an invalid row: parsed, and refused
+    if balances:
+        imported = dict(_imported_points(list(balances)))
         candidates = [
             (pending, state)
             for pending, state in candidates
-            if pending.points is None or imported.get(state.id, 0) == pending.points  # type: ignore[arg-type]
+            if pending.points is None or imported.get(state.id, 0) == balances[state.id]  # type: ignore[arg-type,index]
         ]
     return {pending.row: state for pending, state in candidates}
 

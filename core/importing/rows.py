@@ -61,7 +61,8 @@ class Pending:
     a full import would count it unchanged. ``source``: the raw row, for the caller's
     parser. ``expect``: stored values the contact must hold for the row to be skipped
     (the server API's consent, dated at each request); ``points``: the loyalty balance the
-    row carries, which what imports brought so far must equal."""
+    row carries (its cell, read by ``loyalty_balance`` only for a row that may be
+    skipped), which what imports brought so far must equal."""
 
     row: int
     email: str | None
@@ -69,7 +70,7 @@ class Pending:
     digest: bytes | None  # None: the row is always parsed
     source: Any = None
     expect: tuple[tuple[str, Any], ...] = ()
-    points: int | None = None
+    points: object = None
 
 
 @dataclass(frozen=True)
@@ -484,8 +485,8 @@ def make_pending(
     tz: str,
 ) -> Callable[[int, list[Cell]], Pending] | None:
     """``pending(row_number, cells)`` for one import: the row's keys as ``make_parser``'s
-    parser would give them, its loyalty balance and its digest, keyed by the mapping and
-    everything else parsing depends on; ``None`` when digests cannot be trusted."""
+    parser would give them, its loyalty balance's cell and its digest, keyed by the mapping
+    and everything else parsing depends on; ``None`` when digests cannot be trusted."""
     key = digest_key(
         "file", headers, [mapping.get(header) for header in headers], languages, phone_region, tz
     )
@@ -496,25 +497,26 @@ def make_pending(
     email_at, ext_at = position.get("email"), position.get("external_id")
     points_at = position.get("loyalty_points")
 
-    def text_at(cells: list[Cell], at: int | None) -> str | None:
-        cell = cells[at] if at is not None and at < len(cells) else None
+    def key_text(cell: Cell) -> str | None:
         if cell is None:
             return None
         return (cell if cell.__class__ is str else _text(cell)).strip() or None  # type: ignore[attr-defined]
 
     def pending(row_number: int, cells: list[Cell]) -> Pending:
-        digest: bytes | None = row_digest(cells)
-        points = None
-        cell = cells[points_at] if points_at is not None and points_at < len(cells) else None
-        if cell is not None and (cell.__class__ is not str or cell.strip()):  # type: ignore[attr-defined]
-            try:
-                points = _points(cell)
-            except _Invalid:
-                digest = None  # an invalid row: parsed, and refused
-        email, ext = text_at(cells, email_at), text_at(cells, ext_at)
-        return Pending(row_number, email, ext, digest, cells, points=points)
+        width = len(cells)
+        email = key_text(cells[email_at]) if email_at is not None and email_at < width else None
+        ext = key_text(cells[ext_at]) if ext_at is not None and ext_at < width else None
+        points = cells[points_at] if points_at is not None and points_at < width else None
+        if points.__class__ is str and not points.strip():  # type: ignore[attr-defined]
+            points = None
+        return Pending(row_number, email, ext, row_digest(cells), cells, points=points)
 
     return pending
+
+
+def loyalty_balance(cell: Cell) -> int:
+    """A loyalty balance's cell as the parser reads it; ``ValueError`` when it is not one."""
+    return _points(cell)
 
 
 def parse(
