@@ -1,7 +1,7 @@
 """Benchmark: importing contacts against PostgreSQL ``COPY`` of the same rows (issue 14).
 
     .venv/bin/python bench/imports.py [--rows 20000] [--rounds 3] [--batch 5000]
-        [--paths csv,xlsx,api,oscar]
+        [--paths csv,xlsx,api,oscar] [--batches]
 
 A run of its own (``bench/_harness.py``): a uniquely named database, migrated, dropped at
 the end (only that one). The default is a quick run (20,000 rows, what ``make bench``
@@ -412,7 +412,13 @@ def measured(name: str, run_once: Callable[[Any], None]) -> Callable[[], dict[st
 # Main --------------------------------------------------------------------------------------
 
 
-def report(name: str, results: list[dict[str, Any]], copies: list[float], count: int) -> None:
+def report(
+    name: str,
+    results: list[dict[str, Any]],
+    copies: list[float],
+    count: int,
+    show_batches: bool = False,
+) -> None:
     ratios = [copy / r["seconds"] for copy, r in zip(copies, results, strict=True)]
     ratio = statistics.median(ratios)
     seconds = statistics.median(r["seconds"] for r in results)
@@ -428,6 +434,9 @@ def report(name: str, results: list[dict[str, Any]], copies: list[float], count:
     verdict(f"peak memory {peak:.0f} MB", peak < MEMORY_TARGET_MB, f"< {MEMORY_TARGET_MB} MB")
     verdict(f"last batch / first {drift:.2f}", drift <= DRIFT_TARGET, f"≤ {DRIFT_TARGET}")
     verdict(f"re-import {speedup:.1f} × faster", speedup >= REIMPORT_TARGET, f"≥ {REIMPORT_TARGET}")
+    if show_batches:
+        for r in results:
+            say("      batches (s): " + " ".join(f"{t:.2f}" for t in r["batches"]))
 
 
 def verdict(what: str, ok: bool, target: str) -> None:
@@ -440,6 +449,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--paths", default="csv,xlsx,api,oscar")
+    parser.add_argument("--batches", action="store_true", help="print each batch's time")
     args = parser.parse_args()
     chosen = args.paths.split(",")
 
@@ -491,7 +501,7 @@ def main() -> None:
         )
         for name, answers in results.items():
             if name != "COPY":
-                report(name, answers, copies, args.rows)
+                report(name, answers, copies, args.rows, args.batches)
         say(load_average())
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..emails import canonical_email, normalize_email
 from ..models import ContactImport, Program
-from .rows import ContactRow
+from .rows import ContactRow, Pending, loyalty_balance
 
 #: Audit actions written by the engine.
 CREATED = "contact.imported"
@@ -92,22 +92,31 @@ class _State:
         "loyalty",
         "was_customer",
         "verified",
+        "digest",
+        "new_digest",
     )
 
     def __init__(
-        self, pk: int | None, values: dict[str, Any], erased: bool = False, verified: bool = False
+        self,
+        pk: int | None,
+        values: dict[str, Any],
+        erased: bool = False,
+        verified: bool = False,
+        digest: bytes | None = None,
     ) -> None:
         self.id = pk
         self.new = pk is None
         self.erased = erased
         self.verified = verified  # stored with a confirmed address
+        self.digest = digest  # stored: the last import row that named it (see unchanged)
+        self.new_digest: bytes | None = None  # the digest of the last row naming it here
         self.values = values
         self.original = values if pk is None else dict(values)  # new: never compared
         self.changed: list[str] = []  # field names, in the order they first changed
         self.consents: list[tuple[bool, datetime, str]] = []  # (given, at, text)
         self.imported_points = 0  # what imports brought to the loyalty balance so far
         self.loyalty = 0  # the ledger line to write (difference)
-        self.was_customer = bool(values["is_customer"])
+        self.was_customer = bool(values.get("is_customer"))  # (not read by a light lookup)
 
     def mark(self, name: str) -> None:
         if name not in self.changed:
@@ -116,6 +125,16 @@ class _State:
     @property
     def touched(self) -> bool:
         return self.new or bool(self.changed)
+
+    @property
+    def restamped(self) -> bool:
+        """Left as it was, but named by a row whose digest it does not hold yet."""
+        return (
+            not self.touched
+            and not self.erased
+            and self.new_digest is not None
+            and self.new_digest != self.digest
+        )
 
     @property
     def became_customer(self) -> bool:
@@ -139,19 +158,129 @@ def _ext(value: str | None) -> str | None:
 
 class Stored:
     """The program's contacts a batch's rows name, as stored: one lookup, which a caller
-    with rules of its own (the server API's) reads before handing it to ``apply_batch``."""
+    with rules of its own (the server API's) reads before handing it to ``apply_batch``.
 
-    def __init__(self, program: Program, rows: Sequence[ContactRow]) -> None:
+    ``light`` (PostgreSQL): only what tells a row unchanged and what the API's rules read
+    (:data:`LIGHT`) is read at first; :meth:`skip_unchanged` then reads in full the
+    contacts whose rows are not skipped (none in a re-import of the same file)."""
+
+    def __init__(
+        self, program: Program, rows: Sequence[ContactRow | Pending], *, light: bool = False
+    ) -> None:
         emails = {normalize_email(r.email) for r in rows if r.email and r.email.strip()}
         exts = {e for e in (_ext(r.external_id) for r in rows) if e}
+        self.light = light and skipping()
+        columns = LIGHT if self.light else COLUMNS
         self.states = [
-            _State(pk, values, erased, verified)
-            for pk, erased, verified, values in _load(program, emails, exts)
+            _State(pk, values, erased, verified, digest)
+            for pk, erased, verified, digest, values in _load(program, emails, exts, columns)
         ]
 
     def original(self, key: str, value: str) -> dict[Any, Any]:
         """{stored ``key``: stored ``value``} (e.g. external id → email), keys not empty."""
         return {s.original[key]: s.original[value] for s in self.states if s.original[key]}
+
+    def skip_unchanged(self, rows: Sequence[ContactRow | Pending]) -> set[int]:
+        """The numbers of the ``rows`` (the batch's rows; those still :class:`Pending`
+        may be skipped) an import would count unchanged, told without parsing them; then
+        the other contacts are read in full. See :func:`unchanged`."""
+        skipped = unchanged(self, rows)
+        self.complete(kept={state.id for state in skipped.values()})  # type: ignore[misc]
+        return set(skipped)
+
+    def complete(self, kept: Iterable[int] = ()) -> None:
+        """Read in full the contacts a light lookup found, but ``kept`` (whose rows were
+        counted unchanged: no row of the batch merges into them)."""
+        if not self.light:
+            return
+        self.light = False
+        kept = set(kept)
+        wanted = [state.id for state in self.states if state.id not in kept]
+        full = {
+            pk: _State(pk, values, erased, verified, digest)
+            for pk, erased, verified, digest, values in _load_ids(wanted)  # type: ignore[arg-type]
+        }
+        # (a contact deleted meanwhile is no longer found)
+        self.states = [
+            state if state.id in kept else full[state.id]  # type: ignore[index]
+            for state in self.states
+            if state.id in kept or state.id in full
+        ]
+
+
+#: The columns a light lookup reads (with the id, the erasure, the confirmed address and
+#: the digest): the keys, and what the API's rules and ``Pending.expect`` compare.
+LIGHT = ("email", "email_normalized", "external_id", "consent_recontact")
+
+
+def skipping() -> bool:
+    """Whether unchanged rows can be told by their digest: on PostgreSQL, where a trigger
+    clears a contact's digest when a column the import reads changes (migration 0032)."""
+    return connection.vendor == "postgresql"
+
+
+def unchanged(stored: Stored, rows: Sequence[ContactRow | Pending]) -> dict[int, _State]:
+    """{row number: contact} of the ``rows`` (those still :class:`Pending`; all of the
+    batch's rows are given) a full import would count unchanged, told without parsing
+    them. A row is skipped when the contact it names holds the row's digest (the same raw
+    row, read by the same code and settings, was the last to name it, and no column the
+    import reads changed since: the trigger clears the digest), holds the row's email and
+    external id (no other contact's keys come into play), is named by no other row of the
+    batch (which could change it first), and holds what ``expect`` and ``points`` say.
+    Merging such a row again changes nothing: an import leaves each contact as the last
+    row naming it makes it, and merging that row again is a no-op."""
+    if not skipping() or not any(state.digest is not None for state in stored.states):
+        return {}  # (a first import: nothing holds a digest)
+    by_email: dict[str, _State] = {}
+    by_ext: dict[str, _State] = {}
+    for state in stored.states:
+        by_email[state.values["email_normalized"]] = state
+        if state.values["external_id"]:
+            by_ext[state.values["external_id"]] = state
+    named: dict[int, int] = {}
+    resolved: list[tuple[Pending, _State, str | None, str | None]] = []
+    for pending in rows:  # (or a parsed row, which may name a contact too)
+        email = pending.email
+        key = email.strip().lower() if email else None  # normalize_email, inlined
+        ext = _ext(pending.external_id)
+        by_id = by_ext.get(ext) if ext else None
+        by_key = by_email.get(key) if key else None
+        if by_id is not None:
+            named[by_id.id] = named.get(by_id.id, 0) + 1  # type: ignore[index]
+        if by_key is not None and by_key is not by_id:
+            named[by_key.id] = named.get(by_key.id, 0) + 1  # type: ignore[index]
+        state = by_id or by_key
+        if (
+            state is not None
+            and state.digest is not None
+            and isinstance(pending, Pending)
+            and state.digest == pending.digest
+        ):
+            resolved.append((pending, state, key, ext))
+    candidates = [
+        (pending, state)
+        for pending, state, key, ext in resolved
+        if named[state.id] == 1  # type: ignore[index]
+        and not state.erased
+        and (not key or state.values["email_normalized"] == key)
+        and (ext is None or state.values["external_id"] == ext)
+        and all(state.values[name] == value for name, value in pending.expect)
+    ]
+    balances: dict[int, int | None] = {}
+    for pending, state in candidates:
+        if pending.points is not None:
+            try:
+                balances[state.id] = loyalty_balance(pending.points)  # type: ignore[index]
+            except ValueError:
+                balances[state.id] = None  # an invalid row: parsed, and refused
+    if balances:
+        imported = dict(_imported_points(list(balances)))
+        candidates = [
+            (pending, state)
+            for pending, state in candidates
+            if pending.points is None or imported.get(state.id, 0) == balances[state.id]  # type: ignore[arg-type,index]
+        ]
+    return {pending.row: state for pending, state in candidates}
 
 
 class _Plan:
@@ -165,8 +294,10 @@ class _Plan:
         self.result = BatchResult()
         self.by_email: dict[str, _State] = {}
         self.by_ext: dict[str, _State] = {}
+        stored = stored or Stored(program, rows)
+        stored.complete()
         # touched or not, in first-seen order
-        self.states: list[_State] = list((stored or Stored(program, rows)).states)
+        self.states: list[_State] = list(stored.states)
         for state in self.states:
             values = state.values
             self.by_email[values["email_normalized"]] = state
@@ -203,9 +334,11 @@ class _Plan:
                 )
                 return
             state = self.create(email, key)  # type: ignore[arg-type]
+            state.new_digest = row.digest
             self.merge(state, row, ext, email, key)  # type: ignore[arg-type]
             self.result.new += 1
             return
+        state.new_digest = row.digest  # the last row naming a contact leaves it as stored
         if self.merge(state, row, ext, email or "", key):
             self.result.updated += 1
         else:
@@ -327,17 +460,23 @@ class _Plan:
     def touched(self) -> list[_State]:
         return [s for s in self.states if s.touched and not s.erased]
 
+    def restamped(self) -> list[_State]:
+        return [s for s in self.states if s.restamped]
 
-def _load(program: Program, emails: set[str], exts: set[str]):  # type: ignore[no-untyped-def]
-    """(id, erased, verified, values) of the program's contacts with one of ``emails`` or
-    ``exts``."""
+
+def _load(  # type: ignore[no-untyped-def]
+    program: Program, emails: set[str], exts: set[str], columns: tuple[str, ...] = COLUMNS
+):
+    """(id, erased, verified, digest, values) of the program's contacts with one of
+    ``emails`` or ``exts``, ``values`` holding ``columns``. The digest column exists on
+    PostgreSQL only."""
     from ..models import Contact
 
     if not emails and not exts:
         return []
-    names = ("id", "erased_at", "email_verified_at", *COLUMNS)
     if connection.vendor == "postgresql":
-        cols = ", ".join(f'c."{n}"' for n in names)
+        names = ("id", "erased", "verified", "import_digest", *columns)
+        cols = _select_list(columns)
         ext_at = names.index("external_id")
         records = []
         with connection.cursor() as cursor:
@@ -349,30 +488,65 @@ def _load(program: Program, emails: set[str], exts: set[str]):  # type: ignore[n
             exts = exts - {r[ext_at] for r in records}
             if exts:
                 records += _lookup(cursor, cols, "external_id", program.pk, exts)
-        tags_at = names.index("tags")
-        records = [
-            r
-            if not isinstance(r[tags_at], str)
-            else (*r[:tags_at], [] if r[tags_at] == "[]" else json.loads(r[tags_at]))
-            for r in records
+        return _records(records, columns)
+    records = []
+    names = ("id", "erased_at", "email_verified_at", *columns)
+    for chunk_emails, chunk_exts in _chunks(sorted(emails), sorted(exts), 400):
+        records += [
+            (*record[:3], None, *record[3:])
+            for record in Contact.objects.filter(program=program)
+            .filter(Q(email_normalized__in=chunk_emails) | Q(external_id__in=chunk_exts))
+            .values_list(*names)
         ]
-    else:
-        records = []
-        for chunk_emails, chunk_exts in _chunks(sorted(emails), sorted(exts), 400):
-            records += list(
-                Contact.objects.filter(program=program)
-                .filter(Q(email_normalized__in=chunk_emails) | Q(external_id__in=chunk_exts))
-                .values_list(*names)
-            )
+    return _records(records, columns)
+
+
+#: Contacts by id, in full (PostgreSQL).
+BY_ID_SQL = """
+SELECT {cols} FROM parrain_contact c WHERE c.id = ANY({ids})
+"""  # nosec B608 # only this module's constant table and column names; values are parameters
+
+
+def _load_ids(ids: list[int]):  # type: ignore[no-untyped-def]
+    """``_load``'s records, in full, of the contacts ``ids`` (PostgreSQL)."""
+    if not ids:
+        return []
+    match, values = any_of(map(str, ids), "::bigint[]")
+    with connection.cursor() as cursor:
+        cursor.execute(BY_ID_SQL.format(cols=_select_list(COLUMNS), ids=match), [values])
+        return _records(cursor.fetchall(), COLUMNS)
+
+
+def _select_list(columns: tuple[str, ...]) -> str:
+    """What ``_records`` reads, PostgreSQL telling the erasure and the confirmed address
+    (booleans: no date to convert) and the digest before ``columns``."""
+    head = (
+        "c.id, c.erased_at IS NOT NULL AS erased, c.email_verified_at IS NOT NULL AS verified, "
+        "c.import_digest"
+    )
+    return ", ".join([head, *(f'c."{n}"' for n in columns)])
+
+
+def _records(records: list[Any], columns: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """(id, erased, verified, digest, values) of (id, erased_at, email_verified_at,
+    import_digest, *columns) records (the two dates or whether they are set), each
+    contact once."""
     seen: set[int] = set()
     out = []
     for record in records:
         if record[0] in seen:
             continue
         seen.add(record[0])
-        values = dict(zip(COLUMNS, record[3:], strict=True))
-        values["tags"] = list(values["tags"] or [])
-        out.append((record[0], record[1] is not None, record[2] is not None, values))
+        values = dict(zip(columns, record[4:], strict=True))
+        if "tags" in values:
+            tags = values["tags"]
+            if isinstance(tags, str):  # jsonb read by a raw cursor
+                tags = [] if tags == "[]" else json.loads(tags)
+            values["tags"] = list(tags or [])
+        erased, verified = record[1], record[2]
+        if erased.__class__ is not bool:  # dates, from the ORM
+            erased, verified = erased is not None, verified is not None
+        out.append((record[0], erased, verified, record[3], values))
     return out
 
 
@@ -492,16 +666,22 @@ def apply_batch(
 
     ``path`` forces the writer ("copy" on PostgreSQL only, or "orm"): tests run both on
     the same scenarios; by default PostgreSQL uses "copy". ``stored``: the contacts the
-    rows name, already looked up (:class:`Stored`, not used since)."""
+    rows name, already looked up (:class:`Stored`, not used since).
+
+    Rows carrying a digest (``ContactRow.digest``) leave it on the contact they name (the
+    last one naming it wins), written with the contact, or alone for a contact they left
+    unchanged that did not hold it yet; the COPY writer only (the ORM writer leaves it to
+    the trigger to clear)."""
     plan = _Plan(program, rows, stored)
     if dry_run:
         return plan.result
-    states = plan.touched()
-    if not states:
-        plan.result.ids = _ids(plan.states)
-        return plan.result  # nothing to write: a re-import of the same file
     if path is None:
         path = "copy" if connection.vendor == "postgresql" else "orm"
+    states = plan.touched()
+    restamped = plan.restamped() if path == "copy" else []
+    if not states and not restamped:
+        plan.result.ids = _ids(plan.states)
+        return plan.result  # nothing to write: a re-import of the same file
     import_id = contact_import.pk if contact_import else None
     source = consent_source(contact_import)
     for state in states:
@@ -509,7 +689,9 @@ def apply_batch(
             state.values["consent_source"] = source
     with transaction.atomic():
         if path == "copy":
-            became = _write_copy(program, states, plan.now, import_id, actor, source, verified_at)
+            became = _write_copy(
+                program, states, restamped, plan.now, import_id, actor, source, verified_at
+            )
         else:
             became = _write_orm(program, states, plan.now, import_id, actor, source, verified_at)
     if became:
@@ -658,7 +840,7 @@ CREATE TEMP TABLE IF NOT EXISTS {TEMP} (
     first_order_at timestamptz, total_spent numeric(12, 2), consent_recontact boolean,
     consent_at timestamptz, consent_source varchar(40), tags jsonb,
     changed jsonb, consent_changed boolean, became_customer boolean, loyalty integer,
-    consents jsonb
+    consents jsonb, digest bytea
 ) ON COMMIT DROP
 """
 CONTACT_COLUMNS = ", ".join(COLUMNS)
@@ -673,20 +855,27 @@ SELECT nextval(s.seq) FROM
 """
 INSERT_SQL = f"""
 INSERT INTO parrain_contact (id, program_id, {CONTACT_COLUMNS}, share_name, created_at,
-    email_verified_at)
-SELECT contact_id, %(program)s, {CONTACT_COLUMNS}, '', %(now)s, %(verified)s FROM {TEMP}
+    email_verified_at, import_digest)
+SELECT contact_id, %(program)s, {CONTACT_COLUMNS}, '', %(now)s, %(verified)s, digest FROM {TEMP}
 WHERE op = 'n'
 ORDER BY contact_id
 """  # nosec B608 # only this module's constant table and column names; values are parameters
 UPDATE_SQL = f"""
-UPDATE parrain_contact c SET {", ".join(f"{n} = t.{n}" for n in COLUMNS)}
+UPDATE parrain_contact c SET {", ".join(f"{n} = t.{n}" for n in COLUMNS)},
+    import_digest = t.digest
 FROM {TEMP} t WHERE t.op = 'u' AND c.id = t.contact_id
+"""  # nosec B608 # only this module's constant table and column names; values are parameters
+#: Contacts a row left unchanged, which did not hold its digest yet (op "d"): the digest
+#: alone (no audit entry: nothing the program knows changed).
+DIGEST_SQL = f"""
+UPDATE parrain_contact c SET import_digest = t.digest
+FROM {TEMP} t WHERE t.op = 'd' AND c.id = t.contact_id
 """  # nosec B608 # only this module's constant table and column names; values are parameters
 AUDIT_SQL = f"""
 INSERT INTO parrain_auditevent (program_id, at, action, reason, message, actor, contact_id, data)
 SELECT %(program)s, %(now)s, CASE WHEN op = 'n' THEN %(created)s ELSE %(updated)s END, '', '',
     %(actor)s, contact_id, jsonb_build_object('import_id', %(import)s::bigint, 'changed', changed)
-FROM {TEMP} ORDER BY contact_id
+FROM {TEMP} WHERE op <> 'd' ORDER BY contact_id
 """  # nosec B608 # only this module's constant table and column names; values are parameters
 CONSENT_SQL = f"""
 INSERT INTO parrain_consentrecord (program_id, contact_id, channel, given, at, source, text,
@@ -722,6 +911,7 @@ def _consents_json(state: _State) -> str | None:
 def _write_copy(
     program: Program,
     states: list[_State],
+    restamped: list[_State],
     now: datetime,
     import_id: int | None,
     actor: str,
@@ -767,15 +957,22 @@ def _write_copy(
                         s.became_customer,
                         s.loyalty or None,
                         _consents_json(s),
+                        s.new_digest,
                     )
                 )
+            blank = (None,) * (len(COLUMNS) + 5)
+            for s in restamped:
+                copy.write_row(("d", s.id, *blank, s.new_digest))
         # No ANALYZE (40 ms a batch): every statement below reads the temporary table
         # once, joined to the contacts by primary key, so no plan hangs on its statistics.
         if any_old:
             cursor.execute(UPDATE_SQL)
         if any_new:
             cursor.execute(INSERT_SQL, params)
-        cursor.execute(AUDIT_SQL, params)
+        if restamped:
+            cursor.execute(DIGEST_SQL)
+        if states:
+            cursor.execute(AUDIT_SQL, params)
         if any_consent:
             cursor.execute(CONSENT_SQL, params)
         if any_loyalty:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import IO
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from ..exports import neutralise_formula
 from ..phones import E164, known_valid_e164
+from .digests import digest_key, row_digester
 from .files import Cell
 from .mapping import Mapping
 
@@ -48,6 +49,28 @@ class ContactRow:
     consent_source: str | None = None  # free text from the file, kept in the record
     loyalty_points: int | None = None  # the balance in the shop's old system
     tags: list[str] = field(default_factory=list)
+    # The raw row's digest (``digests.row_digest``), left on the contact it names so that
+    # the same raw row is counted unchanged next time without being parsed.
+    digest: bytes | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class Pending:
+    """An import row before it is parsed: its keys (as parsing would give them, before the
+    engine normalises them) and its digest, enough to tell, with ``engine.unchanged``, whether
+    a full import would count it unchanged. ``source``: the raw row, for the caller's
+    parser. ``expect``: stored values the contact must hold for the row to be skipped
+    (the server API's consent, dated at each request); ``points``: the loyalty balance the
+    row carries (its cell, read by ``loyalty_balance`` only for a row that may be
+    skipped), which what imports brought so far must equal."""
+
+    row: int
+    email: str | None
+    external_id: str | None
+    digest: bytes | None  # None: the row is always parsed
+    source: Any = None
+    expect: tuple[tuple[str, Any], ...] = ()
+    points: object = None
 
 
 @dataclass(frozen=True)
@@ -451,6 +474,49 @@ def make_parser(
         return [RowError(row_number, column, reason, text) for column, reason in errors]
 
     return parse_row
+
+
+def make_pending(
+    headers: list[str],
+    mapping: Mapping,
+    *,
+    languages: list[str],
+    phone_region: str,
+    tz: str,
+) -> Callable[[int, list[Cell]], Pending] | None:
+    """``pending(row_number, cells)`` for one import: the row's keys as ``make_parser``'s
+    parser would give them, its loyalty balance's cell and its digest, keyed by the mapping
+    and everything else parsing depends on; ``None`` when digests cannot be trusted."""
+    key = digest_key(
+        "file", headers, [mapping.get(header) for header in headers], languages, phone_region, tz
+    )
+    if key is None:
+        return None
+    row_digest = row_digester(key)
+    position = {mapping.get(header): at for at, header in enumerate(headers)}
+    email_at, ext_at = position.get("email"), position.get("external_id")
+    points_at = position.get("loyalty_points")
+
+    def key_text(cell: Cell) -> str | None:
+        if cell is None:
+            return None
+        return (cell if cell.__class__ is str else _text(cell)).strip() or None  # type: ignore[attr-defined]
+
+    def pending(row_number: int, cells: list[Cell]) -> Pending:
+        width = len(cells)
+        email = key_text(cells[email_at]) if email_at is not None and email_at < width else None
+        ext = key_text(cells[ext_at]) if ext_at is not None and ext_at < width else None
+        points = cells[points_at] if points_at is not None and points_at < width else None
+        if points.__class__ is str and not points.strip():  # type: ignore[attr-defined]
+            points = None
+        return Pending(row_number, email, ext, row_digest(cells), cells, points=points)
+
+    return pending
+
+
+def loyalty_balance(cell: Cell) -> int:
+    """A loyalty balance's cell as the parser reads it; ``ValueError`` when it is not one."""
+    return _points(cell)
 
 
 def parse(

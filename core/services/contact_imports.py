@@ -23,12 +23,13 @@ import gc
 import io
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Mapping as Map
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import PurePosixPath
 from typing import IO, Any
@@ -44,12 +45,12 @@ from .. import audit
 from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..exceptions import ParrainError
-from ..importing import engine, files
+from ..importing import digests, engine, files
 from ..importing import mapping as mappings
 from ..importing import rows as parsing
 from ..importing.engine import BatchResult
 from ..importing.mapping import Mapping
-from ..importing.rows import ContactRow, RowError
+from ..importing.rows import ContactRow, Pending, RowError
 from ..models import Contact, ContactImport, Program
 from ..models.choices import ACTIVE_IMPORT_STATUSES, ImportSource, ImportStatus
 from .contacts import ContactData, record_sms_consent
@@ -359,33 +360,44 @@ def _claim(contact_import: ContactImport, *, dry_run: bool, task_id: str) -> boo
     return True
 
 
+_spared = threading.local()
+
+
 @contextmanager
-def _collector_spared() -> Iterator[None]:
+def collector_spared() -> Iterator[None]:
     """Keep the cyclic garbage collector off the objects alive before the import (Django's
     and the apps' modules, a few hundred thousand): every batch allocates enough to start a
     full collection, which walked them all again (a third of a file import's CPU). The
-    rows themselves are freed by reference counting; the objects are handed back after."""
-    gc.freeze()
+    rows themselves are freed by reference counting; the objects are handed back after.
+    Nested uses leave it to the outermost (``gc.unfreeze`` hands back every object)."""
+    depth = getattr(_spared, "depth", 0)
+    if not depth:
+        gc.freeze()
+    _spared.depth = depth + 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        _spared.depth = depth
+        if not depth:
+            gc.unfreeze()
 
 
 def _file_batches(contact_import: ContactImport, status: str, *, dry_run: bool) -> None:
-    with _collector_spared():
+    with collector_spared():
         _file_batches_spared(contact_import, status, dry_run=dry_run)
 
 
 def _file_batches_spared(contact_import: ContactImport, status: str, *, dry_run: bool) -> None:
     program = contact_import.program
-    parse = parsing.make_parser(
-        contact_import.headers,
-        contact_import.mapping,
-        languages=list(program.languages),
-        phone_region=parrain_settings.PHONE_REGION,
-        tz=program.time_zone,
-    )
+    settings = {
+        "languages": list(program.languages),
+        "phone_region": parrain_settings.PHONE_REGION,
+        "tz": program.time_zone,
+    }
+    parse = parsing.make_parser(contact_import.headers, contact_import.mapping, **settings)
+    pending = None
+    if engine.skipping():
+        pending = parsing.make_pending(contact_import.headers, contact_import.mapping, **settings)
     with contact_import.file.open("rb") as handle:
         info = _file_info(contact_import, handle)
         numbered = files.iter_numbered_rows(handle, info, start=contact_import.rows_done)
@@ -394,7 +406,8 @@ def _file_batches_spared(contact_import: ContactImport, status: str, *, dry_run:
             while chunk := list(islice(numbered, batch_size())):
                 if cursor + len(chunk) > MAX_ROWS:
                     raise ImportRefused(_too_many_rows())
-                batch = _Batch(cursor, chunk, [parse(number, cells) for number, cells in chunk])
+                pendings = [pending(number, cells) for number, cells in chunk] if pending else None
+                batch = _Batch(cursor, chunk, parse, pendings)
                 _commit(contact_import, status, batch, dry_run=dry_run)
                 cursor += len(chunk)
         finally:
@@ -408,13 +421,37 @@ def _file_info(contact_import: ContactImport, handle: IO[bytes]) -> files.FileIn
         raise ImportRefused(str(exc)) from exc
 
 
-@dataclass
 class _Batch:
-    """Rows ``cursor`` to ``cursor + len(cells)`` of the file (blank rows not counted)."""
+    """Rows ``cursor`` to ``cursor + len(cells)`` of the file (blank rows not counted),
+    parsed once the rows an import would count unchanged are known (``skip``)."""
 
-    cursor: int
-    cells: list[tuple[int, list[Any]]]
-    parsed: list[ContactRow | list[RowError]]
+    def __init__(
+        self,
+        cursor: int,
+        cells: list[tuple[int, list[Any]]],
+        parse: parsing.RowParser,
+        pending: list[Pending] | None,
+    ) -> None:
+        self.cursor = cursor
+        self.cells = cells
+        self.pending = pending
+        self._parse = parse
+        # a row: parsed, refused with its reasons, or None (unchanged, not parsed)
+        self.parsed: list[ContactRow | list[RowError] | None] = []
+        self.skipped = 0
+
+    def parse(self, skipped: set[int]) -> None:
+        parse = self._parse
+        self.skipped = len(skipped)
+        self.parsed = parsed = []
+        for at, (number, cells) in enumerate(self.cells):
+            if number in skipped:
+                parsed.append(None)
+                continue
+            row = parse(number, cells)
+            if self.pending is not None and isinstance(row, ContactRow):
+                row.digest = self.pending[at].digest
+            parsed.append(row)
 
     @property
     def valid(self) -> list[ContactRow]:
@@ -426,7 +463,7 @@ class _Batch:
         column = headers[0] if headers else ""
         errors: list[list[RowError]] = []
         for (number, cells), row in zip(self.cells, self.parsed, strict=True):
-            if not isinstance(row, ContactRow):
+            if isinstance(row, list):
                 errors.append(row)
             elif number in refused:
                 text = parsing.cells_as_text(cells)
@@ -437,7 +474,7 @@ class _Batch:
 def _commit(contact_import: ContactImport, status: str, batch: _Batch, *, dry_run: bool) -> None:
     """One batch, its error piece and the import's counters, in one transaction; refused
     (``_Stopped``) when the import was cancelled or another worker committed this batch
-    meanwhile."""
+    meanwhile. The rows whose digest says they are unchanged are counted so, unparsed."""
     with transaction.atomic():
         locked = (
             ContactImport.objects.select_related("program")
@@ -447,6 +484,11 @@ def _commit(contact_import: ContactImport, status: str, batch: _Batch, *, dry_ru
         )
         if locked.status != status or locked.rows_done != batch.cursor:
             raise _Stopped
+        stored, skipped = None, set()
+        if batch.pending:
+            stored = engine.Stored(locked.program, batch.pending, light=True)
+            skipped = stored.skip_unchanged(batch.pending)
+        batch.parse(skipped)
         valid = batch.valid
         result = BatchResult()
         if valid:
@@ -456,7 +498,9 @@ def _commit(contact_import: ContactImport, status: str, batch: _Batch, *, dry_ru
                 contact_import=locked,
                 actor=locked.actor or "import",
                 dry_run=dry_run,
+                stored=stored,
             )
+        result.unchanged += batch.skipped
         invalid = batch.invalid(result, locked.headers)
         if not dry_run:
             _write_error_piece(locked, batch.cursor, invalid)
@@ -620,14 +664,15 @@ def import_rows(
     take_slot: bool | None = None,
     batch: int | None = None,
     progress: Progress | None = None,
-) -> tuple[ContactImport, BatchResult]:
+) -> tuple[ContactImport | None, BatchResult]:
     """Rows already parsed (server API bulk, Oscar import): one ContactImport row records
     them, the same engine writes them, in batches of ``BATCH``.
 
     ``take_slot`` (default: all but the API): the import holds the program's import slot
     (:class:`ImportBusy` if taken) and commits batch by batch, counters with each; an error
     marks it FAILED. Without it (the API's synchronous request) call it inside one
-    transaction: the import row appears DONE with its contacts, or not at all."""
+    transaction: the import row appears DONE with its contacts, or not at all (nor
+    without rows)."""
     outcome = sync_rows(
         program,
         rows,
@@ -652,14 +697,14 @@ class RowOutcome:
 
 @dataclass
 class SyncOutcome:
-    contact_import: ContactImport
+    contact_import: ContactImport | None  # None: no row was valid (without take_slot)
     result: BatchResult
     rows: dict[int, RowOutcome]  # by ContactRow.row
 
 
 def sync_rows(
     program: Program,
-    rows: Iterable[ContactRow],
+    rows: Iterable[ContactRow | Pending],
     *,
     source: ImportSource,
     actor: str,
@@ -670,27 +715,43 @@ def sync_rows(
     vouched: bool = False,
     by_email: bool = False,
     sms_consents: Map[int, tuple[bool, str]] | None = None,
+    parse: Callable[[Pending], ContactRow | list[RowError]] | None = None,
 ) -> SyncOutcome:
     """``import_rows`` with, per row (``outcomes``), created or updated and the contact id.
     ``vouched``: the shop answers for the addresses. ``by_email`` (the API's contract):
     a row whose external id belongs to the contact of another email is refused alone.
-    ``sms_consents``: {row: (given, source)}, the SMS answers some rows carry."""
+    ``sms_consents``: {row: (given, source)}, the SMS answers some rows carry (read once
+    the batch's rows are parsed).
+
+    ``rows`` may be :class:`Pending` (raw rows, with ``parse``): those an import would
+    count unchanged are not parsed (answered "updated" with their contact); the others are
+    parsed in their batch, a refused one answered with its errors (and not counted in the
+    import's rows, as a row refused before the import). Without ``take_slot`` the import
+    record is created with the first batch holding a valid row (none: no import)."""
     take_slot = source != ImportSource.API if take_slot is None else take_slot
     size = batch or batch_size()
-    contact_import = _open_import(program, source, actor, take_slot=take_slot)
+    contact_import = _open_import(program, source, actor, take_slot=True) if take_slot else None
     total, by_row = BatchResult(), {}
     iterator = iter(rows)
-    with _collector_spared():
+    with collector_spared():
         try:
             while chunk := list(islice(iterator, size)):
                 with transaction.atomic():
                     # One lookup of the contacts the rows name serves the API's rules, the
                     # outcomes and the engine (six per batch before: half a re-import).
-                    stored = engine.Stored(program, chunk)
-                    refused = _moved_external_ids(stored, chunk) if by_email else {}
+                    light = parse is not None and any(isinstance(r, Pending) for r in chunk)
+                    stored = engine.Stored(program, chunk, light=light)
+                    skipped = stored.skip_unchanged(chunk)
+                    parsed, errors, unchanged = _parsed(chunk, skipped, parse)
+                    refused = _moved_external_ids(stored, parsed) if by_email else {}
                     if by_email:
-                        _drop_repeated_consents(stored, chunk)
-                    valid = [row for row in chunk if row.row not in refused]
+                        _drop_repeated_consents(stored, parsed)
+                    valid = [row for row in parsed if row.row not in refused]
+                    if contact_import is None:
+                        if not parsed and not unchanged:
+                            by_row.update(_outcomes([], {}, {}, errors))
+                            continue
+                        contact_import = _open_import(program, source, actor, take_slot=False)
                     known = stored.original("email_normalized", "email") if outcomes else {}
                     result = engine.apply_batch(
                         program,
@@ -700,26 +761,52 @@ def sync_rows(
                         verified_at=timezone.now() if vouched else None,
                         stored=stored,
                     )
+                    result.unchanged += len(unchanged)
                     for number, reason in result.refused:
                         refused[number] = [RowError(number, "external_id", reason)]
-                    valid = [row for row in valid if row.row not in refused]
+                    valid = [row for row in valid if row.row not in refused] + unchanged
                     if outcomes or vouched or sms_consents:
                         after = _contact_ids(valid, result.ids)
-                        by_row.update(_outcomes(valid, known, after, refused))
+                        by_row.update(_outcomes(valid, known, after, {**errors, **refused}))
                         if vouched:  # those it created already are
                             _vouch(_unverified(stored, after.values()))
                         if sms_consents:
                             _record_sms_consents(program, valid, after, sms_consents)
                     total += result
-                    _count_rows(contact_import, len(chunk), result, refused)
+                    _count_rows(contact_import, len(chunk) - len(errors), result, refused)
                 if progress is not None:
                     progress(contact_import)
         except Exception as exc:
             if take_slot:
-                _fail(contact_import, ImportStatus.RUNNING, repr(exc)[:2000], dry_run=False)
+                _fail(contact_import, ImportStatus.RUNNING, repr(exc)[:2000], dry_run=False)  # type: ignore[arg-type]
             raise
-    _close_import(contact_import, total, take_slot=take_slot)
+    if contact_import is not None:
+        _close_import(contact_import, total, take_slot=take_slot)
     return SyncOutcome(contact_import, total, by_row)
+
+
+def _parsed(
+    chunk: list[ContactRow | Pending],
+    skipped: set[int],
+    parse: Callable[[Pending], ContactRow | list[RowError]] | None,
+) -> tuple[list[ContactRow], dict[int, list[RowError]], list[Pending]]:
+    """(rows parsed valid, {row: errors} of those refused, rows skipped unchanged)."""
+    valid: list[ContactRow] = []
+    errors: dict[int, list[RowError]] = {}
+    unchanged: list[Pending] = []
+    for item in chunk:
+        if isinstance(item, ContactRow):
+            valid.append(item)
+        elif item.row in skipped:
+            unchanged.append(item)
+        else:
+            row = parse(item)  # type: ignore[misc]
+            if isinstance(row, ContactRow):
+                row.digest = item.digest
+                valid.append(row)
+            else:
+                errors[item.row] = row
+    return valid, errors, unchanged
 
 
 def _open_import(
@@ -773,11 +860,11 @@ def _close_import(contact_import: ContactImport, total: BatchResult, *, take_slo
     )
 
 
-def _keys(row: ContactRow) -> str:
+def _keys(row: ContactRow | Pending) -> str:
     return normalize_email(row.email or "")
 
 
-def _contact_ids(rows: Sequence[ContactRow], ids: dict[str, int]) -> dict[str, int]:
+def _contact_ids(rows: Sequence[ContactRow | Pending], ids: dict[str, int]) -> dict[str, int]:
     """{email: contact id} of ``rows``, from the engine's ``ids`` of the batch."""
     out = {}
     for row in rows:
@@ -795,7 +882,7 @@ def _unverified(stored: engine.Stored, ids: Iterable[int]) -> list[int]:
 
 
 def _outcomes(
-    rows: Sequence[ContactRow],
+    rows: Sequence[ContactRow | Pending],
     known: Map[str, Any],
     after: dict[str, int],
     refused: dict[int, list[RowError]],
@@ -838,7 +925,7 @@ def _drop_repeated_consents(stored: engine.Stored, rows: Sequence[ContactRow]) -
 
 def _record_sms_consents(
     program: Program,
-    rows: Sequence[ContactRow],
+    rows: Sequence[ContactRow | Pending],
     ids: dict[str, int],
     consents: Map[int, tuple[bool, str]],
 ) -> None:
@@ -850,9 +937,9 @@ def _record_sms_consents(
         record_sms_consent(contact, given, source)
 
 
-def row_from_contact_data(row: int, data: ContactData) -> ContactRow:
+def row_from_contact_data(row: int, data: ContactData, now: datetime | None = None) -> ContactRow:
     """A server API contact (``PUT /contacts``' body) as an import row: an empty field
-    says nothing; a consent given through the API is dated now."""
+    says nothing; a consent given through the API is dated ``now`` (the request's)."""
     return ContactRow(
         row=row,
         email=data.email,
@@ -864,9 +951,38 @@ def row_from_contact_data(row: int, data: ContactData) -> ContactRow:
         is_customer=True if data.is_customer or data.first_order_at else None,
         first_order_at=data.first_order_at,
         consent=data.consent_recontact,
-        consent_at=timezone.now() if data.consent_recontact is not None else None,
+        consent_at=(now or timezone.now()) if data.consent_recontact is not None else None,
         consent_source=data.consent_source if data.consent_recontact is not None else None,
     )
+
+
+def pending_api_rows(rows: Sequence[Any]) -> list[Pending]:
+    """The server API's bulk rows (JSON objects, not validated yet) as :class:`Pending`
+    rows for ``sync_rows``: keys as validation would give them, and a digest of the object
+    (keyed by the phone region, which validation reads) unless it carries an SMS answer
+    (recorded through the consent service, never skipped) or a consent that is no
+    yes/no. A consent is dated by each request: its row is skipped only while the contact
+    holds that very answer (the API's rule that the same answer is no new consent)."""
+    key = digests.digest_key("api", parrain_settings.PHONE_REGION) if engine.skipping() else None
+    digest = digests.row_digester(key) if key else None
+    pending = []
+    for index, raw in enumerate(rows):
+        email = ext = row_digest = None
+        expect: tuple[tuple[str, Any], ...] = ()
+        if isinstance(raw, dict):
+            email, ext = _stripped(raw.get("email")), _stripped(raw.get("external_id"))
+            consent = raw.get("consent_recontact")
+            yes_no = consent is None or isinstance(consent, bool)
+            if digest and raw.get("sms_consent") is None and yes_no:
+                row_digest = digest(raw)
+                if consent is not None:
+                    expect = (("consent_recontact", consent),)
+        pending.append(Pending(index, email, ext, row_digest, raw, expect))
+    return pending
+
+
+def _stripped(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _vouch(contact_ids: Iterable[int]) -> None:
@@ -899,6 +1015,7 @@ __all__ = [
     "check",
     "confirm",
     "import_rows",
+    "pending_api_rows",
     "resume_orphaned",
     "retry",
     "row_from_contact_data",
