@@ -319,7 +319,12 @@ def new_program(slug: str) -> Any:
 
 
 class Batches:
-    """When each committed batch ended (the services' counters are written last)."""
+    """When each committed batch ended: after its commit (which runs the deferred
+    foreign-key checks, 60 to 80 ms a 5,000-row batch) when the batch is a transaction of
+    its own, else when the services' counters are written (they are written last). Marked
+    at the counters alone, each batch's commit fell into the next batch: the first batch
+    looked a commit cheaper than the others (Oscar's last / first 1.2 to 1.3, flat from
+    the second batch on)."""
 
     def __init__(self) -> None:
         from parrain.core.services import contact_imports
@@ -331,12 +336,20 @@ class Batches:
             setattr(contact_imports, name, self.wrap(original))
 
     def wrap(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        from django.db import connection, transaction
+
         def counted(*args: Any, **kwargs: Any) -> Any:
             result = original(*args, **kwargs)
-            self.ends.append(time.perf_counter())
+            if connection.in_atomic_block and not connection.savepoint_ids:
+                transaction.on_commit(self.mark)  # the batch's own transaction
+            else:
+                self.mark()  # inside a caller's transaction (the API's request)
             return result
 
         return counted
+
+    def mark(self) -> None:
+        self.ends.append(time.perf_counter())
 
     def times(self, start: float) -> list[float]:
         marks = [start, *self.ends]

@@ -9,7 +9,9 @@ already brought. Each contact created or changed gets one audit entry carrying t
 id. Contacts who become customers start the scenario's ``became_customer`` steps.
 
 On PostgreSQL a batch is COPY'd into a temporary table and merged with a few statements;
-elsewhere (SQLite) the same rules run through the ORM in bulk.
+elsewhere (SQLite) the same rules run through the ORM in bulk. There too, each contact
+keeps the digest of the last raw row naming it (``Pending``, ``ContactRow.digest``): the
+same raw row again is counted unchanged without being parsed (:func:`unchanged`).
 """
 
 from __future__ import annotations

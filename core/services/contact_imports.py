@@ -360,7 +360,12 @@ def _claim(contact_import: ContactImport, *, dry_run: bool, task_id: str) -> boo
     return True
 
 
-_spared = threading.local()
+class _Spared:
+    """How many imports of this process keep the collector off (``gc.freeze`` is the
+    process's, not a thread's)."""
+
+    lock = threading.Lock()
+    depth = 0
 
 
 @contextmanager
@@ -369,17 +374,19 @@ def collector_spared() -> Iterator[None]:
     and the apps' modules, a few hundred thousand): every batch allocates enough to start a
     full collection, which walked them all again (a third of a file import's CPU). The
     rows themselves are freed by reference counting; the objects are handed back after.
-    Nested uses leave it to the outermost (``gc.unfreeze`` hands back every object)."""
-    depth = getattr(_spared, "depth", 0)
-    if not depth:
-        gc.freeze()
-    _spared.depth = depth + 1
+    Nested or concurrent uses leave it to the first in and the last out (``gc.unfreeze``
+    hands back every frozen object)."""
+    with _Spared.lock:
+        if not _Spared.depth:
+            gc.freeze()
+        _Spared.depth += 1
     try:
         yield
     finally:
-        _spared.depth = depth
-        if not depth:
-            gc.unfreeze()
+        with _Spared.lock:
+            _Spared.depth -= 1
+            if not _Spared.depth:
+                gc.unfreeze()
 
 
 def _file_batches(contact_import: ContactImport, status: str, *, dry_run: bool) -> None:

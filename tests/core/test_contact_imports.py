@@ -392,3 +392,12 @@ def test_the_api_answers_each_row_with_its_contact_from_one_lookup(program: Prog
     assert bob["status"] == "error" and bob["errors"][0]["field"] == "external_id"
     assert (cleo["status"], cleo["id"]) == ("created", cleo_id)
     assert not Contact.objects.filter(email_normalized="bob@example.com").exists()
+
+
+def test_the_collector_is_handed_back_by_the_outermost_import_only() -> None:
+    """The bulk API keeps the collector off its whole request, its import inside."""
+    with contact_imports.collector_spared():
+        with contact_imports.collector_spared():
+            pass
+        assert gc.get_freeze_count() > 0  # the inner one left it off
+    assert gc.get_freeze_count() == 0

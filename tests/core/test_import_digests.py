@@ -176,6 +176,9 @@ def test_a_contact_changed_elsewhere_since_is_read_again(
     assert counts(again) == (0, 1, 3, 1)
     assert parsed == [2, 6]
     assert Contact.objects.get(pk=ana.pk).first_name == "Ana"
+    parsed.clear()  # the row left its digest again
+    assert counts(import_file(program, ROWS, django_capture_on_commit_callbacks)) == (0, 0, 4, 1)
+    assert parsed == [6]
 
 
 def _watched_columns() -> list[str]:
@@ -240,6 +243,26 @@ def test_a_change_elsewhere_of_another_column_keeps_the_digest(
 
     assert digest_of(ana) is not None
     assert counts(again) == (0, 0, 1, 0) and parsed == []
+
+
+def test_a_contact_a_row_leaves_unchanged_gets_the_rows_digest_for_next_time(
+    django_capture_on_commit_callbacks, parsed
+) -> None:
+    program = ProgramFactory(languages=["fr", "en"], default_language="fr")
+    import_file(program, ROWS[:1], django_capture_on_commit_callbacks)
+    ana = Contact.objects.get(program=program)
+    Contact.objects.filter(pk=ana.pk).update(first_name="Anna")
+    Contact.objects.filter(pk=ana.pk).update(first_name="Ana")  # as the file says again
+    assert digest_of(ana) is None
+    parsed.clear()
+
+    again = import_file(program, ROWS[:1], django_capture_on_commit_callbacks)
+    third = import_file(program, ROWS[:1], django_capture_on_commit_callbacks)
+
+    assert counts(again) == counts(third) == (0, 0, 1, 0)
+    assert parsed == [2]  # the second import only
+    assert digest_of(ana) is not None
+    assert not AuditEvent.objects.filter(contact=ana, action=engine.UPDATED).exists()
 
 
 def test_a_row_is_parsed_again_when_the_mapping_changes(
