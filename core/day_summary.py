@@ -243,11 +243,12 @@ def _trigger_body(table: str, op: str) -> str:
     if table == "order":
         sides = {"insert": ["new"], "delete": ["old"], "update": ["new", "old"]}[op]
         rows = [f"SELECT referral_id FROM {side}_rows" for side in sides]  # nosec B608 # module constants only
-        # by key: ``IN (SELECT …)`` became a semi-join that scanned the table
+        # one probe of the key a referral, in the order of their ids: ``IN (SELECT …)`` (or
+        # ``= ANY(ARRAY(…))``, sized as ten ids) let the planner scan a small table
         lock = (
-            "  PERFORM 1 FROM parrain_referral WHERE id = ANY(ARRAY("
-            + " UNION ".join(rows)
-            + ")) ORDER BY id FOR SHARE;\n"
+            "  PERFORM (SELECT 1 FROM parrain_referral r WHERE r.id = x.id FOR SHARE) FROM ("  # nosec B608 # module constants only
+            + " UNION ".join(rows).replace("SELECT referral_id", "SELECT referral_id AS id", 1)
+            + " ORDER BY 1) x WHERE x.id IS NOT NULL;\n"
         )
         parts = [part.format(src="orders") for part in ORDER_PARTS]
         return _skip(table, op) + lock + "  " + _statement(_order_ctes(signed, True), parts) + ";\n"
@@ -283,8 +284,9 @@ def _trigger_body(table: str, op: str) -> str:
         " WHERE o.referral_id = ANY(ARRAY(SELECT id FROM changed WHERE s <> 0)))",
         _days("orders", "placed_at"),
     ]
-    # the orders are probed first by their referral index: a referral rarely has any
-    # when it is opened, and its orders move only when it is cancelled or restored
+    # the orders are probed first, one probe of their referral index a referral (a scalar
+    # subquery: a join would let the planner scan a small table): a referral rarely has
+    # any when it is opened, and its orders move only when it is cancelled or restored
     moved = {
         "insert": "SELECT id FROM new_rows WHERE status <> 'cancelled'",
         "delete": "SELECT id FROM old_rows WHERE status <> 'cancelled'",
@@ -293,7 +295,8 @@ def _trigger_body(table: str, op: str) -> str:
     }[op]
     statement = _statement(orders, [p.format(src="orders") for p in MOVED_ORDER_PARTS])
     body += (
-        f"  IF EXISTS (SELECT 1 FROM parrain_order WHERE referral_id = ANY(ARRAY({moved})))"  # nosec B608 # module constants only
+        f"  IF EXISTS (SELECT 1 FROM ({moved}) m WHERE (SELECT o.id FROM parrain_order o"  # nosec B608 # module constants only
+        " WHERE o.referral_id = m.id LIMIT 1) IS NOT NULL)"
         f" THEN\n  {statement};\n  END IF;\n"
     )
     return body

@@ -128,7 +128,7 @@ SELECT program_id, day, 0, sum(s), 0, 0 FROM changes_days
 WHERE status IN ('converted', 'validated', 'rewarded')
 GROUP BY 1, 2 HAVING sum(s) <> 0;
   END IF;
-  IF EXISTS (SELECT 1 FROM parrain_order WHERE referral_id = ANY(ARRAY(SELECT id FROM new_rows WHERE status <> 'cancelled'))) THEN
+  IF EXISTS (SELECT 1 FROM (SELECT id FROM new_rows WHERE status <> 'cancelled') m WHERE (SELECT o.id FROM parrain_order o WHERE o.referral_id = m.id LIMIT 1) IS NOT NULL) THEN
   WITH changed AS (SELECT id, (status <> 'cancelled')::int AS s FROM new_rows),
 orders AS (SELECT o.program_id, o.placed_at, o.amount, o.refunded_amount, o.channel, c.s, 1 AS live FROM parrain_order o JOIN changed c ON c.id = o.referral_id WHERE o.referral_id = ANY(ARRAY(SELECT id FROM changed WHERE s <> 0))),
 orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
@@ -164,7 +164,7 @@ SELECT program_id, day, 0, sum(s), 0, 0 FROM changes_days
 WHERE status IN ('converted', 'validated', 'rewarded')
 GROUP BY 1, 2 HAVING sum(s) <> 0;
   END IF;
-  IF EXISTS (SELECT 1 FROM parrain_order WHERE referral_id = ANY(ARRAY(SELECT id FROM old_rows WHERE status <> 'cancelled'))) THEN
+  IF EXISTS (SELECT 1 FROM (SELECT id FROM old_rows WHERE status <> 'cancelled') m WHERE (SELECT o.id FROM parrain_order o WHERE o.referral_id = m.id LIMIT 1) IS NOT NULL) THEN
   WITH changed AS (SELECT id, -(status <> 'cancelled')::int AS s FROM old_rows),
 orders AS (SELECT o.program_id, o.placed_at, o.amount, o.refunded_amount, o.channel, c.s, 1 AS live FROM parrain_order o JOIN changed c ON c.id = o.referral_id WHERE o.referral_id = ANY(ARRAY(SELECT id FROM changed WHERE s <> 0))),
 orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
@@ -200,7 +200,7 @@ SELECT program_id, day, 0, sum(s), 0, 0 FROM changes_days
 WHERE status IN ('converted', 'validated', 'rewarded')
 GROUP BY 1, 2 HAVING sum(s) <> 0;
   END IF;
-  IF EXISTS (SELECT 1 FROM parrain_order WHERE referral_id = ANY(ARRAY(SELECT n.id FROM new_rows n JOIN old_rows w ON w.id = n.id WHERE (n.status <> 'cancelled') <> (w.status <> 'cancelled')))) THEN
+  IF EXISTS (SELECT 1 FROM (SELECT n.id FROM new_rows n JOIN old_rows w ON w.id = n.id WHERE (n.status <> 'cancelled') <> (w.status <> 'cancelled')) m WHERE (SELECT o.id FROM parrain_order o WHERE o.referral_id = m.id LIMIT 1) IS NOT NULL) THEN
   WITH changed AS (SELECT n.id, (n.status <> 'cancelled')::int - (w.status <> 'cancelled')::int AS s FROM new_rows n JOIN old_rows w ON w.id = n.id WHERE n.status IS DISTINCT FROM w.status),
 orders AS (SELECT o.program_id, o.placed_at, o.amount, o.refunded_amount, o.channel, c.s, 1 AS live FROM parrain_order o JOIN changed c ON c.id = o.referral_id WHERE o.referral_id = ANY(ARRAY(SELECT id FROM changed WHERE s <> 0))),
 orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
@@ -227,7 +227,7 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
     RETURN NULL;
   END IF;
-  PERFORM 1 FROM parrain_referral WHERE id = ANY(ARRAY(SELECT referral_id FROM new_rows)) ORDER BY id FOR SHARE;
+  PERFORM (SELECT 1 FROM parrain_referral r WHERE r.id = x.id FOR SHARE) FROM (SELECT referral_id AS id FROM new_rows ORDER BY 1) x WHERE x.id IS NOT NULL;
   WITH orders AS (SELECT o.*, coalesce((SELECT (r.status <> 'cancelled')::int FROM parrain_referral r WHERE r.id = o.referral_id), 0) AS live FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, 1 AS s FROM new_rows) o),
 orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
 part_0 AS (INSERT INTO parrain_daysummary_delta
@@ -255,7 +255,7 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM old_rows) THEN
     RETURN NULL;
   END IF;
-  PERFORM 1 FROM parrain_referral WHERE id = ANY(ARRAY(SELECT referral_id FROM old_rows)) ORDER BY id FOR SHARE;
+  PERFORM (SELECT 1 FROM parrain_referral r WHERE r.id = x.id FOR SHARE) FROM (SELECT referral_id AS id FROM old_rows ORDER BY 1) x WHERE x.id IS NOT NULL;
   WITH orders AS (SELECT o.*, coalesce((SELECT (r.status <> 'cancelled')::int FROM parrain_referral r WHERE r.id = o.referral_id), 0) AS live FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, -1 AS s FROM old_rows) o),
 orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
 part_0 AS (INSERT INTO parrain_daysummary_delta
@@ -283,7 +283,7 @@ BEGIN
   IF NOT EXISTS ((SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel FROM new_rows EXCEPT ALL SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel FROM old_rows) UNION ALL (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel FROM old_rows EXCEPT ALL SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel FROM new_rows)) THEN
     RETURN NULL;
   END IF;
-  PERFORM 1 FROM parrain_referral WHERE id = ANY(ARRAY(SELECT referral_id FROM new_rows UNION SELECT referral_id FROM old_rows)) ORDER BY id FOR SHARE;
+  PERFORM (SELECT 1 FROM parrain_referral r WHERE r.id = x.id FOR SHARE) FROM (SELECT referral_id AS id FROM new_rows UNION SELECT referral_id FROM old_rows ORDER BY 1) x WHERE x.id IS NOT NULL;
   WITH orders AS (SELECT o.*, coalesce((SELECT (r.status <> 'cancelled')::int FROM parrain_referral r WHERE r.id = o.referral_id), 0) AS live FROM (SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, 1 AS s FROM new_rows UNION ALL SELECT program_id, placed_at, amount, refunded_amount, referral_id, channel, -1 AS s FROM old_rows) o),
 orders_days AS (SELECT x.*, p.time_zone AS tz, (x.placed_at AT TIME ZONE p.time_zone)::date AS day FROM orders x JOIN parrain_program p ON p.id = x.program_id WHERE x.placed_at IS NOT NULL),
 part_0 AS (INSERT INTO parrain_daysummary_delta
