@@ -33,7 +33,8 @@ default). docs/dashboard.md has the argument.
 
 **Bulk loads with triggers off** (``session_replication_role = replica``, as the bench's
 COPY) need ``rebuild(program_id)``, which also runs when a program's time zone changes;
-``invitation_facts.rebuild`` calls it. Migration 0028 fills the summary for existing data.
+``invitation_facts.rebuild`` calls it. Migration 0028 fills the summary for existing data;
+0032 installs the triggers' present bodies.
 
 Elsewhere (SQLite, the demo) there are no triggers and the summary stays empty:
 ``core/services/stats.py`` reads it only when ``usable``.
@@ -143,6 +144,15 @@ SELECT program_id, day, channel, sum(s), sum(s * (amount - refunded_amount))
 FROM {src}_days WHERE live = 1 GROUP BY 1, 2, 3
 HAVING sum(s) <> 0 OR sum(s * (amount - refunded_amount)) <> 0""",
 ]
+# A referral that is cancelled or restored moves its orders in or out of the referred
+# revenue and the channels, not out of the revenue (``{src}``: its orders, signed, live)
+MOVED_ORDER_PARTS = [
+    """INSERT INTO parrain_daysummary_delta
+  (program_id, day, invitations, converted, revenue, referred)
+SELECT program_id, day, 0, 0, 0, sum(s * (amount - refunded_amount))
+FROM {src}_days GROUP BY 1, 2 HAVING sum(s * (amount - refunded_amount)) <> 0""",
+    ORDER_PARTS[1],
+]
 COLUMNS = {
     "invitation": (
         "issued_at",
@@ -178,13 +188,53 @@ def _signed(table: str, op: str) -> str:
     return {"insert": new, "delete": old, "update": f"{new} UNION ALL {old}"}[op]
 
 
-def _order_ctes(src: str) -> list[str]:
-    """Signed orders: their referral's state now (locked by the trigger) makes them live."""
+def _order_ctes(src: str, probe: bool = False) -> list[str]:
+    """Signed orders: their referral's state now (locked by the trigger) makes them live.
+
+    ``probe``: a trigger's few rows read their referral by its key, one index probe a row
+    (a join would let the planner scan ``parrain_referral``, which it cannot size against a
+    transition table); the rebuild's whole program joins."""
+    if probe:
+        live = (
+            "coalesce((SELECT (r.status <> 'cancelled')::int FROM parrain_referral r"
+            " WHERE r.id = o.referral_id), 0)"
+        )
+        return [
+            f"orders AS (SELECT o.*, {live} AS live FROM ({src}) o)",  # nosec B608 # module constants only
+            _days("orders", "placed_at"),
+        ]
     return [
         f"orders AS (SELECT o.*, (r.id IS NOT NULL AND r.status <> 'cancelled')::int AS live"  # nosec B608 # module constants only
         f" FROM ({src}) o LEFT JOIN parrain_referral r ON r.id = o.referral_id)",
         _days("orders", "placed_at"),
     ]
+
+
+# What a row's contribution depends on, per table (the referral's id: its orders).
+COUNTED = {
+    "invitation": COLUMNS["invitation"][1],
+    "referral": "id, " + COLUMNS["referral"][1],
+    "order": COLUMNS["order"][1],
+}
+
+
+def _skip(table: str, op: str) -> str:
+    """Return at once when the statement changed nothing that counts: an empty transition
+    table (``ON CONFLICT DO NOTHING``, an UPDATE that matched nothing), or an UPDATE whose
+    new rows hold, as a multiset, the same counted columns as its old rows (their signed
+    contributions cancel exactly: a refund of 0, the facts check, ``updated_at``)."""
+    if op != "update":
+        side = "new" if op == "insert" else "old"
+        return (
+            f"  IF NOT EXISTS (SELECT 1 FROM {side}_rows) THEN"  # nosec B608 # module constants only
+            "\n    RETURN NULL;\n  END IF;\n"
+        )
+    columns = COUNTED[table]
+    return (
+        f"  IF NOT EXISTS ((SELECT {columns} FROM new_rows EXCEPT ALL"  # nosec B608 # module constants only
+        f" SELECT {columns} FROM old_rows) UNION ALL (SELECT {columns} FROM old_rows"
+        f" EXCEPT ALL SELECT {columns} FROM new_rows)) THEN\n    RETURN NULL;\n  END IF;\n"
+    )
 
 
 def _trigger_body(table: str, op: str) -> str:
@@ -193,34 +243,62 @@ def _trigger_body(table: str, op: str) -> str:
     if table == "order":
         sides = {"insert": ["new"], "delete": ["old"], "update": ["new", "old"]}[op]
         rows = [f"SELECT referral_id FROM {side}_rows" for side in sides]  # nosec B608 # module constants only
+        # one probe of the key a referral, in the order of their ids: ``IN (SELECT …)`` (or
+        # ``= ANY(ARRAY(…))``, sized as ten ids) let the planner scan a small table
         lock = (
-            "  PERFORM 1 FROM parrain_referral WHERE id IN ("
-            + " UNION ".join(rows)
-            + ") ORDER BY id FOR SHARE;\n"
+            "  PERFORM (SELECT 1 FROM parrain_referral r WHERE r.id = x.id FOR SHARE) FROM ("  # nosec B608 # module constants only
+            + " UNION ".join(rows).replace("SELECT referral_id", "SELECT referral_id AS id", 1)
+            + " ORDER BY 1) x WHERE x.id IS NOT NULL;\n"
         )
         parts = [part.format(src="orders") for part in ORDER_PARTS]
-        return lock + "  " + _statement(_order_ctes(signed), parts) + ";\n"
+        return _skip(table, op) + lock + "  " + _statement(_order_ctes(signed, True), parts) + ";\n"
     parts = [part.format(src="changes") for part in PARTS[table]]
-    body = "  " + _statement([f"changes AS ({signed})", _days("changes", moment)], parts) + ";\n"
-    if table == "referral":
-        # a referral whose state (cancelled or not, existing or not) changed moves its
-        # orders in or out of the referred revenue: their signed contribution
-        live = "(status <> 'cancelled')::int"
-        changed = {
-            "insert": f"SELECT id, {live} AS s FROM new_rows",  # nosec B608 # module constants only
-            "delete": f"SELECT id, -{live} AS s FROM old_rows",  # nosec B608 # module constants only
-            "update": "SELECT n.id, (n.status <> 'cancelled')::int - (w.status <> 'cancelled')::int"
-            " AS s FROM new_rows n JOIN old_rows w ON w.id = n.id"
-            " WHERE n.status IS DISTINCT FROM w.status",
-        }[op]
-        orders = [
-            f"changed AS ({changed})",
-            "orders AS (SELECT o.program_id, o.placed_at, o.amount, o.refunded_amount,"
-            " o.channel, c.s, 1 AS live FROM changed c JOIN parrain_order o"
-            " ON o.referral_id = c.id WHERE c.s <> 0)",
-            _days("orders", "placed_at"),
-        ]
-        body += "  " + _statement(orders, [p.format(src="orders") for p in ORDER_PARTS]) + ";\n"
+    body = _skip(table, op)
+    statement = _statement([f"changes AS ({signed})", _days("changes", moment)], parts)
+    if table != "referral":
+        return body + "  " + statement + ";\n"
+    sides = {"insert": ["new"], "delete": ["old"], "update": ["new", "old"]}[op]
+    # only a converted referral counts: most referrals are opened, and move, pending
+    counted = " UNION ALL ".join(
+        f"SELECT 1 FROM {side}_rows WHERE converted_at IS NOT NULL"  # nosec B608 # module constants only
+        " AND status IN ('converted', 'validated', 'rewarded')"
+        for side in sides
+    )
+    body += f"  IF EXISTS ({counted}) THEN\n  {statement};\n  END IF;\n"
+    # a referral whose state (cancelled or not, existing or not) changed moves its
+    # orders in or out of the referred revenue: their signed contribution
+    live = "(status <> 'cancelled')::int"
+    changed = {
+        "insert": f"SELECT id, {live} AS s FROM new_rows",  # nosec B608 # module constants only
+        "delete": f"SELECT id, -{live} AS s FROM old_rows",  # nosec B608 # module constants only
+        "update": "SELECT n.id, (n.status <> 'cancelled')::int - (w.status <> 'cancelled')::int"
+        " AS s FROM new_rows n JOIN old_rows w ON w.id = n.id"
+        " WHERE n.status IS DISTINCT FROM w.status",
+    }[op]
+    orders = [
+        f"changed AS ({changed})",
+        # the orders of the referrals that moved, by the order's referral index
+        "orders AS (SELECT o.program_id, o.placed_at, o.amount, o.refunded_amount,"
+        " o.channel, c.s, 1 AS live FROM parrain_order o JOIN changed c"
+        " ON c.id = o.referral_id"
+        " WHERE o.referral_id = ANY(ARRAY(SELECT id FROM changed WHERE s <> 0)))",
+        _days("orders", "placed_at"),
+    ]
+    # the orders are probed first, one probe of their referral index a referral (a scalar
+    # subquery: a join would let the planner scan a small table): a referral rarely has
+    # any when it is opened, and its orders move only when it is cancelled or restored
+    moved = {
+        "insert": "SELECT id FROM new_rows WHERE status <> 'cancelled'",
+        "delete": "SELECT id FROM old_rows WHERE status <> 'cancelled'",
+        "update": "SELECT n.id FROM new_rows n JOIN old_rows w ON w.id = n.id"
+        " WHERE (n.status <> 'cancelled') <> (w.status <> 'cancelled')",
+    }[op]
+    statement = _statement(orders, [p.format(src="orders") for p in MOVED_ORDER_PARTS])
+    body += (
+        f"  IF EXISTS (SELECT 1 FROM ({moved}) m WHERE (SELECT o.id FROM parrain_order o"  # nosec B608 # module constants only
+        " WHERE o.referral_id = m.id LIMIT 1) IS NOT NULL)"
+        f" THEN\n  {statement};\n  END IF;\n"
+    )
     return body
 
 
@@ -380,9 +458,9 @@ def _rebuild_statement() -> str:
     return _statement(ctes, parts)
 
 
-def install_sql() -> str:
-    """The tables, functions and triggers (PostgreSQL), as migration 0028 installs them."""
-    triggers = "".join(
+def triggers_sql() -> str:
+    """The nine statement triggers and their functions, as migration 0032 installs them."""
+    return "".join(
         TRIGGER_SQL.format(
             table=table,
             op=op,
@@ -393,6 +471,12 @@ def install_sql() -> str:
         for table in COLUMNS
         for op in TRANSITIONS
     )
+
+
+def install_sql() -> str:
+    """The tables, functions and triggers (PostgreSQL), as migrations 0028 then 0032 (the
+    triggers' bodies, rewritten to probe by key and return early) install them."""
+    triggers = triggers_sql()
     compact = COMPACT_SQL.format(lock=LOCK, folds="".join(_fold_sql(*fold) for fold in FOLDS))
     rebuild = REBUILD_SQL.format(lock=LOCK, statement=_rebuild_statement())
     return TABLES_SQL + triggers + compact + rebuild + PROGRAM_SQL
