@@ -173,5 +173,5 @@ def test_an_order_written_before_its_referral_counts_when_the_referral_comes() -
 
 
 def test_the_migration_installs_the_triggers_the_code_writes() -> None:
-    migration = importlib.import_module("parrain.core.migrations.0032_day_summary_triggers")
+    migration = importlib.import_module("parrain.core.migrations.0033_day_summary_triggers")
     assert migration.TRIGGERS_SQL == day_summary.triggers_sql()

@@ -223,7 +223,12 @@ def _world():
     referral = Referral.objects.create(
         program=program, referrer=referrer, referee=referee, invitation=invitation
     )
-    transitions.move(referral, ReferralStatus.CONVERTED, action="referral.converted")
+    # Converted at 13:00 in Paris: the next day at UTC+14, whatever the hour the test runs
+    # (converted "now" gave the same date in both zones between 23:00 and 10:00 UTC).
+    converted_at = _at(3, 0) + timedelta(hours=4)
+    transitions.move(
+        referral, ReferralStatus.CONVERTED, action="referral.converted", at=converted_at
+    )
     Order.objects.create(
         program=program,
         external_id="o1",

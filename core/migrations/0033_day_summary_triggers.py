@@ -325,7 +325,7 @@ def reinstall_0028(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parrain", "0031_idempotent_sealed"),
+        ("parrain", "0032_contact_import_digest"),
     ]
 
     operations = [migrations.RunPython(install, reinstall_0028)]
