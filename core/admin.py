@@ -707,11 +707,12 @@ class OrderAdmin(HistoryAdmin):
         "placed_at",
         "amount_shown",
         "contact",
-        "referral",
+        "attribution_shown",
         "refunded_shown",
         "refunded_at",
         "program",
     )
+    readonly_fields = ("attribution_shown",)
     amount_shown = money_column("amount", "currency", _("amount"), order="amount")
     refunded_shown = money_column(
         "refunded_amount", "currency", _("refunded amount"), order="refunded_amount"
@@ -721,6 +722,14 @@ class OrderAdmin(HistoryAdmin):
     search_fields = ("external_id", "contact__email", "welcome_code", "referral_code")
     date_hierarchy = "placed_at"
     inlines = (RefundInline,)
+
+    @admin.display(description=_("referral"), ordering="referral")
+    def attribution_shown(self, order: Order) -> Any:
+        """The referral it converted, or that an order accepted in the background
+        (``Prefer: respond-async``) waits for its worker."""
+        if order.is_pending:
+            return _("Attribution pending")
+        return order.referral if order.referral_id else self.get_empty_value_display()
 
 
 @admin.register(Refund)

@@ -61,6 +61,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "parrain.core.tasks.forget_idempotency_keys",
         "schedule": crontab(minute=20),
     },
+    # issue 16: orders accepted at once (Prefer: respond-async) and still pending after
+    # 30 s (a lost broker message, a restarted worker) are attributed
+    "parrain-drain-accepted-orders": {
+        "task": "parrain.core.tasks.drain_stale_accepted_orders",
+        "schedule": crontab(minute="*"),
+    },
     # issue 14: regular imports whose next run has come fetch their file and import it
     "parrain-run-import-schedules": {
         "task": "parrain.core.tasks.run_import_schedules",

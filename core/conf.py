@@ -88,6 +88,12 @@ class ParrainSettings(BaseModel):
         timedelta(minutes=5)
     )
 
+    # Order events of the inbound webhooks (every source) are accepted at once (202,
+    # ``order_queued``) and attributed by a worker, as when the request carries ``Prefer:
+    # respond-async``: for platforms that cannot send a header. A Celery worker must run
+    # (docs/deploy.md); refunds keep their synchronous answers.
+    ORDERS_IN_BACKGROUND: bool = False
+
     # Recording an order binds its values on the server and lets PostgreSQL prepare each
     # of its statements once per connection (parsing and planning were a fifth of an
     # order's time). False behind a pooler that cannot keep prepared statements (PgBouncer

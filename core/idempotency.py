@@ -61,13 +61,13 @@ def idempotent(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
         fingerprint = _fingerprint(request)
         claimed, earlier = _claim(scope, key, fingerprint)
         if not claimed:
-            replay = _answer_again(earlier, fingerprint)
+            replay = _answer_again(earlier, fingerprint, request)
             if replay is not None:
                 return replay
             IdempotentRequest.objects.filter(pk=earlier.pk).delete()  # unreadable: run again
             claimed, earlier = _claim(scope, key, fingerprint)
             if not claimed:  # a concurrent retry claimed it meanwhile
-                return _answer_again(earlier, fingerprint) or _in_use()
+                return _answer_again(earlier, fingerprint, request) or _in_use()
         try:
             response = view(request, *args, **kwargs)
         except BaseException:
@@ -116,7 +116,9 @@ def _in_use() -> HttpResponseBase:
     return response
 
 
-def _answer_again(earlier: IdempotentRequest, fingerprint: str) -> HttpResponseBase | None:
+def _answer_again(
+    earlier: IdempotentRequest, fingerprint: str, request: HttpRequest
+) -> HttpResponseBase | None:
     """The first answer again, a refusal, or None for a sealed answer no key decrypts."""
     if earlier.fingerprint != fingerprint:
         return problem(
@@ -138,6 +140,8 @@ def _answer_again(earlier: IdempotentRequest, fingerprint: str) -> HttpResponseB
         response["Cache-Control"] = "no-store"
     if earlier.location:
         response["Location"] = earlier.location
+    if earlier.status == 202 and "respond-async" in request.headers.get("Prefer", "").lower():
+        response["Preference-Applied"] = "respond-async"  # an order accepted the first time
     response["Idempotent-Replayed"] = "true"
     return response
 

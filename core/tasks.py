@@ -247,3 +247,23 @@ def erase_inactive_contacts() -> int:
         logger.info("program %s: %s inactive contact(s) erased", program.pk, count)
         erased += count
     return erased
+
+
+@shared_task
+def attribute_accepted_orders(program_id: int) -> int:
+    """Attribute a program's orders accepted at once (``Prefer: respond-async``), in id
+    order; published after their commit (``orders.schedule_drain``) and by the sweep."""
+    from .services.orders import drain_accepted
+
+    done = drain_accepted(program_id)
+    logger.info("program %s: %s accepted order(s) attributed", program_id, done)
+    return done
+
+
+@shared_task
+def drain_stale_accepted_orders() -> int:
+    """Every minute: programs whose accepted orders wait for more than 30 s (a lost
+    message, a restarted worker) get a drain."""
+    from .services.orders import drain_stale
+
+    return len(drain_stale())

@@ -199,6 +199,9 @@ class OrderOut(BaseModel):
     placed_at: datetime
     refunded_amount: Decimal
     attribution: ReferralRef | None
+    #: Accepted with ``Prefer: respond-async`` and not attributed yet (``attribution`` is
+    #: null until a worker has attributed it; poll ``GET …/orders/{external_id}``).
+    pending: bool = False
 
 
 class RefundOut(BaseModel):

@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Status
+from ninja import Header, Path, Query, Router, Status
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
@@ -36,7 +37,13 @@ from ..services import badge_setup, badges, consents, contact_imports, loyalty, 
 from ..services.contacts import ContactData, find_contact, upsert_contact
 from ..services.enrolment import enrol_referrer, referrer_by_code
 from ..services.invitations import invite_by_email
-from ..services.orders import OrderData, RefundData, record_order, record_refund_outcome
+from ..services.orders import (
+    OrderData,
+    RefundData,
+    accept_order,
+    record_order,
+    record_refund_outcome,
+)
 from ..services.registration import register_referee
 from ..validation_types import Moment
 from . import schemas as s
@@ -285,15 +292,69 @@ def _order_out(order: Order) -> s.OrderOut:
         placed_at=order.placed_at,
         refunded_amount=_cents(order.refunded_amount),
         attribution=_attribution(order),
+        pending=order.intake is not None,
     )
 
 
-@router.post(f"{PROGRAM}/orders", response=_responses(200, 201, model=s.OrderOut))
-def post_order(request: HttpRequest, slug: str, payload: OrderData) -> Status[Any]:
-    """Record an order (every order, referred or not); idempotent on ``external_id``."""
+RESPOND_ASYNC = "respond-async"
+PreferHeader = Annotated[
+    str | None,
+    Header(
+        alias="Prefer",
+        description=(
+            "`respond-async` (RFC 7240): the order is stored at once and attributed by a "
+            "worker; the answer is 202 with `Preference-Applied: respond-async`, `Location` "
+            "(the order's GET, to poll) and `pending: true`. Without it the order is "
+            "attributed before the answer (201)."
+        ),
+        max_length=1000,
+    ),
+]
+
+
+def prefers_async(prefer: str | None) -> bool:
+    """Whether a ``Prefer`` header (RFC 7240: comma-separated preferences, each with
+    optional ``;`` parameters, names case-insensitive) asks for ``respond-async``."""
+    if not prefer:
+        return False
+    return any(
+        part.split(";", 1)[0].split("=", 1)[0].strip().lower() == RESPOND_ASYNC
+        for part in prefer.split(",")
+    )
+
+
+@router.post(f"{PROGRAM}/orders", response=_responses(200, 201, 202, model=s.OrderOut))
+def post_order(
+    request: HttpRequest,
+    slug: str,
+    payload: OrderData,
+    response: HttpResponse,
+    prefer: PreferHeader = None,
+) -> Status[Any]:
+    """Record an order (every order, referred or not); idempotent on ``external_id``.
+
+    With ``Prefer: respond-async`` the order is stored at once and attributed by a worker
+    (202, ``pending: true``); a replay answers 200 with the order as it is now."""
+    if prefers_async(prefer):
+        outcome = accept_order(program_of(request), payload)
+        if outcome.created:
+            response["Preference-Applied"] = RESPOND_ASYNC
+            response["Location"] = f"{request.path.rstrip('/')}/{quote(payload.external_id)}"
+            return Status(202, _order_out(outcome.order))
+        return Status(200, _order_out(outcome.order))
     outcome = record_order(program_of(request), payload)
     # The service's own instance holds what was written (its referral too): no re-read.
     return Status(201 if outcome.created else 200, _order_out(outcome.order))
+
+
+@router.get(f"{PROGRAM}/orders/{{external_id}}", response=_responses(200, model=s.OrderOut))
+def get_order(request: HttpRequest, slug: str, external_id: str) -> s.OrderOut:
+    """One order as it is now: ``pending`` until a worker attributed an order accepted
+    with ``Prefer: respond-async``, then its ``attribution`` (null: not referred)."""
+    order = Order.objects.filter(program=program_of(request), external_id=external_id).first()
+    if order is None:
+        raise NotFound(_("No order with this external id."), field="external_id")
+    return _order_out(order)
 
 
 @router.post(

@@ -48,6 +48,11 @@ class Order(models.Model):
     )
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # An order accepted at once and attributed later by a worker (``orders.accept_order``,
+    # ``Prefer: respond-async``): what ``OrderData`` carries that the row has no column for
+    # (email, customer_external_id, first_name, referral_click). Not null = attribution
+    # pending; cleared when the drainer attributes it (``orders.attribute_accepted``).
+    intake = models.JSONField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("order")
@@ -62,11 +67,22 @@ class Order(models.Model):
                 fields=["program", "placed_at"],
                 include=["amount", "refunded_amount", "referral", "channel"],
                 name="parrain_order_placed_net",
-            )
+            ),
+            # The drainer's queue: a program's pending orders in id order.
+            models.Index(
+                fields=["program", "id"],
+                condition=models.Q(intake__isnull=False),
+                name="parrain_order_pending",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.external_id} ({self.amount} {self.currency})"
+
+    @property
+    def is_pending(self) -> bool:
+        """Accepted, its attribution not done yet (``orders.attribute_accepted``)."""
+        return self.intake is not None
 
     @property
     def is_refunded(self) -> bool:

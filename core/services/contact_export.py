@@ -87,7 +87,12 @@ def export(contact: Contact) -> dict[str, Any]:
 
 
 def exported(contact: Contact, *, actor: str) -> dict[str, Any]:
-    """``export(contact)``, audited as ``contact.exported`` by ``actor``."""
+    """``export(contact)``, audited as ``contact.exported`` by ``actor``. Their orders
+    accepted in the background and not attributed yet are attributed first: the export
+    then lists them."""
+    from .orders import attribute_pending_of
+
+    attribute_pending_of(contact)
     data = export(contact)
     audit.record(contact.program, "contact.exported", contact=contact, actor=actor[:120])
     return data

@@ -39,6 +39,7 @@ from ..models import (
     ScheduledMessage,
 )
 from ..models.choices import MessageRule, MessageStatus
+from .orders import attribute_pending_of
 from .sharing import forget_targets
 
 ALL_ROWS = Q(pk__isnull=False)
@@ -54,6 +55,10 @@ def erase_contact(contact: Contact, *, actor: str, scrub_files: bool = True) -> 
 
     ``scrub_files=False`` leaves the import files to the caller, who erases many people and
     rewrites each file once for all of them (``scrub_import_files``)."""
+    if not contact.is_erased:
+        # Their orders accepted in the background (``Prefer: respond-async``) become theirs
+        # first, each in its own transaction (the drainer's lock order: order, contact).
+        attribute_pending_of(contact)
     with transaction.atomic():
         contact = contact_for_update(contact.pk)
         if contact.is_erased:
@@ -160,6 +165,8 @@ def _scrub_core(contact: Contact, personal: PersonalData) -> None:
     audit_log = AuditEvent.objects.filter(program=contact.program)
     scrub_rows(audit_log, personal.pseudonymised(contact.pk), linked)
     scrub_rows(orders, personal, ALL_ROWS)
+    # One accepted since (a moment ago): its intake must not keep the address either.
+    scrub_rows(Order.objects.filter(program=contact.program, intake__isnull=False), personal)
     scrub_stored_answers(IdempotentRequest.objects.all(), personal)
 
 

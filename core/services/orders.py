@@ -6,11 +6,14 @@ the share link, else the referee's email. Fraud rules run on the converting orde
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,6 +73,8 @@ class OrderOutcome:
     order: Order
     created: bool
     referral: Referral | None
+    #: Accepted and not attributed yet (``accept_order``): a worker attributes it.
+    pending: bool = False
 
 
 def record_order(program: Program, data: OrderData) -> OrderOutcome:
@@ -125,19 +130,27 @@ def _insert_order(order: Order) -> None:
     order._state.adding, order._state.db = False, connection.alias
 
 
-def _record_new(program: Program, data: OrderData) -> OrderOutcome:
-    placed_at = data.placed_at or timezone.now()
-    contact, new_customer = _customer(program, data, placed_at)
-    order = Order(
-        program=program,
-        external_id=data.external_id,
-        contact=contact,
-        amount=data.amount,
-        currency=data.currency,
-        placed_at=placed_at,
-        welcome_code=data.welcome_code,
-        referral_code=data.referral_code.upper(),
-    )
+def _record_new(program: Program, data: OrderData, accepted: Order | None = None) -> OrderOutcome:
+    """A new order's customer, attribution and what follows, in the caller's transaction:
+    a row inserted here (``record_order``), or ``accepted``, the locked row of an order
+    stored earlier by ``accept_order`` (its contact set and its intake cleared here)."""
+    if accepted is None:
+        placed_at = data.placed_at or timezone.now()
+        contact, new_customer = _customer(program, data, placed_at)
+        order = Order(
+            program=program,
+            external_id=data.external_id,
+            contact=contact,
+            amount=data.amount,
+            currency=data.currency,
+            placed_at=placed_at,
+            welcome_code=data.welcome_code,
+            referral_code=data.referral_code.upper(),
+        )
+    else:
+        order = accepted
+        contact, new_customer = _customer(program, data, order.placed_at)
+        order.contact = contact
     clicked_at = sharing.click_time(
         data.referral_click, order.referral_code, program, now=order.placed_at
     )
@@ -152,6 +165,8 @@ def _record_new(program: Program, data: OrderData) -> OrderOutcome:
     )
     if order._state.adding:
         _insert_order(order)
+    elif order.intake is not None:  # accepted, and ``_attach`` did not settle it
+        _settle(order)
     if contact is not None:
         if new_customer:  # inserted a customer already (_customer): one UPDATE less
             _became_customer(contact)
@@ -341,6 +356,18 @@ def attribute(
 
 
 _ATTACH_SQL = "UPDATE parrain_order SET referral_id = %s, channel = %s WHERE id = %s"
+_ATTACH_ACCEPTED_SQL = (
+    "UPDATE parrain_order SET referral_id = %s, channel = %s, contact_id = %s, intake = NULL "
+    "WHERE id = %s"
+)
+_SETTLE_SQL = "UPDATE parrain_order SET contact_id = %s, intake = NULL WHERE id = %s"
+
+
+def _settle(order: Order) -> None:
+    """An accepted order attributed (to no referral): its contact set, its intake gone."""
+    order.intake = None
+    with connection.cursor() as cursor:
+        cursor.execute(_SETTLE_SQL, [order.contact_id, order.pk])
 
 
 def _attach(order: Order, referral: Referral) -> None:
@@ -354,7 +381,11 @@ def _attach(order: Order, referral: Referral) -> None:
         return
     # Written-out SQL: the ORM's update cost more Python than the round trip (issue 16 §5).
     with connection.cursor() as cursor:
-        cursor.execute(_ATTACH_SQL, [referral.pk, channel, order.pk])
+        if order.intake is None:
+            cursor.execute(_ATTACH_SQL, [referral.pk, channel, order.pk])
+        else:  # an accepted order: settled in the same statement (``_settle``)
+            order.intake = None
+            cursor.execute(_ATTACH_ACCEPTED_SQL, [referral.pk, channel, order.contact_id, order.pk])
 
 
 def _find_referral(
@@ -420,6 +451,224 @@ def _cancel_welcome(referral: Referral, reason: str) -> None:
         cancel_reward(reward, reason)
 
 
+# Orders accepted at once, attributed by a worker (issue 16 §5, ``Prefer: respond-async``)
+
+logger = logging.getLogger(__name__)
+
+#: A program's accepted orders are attributed this many at a time (one transaction each).
+DRAIN_BATCH = 50
+#: How long a queued drain keeps other accepted orders from publishing one more message.
+DRAIN_FLAG_SECONDS = 60
+#: The beat's sweep drains any program whose orders wait longer than this (a lost message).
+PENDING_GRACE = timedelta(seconds=30)
+#: The PostgreSQL advisory lock class of "draining a program's accepted orders" (the
+#: second key is the program's id).
+DRAIN_LOCK_CLASS = 7_016
+
+
+def accept_order(program: Program, data: OrderData) -> OrderOutcome:
+    """Store the order now and leave its attribution to a worker (``drain_accepted``).
+
+    The same validation as ``record_order``, then one statement: the row without its
+    contact, what only the attribution needs kept in ``intake`` (not null: pending). A
+    replay answers the stored order as it is now (``created=False``, pending or not). After
+    the commit a drain of the program is scheduled, unless one is queued already."""
+    if data.currency != program.currency:
+        raise InvalidInput(f"This program counts in {program.currency}.", field="currency")
+    order = Order(
+        program=program,
+        external_id=data.external_id,
+        amount=data.amount,
+        currency=data.currency,
+        placed_at=data.placed_at or timezone.now(),
+        welcome_code=data.welcome_code,
+        referral_code=data.referral_code.upper(),
+        intake={
+            name: value
+            for name, value in (
+                ("email", data.email),
+                ("customer_external_id", data.customer_external_id),
+                ("first_name", data.first_name),
+                ("referral_click", data.referral_click),
+            )
+            if value
+        },
+    )
+    try:
+        with server_prepared():
+            _insert_order(order)
+    except _Stored:
+        stored = (
+            Order.objects.select_related("referral")
+            .filter(program=program, external_id=data.external_id)
+            .get()
+        )
+        return OrderOutcome(
+            order=stored, created=False, referral=stored.referral, pending=stored.is_pending
+        )
+    transaction.on_commit(partial(schedule_drain, program.pk))
+    return OrderOutcome(order=order, created=True, referral=None, pending=True)
+
+
+def _accepted_data(order: Order) -> OrderData:
+    """The ``OrderData`` an accepted order came with (validated then: not again)."""
+    intake: dict[str, Any] = order.intake or {}
+    return OrderData.model_construct(
+        external_id=order.external_id,
+        email=intake.get("email"),
+        customer_external_id=intake.get("customer_external_id"),
+        first_name=intake.get("first_name", ""),
+        amount=order.amount,
+        currency=order.currency,
+        placed_at=order.placed_at,
+        welcome_code=order.welcome_code,
+        referral_code=order.referral_code,
+        referral_click=intake.get("referral_click", ""),
+    )
+
+
+def attribute_accepted(order_id: int) -> OrderOutcome | None:
+    """Attribute one accepted order exactly as ``record_order`` does a new one, in its own
+    transaction, its row locked; None if it is attributed already (another drainer, a
+    refund). A unique key lost to a concurrent request (the customer's contact) rolls
+    the unit back and it runs once more, as in ``record_order``."""
+    for attempt in range(2):
+        try:
+            with server_prepared(), batch_scope(), transaction.atomic(), audit.collected():
+                order = (
+                    Order.objects.select_for_update(of=("self",))
+                    .select_related("program")
+                    .filter(pk=order_id, intake__isnull=False)
+                    .first()
+                )
+                if order is None:
+                    return None
+                return _record_new(order.program, _accepted_data(order), order)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _attribute_inline(order: Order) -> OrderOutcome:
+    """A pending order attributed now, inside the caller's transaction that holds its row
+    lock (a refund, an erasure): under a savepoint, run once more on a lost unique key."""
+    for attempt in range(2):
+        try:
+            with batch_scope(), transaction.atomic(), audit.collected():
+                return _record_new(order.program, _accepted_data(order), order)
+        except IntegrityError:
+            if attempt:
+                raise
+            order.refresh_from_db()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def attribute_pending_of(contact: Contact) -> int:
+    """The program's accepted orders naming this person (address or customer id) are
+    attributed now: before their orders are exported or erased. Returns how many."""
+    wanted = [
+        pk
+        for pk, intake in Order.objects.filter(
+            program_id=contact.program_id, intake__isnull=False
+        ).values_list("pk", "intake")
+        if (intake.get("email") and normalize_email(intake["email"]) == contact.email_normalized)
+        or (contact.external_id and intake.get("customer_external_id") == contact.external_id)
+    ]
+    return sum(attribute_accepted(pk) is not None for pk in sorted(wanted))
+
+
+def _drain_flag(program_id: int) -> str:
+    return f"parrain:orders:drain-queued:{program_id}"
+
+
+def schedule_drain(program_id: int) -> None:
+    """After an accepted order's commit: publish one drain of its program, unless one is
+    queued and not started yet (its flag is set). Why no order is left pending:
+
+    * the flag is cleared by a drain *before* it reads anything (``drain_accepted``): if
+      this order finds the flag set, that drain has not read yet, and will read after
+      this order's commit, so it sees it;
+    * if the flag is not set, this order publishes its own drain;
+    * a drain that finds another holding the program's lock returns at once, and the
+      holder, once it let the lock go, looks for pending orders again and drains them
+      (taking the lock again, or leaving them to whoever took it since, which reads after).
+
+    A lost message (broker down, worker killed) is made up by the beat's sweep
+    (``drain_stale``) within a minute."""
+    from ..tasks import attribute_accepted_orders
+
+    if cache.add(_drain_flag(program_id), 1, timeout=DRAIN_FLAG_SECONDS):
+        attribute_accepted_orders.delay(program_id)
+
+
+def _pending_ids(program_id: int, skipped: list[int], limit: int) -> list[int]:
+    return list(
+        Order.objects.filter(program_id=program_id, intake__isnull=False)
+        .exclude(pk__in=skipped)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _try_drain_lock(program_id: int) -> bool:
+    if connection.vendor != "postgresql":  # SQLite: a single process
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [DRAIN_LOCK_CLASS, program_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _drain_unlock(program_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [DRAIN_LOCK_CLASS, program_id])
+
+
+def drain_accepted(program_id: int) -> int:
+    """Attribute the program's accepted orders in id order (the first of a friend's two
+    orders converts), a batch at a time, one transaction each, under the program's
+    advisory lock; returns how many this call attributed. Another drain of the program
+    running: returns 0 at once (it looks again once done: ``schedule_drain``). An order
+    whose attribution fails is logged and left to the beat's next sweep."""
+    cache.delete(_drain_flag(program_id))  # before any read: see ``schedule_drain``
+    done, skipped = 0, []
+    while True:
+        if not _try_drain_lock(program_id):
+            return done
+        try:
+            while batch := _pending_ids(program_id, skipped, DRAIN_BATCH):
+                for pk in batch:
+                    try:
+                        done += attribute_accepted(pk) is not None
+                    except Exception:
+                        logger.exception("accepted order %s could not be attributed", pk)
+                        skipped.append(pk)
+        finally:
+            _drain_unlock(program_id)
+        # An order committed after the last read, whose own drain found the lock held.
+        if not _pending_ids(program_id, skipped, 1):
+            return done
+
+
+def drain_stale(now: datetime | None = None) -> list[int]:
+    """The programs with orders accepted more than ``PENDING_GRACE`` ago and still
+    pending (a lost message, a restarted worker): a drain of each is published."""
+    from ..tasks import attribute_accepted_orders
+
+    limit = (now or timezone.now()) - PENDING_GRACE
+    programs = sorted(
+        set(
+            Order.objects.filter(intake__isnull=False, recorded_at__lt=limit).values_list(
+                "program_id", flat=True
+            )
+        )
+    )
+    for program_id in programs:
+        attribute_accepted_orders.delay(program_id)
+    return programs
+
+
 def record_refund(program: Program, order_external_id: str, data: RefundData) -> Refund:
     """Record a refund once (by its id); a refund before validation cancels the referral."""
     return record_refund_outcome(program, order_external_id, data).refund
@@ -438,6 +687,8 @@ def record_refund_outcome(
     )
     if order is None:
         raise NotFound("No order with this external id.", field="order_external_id")
+    if order.intake is not None:  # accepted, not attributed yet: first, under this lock
+        _attribute_inline(order)
     refund = Refund.objects.filter(order=order, external_id=data.external_id).first()
     if refund is not None:
         return RefundOutcome(refund=refund, created=False)

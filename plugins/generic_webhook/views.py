@@ -23,12 +23,15 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
 from parrain.core.api.ratelimit import RateLimited, client_ip, hit
+from parrain.core.api.server import prefers_async
+from parrain.core.conf import parrain_settings
 from parrain.core.exceptions import ParrainError
 from parrain.core.prepared import Prepared
 
 from .conf import webhook_settings
 from .inbound import generic, saleor, shopify, woocommerce
 from .inbound.base import Envelope, Outcome, Refusal, parse_json
+from .inbound.translate import orders_in_background
 from .models import HANDLED, InboundDelivery, InboundEndpoint, Result, Source
 
 logger = logging.getLogger("parrain.webhooks")
@@ -107,9 +110,14 @@ def _problem(
     return JsonResponse(body, status=status, content_type=PROBLEM)
 
 
+#: An order accepted in the background: answered 202 (and so logged).
+QUEUED = "order_queued"
+
+
 def _answer(delivery: InboundDelivery) -> JsonResponse:
     return JsonResponse(
-        {"result": delivery.result, "reason": delivery.reason, "delivery": delivery.pk}, status=200
+        {"result": delivery.result, "reason": delivery.reason, "delivery": delivery.pk},
+        status=delivery.status_code if delivery.reason == QUEUED else 200,
     )
 
 
@@ -256,8 +264,11 @@ def _process(
     endpoint = delivery.endpoint
     if _duplicate(delivery):
         return _store_duplicate(request, delivery)
+    background = (
+        prefers_async(request.headers.get("Prefer")) or parrain_settings.ORDERS_IN_BACKGROUND
+    )
     try:
-        with transaction.atomic():
+        with transaction.atomic(), orders_in_background(background):
             delivery.result = Result.ACCEPTED
             delivery.save()  # claims the delivery id and event key; a concurrent twin fails
             outcome = preset.handle(endpoint, delivery.topic, body)
@@ -279,7 +290,10 @@ def _process(
     logger.info(
         "webhook %s %s: %s (%s)", endpoint, delivery.topic, delivery.result, delivery.reason
     )
-    return _answer(delivery)
+    response = _answer(delivery)
+    if delivery.reason == QUEUED and prefers_async(request.headers.get("Prefer")):
+        response["Preference-Applied"] = "respond-async"
+    return response
 
 
 def _finish(delivery: InboundDelivery, outcome: Outcome) -> None:
@@ -288,7 +302,9 @@ def _finish(delivery: InboundDelivery, outcome: Outcome) -> None:
         outcome.reason,
         outcome.detail,
     )
-    delivery.save(update_fields=["result", "reason", "message"])
+    if outcome.reason == QUEUED:
+        delivery.status_code = 202
+    delivery.save(update_fields=["result", "reason", "message", "status_code"])
 
 
 def _store_duplicate(request: HttpRequest, delivery: InboundDelivery) -> JsonResponse:

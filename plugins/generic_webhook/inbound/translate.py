@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +17,13 @@ from parrain.core.models import Contact, Order, Program, Reward
 from parrain.core.models.choices import Side
 from parrain.core.services import loyalty
 from parrain.core.services.contacts import ContactData, find_contact, upsert_contact
-from parrain.core.services.orders import OrderData, RefundData, record_order, record_refund_outcome
+from parrain.core.services.orders import (
+    OrderData,
+    RefundData,
+    accept_order,
+    record_order,
+    record_refund_outcome,
+)
 
 from .base import Outcome, accepted, ignored
 
@@ -72,6 +81,20 @@ def welcome_code_among(program: Program, codes: list[str]) -> str:
     return reward.code if reward is not None and reward.code else ""
 
 
+#: Within a delivery that asked for it (``Prefer: respond-async``, or the setting
+#: ``PARRAIN_ORDERS_IN_BACKGROUND``): orders are accepted at once, attributed by a worker.
+_IN_BACKGROUND: ContextVar[bool] = ContextVar("parrain_orders_in_background", default=False)
+
+
+@contextmanager
+def orders_in_background(on: bool) -> Iterator[None]:
+    token = _IN_BACKGROUND.set(on)
+    try:
+        yield
+    finally:
+        _IN_BACKGROUND.reset(token)
+
+
 def order_paid(program: Program, order: PaidOrder) -> Outcome:
     data = OrderData(
         external_id=order.external_id,
@@ -84,6 +107,11 @@ def order_paid(program: Program, order: PaidOrder) -> Outcome:
         welcome_code=welcome_code_among(program, order.discount_codes),
         referral_code=order.referral_code[:32],
     )
+    if _IN_BACKGROUND.get():
+        accepted_order = accept_order(program, data)
+        if not accepted_order.created:
+            return ignored("order_already_recorded")
+        return accepted("order_queued", _("Attributed in the background."))
     outcome = record_order(program, data)
     if not outcome.created:
         return ignored("order_already_recorded")
