@@ -103,6 +103,8 @@ if EMAIL_BACKEND.startswith("anymail."):
 PARRAIN_SMS = env.sms()
 PARRAIN_CLIENT_IP_HEADER = os.environ.get("PARRAIN_CLIENT_IP_HEADER", "")
 PARRAIN_SHARE_CLICK_BUFFER = os.environ.get("PARRAIN_SHARE_CLICK_BUFFER", "")
+# 1: every inbound order webhook is accepted at once (202) and attributed by a worker.
+PARRAIN_ORDERS_IN_BACKGROUND = os.environ.get("PARRAIN_ORDERS_IN_BACKGROUND", "0") == "1"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "fr")
 LANGUAGES = [("fr", "Français"), ("en", "English")]
