@@ -256,6 +256,28 @@ class BenchRun:
             server.terminate()
             server.wait(timeout=30)
 
+    @contextlib.contextmanager
+    def worker(self) -> Iterator[subprocess.Popen]:
+        """One Celery worker (solo pool: one task at a time) on this run's broker, as in
+        production; stopped (warm shutdown, then killed) on exit."""
+        if not self.broker:
+            raise SystemExit("a Celery worker needs this run's Redis broker (broker=True)")
+        command = [sys.executable, "-m", "celery", "-A", "sandbox.celery_app", "worker"]
+        command += ["--pool=solo", "--loglevel=WARNING", f"--hostname=bench-{self.prefix}@%h"]
+        worker = subprocess.Popen(command, cwd=ROOT, env=self.env)
+        try:
+            time.sleep(1.0)
+            if worker.poll() is not None:
+                raise SystemExit("the Celery worker did not start")
+            yield worker
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=10)
+
 
 # -- load ------------------------------------------------------------------------------
 

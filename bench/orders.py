@@ -14,7 +14,17 @@ every order opens and converts a referral:
 * the baseline: a bare Django view on the same server that parses the same JSON and
   INSERTs the same ``parrain_order`` row (``bench/_urls.py``).
 
-With 1 and 8 concurrent clients, the three are measured in short slices, interleaved in
+Both recording paths are measured twice: as by default (the answer carries the attribution)
+and with ``Prefer: respond-async`` (the order is stored at once and answered 202; a Celery
+worker attributes it, docs/api.md). For the latter a real worker (one, solo pool) runs on the
+run's broker during the whole measurement, competing for the same cores; each background
+slice reports the rate orders were accepted and, as its own row, the rate they were
+**attributed end to end**: the orders of the slice divided by the time from the slice's
+start until the worker has attributed the last of them. Before every slice of every path
+the worker's backlog is empty (outside the timed slice), so no path is measured while the
+worker catches up with another's orders.
+
+With 1 and 8 concurrent clients, the paths are measured in short slices, interleaved in
 rotating order, round after round; the report is the median of the per-round ratios to the
 baseline (target >= 0.4). At the end every order sent through the API and the webhook is
 checked: stored once, and attributed to a referral. ``--profile N`` first records N orders
@@ -24,11 +34,13 @@ in-process under cProfile and prints where the time goes and the queries of one 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import itertools
 import json
 import pstats
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,7 +87,7 @@ class Orders:
         self.port, self.key, self.codes = port, key, codes
         self.webhook = Webhook(secret)
         self.counter = itertools.count(1)
-        self.sent: dict[str, list[str]] = {"api": [], "webhook": [], "bare": []}
+        self.sent: dict[str, list[str]] = {kind: [] for kind in KINDS}
 
     def _order(self, kind: str) -> dict[str, str]:
         n = next(self.counter)
@@ -90,13 +102,18 @@ class Orders:
             "referral_code": self.codes[n % len(self.codes)],
         }
 
-    def api(self) -> bytes:
-        body = json.dumps(self._order("api")).encode()
+    def api(self, kind: str = "api") -> bytes:
+        body = json.dumps(self._order(kind)).encode()
         headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
+        if kind == "api_bg":
+            headers["Prefer"] = "respond-async"
         return http_request("POST", f"/api/v1/programs/{SLUG}/orders", self.port, headers, body)
 
-    def webhook_(self) -> bytes:
-        order = self._order("webhook")
+    def api_bg(self) -> bytes:
+        return self.api("api_bg")
+
+    def webhook_(self, kind: str = "webhook") -> bytes:
+        order = self._order(kind)
         now = datetime.now(tz=UTC)
         event = {"type": "order.paid", "timestamp": now.isoformat(), "data": order}
         body = json.dumps(event)
@@ -107,8 +124,13 @@ class Orders:
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": self.webhook.sign(msg_id, now, body),
         }
+        if kind == "webhook_bg":
+            headers["Prefer"] = "respond-async"
         path = f"/webhooks/in/{SLUG}/generic/"
         return http_request("POST", path, self.port, headers, body.encode())
+
+    def webhook_bg(self) -> bytes:
+        return self.webhook_("webhook_bg")
 
     def bare(self) -> bytes:
         body = json.dumps(self._order("bare")).encode()
@@ -158,6 +180,9 @@ def profile(count: int, key: str, codes: list[str]) -> None:
     stats.sort_stats("tottime").print_stats(15)
 
 
+KINDS = ("bare", "api", "webhook", "api_bg", "webhook_bg")
+BACKGROUND = False  # --background: orders accepted 202 and attributed by a worker
+
 # The tables an order writes: they grow by thousands of rows during a run.
 GROWING = "parrain_contact, parrain_order, parrain_invitation, parrain_referral, parrain_auditevent"
 
@@ -171,6 +196,7 @@ def analyzed(make: Callable[[], float]) -> Callable[[], float]:
     from django.db import connection
 
     def run() -> float:
+        drained()  # no path is measured while the worker catches up (background paths)
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {GROWING}")
         return make()
@@ -178,12 +204,35 @@ def analyzed(make: Callable[[], float]) -> Callable[[], float]:
     return run
 
 
+def pending() -> int:
+    """Orders of the bench's program accepted and not attributed yet."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM parrain_order WHERE intake IS NOT NULL")
+        return cursor.fetchone()[0]
+
+
+def drained(timeout: float = 900.0) -> float:
+    """Wait until the worker has attributed every accepted order; the seconds it took."""
+    start = time.perf_counter()
+    if not BACKGROUND:
+        return 0.0
+    while pending():
+        if time.perf_counter() - start > timeout:
+            raise SystemExit(f"{pending()} orders still pending after {timeout:.0f} s")
+        time.sleep(0.01)
+    return time.perf_counter() - start
+
+
 def check(sent: dict[str, list[str]]) -> None:
     """Every order sent is stored once and attributed to a referral."""
     from parrain.core.models import Order
 
-    for kind in ("api", "webhook"):
+    for kind in KINDS[1:]:
         ids = sent[kind]
+        if not ids:
+            continue
         stored = Order.objects.filter(program__slug=SLUG, external_id__in=ids)
         attributed = stored.filter(referral__isnull=False).count()
         say(f"  {kind}: {len(ids)} sent, {stored.count()} stored, {attributed} attributed")
@@ -198,7 +247,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", default="1,8", help="concurrent clients, comma-separated")
     parser.add_argument("--profile", type=int, default=0, help="orders profiled in-process")
+    parser.add_argument(
+        "--background",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure Prefer: respond-async with a real Celery worker",
+    )
     args = parser.parse_args()
+    global BACKGROUND  # noqa: PLW0603
+    BACKGROUND = args.background
 
     with BenchRun("orders", broker=True) as run:
         run.setup_django()
@@ -206,24 +263,50 @@ def main() -> None:
         if args.profile:
             profile(args.profile, key, codes)
         say(load_average())
-        with run.serve(workers=args.workers) as port:
+        worker = run.worker() if args.background else contextlib.nullcontext()
+        with run.serve(workers=args.workers) as port, worker:
             orders = Orders(port, key, secret, codes)
             for clients in (int(c) for c in args.clients.split(",")):
+                end_to_end: dict[str, list[float]] = {}
 
                 def path(make, clients=clients):  # noqa: ANN001, ANN202
                     return analyzed(lambda: measure(port, make, args.seconds, clients, {200, 201}))
+
+                def background(name, kind, make, clients=clients, end_to_end=end_to_end):  # noqa: ANN001, ANN202
+                    """Accepted per second; the slice's orders attributed end to end too."""
+
+                    def run_slice() -> float:
+                        before, start = len(orders.sent[kind]), time.perf_counter()
+                        rate = measure(port, make, args.seconds, clients, {202})
+                        drained()
+                        elapsed = time.perf_counter() - start
+                        count = len(orders.sent[kind]) - before
+                        end_to_end.setdefault(name, []).append(count / elapsed)
+                        return rate
+
+                    return analyzed(run_slice)
 
                 paths = {
                     "bare view (INSERT)": path(orders.bare),
                     "server API": path(orders.api),
                     "generic webhook": path(orders.webhook_),
                 }
+                if args.background:
+                    paths["server API, 202 accepted"] = background(
+                        "server API, 202 → attributed", "api_bg", orders.api_bg
+                    )
+                    paths["generic webhook, 202 accepted"] = background(
+                        "generic webhook, 202 → attributed", "webhook_bg", orders.webhook_bg
+                    )
                 for make in paths.values():  # warm the workers up
                     make()
+                end_to_end.clear()
                 rates = interleaved(paths, args.rounds)
+                rates.update(end_to_end)
                 say(
-                    f"\n{clients} client(s), gunicorn {args.workers} sync workers, "
-                    f"{args.rounds} rounds of {args.seconds:g} s; target >= {TARGET}"
+                    f"\n{clients} client(s), gunicorn {args.workers} sync workers"
+                    + (", 1 Celery worker (solo)" if args.background else "")
+                    + f", {args.rounds} rounds of {args.seconds:g} s; target >= {TARGET}"
                 )
                 ratio_table(rates, "bare view (INSERT)", TARGET)
         say(load_average())
