@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Annotated, Any
 
 from django.core.cache import cache
@@ -506,7 +505,10 @@ def accept_order(program: Program, data: OrderData) -> OrderOutcome:
         return OrderOutcome(
             order=stored, created=False, referral=stored.referral, pending=stored.is_pending
         )
-    transaction.on_commit(partial(schedule_drain, program.pk))
+    # Robust: the order is stored; a broker that cannot take the message must not turn the
+    # answer into a 500 (the beat's sweep drains the program within a minute).
+    program_id = program.pk
+    transaction.on_commit(lambda: schedule_drain(program_id), robust=True)
     return OrderOutcome(order=order, created=True, referral=None, pending=True)
 
 

@@ -318,6 +318,25 @@ def story(
     sent = OutboundMessage.objects.filter(payload__data__referrer__id=zoe.pk).first()
     delivery.attempt(sent.pk, force=True)
     _seed_issue_14(program, zoe, django_capture_on_commit_callbacks)
+    # Her last order was accepted in the background (Prefer: respond-async) and waits for
+    # its worker: its intake holds her address, first name and customer id
+    response = Client().post(
+        f"/api/v1/programs/{program.slug}/orders",
+        data=json.dumps(
+            {
+                "external_id": "SHOP-1003",
+                "email": TYPED_EMAIL,
+                "first_name": FIRST_NAME,
+                "customer_external_id": EXTERNAL_ID,
+                "amount": "20.00",
+                "currency": "EUR",
+            }
+        ),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+        HTTP_PREFER="respond-async",
+    )
+    assert response.status_code == 202, response.content
     return Story(
         program=program,
         zoe=zoe,
@@ -476,6 +495,7 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
         ("parrain.Contact", "tags"),
         ("parrain.ScheduledMessage", "to"),
         ("parrain.ScheduledMessage", "context"),
+        ("parrain.Order", "intake"),
     ]:
         assert place in before, f"the story stored nothing in {place}"
     figures = _figures(story.program)
@@ -509,7 +529,8 @@ def test_admin_delete_erases_every_stored_copy_of_the_person(
     assert (story.alice_reward.code, story.alice_reward.status) == alice_reward
     assert story.alice_reward.recipient_id == story.alice.pk
     assert Reward.objects.filter(pk=story.zoe_reward.pk, side=Side.REFERRER).exists()
-    assert Order.objects.filter(program=story.program).count() == 2
+    assert Order.objects.filter(program=story.program).count() == 3
+    assert not Order.objects.filter(program=story.program, intake__isnull=False).exists()
     # and her points ledger went with her, the others' stayed
     assert not LoyaltyEntry.objects.filter(contact=story.zoe).exists()
     assert list(LoyaltyEntry.objects.values_list("pk")) == others_points

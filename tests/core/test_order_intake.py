@@ -497,3 +497,25 @@ def test_the_dashboard_counts_a_pending_order_then_moves_it_to_referred_revenue(
         row[:5] for row in _summary(program) if len(row) == 5 and not isinstance(row[1], str)
     ]
     assert (converted, revenue, referred) == (1, Decimal("60"), Decimal("60"))
+
+
+def test_a_broker_down_after_the_commit_does_not_fail_the_accepted_order(
+    monkeypatch, django_capture_on_commit_callbacks, caplog
+) -> None:
+    """The order is stored: a message that cannot be published is logged, and the beat's
+    sweep drains the program later."""
+    from django.core.cache import cache
+
+    from parrain.core import tasks
+
+    program = _program(1)
+    cache.delete(orders._drain_flag(program.pk))
+
+    def down(program_id: int) -> None:
+        raise OSError("broker unreachable")
+
+    monkeypatch.setattr(tasks.attribute_accepted_orders, "delay", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = accept_order(program, _order("A-1"))
+    assert outcome.created and Order.objects.get(program=program).is_pending
+    assert "broker unreachable" in caplog.text
