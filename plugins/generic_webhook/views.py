@@ -31,7 +31,7 @@ from parrain.core.prepared import Prepared
 from .conf import webhook_settings
 from .inbound import generic, saleor, shopify, woocommerce
 from .inbound.base import Envelope, Outcome, Refusal, parse_json
-from .inbound.translate import orders_in_background
+from .inbound.translate import orders_in_background, queued
 from .models import HANDLED, InboundDelivery, InboundEndpoint, Result, Source
 
 logger = logging.getLogger("parrain.webhooks")
@@ -270,6 +270,10 @@ def _process(
     try:
         with transaction.atomic(), orders_in_background(background):
             delivery.result = Result.ACCEPTED
+            if background:  # the likely outcome, written by the claim: no UPDATE after it
+                presumed = queued()
+                delivery.reason, delivery.message = presumed.reason, presumed.detail
+                delivery.status_code = 202
             delivery.save()  # claims the delivery id and event key; a concurrent twin fails
             outcome = preset.handle(endpoint, delivery.topic, body)
             _finish(delivery, outcome)
@@ -297,13 +301,18 @@ def _process(
 
 
 def _finish(delivery: InboundDelivery, outcome: Outcome) -> None:
+    """The outcome on the delivery's row, unless its claim wrote it already (an order
+    accepted in the background: one UPDATE less on that path, issue 16 §5)."""
+    status_code = 202 if outcome.reason == QUEUED else 200
+    written = (delivery.result, delivery.reason, delivery.message, delivery.status_code)
+    if written == (outcome.result, outcome.reason, outcome.detail, status_code):
+        return
     delivery.result, delivery.reason, delivery.message = (
         outcome.result,
         outcome.reason,
         outcome.detail,
     )
-    if outcome.reason == QUEUED:
-        delivery.status_code = 202
+    delivery.status_code = status_code
     delivery.save(update_fields=["result", "reason", "message", "status_code"])
 
 

@@ -61,6 +61,50 @@ def test_an_order_with_prefer_respond_async_is_queued_then_attributed(
     assert order.intake is None and order.referral.status == ReferralStatus.CONVERTED
 
 
+def test_a_queued_order_writes_its_delivery_once(client, program, generic):
+    """The claim writes the queued outcome: no UPDATE of the delivery follows (issue 16 §5)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = send(client, program, generic, _paid(), **PREFER)
+    assert response.status_code == 202
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"] and "parrain_webhooks_inbounddelivery" in q["sql"] and "SELECT" not in q["sql"]
+    ]
+    assert len(writes) == 1 and writes[0].startswith("INSERT"), writes
+    delivery = last_delivery()
+    assert (delivery.result, delivery.reason, delivery.status_code) == (
+        Result.ACCEPTED,
+        "order_queued",
+        202,
+    )
+    assert delivery.message == "Attributed in the background."
+
+
+def test_a_replay_and_a_refund_under_the_header_store_their_own_outcome(client, program, generic):
+    """The claim's presumed outcome is replaced when the event is not a queued order."""
+    send(client, program, generic, _paid(), **PREFER)
+    send(client, program, generic, _paid(), msg_id="msg_2", **PREFER)
+    replay = last_delivery()
+    assert (replay.result, replay.reason, replay.status_code, replay.message) == (
+        Result.IGNORED,
+        "order_already_recorded",
+        200,
+        "",
+    )
+    refund = event("order.refunded", {"order_external_id": "1001", "refund_external_id": "r1"})
+    send(client, program, generic, refund, msg_id="msg_r", **PREFER)
+    stored = last_delivery()
+    assert (stored.result, stored.reason, stored.status_code) == (
+        Result.ACCEPTED,
+        "refund_recorded",
+        200,
+    )
+
+
 def test_the_setting_queues_orders_of_platforms_that_send_no_header(
     client, program, generic, settings
 ):

@@ -95,6 +95,11 @@ def orders_in_background(on: bool) -> Iterator[None]:
         _IN_BACKGROUND.reset(token)
 
 
+def queued() -> Outcome:
+    """An order stored at once, its attribution left to a worker (``accept_order``)."""
+    return accepted("order_queued", _("Attributed in the background."))
+
+
 def order_paid(program: Program, order: PaidOrder) -> Outcome:
     data = OrderData(
         external_id=order.external_id,
@@ -111,7 +116,7 @@ def order_paid(program: Program, order: PaidOrder) -> Outcome:
         accepted_order = accept_order(program, data)
         if not accepted_order.created:
             return ignored("order_already_recorded")
-        return accepted("order_queued", _("Attributed in the background."))
+        return queued()
     outcome = record_order(program, data)
     if not outcome.created:
         return ignored("order_already_recorded")
