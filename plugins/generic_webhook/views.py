@@ -14,8 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -32,7 +31,7 @@ from .conf import webhook_settings
 from .inbound import generic, saleor, shopify, woocommerce
 from .inbound.base import Envelope, Outcome, Refusal, parse_json
 from .inbound.translate import orders_in_background, queued
-from .models import HANDLED, InboundDelivery, InboundEndpoint, Result, Source
+from .models import InboundDelivery, InboundEndpoint, Result, Source
 
 logger = logging.getLogger("parrain.webhooks")
 
@@ -184,30 +183,6 @@ _ENDPOINT = Prepared(
     "prepared-sample-slug",
     "prepared-sample-source",
 )
-_HANDLED_BY_ID_OR_KEY = Prepared(
-    lambda endpoint_id, delivery_id, event_key: InboundDelivery.objects.filter(
-        Q(delivery_id=delivery_id) | Q(event_key=event_key),
-        endpoint_id=endpoint_id,
-        result__in=HANDLED,
-    ).values_list("pk")[:1],
-    -7_000_101,
-    "prepared-sample-delivery-id",
-    "prepared-sample-event-key",
-)
-_HANDLED_BY_ID = Prepared(
-    lambda endpoint_id, delivery_id: InboundDelivery.objects.filter(
-        delivery_id=delivery_id, endpoint_id=endpoint_id, result__in=HANDLED
-    ).values_list("pk")[:1],
-    -7_000_102,
-    "prepared-sample-delivery-id",
-)
-_HANDLED_BY_KEY = Prepared(
-    lambda endpoint_id, event_key: InboundDelivery.objects.filter(
-        event_key=event_key, endpoint_id=endpoint_id, result__in=HANDLED
-    ).values_list("pk")[:1],
-    -7_000_103,
-    "prepared-sample-event-key",
-)
 
 
 def _check(endpoint: InboundEndpoint, preset: Any, request: HttpRequest, body: bytes) -> Envelope:
@@ -240,30 +215,38 @@ def _refuse_unverified(
     return _refuse(delivery, refusal.status, refusal.reason, refusal.detail)
 
 
-def _duplicate(delivery: InboundDelivery) -> bool:
-    """Handled before under the same delivery id, or the same event by its signed body."""
-    endpoint_id, delivery_id, event_key = (
-        delivery.endpoint_id,
-        delivery.delivery_id,
-        delivery.event_key,
-    )
-    if delivery_id and event_key:
-        found = _HANDLED_BY_ID_OR_KEY.rows(endpoint_id, delivery_id, event_key)
-    elif delivery_id:
-        found = _HANDLED_BY_ID.rows(endpoint_id, delivery_id)
-    elif event_key:
-        found = _HANDLED_BY_KEY.rows(endpoint_id, event_key)
-    else:
-        return False
-    return bool(found)
+_DELIVERY_FIELDS = [f for f in InboundDelivery._meta.local_concrete_fields if not f.primary_key]
+_CLAIM_SQL = (
+    f"INSERT INTO {InboundDelivery._meta.db_table} "  # nosec B608 # our table and columns; values are parameters
+    f"({', '.join(connection.ops.quote_name(f.column) for f in _DELIVERY_FIELDS)}) "
+    f"VALUES ({', '.join(['%s'] * len(_DELIVERY_FIELDS))}) "
+    "ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+class _Handled(Exception):
+    """The delivery id or the event was handled before (a platform's retry, a replay)."""
+
+
+def _claim(delivery: InboundDelivery) -> None:
+    """Insert the delivery as handled, unless its id or event key is handled already: the
+    unique indexes that keep a delivery handled once answer both the repeat and its
+    concurrent twin (which waits for the first one's commit), in the same statement, so
+    no read comes before it (issue 16 §5) and PostgreSQL logs no error for a repeat."""
+    values = [f.get_db_prep_save(f.pre_save(delivery, True), connection) for f in _DELIVERY_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, values)
+        row = cursor.fetchone()
+    if row is None:
+        raise _Handled
+    delivery.pk = row[0]
+    delivery._state.adding, delivery._state.db = False, connection.alias
 
 
 def _process(
     request: HttpRequest, delivery: InboundDelivery, preset: Any, body: bytes
 ) -> JsonResponse:
     endpoint = delivery.endpoint
-    if _duplicate(delivery):
-        return _store_duplicate(request, delivery)
     background = (
         prefers_async(request.headers.get("Prefer")) or parrain_settings.ORDERS_IN_BACKGROUND
     )
@@ -274,11 +257,12 @@ def _process(
                 presumed = queued()
                 delivery.reason, delivery.message = presumed.reason, presumed.detail
                 delivery.status_code = 202
-            delivery.save()  # claims the delivery id and event key; a concurrent twin fails
+            _claim(delivery)  # the delivery id and event key: a repeat or a twin stops here
             outcome = preset.handle(endpoint, delivery.topic, body)
             _finish(delivery, outcome)
-    except IntegrityError:
+    except (_Handled, IntegrityError):
         delivery.pk = None
+        delivery._state.adding = True
         return _store_duplicate(request, delivery)
     except ValidationError as exc:
         delivery.pk = None

@@ -203,6 +203,28 @@ def test_duplicate_delivery_is_acknowledged_once(client, program, generic):
     assert results == [Result.ACCEPTED, Result.DUPLICATE]
 
 
+def test_a_repeat_is_found_by_the_claim_itself(client, program, generic):
+    """No read of the delivery log comes before the claim (one round trip less a delivery,
+    issue 16 §5); its unique indexes answer the repeat, and the transaction is not broken
+    by an error: the handler never runs and the repeat is stored as a duplicate."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    body = event("customer.created", {"email": "carla@example.net"})
+    send(client, program, generic, body, msg_id="msg_claim")
+    with CaptureQueriesContext(connection) as queries:
+        again = send(client, program, generic, body, msg_id="msg_claim")
+    assert again.json()["result"] == "duplicate"
+    on_log = [
+        q["sql"].split()[0]
+        for q in queries.captured_queries
+        if q["sql"] and "parrain_webhooks_inbounddelivery" in q["sql"]
+    ]
+    assert on_log == ["INSERT", "INSERT"], on_log  # the claim that found it, the duplicate's row
+    results = list(InboundDelivery.objects.order_by("pk").values_list("result", flat=True))
+    assert results == [Result.ACCEPTED, Result.DUPLICATE]
+
+
 def test_truncated_body_fails_the_signature(client, program, generic):
     body = event("customer.created", {"email": "carla@example.net"})
     headers = signed(generic.secret, body)
