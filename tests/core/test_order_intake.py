@@ -474,12 +474,15 @@ def test_an_export_lists_the_persons_pending_orders() -> None:
 def test_the_admin_shows_a_pending_order_as_such(admin_client) -> None:
     program = _program(1)
     order = accept_order(program, _order("A-1")).order
-    listing = admin_client.get("/admin/parrain/order/")
+    listing = admin_client.get("/admin/parrain/order/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Attribution pending" in listing.content.decode()
-    detail = admin_client.get(f"/admin/parrain/order/{order.pk}/change/")
+    detail = admin_client.get(f"/admin/parrain/order/{order.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Attribution pending" in detail.content.decode()
+    french = admin_client.get("/admin/parrain/order/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Attribution en attente" in french.content.decode()
     drain_accepted(program.pk)
-    assert "Attribution pending" not in admin_client.get("/admin/parrain/order/").content.decode()
+    listing = admin_client.get("/admin/parrain/order/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Attribution pending" not in listing.content.decode()
 
 
 def test_the_dashboard_counts_a_pending_order_then_moves_it_to_referred_revenue() -> None:
