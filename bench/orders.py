@@ -306,9 +306,10 @@ def main() -> None:
                 end_to_end.clear()
                 rates = interleaved(paths, args.rounds)
                 rates.update(end_to_end)
+                pool = "solo" if args.concurrency == 1 else f"prefork, {args.concurrency} processes"
                 say(
                     f"\n{clients} client(s), gunicorn {args.workers} sync workers"
-                    + (", 1 Celery worker (solo)" if args.background else "")
+                    + (f", 1 Celery worker ({pool})" if args.background else "")
                     + f", {args.rounds} rounds of {args.seconds:g} s; target >= {TARGET}"
                 )
                 ratio_table(rates, "bare view (INSERT)", TARGET)
