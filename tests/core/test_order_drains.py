@@ -68,8 +68,10 @@ def test_concurrent_drainers_convert_a_friends_first_order_and_match_the_synchro
     slots = sorted({order.intake["drain"] for order in accepted})
     assert len(slots) > 1  # the other friends are spread over several slots
 
-    # Two threads per slot, each draining every slot, the last slot first: the friend's
-    # slot is contended, and different friends of one referrer drain at the same time.
+    # Four threads, each draining every slot, two of them starting with the slot of the
+    # friend's second order (were it not the first's, it would convert), two ending with
+    # it: the friend's slot is contended, and different friends of one referrer drain at
+    # the same time.
     errors: list[BaseException] = []
 
     def drainer(turn: list[int]) -> None:
@@ -81,7 +83,8 @@ def test_concurrent_drainers_convert_a_friends_first_order_and_match_the_synchro
         finally:
             connections.close_all()
 
-    turns = [list(reversed(slots)), list(reversed(slots)), slots, slots]
+    second_first = sorted(slots, key=lambda slot: slot != accepted[1].intake["drain"])
+    turns = [second_first, second_first, second_first[::-1], second_first[::-1]]
     threads = [threading.Thread(target=drainer, args=(turn,)) for turn in turns]
     for thread in threads:
         thread.start()
@@ -128,3 +131,20 @@ def test_an_order_failing_once_in_its_unit_runs_again_before_the_customers_next(
     assert failures == ["F-1"]
     referral = Referral.objects.get(program=program, referee__email="friend@example.org")
     assert referral.order_id == first.pk and referral.status == ReferralStatus.CONVERTED
+
+
+def test_draining_the_slot_of_a_friends_second_order_first_still_converts_the_first(
+    monkeypatch,
+) -> None:
+    """Whichever slot a drainer takes first, a friend's second order cannot overtake the
+    first: it is in the same slot, behind it."""
+    monkeypatch.setattr(tasks.attribute_accepted_orders, "delay", lambda *args: None)
+    program = ProgramFactory(slug="drains-second-first")
+    code = enrol_referrer(program, "alice@example.com").code
+    first = accept_order(program, _order("F-1", "friend@example.org", code)).order
+    second = accept_order(program, _order("F-2", "Friend@example.org", code)).order
+    assert orders.drain_accepted(program.pk, second.intake["drain"]) >= 1
+    orders.drain_accepted(program.pk)
+    referral = Referral.objects.get(program=program)  # the friend's only one
+    assert referral.order_id == first.pk and referral.status == ReferralStatus.CONVERTED
+    assert Order.objects.get(pk=second.pk).referral_id is None
