@@ -257,13 +257,15 @@ class BenchRun:
             server.wait(timeout=30)
 
     @contextlib.contextmanager
-    def worker(self) -> Iterator[subprocess.Popen]:
-        """One Celery worker (solo pool: one task at a time) on this run's broker, as in
-        production; stopped (warm shutdown, then killed) on exit."""
+    def worker(self, concurrency: int = 1) -> Iterator[subprocess.Popen]:
+        """One Celery worker on this run's broker, as in production: a solo pool (one task
+        at a time), or a prefork pool of ``concurrency`` processes; stopped (warm
+        shutdown, then killed) on exit."""
         if not self.broker:
             raise SystemExit("a Celery worker needs this run's Redis broker (broker=True)")
         command = [sys.executable, "-m", "celery", "-A", "sandbox.celery_app", "worker"]
-        command += ["--pool=solo", "--loglevel=WARNING", f"--hostname=bench-{self.prefix}@%h"]
+        pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"-c{concurrency}"]
+        command += [*pool, "--loglevel=WARNING", f"--hostname=bench-{self.prefix}@%h"]
         worker = subprocess.Popen(command, cwd=ROOT, env=self.env)
         try:
             time.sleep(1.0)

@@ -248,6 +248,9 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8", help="concurrent clients, comma-separated")
     parser.add_argument("--profile", type=int, default=0, help="orders profiled in-process")
     parser.add_argument(
+        "--concurrency", type=int, default=1, help="the Celery worker's processes (1: solo)"
+    )
+    parser.add_argument(
         "--background",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -263,7 +266,7 @@ def main() -> None:
         if args.profile:
             profile(args.profile, key, codes)
         say(load_average())
-        worker = run.worker() if args.background else contextlib.nullcontext()
+        worker = run.worker(args.concurrency) if args.background else contextlib.nullcontext()
         with run.serve(workers=args.workers) as port, worker:
             orders = Orders(port, key, secret, codes)
             for clients in (int(c) for c in args.clients.split(",")):
@@ -303,9 +306,10 @@ def main() -> None:
                 end_to_end.clear()
                 rates = interleaved(paths, args.rounds)
                 rates.update(end_to_end)
+                pool = "solo" if args.concurrency == 1 else f"prefork, {args.concurrency} processes"
                 say(
                     f"\n{clients} client(s), gunicorn {args.workers} sync workers"
-                    + (", 1 Celery worker (solo)" if args.background else "")
+                    + (f", 1 Celery worker ({pool})" if args.background else "")
                     + f", {args.rounds} rounds of {args.seconds:g} s; target >= {TARGET}"
                 )
                 ratio_table(rates, "bare view (INSERT)", TARGET)

@@ -63,6 +63,9 @@ class ParrainSettings(BaseModel):
     IMPORT_BATCH: Annotated[int, Field(ge=1, le=50_000)] = 5_000
     PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 50
     VALIDATION_SWEEP_BATCH: Annotated[int, Field(ge=1)] = 500
+    # Orders accepted for background attribution are drained by this many drainers per
+    # program, each on its own slot (one customer's orders always share one slot).
+    ORDER_DRAINS: Annotated[int, Field(ge=1, le=64)] = 4
     DISPOSABLE_DOMAINS_EXTRA: list[str] = Field(default_factory=list)
     # Public widget API and share link: (requests, seconds) per scope, merged over
     # PUBLIC_RATE_DEFAULTS.

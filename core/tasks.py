@@ -250,13 +250,14 @@ def erase_inactive_contacts() -> int:
 
 
 @shared_task
-def attribute_accepted_orders(program_id: int) -> int:
-    """Attribute a program's orders accepted at once (``Prefer: respond-async``), in id
-    order; published after their commit (``orders.schedule_drain``) and by the sweep."""
+def attribute_accepted_orders(program_id: int, slot: int | None = None) -> int:
+    """Attribute a program's orders accepted at once (``Prefer: respond-async``) of one
+    drain slot (all slots: None), in id order; published after their commit
+    (``orders.schedule_drain``) and by the sweep."""
     from .services.orders import drain_accepted
 
-    done = drain_accepted(program_id)
-    logger.info("program %s: %s accepted order(s) attributed", program_id, done)
+    done = drain_accepted(program_id, slot)
+    logger.info("program %s slot %s: %s accepted order(s) attributed", program_id, slot, done)
     return done
 
 

@@ -105,6 +105,7 @@ PARRAIN_CLIENT_IP_HEADER = os.environ.get("PARRAIN_CLIENT_IP_HEADER", "")
 PARRAIN_SHARE_CLICK_BUFFER = os.environ.get("PARRAIN_SHARE_CLICK_BUFFER", "")
 # 1: every inbound order webhook is accepted at once (202) and attributed by a worker.
 PARRAIN_ORDERS_IN_BACKGROUND = os.environ.get("PARRAIN_ORDERS_IN_BACKGROUND", "0") == "1"
+PARRAIN_ORDER_DRAINS = int(os.environ.get("PARRAIN_ORDER_DRAINS", "4"))
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "fr")
 LANGUAGES = [("fr", "Français"), ("en", "English")]

@@ -7,6 +7,7 @@ the share link, else the referee's email. Fraud rules run on the converting orde
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -454,26 +455,55 @@ def _cancel_welcome(referral: Referral, reason: str) -> None:
 
 logger = logging.getLogger(__name__)
 
-#: A program's accepted orders are attributed this many at a time (one transaction each).
+#: A drainer reads this many of its slot's accepted orders at a time.
 DRAIN_BATCH = 50
+#: It attributes them this many per transaction, a savepoint each: one commit (and one
+#: round of after-commit checks, core/invitation_facts.py) for several orders, and row
+#: locks held not much longer than one order's (concurrent drainers of one referrer).
+DRAIN_UNIT = 10
 #: How long a queued drain keeps other accepted orders from publishing one more message.
 DRAIN_FLAG_SECONDS = 60
-#: The beat's sweep drains any program whose orders wait longer than this (a lost message).
+#: The beat's sweep drains any slot whose orders wait longer than this (a lost message).
 PENDING_GRACE = timedelta(seconds=30)
-#: The PostgreSQL advisory lock class of "draining a program's accepted orders" (the
-#: second key is the program's id).
+#: The PostgreSQL advisory lock class of "draining a program's accepted orders": the
+#: upper bits of each slot's lock key (``_drain_key``).
 DRAIN_LOCK_CLASS = 7_016
+
+
+def drain_slot(data: OrderData) -> int:
+    """The drain slot of an accepted order, from its customer's identity: the normalised
+    address, else the customer's external id, else the order's own external id, modulo
+    ``PARRAIN_ORDER_DRAINS``.
+
+    Why a friend's first order still converts with several drainers: both orders of one
+    customer name the same identity, so they land in one slot; one slot is drained by one
+    drainer at a time (its advisory lock), in id order, each order committed before the
+    next is read; so the second is attributed after the first's conversion is committed,
+    and finds the referral converted, as in the synchronous path. Orders of different
+    customers (different slots) run concurrently exactly as concurrent requests do: each
+    unit takes the same row locks as ``record_order`` (the referral, the referrer's rules).
+    (Two orders of one person naming them differently, an address then only a customer
+    id, may land in two slots: they are then as two concurrent requests would be.)"""
+    if data.email:
+        identity = "e:" + normalize_email(data.email)
+    elif data.customer_external_id:
+        identity = "c:" + data.customer_external_id
+    else:
+        identity = "o:" + data.external_id
+    return zlib.crc32(identity.encode()) % parrain_settings.ORDER_DRAINS
 
 
 def accept_order(program: Program, data: OrderData) -> OrderOutcome:
     """Store the order now and leave its attribution to a worker (``drain_accepted``).
 
     The same validation as ``record_order``, then one statement: the row without its
-    contact, what only the attribution needs kept in ``intake`` (not null: pending). A
-    replay answers the stored order as it is now (``created=False``, pending or not). After
-    the commit a drain of the program is scheduled, unless one is queued already."""
+    contact, what only the attribution needs kept in ``intake`` (not null: pending), and
+    its drain slot (``drain_slot``). A replay answers the stored order as it is now
+    (``created=False``, pending or not). After the commit a drain of the slot is
+    scheduled, unless one is queued already."""
     if data.currency != program.currency:
         raise InvalidInput(f"This program counts in {program.currency}.", field="currency")
+    slot = drain_slot(data)
     order = Order(
         program=program,
         external_id=data.external_id,
@@ -491,7 +521,8 @@ def accept_order(program: Program, data: OrderData) -> OrderOutcome:
                 ("referral_click", data.referral_click),
             )
             if value
-        },
+        }
+        | {"drain": slot},
     )
     try:
         with server_prepared():
@@ -508,7 +539,7 @@ def accept_order(program: Program, data: OrderData) -> OrderOutcome:
     # Robust: the order is stored; a broker that cannot take the message must not turn the
     # answer into a 500 (the beat's sweep drains the program within a minute).
     program_id = program.pk
-    transaction.on_commit(lambda: schedule_drain(program_id), robust=True)
+    transaction.on_commit(lambda: schedule_drain(program_id, slot), robust=True)
     return OrderOutcome(order=order, created=True, referral=None, pending=True)
 
 
@@ -552,6 +583,53 @@ def attribute_accepted(order_id: int) -> OrderOutcome | None:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _attribute_unit(program: Program, ids: list[int]) -> tuple[int, int | None]:
+    """Several accepted orders of one slot in one transaction: their rows locked in one
+    statement, each attributed under its own savepoint, in id order. An order that fails
+    rolls back alone and ends the unit (what came before it commits): returns how many
+    were attributed and the id that failed, if one did."""
+    done = 0
+    with server_prepared(), transaction.atomic():
+        locked = list(
+            Order.objects.select_for_update()
+            .filter(pk__in=ids, intake__isnull=False)
+            .order_by("pk")
+        )
+        for order in locked:
+            order.program = program  # read once per batch, not once per order
+            try:
+                with batch_scope(), transaction.atomic(), audit.collected():
+                    _record_new(program, _accepted_data(order), order)
+            except Exception:
+                return done, order.pk
+            done += 1
+    return done, None
+
+
+def _attribute_batch(program: Program, ids: list[int], skipped: list[int]) -> int:
+    """``ids`` attributed ``DRAIN_UNIT`` at a time. An order that failed in its unit runs
+    again alone (``attribute_accepted``: a lost unique key, a deadlock with a concurrent
+    drainer) before any later one, so one customer's orders keep their order; failing
+    again, it is logged and left to the sweep."""
+    done, queue = 0, list(ids)
+    while queue:
+        unit, queue = queue[:DRAIN_UNIT], queue[DRAIN_UNIT:]
+        try:
+            count, failed = _attribute_unit(program, unit)
+        except Exception:  # the unit's commit itself failed: nothing of it is written
+            count, failed = 0, unit[0]
+        done += count
+        if failed is None:
+            continue
+        queue = unit[unit.index(failed) + 1 :] + queue
+        try:
+            done += attribute_accepted(failed) is not None
+        except Exception:
+            logger.exception("accepted order %s could not be attributed", failed)
+            skipped.append(failed)
+    return done
+
+
 def _attribute_inline(order: Order) -> OrderOutcome:
     """A pending order attributed now, inside the caller's transaction that holds its row
     lock (a refund, an erasure): under a savepoint, run once more on a lost unique key."""
@@ -580,19 +658,19 @@ def attribute_pending_of(contact: Contact) -> int:
     return sum(attribute_accepted(pk) is not None for pk in sorted(wanted))
 
 
-def _drain_flag(program_id: int) -> str:
-    return f"parrain:orders:drain-queued:{program_id}"
+def _drain_flag(program_id: int, slot: int) -> str:
+    return f"parrain:orders:drain-queued:{program_id}:{slot}"
 
 
-def schedule_drain(program_id: int) -> None:
-    """After an accepted order's commit: publish one drain of its program, unless one is
+def schedule_drain(program_id: int, slot: int) -> None:
+    """After an accepted order's commit: publish one drain of its slot, unless one is
     queued and not started yet (its flag is set). Why no order is left pending:
 
     * the flag is cleared by a drain *before* it reads anything (``drain_accepted``): if
       this order finds the flag set, that drain has not read yet, and will read after
       this order's commit, so it sees it;
     * if the flag is not set, this order publishes its own drain;
-    * a drain that finds another holding the program's lock returns at once, and the
+    * a drain that finds another holding the slot's lock returns at once, and the
       holder, once it let the lock go, looks for pending orders again and drains them
       (taking the lock again, or leaving them to whoever took it since, which reads after).
 
@@ -600,75 +678,95 @@ def schedule_drain(program_id: int) -> None:
     (``drain_stale``) within a minute."""
     from ..tasks import attribute_accepted_orders
 
-    if cache.add(_drain_flag(program_id), 1, timeout=DRAIN_FLAG_SECONDS):
-        attribute_accepted_orders.delay(program_id)
+    if cache.add(_drain_flag(program_id, slot), 1, timeout=DRAIN_FLAG_SECONDS):
+        attribute_accepted_orders.delay(program_id, slot)
 
 
-def _pending_ids(program_id: int, skipped: list[int], limit: int) -> list[int]:
-    return list(
-        Order.objects.filter(program_id=program_id, intake__isnull=False)
-        .exclude(pk__in=skipped)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+def _pending_ids(program_id: int, slot: int | None, skipped: list[int], limit: int) -> list[int]:
+    pending = Order.objects.filter(program_id=program_id, intake__isnull=False)
+    if slot is not None:
+        pending = pending.filter(intake__drain=slot)
+    return list(pending.exclude(pk__in=skipped).order_by("pk").values_list("pk", flat=True)[:limit])
 
 
-def _try_drain_lock(program_id: int) -> bool:
+def _drain_key(program_id: int, slot: int) -> int:
+    """The slot's PostgreSQL advisory lock key (one bigint: class, program, slot)."""
+    return (DRAIN_LOCK_CLASS << 40) | (program_id << 8) | slot
+
+
+def _try_drain_lock(key: int) -> bool:
     if connection.vendor != "postgresql":  # SQLite: a single process
         return True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [DRAIN_LOCK_CLASS, program_id])
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
         return bool(cursor.fetchone()[0])
 
 
-def _drain_unlock(program_id: int) -> None:
+def _drain_unlock(key: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [DRAIN_LOCK_CLASS, program_id])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
-def drain_accepted(program_id: int) -> int:
-    """Attribute the program's accepted orders in id order (the first of a friend's two
-    orders converts), a batch at a time, one transaction each, under the program's
-    advisory lock; returns how many this call attributed. Another drain of the program
-    running: returns 0 at once (it looks again once done: ``schedule_drain``). An order
-    whose attribution fails is logged and left to the beat's next sweep."""
-    cache.delete(_drain_flag(program_id))  # before any read: see ``schedule_drain``
+def _try_drain_locks(keys: list[int]) -> bool:
+    """All the keys, or none (those taken are let go again)."""
+    for n, key in enumerate(keys):
+        if not _try_drain_lock(key):
+            for taken in keys[:n]:
+                _drain_unlock(taken)
+            return False
+    return True
+
+
+def drain_accepted(program_id: int, slot: int | None = None) -> int:
+    """Attribute the accepted orders of one drain slot of the program (``drain_slot``), in
+    id order, a few per transaction, under the slot's advisory lock; returns how many this
+    call attributed. Another drain of the slot running: returns 0 at once (it looks again
+    once done: ``schedule_drain``). An order whose attribution fails is logged and left to
+    the beat's next sweep. ``slot=None``: every pending order of the program in id order,
+    under all of its slots' locks (or, one of them held, slot by slot)."""
+    program = Program.objects.filter(pk=program_id).first()
+    if program is None:  # deleted since, with its orders
+        return 0
+    slots = range(parrain_settings.ORDER_DRAINS) if slot is None else [slot]
+    for each in slots:  # before any read: see ``schedule_drain``
+        cache.delete(_drain_flag(program_id, each))
+    done = _drain(program, slot, [_drain_key(program_id, each) for each in slots])
+    if done is None:  # slot None, and one slot's drainer at work: each slot on its own
+        return sum(drain_accepted(program_id, each) for each in slots)
+    return done
+
+
+def _drain(program: Program, slot: int | None, keys: list[int]) -> int | None:
     done, skipped = 0, []
     while True:
-        if not _try_drain_lock(program_id):
-            return done
+        if not _try_drain_locks(keys):
+            return None if slot is None and not done else done
         try:
-            while batch := _pending_ids(program_id, skipped, DRAIN_BATCH):
-                for pk in batch:
-                    try:
-                        done += attribute_accepted(pk) is not None
-                    except Exception:
-                        logger.exception("accepted order %s could not be attributed", pk)
-                        skipped.append(pk)
+            while batch := _pending_ids(program.pk, slot, skipped, DRAIN_BATCH):
+                program.refresh_from_db()  # read once per batch: its settings as they are
+                done += _attribute_batch(program, batch, skipped)
         finally:
-            _drain_unlock(program_id)
+            for key in keys:
+                _drain_unlock(key)
         # An order committed after the last read, whose own drain found the lock held.
-        if not _pending_ids(program_id, skipped, 1):
+        if not _pending_ids(program.pk, slot, skipped, 1):
             return done
 
 
-def drain_stale(now: datetime | None = None) -> list[int]:
-    """The programs with orders accepted more than ``PENDING_GRACE`` ago and still
-    pending (a lost message, a restarted worker): a drain of each is published."""
+def drain_stale(now: datetime | None = None) -> list[tuple[int, int]]:
+    """The (program, slot) pairs with orders accepted more than ``PENDING_GRACE`` ago and
+    still pending (a lost message, a restarted worker): a drain of each is published."""
     from ..tasks import attribute_accepted_orders
 
     limit = (now or timezone.now()) - PENDING_GRACE
-    programs = sorted(
-        set(
-            Order.objects.filter(intake__isnull=False, recorded_at__lt=limit).values_list(
-                "program_id", flat=True
-            )
-        )
+    stale = Order.objects.filter(intake__isnull=False, recorded_at__lt=limit)
+    slots = sorted(
+        {(pk, intake.get("drain", 0)) for pk, intake in stale.values_list("program_id", "intake")}
     )
-    for program_id in programs:
-        attribute_accepted_orders.delay(program_id)
-    return programs
+    for program_id, slot in slots:
+        attribute_accepted_orders.delay(program_id, slot)
+    return slots
 
 
 def record_refund(program: Program, order_external_id: str, data: RefundData) -> Refund:

@@ -293,7 +293,9 @@ def test_an_accepted_order_is_stored_at_once_with_what_its_attribution_needs() -
     assert outcome.created and outcome.pending and outcome.referral is None
     order = Order.objects.get(pk=outcome.order.pk)
     assert order.contact is None and order.referral is None
-    assert order.intake == {"email": FRIEND, "first_name": "Fred"}
+    # ``drain``: the drain slot of the order's customer (``orders.drain_slot``).
+    slot = orders.drain_slot(_order("A-1"))
+    assert order.intake == {"email": FRIEND, "first_name": "Fred", "drain": slot}
     assert order.referral_code == code.upper()
     assert not Contact.objects.filter(program=program, email=FRIEND).exists()
     # A replay answers the stored order, still pending, and stores nothing.
@@ -344,6 +346,7 @@ def test_a_drain_already_running_for_the_program_makes_a_second_return_at_once()
 
     program = _program(1)
     accept_order(program, _order("A-1"))
+    key = orders._drain_key(program.pk, orders.drain_slot(_order("A-1")))
     db = settings.DATABASES["default"]
     other = psycopg.connect(
         host=db["HOST"] or None,
@@ -354,10 +357,10 @@ def test_a_drain_already_running_for_the_program_makes_a_second_return_at_once()
         autocommit=True,
     )
     try:
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [orders.DRAIN_LOCK_CLASS, program.pk])
+        other.execute("SELECT pg_advisory_lock(%s)", [key])
         assert drain_accepted(program.pk) == 0
         assert Order.objects.get(program=program).intake is not None
-        other.execute("SELECT pg_advisory_unlock(%s, %s)", [orders.DRAIN_LOCK_CLASS, program.pk])
+        other.execute("SELECT pg_advisory_unlock(%s)", [key])
         assert drain_accepted(program.pk) == 1
     finally:
         other.close()
@@ -370,14 +373,15 @@ def test_the_drain_holder_looks_again_after_letting_go(monkeypatch) -> None:
     accept_order(program, _order("A-1"))
     real_unlock, late = orders._drain_unlock, []
 
-    def unlock(program_id: int) -> None:
+    def unlock(key: int) -> None:
         if not late:  # the holder read everything; an order commits, its drain is refused
-            late.append(accept_order(program, _order("A-2", email="late@example.org")))
-            monkeypatch.setattr(orders, "_try_drain_lock", lambda pk: False)
+            # The same customer's second order: the same slot as the holder's.
+            late.append(accept_order(program, _order("A-2")))
+            monkeypatch.setattr(orders, "_try_drain_lock", lambda key: False)
             assert drain_accepted(program.pk) == 0
             monkeypatch.undo()
             monkeypatch.setattr(orders, "_drain_unlock", unlock)
-        real_unlock(program_id)
+        real_unlock(key)
 
     monkeypatch.setattr(orders, "_drain_unlock", unlock)
     assert drain_accepted(program.pk) == 2
@@ -392,17 +396,23 @@ def test_accepted_orders_publish_one_drain_while_one_is_queued(
     from parrain.core import tasks
 
     program = _program(1)
-    cache.delete(orders._drain_flag(program.pk))
-    published: list[int] = []
-    monkeypatch.setattr(tasks.attribute_accepted_orders, "delay", published.append)
+    datas = [_order(f"A-{n}", email=f"f{n}@example.org") for n in range(12)]
+    slots = {orders.drain_slot(data) for data in datas}
+    for slot in slots:
+        cache.delete(orders._drain_flag(program.pk, slot))
+    published: list[tuple[int, int]] = []
+    monkeypatch.setattr(tasks.attribute_accepted_orders, "delay", lambda *a: published.append(a))
     with django_capture_on_commit_callbacks(execute=True):
-        for n in range(5):
-            accept_order(program, _order(f"A-{n}", email=f"f{n}@example.org"))
-    assert published == [program.pk]  # one message for five orders
-    drain_accepted(program.pk)  # the queued drain starts: the flag goes first
+        for data in datas:
+            accept_order(program, data)
+    # One message per slot the twelve orders fell in, and several slots among them.
+    assert sorted(published) == [(program.pk, slot) for slot in sorted(slots)]
+    assert len(slots) > 1
+    slot = orders.drain_slot(_order("B-1"))
+    drain_accepted(program.pk, slot)  # the queued drain starts: the flag goes first
     with django_capture_on_commit_callbacks(execute=True):
         accept_order(program, _order("B-1"))
-    assert published == [program.pk, program.pk]
+    assert published[-1] == (program.pk, slot) and len(published) == len(slots) + 1
 
 
 def test_an_order_whose_attribution_fails_is_skipped_and_the_others_drain(
@@ -429,12 +439,13 @@ def test_the_sweep_drains_programs_whose_orders_wait_too_long(monkeypatch) -> No
 
     program = _program(1)
     accept_order(program, _order("A-1"))
-    published: list[int] = []
-    monkeypatch.setattr(tasks.attribute_accepted_orders, "delay", published.append)
+    slot = orders.drain_slot(_order("A-1"))
+    published: list[tuple[int, int]] = []
+    monkeypatch.setattr(tasks.attribute_accepted_orders, "delay", lambda *a: published.append(a))
     assert orders.drain_stale() == []  # accepted a moment ago: its own drain comes
     later = timezone.now() + orders.PENDING_GRACE + timedelta(seconds=1)
-    assert orders.drain_stale(later) == [program.pk]
-    assert published == [program.pk]
+    assert orders.drain_stale(later) == [(program.pk, slot)]
+    assert published == [(program.pk, slot)]
 
 
 def test_the_beat_runs_the_sweep_every_minute() -> None:
@@ -456,7 +467,8 @@ def test_erasing_a_person_leaves_no_copy_in_a_pending_orders_intake() -> None:
     mine = Order.objects.get(program=program, external_id="A-1")
     assert mine.intake is None and mine.contact_id == contact.pk
     other = Order.objects.get(program=program, external_id="B-1")
-    assert other.intake == {"email": "someone@example.org"}  # not theirs: untouched
+    slot = orders.drain_slot(_order("B-1", email="someone@example.org"))
+    assert other.intake == {"email": "someone@example.org", "drain": slot}  # not theirs
     for intake in Order.objects.filter(program=program).values_list("intake", flat=True):
         assert FRIEND not in str(intake) and "Fredegonde" not in str(intake)
 
@@ -512,9 +524,9 @@ def test_a_broker_down_after_the_commit_does_not_fail_the_accepted_order(
     from parrain.core import tasks
 
     program = _program(1)
-    cache.delete(orders._drain_flag(program.pk))
+    cache.delete(orders._drain_flag(program.pk, orders.drain_slot(_order("A-1"))))
 
-    def down(program_id: int) -> None:
+    def down(program_id: int, slot: int) -> None:
         raise OSError("broker unreachable")
 
     monkeypatch.setattr(tasks.attribute_accepted_orders, "delay", down)
