@@ -22,6 +22,7 @@ from .. import audit, fraud, signals
 from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..exceptions import InvalidInput, NotFound
+from ..inserts import InsertUnlessTaken
 from ..locks import referral_for_update
 from ..memo import batch_scope
 from ..models import Contact, Order, Program, Referral, Refund, Reward
@@ -108,26 +109,14 @@ class _Stored(Exception):
     """The order's external id is stored already (a replay): the unit rolls back."""
 
 
-_ORDER_FIELDS = [f for f in Order._meta.local_concrete_fields if not f.primary_key]
-_ORDER_COLUMNS = ", ".join(f'"{f.column}"' for f in _ORDER_FIELDS)
-_INSERT_ORDER_SQL = (
-    f"INSERT INTO {Order._meta.db_table} ({_ORDER_COLUMNS}) "  # nosec B608 # our table and columns; values are parameters
-    f"VALUES ({', '.join(['%s'] * len(_ORDER_FIELDS))}) "
-    "ON CONFLICT (program_id, external_id) DO NOTHING RETURNING id"
-)
+_INSERT_ORDER = InsertUnlessTaken(Order, conflict="program_id, external_id")
 
 
 def _insert_order(order: Order) -> None:
     """INSERT the order unless its external id is stored (``_Stored``): a replay is not a
     unique-key error (PostgreSQL logs none), in the same one statement."""
-    values = [f.get_db_prep_save(f.pre_save(order, True), connection) for f in _ORDER_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_ORDER_SQL, values)
-        row = cursor.fetchone()
-    if row is None:
+    if not _INSERT_ORDER(order):
         raise _Stored
-    order.pk = row[0]
-    order._state.adding, order._state.db = False, connection.alias
 
 
 def _record_new(program: Program, data: OrderData, accepted: Order | None = None) -> OrderOutcome:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -25,6 +25,7 @@ from parrain.core.api.ratelimit import RateLimited, client_ip, hit
 from parrain.core.api.server import prefers_async
 from parrain.core.conf import parrain_settings
 from parrain.core.exceptions import ParrainError
+from parrain.core.inserts import InsertUnlessTaken
 from parrain.core.prepared import Prepared
 
 from .conf import webhook_settings
@@ -215,13 +216,7 @@ def _refuse_unverified(
     return _refuse(delivery, refusal.status, refusal.reason, refusal.detail)
 
 
-_DELIVERY_FIELDS = [f for f in InboundDelivery._meta.local_concrete_fields if not f.primary_key]
-_CLAIM_SQL = (
-    f"INSERT INTO {InboundDelivery._meta.db_table} "  # nosec B608 # our table and columns; values are parameters
-    f"({', '.join(connection.ops.quote_name(f.column) for f in _DELIVERY_FIELDS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_DELIVERY_FIELDS))}) "
-    "ON CONFLICT DO NOTHING RETURNING id"
-)
+_INSERT_DELIVERY = InsertUnlessTaken(InboundDelivery)
 
 
 class _Handled(Exception):
@@ -233,14 +228,8 @@ def _claim(delivery: InboundDelivery) -> None:
     unique indexes that keep a delivery handled once answer both the repeat and its
     concurrent twin (which waits for the first one's commit), in the same statement, so
     no read comes before it (issue 16 §5) and PostgreSQL logs no error for a repeat."""
-    values = [f.get_db_prep_save(f.pre_save(delivery, True), connection) for f in _DELIVERY_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, values)
-        row = cursor.fetchone()
-    if row is None:
+    if not _INSERT_DELIVERY(delivery):
         raise _Handled
-    delivery.pk = row[0]
-    delivery._state.adding, delivery._state.db = False, connection.alias
 
 
 def _process(
