@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -482,14 +483,20 @@ def drain_slot(data: OrderData) -> int:
     return zlib.crc32(identity.encode()) % parrain_settings.ORDER_DRAINS
 
 
-def accept_order(program: Program, data: OrderData) -> OrderOutcome:
+def accept_order(
+    program: Program, data: OrderData, along: tuple[InsertUnlessTaken, Model] | None = None
+) -> OrderOutcome:
     """Store the order now and leave its attribution to a worker (``drain_accepted``).
 
     The same validation as ``record_order``, then one statement: the row without its
     contact, what only the attribution needs kept in ``intake`` (not null: pending), and
     its drain slot (``drain_slot``). A replay answers the stored order as it is now
     (``created=False``, pending or not). After the commit a drain of the slot is
-    scheduled, unless one is queued already."""
+    scheduled, unless one is queued already.
+
+    ``along``: a row of the caller's to insert in the same statement, first (an inbound
+    webhook's delivery claim, ``InsertUnlessTaken.after``): the order goes in only if that
+    row did, else ``Taken`` is raised and nothing is stored."""
     if data.currency != program.currency:
         raise InvalidInput(f"This program counts in {program.currency}.", field="currency")
     slot = drain_slot(data)
@@ -515,7 +522,10 @@ def accept_order(program: Program, data: OrderData) -> OrderOutcome:
     )
     try:
         with server_prepared():
-            _insert_order(order)
+            if along is None:
+                _insert_order(order)
+            elif not _INSERT_ORDER.after(*along, order):
+                raise _Stored
     except _Stored:
         stored = (
             Order.objects.select_related("referral")

@@ -11,6 +11,7 @@ status; a handled or repeated delivery is a 200.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -25,7 +26,7 @@ from parrain.core.api.ratelimit import RateLimited, client_ip, hit
 from parrain.core.api.server import prefers_async
 from parrain.core.conf import parrain_settings
 from parrain.core.exceptions import ParrainError
-from parrain.core.inserts import InsertUnlessTaken
+from parrain.core.inserts import InsertUnlessTaken, Taken
 from parrain.core.prepared import Prepared
 
 from .conf import webhook_settings
@@ -239,17 +240,24 @@ def _process(
     background = (
         prefers_async(request.headers.get("Prefer")) or parrain_settings.ORDERS_IN_BACKGROUND
     )
+    # An order accepted in the background whose event writes nothing else: the claim goes
+    # in the order's own statement, and no transaction wraps it (``_alone``).
+    alone = background and delivery.topic in getattr(preset, "ORDER_ONLY_TOPICS", ())
     try:
-        with transaction.atomic(), orders_in_background(background):
+        with (
+            contextlib.nullcontext() if alone else transaction.atomic(),
+            orders_in_background(background, along=(_INSERT_DELIVERY, delivery) if alone else None),
+        ):
             delivery.result = Result.ACCEPTED
             if background:  # the likely outcome, written by the claim: no UPDATE after it
                 presumed = queued()
                 delivery.reason, delivery.message = presumed.reason, presumed.detail
                 delivery.status_code = 202
-            _claim(delivery)  # the delivery id and event key: a repeat or a twin stops here
+            if not alone:
+                _claim(delivery)  # the delivery id and event key: a repeat or a twin stops here
             outcome = preset.handle(endpoint, delivery.topic, body)
             _finish(delivery, outcome)
-    except (_Handled, IntegrityError):
+    except (_Handled, Taken, IntegrityError):
         delivery.pk = None
         delivery._state.adding = True
         return _store_duplicate(request, delivery)
@@ -275,10 +283,17 @@ def _process(
 
 def _finish(delivery: InboundDelivery, outcome: Outcome) -> None:
     """The outcome on the delivery's row, unless its claim wrote it already (an order
-    accepted in the background: one UPDATE less on that path, issue 16 §5)."""
+    accepted in the background: one UPDATE less on that path, issue 16 §5). A delivery
+    left to the order's statement that the order did not take (an event ignored before
+    any write) is claimed here, with its outcome."""
     status_code = 202 if outcome.reason == QUEUED else 200
     written = (delivery.result, delivery.reason, delivery.message, delivery.status_code)
-    if written == (outcome.result, outcome.reason, outcome.detail, status_code):
+    if delivery.pk is not None and written == (
+        outcome.result,
+        outcome.reason,
+        outcome.detail,
+        status_code,
+    ):
         return
     delivery.result, delivery.reason, delivery.message = (
         outcome.result,
@@ -286,7 +301,10 @@ def _finish(delivery: InboundDelivery, outcome: Outcome) -> None:
         outcome.detail,
     )
     delivery.status_code = status_code
-    delivery.save(update_fields=["result", "reason", "message", "status_code"])
+    if delivery.pk is None:
+        _claim(delivery)
+    else:
+        delivery.save(update_fields=["result", "reason", "message", "status_code"])
 
 
 def _store_duplicate(request: HttpRequest, delivery: InboundDelivery) -> JsonResponse:

@@ -61,8 +61,10 @@ def test_an_order_with_prefer_respond_async_is_queued_then_attributed(
     assert order.intake is None and order.referral.status == ReferralStatus.CONVERTED
 
 
-def test_a_queued_order_writes_its_delivery_once(client, program, generic):
-    """The claim writes the queued outcome: no UPDATE of the delivery follows (issue 16 §5)."""
+@pytest.mark.postgres  # SQLite has no INSERT in a WITH clause: two statements there
+def test_a_queued_order_and_its_delivery_are_one_statement(client, program, generic):
+    """The claim writes the queued outcome and carries the order's insert: one statement
+    writes both, no savepoint or UPDATE around it (issue 16 §5)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -72,9 +74,10 @@ def test_a_queued_order_writes_its_delivery_once(client, program, generic):
     writes = [
         q["sql"]
         for q in queries.captured_queries
-        if q["sql"] and "parrain_webhooks_inbounddelivery" in q["sql"] and "SELECT" not in q["sql"]
+        if q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")
     ]
-    assert len(writes) == 1 and writes[0].startswith("INSERT"), writes
+    assert len(writes) == 1, writes
+    assert "parrain_webhooks_inbounddelivery" in writes[0] and "parrain_order" in writes[0]
     delivery = last_delivery()
     assert (delivery.result, delivery.reason, delivery.status_code) == (
         Result.ACCEPTED,
@@ -82,6 +85,29 @@ def test_a_queued_order_writes_its_delivery_once(client, program, generic):
         202,
     )
     assert delivery.message in ("Attributed in the background.", "Attribuée en arrière-plan.")
+    assert Order.objects.get(program=program).is_pending
+
+
+def test_a_repeated_delivery_stores_no_second_order(client, program, generic):
+    send(client, program, generic, _paid(), **PREFER)
+    again = send(client, program, generic, _paid(), **PREFER)  # the same webhook-id
+    assert again.status_code == 200
+    assert (again.json()["result"], again.json()["reason"]) == (Result.DUPLICATE, "already_handled")
+    assert Order.objects.filter(program=program).count() == 1
+
+
+def test_a_delivery_ignored_before_any_write_is_still_logged(client, program, generic):
+    """An ``order.paid`` refused by its content stores nothing, and is retried in full."""
+    wrong = event(
+        "order.paid",
+        {"external_id": "9", "email": "bob@example.org", "amount": "8.00", "currency": "EUR"},
+    )
+    response = send(client, program, generic, wrong, **PREFER)
+    assert response.status_code == 422, response.content
+    assert not Order.objects.filter(program=program).exists()
+    fixed = send(client, program, generic, _paid("9"), **PREFER)  # same webhook-id, fixed
+    assert fixed.status_code == 202, fixed.content
+    assert Order.objects.filter(program=program).count() == 1
 
 
 def test_a_replay_and_a_refund_under_the_header_store_their_own_outcome(client, program, generic):

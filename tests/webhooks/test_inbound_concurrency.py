@@ -20,7 +20,14 @@ COPIES = 4
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_copies_of_one_delivery_record_one_order():
+@pytest.mark.parametrize(
+    ("prefer", "answered"),
+    [({}, 200), ({"Prefer": "respond-async"}, 202)],
+    ids=["attributed-at-once", "in-the-background"],
+)
+def test_concurrent_copies_of_one_delivery_record_one_order(prefer, answered):
+    """In the background the claim and the order are one statement, outside a transaction:
+    the copies still wait for the first one's commit, and find it taken."""
     program = ProgramFactory(currency="USD", slug="boutique")
     endpoint = InboundEndpoint.objects.create(program=program, source="generic")
     body = json.dumps(
@@ -39,6 +46,7 @@ def test_concurrent_copies_of_one_delivery_record_one_order():
         "webhook-id": "msg_twin",
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": Webhook(endpoint.secret).sign("msg_twin", now, body),
+        **prefer,
     }
     start = threading.Barrier(COPIES)
     statuses: list[int] = []
@@ -61,7 +69,7 @@ def test_concurrent_copies_of_one_delivery_record_one_order():
         thread.start()
     for thread in threads:
         thread.join()
-    assert statuses == [200] * COPIES
+    assert sorted(statuses) == sorted([answered] + [200] * (COPIES - 1))
     assert Order.objects.count() == 1
     results = sorted(InboundDelivery.objects.values_list("result", flat=True))
     assert results.count(Result.ACCEPTED) == 1

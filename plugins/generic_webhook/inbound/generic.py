@@ -25,6 +25,9 @@ from . import translate
 from .base import Envelope, Outcome, Refusal, check_age, header, ignored
 
 SIGNATURE_HEADERS = ("webhook-signature",)
+#: Topics whose handling writes nothing but one order (``translate.order_paid``): accepted
+#: in the background, the delivery's claim goes in that order's own statement (views.py).
+ORDER_ONLY_TOPICS = frozenset({"order.paid"})
 Code = Annotated[str, Field(max_length=64)]
 
 

@@ -40,6 +40,9 @@ from .base import Envelope, Outcome, Refusal, check_age, header, ignored, parse_
 logger = logging.getLogger("parrain.webhooks")
 SIGNATURE_HEADERS = ("saleor-signature", "x-saleor-signature")
 PAID = {"order_fully_paid"}
+#: Topics whose handling writes nothing but one order (``translate.order_paid``): accepted
+#: in the background, the delivery's claim goes in that order's own statement (views.py).
+ORDER_ONLY_TOPICS = frozenset(PAID)
 JWKS_REFETCH_SECONDS = 60
 REFUNDED = {"order_refunded", "order_fully_refunded"}
 

@@ -27,6 +27,9 @@ from .base import Envelope, Outcome, Refusal, check_age, header, ignored
 
 SIGNATURE_HEADERS = ("x-shopify-hmac-sha256",)
 READ_TOPICS = {"customers/create", "orders/paid", "refunds/create", "orders/cancelled"}
+#: Topics whose handling writes nothing but one order (``translate.order_paid``): accepted
+#: in the background, the delivery's claim goes in that order's own statement (views.py).
+ORDER_ONLY_TOPICS = frozenset({"orders/paid"})
 
 # Shopify ids go past 2**53: kept as text, never as floats.
 ShopifyId = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]

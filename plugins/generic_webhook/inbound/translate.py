@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
 from parrain.core.exceptions import NotFound, ParrainError
+from parrain.core.inserts import InsertUnlessTaken
 from parrain.core.models import Contact, Order, Program, Reward
 from parrain.core.models.choices import Side
 from parrain.core.services import loyalty
@@ -84,14 +85,24 @@ def welcome_code_among(program: Program, codes: list[str]) -> str:
 #: Within a delivery that asked for it (``Prefer: respond-async``, or the setting
 #: ``PARRAIN_ORDERS_IN_BACKGROUND``): orders are accepted at once, attributed by a worker.
 _IN_BACKGROUND: ContextVar[bool] = ContextVar("parrain_orders_in_background", default=False)
+#: The delivery's claim, when the view left it to the order's insert (``order_paid``).
+_ALONG: ContextVar[tuple[InsertUnlessTaken, Model] | None] = ContextVar(
+    "parrain_order_claim_along", default=None
+)
 
 
 @contextmanager
-def orders_in_background(on: bool) -> Iterator[None]:
-    token = _IN_BACKGROUND.set(on)
+def orders_in_background(
+    on: bool, along: tuple[InsertUnlessTaken, Model] | None = None
+) -> Iterator[None]:
+    """``along``: the delivery's claim, to insert in the order's own statement
+    (``accept_order``); only for topics whose handling writes nothing but that order
+    (the presets' ``ORDER_ONLY_TOPICS``), outside any transaction."""
+    token, along_token = _IN_BACKGROUND.set(on), _ALONG.set(along if on else None)
     try:
         yield
     finally:
+        _ALONG.reset(along_token)
         _IN_BACKGROUND.reset(token)
 
 
@@ -113,7 +124,7 @@ def order_paid(program: Program, order: PaidOrder) -> Outcome:
         referral_code=order.referral_code[:32],
     )
     if _IN_BACKGROUND.get():
-        accepted_order = accept_order(program, data)
+        accepted_order = accept_order(program, data, along=_ALONG.get())
         if not accepted_order.created:
             return ignored("order_already_recorded")
         return queued()
