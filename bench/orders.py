@@ -1,6 +1,7 @@
 """Benchmark: orders per second through the server API and the generic inbound webhook.
 
     .venv/bin/python bench/orders.py [--seconds 2] [--rounds 9] [--workers 2] [--profile 0]
+                                     [--profile-path api|api_bg|webhook_bg|drain]
 
 Serves the sandbox with gunicorn (sync workers, DEBUG off) over PostgreSQL and Redis (cache,
 click queue and a real Celery broker: the tasks an order queues are published, as in
@@ -28,7 +29,9 @@ With 1 and 8 concurrent clients, the paths are measured in short slices, interle
 rotating order, round after round; the report is the median of the per-round ratios to the
 baseline (target >= 0.4). At the end every order sent through the API and the webhook is
 checked: stored once, and attributed to a referral. ``--profile N`` first records N orders
-in-process under cProfile and prints where the time goes and the queries of one order.
+in-process under cProfile and prints where the time goes and the queries of one order;
+``--profile-path`` picks the path (``api``, ``api_bg``, ``webhook_bg``, or ``drain``: the
+worker attributing N accepted orders).
 """
 
 from __future__ import annotations
@@ -138,42 +141,87 @@ class Orders:
         return http_request("POST", f"/bench/bare/orders/{SLUG}/", self.port, headers, body)
 
 
-def profile(count: int, key: str, codes: list[str]) -> None:
-    """Record ``count`` orders in-process (Django's test client) under cProfile."""
+def profile(count: int, key: str, secret: str, codes: list[str], path: str = "api") -> None:
+    """Record ``count`` orders in-process (Django's test client) under cProfile, through
+    ``path``: ``api`` (attributed at once), ``api_bg`` or ``webhook_bg`` (accepted, 202), or
+    ``drain`` (the worker's share: ``count`` accepted orders attributed by one drain)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from standardwebhooks.webhooks import Webhook
 
-    client = Client()
+    from parrain.core.models import Program
+    from parrain.core.services.orders import drain_accepted
+
+    client, webhook = Client(), Webhook(secret)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    prefer = {"HTTP_PREFER": "respond-async"}
+    unique = itertools.count()
 
-    def post(n: int) -> None:
-        body = {
-            "external_id": f"profile-{n}",
-            "email": f"profiled{n}@example.org",
+    def post(n: int, via: str = path) -> None:
+        n = next(unique)  # every order new, whatever the caller's count
+        order = {
+            "external_id": f"profile-{via}-{n}",
+            "email": f"profiled-{via}-{n}@example.org",
             "amount": "80.00",
             "currency": "EUR",
+            "placed_at": datetime.now(tz=UTC).isoformat(),
             "referral_code": codes[n % len(codes)],
         }
-        url = f"/api/v1/programs/{SLUG}/orders"
-        response = client.post(url, body, content_type="application/json", **auth)
-        if response.status_code != 201:
+        if via == "webhook_bg":
+            now = datetime.now(tz=UTC)
+            body = json.dumps({"type": "order.paid", "timestamp": now.isoformat(), "data": order})
+            msg_id = f"msg_profile_{n}"
+            signed = {
+                "HTTP_WEBHOOK_ID": msg_id,
+                "HTTP_WEBHOOK_TIMESTAMP": str(int(now.timestamp())),
+                "HTTP_WEBHOOK_SIGNATURE": webhook.sign(msg_id, now, body),
+            }
+            url, headers, wanted = f"/webhooks/in/{SLUG}/generic/", signed | prefer, 202
+        else:
+            body = json.dumps(order)
+            url = f"/api/v1/programs/{SLUG}/orders"
+            headers, wanted = (auth | prefer, 202) if via != "api" else (auth, 201)
+        response = client.post(url, body, content_type="application/json", **headers)
+        if response.status_code != wanted:
             raise SystemExit(response.content)
 
-    post(0)
+    program = Program.objects.get(slug=SLUG)
+    via = "api_bg" if path == "drain" else path
+
+    def run(n: int) -> None:  # what is measured: one order, or (drain) all accepted ones
+        if path == "drain":
+            drain_accepted(program.pk)
+        else:
+            post(n)
+
+    post(0, via)
+    run(0)
+    for n in range(1, 1 + (count if path == "drain" else 1)):
+        post(n, via)
     with connection.cursor() as cursor:  # as ``analyzed`` does before each measure
         cursor.execute(f"ANALYZE {GROWING}")
     with CaptureQueriesContext(connection) as queries:
-        post(1)
-    say(f"\none order through the server API: {len(queries.captured_queries)} queries")
-    for query in queries.captured_queries:
-        say(f"  {query['time']:>6}s  {query['sql'][:110]}")
+        run(1)
+    label = f"{count} orders drained" if path == "drain" else "one order"
+    say(f"\n{label} ({path}): {len(queries.captured_queries)} queries")
+    for query in queries.captured_queries[:40]:
+        say(f"  {query['time']:>6}s  {str(query['sql'])[:110]}")
+    if path == "drain":
+        for n in range(count + 1, 2 * count + 1):
+            post(n, via)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {GROWING}")
     profiler = cProfile.Profile()
+    start = time.perf_counter()
     profiler.enable()
-    for n in range(2, count + 2):
-        post(n)
+    for n in range(2, (3 if path == "drain" else count + 2)):
+        run(n)
     profiler.disable()
-    say(f"\ncProfile of {count} orders in-process (cumulative, top 25):")
+    elapsed = time.perf_counter() - start
+    each = elapsed / count * 1000
+    say(f"\ncProfile of {count} orders in-process ({path}): {each:.2f} ms an order")
+    say("(cumulative, top 25)")
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats("cumulative").print_stats(25)
     say("by own time (top 15):")
@@ -248,6 +296,12 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8", help="concurrent clients, comma-separated")
     parser.add_argument("--profile", type=int, default=0, help="orders profiled in-process")
     parser.add_argument(
+        "--profile-path",
+        choices=("api", "api_bg", "webhook_bg", "drain"),
+        default="api",
+        help="what --profile records: an order at once, accepted (202), or drained",
+    )
+    parser.add_argument(
         "--concurrency", type=int, default=1, help="the Celery worker's processes (1: solo)"
     )
     parser.add_argument(
@@ -264,7 +318,7 @@ def main() -> None:
         run.setup_django()
         key, secret, codes = seed()
         if args.profile:
-            profile(args.profile, key, codes)
+            profile(args.profile, key, secret, codes, args.profile_path)
         say(load_average())
         worker = run.worker(args.concurrency) if args.background else contextlib.nullcontext()
         with run.serve(workers=args.workers) as port, worker:
