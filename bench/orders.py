@@ -205,7 +205,7 @@ def profile(count: int, key: str, secret: str, codes: list[str], path: str = "ap
         run(1)
     label = f"{count} orders drained" if path == "drain" else "one order"
     say(f"\n{label} ({path}): {len(queries.captured_queries)} queries")
-    for query in queries.captured_queries[:40]:
+    for query in queries.captured_queries[:60]:
         say(f"  {query['time']:>6}s  {str(query['sql'])[:110]}")
     if path == "drain":
         for n in range(count + 1, 2 * count + 1):
