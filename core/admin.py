@@ -719,7 +719,14 @@ class OrderAdmin(HistoryAdmin):
     )
     list_filter = ("program", "currency", ("refunded_at", admin.EmptyFieldListFilter))
     list_select_related = ("program", "contact", "referral__referrer", "referral__referee")
-    search_fields = ("external_id", "contact__email", "welcome_code", "referral_code")
+    # A pending order has no contact yet: its address is in its intake (``accept_order``).
+    search_fields = (
+        "external_id",
+        "contact__email",
+        "intake__email",
+        "welcome_code",
+        "referral_code",
+    )
     date_hierarchy = "placed_at"
     inlines = (RefundInline,)
 

@@ -492,7 +492,15 @@ def test_the_admin_shows_a_pending_order_as_such(admin_client) -> None:
     assert "Attribution pending" in detail.content.decode()
     french = admin_client.get("/admin/parrain/order/", HTTP_ACCEPT_LANGUAGE="fr")
     assert "Attribution en attente" in french.content.decode()
+    accept_order(program, _order("B-1", email="someone.else@example.org"))
+    # The shop owner looks the customer up by address before any worker ran.
+    found = admin_client.get("/admin/parrain/order/", {"q": FRIEND.split("@")[0].upper()})
+    assert found.status_code == 200
+    assert list(found.context["cl"].result_list) == [order]
     drain_accepted(program.pk)
+    # Attributed, found by the contact's address as before (the intake is cleared).
+    found = admin_client.get("/admin/parrain/order/", {"q": FRIEND})
+    assert [o.pk for o in found.context["cl"].result_list] == [order.pk]
     listing = admin_client.get("/admin/parrain/order/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Attribution pending" not in listing.content.decode()
 
