@@ -6,10 +6,13 @@ A rule's action is ``off``, ``review`` (the referral waits for the shop owner) o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -133,10 +136,51 @@ def disposable_email(check: Check) -> str | None:
     return "disposable_email" if is_disposable(check.referee.email, extra) else None
 
 
+#: The PostgreSQL advisory lock class of "counting a referrer's conversions of the month"
+#: (the upper bits of the key; the referrer's id below them).
+CAP_LOCK_CLASS = 7_017
+#: Inside a drain unit (several orders, one transaction): a referrer's lock is tried, not
+#: waited for, so that two units never wait on each other's locks (a deadlock); a unit
+#: that cannot take it rolls back, and its order runs alone, then waiting (orders.py).
+_CAP_LOCK_NOWAIT: ContextVar[bool] = ContextVar("parrain_cap_lock_nowait", default=False)
+
+
+class CapLockBusy(Exception):
+    """Another transaction counts this referrer's conversions (``cap_lock_nowait``)."""
+
+
+@contextmanager
+def cap_lock_nowait() -> Iterator[None]:
+    token = _CAP_LOCK_NOWAIT.set(True)
+    try:
+        yield
+    finally:
+        _CAP_LOCK_NOWAIT.reset(token)
+
+
+def _lock_conversions(referrer_id: int) -> None:
+    """One transaction at a time counts and converts a referrer's referrals: without it,
+    two orders of two friends converting at once both counted the month's conversions
+    before either committed, and both passed a cap that only one of them fitted. The lock
+    is the transaction's (let go at its commit); the count that follows is a statement of
+    its own, so it sees what the previous holder committed."""
+    if connection.vendor != "postgresql":  # SQLite: one writer at a time already
+        return
+    key = (CAP_LOCK_CLASS << 40) | referrer_id
+    with connection.cursor() as cursor:
+        if _CAP_LOCK_NOWAIT.get():
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+            if not cursor.fetchone()[0]:
+                raise CapLockBusy(referrer_id)
+        else:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def monthly_reward_cap(check: Check) -> str | None:
     cap = check.program.monthly_reward_cap
     if not cap or check.order is None:
         return None
+    _lock_conversions(check.referrer.pk)
     month_start = check.at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     rows = _CONVERTED_SINCE.rows(check.referrer.pk, month_start)
     counted = rows[0][0] if rows else 0

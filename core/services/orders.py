@@ -589,7 +589,7 @@ def _attribute_unit(program: Program, ids: list[int]) -> int:
     unit back and raises ``_UnitFailed`` naming it."""
     # One batch scope for the unit: its orders' events read the program's settings
     # (outbound endpoints…) once, not once an order.
-    with server_prepared(), batch_scope(), transaction.atomic():
+    with server_prepared(), batch_scope(), fraud.cap_lock_nowait(), transaction.atomic():
         locked = list(
             Order.objects.select_for_update()
             .filter(pk__in=ids, intake__isnull=False)
