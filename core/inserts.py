@@ -38,7 +38,6 @@ class InsertUnlessTaken:
     False if a unique key of ``conflict`` (every unique index if empty) is taken."""
 
     def __init__(self, model: type[Model], conflict: str = "") -> None:
-        self.model = model
         self.fields = [f for f in model._meta.local_concrete_fields if not f.primary_key]
         self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         self.target = f"({conflict}) " if conflict else ""

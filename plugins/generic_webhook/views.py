@@ -241,7 +241,7 @@ def _process(
         prefers_async(request.headers.get("Prefer")) or parrain_settings.ORDERS_IN_BACKGROUND
     )
     # An order accepted in the background whose event writes nothing else: the claim goes
-    # in the order's own statement, and no transaction wraps it (``_alone``).
+    # in the order's own statement (``accept_order``), and no transaction wraps it.
     alone = background and delivery.topic in getattr(preset, "ORDER_ONLY_TOPICS", ())
     try:
         with (
