@@ -158,7 +158,9 @@ class _AfterCommit:
                 # The checks of two orders sharing a person may lock the same invitations
                 # in turn (one implicit transaction runs them all): PostgreSQL cancels one;
                 # it runs again, and then sees the other's committed rows.
-                if not _deadlock(error) or attempt == DEADLOCK_ATTEMPTS - 1:
+                from .locks import is_deadlock  # locks imports the models, which use this
+
+                if not is_deadlock(error) or attempt == DEADLOCK_ATTEMPTS - 1:
                     raise
 
 
@@ -178,12 +180,6 @@ def _probed(statements: list[tuple[str, list, str]]) -> list[tuple[str, list, st
 
 #: How many times a transaction's checks run when PostgreSQL breaks a deadlock with them.
 DEADLOCK_ATTEMPTS = 3
-
-
-def _deadlock(error: OperationalError) -> bool:
-    import psycopg.errors
-
-    return isinstance(error.__cause__, psycopg.errors.DeadlockDetected)
 
 
 def _client_binding_cursor():  # noqa: ANN202

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.db import OperationalError
 from django.db.models import Model, QuerySet
 
 from .models import AnonymousInvitationDay, Contact, Order, Referral
@@ -44,3 +45,13 @@ def budget_day_for_update(pk: int) -> AnonymousInvitationDay:
 def row_for_update(model: type[M], pk: int) -> M:
     """Any one row, e.g. the holder of a secret being rotated (a program, a webhook endpoint)."""
     return model._default_manager.order_by("pk").select_for_update().get(pk=pk)
+
+
+def is_deadlock(error: BaseException) -> bool:
+    """PostgreSQL broke a deadlock by cancelling this transaction: run it again (it then
+    sees the other one's committed rows)."""
+    import psycopg.errors
+
+    return isinstance(error, OperationalError) and isinstance(
+        error.__cause__, psycopg.errors.DeadlockDetected
+    )

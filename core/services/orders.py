@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +24,7 @@ from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..exceptions import InvalidInput, NotFound
 from ..inserts import InsertUnlessTaken
-from ..locks import referral_for_update
+from ..locks import is_deadlock, referral_for_update
 from ..memo import batch_scope
 from ..models import Contact, Order, Program, Referral, Refund, Reward
 from ..models.choices import Channel, FraudAction, Recipient, ReferralStatus, Side, Trigger
@@ -80,7 +80,8 @@ class OrderOutcome:
 
 
 def record_order(program: Program, data: OrderData) -> OrderOutcome:
-    """Store the order once and attribute it, in one transaction without savepoints.
+    """Store the order once and attribute it, in one transaction without savepoints (run
+    once more if PostgreSQL cancels it to break a deadlock).
 
     The order's row is inserted without asking first whether it exists: a replay (or a
     concurrent twin) breaks its unique key, the transaction rolls back, and the stored
@@ -97,6 +98,9 @@ def record_order(program: Program, data: OrderData) -> OrderOutcome:
             # its audit entries are written together at the end of the unit.
             with server_prepared(), batch_scope(), transaction.atomic(), audit.collected():
                 return _record_new(program, data)
+        except OperationalError as error:  # a deadlock PostgreSQL broke: once more
+            if attempt or not is_deadlock(error):
+                raise
         except (_Stored, IntegrityError):
             order = Order.objects.filter(program=program, external_id=data.external_id).first()
             if order is not None:
@@ -562,8 +566,9 @@ def _accepted_data(order: Order) -> OrderData:
 def attribute_accepted(order_id: int) -> OrderOutcome | None:
     """Attribute one accepted order exactly as ``record_order`` does a new one, in its own
     transaction, its row locked; None if it is attributed already (another drainer, a
-    refund). A unique key lost to a concurrent request (the customer's contact) rolls
-    the unit back and it runs once more, as in ``record_order``."""
+    refund). A unique key lost to a concurrent request (the customer's contact), or a
+    deadlock PostgreSQL broke by cancelling it, rolls the unit back and it runs once more,
+    as in ``record_order``."""
     for attempt in range(2):
         try:
             with server_prepared(), batch_scope(), transaction.atomic(), audit.collected():
@@ -578,6 +583,9 @@ def attribute_accepted(order_id: int) -> OrderOutcome | None:
                 return _record_new(order.program, _accepted_data(order), order)
         except IntegrityError:
             if attempt:
+                raise
+        except OperationalError as error:  # a deadlock with another drainer: once more
+            if attempt or not is_deadlock(error):
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
