@@ -1,7 +1,7 @@
 """Benchmark: importing contacts against PostgreSQL ``COPY`` of the same rows (issue 14).
 
     .venv/bin/python bench/imports.py [--rows 20000] [--rounds 3] [--batch 5000]
-        [--paths csv,xlsx,api,oscar] [--batches]
+        [--paths csv,xlsx,api,oscar,floor] [--batches]
 
 A run of its own (``bench/_harness.py``): a uniquely named database, migrated, dropped at
 the end (only that one). The default is a quick run (20,000 rows, what ``make bench``
@@ -16,6 +16,10 @@ server API's bulk requests (10,000 rows each) and the Oscar shop's users. Then, 
 round, in rotating order (``_harness.interleaved``):
 
 * ``COPY`` of the same rows into a bare table (same columns, no index): the reference;
+* the floor (``--paths …,floor``): the same rows already read, checked and merged,
+  ``COPY``'d straight into the contact, audit, consent and loyalty tables in one
+  transaction: what PostgreSQL must do to store what an import stores, and nothing else;
+  no import path can beat its ratio;
 * each path through the one import service into an empty program of its own: upload →
   mapping → confirm → the task's body for the files, ``POST …/contacts/bulk`` for the API,
   ``parrain_oscar_import`` for the shop; then the same input again into the same program
@@ -220,6 +224,97 @@ def copy_bare(count: int) -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_bare_contacts")
     return {"seconds": elapsed}
+
+
+def copy_floor(count: int) -> dict[str, Any]:
+    """What any import must have PostgreSQL store, and nothing else: the rows already read,
+    checked and merged (outside the timing), ``COPY`` straight into the contact, audit,
+    consent and loyalty tables (their indexes and foreign keys) in one transaction: no
+    temporary table, no lookup, no per-batch commit. No import path can take less."""
+    from django.db import connection, transaction
+    from psycopg.types.json import Jsonb
+
+    from parrain.core.emails import canonical_email
+    from parrain.core.importing.engine import CREATED
+    from parrain.core.models import AuditEvent, ConsentRecord, Contact, LoyaltyEntry
+
+    program = new_program(f"bench-floor-{time.monotonic_ns()}")
+    now = datetime.now(UTC)
+
+    def table(model: Any, given: list[str]) -> tuple[str, list[Any]]:
+        """``COPY`` of ``model``'s every column: ``given`` from each row, the others their
+        field's default (what the ORM would send)."""
+        fields = [f for f in model._meta.concrete_fields if f.attname not in given]
+        rest = [f for f in fields if not f.primary_key]
+        defaults = [f.get_default() for f in rest]
+        defaults = [Jsonb(d) if isinstance(d, dict | list) else d for d in defaults]
+        names = ", ".join([*given, *(f.column for f in rest)])
+        return f"COPY {model._meta.db_table} ({names}) FROM STDIN", defaults
+
+    contact_sql, contact_rest = table(
+        Contact,
+        ["id", "program_id", "email", "email_normalized", "email_canonical", "external_id",
+         "first_name", "last_name", "phone", "language", "is_customer", "first_order_at",
+         "total_spent", "consent_recontact", "consent_at", "consent_source", "tags",
+         "created_at", "import_digest"],
+    )  # fmt: skip
+    audit_sql, audit_rest = table(
+        AuditEvent, ["program_id", "at", "action", "actor", "contact_id", "data"]
+    )
+    consent_sql, consent_rest = table(
+        ConsentRecord,
+        ["program_id", "contact_id", "channel", "given", "at", "source", "actor", "created_at"],
+    )
+    loyalty_sql, loyalty_rest = table(
+        LoyaltyEntry,
+        ["program_id", "contact_id", "kind", "points", "occurred_at", "recorded_at", "source"],
+    )
+    rows = list(generate(count))
+    contacts, audits, consents, loyalty = [], [], [], []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('parrain_contact', 'id')) "
+            "FROM generate_series(1, %s)",
+            [count],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for pk, r in zip(ids, rows, strict=True):
+        contacts.append(
+            (pk, program.pk, r.email, r.email, canonical_email(r.email), r.external_id,
+             r.first_name, r.last_name, r.phone, r.language, r.is_customer, r.first_order_at,
+             r.total_spent, r.consent, r.consent_at, r.consent_source or "",
+             Jsonb(r.tags), now, os.urandom(16), *contact_rest)
+        )  # fmt: skip
+        audits.append(
+            (program.pk, now, CREATED, "bench", pk, Jsonb({"import_id": 1, "changed": ["email"]}),
+             *audit_rest)
+        )  # fmt: skip
+        if r.consent is not None:
+            consents.append(
+                (program.pk, pk, "email", r.consent, r.consent_at, "import", "bench", now,
+                 *consent_rest)
+            )  # fmt: skip
+        if r.loyalty_points:
+            loyalty.append(
+                (program.pk, pk, "import", r.loyalty_points, now, now, "import", *loyalty_rest)
+            )
+    start = time.perf_counter()
+    marks = [start]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, records in (
+            (contact_sql, contacts),
+            (audit_sql, audits),
+            (consent_sql, consents),
+            (loyalty_sql, loyalty),
+        ):
+            with cursor.cursor.copy(sql) as copy:
+                for record in records:
+                    copy.write_row(record)
+            marks.append(time.perf_counter())
+    marks.append(time.perf_counter())  # the commit: the deferred foreign-key checks
+    parts = ["contacts", "audit entries", "consent records", "loyalty lines", "commit"]
+    steps = {name: b - a for name, a, b in zip(parts, marks[:-1], marks[1:], strict=True)}
+    return {"seconds": marks[-1] - start, "steps": steps}
 
 
 # The inputs, written once ------------------------------------------------------------------
@@ -461,7 +556,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=5_000)
-    parser.add_argument("--paths", default="csv,xlsx,api,oscar")
+    parser.add_argument("--paths", default="csv,xlsx,api,oscar,floor")
     parser.add_argument("--batches", action="store_true", help="print each batch's time")
     args = parser.parse_args()
     chosen = args.paths.split(",")
@@ -490,6 +585,9 @@ def main() -> None:
             tasks: dict[str, Callable[[], float]] = {
                 "COPY": lambda: record("COPY", in_child(lambda: copy_bare(args.rows)))
             }
+            if "floor" in chosen:
+                results["floor"] = []
+                tasks["floor"] = lambda: record("floor", in_child(lambda: copy_floor(args.rows)))
 
             def record(name: str, answer: dict[str, Any]) -> float:
                 results[name].append(answer)
@@ -512,8 +610,18 @@ def main() -> None:
             f"COPY into a bare table: {statistics.median(copies):.2f} s "
             f"({args.rows / statistics.median(copies):,.0f} rows/s, median)"
         )
+        if "floor" in results:
+            floors = [r["seconds"] for r in results["floor"]]
+            ratio = statistics.median(c / f for c, f in zip(copies, floors, strict=True))
+            say(
+                f"The writes alone (COPY straight into the contact, audit, consent and "
+                f"loyalty tables): {statistics.median(floors):.2f} s, ratio COPY / writes "
+                f"{ratio:.2f}: no import path can do better than this ratio"
+            )
+            steps = results["floor"][0]["steps"]
+            say("    " + ", ".join(f"{name} {time:.2f} s" for name, time in steps.items()))
         for name, answers in results.items():
-            if name != "COPY":
+            if name not in ("COPY", "floor"):
                 report(name, answers, copies, args.rows, args.batches)
         say(load_average())
 
