@@ -31,6 +31,7 @@ from .admin_privacy import ContactPrivacyAdminMixin
 from .admin_secrets import SecretsAdminMixin
 from .admin_setup import ProgramSetupAdminMixin
 from .dashboard import DashboardRangeForm, dashboard_context
+from .erasure import PersonalData, erasing_together
 from .exceptions import InvalidInput
 from .forms.program import OFFER_SIDES, ProgramForm, RewardRuleForm
 from .fulfilment.pool import import_pool
@@ -531,7 +532,8 @@ class ContactAdmin(ContactPrivacyAdminMixin, BigTableAdmin):
 
     def _erase(self, request: HttpRequest, contacts: list[Contact]) -> None:
         actor = request.user.get_username()
-        erased = [contact for contact in contacts if erase_contact(contact, actor=actor)]
+        with erasing_together([PersonalData.of(contact) for contact in contacts]):
+            erased = [contact for contact in contacts if erase_contact(contact, actor=actor)]
         for contact in erased:
             contact.refresh_from_db()
             self.log_change(request, contact, str(_("Erased (GDPR)")))

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -25,8 +27,9 @@ from urllib.parse import quote
 
 import phonenumbers
 from cryptography.fernet import InvalidToken
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from . import crypto
 from .emails import canonical_email, normalize_email
@@ -204,10 +207,15 @@ def scrub_rows(queryset: QuerySet[Any], personal: PersonalData, linked: Q | None
     """Scrub the rows of ``queryset`` that are linked to the person or mention them.
 
     Rows are rewritten with ``update()``: no ``save()`` hook runs (the audit log refuses
-    saves; erasure is the one rewrite it allows). Returns how many rows changed.
+    saves; erasure is the one rewrite it allows). Returns how many rows changed. Inside
+    :func:`erasing_together`, the mentions are looked for among the rows the batch's one
+    search found (:class:`_Together`).
     """
     fields = scrubbable_fields(queryset.model)
     found = personal.mentioned_in(fields)
+    together = _together.get()
+    if together is not None and together.covers(personal):
+        found &= Q(pk__in=together.rows_mentioning(queryset, fields))
     if linked is not None:
         found |= linked
     changed = 0
@@ -223,23 +231,145 @@ def scrub_stored_answers(queryset: QuerySet[Any], personal: PersonalData) -> int
     """Scrub the ``body`` bytes of stored answers (the server API's idempotent replies,
     kept a day) that mention the person: the answer replays without their details. A
     sealed answer (encrypted: it hands out a secret) is read and sealed again."""
+    together = _together.get()
+    if together is not None and together.covers(personal):
+        queryset = queryset.filter(pk__in=together.answers_identifying(queryset))
     changed = 0
-    rows = queryset.exclude(body=b"").only("pk", "body", "sealed").order_by("pk")
-    for row in rows.iterator(chunk_size=500):
-        sealed = row.sealed
-        try:
-            stored = crypto.unseal(bytes(row.body)) if sealed else bytes(row.body)
-        except InvalidToken:
-            continue  # no key reads it: nobody can replay it either
+    for pk, stored, sealed in _stored_answers(queryset):
         text = stored.decode("utf-8", "replace")
         if not personal.identifies(text):
             continue
         new = personal.scrub_stored_text(text).encode()
         if new != stored:
             body = crypto.seal(new) if sealed else new
-            queryset.model._base_manager.filter(pk=row.pk).update(body=body)
+            queryset.model._base_manager.filter(pk=pk).update(body=body)
             changed += 1
     return changed
+
+
+def _stored_answers(queryset: QuerySet[Any]) -> Iterator[tuple[int, bytes, bool]]:
+    """(pk, clear body, sealed) of each stored answer that has a body a key can read."""
+    rows = queryset.exclude(body=b"").only("pk", "body", "sealed").order_by("pk")
+    for row in rows.iterator(chunk_size=500):
+        try:
+            stored = crypto.unseal(bytes(row.body)) if row.sealed else bytes(row.body)
+        except InvalidToken:
+            continue  # no key reads it: nobody can replay it either
+        yield row.pk, stored, row.sealed
+
+
+# Many people at once ---------------------------------------------------------------------
+
+#: Above this many rows found for a batch, each person searches the table alone again
+#: (the ids would make too long a statement).
+MOST_FOUND = 20_000
+
+
+class _Together:
+    """The people of one batch of erasures, and what one search per table found for all
+    of them: each person's own search then only reads those rows. Each erasure searched
+    whole tables (the program's audit log, consent records, stored webhooks; 1.2 s for one
+    person in a program of 200,000 imported contacts), so the retention task's cost grew
+    with the contacts it erased times the size of the tables."""
+
+    def __init__(self, people: list[PersonalData]) -> None:
+        self.people = people
+        self.needles = {i for p in people for i in p.identifiers}
+        self.found: dict[tuple[Any, ...], list[int] | None] = {}
+        # what ``PersonalData.identifies`` looks for, for all of them at once
+        self.mailboxes = {canonical_email(e) for p in people for e in p.emails}
+        phones = [f"(?:{x})" for p in people if p.phone and (x := _phone_pattern(p.phone))]
+        self.phones = re.compile("|".join(phones)) if phones else None
+        self.external_ids = {p.external_id for p in people if p.external_id}
+
+    def covers(self, personal: PersonalData) -> bool:
+        """Whether the batch's searches found this person's rows: they are one of the
+        batch, and their identifiers are ASCII (lowered the same way as the ``icontains``
+        searches upper them)."""
+        identifiers = set(personal.identifiers)
+        return identifiers <= self.needles and all(i.isascii() for i in identifiers)
+
+    def rows_mentioning(self, queryset: QuerySet[Any], fields: list[models.Field]) -> Any:
+        """Ids of the rows of ``queryset`` that hold any identifier of the batch (a
+        superset of what each person's own search finds), searched once per queryset."""
+        sql, params = queryset.query.sql_with_params()
+        key = ("rows", queryset.model, sql, repr(params))
+        if key not in self.found:
+            ids = self._search(queryset, fields)
+            self.found[key] = None if len(ids) > MOST_FOUND else ids
+        ids = self.found[key]
+        return queryset.values("pk") if ids is None else ids
+
+    def _search(self, queryset: QuerySet[Any], fields: list[models.Field]) -> list[int]:
+        if not self.needles or not fields:
+            return []
+        connection = connections[queryset.db]
+        if connection.vendor != "postgresql":  # the people's own searches, joined
+            query = Q(pk__in=[])
+            for person in self.people:
+                query |= person.mentioned_in(fields)
+            return list(queryset.filter(query).values_list("pk", flat=True))
+        # Each row's columns lowered once, then every identifier's pattern: what the
+        # people's ``icontains`` find (identifiers are ASCII here: ``covers``). A regular
+        # expression of them all (``~*``) took 19 s for 50 people and 100,000 rows.
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}::text" for f in fields)
+        patterns = ["%" + _like_escaped(n.lower()) + "%" for n in sorted(self.needles)]
+        mentions = RawSQL(
+            f"lower(concat_ws(' ', {columns})) LIKE ANY (%s)",  # nosec B611 # quoted names
+            [patterns],
+            output_field=models.BooleanField(),
+        )
+        return list(queryset.filter(mentions).values_list("pk", flat=True))
+
+    def answers_identifying(self, queryset: QuerySet[Any]) -> Any:
+        """Ids of the stored answers that identify anyone of the batch, read once."""
+        sql, params = queryset.query.sql_with_params()
+        key = ("answers", queryset.model, sql, repr(params))
+        if key not in self.found:
+            self.found[key] = [
+                pk
+                for pk, stored, _ in _stored_answers(queryset)
+                if self._identifies_anyone(stored.decode("utf-8", "replace"))
+            ]
+        return self.found[key]
+
+    def _identifies_anyone(self, text: str) -> bool:
+        """``identifies`` for anyone of the batch, the text read once."""
+        if any(canonical_email(t) in self.mailboxes for t in EMAIL_TOKEN.findall(text)):
+            return True
+        lowered = text.lower()
+        if any(n in lowered for n in self.needles):
+            return True
+        if self.phones is not None and self.phones.search(text):
+            return True
+        return text.strip() in self.external_ids
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_together: ContextVar[_Together | None] = ContextVar("parrain_erasing_together", default=None)
+
+
+@contextmanager
+def erasing_together(people: list[PersonalData]) -> Iterator[None]:
+    """Erase ``people`` one after the other with each table searched once for all of them
+    (the retention task's batches, the admins' bulk erasure). Each person's rows are found
+    and scrubbed exactly as alone: their own search runs, among the rows the batch's search
+    found. One person alone is erased the same way (``erase_contact``): the one search of
+    each row's lowered columns took 0.44 s where the ``icontains`` of each column took 1.2 s
+    (200,000 audit entries)."""
+    current = _together.get()
+    if current is not None and all(current.covers(person) for person in people):
+        yield  # a batch that holds them already
+        return
+    token = _together.set(_Together(people))
+    try:
+        yield
+    finally:
+        _together.reset(token)
 
 
 def _scrubbed(row: models.Model, fields: list[models.Field], personal: PersonalData) -> dict:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from .. import audit, signals
 from ..emails import normalize_email
-from ..erasure import PersonalData, scrub_rows, scrub_stored_answers
+from ..erasure import PersonalData, erasing_together, scrub_rows, scrub_stored_answers
 from ..erasure_files import scrub_import_files
 from ..locks import contact_for_update
 from ..models import (
@@ -69,10 +69,11 @@ def erase_contact(contact: Contact, *, actor: str, scrub_files: bool = True) -> 
         _drop_badges(contact)
         _scrub_messages(contact)
         _anonymise(contact, personal)
-        _scrub_core(contact, personal)
-        _scrub_imports(contact, personal)
-        _scrub_admin_history(contact, personal)
-        signals.contact_erased.send(Program, contact=contact, personal=personal)
+        with erasing_together([personal]):  # unless the caller's batch holds them
+            _scrub_core(contact, personal)
+            _scrub_imports(contact, personal)
+            _scrub_admin_history(contact, personal)
+            signals.contact_erased.send(Program, contact=contact, personal=personal)
         audit.record(
             contact.program, "contact.erased", contact=contact, actor=actor, contact_id=contact.pk
         )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from .. import audit
-from ..erasure import PersonalData
+from ..erasure import PersonalData, erasing_together
 from ..models import (
     ConsentRecord,
     Contact,
@@ -98,11 +98,14 @@ def erase_inactive(program: Program, *, actor: str = "retention") -> int:
         people = []
         # One transaction per batch: a file that cannot be rewritten undoes the batch.
         with transaction.atomic():
-            batch = Contact.objects.filter(pk__in=ids[start : start + BATCH]).order_by("pk")
-            for contact in batch:
-                person = PersonalData.of(contact)
-                if erase_contact(contact, actor=actor, scrub_files=False):
-                    people.append(person)
+            batch = list(Contact.objects.filter(pk__in=ids[start : start + BATCH]).order_by("pk"))
+            everyone = [PersonalData.of(contact) for contact in batch]
+            # Each table searched once for the batch, not once per contact (200 × 1.2 s of
+            # audit log for a program of 200,000 imported contacts).
+            with erasing_together(everyone):
+                for contact, person in zip(batch, everyone, strict=True):
+                    if erase_contact(contact, actor=actor, scrub_files=False):
+                        people.append(person)
             scrub_import_files_of(program, people)
         erased += len(people)
     if erased:

@@ -672,3 +672,36 @@ def test_an_oscar_customer_is_erased_from_parrain_and_left_to_the_shop(
     assert stored_copies(needles) == set()
     oscar_order.refresh_from_db()
     assert oscar_order.email == NORMALIZED  # the shop's order: the shop erases it
+
+
+def test_people_erased_together_leave_no_copy_and_each_table_is_searched_once(
+    story: Story,
+) -> None:
+    """The retention task's batches: every contact of the story erased in one batch finds
+    every copy a lone erasure finds, with one search of the audit log for all of them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from parrain.core.erasure import PersonalData, erasing_together
+
+    contacts = list(Contact.objects.filter(program=story.program).order_by("pk"))
+    assert len(contacts) >= 3  # Alice, Zoé, Bob
+    people = [PersonalData.of(contact) for contact in contacts]
+    emails = tuple(email for person in people for email in person.emails)
+    assert stored_copies(emails)
+
+    with CaptureQueriesContext(connection) as queries, erasing_together(people):
+        for contact in contacts:
+            assert erase_contact(contact, actor="retention")
+
+    assert stored_copies() == set()  # Zoé: names, phone, external id, every address
+    assert stored_copies(emails) == set()  # and everyone's addresses
+    statements = [q["sql"] or "" for q in queries]
+    whole_log = [
+        sql
+        for sql in statements
+        if 'FROM "parrain_auditevent"' in sql
+        and ("LIKE" in sql or "~*" in sql or "REGEXP" in sql)
+        and '"parrain_auditevent"."id" IN (' not in sql
+    ]
+    assert len(whole_log) == 1, whole_log
