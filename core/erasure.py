@@ -215,7 +215,16 @@ def scrub_rows(queryset: QuerySet[Any], personal: PersonalData, linked: Q | None
     found = personal.mentioned_in(fields)
     together = _together.get()
     if together is not None and together.covers(personal):
-        found &= Q(pk__in=together.rows_mentioning(queryset, fields))
+        among = together.rows_mentioning(queryset, fields)
+        if isinstance(among, list):
+            # Two lookups by index (the rows found, the linked rows) rather than one
+            # statement whose OR made PostgreSQL read the program's rows again (30 ms).
+            ids = set(queryset.filter(Q(pk__in=among) & found).values_list("pk", flat=True))
+            if linked is not None:
+                ids |= set(queryset.filter(linked).values_list("pk", flat=True))
+            found, linked = Q(pk__in=sorted(ids)), None
+        else:
+            found &= Q(pk__in=among)
     if linked is not None:
         found |= linked
     changed = 0

@@ -162,7 +162,13 @@ def _scrub_messages(contact: Contact) -> None:
 def _scrub_core(contact: Contact, personal: PersonalData) -> None:
     referrals = Referral.objects.filter(Q(referrer=contact) | Q(referee=contact))
     orders = Order.objects.filter(contact=contact)
-    linked = Q(contact=contact) | Q(referral__in=referrals) | Q(order__in=orders)
+    # The ids first: with subqueries in the OR, PostgreSQL read the program's whole log
+    # (30 ms a person in a program of 200,000 contacts); with ids, three index lookups.
+    linked = (
+        Q(contact=contact)
+        | Q(referral_id__in=list(referrals.values_list("pk", flat=True)))
+        | Q(order_id__in=list(orders.values_list("pk", flat=True)))
+    )
     audit_log = AuditEvent.objects.filter(program=contact.program)
     scrub_rows(audit_log, personal.pseudonymised(contact.pk), linked)
     scrub_rows(orders, personal, ALL_ROWS)
