@@ -308,7 +308,9 @@ def test_the_guide_starts_a_service_that_runs_a_referral_over_http(service: Serv
     assert metric(text, "parrain_http_requests_total", route="healthz", status="200") >= 2
     assert metric(text, "parrain_http_request_duration_seconds_count", route="readyz") >= 1
     sweep = "parrain.core.tasks.validate_due_referrals"
-    assert metric(text, "parrain_celery_tasks_total", task=sweep, state="succeeded") == 1
+    # At least ours: the beat also runs the sweep every quarter hour (08:30:00 fell inside
+    # a CI run and counted 2).
+    assert metric(text, "parrain_celery_tasks_total", task=sweep, state="succeeded") >= 1
     assert "parrain_celery_queue_length" in text
 
     # Beat queues the periodic tasks on time: the webhook retry sweep every 30 s.
