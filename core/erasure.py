@@ -365,7 +365,9 @@ class _Together:
         if any(canonical_email(t) in self.mailboxes for t in EMAIL_TOKEN.findall(text)):
             return True
         lowered = text.lower()
-        if any(n in lowered for n in self.needles):
+        if self.anchored.found_in(lowered) or (
+            not self.anchored.complete and any(n.lower() in lowered for n in self.needles)
+        ):
             return True
         if self.phones is not None and self.phones.search(text):
             return True
