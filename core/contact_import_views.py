@@ -225,6 +225,13 @@ class ContactImportView(TemplateView):
         """The program an upload goes to without asking (one program: that one)."""
         return None
 
+    def suggested_program(self) -> Program | None:
+        """The program the upload form offers first, when it asks (the editor's last)."""
+        return None
+
+    def uploaded(self, contact_import: ContactImport) -> None:
+        """A file was uploaded for ``contact_import``'s program (Wagtail remembers it)."""
+
     # dispatch
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -275,10 +282,17 @@ class ContactImportView(TemplateView):
         if not self.may_import():
             raise PermissionDenied
         data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
-        form = ImportUploadForm(*data, programs=self.programs(), program=self.upload_program())
+        suggested = self.suggested_program() if request.method == "GET" else None
+        form = ImportUploadForm(
+            *data,
+            programs=self.programs(),
+            program=self.upload_program(),
+            initial={"program": suggested.pk} if suggested is not None else None,
+        )
         if request.method == "POST" and form.is_valid():
             contact_import = form.save(actor=self.actor())
             if contact_import is not None:
+                self.uploaded(contact_import)
                 return HttpResponseRedirect(self.import_url("detail", contact_import))
         status = 400 if request.method == "POST" else 200
         return self.show("upload", status=status, form=form, media=form.media)

@@ -16,8 +16,9 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from parrain.core.contact_import_views import ContactImportView
-from parrain.core.models import ContactImport
+from parrain.core.models import ContactImport, Program
 
+from .last_program import last_program, remember_program
 from .permissions import actor
 
 IMPORTS = ModelPermissionPolicy(ContactImport)
@@ -38,6 +39,12 @@ class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, ContactImpor
 
     def actor(self) -> str:
         return actor(self.request.user)
+
+    def suggested_program(self) -> Program | None:
+        return last_program(self.request)
+
+    def uploaded(self, contact_import: ContactImport) -> None:
+        remember_program(self.request, contact_import.program)
 
     def may_view(self) -> bool:
         return IMPORTS.user_has_permission(self.request.user, "view")

@@ -81,6 +81,16 @@ class ImportFlowTests(WagtailTestUtils, TestCase):
         self.assertIn("clients.csv", listing)
         self.assertIn("Done", listing)
 
+    def test_the_upload_offers_the_program_the_editor_last_chose(self) -> None:
+        other = make_program(slug="atelier", name="Atelier")  # first by name
+        response = self.client.get(UPLOAD, **EN)
+        self.assertEqual(response.context["form"]["program"].value(), other.pk)
+
+        self.client.post(UPLOAD, {"program": self.program.pk, "file": customer_file(GOOD_ROWS)})
+        self.assertEqual(ContactImport.objects.get().program, self.program)
+        response = self.client.get(UPLOAD, **EN)
+        self.assertEqual(response.context["form"]["program"].value(), self.program.pk)
+
     def test_progress_page_polls(self) -> None:
         contact_import = contact_imports.start(
             self.program, customer_file(GOOD_ROWS), "clients.csv", actor="x"
