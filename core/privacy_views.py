@@ -14,6 +14,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .labels import actor_label
 from .models import ConsentRecord, Contact, Program
 from .services import consents, contact_export, contact_list_export
 
@@ -53,12 +54,18 @@ class ConsentRow:
     source: str
     text: str
     text_version: str
-    actor: str
+    actor: str  # who recorded it, as a person reads it ("admin", "Widget"), not "wagtail:1"
 
 
 def consent_rows(contact: Contact) -> list[ConsentRow]:
     zone = contact.program.tz()
-    return [_row(entry, zone) for entry in consents.history(contact)]
+    labels: dict[str, str] = {}  # one user lookup per actor, not per row
+    rows = []
+    for entry in consents.history(contact):
+        if entry.actor not in labels:
+            labels[entry.actor] = actor_label(entry.actor)
+        rows.append(_row(entry, zone, labels[entry.actor]))
+    return rows
 
 
 def consent_history_html(contact: Contact | None) -> str:
@@ -72,7 +79,7 @@ def history_context(contact: Contact) -> dict[str, object]:
     return {"consent_rows": consent_rows(contact), "time_zone": contact.program.time_zone}
 
 
-def _row(entry: ConsentRecord, zone: ZoneInfo) -> ConsentRow:
+def _row(entry: ConsentRecord, zone: ZoneInfo, actor: str) -> ConsentRow:
     return ConsentRow(
         channel=str(entry.get_channel_display()),
         given=entry.given,
@@ -81,5 +88,5 @@ def _row(entry: ConsentRecord, zone: ZoneInfo) -> ConsentRow:
         source=str(entry.get_source_display()),
         text=entry.text,
         text_version=entry.text_version,
-        actor=entry.actor,
+        actor=actor,
     )
