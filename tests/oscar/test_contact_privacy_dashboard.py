@@ -1,5 +1,6 @@
-"""Oscar's dashboard contact page: the consent history and the JSON export (audited), for
-staff allowed to view contacts only; and the Oscar consent writers leave records."""
+"""Oscar's dashboard contact page: the consent history, the JSON export (audited) and the
+erasure, for staff allowed to view (and, to erase, delete) contacts only; and the Oscar
+consent writers leave records."""
 
 from __future__ import annotations
 
@@ -61,6 +62,21 @@ def test_the_contact_page_shows_the_history_and_the_export_button(contact: Conta
     assert f"{BASE}contacts/{contact.pk}/export/" in page
 
 
+def test_the_history_names_who_recorded_a_consent_not_their_code(contact: Contact) -> None:
+    marie = UserFactory(first_name="Marie", last_name="Curie")
+    consents.record(
+        contact,
+        ConsentChannel.EMAIL,
+        False,
+        source=ConsentSource.IMPORT,
+        actor=f"wagtail:{marie.pk}",
+    )
+    staff = signed_in(is_staff=True, is_superuser=True)
+    page = staff.get(f"{BASE}contacts/{contact.pk}/").content.decode()
+    assert "Contact import (Marie Curie)" in page
+    assert f"wagtail:{marie.pk}" not in page
+
+
 def test_the_export_is_a_json_download_audited_with_the_dashboard_user(
     contact: Contact,
 ) -> None:
@@ -83,6 +99,51 @@ def test_the_export_is_refused_without_the_view_permission(contact: Contact) -> 
     for client in (signed_in(), signed_in(is_staff=True)):
         assert client.get(url).status_code == 403
     assert not AuditEvent.objects.filter(action="contact.exported").exists()
+
+
+def test_the_erasure_asks_first_then_erases_through_the_core(contact: Contact) -> None:
+    staff = signed_in("view_contact", "view_scheduledmessage", "delete_contact", is_staff=True)
+    url = f"{BASE}contacts/{contact.pk}/erase/"
+    assert url in staff.get(f"{BASE}contacts/{contact.pk}/").content.decode()
+
+    confirm = staff.get(url).content.decode()
+    assert "What will be kept, anonymised" in confirm and 'id="parrain-erase-kept"' in confirm
+    assert not Contact.objects.get(pk=contact.pk).is_erased  # asking erases nothing
+
+    response = staff.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{BASE}contacts/?program={contact.program.slug}"
+    erased = Contact.objects.get(pk=contact.pk)
+    assert erased.is_erased and erased.email == f"erased-{erased.pk}@invalid"
+    assert erased.first_name == ""
+    event = AuditEvent.objects.get(action="contact.erased", contact=contact)
+    assert event.actor.startswith("oscar-dashboard:")
+    assert not AuditEvent.objects.filter(data__icontains="camille").exists()
+
+    page = staff.get(f"{BASE}contacts/{contact.pk}/").content.decode()
+    assert url not in page  # nothing left to erase
+    again = staff.post(url, follow=True).content.decode()
+    assert "The contact was already erased." in again
+    assert AuditEvent.objects.filter(action="contact.erased").count() == 1
+
+
+def test_french_staff_read_the_erasure_page_in_french(contact: Contact) -> None:
+    staff = signed_in("view_contact", "delete_contact", is_staff=True)
+    staff.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    page = staff.get(f"{BASE}contacts/{contact.pk}/erase/").content.decode()
+    assert "Ce qui sera conservé, anonymisé" in page
+    assert "Oui, effacer" in page
+
+
+def test_the_erasure_needs_the_delete_permission(contact: Contact) -> None:
+    url = f"{BASE}contacts/{contact.pk}/erase/"
+    viewer = signed_in("view_contact", "view_scheduledmessage", is_staff=True)
+    assert url not in viewer.get(f"{BASE}contacts/{contact.pk}/").content.decode()
+    assert viewer.get(url).status_code == 403
+    assert viewer.post(url).status_code == 403
+    assert Client().post(url).status_code == 302  # to the dashboard's login
+    camille = Contact.objects.get(pk=contact.pk)
+    assert not camille.is_erased and camille.email == "camille@example.org"
 
 
 def test_the_account_page_records_what_the_customer_ticked(program: Program) -> None:

@@ -21,6 +21,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -31,6 +32,7 @@ from parrain.core.models import Contact, Program, Referral, ScheduledMessage
 from parrain.core.models.choices import ReferralStatus
 from parrain.core.privacy_views import download, download_contacts, history_context
 from parrain.core.services import review, scenarios
+from parrain.core.services.erasure import erase_contact, kept_history
 from parrain.core.services.widget_errors import (
     recent_widget_errors,
     refused_lately,
@@ -226,6 +228,34 @@ class ContactExportView(View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         contact = get_object_or_404(Contact.objects.select_related("program"), pk=pk)
         return download(contact, actor=actor_of(request))
+
+
+class ContactEraseView(TemplateView):
+    """What the erasure removes and what stays, then, on "Yes, erase", the erasure (the
+    core's ``erase_contact``, as from the Django and Wagtail admins)."""
+
+    template_name = "parrain_oscar/dashboard/contact_erase.html"
+
+    @cached_property
+    def contact(self) -> Contact:
+        return get_object_or_404(Contact.objects.select_related("program"), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        contact = self.contact
+        context.update(
+            contact=contact, program=contact.program, programs=[], kept=kept_history(contact)
+        )
+        return context
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contact = self.contact
+        if erase_contact(contact, actor=actor_of(request)):
+            messages.success(request, _("The contact is erased."))
+        else:
+            messages.info(request, _("The contact was already erased."))
+        url = reverse("parrain_oscar_dashboard:parrain-contact-list")
+        return HttpResponseRedirect(f"{url}?program={contact.program.slug}")
 
 
 class ProgramSettingsView(ProgramMixin, TemplateView):
