@@ -275,7 +275,10 @@ class ProgramForm(forms.ModelForm):
             self.initial.update(self._offer_initial())
         if self.instance.pk and "retention_months" in self.fields:  # the saved setting's dry run
             field = self.fields["retention_months"]
-            field.help_text = f"{field.help_text} {dry_run_text(self.instance)}"
+            dry_run = dry_run_text(self.instance)
+            # Off: the dry run's "kept until they ask" would repeat the help text word for word.
+            on = bool(self.instance.retention_months)
+            field.help_text = f"{field.help_text} {dry_run}" if on else dry_run
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
         """The fields by section, for the wrappers' templates."""

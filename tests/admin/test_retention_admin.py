@@ -58,6 +58,7 @@ def test_django_admin_says_off_when_the_setting_is_empty(admin_client: Client) -
     page = _text(admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
 
     assert "Off: contacts are kept until they ask to be erased." in page
+    assert "Leave empty to keep contacts" not in page  # not the same sentence twice
 
 
 def test_oscar_dashboard_program_settings_show_save_and_count(
