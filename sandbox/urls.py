@@ -10,6 +10,7 @@ urlpatterns = [
     path("widgets/", views.widgets, name="widgets"),
     path("bench/bare/", views.bare, name="bench-bare"),
     # issue 13: the emails the demo sent (staff only; off unless the outbox backend is in use)
+    path("demo/customers.csv", views.customers, name="demo-customers"),  # issue 14: to import
     path("demo/outbox/", outbox.outbox, name="demo-outbox"),
     path("demo/outbox/<str:name>/", outbox.outbox_email, name="demo-outbox-email"),
     path("demo/outbox/<str:name>/html/", outbox.outbox_email_html, name="demo-outbox-email-html"),

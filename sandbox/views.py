@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
@@ -17,7 +19,11 @@ LINKS = {
     "openapi": "/api/v1/openapi.json",
     "widgets": "/widgets/",
     "outbox": "/demo/outbox/",
+    "customers": "/demo/customers.csv",
+    "imports": "/admin/parrain/contactimport/upload/",
 }
+#: 50 customers of a French shop (French headers, ``;``, UTF-8 with a BOM), to try the import.
+DEMO_CUSTOMERS = Path(__file__).resolve().parent / "demo_customers.csv"
 
 
 def offer_label(rule: RewardRule, language: str) -> str:
@@ -54,6 +60,16 @@ def widgets(request: HttpRequest) -> HttpResponse:
         raise Http404("no active program: run make demo")
     context = {"program": program, "programs": active.order_by("name"), "links": LINKS}
     return render(request, "sandbox/widgets.html", context)
+
+
+def customers(request: HttpRequest) -> FileResponse:
+    """The sample customer file, as a download: what a shop owner would export from a shop."""
+    return FileResponse(
+        DEMO_CUSTOMERS.open("rb"),
+        as_attachment=True,
+        filename="demo_customers.csv",
+        content_type="text/csv; charset=utf-8",
+    )
 
 
 def bare(request: HttpRequest) -> JsonResponse:

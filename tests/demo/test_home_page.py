@@ -42,3 +42,31 @@ def test_home_walks_through_the_shop_referral_journey(
     assert first_step in page
     assert "alice@example.com" in page and "alice-demo-2026" in page
     assert 'href="/shop/"' in page and 'href="/shop/dashboard/referral/referrals/"' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "step"), [("en", "Import a customer file"), ("fr", "Importez un fichier clients")]
+)
+def test_home_offers_the_sample_customer_file_and_it_imports_as_is(
+    client: Client, language: str, step: str
+) -> None:
+    """The file is the demo's, served as a download; the import guesses every column and
+    finds 50 new customers and no invalid row in the dry run."""
+    from io import BytesIO
+
+    from parrain.core.services import contact_imports
+
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert step in page
+    assert 'href="/demo/customers.csv"' in page
+    assert 'href="/admin/parrain/contactimport/upload/"' in page
+
+    response = client.get("/demo/customers.csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="demo_customers.csv"'
+    body = b"".join(response.streaming_content)
+    program = ProgramFactory(languages=["fr", "en"])
+    started = contact_imports.start(program, BytesIO(body), "demo_customers.csv", actor="t")
+    assert {"email", "first_name", "external_id", "consent"} <= set(started.mapping.values())
+    checked = contact_imports.check(started, actor="t")
+    assert checked.dry_run == {"new": 50, "updated": 0, "unchanged": 0, "invalid": 0}
