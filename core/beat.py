@@ -72,6 +72,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "parrain.core.tasks.run_import_schedules",
         "schedule": crontab(minute="*/5"),
     },
+    # issue 14: uploaded customer files are not kept once nobody will use them (imports
+    # left waiting a week, invalid-rows files a month after their import)
+    "parrain-discard-import-files": {
+        "task": "parrain.core.tasks.discard_import_files",
+        "schedule": crontab(hour=2, minute=50),
+    },
     # issue 14: contacts inactive for their program's retention period are erased (only
     # programs whose retention setting is filled; empty by default)
     "parrain-erase-inactive-contacts": {

@@ -61,6 +61,12 @@ class ParrainSettings(BaseModel):
     # Contact imports (issue 14) write and commit this many rows at a time: a worker
     # restarted mid-import resumes after the last committed batch.
     IMPORT_BATCH: Annotated[int, Field(ge=1, le=50_000)] = 5_000
+    # Data minimisation of uploaded customer files (the ``discard_import_files`` task, daily):
+    # an import left waiting on a person (columns never matched, dry run never confirmed, a
+    # failure never resumed) this long is cancelled and its file deleted; the invalid-rows
+    # file of a finished import is deleted this long after it finished.
+    IMPORT_ABANDONED_AFTER: Annotated[timedelta, Field(ge=timedelta(hours=1))] = timedelta(days=7)
+    IMPORT_ERRORS_KEPT: Annotated[timedelta, Field(ge=timedelta(hours=1))] = timedelta(days=30)
     PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 50
     VALIDATION_SWEEP_BATCH: Annotated[int, Field(ge=1)] = 500
     # Orders accepted for background attribution are drained by this many drainers per

@@ -61,6 +61,7 @@ ACTIONS: dict[str, Promise] = {
     "contact.resubscribed": _("Subscribed to emails again"),
     "contacts.imported": _("Contacts imported"),
     "contacts.import_cancelled": _("Contact import cancelled"),
+    "contacts.import_abandoned": _("Contact import left waiting, its file deleted"),
     "contacts.retention_erased": _("Inactive contacts erased (retention)"),
     "import_schedule.created": _("Regular import set up"),
     "import_schedule.changed": _("Regular import changed"),

@@ -198,6 +198,19 @@ def resume_orphaned_imports() -> int:
 
 
 @shared_task
+def discard_import_files() -> tuple[int, int]:
+    """Daily (schedule it): cancel the imports left waiting on a person and delete their
+    uploaded file; delete the invalid-rows files of imports finished long ago."""
+    from .services.contact_imports import discard_abandoned
+
+    cancelled, deleted = discard_abandoned()
+    logger.info(
+        "imports: %s abandoned import(s) cancelled, %s error file(s) deleted", cancelled, deleted
+    )
+    return cancelled, deleted
+
+
+@shared_task
 def announce_boosts() -> str:
     """Every minute (schedule it): boost.started / boost.ended, once each."""
     from .services.boosts import announce_boosts as announce

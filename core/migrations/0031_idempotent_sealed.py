@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain', '0030_import_indexes'),
+        ("parrain", "0030_import_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='idempotentrequest',
-            name='sealed',
+            model_name="idempotentrequest",
+            name="sealed",
             field=models.BooleanField(default=False),
         ),
     ]

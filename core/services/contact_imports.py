@@ -37,9 +37,10 @@ from typing import IO, Any
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .. import audit
 from ..conf import parrain_settings
@@ -224,20 +225,65 @@ def _queue(contact_import: ContactImport, *, actor: str) -> ContactImport:
     return contact_import
 
 
-def cancel(contact_import: ContactImport, *, actor: str) -> ContactImport:
-    """Stop an import that has not finished; batches already committed stay."""
+def cancel(
+    contact_import: ContactImport,
+    *,
+    actor: str,
+    action: str = "contacts.import_cancelled",
+    why: str = "",
+) -> ContactImport:
+    """Stop an import that has not finished; batches already committed stay. ``why``: the
+    reason the report shows (an import abandoned, ``discard_abandoned``)."""
     _expect(contact_import, *_UNFINISHED)
     with transaction.atomic():
-        _move(contact_import, ImportStatus.CANCELLED, finished_at=timezone.now())
+        _move(contact_import, ImportStatus.CANCELLED, finished_at=timezone.now(), failure=why)
         audit.record(
             contact_import.program,
-            "contacts.import_cancelled",
+            action,
             actor=actor,
             import_id=contact_import.pk,
             rows_done=contact_import.rows_done,
         )
         transaction.on_commit(lambda: _discard_files(contact_import, keep_errors=False))
     return contact_import
+
+
+#: Waiting on a person: columns to match, a dry run to confirm, a failure to resume.
+_WAITING = (ImportStatus.UPLOADED, ImportStatus.CHECKED, ImportStatus.FAILED)
+
+
+def discard_abandoned(now: datetime | None = None) -> tuple[int, int]:
+    """Data minimisation for uploaded files (schedule it daily): an import waiting on a
+    person untouched for ``IMPORT_ABANDONED_AFTER`` is cancelled and its file deleted (what
+    a failed import committed stays); the invalid-rows file of an import finished
+    ``IMPORT_ERRORS_KEPT`` ago is deleted. Returns (imports cancelled, files deleted)."""
+    now = now or timezone.now()
+    cutoff = now - parrain_settings.IMPORT_ABANDONED_AFTER
+    untouched = Q(created_at__lt=cutoff)
+    for moment in ("started_at", "heartbeat_at", "finished_at"):
+        untouched &= Q(**{f"{moment}__isnull": True}) | Q(**{f"{moment}__lt": cutoff})
+    days = max(1, parrain_settings.IMPORT_ABANDONED_AFTER.days)
+    why = ngettext(
+        "Left waiting for %(days)s day: the uploaded file was deleted.",
+        "Left waiting for %(days)s days: the uploaded file was deleted.",
+        days,
+    ) % {"days": days}
+    cancelled = 0
+    waiting = ContactImport.objects.filter(untouched, status__in=_WAITING).select_related("program")
+    for contact_import in waiting.order_by("pk"):
+        try:
+            cancel(contact_import, actor="system", action="contacts.import_abandoned", why=why)
+        except ImportRefused:  # someone moved it on meanwhile
+            continue
+        cancelled += 1
+    kept_until = now - parrain_settings.IMPORT_ERRORS_KEPT
+    deleted = 0
+    ended = ContactImport.objects.filter(status=ImportStatus.DONE, finished_at__lt=kept_until)
+    for contact_import in ended.exclude(error_file="").order_by("pk"):
+        contact_import.error_file.delete(save=False)
+        ContactImport.objects.filter(pk=contact_import.pk).update(error_file="")
+        deleted += 1
+    return cancelled, deleted
 
 
 _FROM_FILES = (ImportSource.FILE, ImportSource.URL)

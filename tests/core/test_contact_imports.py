@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from django.test import Client, override_settings
 from django.utils import timezone, translation
@@ -245,6 +246,70 @@ def test_cancel_frees_the_slot_and_deletes_the_file(
     assert not default_storage.exists(stored)
     next_one = contact_imports.check(upload(program, ["b@example.com;B;B"]), actor=ACTOR)
     assert next_one.status == ImportStatus.CHECKED
+
+
+def test_uploaded_files_nobody_confirms_are_deleted_after_a_week(
+    program: Program, django_capture_on_commit_callbacks, admin_client: Client
+) -> None:
+    """Data minimisation: a customer file uploaded and left waiting (columns never matched,
+    dry run never confirmed, a failure never resumed) is not kept for ever; an import that
+    someone touched this week, or that a worker runs, is left alone."""
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(days=8), tick=False):
+        forgotten = upload(program, ["a@example.com;Ana;A"], name="forgotten.csv")
+        failed = upload(ProgramFactory(), ["f@example.com;Fay;F"], name="failed.csv")
+        running = upload(ProgramFactory(), ["r@example.com;Rob;R"], name="running.csv")
+    ContactImport.objects.filter(pk=failed.pk).update(
+        status=ImportStatus.FAILED, rows_done=1, finished_at=start - timedelta(days=8)
+    )
+    ContactImport.objects.filter(pk=running.pk).update(
+        status=ImportStatus.RUNNING, heartbeat_at=start - timedelta(days=8)
+    )
+    with time_machine.travel(start - timedelta(days=2), tick=False):
+        recent = upload(ProgramFactory(), ["b@example.com;Bea;B"], name="recent.csv")
+        contact_imports.check(recent, actor=ACTOR)
+    files = {ci.pk: ci.file.name for ci in (forgotten, failed, running, recent)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert contact_imports.discard_abandoned() == (2, 0)
+
+    status = dict(ContactImport.objects.values_list("pk", "status"))
+    assert status[forgotten.pk] == status[failed.pk] == ImportStatus.CANCELLED
+    assert (status[running.pk], status[recent.pk]) == (ImportStatus.RUNNING, ImportStatus.CHECKED)
+    assert not default_storage.exists(files[forgotten.pk])
+    assert not default_storage.exists(files[failed.pk])
+    assert default_storage.exists(files[running.pk]) and default_storage.exists(files[recent.pk])
+    events = AuditEvent.objects.filter(action="contacts.import_abandoned")
+    assert sorted(e.data["import_id"] for e in events) == sorted([forgotten.pk, failed.pk])
+    # the owner reads why on the import's page, in words
+    page = admin_client.get(
+        f"/admin/parrain/contactimport/{forgotten.pk}/flow/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Left waiting for 7 days: the uploaded file was deleted." in page
+    # a second run finds nothing more to do
+    assert contact_imports.discard_abandoned() == (0, 0)
+
+
+def test_invalid_rows_files_are_deleted_a_month_after_their_import(
+    program: Program, django_capture_on_commit_callbacks
+) -> None:
+    start = timezone.now()
+    done = []
+    for days in (31, 10):
+        with time_machine.travel(start - timedelta(days=days), tick=False):
+            contact_import = upload(ProgramFactory(), ["x@example.com;X;X", "not-an-email;Y;Y"])
+            done.append(confirm_and_run(contact_import, django_capture_on_commit_callbacks))
+    old, recent = done
+    assert old.error_file and recent.error_file
+    old_file = old.error_file.name
+
+    assert contact_imports.discard_abandoned() == (0, 1)
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert not old.error_file and not default_storage.exists(old_file)
+    assert recent.error_file and default_storage.exists(recent.error_file.name)
+    assert old.status == ImportStatus.DONE and old.invalid_count == 1  # the report stays
 
 
 def test_files_that_cannot_be_imported_are_refused_with_a_reason(
