@@ -146,7 +146,7 @@ def status_payload(contact_import: ContactImport) -> dict[str, Any]:
         "percent": int(contact_import.progress * 100),
         "counts": {item["key"]: item["value"] for item in counts(contact_import)},
         "finished": contact_import.status in FINISHED,
-        "failure": contact_import.failure,
+        "failure": contact_import.failure_text,
     }
 
 

@@ -206,7 +206,7 @@ def _import_out(contact_import: ContactImport) -> ImportOut:
         dry_run=Counts(**item.dry_run) if item.dry_run else None,
         errors=[RowErrorOut(**error) for error in item.errors],
         has_error_file=bool(item.error_file) or (invalid_in_dry_run and bool(item.file)),
-        failure=item.failure,
+        failure=item.failure_text,
         actor=item.actor,
         schedule=item.schedule_id,
         created_at=item.created_at,

@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from ..crypto import EncryptedTextField
 from .choices import (
@@ -31,6 +31,9 @@ from .choices import (
 )
 from .contact import Contact
 from .program import Program
+
+#: ``failure`` of an import cancelled for being left waiting: ``"abandoned:<days>"``.
+ABANDONED = "abandoned"
 
 
 class ContactImport(models.Model):
@@ -100,6 +103,20 @@ class ContactImport(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or f"{self.get_source_display()} #{self.pk}"
+
+    @property
+    def failure_text(self) -> str:
+        """Why it failed or stopped, in the reader's language: ``failure`` as stored, except
+        the marker of an import cancelled for being left waiting (``ABANDONED``)."""
+        marker, _sep, days = self.failure.partition(":")
+        if marker != ABANDONED or not days.isdigit():
+            return self.failure
+        count = int(days)
+        return ngettext(
+            "Left waiting for %(days)s day: the uploaded file was deleted.",
+            "Left waiting for %(days)s days: the uploaded file was deleted.",
+            count,
+        ) % {"days": count}
 
     @property
     def progress(self) -> float:

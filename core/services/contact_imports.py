@@ -40,7 +40,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .. import audit
 from ..conf import parrain_settings
@@ -54,6 +53,7 @@ from ..importing.mapping import Mapping
 from ..importing.rows import ContactRow, Pending, RowError
 from ..models import Contact, ContactImport, Program
 from ..models.choices import ACTIVE_IMPORT_STATUSES, ImportSource, ImportStatus
+from ..models.contact_import import ABANDONED
 from .contacts import ContactData, record_sms_consent
 
 #: Rows per committed batch (``PARRAIN_IMPORT_BATCH`` overrides it).
@@ -233,7 +233,7 @@ def cancel(
     why: str = "",
 ) -> ContactImport:
     """Stop an import that has not finished; batches already committed stay. ``why``: the
-    reason the report shows (an import abandoned, ``discard_abandoned``)."""
+    reason kept in ``failure`` (``discard_abandoned``'s marker)."""
     _expect(contact_import, *_UNFINISHED)
     with transaction.atomic():
         _move(contact_import, ImportStatus.CANCELLED, finished_at=timezone.now(), failure=why)
@@ -262,12 +262,8 @@ def discard_abandoned(now: datetime | None = None) -> tuple[int, int]:
     untouched = Q(created_at__lt=cutoff)
     for moment in ("started_at", "heartbeat_at", "finished_at"):
         untouched &= Q(**{f"{moment}__isnull": True}) | Q(**{f"{moment}__lt": cutoff})
-    days = max(1, parrain_settings.IMPORT_ABANDONED_AFTER.days)
-    why = ngettext(
-        "Left waiting for %(days)s day: the uploaded file was deleted.",
-        "Left waiting for %(days)s days: the uploaded file was deleted.",
-        days,
-    ) % {"days": days}
+    # a marker, put in words in the reader's language (``ContactImport.failure_text``)
+    why = f"{ABANDONED}:{max(1, parrain_settings.IMPORT_ABANDONED_AFTER.days)}"
     cancelled = 0
     waiting = ContactImport.objects.filter(untouched, status__in=_WAITING).select_related("program")
     for contact_import in waiting.order_by("pk"):

@@ -60,7 +60,7 @@ def body(schedule: ImportSchedule, contact_import: ContactImport) -> str:
     else:
         lines += [
             _("Nothing was imported."),
-            _("Reason: %(reason)s") % {"reason": contact_import.failure or _("unknown")},
+            _("Reason: %(reason)s") % {"reason": contact_import.failure_text or _("unknown")},
         ]
     if contact_import.errors:
         lines += ["", _("First errors:")]

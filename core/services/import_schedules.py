@@ -249,7 +249,7 @@ def report(contact_import: ContactImport) -> None:
     schedule = contact_import.schedule
     if schedule is None or contact_import.status not in (ImportStatus.DONE, ImportStatus.FAILED):
         return
-    failure = contact_import.failure if contact_import.status == ImportStatus.FAILED else ""
+    failure = contact_import.failure_text if contact_import.status == ImportStatus.FAILED else ""
     _stamp(schedule, last_error=failure)
     send_report(schedule, contact_import)
 

@@ -286,6 +286,10 @@ def test_uploaded_files_nobody_confirms_are_deleted_after_a_week(
         f"/admin/parrain/contactimport/{forgotten.pk}/flow/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "Left waiting for 7 days: the uploaded file was deleted." in page
+    page = admin_client.get(
+        f"/admin/parrain/contactimport/{forgotten.pk}/flow/", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Resté en attente 7 jours : le fichier envoyé a été supprimé." in page
     # a second run finds nothing more to do
     assert contact_imports.discard_abandoned() == (0, 0)
 
