@@ -101,8 +101,9 @@ test: lint $(WIDGET) ## Run the linters, the migrations check and the whole test
 	@echo "== SQLite, the demo's database (tests marked sqlite)"
 	PARRAIN_TEST_DB=sqlite $(PY) -m pytest -m sqlite -q -W "error:DateTimeField:RuntimeWarning"
 
-lint: $(INSTALLED) bandit ## ruff check, bandit, and check that no model change lacks its migration
+lint: $(INSTALLED) bandit ## ruff check and format, bandit, and check that no model change lacks its migration
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check --quiet .
 	PARRAIN_SQLITE=:memory: $(MANAGE) makemigrations --check --dry-run
 
 bandit: $(INSTALLED) ## Security lint of core/, plugins/ and standalone/ (bandit, configured in pyproject.toml; accepted findings carry a "# nosec B… # reason" in place)

@@ -6,15 +6,186 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrain_wagtail', '0006_email_design'),
+        ("parrain_wagtail", "0006_email_design"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='emaildesign',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 3), ('text', 5), ('image', 9), ('button', 13), ('offer', 16), ('code', 19), ('share', 21), ('badge', 22), ('spacer', 24), ('footer', 5)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'label': 'Heading', 'max_length': 200}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('large', 'Large'), ('medium', 'Medium')], 'label': 'Size'}), 2: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('left', 'Left'), ('center', 'Centre')], 'label': 'Align'}), 3: ('wagtail.blocks.StructBlock', [[('heading', 0), ('size', 1), ('align', 2)]], {}), 4: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link'], 'label': 'Text'}), 5: ('wagtail.blocks.StructBlock', [[('text', 4)]], {}), 6: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'Image'}), 7: ('wagtail.blocks.CharBlock', (), {'help_text': 'Read aloud and shown when the mail client hides images.', 'label': 'Description', 'max_length': 200, 'required': False}), 8: ('wagtail.blocks.CharBlock', (), {'label': 'Link', 'required': False, 'validators': [django.core.validators.RegexValidator('^(https?://\\S+|mailto:\\S+|\\{\\{ ?[a-z_]+ ?\\}\\})$', 'Write a web address (https://…) or one variable, such as {{ share_link }}.')]}), 9: ('wagtail.blocks.StructBlock', [[('image', 6), ('alt', 7), ('link', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'label': 'Label', 'max_length': 80}), 11: ('wagtail.blocks.CharBlock', (), {'default': '{{ share_link }}', 'help_text': 'A web address, or a variable such as {{ share_link }} or {{ review_link }}.', 'label': 'Link', 'validators': [django.core.validators.RegexValidator('^(https?://\\S+|mailto:\\S+|\\{\\{ ?[a-z_]+ ?\\}\\})$', 'Write a web address (https://…) or one variable, such as {{ share_link }}.')]}), 12: ('wagtail.blocks.CharBlock', (), {'default': '#007d7e', 'label': 'Colour', 'max_length': 7, 'validators': [django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Write a colour as #RRGGBB.')]}), 13: ('wagtail.blocks.StructBlock', [[('label', 10), ('link', 11), ('colour', 12)]], {}), 14: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('offer_referee', 'Welcome offer for the friend'), ('offer_referrer', 'Reward for the referrer')], 'label': 'Which offer'}), 15: ('wagtail.blocks.CharBlock', (), {'label': 'Introduction', 'max_length': 200, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('side', 14), ('intro', 15)]], {}), 17: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('welcome_code', 'Welcome code (friend)'), ('reward_code', 'Reward code (referrer)')], 'label': 'Which code'}), 18: ('wagtail.blocks.BooleanBlock', (), {'default': True, 'label': 'Show the expiry date (reward code)', 'required': False}), 19: ('wagtail.blocks.StructBlock', [[('code', 17), ('intro', 15), ('show_expiry', 18)]], {}), 20: ('wagtail.blocks.MultipleChoiceBlock', [], {'choices': [('email', 'Email'), ('whatsapp', 'WhatsApp'), ('facebook', 'Facebook'), ('x', 'X')], 'label': 'Share by'}), 21: ('wagtail.blocks.StructBlock', [[('intro', 15), ('networks', 20)]], {}), 22: ('wagtail.blocks.StructBlock', [[('intro', 15)]], {}), 23: ('wagtail.blocks.IntegerBlock', (), {'default': 24, 'label': 'Height (pixels)', 'max_value': 120, 'min_value': 4}), 24: ('wagtail.blocks.StructBlock', [[('height', 23)]], {})}, verbose_name='content'),
+            model_name="emaildesign",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 3),
+                    ("text", 5),
+                    ("image", 9),
+                    ("button", 13),
+                    ("offer", 16),
+                    ("code", 19),
+                    ("share", 21),
+                    ("badge", 22),
+                    ("spacer", 24),
+                    ("footer", 5),
+                ],
+                blank=True,
+                block_lookup={
+                    0: ("wagtail.blocks.CharBlock", (), {"label": "Heading", "max_length": 200}),
+                    1: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {"choices": [("large", "Large"), ("medium", "Medium")], "label": "Size"},
+                    ),
+                    2: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {"choices": [("left", "Left"), ("center", "Centre")], "label": "Align"},
+                    ),
+                    3: (
+                        "wagtail.blocks.StructBlock",
+                        [[("heading", 0), ("size", 1), ("align", 2)]],
+                        {},
+                    ),
+                    4: (
+                        "wagtail.blocks.RichTextBlock",
+                        (),
+                        {"features": ["bold", "italic", "link"], "label": "Text"},
+                    ),
+                    5: ("wagtail.blocks.StructBlock", [[("text", 4)]], {}),
+                    6: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "Image"}),
+                    7: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Read aloud and shown when the mail client hides images.",
+                            "label": "Description",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    8: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "label": "Link",
+                            "required": False,
+                            "validators": [
+                                django.core.validators.RegexValidator(
+                                    "^(https?://\\S+|mailto:\\S+|\\{\\{ ?[a-z_]+ ?\\}\\})$",
+                                    "Write a web address (https://…) or one variable, such as {{ share_link }}.",
+                                )
+                            ],
+                        },
+                    ),
+                    9: (
+                        "wagtail.blocks.StructBlock",
+                        [[("image", 6), ("alt", 7), ("link", 8)]],
+                        {},
+                    ),
+                    10: ("wagtail.blocks.CharBlock", (), {"label": "Label", "max_length": 80}),
+                    11: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "default": "{{ share_link }}",
+                            "help_text": "A web address, or a variable such as {{ share_link }} or {{ review_link }}.",
+                            "label": "Link",
+                            "validators": [
+                                django.core.validators.RegexValidator(
+                                    "^(https?://\\S+|mailto:\\S+|\\{\\{ ?[a-z_]+ ?\\}\\})$",
+                                    "Write a web address (https://…) or one variable, such as {{ share_link }}.",
+                                )
+                            ],
+                        },
+                    ),
+                    12: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "default": "#007d7e",
+                            "label": "Colour",
+                            "max_length": 7,
+                            "validators": [
+                                django.core.validators.RegexValidator(
+                                    "^#[0-9a-fA-F]{6}$", "Write a colour as #RRGGBB."
+                                )
+                            ],
+                        },
+                    ),
+                    13: (
+                        "wagtail.blocks.StructBlock",
+                        [[("label", 10), ("link", 11), ("colour", 12)]],
+                        {},
+                    ),
+                    14: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("offer_referee", "Welcome offer for the friend"),
+                                ("offer_referrer", "Reward for the referrer"),
+                            ],
+                            "label": "Which offer",
+                        },
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "Introduction", "max_length": 200, "required": False},
+                    ),
+                    16: ("wagtail.blocks.StructBlock", [[("side", 14), ("intro", 15)]], {}),
+                    17: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("welcome_code", "Welcome code (friend)"),
+                                ("reward_code", "Reward code (referrer)"),
+                            ],
+                            "label": "Which code",
+                        },
+                    ),
+                    18: (
+                        "wagtail.blocks.BooleanBlock",
+                        (),
+                        {
+                            "default": True,
+                            "label": "Show the expiry date (reward code)",
+                            "required": False,
+                        },
+                    ),
+                    19: (
+                        "wagtail.blocks.StructBlock",
+                        [[("code", 17), ("intro", 15), ("show_expiry", 18)]],
+                        {},
+                    ),
+                    20: (
+                        "wagtail.blocks.MultipleChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("email", "Email"),
+                                ("whatsapp", "WhatsApp"),
+                                ("facebook", "Facebook"),
+                                ("x", "X"),
+                            ],
+                            "label": "Share by",
+                        },
+                    ),
+                    21: ("wagtail.blocks.StructBlock", [[("intro", 15), ("networks", 20)]], {}),
+                    22: ("wagtail.blocks.StructBlock", [[("intro", 15)]], {}),
+                    23: (
+                        "wagtail.blocks.IntegerBlock",
+                        (),
+                        {
+                            "default": 24,
+                            "label": "Height (pixels)",
+                            "max_value": 120,
+                            "min_value": 4,
+                        },
+                    ),
+                    24: ("wagtail.blocks.StructBlock", [[("height", 23)]], {}),
+                },
+                verbose_name="content",
+            ),
         ),
     ]
