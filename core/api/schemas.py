@@ -51,6 +51,22 @@ class ConsentsOut(BaseModel):
 Rows = list[dict[str, Any]]
 
 
+class ErasureKept(BaseModel):
+    """What stays, linked to the anonymous record: past figures and other people's
+    rewards do not change."""
+
+    invitations: int
+    referrals: int
+    orders: int
+    rewards: int
+
+
+class ErasureOut(BaseModel):
+    contact_id: int = Field(description="The id of the anonymous record left in its place.")
+    erased_at: datetime
+    kept: ErasureKept
+
+
 class ContactExportOut(BaseModel):
     """A contact's data (right of access). Dates are ISO 8601, amounts decimal strings.
     Other people appear only as far as the contact knows them: a friend's email in an

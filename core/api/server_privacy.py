@@ -1,8 +1,10 @@
-"""``/api/v1/programs/{slug}/contacts/{contact}/consents`` and ``…/export``: a contact's
-consent history (the proof) and everything the program holds about them (right of access).
+"""``/api/v1/programs/{slug}/contacts/{contact}/consents``, ``…/export`` and ``…/erase``: a
+contact's consent history (the proof), everything the program holds about them (right of
+access), and their erasure (right to erasure).
 
-Thin adapters over ``services.consents`` and ``services.contact_export``; an export is
-audited (``contact.exported``, actor ``api:<key prefix>``).
+Thin adapters over ``services.consents``, ``services.contact_export`` and
+``services.erasure``; exports and erasures are audited (``contact.exported``,
+``contact.erased``, actor ``api:<key prefix>``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from ..privacy_views import download
 from ..services import consents, message_admin
+from ..services.erasure import erase_contact, kept_history
 from . import schemas as s
 from .problems import Problem
 from .security import SecretKey, actor_of, program_of
@@ -68,3 +71,19 @@ def export_contact(
     rewards, badges, loyalty ledger, messages and the audit entries about them. Audited."""
     found = message_admin.contact_of(program_of(request), contact, by=q.by)
     return download(found, actor=actor_of(request))
+
+
+@router.post(f"{CONTACT}/erase", response={200: s.ErasureOut, **ERRORS})
+def erase(request: HttpRequest, slug: str, contact: ContactPath, q: Query[ContactQuery]) -> Any:
+    """Erase the contact everywhere the program stored them (right to erasure): their
+    details, every copy in the audit log, stored webhooks, messages and import files. Their
+    invitations, referrals, orders and rewards stay, linked to an anonymous record (the
+    answer counts them), so past figures do not change. Cannot be undone; audited.
+
+    Afterwards nothing in the program names them: a second call answers 404, as for an
+    address the program never knew. Erase them in the shop too (its own accounts)."""
+    found = message_admin.contact_of(program_of(request), contact, by=q.by)
+    kept = kept_history(found)
+    erase_contact(found, actor=actor_of(request))
+    found.refresh_from_db(fields=["erased_at"])
+    return s.ErasureOut(contact_id=found.pk, erased_at=found.erased_at, kept=s.ErasureKept(**kept))
