@@ -28,6 +28,11 @@ reward_issued = Signal()
 # core.erasure: what identified the person, for receivers to scrub their own stored copies)
 contact_erased = Signal()
 
+# sender=Program, contact_import=ContactImport (finished: status done, with its counts): an
+# import ended (an uploaded file, a regular import, a server API bulk request, the Oscar
+# import). Each contact it changed is audited on its own; this is the one signal for all.
+contacts_imported = Signal()
+
 # sender=Program, entry=LoyaltyEntry (a new ledger line, never a replay), balance=int (the
 # contact's balance after it)
 loyalty_recorded = Signal()

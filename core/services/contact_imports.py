@@ -41,7 +41,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import audit
+from .. import audit, signals
 from ..conf import parrain_settings
 from ..emails import normalize_email
 from ..exceptions import ParrainError
@@ -636,7 +636,14 @@ def _finish(contact_import: ContactImport, status: str, *, dry_run: bool) -> Non
             source=contact_import.source,
             **counts,
         )
+        contact_import.refresh_from_db()
+        _announce(contact_import)
         transaction.on_commit(lambda: _discard_files(contact_import, keep_errors=True))
+
+
+def _announce(contact_import: ContactImport) -> None:
+    """The import ended (done): the core's ``contacts_imported`` signal."""
+    signals.contacts_imported.send(Program, contact_import=contact_import)
 
 
 def _fail(contact_import: ContactImport, status: str, reason: str, *, dry_run: bool) -> None:
@@ -931,6 +938,7 @@ def _close_import(contact_import: ContactImport, total: BatchResult, *, take_slo
         unchanged=total.unchanged,
         invalid=contact_import.invalid_count,
     )
+    _announce(contact_import)
 
 
 def _keys(row: ContactRow | Pending) -> str:

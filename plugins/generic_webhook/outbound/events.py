@@ -8,6 +8,7 @@ from parrain.core.models import (
     BadgeHolding,
     Boost,
     Contact,
+    ContactImport,
     Contest,
     ContestWinner,
     Referral,
@@ -26,8 +27,16 @@ REFERRAL_EVENTS = {
 BADGE_EVENTS = ("badge.awarded", "badge.lost")
 CONTEST_EVENTS = ("contest.opened", "contest.drawn")
 BOOST_EVENTS = ("boost.started", "boost.ended")
+IMPORT_EVENTS = ("contacts.imported",)
 EVENT_TYPES = sorted(
-    {*REFERRAL_EVENTS.values(), "reward.issued", *BADGE_EVENTS, *CONTEST_EVENTS, *BOOST_EVENTS}
+    {
+        *REFERRAL_EVENTS.values(),
+        "reward.issued",
+        *BADGE_EVENTS,
+        *CONTEST_EVENTS,
+        *BOOST_EVENTS,
+        *IMPORT_EVENTS,
+    }
 )
 
 
@@ -178,4 +187,25 @@ def boost_data(boost: Boost) -> dict[str, Any]:
         "referrer_reward": terms(boost.referrer_rule),
         "welcome_offer": terms(boost.referee_rule),
         "contest_id": boost.contest_id,
+    }
+
+
+def import_data(contact_import: ContactImport) -> dict[str, Any]:
+    """A finished contact import: where its rows came from and what they did. No row and
+    no person: each contact's change is in the audit log, and the contacts are read
+    through the server API."""
+    return {
+        "id": contact_import.pk,
+        "program": contact_import.program.slug,
+        "source": contact_import.source,
+        "file_name": contact_import.original_name,
+        "status": contact_import.status,
+        "rows": contact_import.total_rows,
+        "new": contact_import.new_count,
+        "updated": contact_import.updated_count,
+        "unchanged": contact_import.unchanged_count,
+        "invalid": contact_import.invalid_count,
+        "invalid_rows_file": bool(contact_import.error_file),
+        "started_at": _when(contact_import.started_at or contact_import.created_at),
+        "finished_at": _when(contact_import.finished_at),
     }

@@ -15,6 +15,7 @@ from parrain.core.memo import scoped
 from parrain.core.models import (
     BadgeHolding,
     Boost,
+    ContactImport,
     Contest,
     ContestWinner,
     Program,
@@ -29,6 +30,7 @@ from .events import (
     badge_data,
     boost_data,
     contest_data,
+    import_data,
     referral_data,
     reward_data,
     winner_data,
@@ -159,6 +161,10 @@ def on_boost_ended(sender: Any, boost: Boost, **kwargs: Any) -> None:
     emit(boost.program, "boost.ended", boost_data(boost))
 
 
+def on_contacts_imported(sender: Any, contact_import: ContactImport, **kwargs: Any) -> None:
+    emit(contact_import.program, "contacts.imported", import_data(contact_import))
+
+
 def connect() -> None:
     signals.invitation_issued.connect(on_invitation, dispatch_uid="parrain_webhooks_invitation")
     signals.referral_status_changed.connect(on_status, dispatch_uid="parrain_webhooks_status")
@@ -170,3 +176,6 @@ def connect() -> None:
     signals.boost_started.connect(on_boost_started, dispatch_uid="parrain_webhooks_boost_start")
     signals.boost_ended.connect(on_boost_ended, dispatch_uid="parrain_webhooks_boost_end")
     signals.badges_changed.connect(on_badges_changed, dispatch_uid="parrain_webhooks_badges")
+    signals.contacts_imported.connect(
+        on_contacts_imported, dispatch_uid="parrain_webhooks_contacts_imported"
+    )
