@@ -28,6 +28,13 @@ reward_issued = Signal()
 # core.erasure: what identified the person, for receivers to scrub their own stored copies)
 contact_erased = Signal()
 
+# sender=Program, record=ConsentRecord (saved), contact=Contact, current=bool (True: the
+# record is now the contact's answer for its channel; False: an older answer kept as proof).
+# Sent for each consent given or withdrawn outside imports (widget, account page, unsubscribe
+# link, SMS STOP, server API, admin); an import's consents are in its rows
+# (``contacts_imported``).
+consent_recorded = Signal()
+
 # sender=Program, contact_import=ContactImport (finished: status done, with its counts): an
 # import ended (an uploaded file, a regular import, a server API bulk request, the Oscar
 # import). Each contact it changed is audited on its own; this is the one signal for all.

@@ -17,6 +17,7 @@ from datetime import datetime
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from .. import signals
 from ..models import ConsentRecord, Contact, Program
 from ..models.choices import ConsentChannel, ConsentSource
 
@@ -101,7 +102,13 @@ def record(
         entry.save(force_insert=True)
         if changed:
             contact.save(update_fields=changed)
+        announce(entry, contact, current=bool(changed))
     return entry
+
+
+def announce(entry: ConsentRecord, contact: Contact, *, current: bool) -> None:
+    """The ``consent_recorded`` signal for a saved record (callers saving in bulk send it)."""
+    signals.consent_recorded.send(Program, record=entry, contact=contact, current=current)
 
 
 def _copy(contact: Contact, entry: ConsentRecord) -> list[str]:

@@ -263,6 +263,8 @@ def sms_unsubscribe(number: str) -> int:
             contacts, ["sms_unsubscribed_at", "sms_consent", "sms_consent_at"]
         )
         ConsentRecord.objects.bulk_create(withdrawals)
+        for contact, withdrawal in zip(contacts, withdrawals, strict=True):
+            consents.announce(withdrawal, contact, current=True)
         audit.record_many(
             [
                 audit.event(

@@ -32,6 +32,7 @@ def on_contact_erased(sender: Any, contact: Contact, personal: PersonalData, **k
         Q(payload__data__referrer__id=pk)
         | Q(payload__data__referee__id=pk)
         | Q(payload__data__recipient__id=pk)
+        | Q(payload__data__contact__id=pk)  # badge and consent events
     )
     messages = OutboundMessage.objects.filter(endpoint__program=program)
     scrub_rows(messages, personal, about)

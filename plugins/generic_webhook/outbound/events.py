@@ -7,6 +7,7 @@ from typing import Any
 from parrain.core.models import (
     BadgeHolding,
     Boost,
+    ConsentRecord,
     Contact,
     ContactImport,
     Contest,
@@ -28,6 +29,7 @@ BADGE_EVENTS = ("badge.awarded", "badge.lost")
 CONTEST_EVENTS = ("contest.opened", "contest.drawn")
 BOOST_EVENTS = ("boost.started", "boost.ended")
 IMPORT_EVENTS = ("contacts.imported",)
+CONSENT_EVENTS = ("consent.changed",)
 EVENT_TYPES = sorted(
     {
         *REFERRAL_EVENTS.values(),
@@ -36,6 +38,7 @@ EVENT_TYPES = sorted(
         *CONTEST_EVENTS,
         *BOOST_EVENTS,
         *IMPORT_EVENTS,
+        *CONSENT_EVENTS,
     }
 )
 
@@ -208,4 +211,17 @@ def import_data(contact_import: ContactImport) -> dict[str, Any]:
         "invalid_rows_file": bool(contact_import.error_file),
         "started_at": _when(contact_import.started_at or contact_import.created_at),
         "finished_at": _when(contact_import.finished_at),
+    }
+
+
+def consent_data(record: ConsentRecord, contact: Contact) -> dict[str, Any]:
+    """A contact's new answer for one channel, and where and when they gave it."""
+    return {
+        "program": contact.program.slug,
+        "contact": contact_data(contact),
+        "channel": record.channel,
+        "given": record.given,
+        "at": _when(record.at),
+        "source": record.source,
+        "text_version": record.text_version,
     }

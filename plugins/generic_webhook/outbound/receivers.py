@@ -15,6 +15,8 @@ from parrain.core.memo import scoped
 from parrain.core.models import (
     BadgeHolding,
     Boost,
+    ConsentRecord,
+    Contact,
     ContactImport,
     Contest,
     ContestWinner,
@@ -29,6 +31,7 @@ from .events import (
     REFERRAL_EVENTS,
     badge_data,
     boost_data,
+    consent_data,
     contest_data,
     import_data,
     referral_data,
@@ -165,6 +168,15 @@ def on_contacts_imported(sender: Any, contact_import: ContactImport, **kwargs: A
     emit(contact_import.program, "contacts.imported", import_data(contact_import))
 
 
+def on_consent_recorded(
+    sender: Any, record: ConsentRecord, contact: Contact, current: bool, **kwargs: Any
+) -> None:
+    """Only a record that is now the contact's answer: an older one kept as proof (a late
+    webhook, an old line of a file) changes nothing the shop should act on."""
+    if current:
+        emit(contact.program, "consent.changed", consent_data(record, contact))
+
+
 def connect() -> None:
     signals.invitation_issued.connect(on_invitation, dispatch_uid="parrain_webhooks_invitation")
     signals.referral_status_changed.connect(on_status, dispatch_uid="parrain_webhooks_status")
@@ -176,6 +188,9 @@ def connect() -> None:
     signals.boost_started.connect(on_boost_started, dispatch_uid="parrain_webhooks_boost_start")
     signals.boost_ended.connect(on_boost_ended, dispatch_uid="parrain_webhooks_boost_end")
     signals.badges_changed.connect(on_badges_changed, dispatch_uid="parrain_webhooks_badges")
+    signals.consent_recorded.connect(
+        on_consent_recorded, dispatch_uid="parrain_webhooks_consent_recorded"
+    )
     signals.contacts_imported.connect(
         on_contacts_imported, dispatch_uid="parrain_webhooks_contacts_imported"
     )
