@@ -51,6 +51,7 @@ from ..importing import rows as parsing
 from ..importing.engine import BatchResult
 from ..importing.mapping import Mapping
 from ..importing.rows import ContactRow, Pending, RowError
+from ..memo import batch_scope
 from ..models import Contact, ContactImport, Program
 from ..models.choices import ACTIVE_IMPORT_STATUSES, ImportSource, ImportStatus
 from ..models.contact_import import ABANDONED
@@ -1013,9 +1014,11 @@ def _record_sms_consents(
     """The SMS answers (the API's ``sms_consent``), through the consent service: only
     the rows that carry one, each recorded (and audited) when it changes something."""
     wanted = {ids[_keys(row)]: consents[row.row] for row in rows if row.row in consents}
-    for contact in Contact.objects.filter(pk__in=wanted).select_related("program"):
-        given, source = wanted[contact.pk]
-        record_sms_consent(contact, given, source)
+    # what each record's receivers read once per batch (the webhook endpoints)
+    with batch_scope():
+        for contact in Contact.objects.filter(pk__in=wanted).select_related("program"):
+            given, source = wanted[contact.pk]
+            record_sms_consent(contact, given, source)
 
 
 def row_from_contact_data(row: int, data: ContactData, now: datetime | None = None) -> ContactRow:
