@@ -266,7 +266,7 @@ class ContactEraseView(ContactMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             contact=self.contact,
-            kept=kept_history(self.contact),
+            rows=[(self.contact, kept_history(self.contact))],
             contact_url=contact_url(self.contact),
         )
         return context

@@ -244,7 +244,10 @@ class ContactEraseView(TemplateView):
         context = super().get_context_data(**kwargs)
         contact = self.contact
         context.update(
-            contact=contact, program=contact.program, programs=[], kept=kept_history(contact)
+            contact=contact,
+            program=contact.program,
+            programs=[],
+            rows=[(contact, kept_history(contact))],
         )
         return context
 
